@@ -1,0 +1,81 @@
+"""The ``rflow`` command line: one sub-command module per area, imported only when used.
+
+Every failure reaches the user as one sanitized line and an exit code (2 for usage and I/O
+errors), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Sub-command modules; each exposes add_parser(subparsers). Kept light at import time.
+COMMAND_MODULES = (
+    "engine.cli.stages_cmd",
+    "engine.phi.cli",
+)
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"rflow: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from engine import __version__
+
+    parser = _Parser(prog="rflow", description="Governed stage engine for clinical-research data.")
+    parser.add_argument("--version", action="version", version=f"rflow {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log engine events to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from engine.errors import safe_error_text
+
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if getattr(args, "verbose", False):
+        import logging
+
+        from engine.phi import install_log_filter
+
+        handler = logging.StreamHandler(sys.stderr)
+        install_log_filter(handler)
+        logging.getLogger("rflow").addHandler(handler)
+        logging.getLogger("rflow").setLevel(logging.INFO)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(func(args))
+    except UsageError as exc:
+        sys.stderr.write(f"rflow: error: {safe_error_text(exc).split(': ', 1)[-1]}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("rflow: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        sys.stderr.write(f"rflow: error: {safe_error_text(exc)}\n")
+        return 2
+    except Exception as exc:
+        sys.stderr.write(f"rflow: internal error: {safe_error_text(exc)}\n")
+        return 2

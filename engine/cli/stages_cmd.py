@@ -1,0 +1,74 @@
+"""``rflow stages list|show``: what stages are installed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    stages = sub.add_parser("stages", help="list the registered stages")
+    ssub = stages.add_subparsers(dest="stages_command", metavar="ACTION", required=True)
+    lst = ssub.add_parser("list", help="every stage with id, key, version, reads, writes, modes")
+    lst.add_argument("--format", choices=("text", "json"), default="text")
+    lst.set_defaults(func=_list)
+    show = ssub.add_parser("show", help="one stage, with its config schema")
+    show.add_argument("stage", help="stage key or numeric id")
+    show.set_defaults(func=_show)
+
+
+def describe(stage: Any) -> dict[str, Any]:
+    from engine.components import component_name
+    from engine.config_schema import schema_for_config
+
+    return {
+        "id": stage.stage_id,
+        "key": stage.key,
+        "name": stage.stage_name,
+        "version": stage.version,
+        "module": stage.__module__,
+        "reads": [component_name(t) for t in stage.reads],
+        "writes": [component_name(t) for t in stage.writes],
+        "modes": list(stage.modes),
+        "config_schema": schema_for_config(stage.Config),
+    }
+
+
+def _list(args: argparse.Namespace) -> int:
+    from engine.registry import default_registry
+
+    stages = [describe(s) for s in default_registry.list()]
+    for err in default_registry.plugin_errors:
+        sys.stderr.write(f"rflow: warning: {err}\n")
+    if args.format == "json":
+        for s in stages:
+            s.pop("config_schema")
+        json.dump(stages, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    rows = [
+        (str(s["id"]), s["key"], s["version"], ",".join(s["reads"]) or "-", ",".join(s["writes"]) or "-",
+         ",".join(s["modes"]), s["name"])
+        for s in stages
+    ]
+    header = ("ID", "KEY", "VERSION", "READS", "WRITES", "MODES", "NAME")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from engine.cli import UsageError
+    from engine.errors import UnknownStageError
+    from engine.registry import default_registry
+
+    try:
+        stage = default_registry.get(args.stage)
+    except UnknownStageError as exc:
+        raise UsageError(str(exc)) from exc
+    json.dump(describe(stage), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0

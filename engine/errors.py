@@ -1,0 +1,67 @@
+"""Exceptions of the engine, and the one function every error text goes through.
+
+Why one function: exception messages routinely quote raw input (``int("123-45-6789")``,
+``UnicodeDecodeError.object``, csv errors). Every error string the engine reports is built by
+:func:`safe_error_text`, which keeps the exception type and runs the message through the PHI
+sanitizer, so nothing raw leaves through an error path.
+"""
+
+from __future__ import annotations
+
+MAX_ERROR_CHARS = 500
+
+
+class RflowError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class RegistrationError(RflowError):
+    """A stage class is malformed or conflicts with one already registered."""
+
+
+class UnknownStageError(RflowError, LookupError):
+    """A stage id or key is not registered; the message lists close matches."""
+
+
+class ComponentError(RflowError):
+    """A component is malformed, or a stage touched a component it did not declare."""
+
+
+class UndeclaredComponentAccess(ComponentError):
+    """A stage read or wrote a component missing from its ``reads``/``writes``."""
+
+
+class RestrictedComponentError(ComponentError):
+    """Someone tried to serialize or report a restricted (raw-data) component."""
+
+
+class OutputGuardError(RflowError):
+    """A StageResult carried something that is not safe metadata."""
+
+
+class PluginLoadError(RflowError):
+    """A third-party stage plugin failed to load (reported by entry-point name)."""
+
+
+def sanitize_text(text: str) -> str:
+    """Remove PHI from ``text`` with the canonical sanitizer, and bound its length."""
+    from engine.phi import sanitize
+
+    cleaned = sanitize(text)
+    if len(cleaned) > MAX_ERROR_CHARS:
+        cleaned = cleaned[: MAX_ERROR_CHARS - 1] + "…"
+    return cleaned
+
+
+def safe_error_text(exc: BaseException) -> str:
+    """``Type: sanitized message`` for any exception, never the raw message."""
+    name = type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        # Its str() quotes the undecodable bytes: report only position and codec.
+        return f"{name}: cannot decode byte at position {exc.start} as {exc.encoding}"
+    try:
+        message = str(exc)
+    except Exception:  # a hostile __str__ must not break error reporting
+        message = ""
+    message = sanitize_text(message)
+    return f"{name}: {message}" if message else name

@@ -1,0 +1,145 @@
+"""The contract between the engine and a stage: Stage, StageContext, StageResult."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+
+import attrs
+
+from engine.components import World, WorldView
+from engine.errors import RflowError
+
+T = TypeVar("T")
+
+ANY_MODE = "*"
+"""A stage whose ``modes`` contains this is safe in every governance mode."""
+
+
+class StepInterrupted(RflowError):
+    """Raised by :meth:`StageContext.checkpoint` after a timeout or cancellation."""
+
+
+class StageStatus(str, enum.Enum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+
+
+@attrs.frozen
+class EmptyConfig:
+    """Config of a stage that takes none."""
+
+
+@attrs.frozen
+class StageResult:
+    """What a stage reports: metadata only (counts, hashes, statuses, artifact paths).
+
+    A stage fills ``status`` and the payload; the runner stamps identity and timings.
+    """
+
+    status: StageStatus = attrs.field(converter=StageStatus)
+    output: Mapping[str, Any] = attrs.field(factory=dict)
+    artifacts: tuple[str, ...] = attrs.field(factory=tuple, converter=tuple)
+    errors: tuple[str, ...] = attrs.field(factory=tuple, converter=tuple)
+    warnings: tuple[str, ...] = attrs.field(factory=tuple, converter=tuple)
+    stage_id: int = 0
+    stage_key: str = ""
+    stage_name: str = ""
+    stage_version: str = ""
+    step_id: str = ""
+    started_at: float | None = None
+    finished_at: float | None = None
+    duration_s: float | None = None
+
+    @classmethod
+    def completed(cls, output: Mapping[str, Any] | None = None, **kw: Any) -> StageResult:
+        return cls(status=StageStatus.COMPLETED, output=dict(output or {}), **kw)
+
+    @classmethod
+    def failed(cls, *errors: str, output: Mapping[str, Any] | None = None, **kw: Any) -> StageResult:
+        return cls(status=StageStatus.FAILED, errors=errors, output=dict(output or {}), **kw)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = attrs.asdict(self, recurse=True)
+        data["status"] = self.status.value
+        data["artifacts"] = list(self.artifacts)
+        data["errors"] = list(self.errors)
+        data["warnings"] = list(self.warnings)
+        data["output"] = dict(self.output)
+        return data
+
+
+@attrs.define
+class StageContext:
+    """What a stage sees while it runs.
+
+    Users of :func:`engine.run_stages` build one for the whole run; the runner derives a
+    per-step copy carrying the step's structured config and a :class:`WorldView` restricted to
+    the components the stage declared.
+    """
+
+    job_id: str = "job"
+    run_id: str = ""
+    mode: str = "DEMO"
+    step_id: str = ""
+    config: Any = attrs.field(factory=dict)
+    world: World | WorldView = attrs.field(factory=World)
+    workspace: Path = attrs.field(factory=Path.cwd, converter=Path)
+    logger: logging.Logger = attrs.field(factory=lambda: logging.getLogger("rflow.stage"))
+    deadline: float | None = None
+    interrupt: threading.Event = attrs.field(factory=threading.Event)
+    phi_key: bytes | None = None
+    policy: Mapping[str, Any] = attrs.field(factory=dict)
+    approvals: tuple[Any, ...] = ()
+
+    @property
+    def interrupted(self) -> bool:
+        """True once the step timed out or the run was cancelled."""
+        return self.interrupt.is_set() or (self.deadline is not None and time.monotonic() > self.deadline)
+
+    def checkpoint(self) -> None:
+        """Raise :class:`StepInterrupted` if the step should stop; call it inside long loops.
+
+        Work handed to :meth:`run_blocking` runs in a thread that asyncio cannot cancel: calling
+        this between chunks is what makes timeouts and Ctrl-C stop it promptly.
+        """
+        if self.interrupted:
+            raise StepInterrupted("step interrupted (timeout or cancellation)")
+
+    def remaining_s(self) -> float | None:
+        """Seconds left before this step's deadline (``None``: no deadline)."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    async def run_blocking(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run CPU- or IO-bound work off the event loop so timeouts and Ctrl-C stay responsive."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def artifact_path(self, relative: str) -> Path:
+        """Absolute path of a workspace-relative artifact, creating its parent folders."""
+        path = self.workspace / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+@runtime_checkable
+class Stage(Protocol):
+    """A stage class, as :func:`engine.register_stage` checks it."""
+
+    stage_id: ClassVar[int]
+    stage_name: ClassVar[str]
+    key: ClassVar[str]
+    version: ClassVar[str]
+    reads: ClassVar[tuple[type, ...]]
+    writes: ClassVar[tuple[type, ...]]
+    modes: ClassVar[tuple[str, ...]]
+    Config: ClassVar[type]
+
+    async def execute(self, context: StageContext) -> StageResult: ...
