@@ -28,7 +28,7 @@ RUN_ENTITY = "run"
 """The entity id of the run itself; input datasets are ``input:<name>``."""
 
 
-class ComponentKind(str, enum.Enum):
+class ComponentKind(enum.StrEnum):
     METADATA = "metadata"
     ARTIFACT = "artifact"
     RESTRICTED = "restricted"

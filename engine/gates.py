@@ -168,9 +168,7 @@ class _Parser:
         left = self.parse_operand()
         tok = self.peek()
         op: str | None = None
-        if tok is not None and tok.kind == "op" and tok.text in _COMPARE:
-            op = self.take().text
-        elif tok is not None and tok.kind == "kw" and tok.text == "in":
+        if (tok is not None and tok.kind == "op" and tok.text in _COMPARE) or (tok is not None and tok.kind == "kw" and tok.text == "in"):
             op = self.take().text
         elif tok is not None and tok.kind == "kw" and tok.text == "not":
             nxt = self.peek(1)
@@ -317,7 +315,8 @@ def _evaluate(node: Any, results: Mapping[str, Any], why: list[str]) -> Any:
             why.append(f"cannot compare {type(left).__name__} {node.op} {type(right).__name__}")
             return MISSING
         if isinstance(node.left, Ref):
-            shown = left if isinstance(left, bool | int | float) or left is None else type(left).__name__
+            safe = isinstance(left, bool | int | float) or left is None or node.left.path == ("status",)
+            shown = left if safe else type(left).__name__
             why.append(f"{node.left.text} = {shown}")
         return outcome
     raise TypeError(f"unknown gate node {type(node).__name__}")

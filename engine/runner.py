@@ -216,9 +216,8 @@ async def execute_plan(
                 verdict = Verdict(StageStatus.SKIPPED, "missing input components: " + ", ".join(missing))
         if verdict is not None:
             results.append(_not_run(step, verdict.status, verdict.reason))
+            # A policy decides step by step: one blocked step does not stop the others by itself.
             events.step_finished(index, total, step, results[-1])
-            if verdict.status is StageStatus.BLOCKED:
-                stop = Verdict(StageStatus.BLOCKED, f"blocked: step {step.step_id!r} was blocked")
             continue
         step_context = attrs.evolve(
             context,

@@ -26,7 +26,7 @@ class StepInterrupted(RflowError):
     """Raised by :meth:`StageContext.checkpoint` after a timeout or cancellation."""
 
 
-class StageStatus(str, enum.Enum):
+class StageStatus(enum.StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     SKIPPED = "skipped"

@@ -1,0 +1,292 @@
+"""Run a manifest: validate, resolve inputs, check governance, execute, report, audit.
+
+``run_manifest`` / ``arun_manifest`` are the library entry points; ``rflow run`` is a thin layer
+over them. A manifest that does not validate never starts a step; a run refused by governance
+starts none either, but still leaves a report and an audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import hashlib
+import os
+import secrets
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from engine.audit import AuditLog
+from engine.components import RUN_ENTITY, World
+from engine.core_components import InputDataset, RunInfo
+from engine.errors import RflowError, sanitize_text
+from engine.governance import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused
+from engine.report import REPORT_KIND, RunReport
+from engine.runner import ObserverGroup, PlannedStep, RunObserver, RunOutcome, execute_plan
+from engine.types import StageContext, StageResult, StageStatus
+
+BUNDLED_PREFIX = "bundled:"
+DEFAULT_MANIFEST = "demo.yaml"
+
+
+class RunUsageError(RflowError):
+    """The run cannot start because of its arguments or inputs (CLI exit 2)."""
+
+
+def shipped_manifest(name: str = DEFAULT_MANIFEST) -> Path:
+    """Path of a manifest shipped inside the package (``manifests/``)."""
+    from importlib.resources import files
+
+    path = Path(str(files("manifests") / name))
+    if not path.is_file():
+        raise RunUsageError(f"no shipped manifest named {name!r}")
+    return path
+
+
+def bundled_data(name: str) -> Path:
+    """Path of a data file shipped inside the package (``engine/data/``)."""
+    from importlib.resources import files
+
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise RunUsageError(f"bundled data name {name[:60]!r} must be a plain file name")
+    path = Path(str(files("engine") / "data" / name))
+    if not path.is_file():
+        raise RunUsageError(f"no bundled data file named {name[:60]!r}")
+    return path
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@attrs.frozen
+class ResolvedInput:
+    name: str
+    path: Path
+    format: str
+
+
+def resolve_inputs(manifest: Any, given: Mapping[str, str | os.PathLike[str]]) -> list[ResolvedInput]:
+    """Every declared input bound to an existing regular file: given, or the manifest's default."""
+    declared = {i.name: i for i in manifest.inputs}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise RunUsageError(
+            f"unknown input {unknown[0][:40]!r}; the manifest declares: {', '.join(declared) or '(none)'}"
+        )
+    base = Path(manifest.path).parent if getattr(manifest, "path", None) else Path.cwd()
+    resolved = []
+    for name, spec in declared.items():
+        if name in given:
+            path = Path(given[name]).expanduser()
+        elif getattr(spec, "default", None):
+            default = str(spec.default)
+            path = bundled_data(default[len(BUNDLED_PREFIX):]) if default.startswith(BUNDLED_PREFIX) else base / default
+        else:
+            raise RunUsageError(f"input {name!r} has no default: pass --input {name}=PATH")
+        if not path.exists():
+            raise RunUsageError(f"input {name!r}: file not found: {sanitize_text(str(path))}")
+        if not path.is_file():
+            raise RunUsageError(f"input {name!r}: not a regular file: {sanitize_text(str(path))}")
+        if not os.access(path, os.R_OK):
+            raise RunUsageError(f"input {name!r}: file is not readable: {sanitize_text(str(path))}")
+        resolved.append(ResolvedInput(name, path.resolve(), getattr(spec, "format", None) or "auto"))
+    return resolved
+
+
+def select_steps(steps: Sequence[PlannedStep], only: Iterable[str] | None, from_step: str | None
+                 ) -> tuple[list[PlannedStep], list[PolicyDecision]]:
+    """Apply ``--only`` / ``--from``; unknown step ids are a usage error."""
+    ids = [s.step_id for s in steps]
+    chosen = list(steps)
+    if from_step is not None:
+        if from_step not in ids:
+            raise RunUsageError(f"--from {from_step[:40]!r} is not a step of this mode: {', '.join(ids)}")
+        chosen = chosen[ids.index(from_step):]
+    if only:
+        wanted = list(only)
+        missing = [w for w in wanted if w not in ids]
+        if missing:
+            raise RunUsageError(f"--only {missing[0][:40]!r} is not a step of this mode: {', '.join(ids)}")
+        chosen = [s for s in chosen if s.step_id in wanted]
+    kept = {s.step_id for s in chosen}
+    decisions = [
+        PolicyDecision("selection", s.step_id, "excluded", "not selected by --only/--from")
+        for s in steps if s.step_id not in kept
+    ]
+    return chosen, decisions
+
+
+class _ReportObserver(RunObserver):
+    """Keeps the report and the audit log current as steps finish."""
+
+    def __init__(self, report: RunReport, audit: list[AuditLog]) -> None:
+        self.report = report
+        self.audit = audit
+
+    def _log(self, event: str, **data: Any) -> None:
+        for log in self.audit:
+            log.append(event, **data)
+
+    def step_started(self, index: int, total: int, step: PlannedStep) -> None:
+        stage: Any = step.stage
+        self._log("step_started", run_id=self.report.run_id, step=step.step_id, stage=stage.key,
+                  stage_version=stage.version, index=index, total=total)
+
+    def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
+        self.report.data["steps"].append(result.to_dict())
+        self.report.write()
+        self._log("step_finished", run_id=self.report.run_id, step=step.step_id, status=result.status.value,
+                  duration_s=result.duration_s, errors=len(result.errors))
+
+    def decision(self, decision: PolicyDecision) -> None:
+        self.report.data["policy_decisions"].append(decision.to_dict())
+        self._log("policy_decision", run_id=self.report.run_id, **decision.to_dict())
+
+
+def _load(manifest_or_path: Any, registry: Any) -> Any:
+    from engine.manifest import load_manifest
+
+    if manifest_or_path is None:
+        return load_manifest(shipped_manifest(), registry=registry)
+    if isinstance(manifest_or_path, str | os.PathLike):
+        return load_manifest(Path(manifest_or_path), registry=registry)
+    return manifest_or_path
+
+
+async def arun_manifest(
+    manifest_or_path: Any = None,
+    *,
+    mode: str | None = None,
+    inputs: Mapping[str, str | os.PathLike[str]] | None = None,
+    approvals: Iterable[Any] = (),
+    out_dir: str | os.PathLike[str] | None = None,
+    only: Iterable[str] | None = None,
+    from_step: str | None = None,
+    job_id: str | None = None,
+    observer: RunObserver | None = None,
+    registry: Any = None,
+    phi_key: bytes | None = None,
+    audit_log: str | os.PathLike[str] | None = None,
+) -> RunReport:
+    """Validate and run a manifest (default: the shipped DEMO pipeline on bundled data).
+
+    Raises :class:`engine.manifest.ManifestError` for an invalid manifest and
+    :class:`RunUsageError` for bad arguments; otherwise returns the report, whatever happened.
+    """
+    from engine import __version__
+    from engine.manifest import plan as make_plan
+    from engine.phi.keys import resolve_key
+
+    manifest = _load(manifest_or_path, registry)
+    the_plan = make_plan(manifest, mode, registry=registry) if registry is not None else make_plan(manifest, mode)
+    mode_name = the_plan.mode
+    steps, selection = select_steps(the_plan.steps, only, from_step)
+    resolved = resolve_inputs(manifest, inputs or {})
+    approvals = tuple(approvals)
+    key = resolve_key(phi_key)
+
+    run_id = new_run_id()
+    run_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "rflow-runs" / run_id
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise RunUsageError(f"output folder is not empty: {sanitize_text(str(run_dir))}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    rules = ModeRules.from_mode(mode_name, manifest.governance.modes[mode_name])
+
+    report = RunReport(
+        {
+            "schema": REPORT_KIND,
+            "run_id": run_id,
+            "job_id": job_id or run_id,
+            "rflow_version": __version__,
+            "status": "running",
+            "mode": mode_name,
+            "manifest": {
+                "name": manifest.metadata.name,
+                "version": str(manifest.metadata.version),
+                "path": sanitize_text(str(getattr(manifest, "path", "") or "<text>")),
+                "sha256": manifest.sha256,
+                "api_version": manifest.api_version,
+            },
+            "inputs": [
+                {"name": i.name, "file": sanitize_text(i.path.name), "size_bytes": i.path.stat().st_size,
+                 "sha256": _sha256(i.path), "format": i.format}
+                for i in resolved
+            ],
+            "phi_key_source": key.source,
+            "executor": {"kind": "local", "workers": 1},
+            "started_at": time.time(),
+            "finished_at": None,
+            "duration_s": None,
+            "steps": [],
+            "policy_decisions": [],
+            "exit_code": None,
+        },
+        run_dir / "report.json",
+    )
+    if only or from_step:
+        report.data["selection"] = {"only": list(only or []), "from": from_step}
+    audits = [AuditLog(run_dir / "audit.jsonl")]
+    if audit_log is not None:
+        audits.append(AuditLog(Path(audit_log)))
+    recorder = _ReportObserver(report, audits)
+    recorder._log("run_started", run_id=run_id, user=getpass.getuser(), mode=mode_name,
+                  manifest=report.data["manifest"]["name"], manifest_version=report.data["manifest"]["version"],
+                  manifest_sha256=manifest.sha256, inputs=[{"name": i["name"], "sha256": i["sha256"]}
+                                                          for i in report.data["inputs"]],
+                  steps=[s.step_id for s in steps], phi_key_source=key.source)
+    report.write()
+    for decision in selection:
+        recorder.decision(decision)
+
+    decisions = preflight(rules, steps, approvals)
+    for decision in decisions:
+        recorder.decision(decision)
+    if refused(decisions):
+        for step in steps:
+            stage: Any = step.stage
+            report.data["steps"].append(
+                StageResult(status=StageStatus.BLOCKED, errors=("run refused by governance before any step",),
+                            stage_id=stage.stage_id, stage_key=stage.key, stage_name=stage.stage_name,
+                            stage_version=stage.version, step_id=step.step_id).to_dict()
+            )
+        report.finish("refused")
+        recorder._log("run_finished", run_id=run_id, status="refused", exit_code=report.exit_code)
+        return report
+
+    world = World()
+    world.add(RUN_ENTITY, RunInfo(run_id, job_id or run_id, mode_name, manifest.metadata.name,
+                                  str(manifest.metadata.version)))
+    for item in resolved:
+        world.add(f"input:{item.name}", InputDataset(item.name, str(item.path), item.format))
+    policy = GovernancePolicy(rules, on_decision=recorder.decision)
+    context = StageContext(job_id=job_id or run_id, run_id=run_id, mode=mode_name, world=world,
+                           workspace=run_dir, phi_key=key.key, policy=rules.as_policy_mapping(),
+                           approvals=approvals)
+    outcome: RunOutcome | None = None
+    try:
+        outcome = await execute_plan(
+            steps, context, stop_on_failure=manifest.defaults.stop_on_failure,
+            observer=ObserverGroup([recorder, *([observer] if observer else [])]), policy=policy,
+        )
+    finally:
+        status = "cancelled" if outcome is None else outcome.status
+        report.finish(status)
+        recorder._log("run_finished", run_id=run_id, status=status, exit_code=report.exit_code)
+    return report
+
+
+def run_manifest(manifest_or_path: Any = None, **kwargs: Any) -> RunReport:
+    """Synchronous :func:`arun_manifest` (for scripts and notebooks without an event loop)."""
+    return asyncio.run(arun_manifest(manifest_or_path, **kwargs))
