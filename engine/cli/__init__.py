@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "engine.cli.stages_cmd",
     "engine.phi.cli",
+    "engine.cli.run_cmd",
 )
 
 

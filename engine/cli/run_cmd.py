@@ -1,0 +1,131 @@
+"""``rflow run`` and ``rflow audit verify``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_INVALID_MANIFEST = 2
+
+
+def add_parser(sub: Any) -> None:
+    run = sub.add_parser(
+        "run", help="validate and run a pipeline manifest (default: the DEMO pipeline on bundled data)",
+        description="Validate MANIFEST, check its governance mode, run its steps and write report.json "
+                    "and audit.jsonl into the run folder. Exit: 0 success, 1 a step failed, 2 usage or "
+                    "input errors, 3 refused or blocked by governance, 130 interrupted.",
+    )
+    run.add_argument("manifest", nargs="?", help="manifest file (default: the shipped manifests/demo.yaml)")
+    run.add_argument("--mode", help="governance mode (default: the manifest's default_mode)")
+    run.add_argument("--input", action="append", default=[], metavar="NAME=PATH", help="bind a declared input")
+    run.add_argument("--approval", action="append", default=[], metavar="KIND=REF:YYYY-MM-DD[:SCOPE,...]",
+                     help="an approval such as irb_approval=IRB-2026-0142:2027-06-30")
+    run.add_argument("--approvals", metavar="FILE", help="YAML file of approvals")
+    run.add_argument("--out", metavar="DIR", help="run folder (default: ./rflow-runs/RUN_ID); must be new or empty")
+    run.add_argument("--only", metavar="STEP,...", help="run only these steps of the mode")
+    run.add_argument("--from", dest="from_step", metavar="STEP", help="run the mode's steps from this one on")
+    run.add_argument("--job-id", help="caller's job id, recorded in the report")
+    run.add_argument("--audit-log", metavar="FILE", help="also append audit events to this shared log")
+    run.add_argument("--json", action="store_true", help="stream one JSON event per line instead of text")
+    run.set_defaults(func=_run)
+
+    audit = sub.add_parser("audit", help="check a run's tamper-evident audit log")
+    asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = asub.add_parser("verify", help="verify the hash chain of an audit log (file or run folder)")
+    verify.add_argument("path")
+    verify.set_defaults(func=_verify)
+
+
+def _parse_inputs(pairs: list[str]) -> dict[str, str]:
+    from engine.cli import UsageError
+
+    inputs: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, path = pair.partition("=")
+        if not sep or not name or not path:
+            raise UsageError("--input takes NAME=PATH")
+        if name in inputs:
+            raise UsageError(f"--input {name[:40]!r} given twice")
+        inputs[name] = path
+    return inputs
+
+
+def _approvals(args: argparse.Namespace) -> list[Any]:
+    from engine.approvals import ApprovalError, load_approvals, parse_approval
+    from engine.cli import UsageError
+
+    try:
+        found = [parse_approval(text) for text in args.approval]
+        if args.approvals:
+            found.extend(load_approvals(args.approvals))
+    except ApprovalError as exc:
+        raise UsageError(str(exc)) from exc
+    return found
+
+
+def _run(args: argparse.Namespace) -> int:
+    from engine.cli import UsageError
+    from engine.manifest import ManifestError
+    from engine.progress import JsonEvents, LiveProgress, PlainProgress, summary_table
+    from engine.run import RunUsageError, run_manifest
+
+    inputs = _parse_inputs(args.input)
+    approvals = _approvals(args)
+    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    if args.json:
+        observer: Any = JsonEvents(sys.stdout)
+    elif sys.stdout.isatty():
+        observer = LiveProgress(sys.stdout)
+    else:
+        observer = PlainProgress(sys.stdout)
+    try:
+        report = run_manifest(
+            args.manifest, mode=args.mode, inputs=inputs, approvals=approvals, out_dir=args.out, only=only,
+            from_step=args.from_step, job_id=args.job_id, observer=observer, audit_log=args.audit_log,
+        )
+    except ManifestError as exc:
+        from engine.manifest import render_text
+
+        sys.stderr.write(render_text(exc.diagnostics))
+        sys.stderr.write("rflow: the manifest is invalid; no step was started\n")
+        return EXIT_INVALID_MANIFEST
+    except RunUsageError as exc:
+        raise UsageError(str(exc)) from exc
+    data = report.data
+    if args.json:
+        observer.emit("run_finished", status=data["status"], exit_code=report.exit_code,
+                      report=str(report.path))
+        return report.exit_code
+    if data["status"] == "refused":
+        reasons = [d["reason"] for d in data["policy_decisions"] if d["outcome"] == "refused"]
+        for reason in reasons:
+            sys.stderr.write(f"rflow: refused: {reason}\n")
+    print()
+    print(summary_table(data))
+    print()
+    print(f"run {data['run_id']} {data['status']} (mode {data['mode']}, pipeline {data['manifest']['name']} "
+          f"{data['manifest']['version']}) in {data['duration_s']:.2f}s")
+    if data["phi_key_source"] == "random":
+        print("note: no PHI key configured (RFLOW_PHI_KEY or RFLOW_PHI_KEY_FILE): finding digests use a "
+              "per-run random key and compare only within this run")
+    print(f"report: {report.path}")
+    return report.exit_code
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from engine.audit import verify_log
+    from engine.cli import UsageError
+
+    path = Path(args.path)
+    if path.is_dir():
+        path = path / "audit.jsonl"
+    if not path.is_file():
+        raise UsageError(f"no audit log at {path}")
+    result = verify_log(path)
+    if result.ok:
+        print(f"{path}: ok, {result.entries} entries, chain intact")
+        return 0
+    print(f"{path}:{result.line}: broken: {result.problem} ({result.entries} entries verified before it)")
+    return 1

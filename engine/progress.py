@@ -1,0 +1,119 @@
+"""How a run shows itself: a live display on a terminal, plain lines in CI, or JSON events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from engine.runner import PlannedStep, RunObserver, RunOutcome
+from engine.types import StageResult
+
+_MARK = {"completed": "ok", "failed": "FAILED", "skipped": "skipped", "blocked": "BLOCKED"}
+
+
+class PlainProgress(RunObserver):
+    """One line per event: readable in CI logs."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def _say(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def step_started(self, index: int, total: int, step: PlannedStep) -> None:
+        stage: Any = step.stage
+        self._say(f"[{index}/{total}] {step.step_id} ({stage.stage_name}) started")
+
+    def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
+        took = f" in {result.duration_s:.2f}s" if result.duration_s is not None else ""
+        why = ""
+        if result.status.value in ("failed", "blocked") and result.errors:
+            why = f": {result.errors[0]}"
+        elif result.status.value == "skipped" and result.warnings:
+            why = f": {result.warnings[0]}"
+        self._say(f"[{index}/{total}] {step.step_id} {_MARK[result.status.value]}{took}{why}")
+
+
+class LiveProgress(PlainProgress):
+    """On a terminal: the running step's line updates in place with its elapsed time."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(stream)
+        self._current: tuple[int, int, PlannedStep, float] | None = None
+        self._ticker: asyncio.Task[None] | None = None
+
+    def _draw(self) -> None:
+        if self._current is None:
+            return
+        index, total, step, started = self._current
+        stage: Any = step.stage
+        elapsed = time.monotonic() - started
+        self.stream.write(f"\r\x1b[2K[{index}/{total}] {step.step_id} ({stage.stage_name}) … {elapsed:5.1f}s")
+        self.stream.flush()
+
+    async def _tick(self) -> None:
+        while True:
+            self._draw()
+            await asyncio.sleep(0.2)
+
+    def step_started(self, index: int, total: int, step: PlannedStep) -> None:
+        self._current = (index, total, step, time.monotonic())
+        self._draw()
+        try:
+            if self._ticker is None:
+                self._ticker = asyncio.get_running_loop().create_task(self._tick())
+        except RuntimeError:
+            self._ticker = None
+
+    def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
+        self._current = None
+        self.stream.write("\r\x1b[2K")
+        super().step_finished(index, total, step, result)
+
+    def run_finished(self, outcome: RunOutcome) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+
+
+class JsonEvents(RunObserver):
+    """One JSON object per line (``rflow run --json``): for programs that follow a run."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def emit(self, event: str, **data: Any) -> None:
+        self.stream.write(json.dumps({"event": event, "ts": time.time(), **data}, default=str) + "\n")
+        self.stream.flush()
+
+    def run_started(self, steps: Sequence[PlannedStep]) -> None:
+        self.emit("run_started", steps=[s.step_id for s in steps])
+
+    def step_started(self, index: int, total: int, step: PlannedStep) -> None:
+        stage: Any = step.stage
+        self.emit("step_started", index=index, total=total, step=step.step_id, stage=stage.key)
+
+    def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
+        self.emit("step_finished", index=index, total=total, step=step.step_id, result=result.to_dict())
+
+
+def summary_table(report: dict[str, Any]) -> str:
+    """The closing table of a run: one row per step, then the outcome and where the report is."""
+    rows = [("STEP", "STAGE", "STATUS", "TIME", "NOTE")]
+    for step in report["steps"]:
+        note = ""
+        if step["errors"]:
+            note = step["errors"][0]
+        elif step["warnings"]:
+            note = step["warnings"][0]
+        took = "-" if step["duration_s"] is None else f"{step['duration_s']:.2f}s"
+        rows.append((step["step_id"], f"{step['stage_key']}@{step['stage_version']}", step["status"], took,
+                     note[:80]))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join([*(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)), r[4]]).rstrip() for r in rows]
+    return "\n".join(lines)
