@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, dataclass_transform
 
 import attrs
 import cattrs
@@ -44,6 +44,7 @@ _SPEC_ATTR = "__rflow_component__"
 _COMPONENTS_BY_NAME: dict[str, type] = {}
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(attrs.field,))
 def component(name: str, kind: ComponentKind | str = ComponentKind.METADATA) -> Any:
     """Class decorator: make ``cls`` a frozen attrs component called ``name``.
 
@@ -51,7 +52,7 @@ def component(name: str, kind: ComponentKind | str = ComponentKind.METADATA) -> 
     """
     spec = ComponentSpec(name=name, kind=ComponentKind(kind))
 
-    def decorate(cls: type[T]) -> type[T]:
+    def decorate(cls: Any) -> Any:
         if not attrs.has(cls):
             cls = attrs.frozen(cls)
         elif not _is_frozen(cls):

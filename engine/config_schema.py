@@ -53,10 +53,10 @@ def _type_schema(tp: Any) -> dict[str, Any]:
             schema["uniqueItems"] = True
         return schema
     if origin in (dict, cabc.Mapping):
-        args = get_args(tp)
+        key_value = get_args(tp)
         schema = {"type": "object"}
-        if len(args) == 2:
-            schema["additionalProperties"] = _type_schema(args[1])
+        if len(key_value) == 2:
+            schema["additionalProperties"] = _type_schema(key_value[1])
         return schema
     raise TypeError(f"config type {tp!r} has no JSON Schema mapping")
 
@@ -77,7 +77,7 @@ def schema_for_config(config_cls: type) -> dict[str, Any]:
         if field.default is attrs.NOTHING:
             required.append(field.name)
         elif not isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-            default = field.default
+            default: Any = field.default
             if isinstance(default, enum.Enum):
                 default = default.value
             if isinstance(default, tuple):

@@ -168,7 +168,7 @@ class _Parser:
         left = self.parse_operand()
         tok = self.peek()
         op: str | None = None
-        if (tok is not None and tok.kind == "op" and tok.text in _COMPARE) or (tok is not None and tok.kind == "kw" and tok.text == "in"):
+        if tok is not None and ((tok.kind == "op" and tok.text in _COMPARE) or (tok.kind == "kw" and tok.text == "in")):
             op = self.take().text
         elif tok is not None and tok.kind == "kw" and tok.text == "not":
             nxt = self.peek(1)

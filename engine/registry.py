@@ -7,6 +7,7 @@ and discovers third-party stages in the ``rflow.stages`` entry-point group lazil
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import inspect
 import logging
@@ -172,7 +173,7 @@ class StageRegistry:
             return self._by_id.get(int(id_or_key))
         return self._by_key.get(id_or_key) if isinstance(id_or_key, str) else None
 
-    def suggestions(self, id_or_key: int | str) -> list[str]:
+    def suggestions(self, id_or_key: int | str) -> builtins.list[str]:
         if isinstance(id_or_key, int) or (isinstance(id_or_key, str) and id_or_key.isdigit()):
             target = int(id_or_key)
             near = sorted(self._by_id, key=lambda i: abs(i - target))[:3]
@@ -188,13 +189,13 @@ class StageRegistry:
             text += "; registered stages: " + ", ".join(sorted(self._by_key))
         return text
 
-    def list(self) -> list[type]:
+    def list(self) -> builtins.list[type]:
         """Every stage, built-in and plugin, ordered by id."""
         self._ensure_builtins()
         self.load_plugins()
         return [self._by_id[i] for i in sorted(self._by_id)]
 
-    def keys(self) -> list[str]:
+    def keys(self) -> builtins.list[str]:
         self._ensure_builtins()
         return sorted(self._by_key)
 

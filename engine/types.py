@@ -7,7 +7,7 @@ import enum
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
@@ -38,6 +38,10 @@ class EmptyConfig:
     """Config of a stage that takes none."""
 
 
+def _texts(items: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(items)
+
+
 @attrs.frozen
 class StageResult:
     """What a stage reports: metadata only (counts, hashes, statuses, artifact paths).
@@ -47,9 +51,9 @@ class StageResult:
 
     status: StageStatus = attrs.field(converter=StageStatus)
     output: Mapping[str, Any] = attrs.field(factory=dict)
-    artifacts: tuple[str, ...] = attrs.field(factory=tuple, converter=tuple)
-    errors: tuple[str, ...] = attrs.field(factory=tuple, converter=tuple)
-    warnings: tuple[str, ...] = attrs.field(factory=tuple, converter=tuple)
+    artifacts: tuple[str, ...] = attrs.field(factory=tuple, converter=_texts)
+    errors: tuple[str, ...] = attrs.field(factory=tuple, converter=_texts)
+    warnings: tuple[str, ...] = attrs.field(factory=tuple, converter=_texts)
     stage_id: int = 0
     stage_key: str = ""
     stage_name: str = ""

@@ -81,7 +81,8 @@ def test_strict_order_and_config(stages, tmp_path) -> None:
     )
     assert [r.status for r in results] == [StageStatus.COMPLETED, StageStatus.COMPLETED]
     assert results[1].output == {"seen": 5}
-    assert [(r.stage_id, r.stage_key, r.stage_version) for r in results] == [(1, "produce", "1.0.0"), (2, "consume", "1.0.0")]
+    identity = [(r.stage_id, r.stage_key, r.stage_version) for r in results]
+    assert identity == [(1, "produce", "1.0.0"), (2, "consume", "1.0.0")]
     assert all(r.duration_s is not None and r.duration_s >= 0 for r in results)
 
 
@@ -116,7 +117,10 @@ def test_timeout_fails_the_step_and_stops_threaded_work(stages, tmp_path) -> Non
         await ctx.run_blocking(work)
         return StageResult.completed({})
 
-    steps = [PlannedStep("slow", stages.get("slow"), CountConfig(), timeout_s=0.2), PlannedStep("i", stages.get(4), CountConfig())]
+    steps = [
+        PlannedStep("slow", stages.get("slow"), CountConfig(), timeout_s=0.2),
+        PlannedStep("i", stages.get(4), CountConfig()),
+    ]
     started = time.perf_counter()
     outcome = run(execute_plan(steps, ctx(tmp_path)))
     assert time.perf_counter() - started < 3
