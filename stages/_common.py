@@ -1,0 +1,119 @@
+"""Helpers shared by the built-in stages: bundled files, input paths, sizes, atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+
+from engine.core_components import InputDataset
+
+BUNDLED_PREFIX = "bundled:"
+_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
+_UNITS = {
+    "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+}
+
+
+class StageConfigError(ValueError):
+    """A config value that the schema accepted but that cannot work (bad regex, unknown file)."""
+
+
+def bundled_path(name: str) -> Path:
+    """Path of a file shipped in ``engine/data`` (inside the installed package)."""
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise StageConfigError("a bundled file is named by its file name only, e.g. bundled:demo_study.csv")
+    ref = resources.files("engine") / "data" / name
+    if not ref.is_file():
+        shipped = sorted(p.name for p in (resources.files("engine") / "data").iterdir() if p.is_file())
+        shipped = [s for s in shipped if not s.startswith(("_", "."))]
+        raise StageConfigError(f"no bundled file {name[:60]!r}; shipped: {', '.join(shipped)}")
+    return Path(str(ref))
+
+
+def is_bundled(text: str) -> bool:
+    return text.startswith(BUNDLED_PREFIX)
+
+
+def resolve_path(text: str) -> Path:
+    """``bundled:NAME`` -> the shipped file; anything else -> a filesystem path (``~`` expanded)."""
+    if is_bundled(text):
+        return bundled_path(text[len(BUNDLED_PREFIX) :])
+    return Path(text).expanduser()
+
+
+def parse_size(value: int | str) -> int:
+    """Bytes from an int or a string such as ``2GiB``, ``500 MB``, ``1024``."""
+    if isinstance(value, bool):
+        raise StageConfigError("a size must be a number of bytes or a string like '2GiB'")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int):
+        if value < 0:
+            raise StageConfigError("a size cannot be negative")
+        return value
+    match = _SIZE_RE.match(value)
+    if not match:
+        raise StageConfigError("a size must be a number of bytes or a string like '2GiB', '500MB'")
+    number, unit = float(match.group(1)), (match.group(2) or "b").lower()
+    return int(number * _UNITS[unit])
+
+
+def input_entities(world: Any) -> list[tuple[str, InputDataset]]:
+    """The run's input datasets, in declaration order."""
+    return [(entity, ds) for entity, ds in world.query(InputDataset)]
+
+
+def input_path(dataset: InputDataset) -> Path:
+    return resolve_path(dataset.path)
+
+
+def keyed_digest(key: bytes, domain: str, value: str) -> str:
+    """Hex HMAC-SHA-256 of ``value`` in ``domain`` (never a bare hash of a guessable value)."""
+    return hmac.new(key, f"{domain}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, *, newline: str | None = None) -> Iterator[IO[str]]:
+    """Write a text file through a temp file in the same folder, renamed into place on success.
+
+    A reader never sees a half-written artifact, and a failed stage leaves no partial file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def relative_to_workspace(path: Path, workspace: Path) -> str:
+    return path.resolve().relative_to(workspace.resolve()).as_posix()
+
+
+def safe_slug(text: str) -> str:
+    """A file-name-safe form of an entity or input name."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._")
+    return slug[:64] or "input"

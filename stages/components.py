@@ -1,0 +1,135 @@
+"""Components the built-in stages exchange.
+
+Each is attached to the entity it describes: an input dataset (``input:<name>``) or the run
+(``"run"``). Metadata components hold counts, names and hashes only, never a data value, because
+the run report serializes every one of them.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from engine.components import ComponentKind, component
+
+
+def _tuple(value: object) -> tuple[object, ...]:
+    return tuple(value)  # type: ignore[arg-type]
+
+
+@component("dataset_profile", ComponentKind.METADATA)
+@attrs.frozen
+class DatasetProfile:
+    """What ``upload`` learned about one input: checksum, size, format and shape."""
+
+    name: str
+    format: str
+    """``csv``, ``tsv``, ``jsonl`` or ``text``."""
+    encoding: str
+    delimiter: str
+    sha256: str
+    size_bytes: int
+    rows: int
+    """Data rows (the header is not counted; for text, lines)."""
+    columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    ragged_rows: int = 0
+    """Rows whose field count differs from the header's."""
+    has_bom: bool = False
+    file_name: str = ""
+
+
+@component("schema_report", ComponentKind.METADATA)
+@attrs.frozen
+class SchemaReport:
+    """``schema_check``'s verdict on one input against a data dictionary (counts only)."""
+
+    dictionary: str
+    dictionary_sha256: str
+    columns_expected: int
+    columns_present: int
+    missing_columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    unchecked_columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    type_errors: int = 0
+    format_errors: int = 0
+    required_missing: int = 0
+    not_allowed: int = 0
+    ragged_rows: int = 0
+    errors_total: int = 0
+    warnings_total: int = 0
+    status: str = "ok"
+    """``ok`` or ``errors``."""
+
+
+@component("approval_check", ComponentKind.METADATA)
+@attrs.frozen
+class ApprovalCheck:
+    """``irb_check``'s decision for the run: which approval was used and whether it holds."""
+
+    kind: str
+    status: str
+    """``approved``, ``placeholder`` (allowed without an approval), ``missing``, ``expired``,
+    ``out_of_scope`` or ``invalid``."""
+    reference: str = ""
+    expires: str = ""
+    days_remaining: int | None = None
+    inputs_covered: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+
+
+@component("phi_findings", ComponentKind.METADATA)
+@attrs.frozen
+class PhiFindingsSummary:
+    """``phi_scan``'s hash-only summary of one input: counts by category and column."""
+
+    findings_total: int
+    rows_with_findings: int
+    by_category: dict[str, int] = attrs.field(factory=dict)
+    by_column: dict[str, int] = attrs.field(factory=dict)
+    columns_flagged: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    policy: str = "warn"
+    decision: str = "clear"
+    """``clear`` (nothing found), ``warn`` (found, policy warns) or ``deidentify_only``
+    (found, policy blocks: the raw data may go on only to de-identification)."""
+    findings_path: str = ""
+    """Workspace-relative JSON-lines file of findings (category, row, column, offset, length, digest)."""
+
+
+@component("quality_report", ComponentKind.METADATA)
+@attrs.frozen
+class QualityReport:
+    """``validate``'s counts of rule violations for one input."""
+
+    rules_checked: int
+    rules_not_applicable: int
+    errors_total: int
+    warnings_total: int
+    rows_checked: int
+    by_rule: dict[str, int] = attrs.field(factory=dict)
+    by_column: dict[str, int] = attrs.field(factory=dict)
+    unchecked_columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    status: str = "ok"
+    """``ok``, ``warnings`` or ``errors``."""
+
+
+@component("deidentified_dataset", ComponentKind.ARTIFACT)
+@attrs.frozen
+class DeidentifiedDataset:
+    """The de-identified copy of one input, written by ``deidentify`` into the run workspace."""
+
+    path: str
+    sha256: str
+    rows: int
+    columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    columns_dropped: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    replacements: dict[str, int] = attrs.field(factory=dict)
+    residual_findings: int = 0
+
+
+@component("study_summary", ComponentKind.ARTIFACT)
+@attrs.frozen
+class StudySummary:
+    """The study summary (JSON) and its human-readable page (Markdown), written by ``summary``."""
+
+    path: str
+    markdown_path: str
+    datasets: int
+    rows: int
+    columns: int

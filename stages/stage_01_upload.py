@@ -1,0 +1,210 @@
+"""Stage 1, ``upload``: intake of every input dataset.
+
+Why it comes first: every later stage trusts its profile (format, encoding, delimiter, columns,
+row count) instead of guessing again, and the checksum pins which bytes the run saw. The input is
+only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage
+from stages._common import StageConfigError, input_entities, input_path, parse_size, resolve_path
+from stages.components import DatasetProfile
+from stages.tabular import DEFAULT_MAX_FIELD_CHARS, FORMATS, TableReader, TabularError, sniff
+
+
+@attrs.frozen
+class UploadConfig:
+    """Intake checks applied to every input dataset."""
+
+    max_bytes: str = attrs.field(
+        default="2GiB",
+        converter=str,
+        metadata={"description": "Largest accepted input: bytes or a size such as '2GiB', '500MB'.",
+                  "schema": {"type": ["integer", "string"], "minimum": 0,
+                             "pattern": "^\\s*[0-9]+(\\.[0-9]+)?\\s*([KkMmGgTt]i?[Bb]|[Bb])?\\s*$"}},
+    )
+    allowed_roots: list[str] = attrs.field(
+        factory=list,
+        metadata={"description": "Folders inputs must live under (after resolving symlinks); "
+                  "empty: anywhere. Bundled data is always allowed."},
+    )
+    format: Literal["auto", "csv", "tsv", "jsonl", "text"] = attrs.field(
+        default="auto",
+        metadata={"description": "Force a format; 'auto' uses the input's declared format, "
+                  "then the file extension, then the content."},
+    )
+    encoding: str = attrs.field(
+        default="auto",
+        metadata={"description": "Text encoding (a Python codec name) or 'auto' (BOM, UTF-8, cp1252, latin-1)."},
+    )
+    delimiter: str = attrs.field(
+        default="auto",
+        metadata={"description": "CSV delimiter or 'auto' (detected among , ; tab |).",
+                  "schema": {"maxLength": 4}},
+    )
+    max_field_chars: int = attrs.field(
+        default=DEFAULT_MAX_FIELD_CHARS,
+        metadata={"description": "Longest accepted field; longer usually means an unclosed quote.",
+                  "schema": {"minimum": 1}},
+    )
+    ragged_rows: Literal["warn", "fail"] = attrs.field(
+        default="warn",
+        metadata={"description": "What rows with a different field count than the header do."},
+    )
+    allow_empty: bool = attrs.field(
+        default=False, metadata={"description": "Accept a 0-byte input (otherwise the stage fails)."}
+    )
+
+
+def _within(path: Path, roots: list[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def _check_file(path: Path, config: UploadConfig, bundled: bool, limit: int) -> tuple[str | None, int]:
+    """``(problem, size)``: the file must exist, be regular, readable, under the roots and the cap."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "file not found", 0
+    except OSError as exc:
+        return f"cannot stat the file ({type(exc).__name__})", 0
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file", 0
+    if not os.access(path, os.R_OK):
+        return "file is not readable", 0
+    if config.allowed_roots and not bundled:
+        roots = [resolve_path(r).resolve() for r in config.allowed_roots]
+        if not _within(path.resolve(), roots):
+            return "file is outside the allowed roots (allowed_roots)", st.st_size
+    if st.st_size > limit:
+        return f"file is {st.st_size} bytes, over the {limit}-byte cap (max_bytes)", st.st_size
+    return None, st.st_size
+
+
+def profile_input(
+    name: str, dataset: InputDataset, config: UploadConfig, context: StageContext | None = None
+) -> tuple[DatasetProfile | None, list[str], list[str]]:
+    """Profile one input: ``(profile or None, errors, warnings)``; blocking, streams the file once."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    limit = parse_size(config.max_bytes)
+    bundled = dataset.path.startswith("bundled:")
+    path = input_path(dataset)
+    problem, size = _check_file(path, config, bundled, limit)
+    if problem:
+        return None, [f"input {name!r}: {problem}"], warnings
+    declared = config.format if config.format != "auto" else (dataset.format or "auto")
+    if declared not in ("auto", *FORMATS):
+        return None, [f"input {name!r}: unknown declared format; expected one of {', '.join(FORMATS)}"], warnings
+    if size == 0:
+        if not config.allow_empty:
+            return None, [f"input {name!r} is empty (0 bytes); set allow_empty to accept it"], warnings
+        fmt_name = declared if declared != "auto" else "csv"
+        warnings.append(f"input {name!r} is empty (0 bytes)")
+        profile = DatasetProfile(
+            name=name, format=fmt_name, encoding="utf-8", delimiter="," if fmt_name == "csv" else "",
+            sha256=_EMPTY_SHA256, size_bytes=0, rows=0, columns=(), file_name=path.name,
+        )
+        return profile, errors, warnings
+    try:
+        fmt = sniff(path, declared=declared, encoding=config.encoding, delimiter=config.delimiter)
+        checkpoint = context.checkpoint if context is not None else None
+        with TableReader(
+            path, fmt, max_field_chars=config.max_field_chars, hash_bytes=True, checkpoint=checkpoint
+        ) as reader:
+            for _ in reader:
+                pass
+            reader.drain()
+            sha, rows, columns = reader.sha256, reader.row, tuple(reader.columns)
+            ragged, first_ragged, duplicates = reader.ragged_rows, reader.first_ragged, reader.duplicate_columns
+    except TabularError as exc:
+        return None, [f"input {name!r}: {exc}"], warnings
+    if fmt.encoding not in ("utf-8", "utf-8-sig") and config.encoding == "auto":
+        warnings.append(f"input {name!r} is not UTF-8; read as {fmt.encoding}")
+    if rows == 0:
+        warnings.append(f"input {name!r} has a header but no data rows")
+    if duplicates:
+        warnings.append(f"input {name!r} has {duplicates} duplicate column name(s); later ones renamed")
+    if ragged:
+        rows_text = ", ".join(str(r) for r in first_ragged)
+        message = (
+            f"input {name!r}: {ragged} ragged row(s) (field count differs from the header), "
+            f"first at rows {rows_text}"
+        )
+        (errors if config.ragged_rows == "fail" else warnings).append(message)
+    profile = DatasetProfile(
+        name=name, format=fmt.format, encoding=fmt.encoding, delimiter=fmt.delimiter, sha256=sha,
+        size_bytes=size, rows=rows, columns=columns, ragged_rows=ragged, has_bom=fmt.has_bom,
+        file_name=path.name,
+    )
+    return profile, errors, warnings
+
+
+_EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def profile_output(profile: DatasetProfile) -> dict[str, Any]:
+    return {
+        "format": profile.format,
+        "encoding": profile.encoding,
+        "delimiter": profile.delimiter,
+        "size_bytes": profile.size_bytes,
+        "sha256": profile.sha256,
+        "rows": profile.rows,
+        "columns": len(profile.columns),
+        "column_names": list(profile.columns),
+        "ragged_rows": profile.ragged_rows,
+    }
+
+
+@register_stage
+class Upload:
+    """Check, sniff, checksum and count every input; write its ``dataset_profile``."""
+
+    stage_id = 1
+    stage_name = "Upload and profile inputs"
+    key = "upload"
+    version = "1.0.0"
+    reads = (InputDataset,)
+    writes = (DatasetProfile,)
+    modes = (ANY_MODE,)
+    Config = UploadConfig
+
+    async def execute(self, context: StageContext) -> StageResult:
+        config: UploadConfig = context.config
+        try:
+            parse_size(config.max_bytes)
+        except StageConfigError as exc:
+            return StageResult.failed(f"config max_bytes: {exc}")
+        inputs = input_entities(context.world)
+        if not inputs:
+            return StageResult.failed("no input datasets were given to the run")
+        outputs: dict[str, Any] = {}
+        errors: list[str] = []
+        warnings: list[str] = []
+        for entity, dataset in inputs:
+            profile, errs, warns = await context.run_blocking(profile_input, dataset.name, dataset, config, context)
+            errors += errs
+            warnings += warns
+            if profile is not None and not errs:
+                context.world.add(entity, profile)
+                outputs[dataset.name] = profile_output(profile)
+                context.logger.info("profiled input %s: %d rows, %d columns", dataset.name, profile.rows,
+                                    len(profile.columns))
+        output = {
+            "inputs": outputs,
+            "inputs_total": len(inputs),
+            "rows_total": sum(o["rows"] for o in outputs.values()),
+            "bytes_total": sum(o["size_bytes"] for o in outputs.values()),
+        }
+        if errors:
+            return StageResult.failed(*errors, output=output, warnings=warnings)
+        return StageResult.completed(output, warnings=warnings)

@@ -1,0 +1,445 @@
+"""Streaming reads of tabular inputs (CSV, TSV, JSON lines, plain text) for the built-in stages.
+
+Why one module: every stage must agree on what a row, a column and a row number are, and every
+stage must fail the same way on a broken file, with messages built from positions and counts,
+never from the bytes of the file (a malformed cell is exactly where an identifier hides).
+
+Row numbers are 1-based data rows: the header is not counted (in text files, lines).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from engine.errors import RflowError
+
+FORMATS = ("csv", "tsv", "jsonl", "text")
+DELIMITERS = (",", "\t", ";", "|")
+DEFAULT_MAX_FIELD_CHARS = 131_072
+"""The csv module's own default; a longer field is usually an unclosed quote swallowing the file."""
+SAMPLE_BYTES = 64 * 1024
+MAX_COLUMN_NAME = 64
+JSONL_HEADER_SAMPLE = 1000
+
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".txt": "text",
+    ".text": "text",
+    ".log": "text",
+}
+_csv_limit_lock = threading.Lock()
+
+
+class TabularError(RflowError):
+    """A file that cannot be read as declared; the message names positions, never content."""
+
+
+@attrs.frozen
+class TableFormat:
+    """How to read a file: format, text encoding, delimiter (for CSV/TSV)."""
+
+    format: str
+    encoding: str
+    delimiter: str = ","
+    has_bom: bool = False
+
+
+# -- sniffing --------------------------------------------------------------------------------------
+
+
+def detect_encoding(sample: bytes, at_eof: bool) -> tuple[str, bool]:
+    """``(python codec, has_bom)`` for a byte sample: BOMs first, then UTF-8, then cp1252/latin-1.
+
+    cp1252 is the usual encoding of spreadsheet exports that are not UTF-8; latin-1 decodes any
+    byte, so it is the last resort (the values may then look odd, but nothing is lost).
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", True
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=at_eof)
+        return "utf-8", False
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1252")
+        return "cp1252", False
+    except UnicodeDecodeError:
+        return "latin-1", False
+
+
+def detect_delimiter(text: str, at_eof: bool) -> str:
+    """The candidate delimiter that splits the sample's records into the most consistent field count."""
+    best, best_score = ",", (0.0, 0)
+    for delim in DELIMITERS:
+        counts: list[int] = []
+        try:
+            for record in csv.reader(io.StringIO(text), delimiter=delim):
+                counts.append(len(record))
+                if len(counts) >= 60:
+                    break
+        except csv.Error:
+            continue
+        if not at_eof and len(counts) > 1:
+            counts.pop()  # the last record of a cut sample may be partial
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode < 2:
+            continue
+        score = (counts.count(mode) / len(counts), mode)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _looks_like_jsonl(text: str) -> bool:
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if not lines or not lines[0].lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(lines[0]), dict)
+    except ValueError:
+        return False
+
+
+def sniff(path: Path, declared: str = "auto", encoding: str = "auto", delimiter: str = "auto") -> TableFormat:
+    """Decide how to read ``path`` from its name and its first bytes; explicit settings win."""
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+        at_eof = not fh.read(1)
+    if encoding == "auto":
+        codec, has_bom = detect_encoding(sample, at_eof)
+    else:
+        codec = _check_codec(encoding)
+        has_bom = sample.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        if codec == "utf-8" and sample.startswith(codecs.BOM_UTF8):
+            codec = "utf-8-sig"
+    text = codecs.getincrementaldecoder(codec)(errors="replace").decode(sample, final=at_eof)
+    fmt = declared if declared not in ("auto", "", None) else None
+    if fmt is None:
+        fmt = _EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        fmt = "jsonl" if _looks_like_jsonl(text) else "csv"
+    if fmt not in FORMATS:
+        raise TabularError(f"unknown format {fmt[:20]!r}; expected one of {', '.join(FORMATS)}")
+    if fmt == "tsv":
+        delim = "\t"
+    elif fmt == "csv":
+        delim = detect_delimiter(text, at_eof) if delimiter in ("auto", "") else delimiter
+    else:
+        delim = ""
+    if fmt == "csv" and delim not in DELIMITERS and len(delim) != 1:
+        raise TabularError("delimiter must be a single character")
+    return TableFormat(format=fmt, encoding=codec, delimiter=delim, has_bom=has_bom)
+
+
+def _check_codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise TabularError(f"unknown text encoding {name[:30]!r}") from None
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+class _HashingRaw(io.RawIOBase):
+    """A raw stream that hashes and counts every byte read through it (one pass for both)."""
+
+    def __init__(self, raw: IO[bytes], digest: Any) -> None:
+        self._raw = raw
+        self._digest = digest
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        if n:
+            self._digest.update(memoryview(buffer)[:n])
+            self.bytes_read += n
+        return n or 0
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _ensure_csv_limit(limit: int) -> None:
+    # The csv limit is process-global: only ever raise it; the per-reader cap is checked here.
+    with _csv_limit_lock:
+        if csv.field_size_limit() < limit:
+            csv.field_size_limit(limit)
+
+
+def safe_column_names(raw: list[str]) -> list[str]:
+    """Header names as reported: stripped, and ``column_N`` for empty, over-long or PHI-looking ones.
+
+    Column names travel into reports; a header cell that holds a value (a file without a header)
+    must not.
+    """
+    from engine.phi import contains_phi
+
+    names: list[str] = []
+    seen: set[str] = set()
+    for index, cell in enumerate(raw, start=1):
+        name = cell.strip()
+        if not name or len(name) > MAX_COLUMN_NAME or not name.isprintable() or contains_phi(name):
+            name = f"column_{index}"
+        base, n = name, 2
+        while name in seen:
+            name, n = f"{base}_{n}", n + 1
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+class TableReader:
+    """Stream the rows of one file as lists of strings, checking field sizes and decoding.
+
+    ``columns`` is known after construction; iterate for rows. ``row`` is the current data row
+    number, ``ragged_rows`` counts rows whose width differs from the header's. A JSON-lines file's
+    columns are the keys of its first records; other keys count as ragged.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        fmt: TableFormat,
+        *,
+        max_field_chars: int = DEFAULT_MAX_FIELD_CHARS,
+        hash_bytes: bool = False,
+        checkpoint: Callable[[], None] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.fmt = fmt
+        self.max_field_chars = max_field_chars
+        self.row = 0
+        self.ragged_rows = 0
+        self.first_ragged: list[int] = []
+        self.raw_header: list[str] = []
+        self.columns: list[str] = []
+        self.duplicate_columns = 0
+        self._checkpoint = checkpoint
+        self._digest = hashlib.sha256() if hash_bytes else None
+        raw = open(self.path, "rb")  # noqa: SIM115 - closed by close()
+        self._raw: _HashingRaw | None = None
+        stream: IO[bytes] = raw
+        if self._digest is not None:
+            self._raw = _HashingRaw(raw, self._digest)
+            stream = io.BufferedReader(self._raw, buffer_size=1 << 16)
+        self._text = io.TextIOWrapper(stream, encoding=fmt.encoding, errors="strict", newline="")
+        self._rows: Iterator[list[str]]
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    # ---- setup
+    def _open(self) -> None:
+        if self.fmt.format in ("csv", "tsv"):
+            _ensure_csv_limit(self.max_field_chars + 1)
+            reader = csv.reader(self._text, delimiter=self.fmt.delimiter or ",", strict=False)
+            self._csv = reader
+            self._rows = self._csv_rows(reader)
+            header = self._guard(lambda: next(reader, None), 0)
+            self.raw_header = list(header) if header is not None else []
+            self._check_fields(self.raw_header, 0)
+        elif self.fmt.format == "jsonl":
+            self._open_jsonl()
+        else:
+            self.raw_header = ["text"]
+            self._rows = self._text_rows()
+        self.columns = safe_column_names(self.raw_header)
+        self.duplicate_columns = len(self.raw_header) - len({c.strip() for c in self.raw_header})
+
+    def _guard(self, fn: Callable[[], Any], row: int) -> Any:
+        """Turn decoding and csv errors into :class:`TabularError` with a position only."""
+        where = "in the header" if row == 0 else f"near data row {row}"
+        try:
+            return fn()
+        except UnicodeDecodeError as exc:
+            raise TabularError(
+                f"cannot decode the input as {self.fmt.encoding} {where}; set 'encoding' "
+                "in the stage config (for example cp1252 or latin-1)"
+            ) from exc
+        except csv.Error as exc:
+            text = str(exc)
+            if "field larger than field limit" in text:
+                raise TabularError(
+                    f"a field {where} is longer than {self.max_field_chars} characters "
+                    "(an unclosed quote?); raise 'max_field_chars' if it is real"
+                ) from None
+            if "NUL" in text:
+                raise TabularError(f"the input contains a NUL byte {where}; is it a binary file?") from None
+            raise TabularError(f"malformed {self.fmt.format.upper()} {where}") from None
+
+    def _check_fields(self, fields: list[str], row: int) -> None:
+        for field in fields:
+            if len(field) > self.max_field_chars:
+                where = "in the header" if row == 0 else f"in data row {row}"
+                raise TabularError(
+                    f"a field {where} is longer than {self.max_field_chars} characters "
+                    "(an unclosed quote?); raise 'max_field_chars' if it is real"
+                )
+
+    def _note_ragged(self, row: int) -> None:
+        self.ragged_rows += 1
+        if len(self.first_ragged) < 10:
+            self.first_ragged.append(row)
+
+    # ---- per format
+    def _csv_rows(self, reader: Any) -> Iterator[list[str]]:
+        width = len(self.raw_header)
+        while True:
+            record = self._guard(lambda: next(reader, None), self.row + 1)
+            if record is None:
+                return
+            if not record:  # a blank line: csv yields [] for it; not a row
+                continue
+            self.row += 1
+            self._check_fields(record, self.row)
+            if len(record) != width:
+                self._note_ragged(self.row)
+            yield record
+
+    def _text_rows(self) -> Iterator[list[str]]:
+        while True:
+            line = self._guard(self._text.readline, self.row + 1)
+            if not line:
+                return
+            self.row += 1
+            text = line.rstrip("\r\n")
+            self._check_fields([text], self.row)
+            yield [text]
+
+    def _next_json(self, lines: int) -> dict[str, Any] | None:
+        """The next JSON object (blank lines skipped); ``lines`` is the count read so far."""
+        while True:
+            line = self._guard(self._text.readline, lines + 1)
+            if not line:
+                return None
+            if line.strip():
+                break
+        self._check_fields([line], lines + 1)
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            raise TabularError(f"data row {lines + 1} is not valid JSON") from None
+        if not isinstance(obj, dict):
+            raise TabularError(f"data row {lines + 1} is not a JSON object")
+        return obj
+
+    def _open_jsonl(self) -> None:
+        # Columns are the keys of the first records, read ahead and replayed, so rows keep one width.
+        buffered: list[dict[str, Any]] = []
+        keys: dict[str, None] = {}
+        while len(buffered) < JSONL_HEADER_SAMPLE:
+            obj = self._next_json(len(buffered))
+            if obj is None:
+                break
+            buffered.append(obj)
+            for k in obj:
+                keys.setdefault(str(k), None)
+        self.raw_header = list(keys)
+        self._rows = self._jsonl_rows(buffered, keys)
+
+    def _jsonl_rows(self, buffered: list[dict[str, Any]], keys: dict[str, None]) -> Iterator[list[str]]:
+        order = list(keys)
+        pending = iter(buffered)
+        while True:
+            obj = next(pending, None)
+            if obj is None:
+                obj = self._next_json(self.row)
+                if obj is None:
+                    return
+            self.row += 1
+            if any(str(k) not in keys for k in obj):
+                self._note_ragged(self.row)
+            yield [_cell(obj.get(k)) for k in order]
+
+    # ---- public
+    def __iter__(self) -> Iterator[list[str]]:
+        checkpoint = self._checkpoint
+        for row in self._rows:
+            if checkpoint is not None and self.row % 2048 == 0:
+                checkpoint()
+            yield row
+
+    @property
+    def sha256(self) -> str:
+        """Hex digest of the bytes read so far (the whole file once iteration finished)."""
+        if self._digest is None:
+            raise RuntimeError("reader was opened without hash_bytes=True")
+        return self._digest.hexdigest()
+
+    def drain(self) -> None:
+        """Read the rest of the raw bytes (for the checksum) without parsing them."""
+        if self._raw is not None:
+            buf = bytearray(1 << 16)
+            while self._raw.readinto(buf):
+                pass
+
+    def close(self) -> None:
+        # Closing a half-decoded stream must not mask the real error.
+        with contextlib.suppress(Exception):
+            self._text.close()
+
+    def __enter__(self) -> TableReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _cell(value: Any) -> str:
+    """A JSON value as the string a CSV cell would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def open_table(path: Path, profile: Any, **kwargs: Any) -> TableReader:
+    """A reader configured from a ``DatasetProfile`` (format, encoding, delimiter)."""
+    fmt = TableFormat(
+        format=profile.format, encoding=profile.encoding, delimiter=profile.delimiter, has_bom=profile.has_bom
+    )
+    return TableReader(path, fmt, **kwargs)
+
+
+def column_index(columns: list[str]) -> dict[str, int]:
+    """Name -> position, first occurrence wins."""
+    index: dict[str, int] = {}
+    for i, name in enumerate(columns):
+        index.setdefault(name, i)
+    return index
+
+
+def cell(row: list[str], index: int) -> str:
+    """The cell at ``index``, or ``""`` for a short (ragged) row."""
+    return row[index] if index < len(row) else ""
