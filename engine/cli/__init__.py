@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "engine.cli.stages_cmd",
     "engine.phi.cli",
     "engine.cli.run_cmd",
+    "engine.cli.manifest_cmds",
 )
 
 

@@ -1,0 +1,136 @@
+"""``rflow validate``, ``rflow plan`` and ``rflow schema export``: manifests in CI and editors.
+
+Exit codes: 0 clean, 1 problems found (errors, or warnings with ``--strict``), 2 usage or I/O
+errors (a path that does not exist, an unreadable file, a bad option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DIR = "manifests"
+_SUFFIXES = (".yaml", ".yml")
+
+
+def add_parser(sub: Any) -> None:
+    val = sub.add_parser(
+        "validate", help="check manifests: YAML, schema and semantics, with file:line:col diagnostics",
+        description="Validate pipeline manifests. PATHs are files, directories (searched recursively for "
+        "*.yaml/*.yml) or glob patterns; default: manifests/. Exit 0 clean, 1 problems, 2 usage/I/O errors.",
+    )
+    val.add_argument("paths", nargs="*", metavar="PATH", help="files, directories or globs (default: manifests/)")
+    val.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format")
+    val.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    val.add_argument("--max-bytes", type=int, default=None, metavar="N", help="size cap per file (default 1 MiB)")
+    val.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    val.set_defaults(func=_validate)
+
+    pl = sub.add_parser("plan", help="show the ordered steps a mode would run (nothing runs)")
+    pl.add_argument("manifest", metavar="MANIFEST")
+    pl.add_argument("--mode", default=None, help="governance mode (default: the manifest's default_mode)")
+    pl.add_argument("--format", choices=("text", "json"), default="text")
+    pl.set_defaults(func=_plan)
+
+    sch = sub.add_parser("schema", help="JSON Schemas for editors and external validators")
+    ssub = sch.add_subparsers(dest="schema_command", metavar="ACTION", required=True)
+    exp = ssub.add_parser("export", help="the manifest schema with every stage's config schema bundled in")
+    exp.add_argument("--out", "-o", default=None, metavar="FILE", help="write here instead of stdout")
+    exp.add_argument("--plain", action="store_true", help="the base schema, without stage configs")
+    exp.set_defaults(func=_schema_export)
+
+
+def expand_paths(patterns: list[str]) -> list[Path]:
+    """Files named by ``patterns`` (files, dirs searched recursively, globs), sorted, unique.
+
+    Raises ``UsageError`` for a pattern that matches nothing.
+    """
+    from engine.cli import UsageError
+
+    found: dict[str, Path] = {}
+    for pattern in patterns:
+        matches: list[Path]
+        if any(ch in pattern for ch in "*?["):
+            matches = [Path(p) for p in sorted(glob.glob(pattern, recursive=True))]
+        else:
+            matches = [Path(pattern)] if os.path.lexists(pattern) else []
+        if not matches:
+            raise UsageError(f"no such file, directory or match: {pattern[:200]}")
+        for match in matches:
+            if match.is_dir():
+                for root, dirs, files in os.walk(match):
+                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                    for fname in sorted(files):
+                        if fname.endswith(_SUFFIXES):
+                            path = Path(root) / fname
+                            found.setdefault(str(path), path)
+            else:
+                found.setdefault(str(match), match)
+    return list(found.values())
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from engine.manifest import analyze
+    from engine.manifest.diagnostics import RENDERERS, has_errors, summary_line
+    from engine.manifest.loader import DEFAULT_MAX_BYTES
+
+    patterns = args.paths or [DEFAULT_DIR]
+    files = expand_paths(patterns)
+    max_bytes = args.max_bytes if args.max_bytes and args.max_bytes > 0 else DEFAULT_MAX_BYTES
+    everything = []
+    io_error = False
+    for path in files:
+        diagnostics = analyze(path, name=str(path), max_bytes=max_bytes).diagnostics
+        io_error = io_error or any(d.code == "RF100" for d in diagnostics)
+        everything.extend(diagnostics)
+    out = RENDERERS[args.format](everything)
+    sys.stdout.write(out if args.format != "json" else out)
+    if args.format == "text" and not args.quiet:
+        stream = sys.stdout if everything else sys.stderr
+        stream.write(summary_line(everything, len(files)) + "\n")
+    if io_error:
+        return 2
+    return 1 if has_errors(everything, strict=args.strict) else 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from engine.manifest import ManifestError, UnknownModeError, load_manifest, plan, render_text
+
+    try:
+        manifest = load_manifest(Path(args.manifest), name=args.manifest)
+        the_plan = plan(manifest, args.mode)
+    except UnknownModeError as exc:
+        from engine.cli import UsageError
+
+        first = exc.diagnostics[0]
+        raise UsageError(f"{first.message}; {first.hint}") from None
+    except ManifestError as exc:
+        if any(d.code == "RF100" for d in exc.diagnostics):
+            from engine.cli import UsageError
+
+            raise UsageError(f"{args.manifest[:200]}: {exc.diagnostics[0].message}") from None
+        sys.stderr.write(render_text(exc.diagnostics))
+        sys.stderr.write("rflow: the manifest is invalid; no plan\n")
+        return 1
+    sys.stdout.write(the_plan.to_json() if args.format == "json" else the_plan.render_text())
+    return 0
+
+
+def _schema_export(args: argparse.Namespace) -> int:
+    import json
+
+    from engine.manifest.schema import bundled_schema, load_schema
+
+    schema = load_schema() if args.plain else bundled_schema()
+    text = json.dumps(schema, indent=2) + "\n"
+    if args.out:
+        from engine.atomic import write_text_atomic
+
+        write_text_atomic(Path(args.out), text)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,389 @@
+"""Read a manifest file safely and load it with ruamel.yaml round-trip, keeping positions.
+
+Why so defensive: a manifest is untrusted input that CI validates. The loader refuses, with a
+precise position, anything that makes YAML ambiguous or dangerous: oversized files, bytes that are
+not UTF-8, tabs in indentation, several documents, duplicate keys, non-string keys, explicit tags,
+deep nesting and alias bombs. It produces three things from one parse:
+
+* the ruamel round-trip document (comments, order and quoting kept, for editing tools),
+* a :class:`~engine.manifest.positions.SourceMap` with start and end of every node,
+* plain JSON-like data (dict/list/str/int/float/bool/None, dates left as dates) to validate.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from engine.manifest.diagnostics import Diagnostic
+from engine.manifest.positions import SourceMap, Span
+
+DEFAULT_MAX_BYTES = 1024 * 1024
+MAX_ALIASES = 20
+"""Aliases per document: enough to share a config block, far too few for an alias bomb."""
+MAX_DEPTH = 48
+MAX_NODES = 50_000
+"""Nodes visited while expanding aliases; bounds the work an alias-heavy file can cause."""
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_QUOTED_RE = re.compile(r"""(?<![^\s(])(['"])([^'"]{5,}?)\1(?![^\s,.;:)])""")
+
+
+class LoadError(Exception):
+    """Internal: stops loading with one diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+@attrs.define
+class LoadedDocument:
+    """The result of loading one manifest source; ``diagnostics`` holds loader problems only."""
+
+    name: str
+    path: Path | None
+    text: str
+    sha256: str
+    document: Any = None
+    """The ruamel round-trip document (``CommentedMap``), for tools that edit and re-dump."""
+    data: Any = None
+    source_map: SourceMap = attrs.field(factory=SourceMap)
+    diagnostics: list[Diagnostic] = attrs.field(factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+def make_yaml() -> Any:
+    """The ruamel ``YAML`` instance configured like the loader (round-trip, YAML 1.2)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.max_depth = MAX_DEPTH
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def _safe_problem(text: str | None) -> str:
+    """A parser message without long quoted source excerpts (they may hold data)."""
+    cleaned = _QUOTED_RE.sub("'…'", (text or "").strip())
+    return " ".join(cleaned.split())[:200]
+
+
+def _diag(name: str, line: int, col: int, code: str, message: str, hint: str = "", **kw: Any) -> Diagnostic:
+    return Diagnostic(file=name, line=line, col=col, code=code, message=message, hint=hint, **kw)
+
+
+def read_source(
+    source: str | bytes | Path, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[str, Path | None, bytes]:
+    """``(display name, path, raw bytes)``; a ``str`` with a newline is YAML text, else a path.
+
+    Raises :class:`LoadError` (RF100/RF101) for unreadable or oversized files.
+    """
+    if isinstance(source, bytes):
+        return name or "<string>", None, source
+    if isinstance(source, str) and ("\n" in source or not source.strip()):
+        return name or "<string>", None, source.encode("utf-8", "surrogatepass")
+    path = Path(source)
+    display = name or str(source)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except IsADirectoryError:
+        raise LoadError(_diag(display, 0, 0, "RF100", "is a directory, not a manifest file")) from None
+    except FileNotFoundError:
+        raise LoadError(_diag(display, 0, 0, "RF100", "file not found")) from None
+    except OSError as exc:
+        raise LoadError(_diag(display, 0, 0, "RF100", f"cannot read file ({type(exc).__name__})")) from None
+    if len(raw) > max_bytes:
+        raise LoadError(_too_large(display, max_bytes))
+    return display, path, raw
+
+
+def _too_large(name: str, max_bytes: int) -> Diagnostic:
+    return _diag(
+        name, 1, 1, "RF101", f"file is larger than the {max_bytes}-byte cap",
+        "manifests are small; raise the cap with --max-bytes if this one really is that large",
+    )
+
+
+def _decode(name: str, raw: bytes) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise LoadError(
+            _diag(name, line, col, "RF102", f"byte {exc.start} is not valid UTF-8",
+                  "save the file as UTF-8")
+        ) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _check_tabs(name: str, text: str) -> None:
+    for number, line in enumerate(text.split("\n")):
+        stripped = line.lstrip(" \t")
+        if not stripped.strip() or stripped.startswith("#"):
+            continue
+        indent = line[: len(line) - len(stripped)]
+        if "\t" in indent:
+            col = indent.index("\t") + 1
+            raise LoadError(
+                _diag(name, number + 1, col, "RF103", "tab character in indentation",
+                      "YAML indentation must use spaces; replace the tab with spaces")
+            )
+
+
+def load_document(
+    source: str | bytes | Path, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> LoadedDocument:
+    """Load one manifest source; problems are returned as diagnostics, never raised."""
+    display = name or ("<string>" if isinstance(source, bytes) or "\n" in str(source) else str(source))
+    try:
+        display, path, raw = read_source(source, name=name, max_bytes=max_bytes)
+    except LoadError as exc:
+        return LoadedDocument(display, None, "", "", diagnostics=[exc.diagnostic])
+    digest = hashlib.sha256(raw).hexdigest()
+    loaded = LoadedDocument(display, path, "", digest)
+    try:
+        if len(raw) > max_bytes:
+            raise LoadError(_too_large(display, max_bytes))
+        loaded.text = _decode(display, raw)
+        _check_tabs(display, loaded.text)
+        _parse(loaded)
+    except LoadError as exc:
+        loaded.diagnostics.append(exc.diagnostic)
+    return loaded
+
+
+class _Guards:
+    """Counters shared by the composer hooks of one parse."""
+
+    def __init__(self) -> None:
+        self.aliases = 0
+        self.tags: list[Any] = []
+
+
+def _make_loader(guards: _Guards) -> Any:
+    from ruamel.yaml.composer import Composer
+    from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+
+    class GuardedComposer(Composer):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.parser.check_event(AliasEvent):
+                guards.aliases += 1
+                if guards.aliases > MAX_ALIASES:
+                    raise _AliasLimit(self.parser.peek_event().start_mark)
+            elif self.parser.check_event(ScalarEvent, CollectionStartEvent):
+                event = self.parser.peek_event()
+                ctag = getattr(event, "ctag", None)
+                if ctag is not None and str(ctag) not in ("!", ""):
+                    guards.tags.append(event.start_mark)
+            return super().compose_node(parent, index)
+
+    yaml = make_yaml()
+    yaml.Composer = GuardedComposer
+    return yaml
+
+
+class _AliasLimit(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__("alias limit")
+        self.mark = mark
+
+
+def _parse(loaded: LoadedDocument) -> None:
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    name = loaded.name
+    guards = _Guards()
+    yaml = _make_loader(guards)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parser = None
+        try:
+            try:
+                constructor, parser = yaml.get_constructor_parser(loaded.text)
+                node = constructor.composer.get_single_node()
+            except _AliasLimit as exc:
+                raise LoadError(
+                    _diag(name, exc.mark.line + 1, exc.mark.column + 1, "RF107",
+                          f"more than {MAX_ALIASES} aliases in one manifest",
+                          "write the repeated values out; aliases are capped to stop alias bombs")
+                ) from None
+            except ReaderError as exc:
+                line, col = _offset_to_line_col(loaded.text, int(exc.position or 0))
+                raise LoadError(
+                    _diag(name, line, col, "RF104", "character not allowed in YAML (control or special character)",
+                          "remove the character or escape it in a double-quoted string")
+                ) from None
+            except MarkedYAMLError as exc:
+                raise LoadError(_marked_error(name, exc)) from None
+            except RecursionError:
+                raise LoadError(_diag(name, 1, 1, "RF112", "nesting too deep")) from None
+            except YAMLError as exc:
+                raise LoadError(_diag(name, 1, 1, "RF104", f"invalid YAML ({type(exc).__name__})")) from None
+            if node is None:
+                raise LoadError(_diag(name, 1, 1, "RF109", "the manifest is empty",
+                                      "start from the annotated example in docs/manifest.md"))
+            for mark in guards.tags[:20]:
+                loaded.diagnostics.append(
+                    _diag(name, mark.line + 1, mark.column + 1, "RF111", "explicit YAML tags are not allowed",
+                          "remove the '!' tag; manifests use plain YAML values only")
+                )
+            loaded.source_map = SourceMap(loaded.text.split("\n"))
+            _walk(node, (), None, loaded, [0])
+            if not loaded.ok:
+                return
+            try:
+                loaded.document = constructor.construct_document(node)
+            except MarkedYAMLError as exc:
+                raise LoadError(_marked_error(name, exc)) from None
+            except (YAMLError, ValueError, TypeError, OverflowError) as exc:
+                raise LoadError(_diag(name, node.start_mark.line + 1, node.start_mark.column + 1, "RF104",
+                                      f"invalid YAML value ({type(exc).__name__})")) from None
+        finally:
+            if parser is not None:
+                parser.dispose()
+    loaded.data = to_plain(loaded.document, [0], name)
+
+
+def _offset_to_line_col(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+_HINTS = (
+    ("could not find expected ':'", "a key needs ': ' after it; check the line above for a missing colon"),
+    ("mapping values are not allowed", "check the indentation, or quote a value that contains ': '"),
+    ("found character '\\t'", "YAML does not allow tabs here; use spaces"),
+    ("found undefined alias", "define the anchor (&name) before using the alias (*name)"),
+    ("did not find expected key", "check the indentation of this line against its siblings"),
+    ("expected <block end>", "check the indentation of this line against its siblings"),
+    ("found unexpected end of stream", "a quote or bracket is not closed"),
+)
+
+
+def _marked_error(name: str, exc: Any) -> Diagnostic:
+    from ruamel.yaml.composer import ComposerError, MaxDepthExceededError
+
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = _safe_problem(exc.problem)
+    if isinstance(exc, MaxDepthExceededError):
+        return _diag(name, line, col, "RF112", f"nesting deeper than {MAX_DEPTH} levels",
+                     "flatten the structure; manifests are shallow")
+    if isinstance(exc, ComposerError) and "another document" in problem:
+        return _diag(name, line, col, "RF105", "more than one YAML document in the manifest",
+                     "a manifest is one document: remove the '---' separator and what follows, "
+                     "or split it into several files")
+    context = _safe_problem(exc.context)
+    message = problem or context or "invalid YAML"
+    if context and problem:
+        message = f"{problem} ({context})"
+    hint = next((h for needle, h in _HINTS if needle in (exc.problem or "")), "")
+    return _diag(name, line, col, "RF104", f"invalid YAML: {message}", hint)
+
+
+def _span(node: Any) -> Span:
+    s, e = node.start_mark, node.end_mark or node.start_mark
+    return Span(s.line, s.column, e.line, e.column)
+
+
+def _style(node: Any) -> str | None:
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    if isinstance(node, MappingNode):
+        return "map"
+    if isinstance(node, SequenceNode):
+        return "seq"
+    return node.style or None
+
+
+def _walk(node: Any, path: tuple[str | int, ...], key: Any, loaded: LoadedDocument, count: list[int]) -> None:
+    """Record positions and check keys (string-only, unique), bounded in work."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise LoadError(_diag(loaded.name, node.start_mark.line + 1, node.start_mark.column + 1, "RF107",
+                              "aliases expand to too many nodes", "write the values out instead of aliasing"))
+    loaded.source_map.add(path, _span(node), None if key is None else _span(key), _style(node))
+    if isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), None, loaded, count)
+    elif isinstance(node, MappingNode):
+        seen: dict[str, Any] = {}
+        merged: list[tuple[Any, Any]] = []
+        for knode, vnode in node.value:
+            if str(knode.tag) == _MERGE:
+                sources = vnode.value if isinstance(vnode, SequenceNode) else [vnode]
+                merged.extend(pair for src in sources if isinstance(src, MappingNode) for pair in src.value)
+                continue
+            if str(knode.tag) != _STR or not isinstance(knode.value, str):
+                loaded.diagnostics.append(
+                    _diag(loaded.name, knode.start_mark.line + 1, knode.start_mark.column + 1, "RF108",
+                          "mapping keys must be text",
+                          "quote the key (e.g. '1': or 'true':) or rename it", path=path)
+                )
+                continue
+            if knode.value in seen:
+                first = seen[knode.value]
+                loaded.diagnostics.append(
+                    _diag(loaded.name, knode.start_mark.line + 1, knode.start_mark.column + 1, "RF106",
+                          f"duplicate key {_short(knode.value)}",
+                          f"the key is already defined on line {first.start_mark.line + 1}; keep only one",
+                          path=(*path, knode.value),
+                          end_line=knode.end_mark.line + 1, end_col=knode.end_mark.column + 1)
+                )
+                continue
+            seen[knode.value] = knode
+            _walk(vnode, (*path, knode.value), knode, loaded, count)
+        for knode, vnode in merged:
+            if isinstance(knode.value, str) and knode.value not in seen:
+                seen[knode.value] = knode
+                _walk(vnode, (*path, knode.value), knode, loaded, count)
+
+
+def _short(value: str) -> str:
+    """A key for a message: quoted when it looks like an identifier, elided otherwise."""
+    if len(value) <= 40 and re.fullmatch(r"[A-Za-z0-9_.@$-]*", value):
+        return repr(value)
+    return "(long or non-identifier key)"
+
+
+def to_plain(value: Any, count: list[int], name: str = "<string>") -> Any:
+    """ruamel round-trip objects -> plain JSON-like Python data (dates stay dates)."""
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise LoadError(_diag(name, 1, 1, "RF107", "aliases expand to too many nodes"))
+    if isinstance(value, dict):
+        return {str(k): to_plain(v, count, name) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v, count, name) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        # ruamel's ScalarBoolean subclasses int; keep it a bool.
+        return bool(value) if type(value).__name__ == "ScalarBoolean" else int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, _dt.datetime):
+        return _dt.datetime.fromisoformat(value.isoformat())
+    if isinstance(value, _dt.date):
+        return _dt.date(value.year, value.month, value.day)
+    return value

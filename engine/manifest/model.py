@@ -1,0 +1,203 @@
+"""The manifest as attrs classes, structured with cattrs from schema-valid data.
+
+Why after the schema: cattrs trusts shapes (``list[str]`` from ``"oops"`` becomes characters), so
+the loader only structures data the JSON Schema has accepted; the classes are then what the
+planner, runner and governance code use.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from engine.manifest.diagnostics import Diagnostic
+from engine.manifest.positions import SourceMap
+
+_PIN = re.compile(r"^(?P<ref>[^@]+)(?:@(?P<spec>.+))?$")
+
+
+@attrs.frozen
+class Metadata:
+    name: str
+    version: str
+    description: str = ""
+
+
+@attrs.frozen
+class Input:
+    """A declared run input; it provides the ``input_dataset`` component."""
+
+    name: str
+    format: str = "auto"
+    description: str = ""
+    default: str | None = None
+
+    def default_path(self, manifest_dir: Path | None = None) -> Path | None:
+        """Where the default points: ``bundled:NAME`` -> ``engine/data/NAME``, else relative to the manifest."""
+        if self.default is None:
+            return None
+        if self.default.startswith("bundled:"):
+            from importlib import resources
+
+            return Path(str(resources.files("engine").joinpath("data", self.default[len("bundled:"):])))
+        path = Path(self.default)
+        return path if path.is_absolute() or manifest_dir is None else manifest_dir / path
+
+
+@attrs.frozen
+class Defaults:
+    stop_on_failure: bool = True
+    timeout_s: float | None = None
+
+
+@attrs.frozen
+class Step:
+    id: str
+    stage: str | int
+    description: str = ""
+    timeout_s: float | None = None
+    config: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def stage_ref(self) -> str | int:
+        """The stage key or numeric id, without a version pin."""
+        if isinstance(self.stage, int):
+            return self.stage
+        m = _PIN.match(self.stage)
+        ref = m.group("ref").strip() if m else self.stage
+        return int(ref) if ref.isdigit() else ref
+
+    @property
+    def version_spec(self) -> str | None:
+        """The version pin after ``@`` (``"1"``, ``">=1.2,<2"``), if any."""
+        if isinstance(self.stage, int):
+            return None
+        m = _PIN.match(self.stage)
+        spec = m.group("spec") if m else None
+        return spec.strip() if spec else None
+
+
+@attrs.frozen
+class Mode:
+    name: str
+    steps: tuple[str, ...]
+    description: str = ""
+    phi_policy: str = "block"
+    require: tuple[str, ...] = ()
+    allow_stages: tuple[str, ...] | None = None
+    gates: Mapping[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Governance:
+    default_mode: str
+    modes: Mapping[str, Mode]
+
+
+@attrs.frozen
+class Execution:
+    """Reserved: accepted and validated, not used yet."""
+
+    executor: str = "local"
+    workers: int | None = None
+    address: str | None = None
+    partition_bytes: int | None = None
+
+
+@attrs.frozen
+class ManifestSource:
+    """Where a manifest came from, with what later tools (edit, migrate) need to work on it."""
+
+    name: str
+    path: Path | None
+    text: str
+    sha256: str
+    document: Any = attrs.field(repr=False)
+    """The ruamel round-trip document (comments and layout kept)."""
+    source_map: SourceMap = attrs.field(repr=False)
+
+
+@attrs.frozen
+class Manifest:
+    api_version: str
+    kind: str
+    metadata: Metadata
+    steps: tuple[Step, ...]
+    governance: Governance
+    inputs: tuple[Input, ...] = ()
+    defaults: Defaults = Defaults()
+    execution: Execution | None = None
+    source: ManifestSource | None = attrs.field(default=None, eq=False, repr=False)
+    diagnostics: tuple[Diagnostic, ...] = attrs.field(default=(), eq=False, repr=False)
+    """Warnings found while loading (errors make loading fail)."""
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def version(self) -> str:
+        return self.metadata.version
+
+    @property
+    def path(self) -> Path | None:
+        return self.source.path if self.source else None
+
+    @property
+    def sha256(self) -> str:
+        return self.source.sha256 if self.source else ""
+
+    @property
+    def document(self) -> Any:
+        return self.source.document if self.source else None
+
+    @property
+    def source_map(self) -> SourceMap | None:
+        return self.source.source_map if self.source else None
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def mode(self, name: str | None = None) -> Mode:
+        """The named mode, or the default mode."""
+        return self.governance.modes[name or self.governance.default_mode]
+
+
+@functools.cache
+def _converter() -> Any:
+    import cattrs
+    from cattrs.gen import make_dict_structure_fn, override
+
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv.register_structure_hook(str | int, lambda v, _: v)
+    conv.register_structure_hook_func(lambda t: t == Mapping[str, Any], lambda v, _: dict(v))
+    conv.register_structure_hook_func(
+        lambda t: t == Mapping[str, str], lambda v, _: {str(k): str(x) for k, x in v.items()}
+    )
+
+    def modes(value: Any, _: Any) -> dict[str, Mode]:
+        return {name: conv.structure({**body, "name": name}, Mode) for name, body in value.items()}
+
+    conv.register_structure_hook_func(lambda t: t == Mapping[str, Mode], modes)
+    conv.register_structure_hook(
+        Manifest,
+        make_dict_structure_fn(
+            Manifest, conv, api_version=override(rename="apiVersion"),
+            source=override(omit=True), diagnostics=override(omit=True),
+        ),
+    )
+    return conv
+
+
+def structure(data: Mapping[str, Any]) -> Manifest:
+    """Schema-valid data -> :class:`Manifest` (raises cattrs errors on a shape the schema let through)."""
+    manifest: Manifest = _converter().structure(dict(data), Manifest)
+    return manifest

@@ -1,0 +1,241 @@
+"""Semantic checks: what a schema cannot see (stages, versions, modes, data flow, gates).
+
+They run on a schema-valid manifest so that every failure here is a real pipeline mistake, and
+each one is reported at the manifest line that causes it. The data-flow check is the point of
+the entity-component design: a step's ``reads`` must be written by an earlier step *in that
+mode's order* or provided by a declared input, before anything runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from engine.manifest.diagnostics import Diagnostic
+from engine.manifest.model import Manifest, Step
+from engine.manifest.positions import Path, SourceMap
+from engine.manifest.schema import show, validate_fragment
+
+ALWAYS_PROVIDED = ("run_info",)
+"""Components the engine adds to every run before the first step (see engine.core_components)."""
+INPUT_COMPONENT = "input_dataset"
+
+
+class _Checker:
+    def __init__(self, manifest: Manifest, smap: SourceMap, name: str, registry: Any) -> None:
+        self.m = manifest
+        self.smap = smap
+        self.name = name
+        self.registry = registry
+        self.out: list[Diagnostic] = []
+        self.stages: dict[str, Any] = {}
+        """step id -> resolved stage class (only steps whose stage resolved)."""
+
+    def add(self, path: Path, code: str, message: str, hint: str = "", *, key: bool = False) -> None:
+        pos = self.smap.locate(path, at="key" if key else "value")
+        self.out.append(Diagnostic(self.name, pos.line, pos.col, code, message, hint=hint,
+                                   end_line=pos.end_line, end_col=pos.end_col, path=tuple(path)))
+
+    # -- steps ------------------------------------------------------------------------------------
+    def check_steps(self) -> None:
+        first_index: dict[str, int] = {}
+        any_unknown = False
+        for index, step in enumerate(self.m.steps):
+            if step.id in first_index:
+                self.add(("steps", index, "id"), "RF304", f"duplicate step id {show(step.id)}",
+                         f"step ids must be unique; the first is steps[{first_index[step.id]}]")
+                continue
+            first_index[step.id] = index
+            stage = self.resolve(index, step)
+            if stage is None:
+                any_unknown = True
+                continue
+            self.stages[step.id] = stage
+            self.check_config(index, step, stage)
+        if any_unknown:
+            for err in getattr(self.registry, "plugin_errors", [])[:5]:
+                self.add((), "RF318", "a stage plugin failed to load", str(err)[:300])
+
+    def resolve(self, index: int, step: Step) -> Any:
+        from engine.versions import check_spec, satisfies
+
+        ref = step.stage_ref
+        path = ("steps", index, "stage")
+        stage = self.registry.find(ref)
+        if stage is None:
+            close = self.registry.suggestions(ref)
+            if close:
+                hint = "did you mean " + ", ".join(close) + "?"
+            else:
+                known = self.registry.keys()
+                hint = ("registered stages: " + ", ".join(known)) if known else "no stages are registered"
+            self.add(path, "RF301", f"unknown stage {show(ref)}", hint + " (see `rflow stages list`)")
+            return None
+        spec = step.version_spec
+        if spec is not None:
+            try:
+                check_spec(spec)
+            except ValueError:
+                self.add(path, "RF303", f"invalid version pin on stage {show(stage.key)}",
+                         "write a version (1, 1.2, 1.2.3) or comparisons joined by commas: '>=1.2,<2'")
+                return stage
+            if not satisfies(stage.version, spec):
+                self.add(path, "RF302",
+                         f"stage {show(stage.key)} is installed at version {stage.version}, "
+                         f"which does not satisfy the pin",
+                         f"install a matching version of the stage, or change the pin to '{stage.key}@"
+                         f"{stage.version.split('.')[0]}'")
+        return stage
+
+    def check_config(self, index: int, step: Step, stage: Any) -> None:
+        from engine.config_schema import schema_for_config
+
+        try:
+            schema = schema_for_config(stage.Config)
+        except Exception:  # a stage whose config cannot be described: nothing to check against
+            return
+        text = json.dumps(schema, sort_keys=True, default=str)
+        base = ("steps", index, "config")
+        for d in validate_fragment(text, dict(step.config), self.smap, self.name, base, code="RF309"):
+            self.out.append(d)
+
+    # -- inputs -----------------------------------------------------------------------------------
+    def check_inputs(self) -> None:
+        seen: set[str] = set()
+        base = self.m.path.parent if self.m.path is not None else None
+        for index, item in enumerate(self.m.inputs):
+            if item.name in seen:
+                self.add(("inputs", index, "name"), "RF315", f"duplicate input name {show(item.name)}",
+                         "input names must be unique")
+            seen.add(item.name)
+            if item.default is None or (base is None and not item.default.startswith("bundled:")):
+                continue
+            try:
+                target = item.default_path(base)
+                exists = target is not None and target.is_file()
+            except (OSError, ValueError):
+                exists = False
+            if not exists:
+                where = "in engine/data/" if item.default.startswith("bundled:") else "relative to the manifest"
+                self.add(("inputs", index, "default"), "RF316",
+                         f"default of input {show(item.name)} does not name an existing file",
+                         f"the file is looked up {where}; runs must pass --input {item.name}=PATH")
+
+    # -- governance -------------------------------------------------------------------------------
+    def check_governance(self) -> None:
+        modes = self.m.governance.modes
+        default = self.m.governance.default_mode
+        if default not in modes:
+            close = difflib.get_close_matches(default, list(modes), n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]!r}?" if close else f"defined modes: {', '.join(modes)}"
+            self.add(("governance", "default_mode"), "RF312", f"default_mode {show(default)} is not a defined mode",
+                     hint)
+        step_ids = [s.id for s in self.m.steps]
+        used: set[str] = set()
+        for mode_name, mode in modes.items():
+            mpath: Path = ("governance", "modes", mode_name)
+            used.update(mode.steps)
+            if mode.allow_stages is not None:
+                for k, key in enumerate(mode.allow_stages):
+                    if self.registry.find(key) is None:
+                        close = self.registry.suggestions(key)
+                        self.add((*mpath, "allow_stages", k), "RF317", f"allow_stages names unknown stage {show(key)}",
+                                 ("did you mean " + ", ".join(close) + "?") if close else "")
+            self.check_mode_steps(mode_name, mode, mpath, step_ids)
+        for index, step in enumerate(self.m.steps):
+            if step.id not in used:
+                self.add(("steps", index), "RF311", f"step {show(step.id)} is not used by any mode",
+                         "add it to a mode's steps, or remove it")
+
+    def check_mode_steps(self, mode_name: str, mode: Any, mpath: Path, step_ids: list[str]) -> None:
+        from engine.components import component_name
+        from engine.types import ANY_MODE
+
+        available = set(ALWAYS_PROVIDED)
+        if self.m.inputs:
+            available.add(INPUT_COMPONENT)
+        seen: list[str] = []
+        for j, step_id in enumerate(mode.steps):
+            spath = (*mpath, "steps", j)
+            if step_id in seen:
+                self.add(spath, "RF306", f"step {show(step_id)} is listed twice in mode {show(mode_name)}",
+                         "a step runs at most once per mode")
+                continue
+            if step_id not in step_ids:
+                close = difflib.get_close_matches(step_id, step_ids, n=1, cutoff=0.6)
+                self.add(spath, "RF305", f"mode {show(mode_name)} names unknown step {show(step_id)}",
+                         f"did you mean {close[0]!r}?" if close else f"steps: {', '.join(step_ids)}")
+                continue
+            seen.append(step_id)
+            stage = self.stages.get(step_id)
+            if stage is None:
+                continue
+            if ANY_MODE not in stage.modes and mode_name not in stage.modes:
+                self.add(spath, "RF307", f"stage {show(stage.key)} (step {show(step_id)}) is not safe for mode "
+                         f"{show(mode_name)}", f"the stage declares modes: {', '.join(stage.modes)}")
+            if mode.allow_stages is not None and stage.key not in mode.allow_stages:
+                self.add(spath, "RF308", f"stage {show(stage.key)} (step {show(step_id)}) is not in "
+                         f"allow_stages of mode {show(mode_name)}", "add the stage key to allow_stages, "
+                         "or remove the step from this mode")
+            missing = [component_name(t) for t in stage.reads if component_name(t) not in available]
+            for comp in missing:
+                self.add(spath, "RF310", f"step {show(step_id)} reads {comp!r}, which no earlier step in mode "
+                         f"{show(mode_name)} writes and no declared input provides",
+                         self._provider_hint(comp, step_id))
+            available.update(component_name(t) for t in stage.writes)
+        self.check_gates(mode_name, mode, mpath, seen)
+
+    def _provider_hint(self, comp: str, step_id: str) -> str:
+        if comp == INPUT_COMPONENT:
+            return "declare the dataset under inputs:"
+        from engine.components import component_name
+
+        writers = [sid for sid, st in self.stages.items()
+                   if sid != step_id and comp in {component_name(t) for t in st.writes}]
+        if writers:
+            return "run it after step " + " or ".join(repr(w) for w in writers[:3]) + ", which writes it"
+        return "no step in this manifest writes it; add a stage that does"
+
+    def check_gates(self, mode_name: str, mode: Any, mpath: Path, order: list[str]) -> None:
+        if not mode.gates:
+            return
+        try:
+            from engine.gates import check_gate
+        except ImportError:  # gates land separately; nothing to check against yet
+            return
+        for step_id, expr in mode.gates.items():
+            gpath = (*mpath, "gates", step_id)
+            if step_id not in order:
+                self.add(gpath, "RF314", f"gate for step {show(step_id)}, which does not run in mode "
+                         f"{show(mode_name)}", "gate only steps listed in this mode's steps", key=True)
+                continue
+            earlier = frozenset(order[: order.index(step_id)])
+            for offset, message in check_gate(expr, earlier):
+                pos = self.smap.offset_position(gpath, offset)
+                self.out.append(Diagnostic(self.name, pos.line, pos.col, "RF313", _safe_gate_message(message),
+                                           hint="gates compare earlier steps' output fields, e.g. "
+                                           "phi_scan.findings_total == 0", path=gpath))
+
+
+def _safe_gate_message(message: str) -> str:
+    from engine.errors import sanitize_text
+
+    try:
+        return sanitize_text(message)[:300]
+    except ImportError:
+        return message[:300]
+
+
+def check(manifest: Manifest, smap: SourceMap, name: str, registry: Any) -> list[Diagnostic]:
+    """All semantic problems of a schema-valid manifest."""
+    checker = _Checker(manifest, smap, name, registry)
+    checker.check_steps()
+    checker.check_inputs()
+    checker.check_governance()
+    return checker.out
+
+
+def used_step_ids(manifest: Manifest) -> Iterable[str]:
+    return {s for mode in manifest.governance.modes.values() for s in mode.steps}
