@@ -1,0 +1,64 @@
+"""Helpers for end-to-end tests that drive the real ``rflow`` CLI in subprocesses."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_DATA = ROOT / "engine" / "data" / "demo_study.csv"
+IDENTIFIER_COLUMNS = ("patient_name", "mrn", "ssn", "phone", "email", "dob")
+
+
+def rflow(*args: str, cwd: Path, env: dict[str, str] | None = None,
+          timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI (``python -m engine``) in a subprocess, as a user would."""
+    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, env=full_env, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def load_report(run_dir: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((run_dir / "report.json").read_text())
+    return data
+
+
+def statuses(report: dict[str, Any]) -> dict[str, str]:
+    return {s["step_id"]: s["status"] for s in report["steps"]}
+
+
+def planted_identifiers(path: Path = DEMO_DATA) -> set[str]:
+    """Every distinct value of the bundled data's identifier columns."""
+    values: set[str] = set()
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            for column in IDENTIFIER_COLUMNS:
+                value = (row.get(column) or "").strip()
+                if len(value) >= 6:
+                    values.add(value)
+    return values
+
+
+def leaked(values: set[str], *texts: str) -> list[str]:
+    return sorted(v for v in values for t in texts if v in t)
+
+
+def all_output_text(run_dir: Path) -> str:
+    """Every file a run wrote, as text (binary files are decoded leniently)."""
+    parts = []
+    for path in sorted(run_dir.rglob("*")):
+        if path.is_file():
+            parts.append(path.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="session")
+def identifiers() -> set[str]:
+    return planted_identifiers()
