@@ -1,0 +1,60 @@
+"""The one matching loop shared by the sanitizer and the scanner.
+
+A combined alternation gives the leftmost match of the first alternative; when that candidate
+fails its validators, the later alternatives are tried at the same position before moving on, so a
+rejected pattern never hides a valid one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import AnyStr
+
+from engine.phi.registry import CompiledPattern, CompiledTier
+
+
+def _text(value: str | bytes) -> str:
+    return value if isinstance(value, str) else value.decode("utf-8", "replace")
+
+
+def accepts(pattern: CompiledPattern, value: str | bytes) -> bool:
+    """True when every validator of ``pattern`` accepts ``value``."""
+    if not pattern.validators:
+        return True
+    text = _text(value)
+    return all(check(text) for check in pattern.validators)
+
+
+def iter_matches(
+    tier: CompiledTier, data: AnyStr, pos: int = 0, endpos: int | None = None
+) -> Iterator[tuple[CompiledPattern, int, int, int]]:
+    """Validated matches as ``(pattern, value_start, value_end, match_end)``, left to right."""
+    rx = tier.bytes_re if isinstance(data, bytes) else tier.str_re
+    search = rx.search
+    by_group = tier.by_group
+    patterns = tier.patterns
+    end = len(data) if endpos is None else endpos
+    while pos < end:
+        m = search(data, pos, end)
+        if m is None:
+            return
+        pat = by_group[m.lastindex or 0]
+        assert pat is not None
+        vg = pat.value_group
+        vs, ve = m.span(vg) if vg else m.span()
+        if not pat.validators or accepts(pat, data[vs:ve]):
+            yield pat, vs, ve, m.end()
+            pos = m.end() if m.end() > m.start() else m.start() + 1
+            continue
+        start = m.start()
+        pos = start + 1
+        for other in patterns[tier.position[pat.id] + 1 :]:
+            single = other.bytes_re if isinstance(data, bytes) else other.str_re
+            m2 = single.match(data, start, end)
+            if m2 is None:
+                continue
+            vs, ve = m2.span("value") if "value" in single.groupindex else m2.span()
+            if accepts(other, data[vs:ve]):
+                yield other, vs, ve, m2.end()
+                pos = max(m2.end(), start + 1)
+                break

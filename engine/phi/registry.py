@@ -1,0 +1,327 @@
+"""Load the canonical PHI registry, validate it, and compile it into matchers.
+
+Everything in rflow that recognizes PHI is derived from ``registry.yaml`` through this module:
+one combined alternation per tier (a single pass over the text finds every category, far faster
+than pattern-by-pattern), compiled for both ``str`` (sanitizer) and ``bytes`` (file scanner).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from engine.phi.errors import PhiRegistryError
+from engine.phi.validators import NORMALIZERS, VALIDATORS
+
+Tier = Literal["scan", "guard"]
+SCHEMA_FILE = "phi-registry.v1.schema.json"
+DEFAULT_REGISTRY = Path(__file__).with_name("registry.yaml")
+
+# Escapes that match non-ASCII text in str patterns; the registry must spell classes explicitly.
+_FORBIDDEN_ESCAPES = re.compile(r"(?<!\\)(?:\\\\)*\\[dDwWsS]")
+_COLUMN_TAIL = ("number", "no", "num", "nbr", "id")
+
+
+@attrs.frozen
+class Category:
+    """One PHI category as declared in the registry (metadata only, no compiled state)."""
+
+    name: str
+    letter: str
+    identifier: str
+    description: str
+    token: str
+    confidence: float
+    normalize: str
+    labels: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+    value_regex: str | None = None
+    value_validators: tuple[str, ...] = ()
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+    pattern_ids: tuple[str, ...] = ()
+
+    @property
+    def labelled(self) -> bool:
+        """True when the category has context labels (only PHI next to a label or in a column)."""
+        return bool(self.labels or self.columns)
+
+
+@attrs.frozen
+class CompiledPattern:
+    """One alternative of a tier's combined regex, with what to run on its match."""
+
+    id: str
+    category: Category
+    tier: str
+    source: str
+    validators: tuple[Callable[[str], bool], ...]
+    normalizer: Callable[[str], str]
+    value_group: int | None
+    str_re: re.Pattern[str]
+    bytes_re: re.Pattern[bytes]
+
+
+@attrs.frozen
+class CompiledTier:
+    """The combined regex of a tier and, per outer group index, the pattern that produced it."""
+
+    name: str
+    patterns: tuple[CompiledPattern, ...]
+    str_re: re.Pattern[str]
+    bytes_re: re.Pattern[bytes]
+    by_group: tuple[CompiledPattern | None, ...]
+    # For each pattern (same order as ``patterns``), its position in ``patterns``.
+    position: Mapping[str, int]
+
+
+@attrs.frozen
+class ColumnMatcher:
+    """Cells of a labelled column: fullmatch of the category's value regex plus its validators."""
+
+    category: Category
+    str_re: re.Pattern[str]
+    bytes_re: re.Pattern[bytes]
+    validators: tuple[Callable[[str], bool], ...]
+    normalizer: Callable[[str], str]
+
+
+@attrs.frozen
+class PhiRegistry:
+    """The loaded registry: categories in priority order and the two compiled tiers."""
+
+    version: str
+    categories: tuple[Category, ...]
+    scan: CompiledTier
+    guard: CompiledTier
+    column_matchers: Mapping[str, ColumnMatcher]
+    source: str
+    prefilter: re.Pattern[str]
+
+    def category(self, name: str) -> Category:
+        """The category called ``name`` (KeyError if unknown)."""
+        for cat in self.categories:
+            if cat.name == name:
+                return cat
+        raise KeyError(name)
+
+    def tier(self, name: Tier) -> CompiledTier:
+        """The compiled ``scan`` or ``guard`` tier."""
+        return self.scan if name == "scan" else self.guard
+
+    def column_category(self, column: str | None) -> ColumnMatcher | None:
+        """The matcher for a column whose name labels it as a PHI category, if any."""
+        if not column:
+            return None
+        tokens = normalize_column(column).split("_")
+        candidates = [tokens]
+        if len(tokens) > 1 and tokens[-1] in _COLUMN_TAIL:
+            candidates.append(tokens[:-1])
+        for cat in self.categories:
+            matcher = self.column_matchers.get(cat.name)
+            if matcher is None:
+                continue
+            for word in cat.columns:
+                wt = word.split("_")
+                if any(len(c) >= len(wt) and c[-len(wt) :] == wt for c in candidates):
+                    return matcher
+        return None
+
+
+def normalize_column(name: str) -> str:
+    """``patientId`` / ``Patient ID`` / ``patient-id`` -> ``patient_id``."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def _load_schema() -> dict[str, Any]:
+    try:
+        text = resources.files("schemas").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        text = (Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_FILE).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _read_yaml(path: Path) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PhiRegistryError(f"cannot read PHI registry {path.name}: {type(exc).__name__}") from None
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise PhiRegistryError(f"PHI registry {path.name} is not valid YAML{where}") from None
+
+
+def validate_document(doc: Any) -> list[str]:
+    """Schema and semantic problems of a registry document (empty list: valid).
+
+    Messages name the path and the failed keyword, never the offending value.
+    """
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(_load_schema())
+    problems = [
+        f"{'/'.join(str(p) for p in err.absolute_path) or '<root>'}: fails '{err.validator}'"
+        for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if problems:
+        return problems
+    seen_ids: set[str] = set()
+    seen_names: set[str] = set()
+    regexes: list[tuple[str, str]] = [("label_separator", doc["label_separator"]), ("prefilter", doc["prefilter"])]
+    for ci, cat in enumerate(doc["categories"]):
+        where = f"categories/{ci}"
+        if cat["name"] in seen_names:
+            problems.append(f"{where}/name: duplicate category name {cat['name']}")
+        seen_names.add(cat["name"])
+        if cat["token"] != f"[PHI:{cat['name']}]":
+            problems.append(f"{where}/token: must be [PHI:{cat['name']}]")
+        if "value" in cat:
+            regexes.append((f"{where}/value/regex", cat["value"]["regex"]))
+        if not cat["patterns"] and "value" not in cat:
+            problems.append(f"{where}: has neither patterns nor a labelled value")
+        for pi, pat in enumerate(cat["patterns"]):
+            if pat["id"] in seen_ids:
+                problems.append(f"{where}/patterns/{pi}/id: duplicate pattern id {pat['id']}")
+            seen_ids.add(pat["id"])
+            regexes.append((f"{where}/patterns/{pi}/regex", pat["regex"]))
+    for where, source in regexes:
+        if _FORBIDDEN_ESCAPES.search(source):
+            problems.append(f"{where}: uses \\d, \\w or \\s; spell the ASCII class instead")
+            continue
+        try:
+            compiled = re.compile(source, re.ASCII)
+        except re.error as exc:
+            problems.append(f"{where}: does not compile ({exc.msg} at position {exc.pos})")
+            continue
+        if set(compiled.groupindex) - {"value"}:
+            problems.append(f"{where}: the only named group allowed is (?P<value>...)")
+        if compiled.groups != len(compiled.groupindex):
+            problems.append(f"{where}: use (?:...) instead of unnamed capturing groups")
+        if where != "label_separator" and compiled.match("") is not None:
+            problems.append(f"{where}: matches the empty string")
+    return problems
+
+
+def _label_regex(labels: Sequence[str]) -> str:
+    alts = sorted((re.escape(lab.lower()).replace("\\ ", "[ \\t_-]?") for lab in labels), key=len, reverse=True)
+    return "(?<![A-Za-z0-9/])(?i:" + "|".join(alts) + ")(?![A-Za-z])"
+
+
+def _compile_tier(name: str, patterns: list[CompiledPattern]) -> CompiledTier:
+    parts: list[str] = []
+    by_group: list[CompiledPattern | None] = [None]
+    position: dict[str, int] = {}
+    for i, pat in enumerate(patterns):
+        src = pat.source.replace("(?P<value>", f"(?P<p{i}v>")
+        parts.append(f"(?P<p{i}>{src})")
+        position[pat.id] = i
+    combined = "|".join(parts)
+    str_re = re.compile(combined, re.ASCII)
+    bytes_re = re.compile(combined.encode("ascii"))
+    by_group = [None] * (str_re.groups + 1)
+    value_groups: list[int | None] = []
+    for i, pat in enumerate(patterns):
+        by_group[str_re.groupindex[f"p{i}"]] = pat
+        value_groups.append(str_re.groupindex.get(f"p{i}v"))
+    # Store the value group index in the combined regex on each pattern.
+    rebuilt = tuple(attrs.evolve(p, value_group=vg) for p, vg in zip(patterns, value_groups, strict=True))
+    by_group = [None if p is None else rebuilt[position[p.id]] for p in by_group]
+    return CompiledTier(name, rebuilt, str_re, bytes_re, tuple(by_group), position)
+
+
+def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegistry:
+    """Compile a registry document (already validated) into categories and tiers."""
+    problems = validate_document(doc)
+    if problems:
+        shown = "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
+        raise PhiRegistryError(f"invalid PHI registry {source}: {shown}")
+    sep = doc["label_separator"]
+    categories: list[Category] = []
+    all_patterns: list[CompiledPattern] = []
+    column_matchers: dict[str, ColumnMatcher] = {}
+    for raw in doc["categories"]:
+        context = raw.get("context", {})
+        value = raw.get("value")
+        cat = Category(
+            name=raw["name"],
+            letter=raw["safe_harbor"]["letter"],
+            identifier=raw["safe_harbor"]["identifier"],
+            description=" ".join(raw["description"].split()),
+            token=raw["token"],
+            confidence=float(raw["confidence"]),
+            normalize=raw["normalize"],
+            labels=tuple(context.get("labels", ())),
+            columns=tuple(context.get("columns", ())),
+            value_regex=value["regex"] if value else None,
+            value_validators=tuple(value.get("validators", ())) if value else (),
+            params=dict(raw.get("params", {})),
+            pattern_ids=tuple(p["id"] for p in raw["patterns"]),
+        )
+        categories.append(cat)
+        normalizer = NORMALIZERS[cat.normalize]
+        specs: list[tuple[str, str, str, Sequence[str]]] = []
+        if value and cat.labels:
+            labelled = f"{_label_regex(cat.labels)}{sep}(?P<value>{value['regex']})(?![A-Za-z0-9])"
+            specs.append((f"{cat.name.lower().replace('_', '-')}-labelled", "scan", labelled, cat.value_validators))
+        specs.extend((p["id"], p["tier"], p["regex"], p.get("validators", ())) for p in raw["patterns"])
+        for pid, tier, src, vals in specs:
+            all_patterns.append(
+                CompiledPattern(
+                    id=pid,
+                    category=cat,
+                    tier=tier,
+                    source=src,
+                    validators=tuple(VALIDATORS[v] for v in vals),
+                    normalizer=normalizer,
+                    value_group=None,
+                    str_re=re.compile(src, re.ASCII),
+                    bytes_re=re.compile(src.encode("ascii")),
+                )
+            )
+        if value and cat.columns:
+            full = f"(?:{value['regex']})"
+            column_matchers[cat.name] = ColumnMatcher(
+                category=cat,
+                str_re=re.compile(full, re.ASCII),
+                bytes_re=re.compile(full.encode("ascii")),
+                validators=tuple(VALIDATORS[v] for v in cat.value_validators),
+                normalizer=normalizer,
+            )
+    scan = _compile_tier("scan", [p for p in all_patterns if p.tier == "scan"])
+    guard = _compile_tier("guard", all_patterns)
+    return PhiRegistry(
+        version=str(doc["metadata"]["version"]),
+        categories=tuple(categories),
+        scan=scan,
+        guard=guard,
+        column_matchers=column_matchers,
+        source=source,
+        prefilter=re.compile(doc["prefilter"], re.ASCII),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: str) -> PhiRegistry:
+    p = Path(path)
+    return build_registry(_read_yaml(p), source=p.name)
+
+
+def load_registry(path: str | Path | None = None) -> PhiRegistry:
+    """The compiled registry (the canonical one by default); cached per path."""
+    return _load_cached(str(Path(path) if path is not None else DEFAULT_REGISTRY))

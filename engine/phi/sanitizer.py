@@ -1,0 +1,61 @@
+"""``sanitize`` and ``contains_phi``: the output guard applied to every error, log record and output.
+
+They use the broader ``guard`` tier: over-redacting an error message is cheap, leaking is not.
+Both are called on many short strings, so the compiled tier is fetched once and cached.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from engine.phi.matcher import iter_matches
+from engine.phi.registry import CompiledTier, load_registry
+
+# A replacement could in principle make a new match appear (text joined around a token); repeating
+# until nothing changes makes sanitize idempotent. Real inputs settle after one pass.
+_MAX_PASSES = 4
+
+
+@functools.lru_cache(maxsize=1)
+def _guard() -> tuple[CompiledTier, Callable[[str], object]]:
+    registry = load_registry()
+    return registry.guard, registry.prefilter.search
+
+
+def _sanitize_once(text: str, tier: CompiledTier) -> str:
+    out: list[str] = []
+    last = 0
+    for pat, vs, ve, _ in iter_matches(tier, text):
+        out.append(text[last:vs])
+        out.append(pat.category.token)
+        last = ve
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def sanitize(text: str) -> str:
+    """``text`` with every guard-tier PHI match replaced by its category token, e.g. ``[PHI:SSN]``."""
+    if not isinstance(text, str):
+        text = str(text)
+    tier, prefilter = _guard()
+    if not prefilter(text):
+        return text
+    for _ in range(_MAX_PASSES):
+        cleaned = _sanitize_once(text, tier)
+        if cleaned == text:
+            return cleaned
+        text = cleaned
+    return text
+
+
+def contains_phi(text: str) -> bool:
+    """True when ``sanitize`` would change ``text`` (the output-guard check)."""
+    if not isinstance(text, str):
+        text = str(text)
+    tier, prefilter = _guard()
+    if not prefilter(text):
+        return False
+    return next(iter_matches(tier, text), None) is not None

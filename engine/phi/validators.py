@@ -1,0 +1,288 @@
+"""Checks and normalizers applied to candidate values after a pattern matched.
+
+Patterns alone over-match (any ddd-dd-dddd, any 16 digits); these checks are what keeps the scan
+tier precise. Every function takes the matched text and never raises on odd input.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import ipaddress
+import re
+from collections.abc import Callable
+
+_NON_DIGIT = re.compile(r"[^0-9]", re.ASCII)
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]", re.ASCII)
+
+
+def digits(value: str) -> str:
+    """Only the ASCII digits of ``value``."""
+    return _NON_DIGIT.sub("", value)
+
+
+# --- checksums and number rules -------------------------------------------------------------
+
+
+def luhn(value: str) -> bool:
+    """Luhn (mod 10) check over the digits of ``value``."""
+    ds = digits(value)
+    if len(ds) < 2:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(ds)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _card_lengths(ds: str) -> tuple[int, ...]:
+    """Valid lengths for the issuer prefix of ``ds`` (empty: no known issuer)."""
+    p2, p3, p4, p6 = int(ds[:2]), int(ds[:3]), int(ds[:4]), int(ds[:6])
+    if ds[0] == "4":
+        return (13, 16, 19)  # Visa
+    if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:
+        return (16,)  # Mastercard
+    if p2 in (34, 37):
+        return (15,)  # American Express
+    if p4 == 6011 or p2 == 65 or 644 <= p3 <= 649 or 622126 <= p6 <= 622925:
+        return (16, 19)  # Discover
+    if 3528 <= p4 <= 3589:
+        return (16, 19)  # JCB
+    if p2 in (36, 38, 39) or 300 <= p3 <= 305 or p4 == 3095:
+        return (14, 16, 19)  # Diners Club
+    if p2 == 62:
+        return (16, 17, 18, 19)  # UnionPay
+    if p4 in (5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763):
+        return (12, 13, 14, 15, 16, 17, 18, 19)  # Maestro
+    return ()
+
+
+def card(value: str) -> bool:
+    """A payment card: known issuer prefix, a length that issuer uses, Luhn-valid.
+
+    The issuer check is what rejects numeric timestamps that happen to pass Luhn
+    (epoch milliseconds start with 1, which no issuer uses).
+    """
+    ds = digits(value)
+    if not 12 <= len(ds) <= 19:
+        return False
+    seps = {c for c in value if not c.isdigit()}
+    if len(seps) > 1:
+        return False
+    return len(ds) in _card_lengths(ds) and luhn(ds)
+
+
+def ssn(value: str) -> bool:
+    """SSA rules: area not 000, 666 or 9xx; group not 00; serial not 0000; one separator style."""
+    ds = digits(value)
+    if len(ds) != 9:
+        return False
+    if len(set(_NON_DIGIT.findall(value))) > 1:
+        return False
+    area, group, serial = ds[:3], ds[3:5], ds[5:]
+    if area in ("000", "666") or area[0] == "9":
+        return False
+    if group == "00" or serial == "0000":
+        return False
+    # Advertising / SSA-voided example numbers.
+    return ds not in ("078051120", "219099999", "123456789")
+
+
+def nanp(value: str) -> bool:
+    """North American Numbering Plan: NPA and NXX start 2-9 and are not N11; 555-01xx is fiction."""
+    ds = digits(value)
+    if len(ds) == 11 and ds[0] == "1":
+        ds = ds[1:]
+    if len(ds) != 10:
+        return False
+    npa, nxx = ds[:3], ds[3:6]
+    if npa[0] in "01" or nxx[0] in "01":
+        return False
+    if npa[1:] == "11" or nxx[1:] == "11":
+        return False
+    return npa[1] != "9"  # N9X area codes are reserved for expansion
+
+
+def intl_phone(value: str) -> bool:
+    """E.164 allows at most 15 digits; fewer than 8 is not a full number."""
+    return 8 <= len(digits(value)) <= 15
+
+
+def ipv4(value: str) -> bool:
+    """Four octets 0-255 without leading zeros (so '01.02.2020' style dates are not IPs)."""
+    parts = value.split(".")
+    if len(parts) != 4:
+        return False
+    return all(p.isdigit() and p.isascii() and (len(p) == 1 or p[0] != "0") and int(p) <= 255 for p in parts)
+
+
+def ipv6(value: str) -> bool:
+    """A valid IPv6 address with at least three hex groups (so 'a::b' in code is not flagged).
+
+    Without '::' it must hold a digit: the sanitizer's prefilter relies on that.
+    """
+    if "::" not in value and not any(c.isdigit() for c in value):
+        return False
+    if value.count(":") < 2 or sum(1 for g in value.split(":") if g) < 3:
+        return False
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+_VIN_MAP = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+    **dict(zip("JKLMN", range(1, 6), strict=True)),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+}
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def vin_check_digit(vin: str) -> str | None:
+    """The check character (position 9) a 17-character VIN must have, or None if malformed."""
+    vin = vin.upper()
+    if len(vin) != 17 or any(c not in _VIN_MAP for c in vin):
+        return None
+    total = sum(_VIN_MAP[c] * w for c, w in zip(vin, _VIN_WEIGHTS, strict=True))
+    rem = total % 11
+    return "X" if rem == 10 else str(rem)
+
+
+def vin(value: str) -> bool:
+    """ISO 3779 / North American VIN: no I, O, Q; valid check digit; some letters and digits."""
+    v = value.upper()
+    if vin_check_digit(v) != v[8:9]:
+        return False
+    return any(c.isalpha() for c in v) and sum(c.isdigit() for c in v) >= 5
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+MIN_YEAR, MAX_YEAR = 1870, 2150
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH_FULL = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+}  # fmt: skip
+_TEXT_DATE = re.compile(
+    r"(?:(?P<m1>[A-Za-z]+)\.?[ \t]+(?P<d1>[0-9]{1,2})(?:st|nd|rd|th)?,?[ \t]+(?P<y1>[0-9]{4}))"
+    r"|(?:(?P<d2>[0-9]{1,2})(?:st|nd|rd|th)?(?:[ \t]+|-)(?P<m2>[A-Za-z]+)\.?(?:,?[ \t]+|-)(?P<y2>[0-9]{4}))",
+    re.ASCII,
+)
+
+
+def _valid(y: int, m: int, d: int) -> _dt.date | None:
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        return None
+    try:
+        return _dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _two_digit_year(y: int) -> int:
+    """Pivot like strptime's %y: 00-68 -> 2000s, 69-99 -> 1900s."""
+    return 2000 + y if y < 69 else 1900 + y
+
+
+def parse_date(value: str) -> _dt.date | None:
+    """The calendar date written in any registry form, or None if it is not a real date."""
+    v = value.strip()
+    parts = re.split(r"[/.-]", v)
+    try:
+        if len(parts) == 3 and all(p.isdigit() and p.isascii() for p in parts):
+            a, b, c = parts
+            if len(a) == 4:
+                return _valid(int(a), int(b), int(c))
+            if len(c) in (2, 4):
+                seps = set(re.findall(r"[/.-]", v))
+                if len(seps) != 1 or (seps == {"."} and len(c) != 4):
+                    return None
+                year = int(c) if len(c) == 4 else _two_digit_year(int(c))
+                return _valid(year, int(a), int(b))
+            return None
+        if len(v) == 8 and v.isdigit() and v.isascii():
+            return _valid(int(v[:4]), int(v[4:6]), int(v[6:]))
+        m = _TEXT_DATE.fullmatch(v)
+        if m is None:
+            return None
+        name = (m["m1"] or m["m2"]).lower()
+        month = _MONTHS.get(name) or _MONTH_FULL.get(name)
+        if month is None:
+            return None
+        return _valid(int(m["y1"] or m["y2"]), month, int(m["d1"] or m["d2"]))
+    except ValueError:
+        return None
+
+
+def date_ymd(value: str) -> bool:
+    """Year-month-day (ISO or with slashes) that exists on the calendar."""
+    return parse_date(value) is not None and len(re.split(r"[/.-]", value.strip())[0]) == 4
+
+
+def date_mdy(value: str) -> bool:
+    """US month/day/year that exists on the calendar (2- or 4-digit year; dots need 4)."""
+    return parse_date(value) is not None
+
+
+def date_text(value: str) -> bool:
+    """Month-name forms (Mar 4, 2021; 4 March 2021; 04-Mar-2021) that exist on the calendar."""
+    return parse_date(value) is not None
+
+
+def date_compact(value: str) -> bool:
+    """YYYYMMDD that exists on the calendar (used only next to a DOB-like label)."""
+    return len(value) == 8 and parse_date(value) is not None
+
+
+VALIDATORS: dict[str, Callable[[str], bool]] = {
+    "ssn": ssn,
+    "luhn": luhn,
+    "card": card,
+    "nanp": nanp,
+    "intl_phone": intl_phone,
+    "ipv4": ipv4,
+    "ipv6": ipv6,
+    "vin": vin,
+    "date_ymd": date_ymd,
+    "date_mdy": date_mdy,
+    "date_text": date_text,
+    "date_compact": date_compact,
+}
+
+
+# --- normalizers (before the keyed digest) -----------------------------------------------------
+
+
+def _norm_date(value: str) -> str:
+    parsed = parse_date(value)
+    return parsed.isoformat() if parsed else digits(value)
+
+
+def _norm_ip(value: str) -> str:
+    try:
+        return ipaddress.ip_address(value).compressed
+    except ValueError:
+        return value.lower()
+
+
+NORMALIZERS: dict[str, Callable[[str], str]] = {
+    "digits": digits,
+    "lower": str.lower,
+    "upper_alnum": lambda v: _NON_ALNUM.sub("", v).upper(),
+    "date_iso": _norm_date,
+    "ip": _norm_ip,
+}
