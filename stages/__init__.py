@@ -9,5 +9,6 @@ from __future__ import annotations
 from stages import (  # noqa: F401 - imported for their @register_stage side effect
     stage_01_upload,
     stage_02_schema_check,
+    stage_03_irb_check,
     stage_05_validate,
 )

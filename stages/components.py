@@ -69,8 +69,8 @@ class ApprovalCheck:
     """``approved``, ``placeholder`` (allowed without an approval), ``missing``, ``expired``,
     ``out_of_scope`` or ``invalid``."""
     reference: str = ""
-    expires: str = ""
     days_remaining: int | None = None
+    """Days until the approval expires (the date itself is not kept: reports treat dates as PHI)."""
     inputs_covered: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
 
 

@@ -131,6 +131,8 @@ def sniff(path: Path, declared: str = "auto", encoding: str = "auto", delimiter:
         has_bom = sample.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
         if codec == "utf-8" and sample.startswith(codecs.BOM_UTF8):
             codec = "utf-8-sig"
+    if b"\x00" in sample and not codec.startswith("utf-16"):
+        raise TabularError("the input contains NUL bytes; is it a binary file?")
     text = codecs.getincrementaldecoder(codec)(errors="replace").decode(sample, final=at_eof)
     fmt = declared if declared not in ("auto", "", None) else None
     if fmt is None:
@@ -277,11 +279,15 @@ class TableReader:
         where = "in the header" if row == 0 else f"near data row {row}"
         try:
             return fn()
-        except UnicodeDecodeError as exc:
+        except UnicodeDecodeError:
+            # Decoding runs ahead in chunks, so the row being parsed is not where the bad byte is:
+            # find the line by re-reading the bytes.
+            located = locate_decode_error(self.path, self.fmt.encoding)
+            at = f"at line {located[0]} (byte {located[1]})" if located else where
             raise TabularError(
-                f"cannot decode the input as {self.fmt.encoding} {where}; set 'encoding' "
+                f"cannot decode the input as {self.fmt.encoding} {at}; set 'encoding' "
                 "in the stage config (for example cp1252 or latin-1)"
-            ) from exc
+            ) from None
         except csv.Error as exc:
             text = str(exc)
             if "field larger than field limit" in text:
@@ -409,6 +415,29 @@ class TableReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def locate_decode_error(path: Path, encoding: str) -> tuple[int, int] | None:
+    """``(line, byte offset)`` (1-based line) of the first byte ``encoding`` cannot decode."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    line = 1
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 16):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    bad = max(0, min(len(block), exc.start))
+                    return line + block.count(b"\n", 0, bad), offset + bad
+                line += block.count(b"\n")
+                offset += len(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return line, offset
+    except OSError:
+        return None
+    return None
 
 
 def _cell(value: Any) -> str:

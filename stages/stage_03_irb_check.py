@@ -1,0 +1,154 @@
+"""Stage 3, ``irb_check``: the approval a governed run needs, checked inside the pipeline.
+
+The governance layer already refuses a run whose mode ``require``s an approval that is absent or
+expired, before any step starts. This stage records which approval the run relied on (reference,
+expiry, days left) as metadata, and checks what the preflight does not: that its scope covers
+every input. In a mode where no approval is needed (DEMO), ``required: false`` records a
+placeholder instead of failing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import attrs
+
+from engine import InputDataset, StageContext, StageResult, StageStatus, register_stage
+from engine.approvals import REFERENCE_RE
+from engine.components import RUN_ENTITY
+from engine.types import ANY_MODE
+from stages._common import input_entities
+from stages.components import ApprovalCheck
+
+
+@attrs.frozen
+class IrbCheckConfig:
+    """Which approval to look for and how strict to be."""
+
+    kind: str = attrs.field(
+        default="irb_approval",
+        metadata={"description": "Approval kind to check (as given with --approval KIND=...).",
+                  "schema": {"pattern": "^[a-z][a-z0-9_]{1,47}$"}},
+    )
+    required: bool = attrs.field(
+        default=True,
+        metadata={"description": "false: without an approval the step completes with status 'placeholder' "
+                  "(DEMO runs on synthetic data)."},
+    )
+    require_expiry: bool = attrs.field(
+        default=True, metadata={"description": "An approval without an expiry date is refused."}
+    )
+    require_explicit_scope: bool = attrs.field(
+        default=False,
+        metadata={"description": "The approval must name every input in its scope "
+                  "(otherwise an approval without scope covers all inputs)."},
+    )
+    warn_days: int = attrs.field(
+        default=30,
+        metadata={"description": "Warn when the approval expires within this many days.", "schema": {"minimum": 0}},
+    )
+
+
+def today() -> datetime.date:
+    """The date approvals are checked against (a function so tests can move the clock)."""
+    return datetime.date.today()
+
+
+def _covers(approval: Any, name: str, explicit: bool) -> bool:
+    scope = tuple(getattr(approval, "scope", ()) or ())
+    if not scope:
+        return not explicit
+    return "*" in scope or name in scope
+
+
+@register_stage
+class IrbCheck:
+    """Record the run's approval (reference, expiry, scope) or refuse the run."""
+
+    stage_id = 3
+    stage_name = "IRB approval check"
+    key = "irb_check"
+    version = "1.0.0"
+    reads = (InputDataset,)
+    writes = (ApprovalCheck,)
+    modes = (ANY_MODE,)
+    Config = IrbCheckConfig
+    touches_raw_data = False
+
+    async def execute(self, context: StageContext) -> StageResult:
+        config: IrbCheckConfig = context.config
+        names = [d.name for _, d in input_entities(context.world)]
+        candidates = [a for a in context.approvals if getattr(a, "kind", None) == config.kind]
+        now = today()
+        if not candidates:
+            if config.required:
+                return self._refuse(context, config, "missing", f"no '{config.kind}' approval was given "
+                                    f"(pass --approval {config.kind}=REFERENCE:YYYY-MM-DD[:INPUT,...])")
+            check = ApprovalCheck(kind=config.kind, status="placeholder", inputs_covered=tuple(names))
+            context.world.add(RUN_ENTITY, check)
+            return StageResult.completed(
+                {"kind": config.kind, "status": "placeholder", "mode": context.mode, "inputs_covered": names},
+                warnings=[f"no '{config.kind}' approval: placeholder accepted (required: false)"],
+            )
+        problems: list[tuple[str, str]] = []
+        for approval in candidates:
+            problem = self._problem(approval, config, names, now)
+            if problem is None:
+                return self._approve(context, config, approval, names, now)
+            problems.append(problem)
+        status, reason = problems[0]
+        return self._refuse(context, config, status, reason)
+
+    @staticmethod
+    def _problem(approval: Any, config: IrbCheckConfig, names: list[str], now: datetime.date
+                 ) -> tuple[str, str] | None:
+        reference = str(getattr(approval, "reference", "") or "")
+        if not REFERENCE_RE.match(reference):
+            return "invalid", f"the '{config.kind}' approval has no valid protocol reference"
+        expires = getattr(approval, "expires", None)
+        if expires is None:
+            if config.require_expiry:
+                return "invalid", f"the '{config.kind}' approval has no expiry date (require_expiry)"
+        elif not isinstance(expires, datetime.date):
+            return "invalid", f"the '{config.kind}' approval's expiry is not a date"
+        elif expires < now:
+            # Dates are not reported (the output guard treats them as PHI): days are.
+            return "expired", f"the '{config.kind}' approval expired {(now - expires).days} day(s) ago"
+        uncovered = [n for n in names if not _covers(approval, n, config.require_explicit_scope)]
+        if uncovered:
+            return "out_of_scope", (
+                f"the '{config.kind}' approval's scope does not cover input(s) {', '.join(uncovered[:10])}"
+            )
+        return None
+
+    @staticmethod
+    def _approve(context: StageContext, config: IrbCheckConfig, approval: Any, names: list[str],
+                 now: datetime.date) -> StageResult:
+        expires = getattr(approval, "expires", None)
+        days = None if expires is None else (expires - now).days
+        reference = str(approval.reference)
+        check = ApprovalCheck(
+            kind=config.kind, status="approved", reference=reference, days_remaining=days,
+            inputs_covered=tuple(names),
+        )
+        context.world.add(RUN_ENTITY, check)
+        warnings = []
+        if days is not None and days <= config.warn_days:
+            warnings.append(f"the '{config.kind}' approval expires in {days} day(s)")
+        return StageResult.completed(
+            {
+                "kind": config.kind, "status": "approved", "reference": reference,
+                "days_remaining": days, "inputs_covered": names,
+            },
+            warnings=warnings,
+        )
+
+    @staticmethod
+    def _refuse(context: StageContext, config: IrbCheckConfig, status: str, reason: str) -> StageResult:
+        context.world.add(RUN_ENTITY, ApprovalCheck(kind=config.kind, status=status))
+        return StageResult(
+            status=StageStatus.BLOCKED,
+            output={"kind": config.kind, "status": status},
+            errors=(f"approval refused: {reason}",),
+        )
