@@ -27,8 +27,8 @@ def accepts(pattern: CompiledPattern, value: str | bytes) -> bool:
 
 def iter_matches(
     tier: CompiledTier, data: AnyStr, pos: int = 0, endpos: int | None = None
-) -> Iterator[tuple[CompiledPattern, int, int, int]]:
-    """Validated matches as ``(pattern, value_start, value_end, match_end)``, left to right."""
+) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
+    """Validated matches as ``(pattern, match_start, value_start, value_end, match_end)``, left to right."""
     rx = tier.bytes_re if isinstance(data, bytes) else tier.str_re
     search = rx.search
     by_group = tier.by_group
@@ -43,7 +43,7 @@ def iter_matches(
         vg = pat.value_group
         vs, ve = m.span(vg) if vg else m.span()
         if not pat.validators or accepts(pat, data[vs:ve]):
-            yield pat, vs, ve, m.end()
+            yield pat, m.start(), vs, ve, m.end()
             pos = m.end() if m.end() > m.start() else m.start() + 1
             continue
         start = m.start()
@@ -55,6 +55,6 @@ def iter_matches(
                 continue
             vs, ve = m2.span("value") if "value" in single.groupindex else m2.span()
             if accepts(other, data[vs:ve]):
-                yield other, vs, ve, m2.end()
+                yield other, start, vs, ve, m2.end()
                 pos = max(m2.end(), start + 1)
                 break

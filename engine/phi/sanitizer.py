@@ -26,7 +26,7 @@ def _guard() -> tuple[CompiledTier, Callable[[str], object]]:
 def _sanitize_once(text: str, tier: CompiledTier) -> str:
     out: list[str] = []
     last = 0
-    for pat, vs, ve, _ in iter_matches(tier, text):
+    for pat, _ms, vs, ve, _me in iter_matches(tier, text):
         out.append(text[last:vs])
         out.append(pat.category.token)
         last = ve

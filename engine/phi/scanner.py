@@ -1,0 +1,569 @@
+"""Streaming PHI scanner: hash-only findings for text, CSV/TSV and JSON Lines files.
+
+Why it looks like this:
+- Files are read in chunks that end on row boundaries (quote-aware for CSV), and each chunk is
+  scanned whole by the tier's combined regex; a match offset is mapped back to its row and column
+  only where a match occurs. Memory is bounded by the chunk size, not the file size.
+- A finding carries a keyed digest of the normalized value, never the value.
+- ``workers=N`` splits the file on row boundaries (:func:`plan_ranges`) and scans the ranges in
+  processes; results come back in file order, identical to ``workers=1``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from engine.phi.errors import PhiInputError
+from engine.phi.keys import PhiKey, resolve_key
+from engine.phi.matcher import iter_matches
+from engine.phi.registry import ColumnMatcher, CompiledPattern, PhiRegistry, load_registry
+from engine.phi.sanitizer import sanitize
+
+Format = Literal["csv", "tsv", "jsonl", "text"]
+FORMATS: tuple[str, ...] = ("csv", "tsv", "jsonl", "text")
+DEFAULT_CHUNK = 4 << 20
+MAX_ROW_BYTES = 64 << 20
+_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+@attrs.frozen(slots=True)
+class Finding:
+    """One PHI match: where it is and a keyed digest of its normalized value - never the value.
+
+    ``row`` is the 1-based data row of a table (0 = header line) or JSON Lines record; ``column``
+    the column name or JSON key path; ``offset`` the byte offset in the file (or encoded text).
+    """
+
+    category: str
+    row: int | None
+    column: str | None
+    offset: int | None
+    length: int
+    digest: str
+
+
+@attrs.frozen
+class ScanSummary:
+    """Counts per category and per column; ``key_source`` says whether digests are per-run only."""
+
+    total: int
+    by_category: dict[str, int]
+    by_column: dict[str, int]
+    key_source: str
+    registry_version: str
+
+    @property
+    def key_is_random(self) -> bool:
+        """True when digests use a per-run random key (not comparable across runs)."""
+        return self.key_source == "random"
+
+
+def summarize(findings: Iterable[Finding], *, key: PhiKey | bytes | None = None) -> ScanSummary:
+    """Count findings per category and per column (``<text>`` for findings without a column)."""
+    by_cat: Counter[str] = Counter()
+    by_col: Counter[str] = Counter()
+    total = 0
+    for f in findings:
+        total += 1
+        by_cat[f.category] += 1
+        by_col[f.column if f.column is not None else "<text>"] += 1
+    return ScanSummary(
+        total=total,
+        by_category=dict(sorted(by_cat.items())),
+        by_column=dict(sorted(by_col.items())),
+        key_source=resolve_key(key).source,
+        registry_version=load_registry().version,
+    )
+
+
+# --- context shared by the chunk scanners -----------------------------------------------------
+
+
+@attrs.frozen
+class _Ctx:
+    registry: PhiRegistry
+    key: PhiKey
+    header: tuple[str, ...] = ()
+    delim: bytes = b","
+    labelled: tuple[tuple[int, ColumnMatcher], ...] = ()
+    only: frozenset[str] | None = None
+
+    def digest(self, pat_category: str, normalizer: Any, raw: bytes) -> str:
+        return self.key.digest(pat_category, normalizer(raw.decode("utf-8", "replace")))
+
+
+def _make_ctx(
+    registry: PhiRegistry,
+    key: PhiKey,
+    header: Sequence[str] = (),
+    delim: bytes = b",",
+    columns: Iterable[str] | None = None,
+) -> _Ctx:
+    only = frozenset(columns) if columns is not None else None
+    labelled = []
+    for i, name in enumerate(header):
+        matcher = registry.column_category(name)
+        if matcher is not None and (only is None or name in only):
+            labelled.append((i, matcher))
+    return _Ctx(registry, key, tuple(header), delim, tuple(labelled), only)
+
+
+def _finding_from(ctx: _Ctx, pat: CompiledPattern, data: bytes, vs: int, ve: int, **loc: Any) -> Finding:
+    cat = pat.category
+    digest = ctx.key.digest(cat.name, pat.normalizer(data[vs:ve].decode("utf-8", "replace")))
+    return Finding(cat.name, loc.get("row"), loc.get("column"), loc.get("offset"), ve - vs, digest)
+
+
+def _check_utf8(data: bytes, base: int, what: str) -> None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PhiInputError(f"{what} is not valid UTF-8 (byte offset {base + exc.start})") from None
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def _scan_text_bytes(data: bytes, base: int, ctx: _Ctx) -> list[Finding]:
+    tier = ctx.registry.scan
+    return [_finding_from(ctx, pat, data, vs, ve, offset=base + vs) for pat, _ms, vs, ve, _me in _matches(tier, data)]
+
+
+_matches = iter_matches
+
+
+def scan_text(text: str, *, key: PhiKey | bytes | None = None) -> Iterator[Finding]:
+    """Findings in ``text``; offsets are byte offsets in its UTF-8 encoding."""
+    ctx = _make_ctx(load_registry(), resolve_key(key))
+    data = text.encode("utf-8", "surrogatepass")
+    yield from _scan_text_bytes(data, 0, ctx)
+
+
+# --- CSV / TSV --------------------------------------------------------------------------------
+
+
+def _row_ends(data: bytes) -> list[int]:
+    """Offsets just past each row's newline (quote-aware); a final unterminated row ends at len."""
+    ends: list[int] = []
+    n = len(data)
+    if b'"' not in data:
+        pos = 0
+        find = data.find
+        while True:
+            nl = find(b"\n", pos)
+            if nl < 0:
+                break
+            pos = nl + 1
+            ends.append(pos)
+    else:
+        pos = 0
+        quotes = 0
+        find, count = data.find, data.count
+        while True:
+            nl = find(b"\n", pos)
+            if nl < 0:
+                break
+            quotes += count(b'"', pos, nl)
+            pos = nl + 1
+            if not quotes & 1:
+                ends.append(pos)
+    if n and (not ends or ends[-1] < n):
+        ends.append(n)
+    return ends
+
+
+def _field_starts(data: bytes, start: int, end: int, delim: bytes) -> list[int]:
+    """Start offsets of the fields of one row (quote-aware)."""
+    starts = [start]
+    if data.find(b'"', start, end) < 0:
+        pos = start
+        find = data.find
+        while True:
+            d = find(delim, pos, end)
+            if d < 0:
+                return starts
+            pos = d + 1
+            starts.append(pos)
+    pos = start
+    quotes = 0
+    find, count = data.find, data.count
+    while True:
+        d = find(delim, pos, end)
+        if d < 0:
+            return starts
+        quotes += count(b'"', pos, d)
+        pos = d + 1
+        if not quotes & 1:
+            starts.append(pos)
+
+
+def _cell_value_span(data: bytes, start: int, end: int) -> tuple[int, int]:
+    """The span of a cell's content without surrounding quotes, spaces or the row terminator."""
+    while end > start and data[end - 1 : end] in (b"\n", b"\r", b" ", b"\t"):
+        end -= 1
+    while start < end and data[start : start + 1] in (b" ", b"\t"):
+        start += 1
+    if end - start >= 2 and data[start : start + 1] == b'"' and data[end - 1 : end] == b'"':
+        start, end = start + 1, end - 1
+    return start, end
+
+
+def _scan_csv_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tuple[list[Finding], int]:
+    """Findings of a chunk of whole rows, and the number of rows in it."""
+    ends = _row_ends(data)
+    header = ctx.header
+    delim = ctx.delim
+    only = ctx.only
+    found: list[tuple[int, int, Finding]] = []  # (value_start, order, finding)
+    taken: list[tuple[int, int]] = []
+    cur_row = -1
+    row_start = row_end = 0
+    fields: list[int] | None = None
+
+    def column_at(pos: int) -> int:
+        nonlocal fields
+        if fields is None:
+            fields = _field_starts(data, row_start, row_end, delim)
+        return bisect.bisect_right(fields, pos) - 1
+
+    for pat, ms, vs, ve, me in _matches(ctx.registry.scan, data):
+        r = bisect.bisect_right(ends, ms)
+        if r != cur_row:
+            cur_row = r
+            row_start = ends[r - 1] if r else 0
+            row_end = ends[r] if r < len(ends) else len(data)
+            fields = None
+        col = column_at(vs)
+        if delim in data[ms:me] and column_at(me - 1) != column_at(ms):
+            continue  # the match joins two cells
+        name = header[col] if col < len(header) else None
+        if only is not None and name not in only:
+            continue
+        f = _finding_from(ctx, pat, data, vs, ve, row=first_row + r, column=name, offset=base + vs)
+        found.append((vs, 0, f))
+        taken.append((vs, ve))
+    if ctx.labelled:
+        found.extend(_labelled_cells(data, base, first_row, ends, ctx, taken))
+        found.sort(key=lambda t: (t[0], t[1]))
+    return [f for _, _, f in found], len(ends)
+
+
+def _labelled_cells(
+    data: bytes, base: int, first_row: int, ends: list[int], ctx: _Ctx, taken: list[tuple[int, int]]
+) -> Iterator[tuple[int, int, Finding]]:
+    """Cells of columns whose name labels them (``mrn``, ``zip``...) that hold a valid value."""
+    taken.sort()
+    starts = [s for s, _ in taken]
+    prev = 0
+    for r, end in enumerate(ends):
+        fields = _field_starts(data, prev, end, ctx.delim)
+        for col, matcher in ctx.labelled:
+            if col >= len(fields):
+                continue
+            cs = fields[col]
+            ce = fields[col + 1] - 1 if col + 1 < len(fields) else end
+            vs, ve = _cell_value_span(data, cs, ce)
+            if ve <= vs or not matcher.bytes_re.fullmatch(data, vs, ve):
+                continue
+            i = bisect.bisect_right(starts, ve) - 1
+            if i >= 0 and taken[i][1] > vs:
+                continue  # already found by the patterns
+            text = data[vs:ve].decode("utf-8", "replace")
+            if not all(check(text) for check in matcher.validators):
+                continue
+            cat = matcher.category
+            digest = ctx.key.digest(cat.name, matcher.normalizer(text))
+            yield vs, 1, Finding(cat.name, first_row + r, ctx.header[col], base + vs, ve - vs, digest)
+        prev = end
+
+
+# --- JSON Lines -------------------------------------------------------------------------------
+
+
+def _json_leaves(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _json_leaves(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _json_leaves(v, f"{path}[{i}]")
+    elif isinstance(value, str):
+        yield path, value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield path, repr(value)
+
+
+def _scan_jsonl_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tuple[list[Finding], int]:
+    out: list[Finding] = []
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    registry = ctx.registry
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise PhiInputError(f"JSON Lines record {first_row + i} is not valid JSON") from None
+        for path, value in _json_leaves(record, ""):
+            leaf = path.rsplit(".", 1)[-1].split("[", 1)[0]
+            if ctx.only is not None and path not in ctx.only:
+                continue
+            raw = value.encode("utf-8", "surrogatepass")
+            hits = list(_matches(registry.scan, raw))
+            for pat, _ms, vs, ve, _me in hits:
+                out.append(_finding_from(ctx, pat, raw, vs, ve, row=first_row + i, column=path))
+            matcher = registry.column_category(leaf)
+            if matcher is None or hits:
+                continue
+            stripped = value.strip()
+            if matcher.str_re.fullmatch(stripped) and all(v(stripped) for v in matcher.validators):
+                cat = matcher.category
+                digest = ctx.key.digest(cat.name, matcher.normalizer(stripped))
+                out.append(Finding(cat.name, first_row + i, path, None, len(stripped.encode()), digest))
+    return out, len(lines)
+
+
+# --- chunking and ranges ----------------------------------------------------------------------
+
+
+def detect_format(path: str | Path) -> Format:
+    """The input format implied by a file's suffix (text when unknown)."""
+    return _SUFFIXES.get(Path(path).suffix.lower(), "text")  # type: ignore[return-value]
+
+
+def _last_boundary(block: bytes, quoted: bool) -> int:
+    """Offset just past the last row end in ``block`` (0 if none). Quote-aware for tables."""
+    nl = block.rfind(b"\n")
+    if nl < 0 or not quoted or b'"' not in block:
+        return nl + 1
+    quotes = block.count(b'"', 0, nl)
+    while nl >= 0:
+        if not quotes & 1:
+            return nl + 1
+        prev = block.rfind(b"\n", 0, nl)
+        quotes -= block.count(b'"', prev + 1, nl)
+        nl = prev
+    return 0
+
+
+def _iter_chunks(
+    fh: io.BufferedReader, start: int, end: int, chunk_size: int, quoted: bool
+) -> Iterator[tuple[int, bytes]]:
+    """``(offset, bytes)`` chunks of whole rows covering ``[start, end)`` of the file."""
+    fh.seek(start)
+    pos = start
+    carry = b""
+    while pos < end or carry:
+        want = min(chunk_size, end - pos) if pos < end else 0
+        block = carry + (fh.read(want) if want else b"")
+        pos += want
+        if not block:
+            return
+        if pos >= end:
+            yield pos - len(block), block
+            return
+        cut = _last_boundary(block, quoted)
+        if cut == 0:
+            if len(block) > MAX_ROW_BYTES:
+                raise PhiInputError(f"a row longer than {MAX_ROW_BYTES} bytes starts at byte {pos - len(block)}")
+            carry = block
+            chunk_size *= 2
+            continue
+        yield pos - len(block), block[:cut]
+        carry = block[cut:]
+
+
+def _read_header(fh: io.BufferedReader, delim: bytes) -> tuple[tuple[str, ...], int]:
+    """Column names and the offset where data rows start."""
+    block = fh.read(1 << 16)
+    while True:
+        cut = _last_boundary_first(block)
+        if cut or len(block) > MAX_ROW_BYTES:
+            break
+        more = fh.read(1 << 20)
+        if not more:
+            cut = len(block)
+            break
+        block += more
+    line = block[:cut]
+    skip = 3 if line.startswith(b"\xef\xbb\xbf") else 0
+    _check_utf8(line[skip:], skip, "the header row")
+    try:
+        names = next(csv.reader(io.StringIO(line[skip:].decode("utf-8")), delimiter=delim.decode()), [])
+    except csv.Error:
+        raise PhiInputError("the header row is not valid CSV") from None
+    return tuple(n.strip() for n in names), cut
+
+
+def _last_boundary_first(block: bytes) -> int:
+    """Offset just past the first row end of ``block`` (quote-aware), or 0."""
+    pos = 0
+    quotes = 0
+    while True:
+        nl = block.find(b"\n", pos)
+        if nl < 0:
+            return 0
+        quotes += block.count(b'"', pos, nl)
+        pos = nl + 1
+        if not quotes & 1:
+            return pos
+
+
+@attrs.frozen
+class ScanRange:
+    """A byte range of whole rows and the 1-based number of its first data row."""
+
+    start: int
+    end: int
+    first_row: int
+
+
+def _open(path: str | Path) -> io.BufferedReader:
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise PhiInputError(f"no such file: {sanitize(str(path))}") from None
+    except IsADirectoryError:
+        raise PhiInputError(f"is a directory: {sanitize(str(path))}") from None
+    except OSError as exc:
+        raise PhiInputError(f"cannot open {sanitize(str(path))}: {exc.strerror or type(exc).__name__}") from None
+
+
+def _table_delim(fmt: str) -> bytes:
+    return b"\t" if fmt == "tsv" else b","
+
+
+def plan_ranges(path: str | Path, parts: int, format: Format | None = None) -> list[ScanRange]:
+    """Split a file into about ``parts`` ranges on row boundaries, with each range's first row number.
+
+    One sequential pass (C-speed counting of newlines and quotes) so that boundaries are never
+    inside a quoted CSV field and row numbers are global.
+    """
+    fmt = format or detect_format(path)
+    size = os.path.getsize(path)
+    with _open(path) as fh:
+        data_start = 0
+        if fmt in ("csv", "tsv"):
+            _, data_start = _read_header(fh, _table_delim(fmt))
+        target = max(1, (size - data_start) // max(1, parts))
+        ranges: list[ScanRange] = []
+        start = data_start
+        row = 1
+        counted = 0
+        quoted = fmt in ("csv", "tsv")
+        for off, chunk in _iter_chunks(fh, data_start, size, min(target, DEFAULT_CHUNK), quoted):
+            nrows = len(_row_ends(chunk)) if quoted else chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+            counted += nrows
+            end = off + len(chunk)
+            if end - start >= target and end < size:
+                ranges.append(ScanRange(start, end, row))
+                start, row = end, row + counted
+                counted = 0
+        if start < size or not ranges:
+            ranges.append(ScanRange(start, size, row))
+    return ranges
+
+
+def scan_range(
+    path: str | Path,
+    start: int,
+    end: int,
+    *,
+    format: Format | None = None,
+    first_row: int = 1,
+    header: Sequence[str] | None = None,
+    key: PhiKey | bytes | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    columns: Iterable[str] | None = None,
+) -> Iterator[Finding]:
+    """Findings in ``[start, end)`` of a file; both ends must be row boundaries (see plan_ranges).
+
+    ``first_row`` numbers the range's first row; ``header`` defaults to the file's own header.
+    """
+    fmt = format or detect_format(path)
+    registry = load_registry()
+    pkey = resolve_key(key)
+    with _open(path) as fh:
+        names: Sequence[str] = ()
+        if fmt in ("csv", "tsv"):
+            if header is None:
+                names, data_start = _read_header(fh, _table_delim(fmt))
+                if start == 0:
+                    yield from _scan_header_line(fh, data_start, _make_ctx(registry, pkey))
+                    start = data_start
+            else:
+                names = header
+        ctx = _make_ctx(registry, pkey, names, _table_delim(fmt), columns)
+        yield from _scan_ranges_in(fh, fmt, start, end, first_row, ctx, chunk_size)
+
+
+def _scan_header_line(fh: io.BufferedReader, data_start: int, ctx: _Ctx) -> Iterator[Finding]:
+    fh.seek(0)
+    line = fh.read(data_start)
+    for f in _scan_text_bytes(line, 0, ctx):
+        yield attrs.evolve(f, row=0)
+
+
+def _scan_ranges_in(
+    fh: io.BufferedReader, fmt: str, start: int, end: int, first_row: int, ctx: _Ctx, chunk_size: int
+) -> Iterator[Finding]:
+    row = first_row
+    quoted = fmt in ("csv", "tsv")
+    for off, chunk in _iter_chunks(fh, start, end, max(1, chunk_size), quoted):
+        _check_utf8(chunk, off, "the input")
+        if fmt == "text":
+            yield from _scan_text_bytes(chunk, off, ctx)
+            continue
+        if fmt == "jsonl":
+            found, n = _scan_jsonl_chunk(chunk, off, row, ctx)
+        else:
+            found, n = _scan_csv_chunk(chunk, off, row, ctx)
+        yield from found
+        row += n
+
+
+def scan_file(
+    path: str | Path,
+    format: Format | None = None,
+    *,
+    key: PhiKey | bytes | None = None,
+    workers: int = 1,
+    chunk_size: int = DEFAULT_CHUNK,
+    columns: Iterable[str] | None = None,
+) -> Iterator[Finding]:
+    """Stream the findings of a file in file order, with bounded memory.
+
+    ``format`` defaults to the suffix (.csv, .tsv, .jsonl, else text). ``workers > 1`` scans row
+    ranges in processes; the findings are the same, in the same order, as with one worker.
+    """
+    fmt = format or detect_format(path)
+    if fmt not in FORMATS:
+        raise PhiInputError(f"unknown input format {fmt!r}; use one of {', '.join(FORMATS)}")
+    pkey = resolve_key(key)
+    if workers <= 1:
+        yield from scan_range(path, 0, _size(path), format=fmt, key=pkey, chunk_size=chunk_size, columns=columns)
+        return
+    from engine.phi.parallel import scan_parallel
+
+    yield from scan_parallel(path, fmt, pkey, workers, chunk_size, columns)
+
+
+def _size(path: str | Path) -> int:
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        raise PhiInputError(f"no such file: {sanitize(str(path))}") from None
+    except OSError as exc:
+        raise PhiInputError(f"cannot stat {sanitize(str(path))}: {exc.strerror or type(exc).__name__}") from None
