@@ -70,6 +70,8 @@ def make_yaml() -> Any:
     yaml = YAML(typ="rt")
     yaml.max_depth = MAX_DEPTH
     yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)  # the layout of shipped manifests ("  - id: ...")
+    yaml.width = 4096  # never re-wrap long lines on dump
     return yaml
 
 
@@ -314,13 +316,18 @@ def _style(node: Any) -> str | None:
 
 def _walk(node: Any, path: tuple[str | int, ...], key: Any, loaded: LoadedDocument, count: list[int]) -> None:
     """Record positions and check keys (string-only, unique), bounded in work."""
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     count[0] += 1
     if count[0] > MAX_NODES:
         raise LoadError(_diag(loaded.name, node.start_mark.line + 1, node.start_mark.column + 1, "RF107",
                               "aliases expand to too many nodes", "write the values out instead of aliasing"))
-    loaded.source_map.add(path, _span(node), None if key is None else _span(key), _style(node))
+    span = _span(node)
+    if key is not None and isinstance(node, ScalarNode) and node.value == "" and not node.style:
+        # An empty value (implicit null) has no text of its own: point just after the key's colon.
+        k = key.end_mark
+        span = Span(k.line, k.column + 1, k.line, k.column + 1)
+    loaded.source_map.add(path, span, None if key is None else _span(key), _style(node))
     if isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), None, loaded, count)
@@ -358,10 +365,10 @@ def _walk(node: Any, path: tuple[str | int, ...], key: Any, loaded: LoadedDocume
 
 
 def _short(value: str) -> str:
-    """A key for a message: quoted when it looks like an identifier, elided otherwise."""
-    if len(value) <= 40 and re.fullmatch(r"[A-Za-z0-9_.@$-]*", value):
-        return repr(value)
-    return "(long or non-identifier key)"
+    """A key for a message: shown only when it is a short identifier (values may hold PHI)."""
+    from engine.manifest.schema import show
+
+    return show(value)
 
 
 def to_plain(value: Any, count: list[int], name: str = "<string>") -> Any:

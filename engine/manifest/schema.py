@@ -26,7 +26,13 @@ CURRENT_API_VERSION = "rflow/v1"
 MIGRATABLE: dict[str, str] = {}
 """Older apiVersions that ``rflow manifest migrate`` upgrades (filled when v2 arrives)."""
 
-_IDENT = re.compile(r"^[A-Za-z0-9_.@$-]{1,40}$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]{0,39}(?:@[0-9<>=!^~., ]{1,20})?$")
+_DIGIT = re.compile(r"[0-9]")
+
+
+def _showable(value: str) -> bool:
+    """Short identifiers only; anything with many digits (ids, dates, phone numbers) stays hidden."""
+    return bool(_IDENT.match(value)) and len(_DIGIT.findall(value)) < 4
 
 
 @functools.cache
@@ -64,8 +70,8 @@ def show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and _IDENT.match(value):
+        return str(value) if 0 <= value < 10000 else "(value not shown)"
+    if isinstance(value, str) and _showable(value):
         return repr(value)
     return "(value not shown)"
 
@@ -77,7 +83,7 @@ def where(path: Path) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            name = part if _IDENT.match(part) else "…"
+            name = part if _showable(part) else "…"
             out += f".{name}" if out else name
     return out or "the manifest"
 
@@ -126,7 +132,7 @@ def check_api_version(data: Any, smap: SourceMap, name: str) -> Diagnostic | Non
         return Diagnostic(name, 1, 1, "RF200", "missing apiVersion",
                           hint=f"add 'apiVersion: {CURRENT_API_VERSION}' (supported: {supported})")
     value = data["apiVersion"]
-    if value in SCHEMA_FILES:
+    if isinstance(value, str) and value in SCHEMA_FILES:
         return None
     pos = smap.locate(("apiVersion",))
     hint = f"supported: {supported}"
@@ -212,7 +218,9 @@ def _convert(error: Any, root: Any, smap: SourceMap, name: str, base: Path) -> l
                 message = f"unexpected key {show(k)} in {place}"
             else:
                 hint = _describe_pattern(schema)
-                message = f"key {show(k)} is not a valid name in {place}"
+                shown = show(k)
+                message = (f"key {shown} is not a valid name in {place}" if shown != "(value not shown)"
+                           else f"a key in {place} is not a valid name")
             out.append(_at(smap, name, (*path, k), "RF201", message, hint, key=True))
         return out
     if kw == "required" and isinstance(instance, Mapping):
@@ -230,6 +238,8 @@ def _convert(error: Any, root: Any, smap: SourceMap, name: str, base: Path) -> l
     if kw == "pattern":
         return [_at(smap, name, path, "RF205", f"{place} does not have the expected form",
                     schema.get("description", ""))]
+    if kw in ("minItems", "minProperties") and value == 1:
+        return [_at(smap, name, path, "RF206", f"{place} must not be empty")]
     if kw in _RANGE:
         return [_at(smap, name, path, "RF206", f"{place} {_RANGE[kw].format(value)}")]
     if kw == "uniqueItems" and isinstance(instance, list):
@@ -252,8 +262,8 @@ _RANGE = {
     "maxLength": "must be at most {} characters long",
     "minItems": "must have at least {} item(s)",
     "maxItems": "must have at most {} item(s)",
-    "minProperties": "must have at least {} entr(y/ies)",
-    "maxProperties": "must have at most {} entr(y/ies)",
+    "minProperties": "must have at least {} entries",
+    "maxProperties": "must have at most {} entries",
     "multipleOf": "must be a multiple of {}",
 }
 

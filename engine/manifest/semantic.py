@@ -157,6 +157,7 @@ class _Checker:
         if self.m.inputs:
             available.add(INPUT_COMPONENT)
         seen: list[str] = []
+        unknown = False
         for j, step_id in enumerate(mode.steps):
             spath = (*mpath, "steps", j)
             if step_id in seen:
@@ -167,6 +168,7 @@ class _Checker:
                 close = difflib.get_close_matches(step_id, step_ids, n=1, cutoff=0.6)
                 self.add(spath, "RF305", f"mode {show(mode_name)} names unknown step {show(step_id)}",
                          f"did you mean {close[0]!r}?" if close else f"steps: {', '.join(step_ids)}")
+                unknown = True
                 continue
             seen.append(step_id)
             stage = self.stages.get(step_id)
@@ -185,7 +187,7 @@ class _Checker:
                          f"{show(mode_name)} writes and no declared input provides",
                          self._provider_hint(comp, step_id))
             available.update(component_name(t) for t in stage.writes)
-        self.check_gates(mode_name, mode, mpath, seen)
+        self.check_gates(mode_name, mode, mpath, seen, unknown)
 
     def _provider_hint(self, comp: str, step_id: str) -> str:
         if comp == INPUT_COMPONENT:
@@ -198,7 +200,9 @@ class _Checker:
             return "run it after step " + " or ".join(repr(w) for w in writers[:3]) + ", which writes it"
         return "no step in this manifest writes it; add a stage that does"
 
-    def check_gates(self, mode_name: str, mode: Any, mpath: Path, order: list[str]) -> None:
+    def check_gates(self, mode_name: str, mode: Any, mpath: Path, order: list[str], unknown: bool) -> None:
+        """Gate problems; a gate on a step missing from a mode that names unknown steps is not
+        reported again (the misspelt step name already is)."""
         if not mode.gates:
             return
         try:
@@ -208,6 +212,8 @@ class _Checker:
         for step_id, expr in mode.gates.items():
             gpath = (*mpath, "gates", step_id)
             if step_id not in order:
+                if unknown:
+                    continue
                 self.add(gpath, "RF314", f"gate for step {show(step_id)}, which does not run in mode "
                          f"{show(mode_name)}", "gate only steps listed in this mode's steps", key=True)
                 continue

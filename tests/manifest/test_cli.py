@@ -1,0 +1,134 @@
+"""``rflow validate`` / ``plan`` / ``schema export`` through the real CLI, in a subprocess.
+
+The subprocess uses the installed (built-in) stages, so the manifests here use only ``upload``;
+everything else they exercise (YAML, schema, unknown stage) does not depend on which stages exist.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GOOD = """\
+apiVersion: rflow/v1
+kind: Pipeline
+metadata: {name: cli-good, version: "1.0.0"}
+inputs:
+  - name: dataset
+    format: csv
+steps:
+  - id: upload
+    stage: upload
+governance:
+  default_mode: DEMO
+  modes:
+    DEMO: {steps: [upload], phi_policy: warn}
+"""
+WARN_ONLY = GOOD.replace("    stage: upload\n", "    stage: upload\n  - id: spare\n    stage: upload\n")
+BAD_SCHEMA = GOOD.replace("    stage: upload\n", "    stage: upload\n    confg: {}\n").replace('"1.0.0"', "1.10")
+BAD_STAGE = GOOD.replace("    stage: upload\n", "    stage: uplaod\n")
+BAD_YAML = GOOD.replace("kind: Pipeline", "kind: [Pipeline")
+
+
+def rflow(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    (root / "manifests" / "sub").mkdir(parents=True)
+    (root / "manifests" / "good.yaml").write_text(GOOD)
+    (root / "manifests" / "sub" / "schema.yml").write_text(BAD_SCHEMA)
+    (root / "manifests" / "sub" / "stage.yaml").write_text(BAD_STAGE)
+    (root / "manifests" / "notes.txt").write_text("not a manifest")
+    (root / "other").mkdir()
+    (root / "other" / "warn.yaml").write_text(WARN_ONLY)
+    (root / "other" / "broken.yaml").write_text(BAD_YAML)
+    return root
+
+
+def test_clean_file_exits_0(tree: Path) -> None:
+    res = rflow("validate", "manifests/good.yaml", cwd=tree)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout == "" and "1 manifest(s) checked: 0 error(s)" in res.stderr
+
+
+def test_default_directory_recurses_and_reports_every_problem(tree: Path) -> None:
+    res = rflow("validate", cwd=tree)
+    assert res.returncode == 1
+    lines = res.stdout.splitlines()
+    assert "manifests/sub/schema.yml:3:37: error RF110 metadata.version: YAML read this unquoted value as a " \
+           "number, expected text" in lines
+    assert "manifests/sub/schema.yml:10:5: error RF201 unexpected key 'confg' in steps[0]" in lines
+    assert "    hint: did you mean 'config'?" in lines
+    assert any(line.startswith("manifests/sub/stage.yaml:9:12: error RF301 unknown stage 'uplaod'") for line in lines)
+    assert "notes.txt" not in res.stdout
+    assert "3 manifest(s) checked: 3 error(s), 0 warning(s)" in lines
+
+
+def test_json_format(tree: Path) -> None:
+    res = rflow("validate", "--format", "json", "manifests", "other/broken.yaml", cwd=tree)
+    assert res.returncode == 1
+    items = json.loads(res.stdout)
+    got = {(Path(i["file"]).name, i["line"], i["col"], i["code"], i["severity"]) for i in items}
+    assert got == {("schema.yml", 3, 37, "RF110", "error"), ("schema.yml", 10, 5, "RF201", "error"),
+                   ("stage.yaml", 9, 12, "RF301", "error"), ("broken.yaml", 3, 9, "RF104", "error")}
+    assert all(set(i) >= {"message", "hint", "end_line", "end_col", "path"} for i in items)
+
+
+def test_github_format_and_glob(tree: Path) -> None:
+    res = rflow("validate", "--format", "github", "manifests/**/*.yaml", cwd=tree)
+    assert res.returncode == 1
+    assert res.stdout.splitlines() == [
+        "::error file=manifests/sub/stage.yaml,line=9,col=12,endLine=9,endColumn=18,title=RF301::RF301 unknown "
+        "stage 'uplaod' (hint: did you mean upload? (see `rflow stages list`))",
+    ]
+
+
+def test_warnings_exit_0_unless_strict(tree: Path) -> None:
+    res = rflow("validate", "other/warn.yaml", cwd=tree)
+    assert res.returncode == 0
+    assert "other/warn.yaml:10:5: warning RF311 step 'spare' is not used by any mode" in res.stdout
+    assert rflow("validate", "--strict", "other/warn.yaml", cwd=tree).returncode == 1
+
+
+def test_usage_and_io_errors_exit_2(tree: Path) -> None:
+    missing = rflow("validate", "nope.yaml", cwd=tree)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    assert rflow("validate", "--format", "xml", cwd=tree).returncode == 2
+    assert rflow("plan", "other/warn.yaml", "--mode", "LIVE", cwd=tree).returncode == 2
+
+
+def test_plan_text_and_json(tree: Path) -> None:
+    res = rflow("plan", "manifests/good.yaml", cwd=tree)
+    assert res.returncode == 0, res.stderr
+    assert "mode DEMO" in res.stdout and "1. upload" in res.stdout and "nothing was run" in res.stdout
+    data = json.loads(rflow("plan", "manifests/good.yaml", "--format", "json", cwd=tree).stdout)
+    assert data["mode"] == "DEMO" and [s["id"] for s in data["steps"]] == ["upload"]
+    assert data["steps"][0]["stage"]["key"] == "upload" and data["steps"][0]["reads"] == ["input_dataset"]
+    bad = rflow("plan", "manifests/sub/stage.yaml", cwd=tree)
+    assert bad.returncode == 1 and "RF301" in bad.stderr
+
+
+def test_schema_export_checks_stage_configs(tree: Path) -> None:
+    out = tree / "bundled.json"
+    assert rflow("schema", "export", "--out", str(out), cwd=tree).returncode == 0
+    schema = json.loads(out.read_text())
+    rules = schema["$defs"]["step"]["allOf"]
+    assert any(r["if"]["properties"]["stage"]["anyOf"][0] == {"const": 1} for r in rules)
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema)
+    good = {"apiVersion": "rflow/v1", "kind": "Pipeline", "metadata": {"name": "x", "version": "1.0.0"},
+            "steps": [{"id": "u", "stage": "upload@1", "config": {"max_bytes": "1GiB"}}],
+            "governance": {"default_mode": "D", "modes": {"D": {"steps": ["u"]}}}}
+    assert list(validator.iter_errors(good)) == []
+    good["steps"][0]["config"] = {"max_bytez": 1}
+    [error] = validator.iter_errors(good)
+    assert list(error.absolute_path) == ["steps", 0, "config"] and error.validator == "additionalProperties"
