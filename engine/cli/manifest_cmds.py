@@ -88,7 +88,7 @@ def _validate(args: argparse.Namespace) -> int:
         io_error = io_error or any(d.code == "RF100" for d in diagnostics)
         everything.extend(diagnostics)
     out = RENDERERS[args.format](everything)
-    sys.stdout.write(out if args.format != "json" else out)
+    sys.stdout.write(out)
     if args.format == "text" and not args.quiet:
         stream = sys.stdout if everything else sys.stderr
         stream.write(summary_line(everything, len(files)) + "\n")

@@ -13,7 +13,7 @@ from tests.manifest.stagekit import make_registry
 
 REGISTRY = make_registry()
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-YAML_CHARS = st.sampled_from(list("abc:-[]{}&*!|>'\"#%@`,? \n\t\\0123456789.") + ["\u00e9", "\x00", "\ufeff"])
+YAML_CHARS = st.sampled_from([*"abc:-[]{}&*!|>'\"#%@`,? \n\t\\0123456789.", "\u00e9", "\x00", "\ufeff"])
 
 
 def _check(found: object) -> None:
