@@ -8,11 +8,12 @@ makes digests comparable within one run but not across runs - reports say so.
 
 from __future__ import annotations
 
-import hmac
+import functools
+import hashlib
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -40,8 +41,27 @@ class PhiKey:
 
     def digest(self, category: str, normalized: str) -> str:
         """Hex HMAC-SHA-256 of ``category`` + normalized value (category separates domains)."""
-        msg = f"{category}\x1f{normalized}".encode()
-        return hmac.digest(self.key, msg, "sha256").hex()
+        inner, outer = _pads(self.key)
+        h = inner.copy()
+        h.update(f"{category}\x1f{normalized}".encode())
+        o = outer.copy()
+        o.update(h.digest())
+        return o.hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _pads(key: bytes) -> tuple[Any, Any]:
+    """SHA-256 states primed with the HMAC inner and outer pads (RFC 2104).
+
+    Same result as ``hmac.digest(key, msg, "sha256")``, several times faster per call because
+    OpenSSL 3 looks the digest up again on every one-shot call.
+    """
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return inner, outer
 
 
 def _checked(key: bytes, where: str) -> bytes:

@@ -40,13 +40,13 @@ def iter_matches(
             return
         pat = by_group[m.lastindex or 0]
         assert pat is not None
+        start, mend = m.span(pat.group)
         vg = pat.value_group
-        vs, ve = m.span(vg) if vg else m.span()
+        vs, ve = m.span(vg) if vg else (start, mend)
         if not pat.validators or accepts(pat, data[vs:ve]):
-            yield pat, m.start(), vs, ve, m.end()
-            pos = m.end() if m.end() > m.start() else m.start() + 1
+            yield pat, start, vs, ve, mend
+            pos = mend if mend > start else start + 1
             continue
-        start = m.start()
         pos = start + 1
         for other in patterns[tier.position[pat.id] + 1 :]:
             single = other.bytes_re if isinstance(data, bytes) else other.str_re

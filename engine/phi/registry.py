@@ -18,6 +18,7 @@ from typing import Any, Literal
 import attrs
 
 from engine.phi.errors import PhiRegistryError
+from engine.phi.fastform import case_trie, expand_ignorecase_words, fast_form, left_boundary_covers_alnum
 from engine.phi.validators import NORMALIZERS, VALIDATORS
 
 Tier = Literal["scan", "guard"]
@@ -66,6 +67,7 @@ class CompiledPattern:
     value_group: int | None
     str_re: re.Pattern[str]
     bytes_re: re.Pattern[bytes]
+    group: int = 0
 
 
 @attrs.frozen
@@ -213,35 +215,35 @@ def validate_document(doc: Any) -> list[str]:
             problems.append(f"{where}: the only named group allowed is (?P<value>...)")
         if compiled.groups != len(compiled.groupindex):
             problems.append(f"{where}: use (?:...) instead of unnamed capturing groups")
+        if "/patterns/" in where and not left_boundary_covers_alnum(source):
+            problems.append(f"{where}: must start with a (?<![...]) boundary excluding at least [A-Za-z0-9]")
         if where != "label_separator" and compiled.match("") is not None:
             problems.append(f"{where}: matches the empty string")
     return problems
 
 
 def _label_regex(labels: Sequence[str]) -> str:
-    alts = sorted((re.escape(lab.lower()).replace("\\ ", "[ \\t_-]?") for lab in labels), key=len, reverse=True)
-    return "(?<![A-Za-z0-9/])(?i:" + "|".join(alts) + ")(?![A-Za-z])"
+    """Labels as one alternation, longest first, spaces also matching '_' or '-'."""
+    words = sorted((lab.lower() for lab in labels), key=len, reverse=True)
+    alts = [case_trie([w]).replace("\\ ", "[ \\t_-]?") for w in words]
+    return "(?<![A-Za-z0-9/])(?:" + "|".join(alts) + ")(?![A-Za-z])"
 
 
 def _compile_tier(name: str, patterns: list[CompiledPattern]) -> CompiledTier:
-    parts: list[str] = []
-    by_group: list[CompiledPattern | None] = [None]
-    position: dict[str, int] = {}
-    for i, pat in enumerate(patterns):
-        src = pat.source.replace("(?P<value>", f"(?P<p{i}v>")
-        parts.append(f"(?P<p{i}>{src})")
-        position[pat.id] = i
-    combined = "|".join(parts)
+    sources = [p.source for p in patterns]
+    combined = fast_form(sources) or "|".join(
+        f"(?P<p{i}>{src.replace('(?P<value>', f'(?P<p{i}v>')})" for i, src in enumerate(sources)
+    )
     str_re = re.compile(combined, re.ASCII)
     bytes_re = re.compile(combined.encode("ascii"))
-    by_group = [None] * (str_re.groups + 1)
-    value_groups: list[int | None] = []
-    for i, pat in enumerate(patterns):
-        by_group[str_re.groupindex[f"p{i}"]] = pat
-        value_groups.append(str_re.groupindex.get(f"p{i}v"))
-    # Store the value group index in the combined regex on each pattern.
-    rebuilt = tuple(attrs.evolve(p, value_group=vg) for p, vg in zip(patterns, value_groups, strict=True))
-    by_group = [None if p is None else rebuilt[position[p.id]] for p in by_group]
+    rebuilt = tuple(
+        attrs.evolve(p, value_group=str_re.groupindex.get(f"p{i}v"), group=str_re.groupindex[f"p{i}"])
+        for i, p in enumerate(patterns)
+    )
+    by_group: list[CompiledPattern | None] = [None] * (str_re.groups + 1)
+    for pat in rebuilt:
+        by_group[pat.group] = pat
+    position = {p.id: i for i, p in enumerate(rebuilt)}
     return CompiledTier(name, rebuilt, str_re, bytes_re, tuple(by_group), position)
 
 
@@ -280,7 +282,8 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
             labelled = f"{_label_regex(cat.labels)}{sep}(?P<value>{value['regex']})(?![A-Za-z0-9])"
             specs.append((f"{cat.name.lower().replace('_', '-')}-labelled", "scan", labelled, cat.value_validators))
         specs.extend((p["id"], p["tier"], p["regex"], p.get("validators", ())) for p in raw["patterns"])
-        for pid, tier, src, vals in specs:
+        for pid, tier, raw_src, vals in specs:
+            src = expand_ignorecase_words(raw_src)
             all_patterns.append(
                 CompiledPattern(
                     id=pid,

@@ -185,7 +185,7 @@ _TEXT_DATE = re.compile(
 
 
 def _valid(y: int, m: int, d: int) -> _dt.date | None:
-    if not MIN_YEAR <= y <= MAX_YEAR:
+    if not MIN_YEAR <= y <= MAX_YEAR or not 1 <= m <= 12 or not 1 <= d <= 31:
         return None
     try:
         return _dt.date(y, m, d)
@@ -198,39 +198,37 @@ def _two_digit_year(y: int) -> int:
     return 2000 + y if y < 69 else 1900 + y
 
 
+_NUMERIC_DATE = re.compile(r"([0-9]{1,4})([/.-])([0-9]{1,2})([/.-])([0-9]{1,4})", re.ASCII)
+
+
 def parse_date(value: str) -> _dt.date | None:
     """The calendar date written in any registry form, or None if it is not a real date."""
     v = value.strip()
-    parts = re.split(r"[/.-]", v)
-    try:
-        if len(parts) == 3 and all(p.isdigit() and p.isascii() for p in parts):
-            a, b, c = parts
-            if len(a) == 4:
-                return _valid(int(a), int(b), int(c))
-            if len(c) in (2, 4):
-                seps = set(re.findall(r"[/.-]", v))
-                if len(seps) != 1 or (seps == {"."} and len(c) != 4):
-                    return None
-                year = int(c) if len(c) == 4 else _two_digit_year(int(c))
-                return _valid(year, int(a), int(b))
+    m = _NUMERIC_DATE.fullmatch(v)
+    if m is not None:
+        a, s1, b, s2, c = m.groups()
+        if len(a) == 4:
+            return _valid(int(a), int(b), int(c)) if len(c) <= 2 else None
+        if len(a) > 2 or s1 != s2 or len(c) not in (2, 4) or (s1 == "." and len(c) != 4):
             return None
-        if len(v) == 8 and v.isdigit() and v.isascii():
-            return _valid(int(v[:4]), int(v[4:6]), int(v[6:]))
-        m = _TEXT_DATE.fullmatch(v)
-        if m is None:
-            return None
-        name = (m["m1"] or m["m2"]).lower()
-        month = _MONTHS.get(name) or _MONTH_FULL.get(name)
-        if month is None:
-            return None
-        return _valid(int(m["y1"] or m["y2"]), month, int(m["d1"] or m["d2"]))
-    except ValueError:
+        year = int(c) if len(c) == 4 else _two_digit_year(int(c))
+        return _valid(year, int(a), int(b))
+    if len(v) == 8 and v.isdigit() and v.isascii():
+        return _valid(int(v[:4]), int(v[4:6]), int(v[6:]))
+    t = _TEXT_DATE.fullmatch(v)
+    if t is None:
         return None
+    name = (t["m1"] or t["m2"]).lower()
+    month = _MONTHS.get(name) or _MONTH_FULL.get(name)
+    if month is None:
+        return None
+    return _valid(int(t["y1"] or t["y2"]), month, int(t["d1"] or t["d2"]))
 
 
 def date_ymd(value: str) -> bool:
     """Year-month-day (ISO or with slashes) that exists on the calendar."""
-    return parse_date(value) is not None and len(re.split(r"[/.-]", value.strip())[0]) == 4
+    m = _NUMERIC_DATE.fullmatch(value.strip())
+    return m is not None and len(m.group(1)) == 4 and parse_date(value) is not None
 
 
 def date_mdy(value: str) -> bool:

@@ -1,0 +1,207 @@
+"""``rflow phi scan FILE`` and ``rflow phi registry``.
+
+Output holds counts, locations and keyed digests only; every error is one sanitized line on
+stderr with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from engine.phi.errors import PhiError
+from engine.phi.sanitizer import sanitize
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``phi`` and its sub-commands on an argparse sub-parsers object."""
+    phi = subparsers.add_parser("phi", help="scan files for PHI; list the PHI registry")
+    phi.set_defaults(func=lambda args: _no_sub(phi))
+    sub = phi.add_subparsers(dest="phi_command", metavar="SUBCOMMAND")
+
+    scan = sub.add_parser("scan", help="scan a file; print a summary and hash-only findings")
+    scan.add_argument("file", metavar="FILE")
+    scan.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    scan.add_argument(
+        "--input-format", choices=("csv", "tsv", "jsonl", "text"), default=None, help="default: by suffix"
+    )
+    scan.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
+    scan.add_argument("--limit", type=_non_negative, default=100, help="findings to list (0: all; default 100)")
+    scan.add_argument("--fail-on-findings", action="store_true", help="exit 1 when anything is found")
+    scan.set_defaults(func=cmd_scan)
+
+    reg = sub.add_parser("registry", help="list the PHI categories of the canonical registry")
+    reg.add_argument("--format", choices=("text", "json"), default="text")
+    reg.set_defaults(func=cmd_registry)
+    return phi
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _no_sub(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+def _error(message: str) -> int:
+    sys.stderr.write(f"rflow phi: error: {sanitize(message)}\n")
+    return EXIT_USAGE
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """Scan ``args.file``; exit 1 with --fail-on-findings when anything is found."""
+    from engine.phi.keys import resolve_key
+    from engine.phi.registry import load_registry
+    from engine.phi.scanner import detect_format, scan_file
+
+    try:
+        key = resolve_key()
+        fmt = args.input_format or detect_format(args.file)
+        by_cat: dict[str, int] = {}
+        by_col: dict[str, int] = {}
+        listed: list[dict[str, Any]] = []
+        total = 0
+        for f in scan_file(args.file, fmt, key=key, workers=args.workers):
+            total += 1
+            by_cat[f.category] = by_cat.get(f.category, 0) + 1
+            col = f.column if f.column is not None else "<text>"
+            by_col[col] = by_col.get(col, 0) + 1
+            if args.limit == 0 or len(listed) < args.limit:
+                listed.append(
+                    {
+                        "category": f.category,
+                        "row": f.row,
+                        "column": f.column,
+                        "offset": f.offset,
+                        "length": f.length,
+                        "digest": f.digest,
+                    }
+                )
+    except PhiError as exc:
+        return _error(str(exc))
+    except OSError as exc:
+        return _error(f"cannot read input: {exc.strerror or type(exc).__name__}")
+    report = {
+        "file": sanitize(str(args.file)),
+        "input_format": fmt,
+        "registry_version": load_registry().version,
+        "key_source": key.source,
+        "total": total,
+        "by_category": dict(sorted(by_cat.items())),
+        "by_column": dict(sorted(by_col.items())),
+        "findings": listed,
+        "findings_truncated": total > len(listed),
+    }
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        sys.stdout.write(_text_report(report))
+    return EXIT_FINDINGS if args.fail_on_findings and total else EXIT_OK
+
+
+def _text_report(report: dict[str, Any]) -> str:
+    lines = [f"PHI scan of {report['file']} ({report['input_format']}): {report['total']} finding(s)"]
+    if report["key_source"] == "random":
+        lines.append("note: no RFLOW_PHI_KEY / RFLOW_PHI_KEY_FILE set; digests use a per-run random key")
+    if report["by_category"]:
+        lines.append("")
+        lines.append(f"{'category':<14}{'count':>10}")
+        lines.extend(f"{k:<14}{v:>10}" for k, v in report["by_category"].items())
+        lines.append("")
+        lines.append(f"{'column':<24}{'count':>10}")
+        lines.extend(f"{sanitize(k)[:24]:<24}{v:>10}" for k, v in report["by_column"].items())
+    if report["findings"]:
+        lines.append("")
+        lines.append(f"{'category':<13}{'row':>8}  {'column':<18}{'offset':>12}{'len':>5}  digest (HMAC-SHA-256)")
+        for f in report["findings"]:
+            row = "" if f["row"] is None else str(f["row"])
+            col = "" if f["column"] is None else sanitize(f["column"])[:18]
+            off = "" if f["offset"] is None else str(f["offset"])
+            lines.append(f"{f['category']:<13}{row:>8}  {col:<18}{off:>12}{f['length']:>5}  {f['digest']}")
+        if report["findings_truncated"]:
+            lines.append(f"... {report['total'] - len(report['findings'])} more (use --limit 0 to list all)")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_registry(args: argparse.Namespace) -> int:
+    """List the categories of the canonical registry."""
+    from engine.phi.registry import load_registry
+
+    try:
+        registry = load_registry()
+    except PhiError as exc:
+        return _error(str(exc))
+    rows: list[dict[str, Any]] = []
+    for cat in registry.categories:
+        tiers = sorted({p.tier for p in registry.guard.patterns if p.category.name == cat.name})
+        rows.append(
+            {
+                "name": cat.name,
+                "safe_harbor": cat.letter,
+                "identifier": cat.identifier,
+                "token": cat.token,
+                "confidence": cat.confidence,
+                "tiers": tiers,
+                "labelled": cat.labelled,
+                "description": cat.description,
+            }
+        )
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"version": registry.version, "categories": rows}, indent=2) + "\n")
+        return EXIT_OK
+    out = [f"PHI registry {registry.version}: {len(rows)} categories", ""]
+    out.append(f"{'name':<13}{'SH':<5}{'conf':>5}  {'tiers':<12}{'token':<20}identifier")
+    for r in rows:
+        out.append(
+            f"{r['name']:<13}{r['safe_harbor']:<5}{r['confidence']:>5.2f}  {','.join(r['tiers']):<12}"
+            f"{r['token']:<20}{r['identifier']}{' (labelled)' if r['labelled'] else ''}"
+        )
+    sys.stdout.write("\n".join(out) + "\n")
+    return EXIT_OK
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"rflow phi: error: {sanitize(message)}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Standalone entry point: ``main(["phi", "scan", FILE])`` or ``main(["scan", FILE])``."""
+    parser = _Parser(prog="rflow")
+    subs = parser.add_subparsers(dest="command", parser_class=_Parser)
+    add_parser(subs)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or args_list[0] != "phi":
+        args_list = ["phi", *args_list]
+    args = parser.parse_args(args_list)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        sys.stderr.write("rflow phi: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never a traceback: type only, the message may quote input
+        return _error(f"internal error ({type(exc).__name__})")

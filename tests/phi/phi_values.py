@@ -1,0 +1,93 @@
+"""Hypothesis strategies and builders for valid values of every PHI category (shared by tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import strategies as st
+
+from engine.phi.validators import luhn, vin_check_digit
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def card_number(prefix: str, length: int, body: str) -> str:
+    """A Luhn-valid card number with ``prefix`` and ``length`` digits."""
+    digits = (prefix + body)[: length - 1].ljust(length - 1, "7")
+    for check in "0123456789":
+        if luhn(digits + check):
+            return digits + check
+    raise AssertionError("unreachable")
+
+
+def vin_number(body: str) -> str:
+    """A 17-character VIN built from ``body`` with its check digit in position 9."""
+    chars = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+    raw = "".join(chars[ord(c) % len(chars)] for c in body.ljust(17, "1"))[:17]
+    raw = "1HG" + raw[3:8] + "0" + raw[9:13] + "1234"
+    return raw[:8] + (vin_check_digit(raw) or "0") + raw[9:]
+
+
+ssn = st.builds(
+    lambda a, g, s: f"{a:03d}-{g:02d}-{s:04d}",
+    st.integers(1, 899).filter(lambda a: a != 666),
+    st.integers(1, 99),
+    st.integers(1, 9999),
+).filter(lambda v: v != "123-45-6789")
+_npa = st.integers(200, 999).filter(lambda n: str(n)[1:] != "11" and str(n)[1] != "9")
+_nxx = st.integers(200, 999).filter(lambda n: str(n)[1:] != "11")
+phone = st.builds(
+    lambda a, b, c, fmt: fmt.format(a=a, b=b, c=c),
+    _npa,
+    _nxx,
+    st.integers(0, 9999).map(lambda n: f"{n:04d}"),
+    st.sampled_from(["{a}-{b}-{c}", "({a}) {b}-{c}", "{a}.{b}.{c}", "+1 {a}-{b}-{c}"]),
+)
+email = st.builds(
+    lambda u, d, t: f"{u}@{d}.{t}",
+    st.from_regex(r"[a-z][a-z0-9._]{0,12}[a-z0-9]", fullmatch=True),
+    st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z]", fullmatch=True),
+    st.sampled_from(["com", "org", "net", "edu", "io"]),
+)
+date = st.builds(
+    lambda d, fmt: fmt(d),
+    st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31)),
+    st.sampled_from(
+        [
+            lambda d: d.isoformat(),
+            lambda d: f"{d.month}/{d.day}/{d.year}",
+            lambda d: f"{d.month:02d}-{d.day:02d}-{d.year}",
+            lambda d: f"{MONTHS[d.month - 1]} {d.day}, {d.year}",
+            lambda d: f"{d.day} {MONTHS[d.month - 1]} {d.year}",
+        ]
+    ),
+)
+ipv4 = st.builds(lambda a, b, c, d: f"{a}.{b}.{c}.{d}", *(st.integers(0, 255) for _ in range(4)))
+card = st.builds(
+    lambda pl, body: card_number(pl[0], pl[1], body),
+    st.sampled_from([("4", 16), ("51", 16), ("37", 15), ("6011", 16), ("4", 13)]),
+    st.from_regex(r"[0-9]{18}", fullmatch=True),
+)
+vin = st.text(alphabet="ABCDEFGHJKLMNPRSTUVWXYZ0123456789", min_size=17, max_size=17).map(vin_number)
+mrn = st.from_regex(r"[A-Z]{0,2}[0-9]{6,9}", fullmatch=True)
+zip5 = st.from_regex(r"[0-9]{5}", fullmatch=True)
+url = st.builds(lambda h, p: f"https://{h}.example.org/{p}", st.from_regex(r"[a-z]{3,10}", fullmatch=True),
+                st.from_regex(r"[a-z0-9]{0,12}", fullmatch=True))  # fmt: skip
+
+# (category, strategy of (text containing the value, value))
+IN_CONTEXT = {
+    "SSN": ssn.map(lambda v: (f"ssn {v} on file", v)),
+    "PHONE": phone.map(lambda v: (f"call {v} today", v)),
+    "EMAIL": email.map(lambda v: (f"mail {v} now", v)),
+    "DATE": date.map(lambda v: (f"seen {v} in clinic", v)),
+    "IP": ipv4.map(lambda v: (f"from host {v} at", v)),
+    "CREDIT_CARD": card.map(lambda v: (f"card {v} used", v)),
+    "VIN": vin.map(lambda v: (f"car {v} parked", v)),
+    "MRN": mrn.map(lambda v: (f"MRN: {v} admitted", v)),
+    "ZIP": zip5.map(lambda v: (f"Boston, MA {v} USA", v)),
+    "URL": url.map(lambda v: (f"see {v} for more", v)),
+    "HEALTH_PLAN": mrn.map(lambda v: (f"member id {v} active", v)),
+    "ACCOUNT": mrn.map(lambda v: (f"acct # {v} billed", v)),
+    "LICENSE": mrn.map(lambda v: (f"license {v} valid", v)),
+    "DEVICE": mrn.map(lambda v: (f"serial number {v} implanted", v)),
+}
