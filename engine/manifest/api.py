@@ -80,7 +80,7 @@ def analyze(
         found.append(Diagnostic(loaded.name, 1, 1, "RF208", message))
         return Analysis(loaded, None, found)
     manifest = attrs.evolve(manifest, source=ManifestSource(
-        loaded.name, loaded.path, loaded.text, loaded.sha256, loaded.document, loaded.source_map))
+        loaded.name, loaded.path, loaded.text, loaded.sha256, loaded.source_map))
     found += semantic.check(manifest, loaded.source_map, loaded.name, _registry(registry))
     found.sort(key=sort_key)
     manifest = attrs.evolve(manifest, diagnostics=tuple(d for d in found if not d.is_error))

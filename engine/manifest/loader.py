@@ -3,11 +3,14 @@
 Why so defensive: a manifest is untrusted input that CI validates. The loader refuses, with a
 precise position, anything that makes YAML ambiguous or dangerous: oversized files, bytes that are
 not UTF-8, tabs in indentation, several documents, duplicate keys, non-string keys, explicit tags,
-deep nesting and alias bombs. It produces three things from one parse:
+deep nesting and alias bombs. One parse (ruamel's pure-Python ``safe`` pipeline, YAML 1.2) and
+one walk over its nodes give:
 
-* the ruamel round-trip document (comments, order and quoting kept, for editing tools),
 * a :class:`~engine.manifest.positions.SourceMap` with start and end of every node,
-* plain JSON-like data (dict/list/str/int/float/bool/None, dates left as dates) to validate.
+* plain JSON-like data (dict/list/str/int/float/bool/None, dates left as dates) to validate;
+
+and, on demand, the ruamel round-trip document (comments, order and quoting kept) for editing
+tools, parsed from the same text.
 """
 
 from __future__ import annotations
@@ -52,15 +55,22 @@ class LoadedDocument:
     path: Path | None
     text: str
     sha256: str
-    document: Any = None
-    """The ruamel round-trip document (``CommentedMap``), for tools that edit and re-dump."""
     data: Any = None
     source_map: SourceMap = attrs.field(factory=SourceMap)
     diagnostics: list[Diagnostic] = attrs.field(factory=list)
 
+    _document: Any = attrs.field(default=None, repr=False)
+
     @property
     def ok(self) -> bool:
         return not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def document(self) -> Any:
+        """The ruamel round-trip document (``CommentedMap``), parsed on first use (None if invalid)."""
+        if self._document is None and self.ok and self.text:
+            self._document = round_trip_load(self.text)
+        return self._document
 
 
 def make_yaml() -> Any:
@@ -178,6 +188,13 @@ class _Guards:
 
 
 def _make_loader(guards: _Guards) -> Any:
+    """A pure-Python ``safe`` ruamel pipeline with guarded composition.
+
+    Why not round-trip here: validation needs node positions and values, not comments; the safe
+    pipeline gives the same marks faster. The round-trip document is parsed only when a tool asks
+    for it (:func:`round_trip_load`).
+    """
+    from ruamel.yaml import YAML
     from ruamel.yaml.composer import Composer
     from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 
@@ -194,9 +211,17 @@ def _make_loader(guards: _Guards) -> Any:
                     guards.tags.append(event.start_mark)
             return super().compose_node(parent, index)
 
-    yaml = make_yaml()
+    yaml = YAML(typ="safe", pure=True)
+    yaml.max_depth = MAX_DEPTH
     yaml.Composer = GuardedComposer
     return yaml
+
+
+def round_trip_load(text: str) -> Any:
+    """The ruamel round-trip document of ``text`` (comments, order, quoting kept), for editing tools."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return make_yaml().load(text)
 
 
 class _AliasLimit(Exception):
@@ -237,29 +262,21 @@ def _parse(loaded: LoadedDocument) -> None:
                 raise LoadError(_diag(name, 1, 1, "RF112", "nesting too deep")) from None
             except YAMLError as exc:
                 raise LoadError(_diag(name, 1, 1, "RF104", f"invalid YAML ({type(exc).__name__})")) from None
-            if node is None:
-                raise LoadError(_diag(name, 1, 1, "RF109", "the manifest is empty",
-                                      "start from the annotated example in docs/manifest.md"))
-            for mark in guards.tags[:20]:
-                loaded.diagnostics.append(
-                    _diag(name, mark.line + 1, mark.column + 1, "RF111", "explicit YAML tags are not allowed",
-                          "remove the '!' tag; manifests use plain YAML values only")
-                )
-            loaded.source_map = SourceMap(loaded.text.split("\n"))
-            _walk(node, (), None, loaded, [0])
-            if not loaded.ok:
-                return
-            try:
-                loaded.document = constructor.construct_document(node)
-            except MarkedYAMLError as exc:
-                raise LoadError(_marked_error(name, exc)) from None
-            except (YAMLError, ValueError, TypeError, OverflowError) as exc:
-                raise LoadError(_diag(name, node.start_mark.line + 1, node.start_mark.column + 1, "RF104",
-                                      f"invalid YAML value ({type(exc).__name__})")) from None
         finally:
             if parser is not None:
                 parser.dispose()
-    loaded.data = to_plain(loaded.document, [0], name)
+    if node is None:
+        raise LoadError(_diag(name, 1, 1, "RF109", "the manifest is empty",
+                              "start from the annotated example in docs/manifest.md"))
+    for mark in guards.tags[:20]:
+        loaded.diagnostics.append(
+            _diag(name, mark.line + 1, mark.column + 1, "RF111", "explicit YAML tags are not allowed",
+                  "remove the '!' tag; manifests use plain YAML values only")
+        )
+    loaded.source_map = SourceMap(loaded.text.split("\n"))
+    data = _Walker(loaded, constructor).walk(node, (), None)
+    if loaded.ok:
+        loaded.data = data
 
 
 def _offset_to_line_col(text: str, offset: int) -> tuple[int, int]:
@@ -314,24 +331,39 @@ def _style(node: Any) -> str | None:
     return node.style or None
 
 
-def _walk(node: Any, path: tuple[str | int, ...], key: Any, loaded: LoadedDocument, count: list[int]) -> None:
-    """Record positions and check keys (string-only, unique), bounded in work."""
-    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+class _Walker:
+    """One pass over the composed nodes: positions, key checks, and plain data, bounded in work."""
 
-    count[0] += 1
-    if count[0] > MAX_NODES:
-        raise LoadError(_diag(loaded.name, node.start_mark.line + 1, node.start_mark.column + 1, "RF107",
-                              "aliases expand to too many nodes", "write the values out instead of aliasing"))
-    span = _span(node)
-    if key is not None and isinstance(node, ScalarNode) and node.value == "" and not node.style:
-        # An empty value (implicit null) has no text of its own: point just after the key's colon.
-        k = key.end_mark
-        span = Span(k.line, k.column + 1, k.line, k.column + 1)
-    loaded.source_map.add(path, span, None if key is None else _span(key), _style(node))
-    if isinstance(node, SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, (*path, index), None, loaded, count)
-    elif isinstance(node, MappingNode):
+    def __init__(self, loaded: LoadedDocument, constructor: Any) -> None:
+        self.loaded = loaded
+        self.constructor = constructor
+        self.count = 0
+
+    def walk(self, node: Any, path: tuple[str | int, ...], key: Any) -> Any:
+        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+        loaded = self.loaded
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise LoadError(_diag(loaded.name, node.start_mark.line + 1, node.start_mark.column + 1, "RF107",
+                                  "aliases expand to too many nodes", "write the values out instead of aliasing"))
+        span = _span(node)
+        if key is not None and isinstance(node, ScalarNode) and node.value == "" and not node.style:
+            # An empty value (implicit null) has no text of its own: point just after the key's colon.
+            k = key.end_mark
+            span = Span(k.line, k.column + 1, k.line, k.column + 1)
+        loaded.source_map.add(path, span, None if key is None else _span(key), _style(node))
+        if isinstance(node, SequenceNode):
+            return [self.walk(item, (*path, index), None) for index, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            return self.mapping(node, path)
+        return self.scalar(node)
+
+    def mapping(self, node: Any, path: tuple[str | int, ...]) -> dict[str, Any]:
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        loaded = self.loaded
+        out: dict[str, Any] = {}
         seen: dict[str, Any] = {}
         merged: list[tuple[Any, Any]] = []
         for knode, vnode in node.value:
@@ -357,11 +389,26 @@ def _walk(node: Any, path: tuple[str | int, ...], key: Any, loaded: LoadedDocume
                 )
                 continue
             seen[knode.value] = knode
-            _walk(vnode, (*path, knode.value), knode, loaded, count)
-        for knode, vnode in merged:
+            out[knode.value] = self.walk(vnode, (*path, knode.value), knode)
+        for knode, vnode in merged:  # explicit keys win over merged ones, as in YAML merge semantics
             if isinstance(knode.value, str) and knode.value not in seen:
                 seen[knode.value] = knode
-                _walk(vnode, (*path, knode.value), knode, loaded, count)
+                out[knode.value] = self.walk(vnode, (*path, knode.value), knode)
+        return out
+
+    def scalar(self, node: Any) -> Any:
+        build = self.constructor.yaml_constructors.get(str(node.tag))
+        if build is None:  # an explicit tag, already reported as RF111
+            return None
+        try:
+            return build(self.constructor, node)
+        except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+            mark = node.start_mark
+            self.loaded.diagnostics.append(
+                _diag(self.loaded.name, mark.line + 1, mark.column + 1, "RF104",
+                      f"invalid YAML value ({type(exc).__name__})", "quote the value if it is meant as text")
+            )
+            return None
 
 
 def _short(value: str) -> str:

@@ -117,9 +117,14 @@ class ManifestSource:
     path: Path | None
     text: str
     sha256: str
-    document: Any = attrs.field(repr=False)
-    """The ruamel round-trip document (comments and layout kept)."""
     source_map: SourceMap = attrs.field(repr=False)
+
+    @functools.cached_property
+    def document(self) -> Any:
+        """The ruamel round-trip document (comments, key order, quoting kept), parsed on first use."""
+        from engine.manifest.loader import round_trip_load
+
+        return round_trip_load(self.text)
 
 
 @attrs.frozen

@@ -9,6 +9,7 @@ mode's order* or provided by a declared input, before anything runs.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -90,13 +91,9 @@ class _Checker:
         return stage
 
     def check_config(self, index: int, step: Step, stage: Any) -> None:
-        from engine.config_schema import schema_for_config
-
-        try:
-            schema = schema_for_config(stage.Config)
-        except Exception:  # a stage whose config cannot be described: nothing to check against
+        text = _config_schema_text(stage)
+        if text is None:
             return
-        text = json.dumps(schema, sort_keys=True, default=str)
         base = ("steps", index, "config")
         for d in validate_fragment(text, dict(step.config), self.smap, self.name, base, code="RF309"):
             self.out.append(d)
@@ -223,6 +220,17 @@ class _Checker:
                 self.out.append(Diagnostic(self.name, pos.line, pos.col, "RF313", _safe_gate_message(message),
                                            hint="gates compare earlier steps' output fields, e.g. "
                                            "phi_scan.findings_total == 0", path=gpath))
+
+
+@functools.lru_cache(maxsize=512)
+def _config_schema_text(stage: Any) -> str | None:
+    """A stage's config schema as canonical JSON (the validator cache key); None if it has none."""
+    from engine.config_schema import schema_for_config
+
+    try:
+        return json.dumps(schema_for_config(stage.Config), sort_keys=True, default=str)
+    except Exception:  # a stage whose config cannot be described: nothing to check against
+        return None
 
 
 def _safe_gate_message(message: str) -> str:

@@ -132,3 +132,15 @@ def test_schema_export_checks_stage_configs(tree: Path) -> None:
     good["steps"][0]["config"] = {"max_bytez": 1}
     [error] = validator.iter_errors(good)
     assert list(error.absolute_path) == ["steps", 0, "config"] and error.validator == "additionalProperties"
+
+
+def test_parallel_jobs_give_the_same_output(tree: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for i in range(30):
+        (batch / f"m{i:02d}.yaml").write_text([GOOD, BAD_SCHEMA, BAD_STAGE][i % 3])
+    serial = rflow("validate", "--format", "json", "-j", "1", str(batch), cwd=tree)
+    parallel = rflow("validate", "--format", "json", "-j", "2", str(batch), cwd=tree)
+    assert serial.returncode == parallel.returncode == 1
+    assert json.loads(serial.stdout) == json.loads(parallel.stdout)
+    assert len(json.loads(serial.stdout)) == 30

@@ -1,0 +1,35 @@
+"""The shipped manifests validate clean against the built-in stages and carry the schema modeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.manifest import plan, render_text, validate_manifest
+from engine.registry import default_registry
+
+SHIPPED = sorted((Path(__file__).resolve().parents[2] / "manifests").glob("*.yaml"))
+BUILTIN_KEYS = {"upload", "schema_check", "irb_check", "phi_scan", "validate", "deidentify", "summary"}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_shipped_manifest_is_clean(path: Path) -> None:
+    found = validate_manifest(path)
+    pending = BUILTIN_KEYS - set(default_registry.keys())
+    if pending and all(d.code == "RF301" for d in found):
+        pytest.skip(f"built-in stages not written yet: {sorted(pending)}")
+    assert found == [], render_text(found)
+    assert path.read_text("utf-8").startswith(
+        "# yaml-language-server: $schema=../schemas/pipeline-manifest.v1.schema.json")
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_every_shipped_mode_plans(path: Path) -> None:
+    from engine.manifest import load_manifest
+
+    if BUILTIN_KEYS - set(default_registry.keys()):
+        pytest.skip("built-in stages not written yet")
+    manifest = load_manifest(path)
+    for mode in manifest.governance.modes:
+        assert plan(manifest, mode).steps
