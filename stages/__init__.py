@@ -10,5 +10,8 @@ from stages import (  # noqa: F401 - imported for their @register_stage side eff
     stage_01_upload,
     stage_02_schema_check,
     stage_03_irb_check,
+    stage_04_phi_scan,
     stage_05_validate,
+    stage_06_deidentify,
+    stage_20_summary,
 )

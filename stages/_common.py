@@ -109,6 +109,11 @@ def atomic_output(path: Path, *, newline: str | None = None) -> Iterator[IO[str]
         raise
 
 
+def format_counts(counts: dict[str, int]) -> str:
+    """``"3177 MRN, 3141 PHONE"``: count first, because "MRN: 3177" reads as a labelled MRN to the guard."""
+    return ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+
+
 def relative_to_workspace(path: Path, workspace: Path) -> str:
     return path.resolve().relative_to(workspace.resolve()).as_posix()
 
