@@ -19,6 +19,8 @@ from engine.report import report_schema
 from .conftest import ROOT, all_output_text, leaked, load_report, rflow, statuses
 
 APPROVAL = "irb_approval=IRB-2026-0142:2099-12-31"
+LIVE = str(ROOT / "manifests" / "study-live.yaml")
+DEMO_INPUT = f"dataset={ROOT / 'engine' / 'data' / 'demo_study.csv'}"
 
 
 def assert_valid_run(run_dir: Path) -> dict:
@@ -43,7 +45,7 @@ def test_demo_run_with_no_arguments(tmp_path, identifiers) -> None:
 
 def test_live_without_approval_is_refused_before_any_step(tmp_path) -> None:
     out = tmp_path / "run"
-    proc = rflow("run", str(ROOT / "manifests" / "study-live.yaml"), "--mode", "LIVE", "--out", str(out),
+    proc = rflow("run", LIVE, "--input", DEMO_INPUT, "--mode", "LIVE", "--out", str(out),
                  cwd=tmp_path)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "requires approval 'irb_approval'" in proc.stderr
@@ -56,7 +58,7 @@ def test_live_without_approval_is_refused_before_any_step(tmp_path) -> None:
 
 def test_live_with_expired_approval_is_refused(tmp_path) -> None:
     out = tmp_path / "run"
-    proc = rflow("run", str(ROOT / "manifests" / "study-live.yaml"), "--mode", "LIVE", "--out", str(out),
+    proc = rflow("run", LIVE, "--input", DEMO_INPUT, "--mode", "LIVE", "--out", str(out),
                  "--approval", "irb_approval=IRB-2020-0001:2021-01-31", cwd=tmp_path)
     assert proc.returncode == 3
     assert "expired on 2021-01-31" in proc.stderr
@@ -64,7 +66,7 @@ def test_live_with_expired_approval_is_refused(tmp_path) -> None:
 
 def test_live_with_approval_runs(tmp_path, identifiers) -> None:
     out = tmp_path / "run"
-    proc = rflow("run", str(ROOT / "manifests" / "study-live.yaml"), "--mode", "LIVE", "--out", str(out),
+    proc = rflow("run", LIVE, "--input", DEMO_INPUT, "--mode", "LIVE", "--out", str(out),
                  "--approval", APPROVAL, cwd=tmp_path)
     report = assert_valid_run(out)
     assert proc.returncode in (0, 3), proc.stdout + proc.stderr
@@ -96,7 +98,8 @@ def test_phi_block_blocks_later_raw_data_steps(tmp_path) -> None:
 
     manifest = _edited_manifest(tmp_path, "study-live.yaml", put_validate_after_scan)
     out = tmp_path / "run"
-    proc = rflow("run", str(manifest), "--mode", "LIVE", "--out", str(out), "--approval", APPROVAL, cwd=tmp_path)
+    proc = rflow("run", str(manifest), "--input", DEMO_INPUT, "--mode", "LIVE", "--out", str(out),
+                 "--approval", APPROVAL, cwd=tmp_path)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     report = assert_valid_run(out)
     steps = statuses(report)
