@@ -503,15 +503,6 @@ class Deidentify:
             except (StageConfigError, TabularError) as exc:
                 return StageResult.failed(f"input {dataset.name!r}: {exc}")
             rel = relative_to_workspace(out_path, context.workspace)
-            artifacts.append(rel)
-            context.world.add(
-                entity,
-                DeidentifiedDataset(
-                    path=rel, sha256=sha, rows=meta["rows"], columns=tuple(meta["columns"]),
-                    columns_dropped=tuple(meta["columns_dropped"]), replacements=meta["replacements"],
-                    residual_findings=check["residual_findings"],
-                ),
-            )
             outputs[dataset.name] = {
                 "path": rel, "sha256": sha, "rows": meta["rows"], "columns": len(meta["columns"]),
                 "columns_dropped": meta["columns_dropped"], "actions": meta["actions"],
@@ -524,11 +515,19 @@ class Deidentify:
                 if config.fail_on_residual:
                     # A copy that failed its rescan is not de-identified: it must not stay behind.
                     out_path.unlink(missing_ok=True)
-                    artifacts.remove(rel)
-                    outputs[dataset.name]["path"] = None
+                    outputs[dataset.name].update(path=None, sha256=None)
                     errors.append(message + "; the copy was deleted")
-                else:
-                    warnings.append(message)
+                    continue
+                warnings.append(message)
+            artifacts.append(rel)
+            context.world.add(
+                entity,
+                DeidentifiedDataset(
+                    path=rel, sha256=sha, rows=meta["rows"], columns=tuple(meta["columns"]),
+                    columns_dropped=tuple(meta["columns_dropped"]), replacements=meta["replacements"],
+                    residual_findings=check["residual_findings"],
+                ),
+            )
             context.logger.info("de-identified input %s: %d rows", dataset.name, meta["rows"])
         output = {
             "inputs": outputs,

@@ -18,7 +18,7 @@ import math
 import random
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -191,7 +191,8 @@ def _markdown(summary: dict[str, Any], min_cell: int) -> str:
                 f"{k}: {v}" if not isinstance(v, dict) else f"{k}: " + ", ".join(f"{c} {n}" for c, n in v.items())
                 for k, v in outcome.items())
             lines.append(f"| {stage} | {text} |")
-        lines += ["", "### Columns", "", "| column | kind | count | missing | summary |", "| --- | --- | --- | --- | --- |"]
+        lines += ["", "### Columns", "", "| column | kind | count | missing | summary |",
+                  "| --- | --- | --- | --- | --- |"]
         for col, st in ds["column_stats"].items():
             if st.get("kind") == "numeric":
                 detail = (f"min {st['min']}, median {st['median']}, max {st['max']}, "
@@ -225,7 +226,10 @@ class Summary:
         config: SummaryConfig = context.config
         datasets: dict[str, Any] = {}
         rows_total = columns_total = 0
-        for entity, profile, deid in context.world.query(DatasetProfile, DeidentifiedDataset):
+        for found in context.world.query(DatasetProfile, DeidentifiedDataset):
+            entity = found[0]
+            profile = cast(DatasetProfile, found[1])
+            deid = cast(DeidentifiedDataset, found[2])
             rows, stats = await context.run_blocking(
                 column_statistics, context.workspace / deid.path, config, context.checkpoint
             )
