@@ -41,9 +41,14 @@ class PhiKey:
 
     def digest(self, category: str, normalized: str) -> str:
         """Hex HMAC-SHA-256 of ``category`` + normalized value (category separates domains)."""
+        return self.digest_bytes(f"{category}\x1f".encode(), normalized.encode())
+
+    def digest_bytes(self, prefix: bytes, normalized: bytes) -> str:
+        """Hex HMAC-SHA-256 of ``prefix + normalized``; ``prefix`` is ``b"<CATEGORY>\\x1f"``."""
         inner, outer = _pads(self.key)
         h = inner.copy()
-        h.update(f"{category}\x1f{normalized}".encode())
+        h.update(prefix)
+        h.update(normalized)
         o = outer.copy()
         o.update(h.digest())
         return o.hexdigest()

@@ -2,7 +2,7 @@
 
 Workers send back compact tuples (category, local row, column, offset, length, digest) rather
 than pickled objects; the parent re-numbers rows with each range's first row. At most
-``2 * workers`` ranges are in flight, so memory stays bounded however large the file.
+``workers + 1`` ranges are in flight, so memory stays bounded however large the file.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from engine.phi.keys import PhiKey
 from engine.phi.scanner import Finding, ScanRange, plan_ranges, scan_range
 
-RANGE_BYTES = 8 << 20
+RANGE_BYTES = 4 << 20
 _Row = tuple[str, "int | None", "str | None", "int | None", int, str]
 
 
@@ -59,7 +59,7 @@ def scan_parallel(
         it = iter(tasks)
         for task in it:
             pending.append(pool.apply_async(_work, (task,)))
-            if len(pending) >= 2 * workers:
+            if len(pending) >= workers + 1:
                 break
         while pending:
             rows = pending.popleft().get()

@@ -28,10 +28,11 @@ from engine.phi.keys import PhiKey, resolve_key
 from engine.phi.matcher import iter_matches
 from engine.phi.registry import ColumnMatcher, CompiledPattern, PhiRegistry, load_registry
 from engine.phi.sanitizer import sanitize
+from engine.phi.validators import BYTES_NORMALIZERS
 
 Format = Literal["csv", "tsv", "jsonl", "text"]
 FORMATS: tuple[str, ...] = ("csv", "tsv", "jsonl", "text")
-DEFAULT_CHUNK = 4 << 20
+DEFAULT_CHUNK = 1 << 20
 MAX_ROW_BYTES = 64 << 20
 _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -98,8 +99,19 @@ class _Ctx:
     labelled: tuple[tuple[int, ColumnMatcher], ...] = ()
     only: frozenset[str] | None = None
 
-    def digest(self, pat_category: str, normalizer: Any, raw: bytes) -> str:
-        return self.key.digest(pat_category, normalizer(raw.decode("utf-8", "replace")))
+    fast: dict[str, tuple[bytes, Any]] = attrs.field(factory=dict)
+
+    def digest_of(self, pat: CompiledPattern, raw: bytes) -> str:
+        """Keyed digest of a matched value given as bytes (byte-level normalizing when ASCII)."""
+        name = pat.category.name
+        entry = self.fast.get(name)
+        if entry is None:
+            entry = (f"{name}\x1f".encode(), BYTES_NORMALIZERS.get(pat.category.normalize))
+            self.fast[name] = entry
+        prefix, norm = entry
+        if norm is not None and raw.isascii():
+            return self.key.digest_bytes(prefix, norm(raw))
+        return self.key.digest_bytes(prefix, pat.normalizer(raw.decode("utf-8", "replace")).encode())
 
 
 def _make_ctx(
@@ -118,10 +130,11 @@ def _make_ctx(
     return _Ctx(registry, key, tuple(header), delim, tuple(labelled), only)
 
 
-def _finding_from(ctx: _Ctx, pat: CompiledPattern, data: bytes, vs: int, ve: int, **loc: Any) -> Finding:
-    cat = pat.category
-    digest = ctx.key.digest(cat.name, pat.normalizer(data[vs:ve].decode("utf-8", "replace")))
-    return Finding(cat.name, loc.get("row"), loc.get("column"), loc.get("offset"), ve - vs, digest)
+def _finding_from(
+    ctx: _Ctx, pat: CompiledPattern, data: bytes, vs: int, ve: int, row: int | None, column: str | None,
+    offset: int | None,
+) -> Finding:  # fmt: skip
+    return Finding(pat.category.name, row, column, offset, ve - vs, ctx.digest_of(pat, data[vs:ve]))
 
 
 def _check_utf8(data: bytes, base: int, what: str) -> None:
@@ -136,7 +149,9 @@ def _check_utf8(data: bytes, base: int, what: str) -> None:
 
 def _scan_text_bytes(data: bytes, base: int, ctx: _Ctx) -> list[Finding]:
     tier = ctx.registry.scan
-    return [_finding_from(ctx, pat, data, vs, ve, offset=base + vs) for pat, _ms, vs, ve, _me in _matches(tier, data)]
+    return [
+        _finding_from(ctx, pat, data, vs, ve, None, None, base + vs) for pat, _ms, vs, ve, _me in _matches(tier, data)
+    ]
 
 
 _matches = iter_matches
@@ -249,7 +264,7 @@ def _scan_csv_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tuple[
         name = header[col] if col < len(header) else None
         if only is not None and name not in only:
             continue
-        f = _finding_from(ctx, pat, data, vs, ve, row=first_row + r, column=name, offset=base + vs)
+        f = _finding_from(ctx, pat, data, vs, ve, first_row + r, name, base + vs)
         found.append((vs, 0, f))
         taken.append((vs, ve))
     if ctx.labelled:
@@ -323,7 +338,7 @@ def _scan_jsonl_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tupl
             raw = value.encode("utf-8", "surrogatepass")
             hits = list(_matches(registry.scan, raw))
             for pat, _ms, vs, ve, _me in hits:
-                out.append(_finding_from(ctx, pat, raw, vs, ve, row=first_row + i, column=path))
+                out.append(_finding_from(ctx, pat, raw, vs, ve, first_row + i, path, None))
             matcher = registry.column_category(leaf)
             if matcher is None or hits:
                 continue

@@ -284,3 +284,16 @@ NORMALIZERS: dict[str, Callable[[str], str]] = {
     "date_iso": _norm_date,
     "ip": _norm_ip,
 }
+
+
+# Byte-level fast paths of the normalizers, used by the file scanner on ASCII values; each gives
+# the same bytes as ``NORMALIZERS[name](value.decode()).encode()`` (checked by the tests).
+_ALL_BYTES = bytes(range(256))
+_NON_DIGIT_BYTES = bytes(b for b in _ALL_BYTES if not 48 <= b <= 57)
+_NON_ALNUM_BYTES = bytes(b for b in _ALL_BYTES if not (48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122))
+
+BYTES_NORMALIZERS: dict[str, Callable[[bytes], bytes]] = {
+    "digits": lambda v: v.translate(None, _NON_DIGIT_BYTES),
+    "lower": bytes.lower,
+    "upper_alnum": lambda v: v.translate(None, _NON_ALNUM_BYTES).upper(),
+}

@@ -114,3 +114,9 @@ def test_hard_negatives_are_not_flagged(text: str) -> None:
 
 def test_bare_year_is_not_a_date() -> None:
     assert cats("born in 1980") == []
+
+
+@pytest.mark.parametrize("name", sorted(v.BYTES_NORMALIZERS))
+@pytest.mark.parametrize("value", ["123-45-6788", "John.Doe@Example.ORG", "MRN-00A12", "(617) 555-0199", "x"])
+def test_byte_normalizers_agree_with_text_normalizers(name: str, value: str) -> None:
+    assert v.BYTES_NORMALIZERS[name](value.encode()) == v.NORMALIZERS[name](value).encode()
