@@ -93,7 +93,7 @@ def find_spans(text: str, *, column: str | None = None, broad: bool = False, nam
             # (pattern, [match_start,] value_start, value_end, match_end): take the value span.
             pat, vs, ve = match[0], match[-3], match[-2]
             spans.append(Span(vs, ve, pat.category.name, pat.category.token, pat.normalizer))
-    if names:
+    if names and len(text) > 4 and not text.isdigit():
         for m in _TITLED_NAME.finditer(text):
             first = m.group("value").split()[0]
             if first in _NOT_NAMES:

@@ -17,7 +17,7 @@ of dates). Actions:
   row's own identifier values (a patient's name from the name column, wherever it recurs);
 * ``keep`` — copied as is (only by explicit config).
 
-The copy is written atomically, then rescanned; remaining findings fail the step
+The copy is written atomically, then rescanned by the PHI scanner; remaining findings fail the step
 (``fail_on_residual``). Shifted dates are dates by design and are not counted as residue.
 """
 
@@ -48,7 +48,7 @@ from stages._common import (
 )
 from stages.components import DatasetProfile, DeidentifiedDataset
 from stages.dictionary import Dictionary, load_dictionary, parse_date
-from stages.tabular import DEFAULT_MAX_FIELD_CHARS, TableFormat, TableReader, TabularError, cell, open_table
+from stages.tabular import DEFAULT_MAX_FIELD_CHARS, TabularError, cell, open_table
 
 ACTIONS = ("drop", "pseudonym", "subject", "year", "shift", "dob", "zip3", "age", "scrub", "keep")
 IDENTIFIER_KINDS = {"NAME", "SSN", "MRN", "PHONE", "EMAIL", "ADDRESS", "IDENTIFIER"}
@@ -216,10 +216,15 @@ class _Transformer:
     def scrub(self, text: str, column: str, broad: bool, row_idents: list[tuple[str, str]]) -> str:
         if not text:
             return text
-        for value, token in row_idents:
-            text, n = replace_word(text, value, token)
-            if n:
-                self.count(token.strip("[]").split(":")[-1], n)
+        if row_idents:
+            low = text.lower()
+            for value, token in row_idents:
+                if value.lower() not in low:  # cheap precheck: most cells hold none of them
+                    continue
+                text, n = replace_word(text, value, token)
+                if n:
+                    self.count(token.strip("[]").split(":")[-1], n)
+                    low = text.lower()
         spans = _phi.find_spans(text, column=column, broad=broad)
         for span in spans:
             self.count(span.category)
@@ -408,27 +413,27 @@ def deidentify_input(
     }
 
 
-def rescan(path: Path, skip: dict[str, set[str]], max_field_chars: int,
+def rescan(path: Path, skip: dict[str, set[str]], key: bytes,
            checkpoint: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Scan the written copy for PHI; ``skip`` maps column -> categories accepted there by design."""
+    """Scan the written copy with the PHI scanner itself (not the code that scrubbed it).
+
+    ``skip`` maps column -> categories accepted there by design (shifted dates).
+    """
+    from engine.phi import scan_file
+
     by_category: dict[str, int] = {}
     by_column: dict[str, int] = {}
     first_rows: list[int] = []
-    fmt = TableFormat(format="csv", encoding="utf-8", delimiter=",")
-    with TableReader(path, fmt, max_field_chars=max_field_chars, checkpoint=checkpoint) as reader:
-        columns = reader.columns
-        for row in reader:
-            for i, text in enumerate(row):
-                if not text:
-                    continue
-                column = columns[i] if i < len(columns) else ""
-                for span in _phi.find_spans(text, column=column):
-                    if span.category in skip.get(column, ()):
-                        continue
-                    by_category[span.category] = by_category.get(span.category, 0) + 1
-                    by_column[column] = by_column.get(column, 0) + 1
-                    if len(first_rows) < 10 and (not first_rows or first_rows[-1] != reader.row):
-                        first_rows.append(reader.row)
+    for n, finding in enumerate(scan_file(path, "csv", key=key)):
+        if checkpoint is not None and n % 4096 == 0:
+            checkpoint()
+        column = finding.column or ""
+        if finding.category in skip.get(column, ()):
+            continue
+        by_category[finding.category] = by_category.get(finding.category, 0) + 1
+        by_column[column] = by_column.get(column, 0) + 1
+        if finding.row is not None and len(first_rows) < 10 and finding.row not in first_rows:
+            first_rows.append(finding.row)
     return {
         "residual_findings": sum(by_category.values()),
         "by_category": by_category,
@@ -496,9 +501,7 @@ class Deidentify:
                     context.checkpoint,
                 )
                 skip = {c: {"DATE"} for c in meta["shifted_columns"]}
-                check = await context.run_blocking(
-                    rescan, out_path, skip, config.max_field_chars, context.checkpoint
-                )
+                check = await context.run_blocking(rescan, out_path, skip, key, context.checkpoint)
                 sha = await context.run_blocking(file_sha256, out_path)
             except (StageConfigError, TabularError) as exc:
                 return StageResult.failed(f"input {dataset.name!r}: {exc}")
