@@ -18,7 +18,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar, dataclass_transform
 
 import attrs
-import cattrs
 
 from engine.errors import ComponentError, RestrictedComponentError, UndeclaredComponentAccess
 
@@ -96,15 +95,14 @@ def component_name(component_type: type) -> str:
     return spec_of(component_type).name
 
 
-_converter = cattrs.Converter()
-
-
 def serialize_component(value: Any) -> dict[str, Any]:
     """Unstructure a metadata or artifact component; restricted ones refuse."""
     spec = spec_of(type(value))
     if spec.kind is ComponentKind.RESTRICTED:
         raise RestrictedComponentError(f"component {spec.name!r} is restricted and is never serialized")
-    data: dict[str, Any] = _converter.unstructure(value)
+    import cattrs
+
+    data: dict[str, Any] = cattrs.unstructure(value)
     return data
 
 

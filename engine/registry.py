@@ -13,7 +13,6 @@ import inspect
 import logging
 import re
 from collections.abc import Iterable
-from importlib import metadata
 from types import ModuleType
 from typing import Any, TypeVar, overload
 
@@ -115,9 +114,11 @@ class StageRegistry:
             self._builtins_loaded = True
             __import__(self._builtins)
 
-    def _entry_points(self) -> list[metadata.EntryPoint]:
+    def _entry_points(self) -> builtins.list[Any]:
         if not self._group:
             return []
+        from importlib import metadata  # costly to import; plugins are looked up lazily
+
         return list(metadata.entry_points(group=self._group))
 
     def load_plugins(self, names: Iterable[str] | None = None) -> list[PluginLoadError]:

@@ -21,29 +21,9 @@ from engine.config_schema import structure_config
 from engine.errors import safe_error_text, sanitize_text
 from engine.guard import check_artifacts, check_output
 from engine.registry import StageRegistry, default_registry
-from engine.types import StageContext, StageResult, StageStatus
+from engine.types import PlannedStep, StageContext, StageResult, StageStatus, Verdict
 
 log = logging.getLogger("rflow.runner")
-
-
-@attrs.frozen
-class PlannedStep:
-    """One step ready to run: the stage class, its structured config, its time budget."""
-
-    step_id: str
-    stage: type
-    config: Any
-    timeout_s: float | None = None
-    gate: str | None = None
-    """A governance condition on earlier steps' metadata; checked by the run's StepPolicy."""
-
-
-@attrs.frozen
-class Verdict:
-    """A policy's decision not to run a step (``skipped``/``blocked``) and why."""
-
-    status: StageStatus
-    reason: str
 
 
 class StepPolicy(Protocol):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import logging
 import threading
@@ -124,6 +123,8 @@ class StageContext:
 
     async def run_blocking(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run CPU- or IO-bound work off the event loop so timeouts and Ctrl-C stay responsive."""
+        import asyncio
+
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     def artifact_path(self, relative: str) -> Path:
@@ -147,3 +148,23 @@ class Stage(Protocol):
     Config: ClassVar[type]
 
     async def execute(self, context: StageContext) -> StageResult: ...
+
+
+@attrs.frozen
+class PlannedStep:
+    """One step ready to run: the stage class, its structured config, its time budget."""
+
+    step_id: str
+    stage: type
+    config: Any
+    timeout_s: float | None = None
+    gate: str | None = None
+    """A governance condition on earlier steps' metadata; checked by the run's StepPolicy."""
+
+
+@attrs.frozen
+class Verdict:
+    """A policy's decision not to run a step (``skipped``/``blocked``) and why."""
+
+    status: StageStatus
+    reason: str

@@ -20,6 +20,19 @@ COMMAND_MODULES = (
 )
 
 
+# Which module defines a top-level command, so that one invocation imports only what it uses.
+# A command missing here still works: the parser then imports every module.
+COMMAND_INDEX = {
+    "stages": "engine.cli.stages_cmd",
+    "phi": "engine.phi.cli",
+    "run": "engine.cli.run_cmd",
+    "audit": "engine.cli.run_cmd",
+    "validate": "engine.cli.manifest_cmds",
+    "plan": "engine.cli.manifest_cmds",
+    "schema": "engine.cli.manifest_cmds",
+}
+
+
 class UsageError(Exception):
     """Bad command-line usage (exit 2)."""
 
@@ -31,27 +44,35 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _first_command(argv: Sequence[str]) -> str | None:
+    for token in argv:
+        if not token.startswith("-"):
+            return token
+    return None
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The full parser, or, when ``argv`` names a known command, only that command's module."""
     from engine import __version__
 
     parser = _Parser(prog="rflow", description="Governed stage engine for clinical-research data.")
     parser.add_argument("--version", action="version", version=f"rflow {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log engine events to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        module.add_parser(sub)
+    command = _first_command(argv)
+    wanted = COMMAND_INDEX.get(command or "")
+    modules = [wanted] if wanted in COMMAND_MODULES else COMMAND_MODULES
+    for name in modules:
+        importlib.import_module(name).add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from engine.errors import safe_error_text
 
-    parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     if getattr(args, "verbose", False):
         import logging
 

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from engine.manifest.model import Manifest
-from engine.runner import PlannedStep
+from engine.types import PlannedStep
 
 
 @attrs.frozen
