@@ -55,8 +55,8 @@ def check_stage_class(cls: Any) -> None:
     version = getattr(cls, "version", None)
     if not is_semver(version):
         problems.append("version must be a semantic version string like '1.0.0'")
-    for attr in ("reads", "writes"):
-        value = getattr(cls, attr, None)
+    for attr in ("reads", "writes", "optional_reads"):
+        value = getattr(cls, attr, () if attr == "optional_reads" else None)
         if not isinstance(value, tuple) or not all(is_component(t) for t in value):
             problems.append(f"{attr} must be a tuple of component classes (declared with @component)")
     modes = getattr(cls, "modes", None)

@@ -143,7 +143,10 @@ class Stage(Protocol):
     key: ClassVar[str]
     version: ClassVar[str]
     reads: ClassVar[tuple[type, ...]]
+    """Components the stage needs; the plan proves an earlier step or an input provides them."""
     writes: ClassVar[tuple[type, ...]]
+    # Optional class attributes: ``optional_reads`` (components used when present, e.g. by a
+    # summary), ``detects_phi``, ``removes_phi`` and ``touches_raw_data`` (see engine.governance).
     modes: ClassVar[tuple[str, ...]]
     Config: ClassVar[type]
 

@@ -216,7 +216,9 @@ class Summary:
     stage_name = "Study summary"
     key = "summary"
     version = "1.0.0"
-    reads = (DatasetProfile, DeidentifiedDataset, SchemaReport, QualityReport, PhiFindingsSummary)
+    reads = (DatasetProfile, DeidentifiedDataset)
+    optional_reads = (SchemaReport, QualityReport, PhiFindingsSummary)
+    """Shown in the summary when the pipeline ran those stages; not required."""
     writes = (StudySummary,)
     modes = (ANY_MODE,)
     Config = SummaryConfig

@@ -276,3 +276,23 @@ def test_canary_exception_text_never_leaks(stages, tmp_path, caplog, capsys) -> 
             assert digits not in hay
     assert result.errors[0].startswith("RuntimeError: ")
     assert "[PHI:" in result.errors[0]
+
+
+def test_optional_reads_are_readable_but_not_required(stages, tmp_path) -> None:
+    def make(key: str, sid: int):
+        async def execute(self, ctx):
+            found = ctx.world.get("run", Counter)
+            return StageResult.completed({"seen": None if found is None else found.value})
+
+        cls = type(f"{key}Stage", (), {
+            "stage_id": sid, "stage_name": key, "key": key, "version": "1.0.0", "reads": (),
+            "optional_reads": (Counter,), "writes": (), "modes": ("*",), "Config": CountConfig,
+            "execute": execute,
+        })
+        return stages.register(cls)
+
+    make("maybe", 15)
+    alone = run(run_stages(["maybe"], ctx(tmp_path), registry=stages))
+    assert alone[0].status is StageStatus.COMPLETED and alone[0].output == {"seen": None}
+    after = run(run_stages(["produce", "maybe"], ctx(tmp_path / "b"), registry=stages))
+    assert after[1].output == {"seen": 1}
