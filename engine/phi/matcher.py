@@ -43,7 +43,18 @@ def iter_matches(
         start, mend = m.span(pat.group)
         vg = pat.value_group
         vs, ve = m.span(vg) if vg else (start, mend)
-        if not pat.validators or accepts(pat, data[vs:ve]):
+        checks = pat.validators
+        if checks:
+            raw = data[vs:ve]
+            text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+            ok = True
+            for check in checks:
+                if not check(text):
+                    ok = False
+                    break
+        else:
+            ok = True
+        if ok:
             yield pat, start, vs, ve, mend
             pos = mend if mend > start else start + 1
             continue

@@ -234,43 +234,41 @@ def _cell_value_span(data: bytes, start: int, end: int) -> tuple[int, int]:
 
 
 def _scan_csv_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tuple[list[Finding], int]:
-    """Findings of a chunk of whole rows, and the number of rows in it."""
+    """Findings of a chunk of whole rows, and the number of rows in it (the hot loop: kept flat)."""
     ends = _row_ends(data)
     header = ctx.header
+    ncols = len(header)
     delim = ctx.delim
     only = ctx.only
-    found: list[tuple[int, int, Finding]] = []  # (value_start, order, finding)
+    digest_of = ctx.digest_of
+    bisect_right = bisect.bisect_right
+    out: list[Finding] = []
+    starts: list[int] = []
     taken: list[tuple[int, int]] = []
-    cur_row = -1
+    r = -1
     row_start = row_end = 0
-    fields: list[int] | None = None
-
-    def column_at(pos: int) -> int:
-        nonlocal fields
-        if fields is None:
-            fields = _field_starts(data, row_start, row_end, delim)
-        return bisect.bisect_right(fields, pos) - 1
-
+    fields: list[int] = []
     for pat, ms, vs, ve, me in _matches(ctx.registry.scan, data):
-        r = bisect.bisect_right(ends, ms)
-        if r != cur_row:
-            cur_row = r
+        if ms >= row_end:
+            r = bisect_right(ends, ms)
             row_start = ends[r - 1] if r else 0
             row_end = ends[r] if r < len(ends) else len(data)
-            fields = None
-        col = column_at(vs)
-        if delim in data[ms:me] and column_at(me - 1) != column_at(ms):
+            fields = _field_starts(data, row_start, row_end, delim)
+        col = bisect_right(fields, vs) - 1
+        if delim in data[ms:me] and bisect_right(fields, me - 1) != bisect_right(fields, ms):
             continue  # the match joins two cells
-        name = header[col] if col < len(header) else None
+        name = header[col] if col < ncols else None
         if only is not None and name not in only:
             continue
-        f = _finding_from(ctx, pat, data, vs, ve, first_row + r, name, base + vs)
-        found.append((vs, 0, f))
+        out.append(Finding(pat.category.name, first_row + r, name, base + vs, ve - vs, digest_of(pat, data[vs:ve])))
+        starts.append(vs)
         taken.append((vs, ve))
     if ctx.labelled:
-        found.extend(_labelled_cells(data, base, first_row, ends, ctx, taken))
-        found.sort(key=lambda t: (t[0], t[1]))
-    return [f for _, _, f in found], len(ends)
+        merged = [(vs, 0, f) for vs, f in zip(starts, out, strict=True)]
+        merged.extend(_labelled_cells(data, base, first_row, ends, ctx, taken))
+        merged.sort(key=lambda t: (t[0], t[1]))
+        out = [f for _, _, f in merged]
+    return out, len(ends)
 
 
 def _labelled_cells(
