@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "engine.phi.cli",
     "engine.cli.run_cmd",
     "engine.cli.manifest_cmds",
+    "engine.cli.manifest_edit_cmds",
 )
 
 

@@ -69,7 +69,7 @@ def analyze(
     found = list(loaded.diagnostics)
     api = schema.check_api_version(loaded.data, loaded.source_map, loaded.name)
     if api is not None:
-        return Analysis(loaded, None, [api])
+        return Analysis(loaded, None, [_with_migrate_hint(api, loaded)])
     found += schema.validate_schema(loaded.data, loaded.source_map, loaded.name)
     if has_errors(found):
         return Analysis(loaded, None, sorted(found, key=sort_key))
@@ -85,6 +85,17 @@ def analyze(
     found.sort(key=sort_key)
     manifest = attrs.evolve(manifest, diagnostics=tuple(d for d in found if not d.is_error))
     return Analysis(loaded, manifest, found)
+
+
+def _with_migrate_hint(diagnostic: Diagnostic, loaded: LoadedDocument) -> Diagnostic:
+    """RF200 on a legacy job config or an older apiVersion names the command that migrates it."""
+    try:
+        from engine.manifest.migrate import hint_for
+
+        hint = hint_for(loaded.data, loaded.name)
+    except Exception:  # a hint is a courtesy; never let it break validation
+        return diagnostic
+    return attrs.evolve(diagnostic, hint=hint) if hint else diagnostic
 
 
 def validate_manifest(

@@ -290,6 +290,24 @@ class ManifestDocument:
         where = f" after {show(after)}" if after else (f" before {show(before)}" if before else "")
         self._commit(doc, f"added step {show(step_id)}{where}" + (f" (modes: {', '.join(modes)})" if modes else ""))
 
+    def parse_config(self, stage: str | int, items: Iterable[str]) -> dict[str, Any]:
+        """``KEY=VALUE`` options for a stage's config, each value typed by the stage's config schema."""
+        from engine.config_schema import schema_for_config
+        from engine.manifest.model import Step
+
+        found = self.registry.find(Step(id="new", stage=stage).stage_ref)
+        schema = schema_for_config(found.Config) if found is not None else {}
+        out: dict[str, Any] = {}
+        for item in items:
+            key, sep, text = item.partition("=")
+            if not sep or not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", key):
+                raise EditUsageError("--config takes KEY=VALUE, with KEY a config option name")
+            try:
+                out[key] = paths.parse_value(text, schema.get("properties", {}).get(key, {}))
+            except paths.PathError as exc:
+                raise EditUsageError(f"--config {key}: {exc}") from None
+        return out
+
     def _anchor_index(self, ids: list[str], after: str | None, before: str | None) -> int:
         if after is not None and before is not None:
             raise EditUsageError("give --after or --before, not both")

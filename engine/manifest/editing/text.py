@@ -314,6 +314,27 @@ class TextDoc:
             text = self._delete_block(parent, kids.index(child))
         return self._result(text, self._expect(change))
 
+    def rename(self, path: DocPath, new_key: str) -> TextDoc:
+        """Rename a mapping key in place (its value, comments and position stay)."""
+        path = tuple(path)
+        info = self.node(path)
+        parent, old_key = path[:-1], path[-1]
+        if info.key is None or not isinstance(old_key, str):
+            raise SpliceError("only mapping keys can be renamed")
+        if new_key in self.get(parent):
+            raise SpliceError("the new key exists already")
+
+        def change(data: Any) -> None:
+            target = get_in(data, parent)
+            items = [(new_key if k == old_key else k, v) for k, v in target.items()]
+            target.clear()
+            target.update(items)
+
+        span = info.key
+        start, end = self.offset(span.line, span.col), self.offset(span.end_line, span.end_col)
+        text = self.text[:start] + render.key(new_key, in_flow=self.is_flow(parent)) + self.text[end:]
+        return self._result(text, self._expect(change))
+
     def move_item(self, path: DocPath, old: int, new: int) -> TextDoc:
         """Move list item ``old`` so that it ends up at position ``new``, comments included."""
         path = tuple(path)
