@@ -335,8 +335,10 @@ def legacy_to_manifest(data: Mapping[str, Any], *, source_name: str = "<string>"
         out.append("    description: The dataset of the legacy job.\n")
     else:
         out.append(_line("    description: The dataset to process.", "pass --input dataset=PATH to rflow run"))
-    out += ["\n", "defaults:\n", _line(f"  stop_on_failure: {render.scalar(data.get('stop_on_failure', True))}",
-                                       "as in legacy runs: a failed step stops the run")]
+    stop = data.get("stop_on_failure", True)
+    out += ["\n", "defaults:\n", _line(f"  stop_on_failure: {render.scalar(stop)}",
+                                       "as in the legacy job: a failed step " + ("stops" if stop else "does not stop")
+                                       + " the run")]
     if data.get("timeout_s") is not None:
         out += render.entry("timeout_s", data["timeout_s"], 2, layout)
     out += ["\n", "steps:\n"]

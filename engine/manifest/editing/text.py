@@ -332,7 +332,10 @@ class TextDoc:
 
         span = info.key
         start, end = self.offset(span.line, span.col), self.offset(span.end_line, span.end_col)
-        text = self.text[:start] + render.key(new_key, in_flow=self.is_flow(parent)) + self.text[end:]
+        new = render.key(new_key, in_flow=self.is_flow(parent))
+        if self.text[end : end + 1] == ":":  # so that a comment after "key:" keeps its column
+            end, new = end + 1, new + ":"
+        text = self._splice_inline(span.line, start, end, new)
         return self._result(text, self._expect(change))
 
     def move_item(self, path: DocPath, old: int, new: int) -> TextDoc:
@@ -396,7 +399,7 @@ class TextDoc:
         if match and "\n" not in text[start:end]:
             target = (end - line_start) + len(match.group(1))
             col = (start - line_start) + len(new)
-            rest = " " * max(1, target - col) + match.group(2) + eol
+            rest = " " * max(min(len(match.group(1)), 2), target - col) + match.group(2) + eol
         return text[:start] + new + rest + text[line_end:]
 
     def _replace_text(self, path: DocPath, value: Any) -> str:
