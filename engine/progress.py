@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from engine.runner import PlannedStep, RunObserver, RunOutcome
 from engine.types import StageResult
 
+PLAIN_PROGRESS_EVERY_S = 5.0
 _MARK = {"completed": "ok", "failed": "FAILED", "skipped": "skipped", "blocked": "BLOCKED"}
 
 
@@ -20,6 +21,7 @@ class PlainProgress(RunObserver):
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
+        self._last_progress = 0.0
 
     def _say(self, text: str) -> None:
         self.stream.write(text + "\n")
@@ -27,7 +29,15 @@ class PlainProgress(RunObserver):
 
     def step_started(self, index: int, total: int, step: PlannedStep) -> None:
         stage: Any = step.stage
+        self._last_progress = 0.0
         self._say(f"[{index}/{total}] {step.step_id} ({stage.stage_name}) started")
+
+    def step_progress(self, index: int, total: int, step: PlannedStep, done: int, tasks: int) -> None:
+        # At most one line every few seconds (and the last one): CI logs stay readable.
+        now = time.monotonic()
+        if tasks > 1 and (done == tasks or now - self._last_progress >= PLAIN_PROGRESS_EVERY_S):
+            self._last_progress = now
+            self._say(f"[{index}/{total}] {step.step_id} partitions {done}/{tasks}")
 
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
         took = f" in {result.duration_s:.2f}s" if result.duration_s is not None else ""
@@ -45,6 +55,7 @@ class LiveProgress(PlainProgress):
     def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__(stream)
         self._current: tuple[int, int, PlannedStep, float] | None = None
+        self._parts: tuple[int, int] | None = None
         self._ticker: asyncio.Task[None] | None = None
 
     def _draw(self) -> None:
@@ -53,7 +64,8 @@ class LiveProgress(PlainProgress):
         index, total, step, started = self._current
         stage: Any = step.stage
         elapsed = time.monotonic() - started
-        self.stream.write(f"\r\x1b[2K[{index}/{total}] {step.step_id} ({stage.stage_name}) … {elapsed:5.1f}s")
+        parts = f"  partitions {self._parts[0]}/{self._parts[1]}" if self._parts else ""
+        self.stream.write(f"\r\x1b[2K[{index}/{total}] {step.step_id} ({stage.stage_name}) … {elapsed:5.1f}s{parts}")
         self.stream.flush()
 
     async def _tick(self) -> None:
@@ -63,6 +75,7 @@ class LiveProgress(PlainProgress):
 
     def step_started(self, index: int, total: int, step: PlannedStep) -> None:
         self._current = (index, total, step, time.monotonic())
+        self._parts = None
         self._draw()
         try:
             if self._ticker is None:
@@ -70,8 +83,13 @@ class LiveProgress(PlainProgress):
         except RuntimeError:
             self._ticker = None
 
+    def step_progress(self, index: int, total: int, step: PlannedStep, done: int, tasks: int) -> None:
+        self._parts = (done, tasks) if tasks > 1 else None
+        self._draw()
+
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
         self._current = None
+        self._parts = None
         self.stream.write("\r\x1b[2K")
         super().step_finished(index, total, step, result)
 
@@ -97,6 +115,9 @@ class JsonEvents(RunObserver):
     def step_started(self, index: int, total: int, step: PlannedStep) -> None:
         stage: Any = step.stage
         self.emit("step_started", index=index, total=total, step=step.step_id, stage=stage.key)
+
+    def step_progress(self, index: int, total: int, step: PlannedStep, done: int, tasks: int) -> None:
+        self.emit("step_progress", index=index, total=total, step=step.step_id, done=done, tasks=tasks)
 
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
         self.emit("step_finished", index=index, total=total, step=step.step_id, result=result.to_dict())

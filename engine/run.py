@@ -179,21 +179,63 @@ async def arun_manifest(
     registry: Any = None,
     phi_key: bytes | None = None,
     audit_log: str | os.PathLike[str] | None = None,
+    executor: Any = None,
 ) -> RunReport:
     """Validate and run a manifest (default: the shipped DEMO pipeline on bundled data).
+
+    ``executor`` overrides the manifest's ``execution:`` block: a kind (``"processes"``), a
+    mapping (``{"executor": "dask", "address": "local:2", "partition_bytes": "16MiB"}``), an
+    :class:`engine.executors.ExecutorSpec`, or an :class:`engine.executors.Executor` the caller
+    owns (reused and not closed, e.g. one Dask cluster for many runs).
 
     Raises :class:`engine.manifest.ManifestError` for an invalid manifest and
     :class:`RunUsageError` for bad arguments; otherwise returns the report, whatever happened.
     """
-    from engine import __version__
     from engine.manifest import plan as make_plan
-    from engine.phi.keys import resolve_key
 
     manifest = _load(manifest_or_path, registry)
     the_plan = make_plan(manifest, mode, registry=registry) if registry is not None else make_plan(manifest, mode)
-    mode_name = the_plan.mode
     steps, selection = select_steps(the_plan.steps, only, from_step)
     resolved = resolve_inputs(manifest, inputs or {})
+    runner_executor, owned = _executor_for(manifest, executor)
+    try:
+        if owned:
+            try:
+                await asyncio.to_thread(runner_executor.start)
+            except RflowError as exc:
+                raise RunUsageError(str(exc)) from None
+        return await _run_planned(
+            manifest, the_plan.mode, steps, selection, resolved, approvals=approvals, out_dir=out_dir, only=only,
+            from_step=from_step, job_id=job_id, observer=observer, phi_key=phi_key, audit_log=audit_log,
+            executor=runner_executor,
+        )
+    finally:
+        if owned:
+            # Every exit path (success, failure, Ctrl-C) closes pools and clusters this run started.
+            runner_executor.close()
+
+
+def _executor_for(manifest: Any, requested: Any) -> tuple[Any, bool]:
+    """``(executor, owned)``: the caller's Executor as is, or a new one from manifest + override."""
+    from engine.executors import Executor, ExecutorError, create, resolve
+
+    if isinstance(requested, Executor):
+        return requested, False
+    try:
+        return create(resolve(getattr(manifest, "execution", None), requested)), True
+    except ExecutorError as exc:
+        raise RunUsageError(str(exc)) from None
+
+
+async def _run_planned(
+    manifest: Any, mode_name: str, steps: list[PlannedStep], selection: list[PolicyDecision],
+    resolved: list[ResolvedInput], *, approvals: Iterable[Any], out_dir: str | os.PathLike[str] | None,
+    only: Iterable[str] | None, from_step: str | None, job_id: str | None, observer: RunObserver | None,
+    phi_key: bytes | None, audit_log: str | os.PathLike[str] | None, executor: Any,
+) -> RunReport:
+    from engine import __version__
+    from engine.phi.keys import resolve_key
+
     approvals = tuple(approvals)
     key = resolve_key(phi_key)
 
@@ -225,7 +267,7 @@ async def arun_manifest(
                 for i in resolved
             ],
             "phi_key_source": key.source,
-            "executor": {"kind": "local", "workers": 1},
+            "executor": executor.describe(),
             "started_at": time.time(),
             "finished_at": None,
             "duration_s": None,
@@ -273,7 +315,7 @@ async def arun_manifest(
     policy = GovernancePolicy(rules, on_decision=recorder.decision)
     context = StageContext(job_id=job_id or run_id, run_id=run_id, mode=mode_name, world=world,
                            workspace=run_dir, phi_key=key.key, policy=rules.as_policy_mapping(),
-                           approvals=approvals)
+                           approvals=approvals, executor=executor)
     outcome: RunOutcome | None = None
     try:
         outcome = await execute_plan(
@@ -282,6 +324,7 @@ async def arun_manifest(
         )
     finally:
         status = "cancelled" if outcome is None else outcome.status
+        report.data["executor"] = executor.describe()
         report.finish(status)
         recorder._log("run_finished", run_id=run_id, status=status, exit_code=report.exit_code)
     return report

@@ -7,6 +7,7 @@ validated plan; ``run_stages`` is the plain API over stage ids.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
@@ -43,6 +44,10 @@ class RunObserver:
     def step_started(self, index: int, total: int, step: PlannedStep) -> None:
         return None
 
+    def step_progress(self, index: int, total: int, step: PlannedStep, done: int, tasks: int) -> None:
+        """``done`` of the step's ``tasks`` (datasets, partitions) finished; on the event loop thread."""
+        return None
+
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
         return None
 
@@ -58,8 +63,11 @@ class ObserverGroup(RunObserver):
 
     def _each(self, method: str, *args: Any) -> None:
         for observer in self.observers:
+            handler = getattr(observer, method, None)
+            if handler is None:  # an observer written before this event existed
+                continue
             try:
-                getattr(observer, method)(*args)
+                handler(*args)
             except Exception as exc:
                 log.warning("observer %s failed: %s", type(observer).__name__, safe_error_text(exc))
 
@@ -68,6 +76,9 @@ class ObserverGroup(RunObserver):
 
     def step_started(self, index: int, total: int, step: PlannedStep) -> None:
         self._each("step_started", index, total, step)
+
+    def step_progress(self, index: int, total: int, step: PlannedStep, done: int, tasks: int) -> None:
+        self._each("step_progress", index, total, step, done, tasks)
 
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
         self._each("step_finished", index, total, step, result)
@@ -207,6 +218,7 @@ async def execute_plan(
             logger=step_logger(stage.key),
             deadline=(time.monotonic() + step.timeout_s) if step.timeout_s else None,
             interrupt=threading.Event(),
+            progress=functools.partial(events.step_progress, index, total, step),
         )
         step_context.workspace.mkdir(parents=True, exist_ok=True)
         events.step_started(index, total, step)

@@ -6,7 +6,7 @@ import enum
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
@@ -102,6 +102,10 @@ class StageContext:
     phi_key: bytes | None = None
     policy: Mapping[str, Any] = attrs.field(factory=dict)
     approvals: tuple[Any, ...] = ()
+    executor: Any = None
+    """The run's :class:`engine.executors.Executor` (``None``: tasks run in process)."""
+    progress: Callable[[int, int], None] | None = None
+    """Set by the runner per step: ``progress(done, total)`` feeds the observers' partition counts."""
 
     @property
     def interrupted(self) -> bool:
@@ -126,6 +130,36 @@ class StageContext:
         import asyncio
 
         return await asyncio.to_thread(fn, *args, **kwargs)
+
+    @property
+    def partition_bytes(self) -> int:
+        """Target size of one partition of a large input (the run's ``execution.partition_bytes``)."""
+        from engine.executors import DEFAULT_PARTITION_BYTES
+
+        return int(getattr(self.executor, "partition_bytes", DEFAULT_PARTITION_BYTES))
+
+    async def map_tasks(self, fn: Callable[[Any], T], tasks: Sequence[Any], *, label: str | None = None) -> list[T]:
+        """Run ``fn(task)`` for every task on the run's executor; results in task order.
+
+        ``fn`` must be an importable top-level function and each task plain picklable data
+        (paths, byte ranges, config): with ``processes`` or ``dask`` they cross process and
+        machine boundaries. Tasks return metadata only. Progress (tasks done/total) reaches the
+        run's observers; an interrupted step cancels the outstanding tasks.
+        """
+        from engine.executors import default_executor
+
+        executor = self.executor
+        owned = executor is None
+        if owned:
+            executor = default_executor()
+        try:
+            result: list[T] = await executor.map(
+                fn, tasks, label=label or self.step_id or "task", progress=self.progress, interrupt=self.interrupt
+            )
+        finally:
+            if owned:
+                executor.close()
+        return result
 
     def artifact_path(self, relative: str) -> Path:
         """Absolute path of a workspace-relative artifact, creating its parent folders."""
