@@ -96,7 +96,7 @@ class TextDoc:
     def __init__(self, text: str, name: str = "<string>", layout: Layout | None = None) -> None:
         from engine.manifest.loader import load_document
 
-        if _ODD_BREAKS.search(text):
+        if _ODD_BREAKS.search(text.replace("\r\n", "\n")):
             raise SpliceError("the file uses line breaks other than \\n or \\r\\n; normalize them first")
         self.newline = "\r\n" if "\r\n" in text else "\n"
         self.name = name
@@ -218,6 +218,20 @@ class TextDoc:
         span = self.node(path).value
         return self.text[self.offset(span.line, span.col) : self.offset(span.end_line, span.end_col)]
 
+    def check_local(self, path: DocPath) -> None:
+        """Refuse to edit a node that an alias or merge key (``*base``, ``<<: *base``) brings in.
+
+        Such a node is written once, at its anchor, and shared: editing it there would change
+        every place that uses the anchor.
+        """
+        path = tuple(path)
+        for depth in range(1, len(path) + 1):
+            inner, outer = self.node(path[:depth]).value, self.node(path[: depth - 1]).value
+            if (inner.line, inner.col) < (outer.line, outer.col) or (
+                    (inner.end_line, inner.end_col) > (outer.end_line, outer.end_col)):
+                raise SpliceError("this value comes from a YAML anchor shared by several places; "
+                                  "write it out where you want to change it, or edit the anchor by hand")
+
     # -- verified edits --------------------------------------------------------------------------
     def _result(self, text: str, expected: Any) -> TextDoc:
         try:
@@ -239,6 +253,7 @@ class TextDoc:
         path = tuple(path)
         if not path:
             raise SpliceError("cannot replace the whole document")
+        self.check_local(path)
         value = plain_copy(value)
 
         def change(data: Any) -> None:
@@ -249,6 +264,7 @@ class TextDoc:
     def insert_entry(self, path: DocPath, index: int, name: str, value: Any) -> TextDoc:
         """Add ``name: value`` to the mapping at ``path`` so that it becomes entry ``index``."""
         path = tuple(path)
+        self.check_local(path)
         value = plain_copy(value)
         current = self.get(path)
         if not isinstance(current, dict):
@@ -276,6 +292,7 @@ class TextDoc:
     def insert_item(self, path: DocPath, index: int, value: Any) -> TextDoc:
         """Insert ``value`` into the list at ``path`` at position ``index``."""
         path = tuple(path)
+        self.check_local(path)
         value = plain_copy(value)
         current = self.get(path)
         if not isinstance(current, list):
@@ -298,6 +315,7 @@ class TextDoc:
         path = tuple(path)
         if not path:
             raise SpliceError("cannot delete the whole document")
+        self.check_local(path)
         parent, child = path[:-1], path[-1]
 
         def change(data: Any) -> None:
@@ -317,6 +335,7 @@ class TextDoc:
     def rename(self, path: DocPath, new_key: str) -> TextDoc:
         """Rename a mapping key in place (its value, comments and position stay)."""
         path = tuple(path)
+        self.check_local(path)
         info = self.node(path)
         parent, old_key = path[:-1], path[-1]
         if info.key is None or not isinstance(old_key, str):
@@ -341,6 +360,7 @@ class TextDoc:
     def move_item(self, path: DocPath, old: int, new: int) -> TextDoc:
         """Move list item ``old`` so that it ends up at position ``new``, comments included."""
         path = tuple(path)
+        self.check_local(path)
         items = self.get(path)
 
         def change(data: Any) -> None:
