@@ -247,7 +247,7 @@ class ManifestDocument:
         if not found:
             raise EditUsageError("cannot remove the whole manifest")
         doc = self._delete(self._doc, found)
-        self._commit(doc, f"unset {paths.display(found)}")
+        self._commit(doc, f"unset {paths.display(paths.split(dotted))}")
 
     def _delete(self, doc: TextDoc, path: DocPath) -> TextDoc:
         """Delete ``path``; then remove mappings the deletion left empty (not the root)."""
