@@ -18,6 +18,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Literal
 
@@ -199,16 +200,11 @@ def _row_ends(data: bytes) -> list[int]:
 
 def _field_starts(data: bytes, start: int, end: int, delim: bytes) -> list[int]:
     """Start offsets of the fields of one row (quote-aware)."""
-    starts = [start]
     if data.find(b'"', start, end) < 0:
-        pos = start
-        find = data.find
-        while True:
-            d = find(delim, pos, end)
-            if d < 0:
-                return starts
-            pos = d + 1
-            starts.append(pos)
+        # No quotes: the cells are what split() says; their starts are running sums of lengths.
+        lengths = map(len, data[start:end].split(delim))
+        return [start + k + total for k, total in enumerate(accumulate(lengths, initial=0))][:-1]
+    starts = [start]
     pos = start
     quotes = 0
     find, count = data.find, data.count
@@ -248,14 +244,16 @@ def _scan_csv_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tuple[
     r = -1
     row_start = row_end = 0
     fields: list[int] = []
+    row_fields: dict[int, list[int]] = {}
     for pat, ms, vs, ve, me in _matches(ctx.registry.scan, data):
         if ms >= row_end:
             r = bisect_right(ends, ms)
             row_start = ends[r - 1] if r else 0
             row_end = ends[r] if r < len(ends) else len(data)
             fields = _field_starts(data, row_start, row_end, delim)
+            row_fields[r] = fields
         col = bisect_right(fields, vs) - 1
-        if delim in data[ms:me] and bisect_right(fields, me - 1) != bisect_right(fields, ms):
+        if data.find(delim, ms, me) >= 0 and bisect_right(fields, me - 1) != bisect_right(fields, ms):
             continue  # the match joins two cells
         name = header[col] if col < ncols else None
         if only is not None and name not in only:
@@ -265,32 +263,45 @@ def _scan_csv_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tuple[
         taken.append((vs, ve))
     if ctx.labelled:
         merged = [(vs, 0, f) for vs, f in zip(starts, out, strict=True)]
-        merged.extend(_labelled_cells(data, base, first_row, ends, ctx, taken))
+        merged.extend(_labelled_cells(data, base, first_row, ends, ctx, taken, row_fields))
         merged.sort(key=lambda t: (t[0], t[1]))
         out = [f for _, _, f in merged]
     return out, len(ends)
 
 
 def _labelled_cells(
-    data: bytes, base: int, first_row: int, ends: list[int], ctx: _Ctx, taken: list[tuple[int, int]]
+    data: bytes,
+    base: int,
+    first_row: int,
+    ends: list[int],
+    ctx: _Ctx,
+    taken: list[tuple[int, int]],
+    row_fields: dict[int, list[int]],
 ) -> Iterator[tuple[int, int, Finding]]:
-    """Cells of columns whose name labels them (``mrn``, ``zip``...) that hold a valid value."""
-    taken.sort()
-    starts = [s for s, _ in taken]
+    """Cells of columns whose name labels them (``mrn``, ``zip``...) that hold a valid value.
+
+    A cell where the patterns already found something is skipped (one finding per value).
+    """
+    starts = sorted(s for s, _ in taken)
+    bisect_left = bisect.bisect_left
+    nstarts = len(starts)
     prev = 0
     for r, end in enumerate(ends):
-        fields = _field_starts(data, prev, end, ctx.delim)
+        fields = row_fields.get(r)
+        if fields is None:
+            fields = _field_starts(data, prev, end, ctx.delim)
+        nfields = len(fields)
         for col, matcher in ctx.labelled:
-            if col >= len(fields):
+            if col >= nfields:
                 continue
             cs = fields[col]
-            ce = fields[col + 1] - 1 if col + 1 < len(fields) else end
+            ce = fields[col + 1] - 1 if col + 1 < nfields else end
+            i = bisect_left(starts, cs)
+            if i < nstarts and starts[i] < ce:
+                continue  # already found by the patterns
             vs, ve = _cell_value_span(data, cs, ce)
             if ve <= vs or not matcher.bytes_re.fullmatch(data, vs, ve):
                 continue
-            i = bisect.bisect_right(starts, ve) - 1
-            if i >= 0 and taken[i][1] > vs:
-                continue  # already found by the patterns
             text = data[vs:ve].decode("utf-8", "replace")
             if not all(check(text) for check in matcher.validators):
                 continue
