@@ -12,7 +12,10 @@ through the same registry, so every input upload accepted can be scanned.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -74,12 +77,12 @@ def _scanner_compatible(profile: DatasetProfile) -> bool:
     )
 
 
-def _scan_with_scanner(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: Any) -> Iterator[_Finding]:
-    from engine.phi import scan_file
+def _scan_with_scanner(part: ScanPart) -> Iterator[_Finding]:
+    from engine.phi import scan_range
 
-    names = {c.lstrip("\ufeff").strip(): c for c in profile.columns}
-    for f in scan_file(path, profile.format, key=key, workers=config.workers,  # type: ignore[arg-type]
-                       columns=config.columns or None):
+    names = dict(part.names)
+    for f in scan_range(part.path, part.start, part.end, format=part.format,  # type: ignore[arg-type]
+                        first_row=part.first_row, key=part.key, columns=part.config.columns or None):
         # Report the profile's (safe) column name; a header cell that is not one stays unnamed.
         column = None if f.column is None else names.get(f.column.lstrip("\ufeff").strip(), "column_?")
         yield _Finding(f.category, f.row, column, f.offset, f.length, f.digest)
@@ -102,47 +105,133 @@ def _scan_cells(path: Path, profile: DatasetProfile, config: PhiScanConfig, key:
                                    key.digest(span.category, norm))
 
 
-def scan_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: Any, out_path: Path | None,
-               checkpoint: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Scan one input (blocking); counts, and the findings file if ``out_path``."""
-    compatible = _scanner_compatible(profile)
-    findings = (_scan_with_scanner(path, profile, config, key) if compatible
-                else _scan_cells(path, profile, config, key, checkpoint))
-    by_category: dict[str, int] = {}
-    by_column: dict[str, int] = {}
-    # Findings arrive in file order, so distinct rows are counted without remembering them all.
-    last_row: int | None = None
-    rows = 0
-    total = 0
+@attrs.frozen
+class ScanPart:
+    """One task: a byte range of one input and how to scan it. Plain data: it crosses processes.
 
-    def consume(write: Callable[[str], Any] | None) -> None:
-        nonlocal total, rows, last_row
+    The PHI key travels with the task (a secret, not PHI; never in a repr, a task key or a log);
+    the findings go to ``out`` (a part file in the run folder) and only counts come back.
+    """
+
+    path: str
+    start: int
+    end: int
+    first_row: int
+    format: str
+    scanner: bool
+    """True: the streaming scanner (UTF-8 CSV/TSV/JSONL/text); False: cell by cell, whole file."""
+    config: PhiScanConfig
+    key: Any = attrs.field(repr=False)
+    names: tuple[tuple[str, str], ...] = ()
+    profile: DatasetProfile | None = None
+    out: str | None = None
+
+
+def _empty_counts() -> dict[str, Any]:
+    return {"findings_total": 0, "rows_with_findings": 0, "by_category": {}, "by_column": {}}
+
+
+def scan_part(part: ScanPart) -> dict[str, Any]:
+    """Task: scan one partition; hash-only findings to the part file, counts returned."""
+    from engine.executors import task_checkpoint
+    from engine.phi import PhiInputError
+
+    counts = _empty_counts()
+    by_category: dict[str, int] = counts["by_category"]
+    by_column: dict[str, int] = counts["by_column"]
+    last_row: int | None = None
+
+    def consume(findings: Iterator[_Finding], write: Callable[[str], Any] | None) -> None:
+        nonlocal last_row
         for n, f in enumerate(findings):
-            if checkpoint is not None and n % 4096 == 0:
-                checkpoint()
-            total += 1
+            if n % 4096 == 0:
+                task_checkpoint()
+            counts["findings_total"] += 1
             by_category[f.category] = by_category.get(f.category, 0) + 1
             col = f.column if f.column is not None else "<text>"
             by_column[col] = by_column.get(col, 0) + 1
+            # Findings arrive in file order, so distinct rows are counted without remembering them.
             if f.row is not None and f.row != last_row:
-                rows += 1
+                counts["rows_with_findings"] += 1
                 last_row = f.row
             if write is not None:
                 write(json.dumps(attrs.asdict(f), separators=(",", ":")) + "\n")
 
-    if out_path is not None:
-        with atomic_output(out_path) as fh:
-            consume(fh.write)
+    try:
+        if part.scanner or part.profile is None:
+            findings = _scan_with_scanner(part)
+        else:
+            findings = _scan_cells(Path(part.path), part.profile, part.config, part.key, task_checkpoint)
+        if part.out is not None:
+            with open(part.out, "w", encoding="utf-8") as fh:
+                consume(findings, fh.write)
+        else:
+            consume(findings, None)
+    except (TabularError, PhiInputError) as exc:
+        # A data error is a result, not a crash: the merge reports the first one in file order.
+        return {"error": str(exc)}
+    return counts
+
+
+def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: Any, partition_bytes: int,
+               parts_dir: Path | None) -> list[ScanPart]:
+    """The tasks of one input (blocking: a quote-aware pass over a file larger than one partition)."""
+    from engine.phi import plan_ranges
+
+    scanner = _scanner_compatible(profile)
+    size = path.stat().st_size
+    count = -(-size // partition_bytes)
+    if scanner and count > 1:
+        ranges = [(r.start, r.end, r.first_row) for r in plan_ranges(path, count, profile.format)]  # type: ignore[arg-type]
+        ranges[0] = (0, ranges[0][1], ranges[0][2])  # the first task also scans the header line
     else:
-        consume(None)
+        ranges = [(0, size, 1)]
+    names = tuple((c.lstrip("\ufeff").strip(), c) for c in profile.columns)
+    return [
+        ScanPart(str(path), start, end, first_row, profile.format, scanner, config, key, names,
+                 None if scanner else profile,
+                 None if parts_dir is None else str(parts_dir / f"{i:05d}.findings.jsonl"))
+        for i, (start, end, first_row) in enumerate(ranges)
+    ]
+
+
+def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: Path | None) -> dict[str, Any]:
+    """Counts summed and part files concatenated in file order (blocking)."""
+    total = _empty_counts()
+    for res in results:
+        for name in ("findings_total", "rows_with_findings"):
+            total[name] += res[name]
+        for name in ("by_category", "by_column"):
+            for k, v in res[name].items():
+                total[name][k] = total[name].get(k, 0) + v
+    if out_path is not None:
+        with atomic_output(out_path) as out:
+            for part in parts:
+                assert part.out is not None
+                with open(part.out, encoding="utf-8") as fh:
+                    shutil.copyfileobj(fh, out, 1 << 20)
+    by_column = total["by_column"]
     return {
-        "findings_total": total,
-        "rows_with_findings": rows,
-        "by_category": dict(sorted(by_category.items())),
+        "findings_total": total["findings_total"],
+        "rows_with_findings": total["rows_with_findings"],
+        "by_category": dict(sorted(total["by_category"].items())),
         "by_column": dict(sorted(by_column.items())),
         "columns_flagged": sorted(c for c in by_column if c != "<text>"),
-        "scanner": "scan_file" if compatible else "per_cell",
+        "scanner": "scan_file" if parts and parts[0].scanner else "per_cell",
     }
+
+
+def scan_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: Any, out_path: Path | None,
+               checkpoint: Callable[[], None] | None = None,
+               partition_bytes: int = 1 << 62) -> dict[str, Any]:
+    """Scan one input in this thread (blocking); counts, and the findings file if ``out_path``."""
+    with tempfile.TemporaryDirectory(dir=None if out_path is None else out_path.parent) as tmp:
+        parts = plan_parts(path, profile, config, key, partition_bytes, None if out_path is None else Path(tmp))
+        results = [scan_part(p) for p in parts]
+        for res in results:
+            if "error" in res:
+                raise TabularError(res["error"])
+        return merge_parts(parts, results, out_path)
 
 
 @register_stage
@@ -160,7 +249,7 @@ class PhiScan:
     detects_phi = True
 
     async def execute(self, context: StageContext) -> StageResult:
-        from engine.phi import load_registry, resolve_key
+        from engine.phi import PhiInputError, load_registry, resolve_key
 
         config: PhiScanConfig = context.config
         names = {d.name for _, d in input_entities(context.world)}
@@ -172,45 +261,72 @@ class PhiScan:
         results: dict[str, Any] = {}
         artifacts: list[str] = []
         warnings: list[str] = []
-        for entity, dataset in input_entities(context.world):
-            if config.inputs and dataset.name not in config.inputs:
-                continue
-            profile = context.world.get(entity, DatasetProfile)
-            if profile is None:
-                warnings.append(f"input {dataset.name!r} has no profile (upload failed?); not scanned")
-                continue
-            missing = sorted(set(config.columns) - set(profile.columns))
-            if missing:
-                return StageResult.failed(f"config columns: input {dataset.name!r} has no column {missing[0][:40]!r}")
-            out_path = context.artifact_path(f"phi/{safe_slug(dataset.name)}.findings.jsonl") \
-                if config.findings_file else None
-            try:
-                res = await context.run_blocking(
-                    scan_input, input_path(dataset), profile, config, key, out_path, context.checkpoint
+        if config.workers > 1:
+            warnings.append("config workers is superseded by the run's executor (execution: in the manifest, "
+                            "or rflow run --executor processes --workers N); ignored")
+        # Plan every input's partitions, run them all as one batch (inputs and partitions in
+        # parallel), then merge each input's results in file order.
+        parts_root = context.workspace / ".parts" / safe_slug(context.step_id or self.key)
+        jobs: list[tuple[str, Any, Path | None, list[ScanPart]]] = []
+        try:
+            for entity, dataset in input_entities(context.world):
+                if config.inputs and dataset.name not in config.inputs:
+                    continue
+                profile = context.world.get(entity, DatasetProfile)
+                if profile is None:
+                    warnings.append(f"input {dataset.name!r} has no profile (upload failed?); not scanned")
+                    continue
+                missing = sorted(set(config.columns) - set(profile.columns))
+                if missing:
+                    return StageResult.failed(
+                        f"config columns: input {dataset.name!r} has no column {missing[0][:40]!r}")
+                out_path = context.artifact_path(f"phi/{safe_slug(dataset.name)}.findings.jsonl") \
+                    if config.findings_file else None
+                parts_dir = None
+                if out_path is not None:
+                    parts_dir = parts_root / f"{len(jobs):04d}"
+                    parts_dir.mkdir(parents=True, exist_ok=True)
+                try:
+                    parts = await context.run_blocking(
+                        plan_parts, input_path(dataset), profile, config, key, context.partition_bytes, parts_dir)
+                except (TabularError, PhiInputError) as exc:
+                    return StageResult.failed(f"input {dataset.name!r}: {exc}")
+                jobs.append((entity, dataset, out_path, parts))
+            tasks = [part for *_, parts in jobs for part in parts]
+            done = await context.map_tasks(scan_part, tasks, label=context.step_id or self.key)
+            offset = 0
+            for entity, dataset, out_path, parts in jobs:
+                mine = done[offset:offset + len(parts)]
+                offset += len(parts)
+                failed = next((r["error"] for r in mine if "error" in r), None)
+                if failed is not None:
+                    return StageResult.failed(f"input {dataset.name!r}: {failed}")
+                res = await context.run_blocking(merge_parts, parts, mine, out_path)
+                rel = relative_to_workspace(out_path, context.workspace) if out_path is not None else ""
+                if rel:
+                    artifacts.append(rel)
+                found = res["findings_total"]
+                decision = "clear" if not found else ("deidentify_only" if policy == "block" else "warn")
+                res.update(decision=decision, findings_path=rel or None)
+                results[dataset.name] = res
+                context.world.add(
+                    entity,
+                    PhiFindingsSummary(
+                        findings_total=found, rows_with_findings=res["rows_with_findings"],
+                        by_category=res["by_category"], by_column=res["by_column"],
+                        columns_flagged=tuple(res["columns_flagged"]), policy=policy, decision=decision,
+                        findings_path=rel,
+                    ),
                 )
-            except TabularError as exc:
-                return StageResult.failed(f"input {dataset.name!r}: {exc}")
-            rel = relative_to_workspace(out_path, context.workspace) if out_path is not None else ""
-            if rel:
-                artifacts.append(rel)
-            found = res["findings_total"]
-            decision = "clear" if not found else ("deidentify_only" if policy == "block" else "warn")
-            res.update(decision=decision, findings_path=rel or None)
-            results[dataset.name] = res
-            context.world.add(
-                entity,
-                PhiFindingsSummary(
-                    findings_total=found, rows_with_findings=res["rows_with_findings"],
-                    by_category=res["by_category"], by_column=res["by_column"],
-                    columns_flagged=tuple(res["columns_flagged"]), policy=policy, decision=decision,
-                    findings_path=rel,
-                ),
-            )
-            if found:
-                warnings.append(
-                    f"input {dataset.name!r}: {found} PHI finding(s) in {len(res['columns_flagged'])} column(s) "
-                    f"({format_counts(res['by_category'])})"
-                )
+                if found:
+                    warnings.append(
+                        f"input {dataset.name!r}: {found} PHI finding(s) in {len(res['columns_flagged'])} column(s) "
+                        f"({format_counts(res['by_category'])})"
+                    )
+        finally:
+            shutil.rmtree(parts_root, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                parts_root.parent.rmdir()  # .parts, once no step uses it
         total = sum(r["findings_total"] for r in results.values())
         decision = "clear" if not total else ("deidentify_only" if policy == "block" else "warn")
         output = {

@@ -29,6 +29,17 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--job-id", help="caller's job id, recorded in the report")
     run.add_argument("--audit-log", metavar="FILE", help="also append audit events to this shared log")
     run.add_argument("--json", action="store_true", help="stream one JSON event per line instead of text")
+    scale = run.add_argument_group("execution (overrides the manifest's execution: block; see docs/scale-out.md)")
+    scale.add_argument("--executor", choices=("local", "processes", "dask"),
+                       help="where partitions and datasets run: in process, a local process pool, or Dask")
+    scale.add_argument("--workers", type=int, metavar="N", help="worker threads/processes (dask: LocalCluster size)")
+    scale.add_argument("--dask-address", metavar="ADDR",
+                       help="Dask scheduler (tcp://host:8786) or local:N for a LocalCluster of N worker processes "
+                            "started for the run; implies --executor dask")
+    scale.add_argument("--dask-workers", type=int, metavar="N",
+                       help="start a LocalCluster of N worker processes for the run (= --executor dask --workers N)")
+    scale.add_argument("--partition-size", metavar="SIZE",
+                       help="target size of one partition of a large input, e.g. 64MiB (default 64MiB)")
     run.set_defaults(func=_run)
 
     audit = sub.add_parser("audit", help="check a run's tamper-evident audit log")
@@ -65,6 +76,36 @@ def _approvals(args: argparse.Namespace) -> list[Any]:
     return found
 
 
+def _execution(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The execution settings given on the command line (``None``: the manifest decides)."""
+    from engine.cli import UsageError
+    from engine.executors import ExecutorError, parse_size
+
+    chosen: dict[str, Any] = {}
+    if args.dask_workers is not None:
+        if args.dask_address is not None or args.workers is not None:
+            raise UsageError("--dask-workers starts a LocalCluster: give it alone, not with --dask-address/--workers")
+        if args.executor not in (None, "dask"):
+            raise UsageError(f"--dask-workers needs --executor dask, not {args.executor}")
+        chosen.update(executor="dask", workers=args.dask_workers)
+    if args.dask_address is not None:
+        if args.executor not in (None, "dask"):
+            raise UsageError(f"--dask-address needs --executor dask, not {args.executor}")
+        chosen.update(executor="dask", address=args.dask_address)
+    if args.executor is not None:
+        chosen["executor"] = args.executor
+    if args.workers is not None:
+        if not 1 <= args.workers <= 1024:
+            raise UsageError("--workers must be between 1 and 1024")
+        chosen["workers"] = args.workers
+    if args.partition_size is not None:
+        try:
+            chosen["partition_bytes"] = parse_size(args.partition_size)
+        except ExecutorError as exc:
+            raise UsageError(f"--partition-size: {exc}") from None
+    return chosen or None
+
+
 def _run(args: argparse.Namespace) -> int:
     from engine.cli import UsageError
     from engine.manifest import ManifestError
@@ -73,6 +114,7 @@ def _run(args: argparse.Namespace) -> int:
 
     inputs = _parse_inputs(args.input)
     approvals = _approvals(args)
+    execution = _execution(args)
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     if args.json:
         observer: Any = JsonEvents(sys.stdout)
@@ -84,6 +126,7 @@ def _run(args: argparse.Namespace) -> int:
         report = run_manifest(
             args.manifest, mode=args.mode, inputs=inputs, approvals=approvals, out_dir=args.out, only=only,
             from_step=args.from_step, job_id=args.job_id, observer=observer, audit_log=args.audit_log,
+            executor=execution,
         )
     except ManifestError as exc:
         from engine.manifest import render_text

@@ -132,17 +132,22 @@ class DaskExecutor(Executor):
         queue: asyncio.Queue[tuple[int, bool, Any]] = asyncio.Queue()
         stop = threading.Event()
 
+        def post(item: tuple[int, bool, Any]) -> None:
+            with contextlib.suppress(RuntimeError):  # the run's loop is gone (interrupted)
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
         def watch() -> None:
             # Blocking calls (waiting, fetching results) stay on this thread, off the run's loop.
-            for fut in distributed.as_completed(futures):
-                if stop.is_set():
-                    return
-                try:
-                    item: tuple[int, bool, Any] = (index[fut.key], True, fut.result())
-                except BaseException as exc:
-                    item = (index[fut.key], False, exc)
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(queue.put_nowait, item)
+            try:
+                for fut in distributed.as_completed(futures, loop=client.loop):
+                    if stop.is_set():
+                        return
+                    try:
+                        post((index[fut.key], True, fut.result()))
+                    except Exception as exc:
+                        post((index[fut.key], False, exc))
+            except Exception as exc:  # the watcher itself failed: fail the map rather than hang
+                post((0, False, exc))
 
         watcher = threading.Thread(target=watch, name="rflow-dask-watch", daemon=True)
         watcher.start()
