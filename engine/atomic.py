@@ -9,15 +9,31 @@ from pathlib import Path
 from typing import Any
 
 
+def _target_mode(path: Path) -> int:
+    """The mode of the file being replaced, or what a plain ``open()`` would create."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_text_atomic(path: Path, text: str) -> None:
-    """Readers see either the old file or the complete new one, never a torn write."""
+    """Readers see either the old file or the complete new one, never a torn write.
+
+    Text is written as given (no newline translation); the file keeps the mode of the one it
+    replaces (``mkstemp`` alone would leave 0600).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _target_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

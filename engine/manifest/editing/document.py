@@ -13,11 +13,11 @@ import difflib
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.atomic import write_text_atomic
 from engine.errors import RflowError
 from engine.manifest.diagnostics import Diagnostic, has_errors
 from engine.manifest.editing import paths
@@ -510,21 +510,4 @@ class ManifestDocument:
 
 def write_atomic(path: Path, text: str) -> None:
     """Temp file in the same folder, fsync, rename; keeps the mode of the file it replaces."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)
