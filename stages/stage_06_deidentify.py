@@ -23,12 +23,17 @@ The copy is written atomically, then rescanned by the PHI scanner; remaining fin
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import hashlib
+import io
 import re
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import attrs
 
@@ -38,7 +43,6 @@ from stages import _phi
 from stages._common import (
     StageConfigError,
     atomic_output,
-    file_sha256,
     format_counts,
     input_entities,
     input_path,
@@ -48,7 +52,16 @@ from stages._common import (
 )
 from stages.components import DatasetProfile, DeidentifiedDataset
 from stages.dictionary import Dictionary, load_dictionary, parse_date
-from stages.tabular import DEFAULT_MAX_FIELD_CHARS, TabularError, cell, open_table
+from stages.tabular import (
+    DEFAULT_MAX_FIELD_CHARS,
+    TableFormat,
+    TableReader,
+    TabularError,
+    _ensure_csv_limit,
+    cell,
+    open_table,
+    safe_column_names,
+)
 
 ACTIONS = ("drop", "pseudonym", "subject", "year", "shift", "dob", "zip3", "age", "scrub", "keep")
 IDENTIFIER_KINDS = {"NAME", "SSN", "MRN", "PHONE", "EMAIL", "ADDRESS", "IDENTIFIER"}
@@ -313,104 +326,409 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
     return _Plan(columns, [classify_column(c, config, dictionary, samples[i]) for i, c in enumerate(columns)])
 
 
+@attrs.frozen
+class Prepared:
+    """What every partition of one input needs, decided once from the whole input (blocking)."""
+
+    plan: _Plan
+    raw_header: tuple[str, ...]
+    kept: tuple[int, ...]
+    subject_index: int | None
+    date_formats: tuple[str | None, ...]
+    dataset_shift: int
+    today: dt.date
+    data_start: int
+    ranges: tuple[tuple[int, int, bool], ...]
+    """``(start, end, last)`` byte ranges of the data rows; one ``(0, size, True)`` when not split."""
+
+    @property
+    def out_columns(self) -> list[str]:
+        return [self.plan.columns[i] for i in self.kept]
+
+    @property
+    def shifted_columns(self) -> list[str]:
+        return [self.plan.columns[i] for i in self.kept if self.plan.actions[i][0] == "shift"]
+
+
+def prepare_input(
+    path: Path, profile: DatasetProfile, config: DeidentifyConfig, dictionary: Dictionary | None, key: bytes,
+    partition_bytes: int, today: dt.date | None = None,
+) -> Prepared:
+    """Classify the columns (from a sample) and split the input into row-aligned byte ranges."""
+    from engine.executors.partitions import SPLITTABLE_ENCODINGS, plan_byte_ranges
+
+    plan = _plan(path, profile, config, dictionary)
+    with open_table(path, profile, max_field_chars=config.max_field_chars) as reader:
+        raw_header = tuple(reader.raw_header)
+    actions = [a for a, _, _ in plan.actions]
+    if config.subject_column is not None:
+        if config.subject_column not in plan.columns:
+            raise StageConfigError(f"subject_column: no column named {config.subject_column[:40]!r}")
+        subject_index: int | None = plan.columns.index(config.subject_column)
+    else:
+        subject_index = next((i for i, a in enumerate(actions) if a == "subject"), None)
+    date_formats = tuple(
+        dictionary.columns[c].date_format if dictionary and c in dictionary.columns else None for c in plan.columns
+    )
+    size = path.stat().st_size
+    ranges: tuple[tuple[int, int, bool], ...] = ((0, size, True),)
+    data_start = 0
+    if (size > partition_bytes and profile.format in ("csv", "tsv", "text")
+            and profile.encoding.lower() in SPLITTABLE_ENCODINGS):
+        table = profile.format != "text"
+        data_start, planned = plan_byte_ranges(path, partition_bytes, header=table, quoted=table)
+        if len(planned) > 1:
+            ranges = tuple((r.start, r.end, r.last) for r in planned)
+    tx = _Transformer(key, config, None, today or dt.date.today())
+    return Prepared(plan, raw_header, tuple(i for i, a in enumerate(actions) if a != "drop"), subject_index,
+                    date_formats, tx.shift_days(profile.sha256), tx.today, data_start, ranges)
+
+
+_SENTINEL = "\x1e\x1frflow-partition-end\x1f\x1e"
+
+
+class _Bounded(io.RawIOBase):
+    """``length`` bytes of ``source`` from its position, then ``suffix`` (the partition-end sentinel)."""
+
+    def __init__(self, source: IO[bytes], length: int, suffix: bytes) -> None:
+        self._source = source
+        self._left = length
+        self._suffix = suffix
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        if self._left > 0:
+            n = self._source.readinto(view[: min(len(view), self._left)])  # type: ignore[attr-defined]
+            if n:
+                self._left -= n
+                return int(n)
+            self._left = 0
+        n = min(len(view), len(self._suffix))
+        view[:n] = self._suffix[:n]
+        self._suffix = self._suffix[n:]
+        return n
+
+    def close(self) -> None:
+        self._source.close()
+        super().close()
+
+
+class RangeReader(TableReader):
+    """The rows of ``[start, end)`` of a CSV/TSV/text file whose header was read elsewhere.
+
+    Why the sentinel: partition boundaries are found by quote parity, the rows by the csv module.
+    A line that ends the range is appended to every range but the last; if the csv module does
+    not read it back as a row of its own, the range ended inside a quoted field (malformed quoting
+    fooled the parity count) and ``split_ok`` turns False: the input is then processed whole.
+    """
+
+    def __init__(self, path: Path, fmt: TableFormat, raw_header: tuple[str, ...], start: int, end: int,
+                 last: bool, **kwargs: Any) -> None:
+        self._span = (start, end, last)
+        self._given_header = list(raw_header)
+        self.split_ok = True
+        super().__init__(path, fmt, **kwargs)
+
+    def _open(self) -> None:
+        start, end, last = self._span
+        source = self._text.detach()
+        source.seek(start)
+        check = not last and self.fmt.format != "text"
+        raw = _Bounded(source, end - start, b"" if not check else (_SENTINEL + "\n").encode("ascii"))
+        encoding = "utf-8" if self.fmt.encoding == "utf-8-sig" else self.fmt.encoding
+        self._text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=encoding, errors="strict",
+                                      newline="")
+        self.raw_header = self._given_header
+        self.columns = safe_column_names(self.raw_header)
+        if self.fmt.format in ("csv", "tsv"):
+            _ensure_csv_limit(self.max_field_chars + 1)
+            reader = csv.reader(self._text, delimiter=self.fmt.delimiter or ",", strict=False)
+            self._csv = reader
+            rows = self._csv_rows(reader)
+            self._rows = self._until_sentinel(rows) if check else rows
+        else:
+            self._rows = self._text_rows()
+
+    def _until_sentinel(self, rows: Iterator[list[str]]) -> Iterator[list[str]]:
+        previous: list[str] | None = None
+        for row in rows:
+            if previous is not None:
+                yield previous
+            previous = row
+        if previous == [_SENTINEL]:
+            self.row -= 1
+            return
+        self.split_ok = False
+        if previous is not None:
+            yield previous
+
+
+@attrs.frozen
+class DeidPart:
+    """One task: a byte range of one input, what to do with each column, where to write.
+
+    Plain data (it crosses processes). The key is a secret, not PHI: it travels with the task and
+    never appears in a repr, a task key or a log. Rows are written to ``out`` (a part file in the
+    run folder); only counts come back.
+    """
+
+    path: str
+    start: int
+    end: int
+    last: bool
+    whole: bool
+    out: str
+    profile: DatasetProfile
+    config: DeidentifyConfig
+    prepared: Prepared
+    key: bytes = attrs.field(repr=False)
+
+
+def deidentify_part(part: DeidPart) -> dict[str, Any]:
+    """Task: de-identify one range into its part file, then rescan the part; counts only.
+
+    Returns ``rows``, ``replacements``, ``rescan`` (counts, first rows relative to the part) and
+    ``split_ok``; or ``error`` (a position-only message) with ``rows`` read before it.
+    """
+    from engine.executors import task_checkpoint
+
+    prep = part.prepared
+    tx = _Transformer(part.key, part.config, None, prep.today)
+    rows = 0
+    try:
+        if part.whole:
+            reader: TableReader = open_table(Path(part.path), part.profile, max_field_chars=part.config.max_field_chars,
+                                             checkpoint=task_checkpoint)
+        else:
+            fmt = TableFormat(format=part.profile.format, encoding=part.profile.encoding,
+                              delimiter=part.profile.delimiter, has_bom=part.profile.has_bom)
+            reader = RangeReader(Path(part.path), fmt, prep.raw_header, part.start, part.end, part.last,
+                                 max_field_chars=part.config.max_field_chars, checkpoint=task_checkpoint)
+        with reader, open(part.out, "w", encoding="utf-8", newline="") as fh:
+            rows = _transform(reader, csv.writer(fh, lineterminator="\n"), prep, tx)
+    except TabularError as exc:
+        return {"error": str(exc), "rows": rows}
+    split_ok = getattr(reader, "split_ok", True)
+    skip = {c: {"DATE"} for c in prep.shifted_columns}
+    check = _rescan_part(Path(part.out), tuple(prep.out_columns), skip, part.key) if split_ok else None
+    return {"rows": rows, "replacements": tx.counts, "rescan": check, "split_ok": split_ok}
+
+
+def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transformer) -> int:
+    """Write the de-identified rows; returns how many."""
+    plan = prep.plan
+    kept = prep.kept
+    subject_index = prep.subject_index
+    date_formats = prep.date_formats
+    # Values of identifier columns are also hunted for in the same row's other cells.
+    ident_cols = [(i, kind) for i, (a, kind, _) in enumerate(plan.actions) if a in ("drop", "pseudonym")]
+    broad = [kind == "FREE_TEXT" for _, kind, _ in plan.actions]
+    dataset_shift = prep.dataset_shift
+    dob_cutoff = tx.today.year - 89
+    rows = 0
+    for row in reader:
+        rows += 1
+        idents = _row_identifiers(row, ident_cols)
+        subject = cell(row, subject_index).strip() if subject_index is not None else ""
+        shift = tx.shift_days(subject) if subject else dataset_shift
+        out: list[str] = []
+        for i in kept:
+            action, kind, _ = plan.actions[i]
+            text = cell(row, i)
+            column = plan.columns[i]
+            if not text.strip() or action == "keep":
+                out.append(text)
+                continue
+            if action == "pseudonym":
+                out.append(tx.pseudonym(kind, text))
+                tx.count("pseudonyms")
+            elif action == "subject":
+                out.append(tx.pseudonym("SUBJECT_ID", text))
+                tx.count("pseudonyms")
+            elif action in ("year", "shift"):
+                new = tx.date(text, action, date_formats[i], shift)
+                if new is None:
+                    out.append(tx.scrub(text, column, True, idents))
+                    tx.count("unparsed_dates")
+                else:
+                    out.append(new)
+                    tx.count("dates_shifted" if action == "shift" else "dates_generalized")
+            elif action == "dob":
+                year = tx.date(text, "year", date_formats[i], 0)
+                if year is None:
+                    out.append(tx.scrub(text, column, True, idents))
+                    tx.count("unparsed_dates")
+                elif int(year) < dob_cutoff:
+                    out.append("")
+                    tx.count("birth_years_suppressed")
+                else:
+                    out.append(year)
+                    tx.count("dates_generalized")
+            elif action == "zip3":
+                m = _ZIP_RE.match(text)
+                if m:
+                    prefix = m.group(1)[:3]
+                    out.append("000" if prefix in tx.restricted_zip3 else prefix)
+                    tx.count("zip_truncated")
+                else:
+                    out.append("")
+                    tx.count("zip_removed")
+            elif action == "age":
+                m = _INT_RE.match(text)
+                if m and int(m.group(1)) > 89:
+                    out.append("90+")
+                    tx.count("ages_grouped")
+                elif m:
+                    out.append(text.strip())
+                else:
+                    out.append(tx.scrub(text, column, False, idents))
+            else:  # scrub
+                out.append(tx.scrub(text, column, broad[i], idents))
+        writer.writerow(out)
+    return rows
+
+
+def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]], key: bytes) -> dict[str, Any]:
+    """Scan a headerless part of the copy with the PHI scanner, as the whole copy would be scanned."""
+    from engine.executors import task_checkpoint
+    from engine.phi import scan_range
+
+    by_category: dict[str, int] = {}
+    by_column: dict[str, int] = {}
+    first_rows: list[int] = []
+    size = path.stat().st_size
+    findings = scan_range(path, 0, size, format="csv", header=header, key=key) if size else iter(())
+    for n, finding in enumerate(findings):
+        if n % 4096 == 0:
+            task_checkpoint()
+        column = finding.column or ""
+        if finding.category in skip.get(column, ()):
+            continue
+        by_category[finding.category] = by_category.get(finding.category, 0) + 1
+        by_column[column] = by_column.get(column, 0) + 1
+        if finding.row is not None and len(first_rows) < 10 and finding.row not in first_rows:
+            first_rows.append(finding.row)
+    return {"by_category": by_category, "by_column": by_column, "first_rows": first_rows}
+
+
+def plan_parts(path: Path, profile: DatasetProfile, config: DeidentifyConfig, prepared: Prepared, key: bytes,
+               parts_dir: Path, whole: bool = False) -> list[DeidPart]:
+    """The tasks of one input: one per byte range, or one for the whole file."""
+    if whole or len(prepared.ranges) == 1:
+        return [DeidPart(str(path), 0, path.stat().st_size, True, True, str(parts_dir / "whole.csv"), profile,
+                         config, prepared, key)]
+    return [DeidPart(str(path), start, end, last, False, str(parts_dir / f"{i:05d}.csv"), profile, config,
+                     prepared, key)
+            for i, (start, end, last) in enumerate(prepared.ranges)]
+
+
+_ROW_RE = re.compile(r"data row ([0-9]+)")
+
+
+def _shift_rows(message: str, base: int) -> str:
+    """A part's position-only error message with its row numbers made global."""
+    return _ROW_RE.sub(lambda m: f"data row {int(m.group(1)) + base}", message)
+
+
+def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: Path, key: bytes) -> dict[str, Any]:
+    """Concatenate the parts under one header (hashing as it goes), rescan the header, sum the counts.
+
+    Raises the first part's error in file order, its row number made global.
+    """
+    prior = 0
+    for res in results:
+        if "error" in res:
+            raise TabularError(_shift_rows(res["error"], prior))
+        prior += res["rows"]
+    prep = parts[0].prepared
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow(prep.out_columns)
+    header = line.getvalue().encode("utf-8")
+    digest = hashlib.sha256(header)
+    with atomic_output(out_path, newline="") as out:
+        out.flush()
+        raw: IO[bytes] = out.buffer  # type: ignore[attr-defined]
+        raw.write(header)
+        for part in parts:
+            with open(part.out, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+                    raw.write(block)
+    skip = {c: {"DATE"} for c in prep.shifted_columns}
+    replacements: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    by_column: dict[str, int] = {}
+    first_rows: list[int] = []
+    checks = [(0, _rescan_header(out_path, len(header), skip, key))]
+    offset = 0
+    for res in results:
+        for k, v in res["replacements"].items():
+            replacements[k] = replacements.get(k, 0) + v
+        checks.append((offset, res["rescan"]))
+        offset += res["rows"]
+    for base, check in checks:
+        for k, v in check["by_category"].items():
+            by_category[k] = by_category.get(k, 0) + v
+        for k, v in check["by_column"].items():
+            by_column[k] = by_column.get(k, 0) + v
+        for row in check["first_rows"]:
+            if len(first_rows) < 10 and row + base not in first_rows:
+                first_rows.append(row + base)
+    return {
+        "rows": prior,
+        "sha256": digest.hexdigest(),
+        "replacements": dict(sorted(replacements.items())),
+        "rescan": {"residual_findings": sum(by_category.values()), "by_category": by_category,
+                   "by_column": by_column, "first_rows": first_rows},
+    }
+
+
+def _rescan_header(path: Path, header_len: int, skip: dict[str, set[str]], key: bytes) -> dict[str, Any]:
+    from engine.phi import scan_range
+
+    by_category: dict[str, int] = {}
+    by_column: dict[str, int] = {}
+    first_rows: list[int] = []
+    for finding in scan_range(path, 0, header_len, format="csv", key=key):
+        column = finding.column or ""
+        if finding.category in skip.get(column, ()):
+            continue
+        by_category[finding.category] = by_category.get(finding.category, 0) + 1
+        by_column[column] = by_column.get(column, 0) + 1
+        if finding.row is not None and finding.row not in first_rows:
+            first_rows.append(finding.row)
+    return {"by_category": by_category, "by_column": by_column, "first_rows": first_rows}
+
+
+def describe_input(prep: Prepared) -> dict[str, Any]:
+    """The metadata of one input's de-identification that does not depend on its rows."""
+    plan = prep.plan
+    actions = [a for a, _, _ in plan.actions]
+    return {
+        "columns": prep.out_columns,
+        "columns_dropped": [plan.columns[i] for i, a in enumerate(actions) if a == "drop"],
+        "actions": {plan.columns[i]: {"action": a, "kind": k, "evidence": e} for i, (a, k, e) in
+                    enumerate(plan.actions)},
+        "shifted_columns": prep.shifted_columns,
+        "subject_column": plan.columns[prep.subject_index] if prep.subject_index is not None else None,
+    }
+
+
 def deidentify_input(
     path: Path, out_path: Path, profile: DatasetProfile, config: DeidentifyConfig, dictionary: Dictionary | None,
     key: bytes, checkpoint: Callable[[], None] | None = None, today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Write the de-identified copy of one input (blocking); returns metadata about it."""
-    plan = _plan(path, profile, config, dictionary)
-    tx = _Transformer(key, config, dictionary, today or dt.date.today())
-    actions = [a for a, _, _ in plan.actions]
-    kept = [i for i, a in enumerate(actions) if a != "drop"]
-    subject_index = None
-    if config.subject_column is not None:
-        if config.subject_column not in plan.columns:
-            raise StageConfigError(f"subject_column: no column named {config.subject_column[:40]!r}")
-        subject_index = plan.columns.index(config.subject_column)
-    else:
-        subject_index = next((i for i, a in enumerate(actions) if a == "subject"), None)
-    # Values of identifier columns are also hunted for in the same row's other cells.
-    ident_cols = [(i, kind) for i, (a, kind, _) in enumerate(plan.actions) if a in ("drop", "pseudonym")]
-    date_formats = [
-        dictionary.columns[c].date_format if dictionary and c in dictionary.columns else None for c in plan.columns
-    ]
-    broad = [kind == "FREE_TEXT" for _, kind, _ in plan.actions]
-    dataset_shift = tx.shift_days(profile.sha256)
-    dob_cutoff = tx.today.year - 89
-    rows = 0
-    with open_table(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint) as reader, \
-            atomic_output(out_path, newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow([plan.columns[i] for i in kept])
-        for row in reader:
-            rows += 1
-            idents = _row_identifiers(row, ident_cols)
-            subject = cell(row, subject_index).strip() if subject_index is not None else ""
-            shift = tx.shift_days(subject) if subject else dataset_shift
-            out: list[str] = []
-            for i in kept:
-                action, kind, _ = plan.actions[i]
-                text = cell(row, i)
-                column = plan.columns[i]
-                if not text.strip() or action == "keep":
-                    out.append(text)
-                    continue
-                if action == "pseudonym":
-                    out.append(tx.pseudonym(kind, text))
-                    tx.count("pseudonyms")
-                elif action == "subject":
-                    out.append(tx.pseudonym("SUBJECT_ID", text))
-                    tx.count("pseudonyms")
-                elif action in ("year", "shift"):
-                    new = tx.date(text, action, date_formats[i], shift)
-                    if new is None:
-                        out.append(tx.scrub(text, column, True, idents))
-                        tx.count("unparsed_dates")
-                    else:
-                        out.append(new)
-                        tx.count("dates_shifted" if action == "shift" else "dates_generalized")
-                elif action == "dob":
-                    year = tx.date(text, "year", date_formats[i], 0)
-                    if year is None:
-                        out.append(tx.scrub(text, column, True, idents))
-                        tx.count("unparsed_dates")
-                    elif int(year) < dob_cutoff:
-                        out.append("")
-                        tx.count("birth_years_suppressed")
-                    else:
-                        out.append(year)
-                        tx.count("dates_generalized")
-                elif action == "zip3":
-                    m = _ZIP_RE.match(text)
-                    if m:
-                        prefix = m.group(1)[:3]
-                        out.append("000" if prefix in tx.restricted_zip3 else prefix)
-                        tx.count("zip_truncated")
-                    else:
-                        out.append("")
-                        tx.count("zip_removed")
-                elif action == "age":
-                    m = _INT_RE.match(text)
-                    if m and int(m.group(1)) > 89:
-                        out.append("90+")
-                        tx.count("ages_grouped")
-                    elif m:
-                        out.append(text.strip())
-                    else:
-                        out.append(tx.scrub(text, column, False, idents))
-                else:  # scrub
-                    out.append(tx.scrub(text, column, broad[i], idents))
-            writer.writerow(out)
-    return {
-        "rows": rows,
-        "columns": [plan.columns[i] for i in kept],
-        "columns_dropped": [plan.columns[i] for i, a in enumerate(actions) if a == "drop"],
-        "actions": {plan.columns[i]: {"action": a, "kind": k, "evidence": e} for i, (a, k, e) in
-                    enumerate(plan.actions)},
-        "shifted_columns": [plan.columns[i] for i in kept if actions[i] == "shift"],
-        "replacements": dict(sorted(tx.counts.items())),
-        "subject_column": plan.columns[subject_index] if subject_index is not None else None,
-    }
+    """Write the de-identified copy of one input in this thread (blocking); metadata about it."""
+    prep = prepare_input(path, profile, config, dictionary, key, 1 << 62, today)
+    with tempfile.TemporaryDirectory(dir=out_path.parent) as tmp:
+        parts = plan_parts(path, profile, config, prep, key, Path(tmp))
+        results = [deidentify_part(p) for p in parts]
+        merged = merge_parts(parts, results, out_path, key)
+    return {**describe_input(prep), "rows": merged["rows"], "replacements": merged["replacements"],
+            "rescan": merged["rescan"], "sha256": merged["sha256"]}
 
 
 def rescan(path: Path, skip: dict[str, set[str]], key: bytes,
@@ -487,51 +805,86 @@ class Deidentify:
         outputs: dict[str, Any] = {}
         artifacts: list[str] = []
         errors: list[str] = []
-        for entity, dataset in input_entities(context.world):
-            if config.inputs and dataset.name not in config.inputs:
-                continue
-            profile = context.world.get(entity, DatasetProfile)
-            if profile is None:
-                warnings.append(f"input {dataset.name!r} has no profile (upload failed?); not de-identified")
-                continue
-            out_path = context.artifact_path(f"deidentified/{safe_slug(dataset.name)}.csv")
-            try:
-                meta = await context.run_blocking(
-                    deidentify_input, input_path(dataset), out_path, profile, config, dictionary, key,
-                    context.checkpoint,
-                )
-                skip = {c: {"DATE"} for c in meta["shifted_columns"]}
-                check = await context.run_blocking(rescan, out_path, skip, key, context.checkpoint)
-                sha = await context.run_blocking(file_sha256, out_path)
-            except (StageConfigError, TabularError) as exc:
-                return StageResult.failed(f"input {dataset.name!r}: {exc}")
-            rel = relative_to_workspace(out_path, context.workspace)
-            outputs[dataset.name] = {
-                "path": rel, "sha256": sha, "rows": meta["rows"], "columns": len(meta["columns"]),
-                "columns_dropped": meta["columns_dropped"], "actions": meta["actions"],
-                "replacements": meta["replacements"], "rescan": check,
-            }
-            if check["residual_findings"]:
-                shown = format_counts(check["by_category"])
-                message = (f"input {dataset.name!r}: the rescan of the de-identified copy found "
-                           f"{check['residual_findings']} PHI finding(s) ({shown})")
-                if config.fail_on_residual:
-                    # A copy that failed its rescan is not de-identified: it must not stay behind.
-                    out_path.unlink(missing_ok=True)
-                    outputs[dataset.name].update(path=None, sha256=None)
-                    errors.append(message + "; the copy was deleted")
+        # Decide each input's column actions and byte ranges here, run every input's partitions as
+        # one batch on the run's executor, then merge each input in file order.
+        today = dt.date.today()
+        parts_root = context.workspace / ".parts" / safe_slug(context.step_id or self.key)
+        jobs: list[tuple[str, Any, Path, Prepared, list[DeidPart]]] = []
+        try:
+            for entity, dataset in input_entities(context.world):
+                if config.inputs and dataset.name not in config.inputs:
                     continue
-                warnings.append(message)
-            artifacts.append(rel)
-            context.world.add(
-                entity,
-                DeidentifiedDataset(
-                    path=rel, sha256=sha, rows=meta["rows"], columns=tuple(meta["columns"]),
-                    columns_dropped=tuple(meta["columns_dropped"]), replacements=meta["replacements"],
-                    residual_findings=check["residual_findings"],
-                ),
-            )
-            context.logger.info("de-identified input %s: %d rows", dataset.name, meta["rows"])
+                profile = context.world.get(entity, DatasetProfile)
+                if profile is None:
+                    warnings.append(f"input {dataset.name!r} has no profile (upload failed?); not de-identified")
+                    continue
+                out_path = context.artifact_path(f"deidentified/{safe_slug(dataset.name)}.csv")
+                parts_dir = parts_root / f"{len(jobs):04d}"
+                parts_dir.mkdir(parents=True, exist_ok=True)
+                try:
+                    prep = await context.run_blocking(
+                        prepare_input, input_path(dataset), profile, config, dictionary, key,
+                        context.partition_bytes, today)
+                except (StageConfigError, TabularError) as exc:
+                    return StageResult.failed(f"input {dataset.name!r}: {exc}")
+                parts = plan_parts(input_path(dataset), profile, config, prep, key, parts_dir)
+                jobs.append((entity, dataset, out_path, prep, parts))
+            label = context.step_id or self.key
+            done = await context.map_tasks(deidentify_part, [p for *_, parts in jobs for p in parts], label=label)
+            per_job: list[list[dict[str, Any]]] = []
+            for *_, parts in jobs:
+                per_job.append(done[:len(parts)])
+                done = done[len(parts):]
+            # A range that ended inside a quoted field (malformed quoting) is redone whole.
+            redo = [n for n, results in enumerate(per_job) if not all(r.get("split_ok", True) for r in results)]
+            if redo:
+                for n in redo:
+                    entity, dataset, out_path, prep, _ = jobs[n]
+                    whole = plan_parts(input_path(dataset), jobs[n][4][0].profile, config, prep, key,
+                                       parts_root / f"{n:04d}", whole=True)
+                    jobs[n] = (entity, dataset, out_path, prep, whole)
+                again = await context.map_tasks(deidentify_part, [jobs[n][4][0] for n in redo], label=label)
+                for n, result in zip(redo, again, strict=True):
+                    per_job[n] = [result]
+            for (entity, dataset, out_path, prep, parts), results in zip(jobs, per_job, strict=True):
+                try:
+                    merged = await context.run_blocking(merge_parts, parts, results, out_path, key)
+                except (StageConfigError, TabularError) as exc:
+                    return StageResult.failed(f"input {dataset.name!r}: {exc}")
+                meta = describe_input(prep)
+                check = merged["rescan"]
+                sha = merged["sha256"]
+                rel = relative_to_workspace(out_path, context.workspace)
+                outputs[dataset.name] = {
+                    "path": rel, "sha256": sha, "rows": merged["rows"], "columns": len(meta["columns"]),
+                    "columns_dropped": meta["columns_dropped"], "actions": meta["actions"],
+                    "replacements": merged["replacements"], "rescan": check,
+                }
+                if check["residual_findings"]:
+                    shown = format_counts(check["by_category"])
+                    message = (f"input {dataset.name!r}: the rescan of the de-identified copy found "
+                               f"{check['residual_findings']} PHI finding(s) ({shown})")
+                    if config.fail_on_residual:
+                        # A copy that failed its rescan is not de-identified: it must not stay behind.
+                        out_path.unlink(missing_ok=True)
+                        outputs[dataset.name].update(path=None, sha256=None)
+                        errors.append(message + "; the copy was deleted")
+                        continue
+                    warnings.append(message)
+                artifacts.append(rel)
+                context.world.add(
+                    entity,
+                    DeidentifiedDataset(
+                        path=rel, sha256=sha, rows=merged["rows"], columns=tuple(meta["columns"]),
+                        columns_dropped=tuple(meta["columns_dropped"]), replacements=merged["replacements"],
+                        residual_findings=check["residual_findings"],
+                    ),
+                )
+                context.logger.info("de-identified input %s: %d rows", dataset.name, merged["rows"])
+        finally:
+            shutil.rmtree(parts_root, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                parts_root.parent.rmdir()  # .parts, once no step uses it
         output = {
             "inputs": outputs,
             "residual_findings": sum(o["rescan"]["residual_findings"] for o in outputs.values()),
