@@ -101,12 +101,15 @@ class Governance:
 
 @attrs.frozen
 class Execution:
-    """Reserved: accepted and validated, not used yet."""
+    """Where a step's parallel work runs (see ``engine.executors`` and ``docs/scale-out.md``)."""
 
     executor: str = "local"
     workers: int | None = None
     address: str | None = None
-    partition_bytes: int | None = None
+    """A Dask scheduler (``tcp://host:8786``) or ``local:N`` (a LocalCluster started for the run)."""
+    partition_bytes: int | str | None = None
+    """Bytes, or a size such as ``64MiB``; parsed by :func:`engine.executors.parse_size`."""
+    retries: int | None = None
 
 
 @attrs.frozen
@@ -183,6 +186,7 @@ def _converter() -> Any:
 
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_structure_hook(str | int, lambda v, _: v)
+    conv.register_structure_hook(int | str | None, lambda v, _: v)  # execution.partition_bytes
     conv.register_structure_hook_func(lambda t: t == Mapping[str, Any], lambda v, _: dict(v))
     conv.register_structure_hook_func(
         lambda t: t == Mapping[str, str], lambda v, _: {str(k): str(x) for k, x in v.items()}
