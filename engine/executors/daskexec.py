@@ -97,8 +97,10 @@ class DaskExecutor(Executor):
             if self.address is None:
                 with dask.config.set({"distributed.scheduler.allowed-failures": self.retries}):
                     self._cluster = distributed.LocalCluster(
-                        n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                        silence_logs=logging.ERROR,
+                        # The scheduler's HTTP endpoint on a free loopback port; no dashboard.
+                        n_workers=self.workers, threads_per_worker=1, processes=True,
+                        dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                        silence_logs=logging.ERROR, preload=["engine.executors.daskworker"],
                     )
                 self._client = distributed.Client(self._cluster, set_as_default=False)
             else:

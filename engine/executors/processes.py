@@ -37,7 +37,8 @@ class ProcessExecutor(Executor):
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_ignore_sigint)
         return self._pool
 
     def _reset_pool(self, kill: bool = False) -> None:
@@ -112,3 +113,10 @@ class ProcessExecutor(Executor):
 
     def close(self) -> None:
         self._reset_pool()
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the run, which cancels and stops them (no traceback per worker)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

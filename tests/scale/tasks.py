@@ -26,3 +26,4 @@ def die_once(arg: tuple[str, int]) -> int:
 
 def always_die(_: int) -> int:
     os._exit(1)
+
