@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,8 +55,19 @@ def make_file(path: Path, mb: float) -> int:
 
 def run_scanner(path: Path, workers: int = 1) -> tuple[float, int]:
     t = time.perf_counter()
+    me0, ch0 = _cpu()
     n = sum(1 for _ in scan_file(path, key=KEY, workers=workers))
-    return time.perf_counter() - t, n
+    me1, ch1 = _cpu()
+    dt = time.perf_counter() - t
+    print(f"    cpu seconds: this process {me1 - me0:.1f}, worker processes {ch1 - ch0:.1f}, wall {dt:.1f}")
+    return dt, n
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user+sys) of this process and of its finished children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, ch.ru_utime + ch.ru_stime
 
 
 def run_naive(path: Path, limit_bytes: int) -> tuple[float, int, int]:
