@@ -153,6 +153,9 @@ def _run(args: argparse.Namespace) -> int:
     if data["phi_key_source"] == "random":
         print("note: no PHI key configured (RFLOW_PHI_KEY or RFLOW_PHI_KEY_FILE): finding digests use a "
               "per-run random key and compare only within this run")
+    for step in data["steps"]:
+        for artifact in step["artifacts"]:
+            print(f"artifact ({step['step_id']}): {report.run_dir / artifact}")
     print(f"report: {report.path}")
     return report.exit_code
 
