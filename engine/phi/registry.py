@@ -226,7 +226,7 @@ def _label_regex(labels: Sequence[str]) -> str:
     """Labels as one alternation, longest first, spaces also matching '_' or '-'."""
     words = sorted((lab.lower() for lab in labels), key=len, reverse=True)
     alts = [case_trie([w]).replace("\\ ", "[ \\t_-]?") for w in words]
-    return "(?<![A-Za-z0-9/])(?:" + "|".join(alts) + ")(?![A-Za-z])"
+    return "(?<![A-Za-z0-9/-])(?:" + "|".join(alts) + ")(?![A-Za-z])"
 
 
 def _compile_tier(name: str, patterns: list[CompiledPattern]) -> CompiledTier:
@@ -279,7 +279,8 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
         normalizer = NORMALIZERS[cat.normalize]
         specs: list[tuple[str, str, str, Sequence[str]]] = []
         if value and cat.labels:
-            labelled = f"{_label_regex(cat.labels)}{sep}(?P<value>{value['regex']})(?![A-Za-z0-9])"
+            # A value never stops inside a hyphenated token (a UUID segment after "dea" is no licence).
+            labelled = f"{_label_regex(cat.labels)}{sep}(?P<value>{value['regex']})(?![A-Za-z0-9]|-[A-Za-z0-9])"
             specs.append((f"{cat.name.lower().replace('_', '-')}-labelled", "scan", labelled, cat.value_validators))
         specs.extend((p["id"], p["tier"], p["regex"], p.get("validators", ())) for p in raw["patterns"])
         for pid, tier, raw_src, vals in specs:
