@@ -47,6 +47,8 @@ class Category:
     value_validators: tuple[str, ...] = ()
     params: Mapping[str, Any] = attrs.field(factory=dict)
     pattern_ids: tuple[str, ...] = ()
+    whole_cell: bool = False
+    """Every non-empty cell of a column of this category is PHI (names, addresses, cities)."""
 
     @property
     def labelled(self) -> bool:
@@ -92,6 +94,15 @@ class ColumnMatcher:
     bytes_re: re.Pattern[bytes]
     validators: tuple[Callable[[str], bool], ...]
     normalizer: Callable[[str], str]
+
+    @property
+    def whole_cell(self) -> bool:
+        """True when every non-empty cell of the column is PHI, whatever it holds."""
+        return self.category.whole_cell
+
+
+# A whole-cell column accepts any non-empty cell (the scanner strips spaces and quotes first).
+_ANY_CELL = "(?s:.+)"
 
 
 @attrs.frozen
@@ -195,8 +206,13 @@ def validate_document(doc: Any) -> list[str]:
             problems.append(f"{where}/token: must be [PHI:{cat['name']}]")
         if "value" in cat:
             regexes.append((f"{where}/value/regex", cat["value"]["regex"]))
-        if not cat["patterns"] and "value" not in cat:
+        context = cat.get("context", {})
+        if not cat["patterns"] and "value" not in cat and not context.get("whole_cell"):
             problems.append(f"{where}: has neither patterns nor a labelled value")
+        if context.get("labels") and "value" not in cat:
+            problems.append(f"{where}/context/labels: text labels need a value regex")
+        if context.get("columns") and "value" not in cat and not context.get("whole_cell"):
+            problems.append(f"{where}/context/columns: columns need a value regex or whole_cell")
         for pi, pat in enumerate(cat["patterns"]):
             if pat["id"] in seen_ids:
                 problems.append(f"{where}/patterns/{pi}/id: duplicate pattern id {pat['id']}")
@@ -274,6 +290,7 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
             value_validators=tuple(value.get("validators", ())) if value else (),
             params=dict(raw.get("params", {})),
             pattern_ids=tuple(p["id"] for p in raw["patterns"]),
+            whole_cell=bool(context.get("whole_cell", False)),
         )
         categories.append(cat)
         normalizer = NORMALIZERS[cat.normalize]
@@ -298,8 +315,8 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
                     bytes_re=re.compile(src.encode("ascii")),
                 )
             )
-        if value and cat.columns:
-            full = f"(?:{value['regex']})"
+        if cat.columns and (value or cat.whole_cell):
+            full = _ANY_CELL if cat.whole_cell else f"(?:{value['regex']})"
             column_matchers[cat.name] = ColumnMatcher(
                 category=cat,
                 str_re=re.compile(full, re.ASCII),

@@ -10,6 +10,7 @@ import datetime as _dt
 import ipaddress
 import re
 from collections.abc import Callable
+from typing import Any
 
 _NON_DIGIT = re.compile(r"[^0-9]", re.ASCII)
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]", re.ASCII)
@@ -246,6 +247,33 @@ def date_compact(value: str) -> bool:
     return len(value) == 8 and parse_date(value) is not None
 
 
+def age_over_89(value: str) -> bool:
+    """An age of 90 to 125 years (the patterns only match ages given as an age)."""
+    ds = digits(value)
+    return ds.isdigit() and 90 <= int(ds) <= 125
+
+
+def _names() -> Any:
+    from engine.phi import names
+
+    return names
+
+
+def name_pair(value: str) -> bool:
+    """A dictionary first name followed by a dictionary surname (see engine/phi/names.py)."""
+    return bool(_names().name_pair(value))
+
+
+def name_strong(value: str) -> bool:
+    """Capitalised words after a title or labelled context, not known non-names."""
+    return bool(_names().name_strong(value))
+
+
+def name_known(value: str) -> bool:
+    """After a weak context word: at least one dictionary name, not only common words."""
+    return bool(_names().name_known(value))
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "ssn": ssn,
     "luhn": luhn,
@@ -259,6 +287,10 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "date_mdy": date_mdy,
     "date_text": date_text,
     "date_compact": date_compact,
+    "age_over_89": age_over_89,
+    "name_pair": name_pair,
+    "name_strong": name_strong,
+    "name_known": name_known,
 }
 
 
@@ -277,7 +309,13 @@ def _norm_ip(value: str) -> str:
         return value.lower()
 
 
+def _norm_text(value: str) -> str:
+    """Names and addresses: case, dots and spacing do not change the digest."""
+    return " ".join(value.replace(".", " ").replace(",", " ").lower().split())
+
+
 NORMALIZERS: dict[str, Callable[[str], str]] = {
+    "text": _norm_text,
     "digits": digits,
     "lower": str.lower,
     "upper_alnum": lambda v: _NON_ALNUM.sub("", v).upper(),

@@ -84,7 +84,7 @@ IN_CONTEXT = {
     "CREDIT_CARD": card.map(lambda v: (f"card {v} used", v)),
     "VIN": vin.map(lambda v: (f"car {v} parked", v)),
     "MRN": mrn.map(lambda v: (f"MRN: {v} admitted", v)),
-    "ZIP": zip5.map(lambda v: (f"Boston, MA {v} USA", v)),
+    "ZIP": zip5.map(lambda v: (f"state and zip MA {v} USA", v)),  # "Boston, MA" would add a CITY
     "URL": url.map(lambda v: (f"see {v} for more", v)),
     "HEALTH_PLAN": mrn.map(lambda v: (f"member id {v} active", v)),
     "ACCOUNT": mrn.map(lambda v: (f"acct # {v} billed", v)),

@@ -19,8 +19,12 @@ FAST = settings(max_examples=300, deadline=None)
 @FAST
 @given(st.binary(min_size=1, max_size=64))
 def test_sha256_hex_digests_are_not_phi(data: bytes) -> None:
-    for digest in (hashlib.sha256(data).hexdigest(), hashlib.sha256(data).hexdigest().upper(),
-                   hashlib.md5(data).hexdigest(), hashlib.sha1(data).hexdigest()):  # noqa: S324 - test data
+    for digest in (
+        hashlib.sha256(data).hexdigest(),
+        hashlib.sha256(data).hexdigest().upper(),
+        hashlib.md5(data).hexdigest(),
+        hashlib.sha1(data).hexdigest(),
+    ):
         assert not contains_phi(digest)
         assert not contains_phi(f"sha256 {digest} written")
         assert sanitize(digest) == digest

@@ -15,7 +15,7 @@ CASES = [
     ("mail John.Doe@Example.org now", "mail [PHI:EMAIL] now"),
     ("MRN: A1234567; patient id 99887766", "MRN: [PHI:MRN]; patient id [PHI:MRN]"),
     ("seen 03/04/1981 and Jan 5, 2020", "seen [PHI:DATE] and [PHI:DATE]"),
-    ("Boston, MA 02139", "Boston, MA [PHI:ZIP]"),
+    ("Boston, MA 02139", "[PHI:CITY], MA [PHI:ZIP]"),
     ("host 192.168.1.20", "host [PHI:IP]"),
     ("card 4111 1111 1111 1111", "card [PHI:CREDIT_CARD]"),
     ("VIN 1HGCM82633A004352", "VIN [PHI:VIN]"),

@@ -81,7 +81,7 @@ def test_calendar_dates(value: str, ok: bool) -> None:
         ("driver's license D1234567", ["LICENSE"]),
         ("serial number SN-88812", ["DEVICE"]),
         ("zip: 02139", ["ZIP"]),
-        ("Cambridge, MA 02139", ["ZIP"]),
+        ("Cambridge, MA 02139", ["CITY", "ZIP"]),
         ("IP 192.168.1.20", ["IP"]),
         ("fe80::1ff:fe23:4567:890a", ["IP"]),
         ("https://portal.example.com/x", ["URL"]),
