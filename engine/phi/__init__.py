@@ -15,12 +15,29 @@ from engine.phi.registry import Category, PhiRegistry, load_registry
 from engine.phi.sanitizer import contains_phi, sanitize
 
 if TYPE_CHECKING:
+    from engine.phi.columns import ColumnClass, classify_columns, classify_file
     from engine.phi.scanner import Finding, ScanSummary, plan_ranges, scan_file, scan_range, scan_text, summarize
+    from engine.phi.spans import Span, column_category, find_spans
 
-_LAZY = {"Finding", "ScanSummary", "scan_text", "scan_file", "scan_range", "plan_ranges", "summarize"}
+_LAZY = {
+    "Finding": "scanner",
+    "ScanSummary": "scanner",
+    "scan_text": "scanner",
+    "scan_file": "scanner",
+    "scan_range": "scanner",
+    "plan_ranges": "scanner",
+    "summarize": "scanner",
+    "Span": "spans",
+    "find_spans": "spans",
+    "column_category": "spans",
+    "ColumnClass": "columns",
+    "classify_columns": "columns",
+    "classify_file": "columns",
+}
 
 __all__ = [
     "Category",
+    "ColumnClass",
     "Finding",
     "PhiError",
     "PhiInputError",
@@ -30,7 +47,12 @@ __all__ = [
     "PhiRegistry",
     "PhiRegistryError",
     "ScanSummary",
+    "Span",
+    "classify_columns",
+    "classify_file",
+    "column_category",
     "contains_phi",
+    "find_spans",
     "install_log_filter",
     "load_registry",
     "plan_ranges",
@@ -45,7 +67,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from engine.phi import scanner
+        import importlib
 
-        return getattr(scanner, name)
+        return getattr(importlib.import_module(f"engine.phi.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'engine.phi' has no attribute {name!r}")

@@ -70,6 +70,7 @@ def _error(message: str) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan ``args.file``; exit 1 with --fail-on-findings when anything is found."""
+    from engine.phi.columns import category_map, classify_file
     from engine.phi.keys import resolve_key
     from engine.phi.registry import load_registry
     from engine.phi.scanner import detect_format, scan_file
@@ -81,7 +82,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
         by_col: dict[str, int] = {}
         listed: list[dict[str, Any]] = []
         total = 0
-        for f in scan_file(args.file, fmt, key=key, workers=args.workers):
+        classes = classify_file(args.file, fmt) if fmt in ("csv", "tsv") else []
+        categories = category_map(classes) if classes else None
+        for f in scan_file(args.file, fmt, key=key, workers=args.workers, categories=categories):
             total += 1
             by_cat[f.category] = by_cat.get(f.category, 0) + 1
             col = f.column if f.column is not None else "<text>"
@@ -109,6 +112,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "total": total,
         "by_category": dict(sorted(by_cat.items())),
         "by_column": dict(sorted(by_col.items())),
+        "columns": [{**c.as_dict(), "column": sanitize(c.column)} for c in classes],
         "findings": listed,
         "findings_truncated": total > len(listed),
     }
@@ -123,6 +127,18 @@ def _text_report(report: dict[str, Any]) -> str:
     lines = [f"PHI scan of {report['file']} ({report['input_format']}): {report['total']} finding(s)"]
     if report["key_source"] == "random":
         lines.append("note: no RFLOW_PHI_KEY / RFLOW_PHI_KEY_FILE set; digests use a per-run random key")
+    identifying = [c for c in report["columns"] if c["category"] is not None]
+    if report["columns"]:
+        lines.append("")
+        if identifying:
+            lines.append(f"{'column (classified)':<24}{'category':<14}{'confidence':>10}  {'evidence':<9}{'share':>7}")
+            lines.extend(
+                f"{c['column'][:24]:<24}{c['category']:<14}{c['confidence']:>10.2f}  {c['evidence']:<9}"
+                f"{c['value_share']:>7.2f}"
+                for c in identifying
+            )
+        else:
+            lines.append("columns: none classified as identifying")
     if report["by_category"]:
         lines.append("")
         lines.append(f"{'category':<14}{'count':>10}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from engine.phi.keys import PhiKey
@@ -19,8 +19,10 @@ RANGE_BYTES = 4 << 20
 _Row = tuple[str, "int | None", "str | None", "int | None", int, str]
 
 
-def _work(args: tuple[str, str, ScanRange, bytes, str, int, tuple[str, ...] | None]) -> list[_Row]:
-    path, fmt, rng, key, source, chunk_size, columns = args
+def _work(
+    args: tuple[str, str, ScanRange, bytes, str, int, tuple[str, ...] | None, dict[str, str | None] | None],
+) -> list[_Row]:
+    path, fmt, rng, key, source, chunk_size, columns, categories = args
     pkey = PhiKey(key, source)  # type: ignore[arg-type]
     return [
         (f.category, f.row, f.column, f.offset, f.length, f.digest)
@@ -33,12 +35,19 @@ def _work(args: tuple[str, str, ScanRange, bytes, str, int, tuple[str, ...] | No
             key=pkey,
             chunk_size=chunk_size,
             columns=columns,
+            categories=categories,
         )
     ]
 
 
 def scan_parallel(
-    path: str | Path, fmt: str, key: PhiKey, workers: int, chunk_size: int, columns: Iterable[str] | None
+    path: str | Path,
+    fmt: str,
+    key: PhiKey,
+    workers: int,
+    chunk_size: int,
+    columns: Iterable[str] | None,
+    categories: Mapping[str, str | None] | None = None,
 ) -> Iterator[Finding]:
     """Findings of ``path`` scanned by ``workers`` processes, in the order one process gives."""
     from engine.phi.registry import load_registry
@@ -52,7 +61,8 @@ def scan_parallel(
             _, data_start = _read_header(fh, _table_delim(fmt))
             yield from _scan_header_line(fh, data_start, _make_ctx(load_registry(), key))
     cols = tuple(columns) if columns is not None else None
-    tasks = [(str(path), fmt, r, key.key, key.source, chunk_size, cols) for r in ranges]
+    cats = dict(categories) if categories is not None else None
+    tasks = [(str(path), fmt, r, key.key, key.source, chunk_size, cols, cats) for r in ranges]
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     with ctx.Pool(workers) as pool:
         pending: deque = deque()

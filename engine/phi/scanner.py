@@ -17,7 +17,7 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
 from typing import Any, Literal
@@ -121,11 +121,17 @@ def _make_ctx(
     header: Sequence[str] = (),
     delim: bytes = b",",
     columns: Iterable[str] | None = None,
+    categories: Mapping[str, str | None] | None = None,
 ) -> _Ctx:
+    """``categories`` (column -> category or None, from a classification) overrides header guesses."""
     only = frozenset(columns) if columns is not None else None
     labelled = []
     for i, name in enumerate(header):
-        matcher = registry.column_category(name)
+        if categories is not None and name.lstrip("\ufeff").strip() in categories:
+            cat = categories[name.lstrip("\ufeff").strip()]
+            matcher = registry.column_matchers.get(cat) if cat else None
+        else:
+            matcher = registry.column_category(name)
         if matcher is not None and (only is None or name in only):
             labelled.append((i, matcher))
     return _Ctx(registry, key, tuple(header), delim, tuple(labelled), only)
@@ -511,10 +517,15 @@ def scan_range(
     key: PhiKey | bytes | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     columns: Iterable[str] | None = None,
+    categories: Mapping[str, str | None] | None = None,
 ) -> Iterator[Finding]:
     """Findings in ``[start, end)`` of a file; both ends must be row boundaries (see plan_ranges).
 
     ``first_row`` numbers the range's first row; ``header`` defaults to the file's own header.
+    ``categories`` maps columns to their classified category (None: not identifying), as
+    :func:`engine.phi.columns.classify_file` decides once for the whole file; columns it does
+    not name are judged by their header. Cells of a whole-cell category (names, addresses) are
+    findings whatever they hold.
     """
     fmt = format or detect_format(path)
     registry = load_registry()
@@ -529,7 +540,7 @@ def scan_range(
                     start = data_start
             else:
                 names = header
-        ctx = _make_ctx(registry, pkey, names, _table_delim(fmt), columns)
+        ctx = _make_ctx(registry, pkey, names, _table_delim(fmt), columns, categories)
         yield from _scan_ranges_in(fh, fmt, start, end, first_row, ctx, chunk_size)
 
 
@@ -566,22 +577,33 @@ def scan_file(
     workers: int = 1,
     chunk_size: int = DEFAULT_CHUNK,
     columns: Iterable[str] | None = None,
+    categories: Mapping[str, str | None] | None = None,
+    classify: bool = True,
 ) -> Iterator[Finding]:
     """Stream the findings of a file in file order, with bounded memory.
 
     ``format`` defaults to the suffix (.csv, .tsv, .jsonl, else text). ``workers > 1`` scans row
     ranges in processes; the findings are the same, in the same order, as with one worker.
+    Tables are classified column by column first (header and a sample of values, see
+    :mod:`engine.phi.columns`) unless ``categories`` is given or ``classify`` is False.
     """
     fmt = format or detect_format(path)
     if fmt not in FORMATS:
         raise PhiInputError(f"unknown input format {fmt!r}; use one of {', '.join(FORMATS)}")
     pkey = resolve_key(key)
+    if categories is None and classify and fmt in ("csv", "tsv"):
+        from engine.phi.columns import category_map, classify_file
+
+        _size(path)
+        categories = category_map(classify_file(path, fmt))
     if workers <= 1:
-        yield from scan_range(path, 0, _size(path), format=fmt, key=pkey, chunk_size=chunk_size, columns=columns)
+        yield from scan_range(
+            path, 0, _size(path), format=fmt, key=pkey, chunk_size=chunk_size, columns=columns, categories=categories
+        )
         return
     from engine.phi.parallel import scan_parallel
 
-    yield from scan_parallel(path, fmt, pkey, workers, chunk_size, columns)
+    yield from scan_parallel(path, fmt, pkey, workers, chunk_size, columns, categories)
 
 
 def _size(path: str | Path) -> int:

@@ -1,0 +1,192 @@
+"""Classify the columns of a table before scanning it: by header, by a sample of values, or by override.
+
+Why: the most common leak in a study export is a column of names or addresses whose cells no
+pattern matches ("Okafor", "12 Elm"). A column recognised as identifying is treated whole, every
+cell, by the scanner and by de-identification. Evidence is reported with the category:
+
+- ``header``: the normalized header is one of the category's column words in the registry
+  (``patient_name``, ``surname``, ``addr1``, ``dob``...);
+- ``values``: at least ``VALUE_SHARE`` of the sampled non-empty cells are wholly PHI of one category
+  (a pattern covers the cell, or for names every word is a dictionary name);
+- ``both``; ``override`` (a manifest's ``phi_columns``); ``none``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import attrs
+
+from engine.phi.errors import PhiInputError
+from engine.phi.names import is_name_cell
+from engine.phi.registry import load_registry
+from engine.phi.spans import column_category, find_spans
+
+SAMPLE_ROWS = 200
+VALUE_SHARE = 0.6
+MIN_VALUES = 3
+HEADER_CONFIDENCE = 0.9
+NONE = "none"
+
+
+@attrs.frozen
+class ColumnClass:
+    """How one column was classified. Holds no value: counts and shares only."""
+
+    column: str
+    category: str | None
+    confidence: float
+    evidence: str
+    """``header``, ``values``, ``both``, ``override`` or ``none``."""
+    value_share: float = 0.0
+    """Share of the sampled non-empty cells that are wholly PHI of ``category`` (or of the best one)."""
+    sampled: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain metadata for reports."""
+        return {
+            "column": self.column,
+            "category": self.category,
+            "confidence": self.confidence,
+            "evidence": self.evidence,
+            "value_share": self.value_share,
+            "sampled": self.sampled,
+        }
+
+
+def categories() -> tuple[str, ...]:
+    """Category names an override may use (``none`` aside)."""
+    return tuple(c.name for c in load_registry().categories)
+
+
+def check_overrides(overrides: Mapping[str, str] | None) -> dict[str, str | None]:
+    """Overrides as ``column -> category`` (None for ``none``); ValueError names a bad entry."""
+    known = set(categories())
+    out: dict[str, str | None] = {}
+    for column, value in (overrides or {}).items():
+        if value == NONE:
+            out[column] = None
+        elif value in known:
+            out[column] = value
+        else:
+            choices = ", ".join(sorted(known))
+            raise ValueError(f"phi_columns.{column[:40]}: unknown category; use one of {choices} or none")
+    return out
+
+
+def cell_category(text: str) -> str | None:
+    """The category a cell wholly holds (a pattern spans it, or every word is a name), or None."""
+    value = text.strip()
+    if not value:
+        return None
+    spans = find_spans(value)
+    if spans:
+        covered = sum(s.end - s.start for s in spans)
+        if len({s.category for s in spans}) == 1 and covered >= 0.6 * len(value):
+            return spans[0].category
+        if {s.category for s in spans} <= {"ADDRESS", "CITY", "ZIP"} and covered >= 0.6 * len(value):
+            return "ADDRESS"
+    return "NAME" if is_name_cell(value) else None
+
+
+def classify_column(
+    name: str, values: Iterable[str], *, override: str | None = None, overridden: bool = False
+) -> ColumnClass:
+    """Classify one column from its header and sampled values (``overridden``: the override decides)."""
+    if overridden:
+        return ColumnClass(name, override, 1.0, "override" if override else NONE)
+    cells = [v for v in values if v and v.strip()]
+    counts: Counter[str] = Counter()
+    for cell in cells:
+        cat = cell_category(cell)
+        if cat is not None:
+            counts[cat] += 1
+    by_header = column_category(name)
+    best, hits = counts.most_common(1)[0] if counts else (None, 0)
+    share = round(hits / len(cells), 3) if cells else 0.0
+    by_values = best if len(cells) >= MIN_VALUES and share >= VALUE_SHARE else None
+    if by_header is not None:
+        agree = by_values == by_header
+        share_h = round(counts[by_header] / len(cells), 3) if cells else 0.0
+        return ColumnClass(
+            name,
+            by_header,
+            max(HEADER_CONFIDENCE, share_h) if agree else HEADER_CONFIDENCE,
+            "both" if agree else "header",
+            share_h,
+            len(cells),
+        )
+    if by_values is not None:
+        return ColumnClass(name, by_values, share, "values", share, len(cells))
+    return ColumnClass(name, None, 0.0, NONE, share, len(cells))
+
+
+def classify_columns(
+    header: Sequence[str], rows: Iterable[Sequence[str]], overrides: Mapping[str, str] | None = None
+) -> list[ColumnClass]:
+    """Classify every column of a table from its header and sample rows."""
+    checked = check_overrides(overrides)
+    samples: list[list[str]] = [[] for _ in header]
+    for row in rows:
+        for i, cell in enumerate(row[: len(header)]):
+            samples[i].append(cell)
+    return [
+        classify_column(col, samples[i], override=checked.get(col), overridden=col in checked)
+        for i, col in enumerate(header)
+    ]
+
+
+def classify_file(
+    path: str | Path,
+    format: str = "csv",
+    *,
+    overrides: Mapping[str, str] | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    encoding: str = "utf-8-sig",
+) -> list[ColumnClass]:
+    """Classify the columns of a CSV/TSV file from its header and first ``sample_rows`` rows."""
+    if format not in ("csv", "tsv"):
+        return []
+    delim = "\t" if format == "tsv" else ","
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            reader = csv.reader(fh, delimiter=delim)
+            header = [h.strip() for h in next(reader, [])]
+            rows = []
+            for n, row in enumerate(reader):
+                if n >= sample_rows:
+                    break
+                rows.append(row)
+    except UnicodeDecodeError as exc:
+        raise PhiInputError(f"the input is not valid UTF-8 (byte offset {exc.start} of the sample)") from None
+    except csv.Error:
+        raise PhiInputError("the sample rows are not valid CSV") from None
+    except OSError as exc:
+        raise PhiInputError(f"cannot read the input: {exc.strerror or type(exc).__name__}") from None
+    return classify_columns(header, rows, overrides)
+
+
+def category_map(classes: Iterable[ColumnClass]) -> dict[str, str | None]:
+    """``column -> category`` (None: not identifying) for the scanner and de-identification."""
+    return {c.column: c.category for c in classes}
+
+
+def render(classes: Sequence[ColumnClass]) -> str:
+    """A text table of the identifying columns (for ``rflow phi scan``)."""
+    from engine.phi.sanitizer import sanitize
+
+    shown = [c for c in classes if c.category is not None or c.evidence == "override"]
+    if not shown:
+        return "columns: none classified as identifying\n"
+    out = io.StringIO()
+    out.write(f"{'column':<24}{'category':<14}{'confidence':>10}  {'evidence':<9}{'value share':>12}\n")
+    for c in shown:
+        out.write(
+            f"{sanitize(c.column)[:24]:<24}{c.category or NONE:<14}{c.confidence:>10.2f}  {c.evidence:<9}"
+            f"{c.value_share:>12.2f}\n"
+        )
+    return out.getvalue()
