@@ -45,6 +45,26 @@ class TaskCancelled(RflowError):
     """Raised inside a task by :func:`task_checkpoint` once its step was interrupted."""
 
 
+class TaskError(RflowError):
+    """A task raised; the message was sanitized in the worker, before Dask or a pool logged it."""
+
+
+def guarded_call(fn: Callable[[T], R], task: T) -> R:
+    """Run a task so that its exception leaves the worker sanitized and without its chain.
+
+    Dask workers log a failed task's exception, and pools ship its traceback text back: the
+    original message (a csv error, a ``ValueError`` quoting a cell) must not be in either.
+    """
+    try:
+        return fn(task)
+    except TaskCancelled:
+        raise
+    except Exception as exc:
+        from engine.errors import safe_error_text
+
+        raise TaskError(safe_error_text(exc)) from None
+
+
 _STOP: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("rflow_task_stop", default=None)
 
 

@@ -19,7 +19,15 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from engine.errors import safe_error_text
-from engine.executors.base import DEFAULT_PARTITION_BYTES, Executor, ProgressFn, TaskCancelled, TaskFailed, task_names
+from engine.executors.base import (
+    DEFAULT_PARTITION_BYTES,
+    Executor,
+    ProgressFn,
+    TaskCancelled,
+    TaskFailed,
+    guarded_call,
+    task_names,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -73,7 +81,7 @@ class ProcessExecutor(Executor):
         attempt = 0
         while todo:
             pool = self._get_pool()
-            futures = {asyncio.wrap_future(pool.submit(fn, tasks[i])): i for i in todo}
+            futures = {asyncio.wrap_future(pool.submit(guarded_call, fn, tasks[i])): i for i in todo}
             lost: list[int] = []
             try:
                 pending = set(futures)
