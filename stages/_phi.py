@@ -1,139 +1,115 @@
-"""PHI spans inside one cell, for the stages that must replace them (``deidentify``).
+"""PHI spans inside one cell, for the stages that must replace them (``deidentify``, ``phi_scan``).
 
-Why here and not in ``engine.phi``: the scanner reports findings (location + keyed digest) and
-never the value; de-identification needs the spans of a cell it already holds in memory so it can
-rewrite them. This adapter is built on the canonical registry (the same compiled patterns, column
-context and validators the scanner uses), so there is still one definition of PHI. If
-``engine.phi`` grows a per-cell ``find_spans``, this module becomes a thin wrapper around it.
-
-One interim rule lives here until the registry has a NAME category (issue 10): a capitalised name
-after a title or a label (``Dr. Okafor``, ``Patient: Luis Ortega``).
+A thin adapter over :mod:`engine.phi.spans`: the same compiled registry, column context, column
+classification and validators the scanner uses, so there is one definition of PHI. What is
+stage-specific lives here: the ``broad`` switch (guard tier for free text) and how a span is
+replaced during de-identification (tokens, ``90+`` for ages, three-digit ZIPs).
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable
 
-import attrs
-
 from engine.phi import load_registry
-from engine.phi.matcher import accepts, iter_matches
-from engine.phi.registry import ColumnMatcher, CompiledTier, PhiRegistry
+from engine.phi.matcher import accepts
+from engine.phi.registry import ColumnMatcher, PhiRegistry
+from engine.phi.spans import Span, cell_span
+from engine.phi.spans import column_matcher as _column_matcher
+from engine.phi.spans import find_spans as _find_spans
+from engine.phi.spans import replace_spans as _replace
+
+__all__ = [
+    "NAME_TOKEN",
+    "Span",
+    "cell_is_labelled_phi",
+    "column_matcher",
+    "find_spans",
+    "pattern_accepts",
+    "registry",
+    "replace_spans",
+    "replace_spans_with",
+    "replacement",
+    "token_for",
+    "zip3",
+]
 
 NAME_TOKEN = "[PHI:NAME]"
-_NAME_WORD = r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?"
-_TITLED_NAME = re.compile(
-    r"(?<![A-Za-z])(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof)\.?[ \t]+|(?:Patient|Pt|Subject|Mother|Father|Spouse|Signed by|cc)"
-    r"[ \t]*:?[ \t]+)(?P<value>" + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + r")?)",
-    re.ASCII,
-)
-# Words that follow "Patient"/"Subject" and are not names.
-_NOT_NAMES = frozenset({
-    "Reports", "Agrees", "Denies", "States", "Seen", "Called", "Declined", "Was", "Is", "Has", "Had", "Will",
-    "Returned", "Tolerating", "Presents", "Notes", "Education", "Information", "Id", "Identifier", "Number",
-    "Portal", "Consent", "Visit",
-})
-
-
-@attrs.frozen
-class Span:
-    start: int
-    end: int
-    category: str
-    token: str
-    normalizer: Callable[[str], str] | None = attrs.field(default=None, eq=False, repr=False)
+AGE_REPLACEMENT = "90+"
 
 
 @functools.lru_cache(maxsize=1)
-def _registry() -> PhiRegistry:
+def registry() -> PhiRegistry:
+    """The canonical registry (cached)."""
     return load_registry()
 
 
-def registry() -> PhiRegistry:
-    return _registry()
-
-
-@functools.lru_cache(maxsize=4096)
 def column_matcher(column: str | None) -> ColumnMatcher | None:
-    """The category a column's name labels (``ssn``, ``zip_code``, ``dob``...), if any (cached: hot path)."""
-    return _registry().column_category(column)
-
-
-def _tier(broad: bool) -> CompiledTier:
-    reg = _registry()
-    return reg.guard if broad else reg.scan
+    """The category a column's name labels (``ssn``, ``zip_code``, ``patient_name``...), cached."""
+    return _column_matcher(column)
 
 
 def cell_is_labelled_phi(matcher: ColumnMatcher | None, text: str) -> bool:
-    """A whole cell that is a value of its column's labelled category (e.g. ``19520314`` in ``dob``)."""
-    if matcher is None:
-        return False
-    value = text.strip()
-    return bool(value) and matcher.str_re.fullmatch(value) is not None and all(v(value) for v in matcher.validators)
+    """A whole cell that its column's category claims (a ``dob`` value, any ``patient_name`` cell)."""
+    return cell_span(text, matcher) is not None
 
 
-def find_spans(text: str, *, column: str | None = None, broad: bool = False, names: bool = True) -> list[Span]:
-    """Non-overlapping PHI spans of ``text``, left to right.
+def find_spans(
+    text: str, *, column: str | None = None, broad: bool = False, names: bool = True, category: str | None = None
+) -> list[Span]:
+    """Non-overlapping PHI spans of ``text``, left to right (see :func:`engine.phi.find_spans`).
 
-    ``broad`` uses the guard tier (over-redacts; right for free text), ``column`` adds the column's
-    labelled category for a whole-cell value, ``names`` the interim titled-name rule.
+    ``broad`` uses the guard tier (over-redacts; right for free text); ``category`` is the
+    column's classified category; ``names=False`` leaves NAME spans out.
     """
-    if not text:
-        return []
-    reg = _registry()
-    spans: list[Span] = []
-    matcher = column_matcher(column) if column else None
-    if cell_is_labelled_phi(matcher, text):
-        assert matcher is not None
-        return [Span(0, len(text), matcher.category.name, matcher.category.token, matcher.normalizer)]
-    if reg.prefilter.search(text):
-        for match in iter_matches(_tier(broad), text):
-            # (pattern, [match_start,] value_start, value_end, match_end): take the value span.
-            pat, vs, ve = match[0], match[-3], match[-2]
-            spans.append(Span(vs, ve, pat.category.name, pat.category.token, pat.normalizer))
-    if names and len(text) > 4 and not text.isdigit():
-        for m in _TITLED_NAME.finditer(text):
-            first = m.group("value").split()[0]
-            if first in _NOT_NAMES:
-                continue
-            spans.append(Span(m.start("value"), m.end("value"), "NAME", NAME_TOKEN))
-    return _merge(spans)
+    spans = _find_spans(text, column=column, tier="guard" if broad else "scan", category=category)
+    return spans if names else [s for s in spans if s.category != "NAME"]
 
 
-def _merge(spans: list[Span]) -> list[Span]:
-    """Sort and drop spans overlapping an earlier (longer-first at a tie) span."""
-    spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
-    out: list[Span] = []
-    for span in spans:
-        if out and span.start < out[-1].end:
-            continue
-        out.append(span)
-    return out
+@functools.lru_cache(maxsize=1)
+def _restricted_zip3() -> frozenset[str]:
+    return frozenset(registry().category("ZIP").params.get("restricted_zip3", ()))
+
+
+def zip3(value: str) -> str:
+    """The Safe Harbor three-digit ZIP of a ZIP code (``000`` for sparsely populated prefixes)."""
+    digits = "".join(c for c in value if c.isascii() and c.isdigit())
+    if len(digits) < 5:
+        return ""
+    prefix = digits[:3]
+    return "000" if prefix in _restricted_zip3() else prefix
+
+
+def replacement(span: Span, value: str) -> str:
+    """What de-identification writes for a span in text: ``90+`` for ages, ZIP3 for ZIPs, else the token."""
+    if span.category == "AGE_OVER_89":
+        return AGE_REPLACEMENT
+    if span.category == "ZIP":
+        return zip3(value) or span.token
+    return span.token
 
 
 def replace_spans(text: str, spans: Iterable[Span]) -> str:
-    parts: list[str] = []
-    last = 0
-    for span in spans:
-        parts.append(text[last : span.start])
-        parts.append(span.token)
-        last = span.end
-    parts.append(text[last:])
-    return "".join(parts)
+    """``text`` with each span replaced (see :func:`replacement`)."""
+    return _replace(text, list(spans), replacement)
+
+
+def replace_spans_with(text: str, spans: Iterable[Span], replace: Callable[[Span, str], str]) -> str:
+    """``text`` with each span replaced by ``replace(span, value)``."""
+    return _replace(text, list(spans), replace)
 
 
 def token_for(category: str) -> str:
+    """The registry token of ``category`` (``[PHI:<NAME>]`` for an unknown one)."""
     try:
-        return _registry().category(category).token
+        return registry().category(category).token
     except KeyError:
         return f"[PHI:{category}]"
 
 
 def pattern_accepts(category: str, value: str) -> bool:
     """Whether any scan pattern of ``category`` accepts ``value`` (used by tests and the rescan)."""
-    for pat in _registry().scan.patterns:
+    for pat in registry().scan.patterns:
         if pat.category.name == category and pat.str_re.fullmatch(value) and accepts(pat, value):
             return True
     return False

@@ -90,6 +90,9 @@ class PhiFindingsSummary:
     (found, policy blocks: the raw data may go on only to de-identification)."""
     findings_path: str = ""
     """Workspace-relative JSON-lines file of findings (category, row, column, offset, length, digest)."""
+    columns_classified: dict[str, str] = attrs.field(factory=dict)
+    """Identifying columns as classified before the scan: column -> PHI category (``none`` when a
+    manifest override says the column is not identifying)."""
 
 
 @component("quality_report", ComponentKind.METADATA)

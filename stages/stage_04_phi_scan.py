@@ -23,6 +23,7 @@ from typing import Any, Literal
 import attrs
 
 from engine import InputDataset, StageContext, StageResult, register_stage
+from engine.phi.categories import OVERRIDE_SCHEMA
 from engine.types import ANY_MODE
 from stages import _phi
 from stages._common import atomic_output, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
@@ -57,6 +58,12 @@ class PhiScanConfig:
     max_field_chars: int = attrs.field(
         default=DEFAULT_MAX_FIELD_CHARS, metadata={"description": "Longest accepted field.", "schema": {"minimum": 1}}
     )
+    phi_columns: dict[str, str] = attrs.field(
+        factory=dict,
+        metadata={"description": "Column classification overrides: column -> PHI category (NAME, ADDRESS...) "
+                  "or 'none' (not an identifying column; its cells are still scanned).",
+                  "schema": OVERRIDE_SCHEMA},
+    )
 
 
 @attrs.frozen
@@ -82,15 +89,18 @@ def _scan_with_scanner(part: ScanPart) -> Iterator[_Finding]:
 
     names = dict(part.names)
     for f in scan_range(part.path, part.start, part.end, format=part.format,  # type: ignore[arg-type]
-                        first_row=part.first_row, key=part.key, columns=part.config.columns or None):
+                        first_row=part.first_row, key=part.key, columns=part.config.columns or None,
+                        categories=dict(part.categories)):
         # Report the profile's (safe) column name; a header cell that is not one stays unnamed.
         column = None if f.column is None else names.get(f.column.lstrip("\ufeff").strip(), "column_?")
         yield _Finding(f.category, f.row, column, f.offset, f.length, f.digest)
 
 
 def _scan_cells(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: Any,
-                checkpoint: Callable[[], None] | None) -> Iterator[_Finding]:
+                checkpoint: Callable[[], None] | None,
+                categories: dict[str, str | None] | None = None) -> Iterator[_Finding]:
     wanted = set(config.columns)
+    cats = categories or {}
     with open_table(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint) as reader:
         columns = reader.columns
         for row in reader:
@@ -98,7 +108,9 @@ def _scan_cells(path: Path, profile: DatasetProfile, config: PhiScanConfig, key:
                 column = columns[i] if i < len(columns) else None
                 if not text or (wanted and column not in wanted):
                     continue
-                for span in _phi.find_spans(text, column=column, names=False):
+                classified = column is not None and column in cats
+                for span in _phi.find_spans(text, column=None if classified else column,
+                                            category=cats.get(column or "") if classified else None):
                     value = text[span.start : span.end]
                     norm = span.normalizer(value) if span.normalizer else value
                     yield _Finding(span.category, reader.row, column, None, len(value.encode("utf-8")),
@@ -125,6 +137,10 @@ class ScanPart:
     names: tuple[tuple[str, str], ...] = ()
     profile: DatasetProfile | None = None
     out: str | None = None
+    categories: tuple[tuple[str, str | None], ...] = ()
+    """Column -> classified category (None: not identifying), decided once for the whole input."""
+    classification: tuple[dict[str, Any], ...] = ()
+    """The input's column classification as report metadata (profile column names)."""
 
 
 def _empty_counts() -> dict[str, Any]:
@@ -161,7 +177,8 @@ def scan_part(part: ScanPart) -> dict[str, Any]:
         if part.scanner or part.profile is None:
             findings = _scan_with_scanner(part)
         else:
-            findings = _scan_cells(Path(part.path), part.profile, part.config, part.key, task_checkpoint)
+            findings = _scan_cells(Path(part.path), part.profile, part.config, part.key, task_checkpoint,
+                                   dict(part.categories))
         if part.out is not None:
             with open(part.out, "w", encoding="utf-8") as fh:
                 consume(findings, fh.write)
@@ -187,12 +204,42 @@ def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: 
     else:
         ranges = [(0, size, 1)]
     names = tuple((c.lstrip("\ufeff").strip(), c) for c in profile.columns)
+    categories, classification = classify_input(path, profile, config, scanner)
     return [
         ScanPart(str(path), start, end, first_row, profile.format, scanner, config, key, names,
                  None if scanner else profile,
-                 None if parts_dir is None else str(parts_dir / f"{i:05d}.findings.jsonl"))
+                 None if parts_dir is None else str(parts_dir / f"{i:05d}.findings.jsonl"),
+                 categories, classification)
         for i, (start, end, first_row) in enumerate(ranges)
     ]
+
+
+def classify_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, scanner: bool
+                   ) -> tuple[tuple[tuple[str, str | None], ...], tuple[dict[str, Any], ...]]:
+    """Classify a table's columns once (header + sampled values + overrides), keyed as the scan needs.
+
+    The scanner keys columns by their raw header, the per-cell path by profile names; reports use
+    profile names (safe: a header that looks like PHI is reported as ``column_N``).
+    """
+    from engine.phi.columns import SAMPLE_ROWS, classify_columns
+
+    if profile.format not in ("csv", "tsv"):
+        return (), ()
+    rows: list[list[str]] = []
+    with open_table(path, profile, max_field_chars=config.max_field_chars) as reader:
+        raw = [c.lstrip("\ufeff").strip() for c in reader.raw_header]
+        for n, row in enumerate(reader):
+            if n >= SAMPLE_ROWS:
+                break
+            rows.append(row)
+    shown = list(profile.columns)
+    overrides = {raw[shown.index(c)]: v for c, v in config.phi_columns.items() if c in shown}
+    classes = classify_columns(raw, rows, overrides)
+    keys = raw if scanner else shown
+    categories = tuple((keys[i], c.category) for i, c in enumerate(classes) if i < len(keys))
+    report = tuple({**c.as_dict(), "column": shown[i]} for i, c in enumerate(classes)
+                   if i < len(shown) and (c.category is not None or c.evidence == "override"))
+    return categories, report
 
 
 def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: Path | None) -> dict[str, Any]:
@@ -217,6 +264,7 @@ def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: 
         "by_category": dict(sorted(total["by_category"].items())),
         "by_column": dict(sorted(by_column.items())),
         "columns_flagged": sorted(c for c in by_column if c != "<text>"),
+        "columns_classified": [dict(c) for c in parts[0].classification] if parts else [],
         "scanner": "scan_file" if parts and parts[0].scanner else "per_cell",
     }
 
@@ -280,6 +328,12 @@ class PhiScan:
                 if missing:
                     return StageResult.failed(
                         f"config columns: input {dataset.name!r} has no column {missing[0][:40]!r}")
+                missing = sorted(set(config.phi_columns) - set(profile.columns))
+                if missing and not config.inputs and len(names) > 1:
+                    missing = []  # with several inputs, an override names a column of some of them
+                if missing:
+                    return StageResult.failed(
+                        f"config phi_columns: input {dataset.name!r} has no column {missing[0][:40]!r}")
                 out_path = context.artifact_path(f"phi/{safe_slug(dataset.name)}.findings.jsonl") \
                     if config.findings_file else None
                 parts_dir = None
@@ -316,6 +370,7 @@ class PhiScan:
                         by_category=res["by_category"], by_column=res["by_column"],
                         columns_flagged=tuple(res["columns_flagged"]), policy=policy, decision=decision,
                         findings_path=rel,
+                        columns_classified={c["column"]: c["category"] or "none" for c in res["columns_classified"]},
                     ),
                 )
                 if found:

@@ -38,6 +38,7 @@ from typing import IO, Any, Literal
 import attrs
 
 from engine import InputDataset, StageContext, StageResult, register_stage
+from engine.phi.categories import OVERRIDE_SCHEMA
 from engine.types import ANY_MODE
 from stages import _phi
 from stages._common import (
@@ -63,7 +64,7 @@ from stages.tabular import (
     safe_column_names,
 )
 
-ACTIONS = ("drop", "pseudonym", "subject", "year", "shift", "dob", "zip3", "age", "scrub", "keep")
+ACTIONS = ("drop", "pseudonym", "subject", "year", "shift", "dob", "zip3", "address", "age", "scrub", "keep")
 IDENTIFIER_KINDS = {"NAME", "SSN", "MRN", "PHONE", "EMAIL", "ADDRESS", "IDENTIFIER"}
 SAMPLE_ROWS = 200
 
@@ -81,6 +82,7 @@ _HEADER_WORDS: list[tuple[str, frozenset[str]]] = [
     ("PHONE", frozenset({"phone", "telephone", "tel", "mobile", "cell", "fax", "phone_number", "home_phone"})),
 ]
 _FREE_TEXT_WORDS = ("note", "notes", "comment", "comments", "text", "narrative", "remarks", "description", "memo")
+_ZIP_TAIL = re.compile(r"(?<![0-9])([0-9]{5})(?:-[0-9]{4})?\s*$", re.ASCII)
 _ZIP_RE = re.compile(r"^\s*([0-9]{5})(?:-[0-9]{4})?\s*$", re.ASCII)
 _INT_RE = re.compile(r"^\s*([0-9]{1,3})\s*$", re.ASCII)
 _ISO_DATETIME = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?P<rest>[T ][0-9:.+-Z]*)?\s*$", re.ASCII)
@@ -119,6 +121,12 @@ class DeidentifyConfig:
     max_field_chars: int = attrs.field(
         default=DEFAULT_MAX_FIELD_CHARS, metadata={"description": "Longest accepted field.", "schema": {"minimum": 1}}
     )
+    phi_columns: dict[str, str] = attrs.field(
+        factory=dict,
+        metadata={"description": "Column classification overrides: column -> PHI category (NAME, ADDRESS...) "
+                  "or 'none' (not identifying: only PHI spans in it are scrubbed).",
+                  "schema": OVERRIDE_SCHEMA},
+    )
 
 
 # -- classification -------------------------------------------------------------------------------
@@ -139,6 +147,11 @@ def classify_column(
         if action not in ACTIONS:
             raise StageConfigError(f"columns.{name[:40]}: unknown action; expected one of {', '.join(ACTIONS)}")
         return action, "configured", "config"
+    override = config.phi_columns.get(name)
+    if override is not None:
+        if override == "none":
+            return "scrub", "none", "config"
+        return _action_for(override, config), override, "config"
     spec = dictionary.columns.get(name) if dictionary else None
     if spec is not None and spec.phi:
         kind = spec.phi
@@ -148,16 +161,13 @@ def classify_column(
     norm = _norm(name)
     for kind, words in _HEADER_WORDS:
         if norm in words:
-            action = {"subject": "subject", "dob": "dob", "age": "age"}.get(kind, ident)
+            action = {"subject": "subject", "dob": "dob", "age": "age", "ADDRESS": "address"}.get(kind, ident)
             return action, kind.upper() if kind in ("subject", "dob", "age") else kind, "header"
-    matcher = _phi.column_matcher(name)
-    if matcher is not None:
-        cat = matcher.category.name
-        if cat == "ZIP":
-            return "zip3", cat, "header"
-        if cat == "DATE":
-            return dates, cat, "header"
-        return ident, cat, "header"
+    from engine.phi.columns import classify_column as classify_phi_column
+
+    found = classify_phi_column(name, sample)
+    if found.category is not None:
+        return _action_for(found.category, config), found.category, found.evidence
     if norm.endswith("_date") or norm.startswith("date_") or norm in ("date", "dt") or norm.endswith("_dt"):
         return dates, "DATE", "header"
     values = [v for v in sample if v.strip()]
@@ -166,6 +176,23 @@ def classify_column(
     if any(word in norm.split("_") for word in _FREE_TEXT_WORDS):
         return "scrub", "FREE_TEXT", "header"
     return "scrub", "none", "default"
+
+
+def _action_for(category: str, config: DeidentifyConfig) -> str:
+    """The action for a column classified as PHI ``category``."""
+    return {"ZIP": "zip3", "DATE": config.dates, "ADDRESS": "address", "AGE_OVER_89": "age"}.get(
+        category, config.identifiers)
+
+
+def rescan_categories(columns: list[str]) -> dict[str, str | None]:
+    """Columns whose header names a whole-cell category (names, addresses) are not treated whole by
+    the rescan: they hold pseudonyms or ZIP3s by now; their cells are still scanned by pattern."""
+    out: dict[str, str | None] = {}
+    for column in columns:
+        matcher = _phi.column_matcher(column)
+        if matcher is not None and matcher.whole_cell:
+            out[column] = None
+    return out
 
 
 # -- transforms -----------------------------------------------------------------------------------
@@ -241,7 +268,26 @@ class _Transformer:
         spans = _phi.find_spans(text, column=column, broad=broad)
         for span in spans:
             self.count(span.category)
-        return _phi.replace_spans(text, spans) if spans else text
+        if not spans:
+            return text
+        if self.config.identifiers == "pseudonym" and any(s.category == "NAME" for s in spans):
+            # Names in text get the same keyed pseudonym as in a name column (deterministic from
+            # the key and the normalized value, so every partition and file agrees).
+            return _phi.replace_spans_with(
+                text, spans, lambda span, value: self.pseudonym("NAME", value) if span.category == "NAME"
+                else _phi.replacement(span, value))
+        return _phi.replace_spans(text, spans)
+
+    def address(self, text: str) -> str:
+        """An address cell reduced to the Safe Harbor three-digit ZIP of the ZIP it holds ('' if none)."""
+        zips = [s for s in _phi.find_spans(text) if s.category == "ZIP"]
+        if not zips and _ZIP_TAIL.search(text):
+            zips = [_phi.Span(m.start(1), m.end(1), "ZIP", "") for m in _ZIP_TAIL.finditer(text)]
+        if not zips:
+            self.count("addresses_removed")
+            return ""
+        self.count("addresses_reduced")
+        return _phi.zip3(text[zips[-1].start:zips[-1].end])
 
 
 def replace_word(text: str, value: str, token: str) -> tuple[str, int]:
@@ -323,6 +369,9 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
     unknown = sorted(set(config.columns) - set(columns))
     if unknown:
         raise StageConfigError(f"columns: no column named {unknown[0][:40]!r} in the input")
+    unknown = sorted(set(config.phi_columns) - set(columns))
+    if unknown:
+        raise StageConfigError(f"phi_columns: no column named {unknown[0][:40]!r} in the input")
     return _Plan(columns, [classify_column(c, config, dictionary, samples[i]) for i, c in enumerate(columns)])
 
 
@@ -567,6 +616,8 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
                 else:
                     out.append(year)
                     tx.count("dates_generalized")
+            elif action == "address":
+                out.append(tx.address(text))
             elif action == "zip3":
                 m = _ZIP_RE.match(text)
                 if m:
@@ -600,7 +651,8 @@ def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]],
     by_column: dict[str, int] = {}
     first_rows: list[int] = []
     size = path.stat().st_size
-    findings = scan_range(path, 0, size, format="csv", header=header, key=key) if size else iter(())
+    findings = scan_range(path, 0, size, format="csv", header=header, key=key,
+                          categories=rescan_categories(list(header))) if size else iter(())
     for n, finding in enumerate(findings):
         if n % 4096 == 0:
             task_checkpoint()
@@ -692,7 +744,7 @@ def _rescan_header(path: Path, header_len: int, skip: dict[str, set[str]], key: 
     by_category: dict[str, int] = {}
     by_column: dict[str, int] = {}
     first_rows: list[int] = []
-    for finding in scan_range(path, 0, header_len, format="csv", key=key):
+    for finding in scan_range(path, 0, header_len, format="csv", key=key, categories={}):
         column = finding.column or ""
         if finding.category in skip.get(column, ()):
             continue
@@ -742,7 +794,10 @@ def rescan(path: Path, skip: dict[str, set[str]], key: bytes,
     by_category: dict[str, int] = {}
     by_column: dict[str, int] = {}
     first_rows: list[int] = []
-    for n, finding in enumerate(scan_file(path, "csv", key=key)):
+    from engine.phi.columns import classify_file
+
+    columns = [c.column for c in classify_file(path, "csv", sample_rows=0)]
+    for n, finding in enumerate(scan_file(path, "csv", key=key, categories=rescan_categories(columns))):
         if checkpoint is not None and n % 4096 == 0:
             checkpoint()
         column = finding.column or ""
