@@ -5,6 +5,13 @@ Every PHI value is placed by construction, so the expected findings are known ex
 (ICD-10, LOINC, lab values, vitals, record ids, dosages) must produce no finding at all.
 
     python bench/phi_corpus.py --rows 2000 --out /tmp/corpus.csv   # writes corpus.csv + corpus.labels.jsonl
+    python bench/phi_corpus.py --names --rows 2000 --out /tmp/names.csv  # + name/address/age columns, notes
+
+``--names`` (issue 10) adds name, address, city and age columns, a column of names that no pattern
+matches (``pt_alias``, names outside the dictionaries), and notes that mention patients, clinicians
+and relatives with and without context words, plus hard negatives (drug names, eponyms, clinical
+place names, month names used as words) that must not be flagged. The default corpus is unchanged,
+so throughput figures stay comparable with issue 4's.
 """
 
 from __future__ import annotations
@@ -172,16 +179,215 @@ def rows(n: int, seed: int = 7, note_words: int = 40) -> Iterator[tuple[list[str
         yield cells, labels
 
 
-def write(path: Path, n: int, seed: int = 7, note_words: int = 40) -> Path:
+# --- issue 10: names, addresses, ages ------------------------------------------------------------
+
+NAME_COLUMNS = (
+    "record_id",
+    "patient_name",
+    "first_name",
+    "last_name",
+    "pt_alias",
+    "address",
+    "city",
+    "age",
+    "lab_value",
+    "dosage",
+    "icd10",
+    "note",
+)
+NAME_CLEAN_COLUMNS = ("record_id", "lab_value", "dosage", "icd10")
+# Names outside the Census dictionaries (a column of these is found by its header only).
+ALIASES = [
+    "Okafor",
+    "Adeyemi",
+    "Nwosu",
+    "Xiong",
+    "Oyelaran",
+    "Zbigniew",
+    "Thandiwe",
+    "Kwabena",
+    "Eleni",
+    "Siobhan",
+    "Ngozi",
+    "Chiamaka",
+    "Oluwaseun",
+    "Tariq",
+    "Yusuf",
+    "Ijeoma",
+    "Bongani",
+    "Anjali",
+]
+TITLES = ["Dr.", "Dr", "Mr.", "Mrs.", "Ms.", "Mrs", "Mr"]
+RELATIONS = ["mother", "father", "wife", "husband", "daughter", "son", "sister", "brother"]
+CLINICIANS_ROLE = ["Attending", "PCP", "Surgeon", "Nurse"]
+HARD_NEGATIVES = [
+    "started Lasix 40 mg daily",
+    "Warfarin held for procedure",
+    "history of Parkinson disease",
+    "Crohn's disease in remission",
+    "Apgar score 9 at five minutes",
+    "West Nile virus titer negative",
+    "Lyme disease ruled out",
+    "may return in March if needed",
+    "will follow up in May",
+    "Hope this helps",
+    "Grace period for refills",
+    "Bell palsy resolved",
+    "Graves disease on methimazole",
+    "Wilson disease screen sent",
+    "Down syndrome clinic",
+    "Cushing syndrome workup",
+    "Hodgkin lymphoma survivor",
+    "Glasgow coma scale 15",
+    "Babinski sign negative",
+    "Addison disease stable",
+    "glucose 93 mg/dL",
+    "HR 95 bpm",
+    "SpO2 97 percent",
+    "Coumadin clinic visit",
+    "Tylenol 650 mg prn",
+    "Mercy Hospital discharge summary",
+    "Review Of Systems negative",
+    "Patient Education provided",
+    "Patient Portal message sent",
+    "Chief Complaint chest pain",
+]
+
+
+class NameGen:
+    """Names, addresses and ages from Faker's en_US lists (SSA first names, Census surnames)."""
+
+    def __init__(self, g: Gen, seed: int) -> None:
+        self.g = g
+        try:
+            from faker import Faker
+
+            fake = Faker("en_US")
+            fake.seed_instance(seed + 1)
+            self.first = [fake.first_name() for _ in range(2000)]
+            self.last = [fake.last_name() for _ in range(2000)]
+        except ImportError:  # pragma: no cover - Faker is a dev dependency
+            self.first = ["Maria", "James", "Linda", "Robert", "Susan", "Carlos"]
+            self.last = ["Gonzalez", "Smith", "Nguyen", "Johnson", "Patel", "Okafor"]
+
+    def person(self) -> tuple[str, str]:
+        return self.g.r.choice(self.first), self.g.r.choice(self.last)
+
+    def street(self) -> str:
+        return self.g.r.choice(self.g.streets)
+
+    def age(self) -> int:
+        return self.g.r.choice([self.g.r.randint(18, 89), self.g.r.randint(90, 104)])
+
+
+def name_note(g: Gen, ng: NameGen) -> tuple[str, list[tuple[str, str]]]:
+    """A note with 1-3 mentions and one hard negative; returns the text and ``(kind, value)`` per mention.
+
+    Kinds: NAME_CONTEXT (after a title, label or relation word), NAME_FREE (a first name and a
+    surname without a context word), ADDRESS, CITY, ZIP, AGE_OVER_89. ``value`` is the PHI text.
+    """
+    r = g.r
+    words = [r.choice(WORDS) for _ in range(12)]
+    found: list[tuple[str, str]] = []
+
+    def context_name() -> tuple[str, list[tuple[str, str]]]:
+        first, last = ng.person()
+        kind = r.randrange(5)
+        if kind == 0:
+            return f"seen by {r.choice(TITLES)} {last}", [("NAME_CONTEXT", last)]
+        if kind == 1:
+            return f"{r.choice(TITLES)} {first} {last} reviewed", [("NAME_CONTEXT", f"{first} {last}")]
+        if kind == 2:
+            return f"Patient: {first} {last}", [("NAME_CONTEXT", f"{first} {last}")]
+        if kind == 3:
+            return f"{r.choice(RELATIONS)}: {first} {last}", [("NAME_CONTEXT", f"{first} {last}")]
+        return f"signed by {first} {last}", [("NAME_CONTEXT", f"{first} {last}")]
+
+    def free_name() -> tuple[str, list[tuple[str, str]]]:
+        first, last = ng.person()
+        text = r.choice(["{} called", "spoke to the family; {} agrees", "{} was updated"]).format(f"{first} {last}")
+        return text, [("NAME_FREE", f"{first} {last}")]
+
+    def street() -> tuple[str, list[tuple[str, str]]]:
+        value = ng.street()
+        return f"lives at {value}", [("ADDRESS", value)]
+
+    def city_zip() -> tuple[str, list[tuple[str, str]]]:
+        city, zip5 = r.choice(g.cities), g.zip()
+        return f"moved to {city}, {r.choice(STATES)} {zip5}", [("CITY", city), ("ZIP", zip5)]
+
+    def age() -> tuple[str, list[tuple[str, str]]]:
+        n = str(r.randint(90, 104))
+        return r.choice([f"age {n}", f"{n}-year-old", f"{n} y/o", f"aged {n}"]), [("AGE_OVER_89", n)]
+
+    inserts = {
+        "NAME_CONTEXT": context_name,
+        "NAME_FREE": free_name,
+        "ADDRESS": street,
+        "CITY+ZIP": city_zip,
+        "AGE_OVER_89": age,
+    }
+    for kind in r.sample(sorted(inserts), r.randint(1, 3)):
+        text, mentions = inserts[kind]()
+        words.insert(r.randint(0, len(words)), text + ".")
+        found.extend(mentions)
+    words.insert(r.randint(0, len(words)), r.choice(HARD_NEGATIVES) + ".")
+    return " ".join(words), found
+
+
+def name_rows(n: int, seed: int = 7) -> Iterator[tuple[list[str], list[tuple[str, str]]]]:
+    """Rows of the issue-10 corpus and their ``(column, category)`` labels."""
+    g = Gen(seed)
+    ng = NameGen(g, seed)
+    for _ in range(n):
+        first, last = ng.person()
+        city, state, zip5 = g.r.choice(g.cities), g.r.choice(STATES), g.zip()
+        age = ng.age()
+        text, cats = name_note(g, ng)
+        cells = [
+            g.clean("record_id"),
+            f"{first} {last}",
+            first,
+            last,
+            g.r.choice(ALIASES),
+            f"{ng.street()}, {city}, {state} {zip5}",
+            city,
+            str(age),
+            g.clean("lab_value"),
+            g.clean("dosage"),
+            g.clean("icd10"),
+            text,
+        ]
+        labels = [
+            ("patient_name", "NAME"),
+            ("first_name", "NAME"),
+            ("last_name", "NAME"),
+            ("pt_alias", "NAME"),
+            ("address", "ADDRESS"),
+            ("address", "CITY"),
+            ("address", "ZIP"),
+            ("city", "CITY"),
+        ]
+        if age >= 90:
+            labels.append(("age", "AGE_OVER_89"))
+        labels.extend(("note", kind, value) for kind, value in cats)  # type: ignore[misc]
+        yield cells, labels
+
+
+def write(path: Path, n: int, seed: int = 7, note_words: int = 40, names: bool = False) -> Path:
     """Write ``path`` and ``<stem>.labels.jsonl`` (one JSON object per expected finding)."""
     labels_path = path.with_suffix(".labels.jsonl")
     with path.open("w", newline="") as out, labels_path.open("w") as lab:
         w = csv.writer(out, lineterminator="\n")
-        w.writerow(COLUMNS)
-        for i, (cells, labels) in enumerate(rows(n, seed, note_words), start=1):
+        w.writerow(NAME_COLUMNS if names else COLUMNS)
+        generated = name_rows(n, seed) if names else rows(n, seed, note_words)
+        for i, (cells, labels) in enumerate(generated, start=1):
             w.writerow(cells)
-            for col, cat in labels:
-                lab.write(json.dumps({"row": i, "column": col, "category": cat}) + "\n")
+            for col, cat, *value in labels:
+                entry = {"row": i, "column": col, "category": cat}
+                if value:  # note mentions carry their (synthetic) text so spans can be checked
+                    entry["value"] = value[0]
+                lab.write(json.dumps(entry) + "\n")
     return labels_path
 
 
@@ -199,8 +405,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=Path("/tmp/phi_corpus.csv"))
+    ap.add_argument("--names", action="store_true", help="the issue-10 corpus (names, addresses, ages)")
     args = ap.parse_args()
-    labels = write(args.out, args.rows, args.seed)
+    labels = write(args.out, args.rows, args.seed, names=args.names)
     print(f"wrote {args.out} and {labels}")
 
 
