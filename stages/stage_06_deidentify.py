@@ -261,7 +261,10 @@ class _Transformer:
             for value, token in row_idents:
                 if value.lower() not in low:  # cheap precheck: most cells hold none of them
                     continue
-                text, n = replace_word(text, value, token)
+                if token == _phi.NAME_TOKEN and self.config.identifiers == "pseudonym":
+                    text, n = replace_word(text, value, self.pseudonym("NAME", value))
+                else:
+                    text, n = replace_word(text, value, token)
                 if n:
                     self.count(token.strip("[]").split(":")[-1], n)
                     low = text.lower()
@@ -636,8 +639,8 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
                     out.append(text.strip())
                 else:
                     out.append(tx.scrub(text, column, False, idents))
-            else:  # scrub
-                out.append(tx.scrub(text, column, broad[i], idents))
+            else:  # scrub: the plan decided the column is not identifying; spans only, no header guess
+                out.append(tx.scrub(text, "", broad[i], idents))
         writer.writerow(out)
     return rows
 

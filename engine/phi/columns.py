@@ -98,7 +98,7 @@ def classify_column(
 ) -> ColumnClass:
     """Classify one column from its header and sampled values (``overridden``: the override decides)."""
     if overridden:
-        return ColumnClass(name, override, 1.0, "override" if override else NONE)
+        return ColumnClass(name, override, 1.0, "override")
     cells = [v for v in values if v and v.strip()]
     counts: Counter[str] = Counter()
     for cell in cells:
