@@ -30,9 +30,16 @@ def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 def _table(tmp_path: Path) -> Path:
     rows = [
-        [f"R{i:04d}", ALIASES[i % 5], ["Gonzalez", "Nguyen", "Patel", "Johnson"][i % 4],
-         f"{100 + i} Main St, Springfield, MA 0{1001 + i}", str(45 + i * 13 % 60), f"{i * 1.7:.1f}",
-         ["Maria", "Bobo", "Linda", "James"][i % 4], "follow up in clinic"]
+        [
+            f"R{i:04d}",
+            ALIASES[i % 5],
+            ["Gonzalez", "Nguyen", "Patel", "Johnson"][i % 4],
+            f"{100 + i} Main St, Springfield, MA 0{1001 + i}",
+            str(45 + i * 13 % 60),
+            f"{i * 1.7:.1f}",
+            ["Maria", "Bobo", "Linda", "James"][i % 4],
+            "follow up in clinic",
+        ]
         for i in range(12)
     ]
     header = ["record_id", "patient_name", "surname_col", "home", "age", "lab_value", "nickname", "notes_internal"]
@@ -82,8 +89,15 @@ def test_category_constant_matches_registry() -> None:
 
 def _rflow(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RFLOW_PHI_KEY": "test-key-0123456789abcdef", "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=240, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "engine", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 MANIFEST = """\
@@ -136,8 +150,10 @@ def test_cli_scan_reports_name_column_and_deidentified_copy_has_none(tmp_path: P
     data = copy.read_text(encoding="utf-8")
     for value in (*ALIASES, "Gonzalez", "Main St", "Bobo"):
         assert value not in data
-    everything = run.stdout + run.stderr + "".join(
-        p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file() and p != copy
+    everything = (
+        run.stdout
+        + run.stderr
+        + "".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file() and p != copy)
     )
     assert not any(alias in everything for alias in ALIASES)
     report_text = (out / "report.json").read_text() if (out / "report.json").exists() else everything

@@ -27,14 +27,21 @@ def _csv(tmp_path: Path, copies: int = 1) -> Path:
     return write(tmp_path / "in.csv", "\n".join(lines) + "\n")
 
 
-def _run(path: Path, ws: Path, config: dict[str, Any], partition_bytes: int | None = None
-         ) -> tuple[Any, Any, list[dict[str, str]]]:
+def _run(
+    path: Path, ws: Path, config: dict[str, Any], partition_bytes: int | None = None
+) -> tuple[Any, Any, list[dict[str, str]]]:
     world = World()
     world.add(ENTITY, InputDataset("dataset", str(path), "auto"))
-    context = StageContext(world=world, workspace=ws, mode="DEMO", policy={"phi_policy": "warn"}, approvals=(),
-                           phi_key=b"k" * 32, executor=LocalExecutor(partition_bytes=partition_bytes))
-    results = asyncio.run(run_stages(["upload", "phi_scan", "deidentify"], context,
-                                     configs={"deidentify": config}))
+    context = StageContext(
+        world=world,
+        workspace=ws,
+        mode="DEMO",
+        policy={"phi_policy": "warn"},
+        approvals=(),
+        phi_key=b"k" * 32,
+        executor=LocalExecutor(partition_bytes=partition_bytes),
+    )
+    results = asyncio.run(run_stages(["upload", "phi_scan", "deidentify"], context, configs={"deidentify": config}))
     result = next(r for r in results if r.stage_key == "deidentify")
     deid = world.get(ENTITY, DeidentifiedDataset)
     rows: list[dict[str, str]] = []
