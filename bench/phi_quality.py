@@ -120,7 +120,9 @@ def evaluate_names(rows: int, seed: int) -> dict[str, object]:
     return out
 
 
-def _score_notes(notes: list[str], mentions: dict[int, list[dict[str, str]]], find_spans: object) -> dict[str, object]:
+def _score_notes(
+    notes: list[str], mentions: dict[int, list[dict[str, str]]], find_spans: object, verbose: bool = False
+) -> dict[str, object]:
     tp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
     fp: Counter[str] = Counter()
@@ -129,10 +131,18 @@ def _score_notes(notes: list[str], mentions: dict[int, list[dict[str, str]]], fi
         spans = find_spans(note)  # type: ignore[operator]
         used = [False] * len(spans)
         for m in mentions.get(i, []):
-            start = note.find(m["value"])
-            end = start + len(m["value"])
             cat = _category(m["category"])
-            hit = next((j for j, s in enumerate(spans) if s.category == cat and s.start < end and s.end > start), None)
+            places = [k for k in range(len(note)) if note.startswith(m["value"], k)]  # every occurrence
+            hit = next(
+                (
+                    j
+                    for j, s in enumerate(spans)
+                    if s.category == cat
+                    and not used[j]
+                    and any(s.start < k + len(m["value"]) and s.end > k for k in places)
+                ),
+                None,
+            )
             if hit is None:
                 fn[m["category"]] += 1
             else:
@@ -141,6 +151,8 @@ def _score_notes(notes: list[str], mentions: dict[int, list[dict[str, str]]], fi
         for j, s in enumerate(spans):
             if not used[j]:
                 fp[s.category] += 1
+                if verbose:
+                    print(f"  unlabelled {s.category} span: {note[max(0, s.start - 20) : s.end + 20]!r}")
                 if any(neg in note and note.find(neg) <= s.start < note.find(neg) + len(neg) for neg in HARD_NEGATIVES):
                     hard_hits += 1
     return {"tp": tp, "fn": fn, "fp": fp, "hard_negative_hits": hard_hits}

@@ -74,6 +74,7 @@ def test_sanitize_leaves_no_generated_name_address_or_age(item: tuple[str, str])
         "Down syndrome",
         "Lou Gehrig disease",
         "Hodgkin lymphoma",
+        "patient Glasgow coma scale 15",
         "may return in March",
         "will follow up in May",
         "May be discharged",
