@@ -12,8 +12,9 @@ Evidence rules (the registry's NAME patterns pick which check applies):
 - ``name_known``: after a weaker context word ("mother", "spoke with", "Patient" without a colon):
   at least one word is in a dictionary and the words are not all common English words.
 - ``name_pair``: no context: a first name followed by a surname. A first name that is a function
-  word or month ("Will", "May", "Hope", "Gene") never qualifies alone; a pair of two common words
-  ("Mark Brown", "Rose Hill") needs a context word.
+  word or virtue ("Will", "May", "Hope", "Gene") never qualifies alone; a pair of two common words
+  ("Holly Springs", "Forest Green") needs a context word unless the first is a frequent name
+  ("Heather Brown").
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from pathlib import Path
 import attrs
 
 DICTIONARY = Path(__file__).with_name("names.json")
+FREQUENT_FIRST_NAME = 100
+"""Per 100,000 people (0.1%): a first name this frequent is a name even when it is also a word."""
 
 
 @attrs.frozen
@@ -102,12 +105,14 @@ def name_pair(value: str) -> bool:
     first, last = _key(words[0]), words[-1]
     if first in d.needs_context or first in d.never or first not in d.first or not is_surname(last):
         return False
-    if any(_key(w) in not_names() for w in words):
+    if first in not_names():
         return False
     if len(words) == 3 and not (is_first_name(words[1]) or is_surname(words[1])):
         return False
-    # Two common English words ("Mark Brown", "Rose Hill") are not enough without a context word.
-    return not (first in d.common and all(p in d.common for p in _parts(last)))
+    # Two common English words ("Holly Springs", "Forest Green") are not enough without a context
+    # word, unless the first is a frequent name ("Heather Brown", "Crystal Miller").
+    both_words = first in d.common and all(p in d.common for p in _parts(last))
+    return not both_words or d.first[first] >= FREQUENT_FIRST_NAME
 
 
 def name_strong(value: str) -> bool:
