@@ -33,6 +33,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     scan.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
     scan.add_argument("--limit", type=_non_negative, default=100, help="findings to list (0: all; default 100)")
     scan.add_argument("--fail-on-findings", action="store_true", help="exit 1 when anything is found")
+    scan.add_argument(
+        "--phi-column",
+        action="append",
+        default=[],
+        metavar="COLUMN=CATEGORY",
+        help="override a column's classification (a category such as NAME, or none); repeatable",
+    )
     scan.set_defaults(func=cmd_scan)
 
     reg = sub.add_parser("registry", help="list the PHI categories of the canonical registry")
@@ -70,7 +77,7 @@ def _error(message: str) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan ``args.file``; exit 1 with --fail-on-findings when anything is found."""
-    from engine.phi.columns import category_map, classify_file
+    from engine.phi.columns import category_map, check_overrides, classify_file
     from engine.phi.keys import resolve_key
     from engine.phi.registry import load_registry
     from engine.phi.scanner import detect_format, scan_file
@@ -82,7 +89,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
         by_col: dict[str, int] = {}
         listed: list[dict[str, Any]] = []
         total = 0
-        classes = classify_file(args.file, fmt) if fmt in ("csv", "tsv") else []
+        overrides = dict(item.partition("=")[::2] for item in args.phi_column)
+        if any(not k or not v for k, v in overrides.items()):
+            return _error("--phi-column takes COLUMN=CATEGORY")
+        check_overrides(overrides)
+        classes = classify_file(args.file, fmt, overrides=overrides) if fmt in ("csv", "tsv") else []
         categories = category_map(classes) if classes else None
         for f in scan_file(args.file, fmt, key=key, workers=args.workers, categories=categories):
             total += 1
@@ -101,6 +112,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
                     }
                 )
     except PhiError as exc:
+        return _error(str(exc))
+    except ValueError as exc:  # an unknown override category; the message names the column and choices
         return _error(str(exc))
     except OSError as exc:
         return _error(f"cannot read input: {exc.strerror or type(exc).__name__}")

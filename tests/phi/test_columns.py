@@ -160,6 +160,18 @@ def test_cli_scan_reports_name_column_and_deidentified_copy_has_none(tmp_path: P
     assert "columns_classified" in report_text
 
 
+def test_cli_overrides(tmp_path: Path) -> None:
+    path = _table(tmp_path)
+    proc = _rflow("phi", "scan", str(path), "--format", "json", "--phi-column", "patient_name=none",
+                  "--phi-column", "nickname=NAME", cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    cols = {c["column"]: c for c in json.loads(proc.stdout)["columns"]}
+    assert cols["patient_name"]["category"] is None and cols["patient_name"]["evidence"] == "override"
+    assert cols["nickname"]["category"] == "NAME"
+    bad = _rflow("phi", "scan", str(path), "--phi-column", "nickname=NAMES", cwd=tmp_path)
+    assert bad.returncode == 2 and "unknown category" in bad.stderr
+
+
 def test_manifest_override_is_validated_with_position(tmp_path: Path) -> None:
     manifest = tmp_path / "m.yaml"
     manifest.write_text(MANIFEST.format(nickname="NAMES", identifiers="drop"))
