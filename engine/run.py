@@ -197,9 +197,13 @@ async def arun_manifest(
     the_plan = make_plan(manifest, mode, registry=registry) if registry is not None else make_plan(manifest, mode)
     steps, selection = select_steps(the_plan.steps, only, from_step)
     resolved = resolve_inputs(manifest, inputs or {})
+    approvals = tuple(approvals)
     runner_executor, owned = _executor_for(manifest, executor)
+    # Preflight is pure: a run governance will refuse never starts a pool or a cluster.
+    rules = ModeRules.from_mode(the_plan.mode, manifest.governance.modes[the_plan.mode])
+    will_refuse = bool(refused(preflight(rules, steps, approvals)))
     try:
-        if owned:
+        if owned and not will_refuse:
             try:
                 await asyncio.to_thread(runner_executor.start)
             except RflowError as exc:
