@@ -383,10 +383,10 @@ def write(path: Path, n: int, seed: int = 7, note_words: int = 40, names: bool =
         generated = name_rows(n, seed) if names else rows(n, seed, note_words)
         for i, (cells, labels) in enumerate(generated, start=1):
             w.writerow(cells)
-            for col, cat, *value in labels:
-                entry = {"row": i, "column": col, "category": cat}
-                if value:  # note mentions carry their (synthetic) text so spans can be checked
-                    entry["value"] = value[0]
+            for label in labels:
+                entry: dict[str, object] = {"row": i, "column": label[0], "category": label[1]}
+                if len(label) > 2:  # note mentions carry their (synthetic) text so spans can be checked
+                    entry["value"] = label[2]
                 lab.write(json.dumps(entry) + "\n")
     return labels_path
 

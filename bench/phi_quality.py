@@ -238,7 +238,7 @@ def ablation(rows: int, seed: int) -> None:
     original = names.dictionaries
     try:
         for label, dicts in variants.items():
-            names.dictionaries = lambda d=dicts: d  # type: ignore[assignment,misc]
+            names.dictionaries = lambda d=dicts: d  # type: ignore[assignment]
             notes = evaluate_names(rows, seed)["notes"]
             assert isinstance(notes, dict)
             tp, fn, fp = notes["tp"], notes["fn"], notes["fp"]
@@ -249,7 +249,7 @@ def ablation(rows: int, seed: int) -> None:
                 f"{notes['hard_negative_hits']} | {sum(1 for text in AMBIGUOUS_NEGATIVES if find_spans(text))} |"
             )
     finally:
-        names.dictionaries = original  # type: ignore[method-assign]
+        names.dictionaries = original
 
 
 def main_names(rows: int, seed: int, with_ablation: bool) -> None:
