@@ -96,9 +96,10 @@ def check_approvals(
             continue
         valid = [a for a in candidates if _approval_problem(a, today) is None]
         if valid:
-            expires = getattr(valid[0], "expires", None)
+            # Days, not the date: the output guard treats calendar dates as PHI.
+            days = (valid[0].expires - today).days
             decisions.append(PolicyDecision(
-                "approval", kind, "allowed", f"approval '{kind}' present, expires {expires}"))
+                "approval", kind, "allowed", f"approval '{kind}' present, valid for {days} more day(s)"))
         else:
             decisions.append(PolicyDecision("approval", kind, "refused", str(_approval_problem(candidates[0], today))))
     return decisions
@@ -112,7 +113,7 @@ def _approval_problem(approval: Any, today: dt.date) -> str | None:
     if expires is None:
         return f"approval '{kind}' has no expiry date"
     if expires < today:
-        return f"approval '{kind}' expired on {expires.isoformat()}"
+        return f"approval '{kind}' expired {(today - expires).days} day(s) ago"
     return None
 
 

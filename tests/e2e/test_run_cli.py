@@ -61,7 +61,7 @@ def test_live_with_expired_approval_is_refused(tmp_path) -> None:
     proc = rflow("run", LIVE, "--input", DEMO_INPUT, "--mode", "LIVE", "--out", str(out),
                  "--approval", "irb_approval=IRB-2020-0001:2021-01-31", cwd=tmp_path)
     assert proc.returncode == 3
-    assert "expired on 2021-01-31" in proc.stderr
+    assert "approval 'irb_approval' expired" in proc.stderr and "day(s) ago" in proc.stderr
 
 
 def test_live_with_approval_runs(tmp_path, identifiers) -> None:
@@ -75,6 +75,7 @@ def test_live_with_approval_runs(tmp_path, identifiers) -> None:
     assert steps["deidentify"] == "completed"
     approvals = [d for d in report["policy_decisions"] if d["policy"] == "approval"]
     assert approvals and approvals[0]["outcome"] == "allowed"
+    assert "more day(s)" in approvals[0]["reason"] and "[PHI:" not in approvals[0]["reason"]
     assert not leaked(identifiers, proc.stdout, proc.stderr, all_output_text(out))
 
 
