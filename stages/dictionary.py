@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import attrs
 
+from engine.phi.validators import luhn
 from stages._common import StageConfigError, is_bundled, resolve_path
 
 TYPES = ("string", "integer", "number", "date", "datetime", "boolean")
@@ -97,25 +98,13 @@ def type_ok(kind: str, text: str, date_format: str | None = None) -> bool:
     return False
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = ord(ch) - 48
-        if i % 2 == 1:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return total % 10 == 0
-
-
 def code_ok(system: str, text: str) -> bool:
     """ICD-10(-CM) shape, or a LOINC code with its mod-10 check digit."""
     text = text.strip()
     if system == "icd10":
         return bool(_ICD10_RE.match(text.upper()))
     if system == "loinc":
-        return bool(_LOINC_RE.match(text)) and _luhn_ok(text.replace("-", ""))
+        return bool(_LOINC_RE.match(text)) and luhn(text)  # LOINC's check digit is mod 10
     return False
 
 
