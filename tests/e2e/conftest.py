@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,7 +48,16 @@ def planted_identifiers(path: Path = DEMO_DATA) -> set[str]:
 
 
 def leaked(values: set[str], *texts: str) -> list[str]:
-    return sorted(v for v in values for t in texts if v in t)
+    """Planted values that stand as a token of their own in any of ``texts``.
+
+    Token boundaries matter: hex digests and epoch timestamps in reports and findings files hold
+    every 8-digit run sooner or later, which is not a leak of an 8-digit MRN.
+    """
+    if not values:
+        return []
+    alternatives = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+    token = re.compile(f"(?<![0-9A-Za-z])(?:{alternatives})(?![0-9A-Za-z])")
+    return sorted({m.group(0) for t in texts for m in token.finditer(t)})
 
 
 def all_output_text(run_dir: Path) -> str:

@@ -26,7 +26,7 @@ distributed = pytest.importorskip("distributed")
 from engine.executors import Executor  # noqa: E402
 from engine.executors.daskexec import DaskExecutor  # noqa: E402
 from engine.run import bundled_data, shipped_manifest  # noqa: E402
-from tests.e2e.conftest import planted_identifiers  # noqa: E402
+from tests.e2e.conftest import leaked, planted_identifiers  # noqa: E402
 from tests.scale.conftest import KEY, run_demo  # noqa: E402
 from tests.scale.faults import KillWorker  # noqa: E402
 
@@ -97,7 +97,7 @@ def test_no_phi_on_the_wire(cluster: DaskExecutor, tmp_path: Path) -> None:
     assert {len(t) for t, _ in recording.carried} and sum(len(t) for t, _ in recording.carried) >= 4
     for args, results in carried:
         wire = args.decode("latin-1") + results + " ".join(keys)
-        assert not [v for v in planted if v in wire], "a planted identifier crossed the wire"
+        assert not leaked(planted, wire), "a planted identifier crossed the wire"
         assert KEY.hex() not in results and KEY.decode() not in results
     # What comes back is counts, hash-only summaries and flags, nothing else.
     for _, results in recording.carried:
@@ -142,7 +142,7 @@ def test_exhausted_retries_fail_the_step_with_a_sanitized_error(cluster: DaskExe
     error = steps["phi_scan"]["errors"][0]
     assert error.startswith("TaskFailed: task phi_scan-part-") and "KilledWorker" in error
     assert steps["deidentify"]["status"] == "skipped"
-    assert not [v for v in planted_identifiers() if v in json.dumps(report)]
+    assert not leaked(planted_identifiers(), json.dumps(report))
 
 
 def _descendants(pid: int) -> list[Any]:
