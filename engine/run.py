@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from engine.audit import AuditLog
+from engine.bundled import BUNDLED_PREFIX, BundledFileError, bundled_path
 from engine.components import RUN_ENTITY, World
 from engine.core_components import InputDataset, RunInfo
 from engine.errors import RflowError, sanitize_text
@@ -28,7 +29,6 @@ from engine.report import REPORT_KIND, RunReport
 from engine.runner import ObserverGroup, PlannedStep, RunObserver, RunOutcome, execute_plan
 from engine.types import StageContext, StageResult, StageStatus
 
-BUNDLED_PREFIX = "bundled:"
 DEFAULT_MANIFEST = "demo.yaml"
 
 
@@ -48,14 +48,10 @@ def shipped_manifest(name: str = DEFAULT_MANIFEST) -> Path:
 
 def bundled_data(name: str) -> Path:
     """Path of a data file shipped inside the package (``engine/data/``)."""
-    from importlib.resources import files
-
-    if "/" in name or "\\" in name or name.startswith("."):
-        raise RunUsageError(f"bundled data name {name[:60]!r} must be a plain file name")
-    path = Path(str(files("engine") / "data" / name))
-    if not path.is_file():
-        raise RunUsageError(f"no bundled data file named {name[:60]!r}")
-    return path
+    try:
+        return bundled_path(name)
+    except BundledFileError as exc:
+        raise RunUsageError(str(exc)) from None
 
 
 def new_run_id() -> str:

@@ -9,13 +9,13 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
+from engine.bundled import BUNDLED_PREFIX, BundledFileError, is_bundled
+from engine.bundled import bundled_path as engine_bundled_path
 from engine.core_components import InputDataset
 
-BUNDLED_PREFIX = "bundled:"
 _SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
 _UNITS = {
     "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
@@ -29,18 +29,10 @@ class StageConfigError(ValueError):
 
 def bundled_path(name: str) -> Path:
     """Path of a file shipped in ``engine/data`` (inside the installed package)."""
-    if "/" in name or "\\" in name or name.startswith("."):
-        raise StageConfigError("a bundled file is named by its file name only, e.g. bundled:demo_study.csv")
-    ref = resources.files("engine") / "data" / name
-    if not ref.is_file():
-        shipped = sorted(p.name for p in (resources.files("engine") / "data").iterdir() if p.is_file())
-        shipped = [s for s in shipped if not s.startswith(("_", "."))]
-        raise StageConfigError(f"no bundled file {name[:60]!r}; shipped: {', '.join(shipped)}")
-    return Path(str(ref))
-
-
-def is_bundled(text: str) -> bool:
-    return text.startswith(BUNDLED_PREFIX)
+    try:
+        return engine_bundled_path(name)
+    except BundledFileError as exc:
+        raise StageConfigError(str(exc)) from None
 
 
 def resolve_path(text: str) -> Path:

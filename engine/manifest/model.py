@@ -41,10 +41,10 @@ class Input:
         """Where the default points: ``bundled:NAME`` -> ``engine/data/NAME``, else relative to the manifest."""
         if self.default is None:
             return None
-        if self.default.startswith("bundled:"):
-            from importlib import resources
+        from engine.bundled import BUNDLED_PREFIX, bundled_location, is_bundled
 
-            return Path(str(resources.files("engine").joinpath("data", self.default[len("bundled:"):])))
+        if is_bundled(self.default):
+            return bundled_location(self.default[len(BUNDLED_PREFIX):])
         path = Path(self.default)
         return path if path.is_absolute() or manifest_dir is None else manifest_dir / path
 
