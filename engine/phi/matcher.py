@@ -2,7 +2,9 @@
 
 A combined alternation gives the leftmost match of the first alternative; when that candidate
 fails its validators, the later alternatives are tried at the same position before moving on, so a
-rejected pattern never hides a valid one.
+rejected pattern never hides a valid one. A large byte buffer takes the Hyperscan path
+(:mod:`engine.phi.accel`) when it is installed: the same matches, found without entering the
+alternation at every word.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import AnyStr
 
+from engine.phi import accel
 from engine.phi.registry import CompiledPattern, CompiledTier
 
 
@@ -29,6 +32,11 @@ def iter_matches(
     tier: CompiledTier, data: AnyStr, pos: int = 0, endpos: int | None = None
 ) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
     """Validated matches as ``(pattern, match_start, value_start, value_end, match_end)``, left to right."""
+    if isinstance(data, bytes) and pos == 0 and endpos is None and len(data) >= accel.MIN_BYTES:
+        acc = accel.accelerator_for(tier)
+        if acc is not None:
+            yield from _accelerated(tier, acc, data)
+            return
     rx = tier.bytes_re if isinstance(data, bytes) else tier.str_re
     search = rx.search
     by_group = tier.by_group
@@ -69,3 +77,24 @@ def iter_matches(
                 yield other, start, vs, ve, m2.end()
                 pos = max(m2.end(), start + 1)
                 break
+
+
+def _accelerated(
+    tier: CompiledTier, acc: accel.Accelerator, data: bytes
+) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
+    """The combined-regex semantics over every exact match: leftmost first, registry order at a tie."""
+    patterns = tier.patterns
+    pos = 0
+    for start, index, m in acc.candidates(data):
+        if start < pos:
+            continue
+        pat = patterns[index]
+        vs, ve = m.span("value") if pat.has_value else m.span()
+        checks = pat.validators
+        if checks:
+            text = data[vs:ve].decode("utf-8", "replace")
+            if not all(check(text) for check in checks):
+                continue  # the next candidate at this position, or further right
+        mend = m.end()
+        yield pat, start, vs, ve, mend
+        pos = mend if mend > start else start + 1

@@ -70,6 +70,8 @@ class CompiledPattern:
     str_re: re.Pattern[str]
     bytes_re: re.Pattern[bytes]
     group: int = 0
+    has_value: bool = False
+    """True when the pattern has a ``value`` group (the finding is that group, not the whole match)."""
 
 
 @attrs.frozen
@@ -313,6 +315,7 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
                     value_group=None,
                     str_re=re.compile(src, re.ASCII),
                     bytes_re=re.compile(src.encode("ascii")),
+                    has_value="value" in re.compile(src, re.ASCII).groupindex,
                 )
             )
         if cat.columns and (value or cat.whole_cell):
