@@ -31,7 +31,7 @@ import io
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -51,7 +51,7 @@ from stages._common import (
     relative_to_workspace,
     safe_slug,
 )
-from stages.components import DatasetProfile, DeidentifiedDataset
+from stages.components import DatasetProfile, DeidentifiedDataset, PhiFindingsSummary
 from stages.dictionary import Dictionary, load_dictionary, parse_date
 from stages.tabular import (
     DEFAULT_MAX_FIELD_CHARS,
@@ -137,9 +137,14 @@ def _norm(name: str) -> str:
 
 
 def classify_column(
-    name: str, config: DeidentifyConfig, dictionary: Dictionary | None, sample: list[str]
+    name: str, config: DeidentifyConfig, dictionary: Dictionary | None, sample: list[str], *,
+    phi_clear: bool = False,
 ) -> tuple[str, str, str]:
-    """``(action, kind, evidence)`` for one column; evidence is config, dictionary, header or values."""
+    """``(action, kind, evidence)`` for one column; evidence is config, dictionary, header or values.
+
+    ``phi_clear``: ``phi_scan`` already ran the PHI column classification on this column (same
+    name, same sample, no override) and found no category, so it is not run again.
+    """
     ident = config.identifiers
     dates = config.dates
     if name in config.columns:
@@ -163,11 +168,12 @@ def classify_column(
         if norm in words:
             action = {"subject": "subject", "dob": "dob", "age": "age", "ADDRESS": "address"}.get(kind, ident)
             return action, kind.upper() if kind in ("subject", "dob", "age") else kind, "header"
-    from engine.phi.columns import classify_column as classify_phi_column
+    if not phi_clear:
+        from engine.phi.columns import classify_column as classify_phi_column
 
-    found = classify_phi_column(name, sample)
-    if found.category is not None:
-        return _action_for(found.category, config), found.category, found.evidence
+        found = classify_phi_column(name, sample)
+        if found.category is not None:
+            return _action_for(found.category, config), found.category, found.evidence
     if norm.endswith("_date") or norm.startswith("date_") or norm in ("date", "dt") or norm.endswith("_dt"):
         return dates, "DATE", "header"
     values = [v for v in sample if v.strip()]
@@ -198,8 +204,16 @@ def rescan_categories(columns: list[str]) -> dict[str, str | None]:
 # -- transforms -----------------------------------------------------------------------------------
 
 
+# Memo bounds: short cells (codes, doses, years, lab values) repeat across rows, so their spans
+# are looked up once; long free text rarely repeats and would only fill memory.
+_SPAN_MEMO_CHARS = 64
+_MEMO_ENTRIES = 1 << 16
+_RowIdents = list[tuple[str, str, str]]
+"""A row's identifier values to hunt for in its other cells: ``(value, value.lower(), token)``."""
+
+
 class _Transformer:
-    """Per-run state: the key, pseudonym cache, counters."""
+    """Per-task state: the key, pseudonym/date-shift/span memos (in memory only), counters."""
 
     def __init__(self, key: bytes, config: DeidentifyConfig, dictionary: Dictionary | None, today: dt.date) -> None:
         self.key = key
@@ -208,6 +222,9 @@ class _Transformer:
         self.today = today
         self.counts: dict[str, int] = {}
         self._pseudonyms: dict[tuple[str, str], str] = {}
+        self._shifts: dict[str, int] = {}
+        self._spans: dict[tuple[str, str, bool], list[_phi.Span]] = {}
+        self._name_pseudonyms = config.identifiers == "pseudonym"
         self.restricted_zip3 = frozenset(
             _phi.registry().category("ZIP").params.get("restricted_zip3", ())
         )
@@ -230,10 +247,15 @@ class _Transformer:
         return found
 
     def shift_days(self, subject: str) -> int:
-        span = self.config.max_shift_days
-        digest = keyed_digest(self.key, "date-shift", " ".join(subject.split()).lower())
-        offset = int(digest[:8], 16) % (2 * span + 1) - span
-        return offset or 1
+        """The subject's date shift (memoized: a subject's rows usually repeat its code)."""
+        found = self._shifts.get(subject)
+        if found is None:
+            span = self.config.max_shift_days
+            digest = keyed_digest(self.key, "date-shift", " ".join(subject.split()).lower())
+            found = int(digest[:8], 16) % (2 * span + 1) - span or 1
+            if len(self._shifts) < _MEMO_ENTRIES:
+                self._shifts[subject] = found
+        return found
 
     def date(self, text: str, mode: str, date_format: str | None, shift: int) -> str | None:
         """The date in ``text`` generalised or shifted, or None if it is not a date we can parse."""
@@ -253,27 +275,39 @@ class _Transformer:
                 return str(day2.year) if mode == "year" else (day2 + dt.timedelta(days=shift)).strftime(date_format)
         return None
 
-    def scrub(self, text: str, column: str, broad: bool, row_idents: list[tuple[str, str]]) -> str:
+    def spans(self, text: str, column: str, broad: bool) -> list[_phi.Span]:
+        """``_phi.find_spans`` of a cell, memoized for short cells (spans are immutable)."""
+        if len(text) > _SPAN_MEMO_CHARS:
+            return _phi.find_spans(text, column=column, broad=broad)
+        memo_key = (text, column, broad)
+        found = self._spans.get(memo_key)
+        if found is None:
+            found = _phi.find_spans(text, column=column, broad=broad)
+            if len(self._spans) < _MEMO_ENTRIES:
+                self._spans[memo_key] = found
+        return found
+
+    def scrub(self, text: str, column: str, broad: bool, row_idents: _RowIdents) -> str:
         if not text:
             return text
         if row_idents:
             low = text.lower()
-            for value, token in row_idents:
-                if value.lower() not in low:  # cheap precheck: most cells hold none of them
+            for value, needle, token in row_idents:
+                if needle not in low:  # cheap precheck: most cells hold none of them
                     continue
-                if token == _phi.NAME_TOKEN and self.config.identifiers == "pseudonym":
-                    text, n = replace_word(text, value, self.pseudonym("NAME", value))
+                if token == _phi.NAME_TOKEN and self._name_pseudonyms:
+                    text, n = _replace_lowered(text, low, needle, self.pseudonym("NAME", value))
                 else:
-                    text, n = replace_word(text, value, token)
+                    text, n = _replace_lowered(text, low, needle, token)
                 if n:
                     self.count(token.strip("[]").split(":")[-1], n)
                     low = text.lower()
-        spans = _phi.find_spans(text, column=column, broad=broad)
-        for span in spans:
-            self.count(span.category)
+        spans = self.spans(text, column, broad)
         if not spans:
             return text
-        if self.config.identifiers == "pseudonym" and any(s.category == "NAME" for s in spans):
+        for span in spans:
+            self.count(span.category)
+        if self._name_pseudonyms and any(s.category == "NAME" for s in spans):
             # Names in text get the same keyed pseudonym as in a name column (deterministic from
             # the key and the normalized value, so every partition and file agrees).
             return _phi.replace_spans_with(
@@ -299,7 +333,12 @@ def replace_word(text: str, value: str, token: str) -> tuple[str, int]:
     A plain scan instead of a regex per value: identifier values change every row, and compiling
     an IGNORECASE pattern for each costs far more than the search.
     """
-    low, needle = text.lower(), value.lower()
+    return _replace_lowered(text, text.lower(), value.lower(), token)
+
+
+def _replace_lowered(text: str, low: str, needle: str, token: str) -> tuple[str, int]:
+    """:func:`replace_word` given ``low = text.lower()`` and ``needle = value.lower()`` (the caller
+    already has both: scrub lowers each cell once, not once per identifier)."""
     if len(low) != len(text) or not needle:
         return text, 0
     i = low.find(needle)
@@ -335,17 +374,24 @@ def _letters(hex_digest: str, n: int = 12) -> str:
     return "".join(out)
 
 
-def _row_identifiers(row: list[str], ident_cols: list[tuple[int, str]]) -> list[tuple[str, str]]:
-    """The row's own identifier values (and name parts) to hunt for in its free text."""
-    found: list[tuple[str, str]] = []
-    for index, kind in ident_cols:
-        value = cell(row, index).strip()
+def _ident_columns(plan: _Plan) -> list[tuple[int, bool, str]]:
+    """``(index, is_name, token)`` of the identifier columns whose values are hunted in other cells."""
+    return [(i, kind == "NAME", _phi.token_for(kind if kind != "IDENTIFIER" else "MRN"))
+            for i, (action, kind, _) in enumerate(plan.actions) if action in ("drop", "pseudonym")]
+
+
+def _row_identifiers(row: list[str], ident_cols: list[tuple[int, bool, str]]) -> _RowIdents:
+    """The row's own identifier values (and name parts) to hunt for in its free text, longest first."""
+    found: _RowIdents = []
+    width = len(row)
+    for index, is_name, token in ident_cols:
+        value = row[index].strip() if index < width else ""
         if len(value) < 3:
             continue
-        token = _phi.token_for(kind if kind != "IDENTIFIER" else "MRN")
-        found.append((value, token))
-        if kind == "NAME":
-            found.extend((part, token) for part in value.split() if len(part) >= 3 and part[:1].isupper())
+        found.append((value, value.lower(), token))
+        if is_name:
+            found.extend((part, part.lower(), token) for part in value.split()
+                         if len(part) >= 3 and part[:1].isupper())
     found.sort(key=lambda item: len(item[0]), reverse=True)
     return found
 
@@ -359,23 +405,57 @@ class _Plan:
     actions: list[tuple[str, str, str]]
 
 
-def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, dictionary: Dictionary | None) -> _Plan:
-    samples: list[list[str]] = [[] for _ in profile.columns]
-    if profile.rows:
-        with open_table(path, profile, max_field_chars=config.max_field_chars) as reader:
-            for n, row in enumerate(reader):
-                if n >= SAMPLE_ROWS:
-                    break
-                for i in range(len(samples)):
-                    samples[i].append(cell(row, i))
-    columns = list(profile.columns)
+def scanned_clear_columns(profile: DatasetProfile, raw_header: Sequence[str],
+                          columns_classified: Mapping[str, str] | None) -> frozenset[str]:
+    """Columns that ``phi_scan``'s classification proves unidentified, so deidentify need not redo it.
+
+    ``phi_scan`` lists every column it classified as PHI or that an override named; a column it
+    does not list got no category from the same function, header and 200-row sample that
+    :func:`classify_column` would use. That holds only for CSV/TSV (other formats are not
+    classified there) and for columns whose reported name is the stripped raw header (the name
+    phi_scan classified; a renamed duplicate or ``column_N`` is not). Listed columns are always
+    recomputed: an override of phi_scan's is not deidentify's, and the evidence is not recorded.
+    """
+    if columns_classified is None or profile.format not in ("csv", "tsv"):
+        return frozenset()
+    return frozenset(
+        name for name, raw in zip(profile.columns, raw_header, strict=False)
+        if name == raw.lstrip("\ufeff").strip() and name not in columns_classified
+    )
+
+
+def _check_config_columns(config: DeidentifyConfig, columns: list[str]) -> None:
     unknown = sorted(set(config.columns) - set(columns))
     if unknown:
         raise StageConfigError(f"columns: no column named {unknown[0][:40]!r} in the input")
     unknown = sorted(set(config.phi_columns) - set(columns))
     if unknown:
         raise StageConfigError(f"phi_columns: no column named {unknown[0][:40]!r} in the input")
-    return _Plan(columns, [classify_column(c, config, dictionary, samples[i]) for i, c in enumerate(columns)])
+
+
+def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, dictionary: Dictionary | None,
+          columns_classified: Mapping[str, str] | None = None) -> tuple[_Plan, tuple[str, ...]]:
+    """Each column's action from a sample of the first rows; and the raw header (one pass).
+
+    Errors come in the order they always did: a sampled row's, then the config's, then the header's.
+    """
+    columns = list(profile.columns)
+    samples: list[list[str]] = [[] for _ in columns]
+    if not profile.rows:
+        _check_config_columns(config, columns)
+    with open_table(path, profile, max_field_chars=config.max_field_chars) as reader:
+        raw_header = tuple(reader.raw_header)
+        if profile.rows:
+            for n, row in enumerate(reader):
+                if n >= SAMPLE_ROWS:
+                    break
+                for i in range(len(samples)):
+                    samples[i].append(cell(row, i))
+    if profile.rows:
+        _check_config_columns(config, columns)
+    clear = scanned_clear_columns(profile, raw_header, columns_classified)
+    actions = [classify_column(c, config, dictionary, samples[i], phi_clear=c in clear) for i, c in enumerate(columns)]
+    return _Plan(columns, actions), raw_header
 
 
 @attrs.frozen
@@ -392,6 +472,8 @@ class Prepared:
     data_start: int
     ranges: tuple[tuple[int, int, bool], ...]
     """``(start, end, last)`` byte ranges of the data rows; one ``(0, size, True)`` when not split."""
+    rescan_columns: tuple[str, ...] = ()
+    """Output columns the rescan does not treat as whole cells (see :func:`rescan_categories`)."""
 
     @property
     def out_columns(self) -> list[str]:
@@ -404,14 +486,16 @@ class Prepared:
 
 def prepare_input(
     path: Path, profile: DatasetProfile, config: DeidentifyConfig, dictionary: Dictionary | None, key: bytes,
-    partition_bytes: int, today: dt.date | None = None,
+    partition_bytes: int, today: dt.date | None = None, columns_classified: Mapping[str, str] | None = None,
 ) -> Prepared:
-    """Classify the columns (from a sample) and split the input into row-aligned byte ranges."""
+    """Classify the columns (from a sample) and split the input into row-aligned byte ranges.
+
+    ``columns_classified``: ``phi_scan``'s classification of this input, if it ran (see
+    :func:`scanned_clear_columns`).
+    """
     from engine.executors.partitions import SPLITTABLE_ENCODINGS, plan_byte_ranges
 
-    plan = _plan(path, profile, config, dictionary)
-    with open_table(path, profile, max_field_chars=config.max_field_chars) as reader:
-        raw_header = tuple(reader.raw_header)
+    plan, raw_header = _plan(path, profile, config, dictionary, columns_classified)
     actions = [a for a, _, _ in plan.actions]
     if config.subject_column is not None:
         if config.subject_column not in plan.columns:
@@ -432,8 +516,10 @@ def prepare_input(
         if len(planned) > 1:
             ranges = tuple((r.start, r.end, r.last) for r in planned)
     tx = _Transformer(key, config, None, today or dt.date.today())
-    return Prepared(plan, raw_header, tuple(i for i, a in enumerate(actions) if a != "drop"), subject_index,
-                    date_formats, tx.shift_days(profile.sha256), tx.today, data_start, ranges)
+    kept = tuple(i for i, a in enumerate(actions) if a != "drop")
+    rescan_columns = tuple(rescan_categories([plan.columns[i] for i in kept]))
+    return Prepared(plan, raw_header, kept, subject_index, date_formats, tx.shift_days(profile.sha256), tx.today,
+                    data_start, ranges, rescan_columns)
 
 
 _SENTINEL = "\x1e\x1frflow-partition-end\x1f\x1e"
@@ -565,88 +651,101 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
         return {"error": str(exc), "rows": rows}
     split_ok = getattr(reader, "split_ok", True)
     skip = {c: {"DATE"} for c in prep.shifted_columns}
-    check = _rescan_part(Path(part.out), tuple(prep.out_columns), skip, part.key) if split_ok else None
+    categories: dict[str, str | None] = dict.fromkeys(prep.rescan_columns)
+    check = _rescan_part(Path(part.out), tuple(prep.out_columns), skip, part.key, categories) if split_ok else None
     return {"rows": rows, "replacements": tx.counts, "rescan": check, "split_ok": split_ok}
 
 
 def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transformer) -> int:
-    """Write the de-identified rows; returns how many."""
+    """Write the de-identified rows; returns how many.
+
+    Everything that depends only on the plan (each kept column's action, kind, name, tier and date
+    format; the identifier columns and their tokens) is looked up once here, not per cell.
+    """
     plan = prep.plan
-    kept = prep.kept
     subject_index = prep.subject_index
     date_formats = prep.date_formats
     # Values of identifier columns are also hunted for in the same row's other cells.
-    ident_cols = [(i, kind) for i, (a, kind, _) in enumerate(plan.actions) if a in ("drop", "pseudonym")]
-    broad = [kind == "FREE_TEXT" for _, kind, _ in plan.actions]
+    ident_cols = _ident_columns(plan)
+    columns = [(i, plan.actions[i][0], plan.actions[i][1], plan.columns[i], plan.actions[i][1] == "FREE_TEXT",
+                date_formats[i]) for i in prep.kept]
     dataset_shift = prep.dataset_shift
     dob_cutoff = tx.today.year - 89
+    restricted_zip3 = tx.restricted_zip3
+    count = tx.count
+    scrub = tx.scrub
+    writerow = writer.writerow
     rows = 0
     for row in reader:
         rows += 1
-        idents = _row_identifiers(row, ident_cols)
-        subject = cell(row, subject_index).strip() if subject_index is not None else ""
+        width = len(row)
+        idents = _row_identifiers(row, ident_cols) if ident_cols else []
+        subject = (row[subject_index].strip() if subject_index < width else "") if subject_index is not None else ""
         shift = tx.shift_days(subject) if subject else dataset_shift
         out: list[str] = []
-        for i in kept:
-            action, kind, _ = plan.actions[i]
-            text = cell(row, i)
-            column = plan.columns[i]
-            if not text.strip() or action == "keep":
+        for i, action, kind, column, broad, date_format in columns:
+            text = row[i] if i < width else ""
+            if action == "keep" or not text.strip():
                 out.append(text)
-                continue
-            if action == "pseudonym":
+            elif action == "scrub":  # the plan decided the column is not identifying: spans only, no header guess
+                out.append(scrub(text, "", broad, idents))
+            elif action == "pseudonym":
                 out.append(tx.pseudonym(kind, text))
-                tx.count("pseudonyms")
+                count("pseudonyms")
             elif action == "subject":
                 out.append(tx.pseudonym("SUBJECT_ID", text))
-                tx.count("pseudonyms")
+                count("pseudonyms")
             elif action in ("year", "shift"):
-                new = tx.date(text, action, date_formats[i], shift)
+                new = tx.date(text, action, date_format, shift)
                 if new is None:
-                    out.append(tx.scrub(text, column, True, idents))
-                    tx.count("unparsed_dates")
+                    out.append(scrub(text, column, True, idents))
+                    count("unparsed_dates")
                 else:
                     out.append(new)
-                    tx.count("dates_shifted" if action == "shift" else "dates_generalized")
+                    count("dates_shifted" if action == "shift" else "dates_generalized")
             elif action == "dob":
-                year = tx.date(text, "year", date_formats[i], 0)
+                year = tx.date(text, "year", date_format, 0)
                 if year is None:
-                    out.append(tx.scrub(text, column, True, idents))
-                    tx.count("unparsed_dates")
+                    out.append(scrub(text, column, True, idents))
+                    count("unparsed_dates")
                 elif int(year) < dob_cutoff:
                     out.append("")
-                    tx.count("birth_years_suppressed")
+                    count("birth_years_suppressed")
                 else:
                     out.append(year)
-                    tx.count("dates_generalized")
+                    count("dates_generalized")
             elif action == "address":
                 out.append(tx.address(text))
             elif action == "zip3":
                 m = _ZIP_RE.match(text)
                 if m:
                     prefix = m.group(1)[:3]
-                    out.append("000" if prefix in tx.restricted_zip3 else prefix)
-                    tx.count("zip_truncated")
+                    out.append("000" if prefix in restricted_zip3 else prefix)
+                    count("zip_truncated")
                 else:
                     out.append("")
-                    tx.count("zip_removed")
+                    count("zip_removed")
             elif action == "age":
                 m = _INT_RE.match(text)
                 if m and int(m.group(1)) > 89:
                     out.append("90+")
-                    tx.count("ages_grouped")
+                    count("ages_grouped")
                 elif m:
                     out.append(text.strip())
                 else:
-                    out.append(tx.scrub(text, column, False, idents))
-            else:  # scrub: the plan decided the column is not identifying; spans only, no header guess
-                out.append(tx.scrub(text, "", broad[i], idents))
-        writer.writerow(out)
+                    out.append(scrub(text, column, False, idents))
+            else:  # an action classify_column does not produce (drop columns are not kept)
+                out.append(scrub(text, "", broad, idents))
+        writerow(out)
     return rows
 
 
-def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]], key: bytes) -> dict[str, Any]:
-    """Scan a headerless part of the copy with the PHI scanner, as the whole copy would be scanned."""
+def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]], key: bytes,
+                 categories: Mapping[str, str | None]) -> dict[str, Any]:
+    """Scan a headerless part of the copy with the PHI scanner, as the whole copy would be scanned.
+
+    ``categories``: :func:`rescan_categories` of the header, decided once per input.
+    """
     from engine.executors import task_checkpoint
     from engine.phi import scan_range
 
@@ -655,7 +754,7 @@ def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]],
     first_rows: list[int] = []
     size = path.stat().st_size
     findings = scan_range(path, 0, size, format="csv", header=header, key=key,
-                          categories=rescan_categories(list(header))) if size else iter(())
+                          categories=categories) if size else iter(())
     for n, finding in enumerate(findings):
         if n % 4096 == 0:
             task_checkpoint()
@@ -836,6 +935,8 @@ class Deidentify:
     key = "deidentify"
     version = "1.0.0"
     reads = (InputDataset, DatasetProfile)
+    optional_reads = (PhiFindingsSummary,)
+    """phi_scan's column classification, when it ran, spares re-classifying columns it proved clear."""
     writes = (DeidentifiedDataset,)
     modes = (ANY_MODE,)
     Config = DeidentifyConfig
@@ -879,10 +980,11 @@ class Deidentify:
                 out_path = context.artifact_path(f"deidentified/{safe_slug(dataset.name)}.csv")
                 parts_dir = parts_root / f"{len(jobs):04d}"
                 parts_dir.mkdir(parents=True, exist_ok=True)
+                scanned = context.world.get(entity, PhiFindingsSummary)
                 try:
                     prep = await context.run_blocking(
                         prepare_input, input_path(dataset), profile, config, dictionary, key,
-                        context.partition_bytes, today)
+                        context.partition_bytes, today, scanned.columns_classified if scanned else None)
                 except (StageConfigError, TabularError) as exc:
                     return StageResult.failed(f"input {dataset.name!r}: {exc}")
                 parts = plan_parts(input_path(dataset), profile, config, prep, key, parts_dir)
