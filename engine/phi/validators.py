@@ -24,19 +24,17 @@ def digits(value: str) -> str:
 # --- checksums and number rules -------------------------------------------------------------
 
 
+_LUHN_DOUBLED = {str(d): (2 * d if d < 5 else 2 * d - 9) for d in range(10)}
+
+
 def luhn(value: str) -> bool:
     """Luhn (mod 10) check over the digits of ``value``."""
     ds = digits(value)
     if len(ds) < 2:
         return False
-    total = 0
-    for i, ch in enumerate(reversed(ds)):
-        d = ord(ch) - 48
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    rev = ds[::-1]
+    doubled = _LUHN_DOUBLED
+    total = sum(map(int, rev[0::2])) + sum(doubled[c] for c in rev[1::2])
     return total % 10 == 0
 
 
@@ -71,9 +69,8 @@ def card(value: str) -> bool:
     ds = digits(value)
     if not 12 <= len(ds) <= 19:
         return False
-    seps = {c for c in value if not c.isdigit()}
-    if len(seps) > 1:
-        return False
+    if len(set(_NON_DIGIT.findall(value))) > 1:
+        return False  # one separator style
     return len(ds) in _card_lengths(ds) and luhn(ds)
 
 
@@ -148,12 +145,16 @@ _VIN_MAP = {
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
+_VIN_LETTERS_OK = frozenset(_VIN_MAP)
+
+
 def vin_check_digit(vin: str) -> str | None:
     """The check character (position 9) a 17-character VIN must have, or None if malformed."""
     vin = vin.upper()
-    if len(vin) != 17 or any(c not in _VIN_MAP for c in vin):
+    if len(vin) != 17 or not _VIN_LETTERS_OK.issuperset(vin):
         return None
-    total = sum(_VIN_MAP[c] * w for c, w in zip(vin, _VIN_WEIGHTS, strict=True))
+    values = _VIN_MAP
+    total = sum(values[c] * w for c, w in zip(vin, _VIN_WEIGHTS))  # noqa: B905 - both are 17 long
     rem = total % 11
     return "X" if rem == 10 else str(rem)
 
@@ -163,7 +164,7 @@ def vin(value: str) -> bool:
     v = value.upper()
     if vin_check_digit(v) != v[8:9]:
         return False
-    return any(c.isalpha() for c in v) and sum(c.isdigit() for c in v) >= 5
+    return not v.isdigit() and len(_NON_DIGIT.sub("", v)) >= 5
 
 
 # --- dates ------------------------------------------------------------------------------------
@@ -330,8 +331,26 @@ _ALL_BYTES = bytes(range(256))
 _NON_DIGIT_BYTES = bytes(b for b in _ALL_BYTES if not 48 <= b <= 57)
 _NON_ALNUM_BYTES = bytes(b for b in _ALL_BYTES if not (48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122))
 
+_STR_ONLY_SPACE = re.compile(rb"[\x1c-\x1f]")  # str.split() splits on these, bytes.split() does not
+
+
+def _bytes_norm_ip(value: bytes) -> bytes:
+    # A dotted quad that passed the ipv4 rule (no leading zeros) is already canonical.
+    if b":" not in value:
+        return value.lower()
+    return _norm_ip(value.decode("ascii")).encode("ascii")
+
+
+def _bytes_norm_text(value: bytes) -> bytes:
+    if _STR_ONLY_SPACE.search(value):
+        return _norm_text(value.decode("ascii")).encode("ascii")
+    return b" ".join(value.replace(b".", b" ").replace(b",", b" ").lower().split())
+
+
 BYTES_NORMALIZERS: dict[str, Callable[[bytes], bytes]] = {
     "digits": lambda v: v.translate(None, _NON_DIGIT_BYTES),
     "lower": bytes.lower,
     "upper_alnum": lambda v: v.translate(None, _NON_ALNUM_BYTES).upper(),
+    "ip": _bytes_norm_ip,
+    "text": _bytes_norm_text,
 }

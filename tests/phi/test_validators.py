@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.phi import scan_text
 from engine.phi import validators as v
@@ -120,3 +122,31 @@ def test_bare_year_is_not_a_date() -> None:
 @pytest.mark.parametrize("value", ["123-45-6788", "John.Doe@Example.ORG", "MRN-00A12", "(617) 555-0199", "x"])
 def test_byte_normalizers_agree_with_text_normalizers(name: str, value: str) -> None:
     assert v.BYTES_NORMALIZERS[name](value.encode()) == v.NORMALIZERS[name](value).encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40), st.sampled_from(sorted(v.BYTES_NORMALIZERS)))
+def test_byte_normalizers_agree_on_any_ascii(value: str, name: str) -> None:
+    assert v.BYTES_NORMALIZERS[name](value.encode()) == v.NORMALIZERS[name](value).encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789 -.ABCDEFGHJKLMNPRSTUVWXYZ", max_size=22))
+def test_card_and_vin_rules_match_their_reference(value: str) -> None:
+    ds = "".join(c for c in value if c.isdigit())
+    seps = {c for c in value if not c.isdigit()}
+    reference_card = 12 <= len(ds) <= 19 and len(seps) <= 1 and len(ds) in v._card_lengths(ds) and _reference_luhn(ds)
+    assert v.card(value) == reference_card
+    up = value.upper()
+    reference_vin = (
+        v.vin_check_digit(up) == up[8:9] and any(c.isalpha() for c in up) and sum(c.isdigit() for c in up) >= 5
+    )
+    assert v.vin(value) == reference_vin
+
+
+def _reference_luhn(ds: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(ds)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
