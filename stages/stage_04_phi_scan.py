@@ -76,6 +76,33 @@ class _Finding:
     digest: str
 
 
+class FindingLine:
+    """One finding as a JSON line, byte for byte ``json.dumps(attrs.asdict(f), separators=(",", ":"))``.
+
+    Why not that call: at ~29,000 findings per MB of dense data it cost more than the scan's own
+    matching. Categories and column names repeat, so their JSON strings are made once.
+    """
+
+    def __init__(self) -> None:
+        self._strings: dict[str | None, str] = {None: "null"}
+
+    def _json(self, value: str | None) -> str:
+        text = self._strings.get(value)
+        if text is None:
+            text = self._strings[value] = json.dumps(value)
+        return text
+
+    def __call__(self, f: _Finding) -> str:
+        digest = f.digest
+        digest_json = f'"{digest}"' if digest.isascii() and digest.isalnum() else json.dumps(digest)
+        row = "null" if f.row is None else str(int(f.row))
+        offset = "null" if f.offset is None else str(int(f.offset))
+        return (
+            f'{{"category":{self._json(f.category)},"row":{row},"column":{self._json(f.column)},'
+            f'"offset":{offset},"length":{int(f.length)},"digest":{digest_json}}}\n'
+        )
+
+
 def _scanner_compatible(profile: DatasetProfile) -> bool:
     return (
         profile.encoding in ("utf-8", "utf-8-sig")
@@ -157,6 +184,8 @@ def scan_part(part: ScanPart) -> dict[str, Any]:
     by_column: dict[str, int] = counts["by_column"]
     last_row: int | None = None
 
+    line = FindingLine()
+
     def consume(findings: Iterator[_Finding], write: Callable[[str], Any] | None) -> None:
         nonlocal last_row
         for n, f in enumerate(findings):
@@ -171,7 +200,7 @@ def scan_part(part: ScanPart) -> dict[str, Any]:
                 counts["rows_with_findings"] += 1
                 last_row = f.row
             if write is not None:
-                write(json.dumps(attrs.asdict(f), separators=(",", ":")) + "\n")
+                write(line(f))
 
     try:
         if part.scanner or part.profile is None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import attrs
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from engine import StageStatus
 from stages.components import PhiFindingsSummary
 from tests.stages.conftest import run, write
@@ -79,3 +83,24 @@ def test_jsonl_and_text_inputs(tmp_path: Path, ws: Path) -> None:
 def test_no_findings_file(tmp_path: Path, ws: Path) -> None:
     result, summary = _scan(write(tmp_path / "a.csv", TEXT), ws, findings_file=False)
     assert result.artifacts == () and summary.findings_path == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    category=st.sampled_from(["SSN", "NAME", "ZIP"]),
+    row=st.one_of(st.none(), st.integers(min_value=0, max_value=10**12)),
+    column=st.one_of(st.none(), st.text(max_size=12)),
+    offset=st.one_of(st.none(), st.integers(min_value=0, max_value=10**12)),
+    length=st.integers(min_value=0, max_value=10**6),
+    digest=st.one_of(st.text(alphabet="0123456789abcdef", min_size=64, max_size=64), st.text(max_size=5)),
+)
+def test_finding_lines_are_the_json_of_the_finding(
+    category: str, row: int | None, column: str | None, offset: int | None, length: int, digest: str
+) -> None:
+    from stages.stage_04_phi_scan import FindingLine, _Finding
+
+    f = _Finding(category, row, column, offset, length, digest)
+    line = FindingLine()
+    expected = json.dumps(attrs.asdict(f), separators=(",", ":")) + "\n"
+    assert line(f) == expected
+    assert line(f) == expected  # the cached strings give the same again
