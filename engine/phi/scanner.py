@@ -275,7 +275,7 @@ def _scan_csv_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tuple[
     bisect_right = bisect.bisect_right
     out: list[Finding] = []
     starts: list[int] = []
-    taken: list[tuple[int, int]] = []
+    taken: set[tuple[int, int]] = set()  # (row, column) cells where a pattern found a value
     r = -1
     row_start = row_end = 0
     fields: list[int] = []
@@ -295,12 +295,15 @@ def _scan_csv_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tuple[
             continue
         out.append(Finding(pat.category.name, first_row + r, name, base + vs, ve - vs, digest_of(pat, data[vs:ve])))
         starts.append(vs)
-        taken.append((vs, ve))
+        if vs < (fields[col + 1] - 1 if col + 1 < len(fields) else row_end):
+            taken.add((r, col))
     if ctx.labelled:
-        merged = [(vs, 0, f) for vs, f in zip(starts, out, strict=True)]
-        merged.extend(_labelled_cells(data, base, first_row, ends, ctx, taken, row_fields))
-        merged.sort(key=_POS_KIND)
-        out = [f for _, _, f in merged]
+        extra = list(_labelled_cells(data, base, first_row, ends, ctx, taken, row_fields))
+        if extra:
+            merged = [(vs, 0, f) for vs, f in zip(starts, out, strict=True)]
+            merged.extend(extra)
+            merged.sort(key=_POS_KIND)
+            out = [f for _, _, f in merged]
     return out, len(ends)
 
 
@@ -313,31 +316,31 @@ def _labelled_cells(
     first_row: int,
     ends: list[int],
     ctx: _Ctx,
-    taken: list[tuple[int, int]],
+    taken: set[tuple[int, int]],
     row_fields: dict[int, list[int]],
 ) -> Iterator[tuple[int, int, Finding]]:
     """Cells of columns whose name labels them (``mrn``, ``zip``...) that hold a valid value.
 
     A cell where the patterns already found something is skipped (one finding per value).
     """
-    starts = sorted(s for s, _ in taken)
-    bisect_left = bisect.bisect_left
-    nstarts = len(starts)
     prev = 0
+    header = ctx.header
     for r, end in enumerate(ends):
         fields = row_fields.get(r)
         if fields is None:
             fields = _field_starts(data, prev, end, ctx.delim)
         nfields = len(fields)
         for col, matcher in ctx.labelled:
-            if col >= nfields:
+            if col >= nfields or (r, col) in taken:
                 continue
             cs = fields[col]
             ce = fields[col + 1] - 1 if col + 1 < nfields else end
-            i = bisect_left(starts, cs)
-            if i < nstarts and starts[i] < ce:
-                continue  # already found by the patterns
-            vs, ve = _cell_value_span(data, cs, ce)
+            if ce <= cs:
+                continue
+            if data[cs] in _PADDING or data[ce - 1] in _PADDING_END:
+                vs, ve = _cell_value_span(data, cs, ce)
+            else:
+                vs, ve = cs, ce
             if ve <= vs or not matcher.bytes_re.fullmatch(data, vs, ve):
                 continue
             text = data[vs:ve].decode("utf-8", "replace")
@@ -345,8 +348,12 @@ def _labelled_cells(
                 continue
             cat = matcher.category
             digest = ctx.digest_value(cat.name, data[vs:ve], matcher.normalizer(text))
-            yield vs, 1, Finding(cat.name, first_row + r, ctx.header[col], base + vs, ve - vs, digest)
+            yield vs, 1, Finding(cat.name, first_row + r, header[col], base + vs, ve - vs, digest)
         prev = end
+
+
+_PADDING = frozenset(b' \t"')
+_PADDING_END = frozenset(b' \t"\r\n')
 
 
 # --- JSON Lines -------------------------------------------------------------------------------
