@@ -27,6 +27,7 @@ from engine.executors.base import (
     TaskFailed,
     guarded_call,
     task_names,
+    warm_worker,
 )
 
 T = TypeVar("T")
@@ -46,7 +47,7 @@ class ProcessExecutor(Executor):
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_ignore_sigint)
+                                             initializer=_init_worker)
         return self._pool
 
     def _reset_pool(self, kill: bool = False) -> None:
@@ -62,7 +63,10 @@ class ProcessExecutor(Executor):
                 proc.terminate()
 
     def start(self) -> None:
-        self._get_pool()
+        """Spawn the workers now, so that their start-up overlaps the run's first steps."""
+        pool = self._get_pool()
+        for _ in range(self.workers):
+            pool.submit(_noop)  # concurrent.futures spawns a worker per submit, up to the pool size
 
     async def map(
         self,
@@ -123,8 +127,13 @@ class ProcessExecutor(Executor):
         self._reset_pool()
 
 
-def _ignore_sigint() -> None:
+def _init_worker() -> None:
     """Workers leave Ctrl-C to the run, which cancels and stops them (no traceback per worker)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_worker()
+
+
+def _noop() -> None:
+    return None
