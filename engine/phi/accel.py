@@ -21,6 +21,7 @@ import os
 import re
 import struct
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,14 +52,24 @@ class Accelerator:
     databases: tuple[Any, ...]
     starts: tuple[re.Pattern[bytes], ...]
     exact: tuple[re.Pattern[bytes], ...]
+    scratch_type: Any = attrs.field(eq=False, repr=False)
+    # Hyperscan scratch space is per scan in progress: one set per thread (local executor threads).
+    _per_thread: threading.local = attrs.field(factory=threading.local, eq=False, repr=False)
+
+    def _scratches(self) -> list[Any]:
+        scratches: list[Any] | None = getattr(self._per_thread, "scratches", None)
+        if scratches is None:
+            scratches = [self.scratch_type(db) for db in self.databases]
+            self._per_thread.scratches = scratches
+        return scratches
 
     def candidates(self, data: bytes) -> list[Candidate]:
         """Every ``(start, pattern index, match)`` where a pattern matches exactly, sorted."""
         found: list[Candidate] = []
         add = found.append
-        for index, db in enumerate(self.databases):
+        for index, (db, scratch) in enumerate(zip(self.databases, self._scratches(), strict=True)):
             windows: list[tuple[int, int]] = []
-            db.scan(data, match_event_handler=_collector(windows.append))
+            db.scan(data, match_event_handler=_collector(windows.append), scratch=scratch)
             if not windows:
                 continue
             windows.sort()
@@ -213,6 +224,7 @@ def build_accelerator(tier: CompiledTier, *, use_cache: bool = True) -> Accelera
         databases=databases,
         starts=tuple(_start_regex(pat.source) for pat in tier.patterns),
         exact=tuple(pat.bytes_re for pat in tier.patterns),
+        scratch_type=hs.Scratch,
     )
 
 

@@ -172,3 +172,30 @@ def test_an_unknown_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(accel.ENV_ENGINE, "pcre")
     with pytest.raises(PhiRegistryError, match="auto, re or hyperscan"):
         accel.build_accelerator(load_registry().scan)
+
+
+@pytest.mark.usefixtures("hs_enabled")
+def test_threads_scan_at_the_same_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local executor runs tasks in threads: each needs its own Hyperscan scratch space."""
+    import threading
+
+    tier = load_registry().scan
+    blocks = [dense_block(1200, seed=s) for s in (1, 2, 3)]
+    expected = [_re_matches(tier, b, monkeypatch) for b in blocks]
+    results: dict[int, list[tuple[str, int, int, int, int]]] = {}
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            for _ in range(3):
+                results[i] = _accelerated(tier, blocks[i])
+        except BaseException as exc:  # collected and re-raised below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert [results[i] for i in range(3)] == expected
