@@ -97,7 +97,10 @@ class DaskExecutor(Executor):
 
         try:
             if self.address is None:
-                with dask.config.set({"distributed.scheduler.allowed-failures": self.retries}):
+                # The workers' statistical profiler samples every thread every 10 ms, taking the GIL
+                # from pure-Python tasks; rflow does not use the dashboard's profile view.
+                with dask.config.set({"distributed.scheduler.allowed-failures": self.retries,
+                                      "distributed.worker.profile.enabled": False}):
                     self._cluster = distributed.LocalCluster(
                         # The scheduler's HTTP endpoint on a free loopback port; no dashboard.
                         n_workers=self.workers, threads_per_worker=1, processes=True,
