@@ -9,8 +9,9 @@ compiled pattern. Every position where a pattern matches is found that way, so o
 regex (:func:`engine.phi.matcher.iter_matches` checks this equivalence in the tests).
 
 Compiled databases are cached per process and on disk (``RFLOW_CACHE_DIR``, else
-``$XDG_CACHE_HOME/rflow`` or ``~/.cache/rflow``), keyed by the patterns and the Hyperscan
-version; compiling the registry takes about a second. ``RFLOW_PHI_REGEX=re`` turns the
+``$XDG_CACHE_HOME/rflow`` or ``~/.cache/rflow``), keyed by the patterns, the Hyperscan version and
+the machine type; compiling the registry takes about a second. A cache file that does not load
+(torn, altered, or built for another CPU: Hyperscan refuses it) is compiled again. ``RFLOW_PHI_REGEX=re`` turns the
 accelerator off, ``=hyperscan`` makes its absence an error.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import re
 import struct
 import tempfile
@@ -161,7 +163,7 @@ def _cache_dir() -> Path:
 
 def _cache_key(hs: Any, tier: CompiledTier) -> str:
     h = hashlib.sha256(_MAGIC)
-    h.update(str(getattr(hs, "__version__", "?")).encode())
+    h.update(f"{getattr(hs, '__version__', '?')} {platform.machine()}".encode())
     for pat in tier.patterns:
         h.update(b"\x00" + pat.source.encode("utf-8"))
     return h.hexdigest()[:40]
