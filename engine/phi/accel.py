@@ -95,12 +95,10 @@ class Accelerator:
                         add((pos, index, m))
                     pos += 1
                 lo, hi = a, b
-        found.sort(key=_POSITION_ORDER)
+        # (position, pattern) pairs are unique - a pattern adds one candidate per position - so the
+        # tuples sort by them without ever comparing two match objects.
+        found.sort()
         return found
-
-
-def _POSITION_ORDER(c: Candidate) -> tuple[int, int]:
-    return c[0], c[1]
 
 
 def _collector(append: Callable[[tuple[int, int]], None]) -> Callable[..., None]:

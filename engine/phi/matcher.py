@@ -93,7 +93,7 @@ def _accelerated(
         checks = pat.validators
         if checks:
             text = data[vs:ve].decode("utf-8", "replace")
-            if not all(check(text) for check in checks):
+            if not checks[0](text) or (len(checks) > 1 and not all(check(text) for check in checks[1:])):
                 continue  # the next candidate at this position, or further right
         mend = m.end()
         yield pat, start, vs, ve, mend
