@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 
 from engine.phi.errors import PhiRegistryError
-from engine.phi.fastform import char_class, first_chars
+from engine.phi.fastform import char_class, first_chars, left_boundary
 from engine.phi.prefilter import Unsupported, prefix_condition, top_level_length
 from engine.phi.registry import CompiledTier
 
@@ -40,7 +40,6 @@ ENV_CACHE = "RFLOW_CACHE_DIR"
 MIN_BYTES = 32 << 10
 """Below this size a buffer is matched with ``re`` alone (no database load for one log line)."""
 
-_LEFT_BOUNDARY = re.compile(r"\(\?<!(\[(?:\\.|[^\]\\])+\])\)")
 _MAGIC = b"rflow-hs1\n"
 _FAR = 1 << 62
 
@@ -125,9 +124,9 @@ def _hyperscan() -> Any | None:
 
 def _start_regex(source: str) -> re.Pattern[bytes]:
     """Positions where ``source`` can start: its left-boundary lookbehind and first-character class."""
-    boundary = _LEFT_BOUNDARY.match(source)
+    boundary = left_boundary(source)
     firsts = first_chars(source)
-    text = (f"(?<!{boundary.group(1)})" if boundary else "") + (char_class(firsts) if firsts else "[\\x00-\\xff]")
+    text = (f"(?<!{boundary})" if boundary else "") + (char_class(firsts) if firsts else "[\\x00-\\xff]")
     return re.compile(text.encode("ascii"))
 
 

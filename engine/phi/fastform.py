@@ -97,12 +97,18 @@ def first_chars(source: str) -> set[int] | None:
     return chars
 
 
+def left_boundary(source: str) -> str | None:
+    """The character class of the pattern's leading ``(?<![...])``, or None when it has none."""
+    m = _LEFT_BOUNDARY.match(source)
+    return m.group(1) if m else None
+
+
 def left_boundary_covers_alnum(source: str) -> bool:
     """True when the pattern starts with ``(?<![...])`` whose class holds every ASCII letter and digit."""
-    m = _LEFT_BOUNDARY.match(source)
-    if m is None:
+    boundary = left_boundary(source)
+    if boundary is None:
         return False
-    cls = re.compile(m.group(1), re.ASCII)
+    cls = re.compile(boundary, re.ASCII)
     return all(cls.match(chr(c)) for c in _ALNUM)
 
 
