@@ -14,6 +14,7 @@ import json
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from phi_corpus import CLEAN_COLUMNS, HARD_NEGATIVES, NAME_CLEAN_COLUMNS, NAME_COLUMNS, write
 
-from engine.phi import scan_file
+from engine.phi import Finding, scan_file
 
 
 def evaluate(rows: int, seed: int) -> tuple[dict[str, tuple[int, int, int]], int]:
@@ -33,22 +34,30 @@ def evaluate(rows: int, seed: int) -> tuple[dict[str, tuple[int, int, int]], int
         for line in labels.read_text().splitlines():
             d = json.loads(line)
             expected[(d["row"], d["column"], d["category"])] += 1
-        remaining = expected.copy()
-        tp: Counter[str] = Counter()
-        fp: Counter[str] = Counter()
-        clean_hits = 0
-        for f in scan_file(path, key=b"quality-benchmark-key"):
-            k = (f.row or 0, f.column or "", f.category)
-            if f.column in CLEAN_COLUMNS:
-                clean_hits += 1
-            if remaining[k] > 0:
-                remaining[k] -= 1
-                tp[f.category] += 1
-            else:
-                fp[f.category] += 1
-        fn: Counter[str] = Counter()
-        for (_, _, cat), n in remaining.items():
-            fn[cat] += n
+        return score(scan_file(path, key=b"quality-benchmark-key"), expected, CLEAN_COLUMNS)
+
+
+def score(
+    findings: Iterable[Finding], expected: Counter[tuple[int, str, str]], clean: Collection[str]
+) -> tuple[dict[str, tuple[int, int, int]], int]:
+    """Per category ``(tp, fp, fn)`` of findings against ``(row, column, category)`` labels (a
+    label matches one finding), and how many findings fell in the ``clean`` columns."""
+    remaining = expected.copy()
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    clean_hits = 0
+    for f in findings:
+        if f.column in clean:
+            clean_hits += 1
+        k = (f.row or 0, f.column or "", f.category)
+        if remaining[k] > 0:
+            remaining[k] -= 1
+            tp[f.category] += 1
+        else:
+            fp[f.category] += 1
+    fn: Counter[str] = Counter()
+    for (_, _, cat), n in remaining.items():
+        fn[cat] += n
     cats = sorted(set(tp) | set(fp) | set(fn))
     return {c: (tp[c], fp[c], fn[c]) for c in cats}, clean_hits
 
@@ -89,26 +98,8 @@ def evaluate_names(rows: int, seed: int) -> dict[str, object]:
         expected: Counter[tuple[int, str, str]] = Counter(
             (d["row"], d["column"], d["category"]) for d in labels if d["column"] != "note"
         )
-        remaining = expected.copy()
-        col_tp: Counter[str] = Counter()
-        col_fp: Counter[str] = Counter()
-        clean_hits = 0
-        for f in scan_file(path, key=b"quality-benchmark-key"):
-            if f.column == "note":
-                continue
-            if f.column in NAME_CLEAN_COLUMNS:
-                clean_hits += 1
-            k = (f.row or 0, f.column or "", f.category)
-            if remaining[k] > 0:
-                remaining[k] -= 1
-                col_tp[f.category] += 1
-            else:
-                col_fp[f.category] += 1
-        col_fn: Counter[str] = Counter()
-        for (_, _, cat), n in remaining.items():
-            col_fn[cat] += n
-        out["columns"] = {c: (col_tp[c], col_fp[c], col_fn[c]) for c in sorted(set(col_tp) | set(col_fp) | set(col_fn))}
-        out["clean_hits"] = clean_hits
+        column_findings = (f for f in scan_file(path, key=b"quality-benchmark-key") if f.column != "note")
+        out["columns"], out["clean_hits"] = score(column_findings, expected, NAME_CLEAN_COLUMNS)
         # Notes: spans (same registry and matcher as the scanner) against the labelled mentions.
         mentions: dict[int, list[dict[str, str]]] = {}
         for d in labels:
