@@ -90,11 +90,8 @@ def _accelerated(
             continue
         pat = patterns[index]
         vs, ve = m.span("value") if pat.has_value else m.span()
-        checks = pat.validators
-        if checks:
-            text = data[vs:ve].decode("utf-8", "replace")
-            if not checks[0](text) or (len(checks) > 1 and not all(check(text) for check in checks[1:])):
-                continue  # the next candidate at this position, or further right
+        if pat.validators and not accepts(pat, data[vs:ve]):
+            continue  # the next candidate at this position, or further right
         mend = m.end()
         yield pat, start, vs, ve, mend
         pos = mend if mend > start else start + 1
