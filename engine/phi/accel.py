@@ -182,9 +182,7 @@ def _load_cached(hs: Any, path: Path, count: int) -> tuple[Any, ...] | None:
         for _ in range(count):
             (size,) = struct.unpack_from("<Q", body, offset)
             offset += 8
-            db = hs.loadb(body[offset : offset + size], mode=hs.HS_MODE_BLOCK)
-            db.scratch = hs.Scratch(db)  # a loaded database has none
-            out.append(db)
+            out.append(hs.loadb(body[offset : offset + size], mode=hs.HS_MODE_BLOCK))
             offset += size
     except (struct.error, hs.error, TypeError):
         return None
