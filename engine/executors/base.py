@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from engine.errors import RflowError
+from engine.executors.gc_policy import task_gc
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -74,7 +75,8 @@ def guarded_call(fn: Callable[[T], R], task: T) -> R:
     original message (a csv error, a ``ValueError`` quoting a cell) must not be in either.
     """
     try:
-        return fn(task)
+        with task_gc():
+            return fn(task)
     except TaskCancelled:
         raise
     except Exception as exc:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from engine.errors import safe_error_text
 from engine.executors.base import _STOP, Executor, ProgressFn, TaskCancelled, TaskFailed, task_names
+from engine.executors.gc_policy import task_gc
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -24,7 +25,8 @@ R = TypeVar("R")
 def _call_with_stop(stop: Callable[[], bool], fn: Callable[[T], R], task: T) -> R:
     ctx = contextvars.copy_context()
     ctx.run(_STOP.set, stop)
-    return ctx.run(fn, task)
+    with task_gc():
+        return ctx.run(fn, task)
 
 
 class LocalExecutor(Executor):

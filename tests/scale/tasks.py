@@ -27,3 +27,9 @@ def die_once(arg: tuple[str, int]) -> int:
 def always_die(_: int) -> int:
     os._exit(1)
 
+
+
+def gc_thresholds(_: int) -> tuple[int, ...]:
+    import gc
+
+    return tuple(gc.get_threshold())

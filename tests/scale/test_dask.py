@@ -205,3 +205,10 @@ def test_a_run_owned_cluster_is_closed_after_the_run(tmp_path: Path) -> None:
     finally:
         DaskExecutor.close = original  # type: ignore[method-assign]
     assert seen and seen[0]._cluster is None and seen[0]._client is None
+
+
+def test_dask_tasks_run_with_fewer_garbage_collections(cluster: DaskExecutor) -> None:
+    from engine.executors.gc_policy import TASK_THRESHOLDS
+    from tests.scale import tasks
+
+    assert asyncio.run(cluster.map(tasks.gc_thresholds, [1, 2], label="t")) == [TASK_THRESHOLDS] * 2
