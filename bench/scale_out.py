@@ -12,6 +12,7 @@ worker process).
 
     python bench/scale_out.py                          # the sizes (long: tens of minutes)
     python bench/scale_out.py --scale 0.1 --rounds 3   # 80 MB and 16 x 5 MB
+    python bench/scale_out.py --executors processes,dask --cases big   # speed-up over the first one
 
 Data is generated under /tmp and deleted afterwards. Medians and ratios are reported; the load
 average during the run is printed because the machine is shared.
@@ -186,9 +187,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--partition-size", default="64MiB")
     ap.add_argument("--cases", default="big,many")
+    ap.add_argument("--executors", default=",".join(EXECUTORS), help="a subset of local,processes,dask")
     ap.add_argument("--json", type=Path, help="also write the raw figures here")
     args = ap.parse_args()
 
+    kinds = [k for k in EXECUTORS if k in args.executors.split(",")]
     print(f"load average at start: {os.getloadavg()}", flush=True)
     overhead = task_overhead()
     for kind, o in overhead.items():
@@ -217,7 +220,7 @@ def main() -> None:
         print("data: " + ", ".join(f"{k} {v / 1e6:.0f} MB" for k, v in sizes.items()), flush=True)
         for r in range(args.rounds):
             for case, manifest in cases.items():
-                order = list(EXECUTORS) if r % 2 == 0 else list(reversed(EXECUTORS))
+                order = kinds if r % 2 == 0 else kinds[::-1]
                 for kind in order:
                     res = run_once(manifest, kind, tmp / f"run-{case}-{kind}-{r}", args.partition_size)
                     results.setdefault(case, {}).setdefault(kind, []).append(res)
@@ -228,12 +231,13 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print("\ncase  executor   median scan+deid  speed-up  peak RSS/worker  same outputs as local")
+    print(f"\ncase  executor   median scan+deid  speed-up  peak RSS/worker  same outputs as {kinds[0]}")
     for case, per in results.items():
-        base = statistics.median(r["work_s"] for r in per["local"])
+        ref = "local" if "local" in per else next(iter(per))
+        base = statistics.median(r["work_s"] for r in per[ref])
         for kind, runs in per.items():
             med = statistics.median(r["work_s"] for r in runs)
-            same = all(r["outputs"] == per["local"][0]["outputs"] for r in runs)
+            same = all(r["outputs"] == per[ref][0]["outputs"] for r in runs)
             mem = max(r["worker_peak_mb"] if kind != "local" else r["run_mb"] for r in runs)
             print(f"{case:4s}  {kind:9s}  {med:14.1f} s  {base / med:7.2f}x  {mem:12.0f} MB   {same}")
     print(f"load average at end: {os.getloadavg()}")
