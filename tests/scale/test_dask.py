@@ -212,3 +212,23 @@ def test_dask_tasks_run_with_fewer_garbage_collections(cluster: DaskExecutor) ->
     from tests.scale import tasks
 
     assert asyncio.run(cluster.map(tasks.gc_thresholds, [1, 2], label="t")) == [TASK_THRESHOLDS] * 2
+
+
+def _dask_setting(name: str) -> Any:
+    import dask
+
+    return dask.config.get(name)
+
+
+def test_a_local_cluster_runs_with_the_quiet_settings(cluster: DaskExecutor) -> None:
+    from engine.executors.daskexec import LOCAL_CLUSTER_CONFIG
+
+    client = cluster.client
+    for name, value in LOCAL_CLUSTER_CONFIG.items():
+        seen = client.run(_dask_setting, name)
+        assert set(map(str, seen.values())) == {str(value)}, name
+    # The scheduler lives in this process and read its settings when it started.
+    scheduler = cluster._cluster.scheduler
+    assert scheduler.WORKER_SATURATION == 1.0
+    assert "stealing" not in scheduler.extensions
+    assert scheduler.allowed_failures == 2
