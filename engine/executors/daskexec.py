@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import queue as queue_module
 import threading
@@ -121,6 +122,10 @@ class DaskExecutor(Executor):
                         n_workers=self.workers, threads_per_worker=1, processes=True,
                         dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                         silence_logs=logging.ERROR, preload=["engine.executors.daskworker"],
+                        # A nanny keeps a shallow copy of the config, whose nested dicts the end of
+                        # this block reverts: without a deep copy, a worker restarted after a crash
+                        # would start with Dask's defaults instead of these settings.
+                        config=copy.deepcopy(dask.config.config),
                     )
                 self._client = distributed.Client(self._cluster, set_as_default=False)
             else:

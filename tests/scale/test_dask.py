@@ -221,6 +221,7 @@ def _dask_setting(name: str) -> Any:
 
 
 def test_a_local_cluster_runs_with_the_quiet_settings(cluster: DaskExecutor) -> None:
+    """Also the workers the nannies restarted after the fault tests above killed theirs."""
     from engine.executors.daskexec import LOCAL_CLUSTER_CONFIG
 
     client = cluster.client
