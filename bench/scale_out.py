@@ -233,7 +233,7 @@ def main() -> None:
 
     print(f"\ncase  executor   median scan+deid  speed-up  peak RSS/worker  same outputs as {kinds[0]}")
     for case, per in results.items():
-        ref = "local" if "local" in per else next(iter(per))
+        ref = kinds[0]  # local when it ran (EXECUTORS lists it first)
         base = statistics.median(r["work_s"] for r in per[ref])
         for kind, runs in per.items():
             med = statistics.median(r["work_s"] for r in runs)

@@ -28,7 +28,6 @@ def always_die(_: int) -> int:
     os._exit(1)
 
 
-
 def gc_thresholds(_: int) -> tuple[int, ...]:
     import gc
 
