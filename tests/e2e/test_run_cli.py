@@ -211,6 +211,7 @@ SLEEP_PLUGIN = """
 """
 
 
+@pytest.mark.usefixtures("interruptible_children")
 def test_sigint_leaves_a_valid_report_and_audit_log(tmp_path) -> None:
     plugins = tmp_path / "plugins"
     info = plugins / "rflow_sleep-1.0.dist-info"

@@ -154,6 +154,7 @@ def _descendants(pid: int) -> list[Any]:
         return []
 
 
+@pytest.mark.usefixtures("interruptible_children")
 def test_ctrl_c_cancels_and_closes_the_cluster_the_run_started(tmp_path: Path) -> None:
     import psutil
 
