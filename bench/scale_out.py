@@ -192,6 +192,9 @@ def main() -> None:
     args = ap.parse_args()
 
     kinds = [k for k in EXECUTORS if k in args.executors.split(",")]
+    if not kinds:
+        ap.error(f"--executors: none of {args.executors!r} is one of {', '.join(EXECUTORS)}")
+    ref = kinds[0]  # the speed-up reference: local when it runs (EXECUTORS lists it first)
     print(f"load average at start: {os.getloadavg()}", flush=True)
     overhead = task_overhead()
     for kind, o in overhead.items():
@@ -231,9 +234,8 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"\ncase  executor   median scan+deid  speed-up  peak RSS/worker  same outputs as {kinds[0]}")
+    print(f"\ncase  executor   median scan+deid  speed-up  peak RSS/worker  same outputs as {ref}")
     for case, per in results.items():
-        ref = kinds[0]  # local when it ran (EXECUTORS lists it first)
         base = statistics.median(r["work_s"] for r in per[ref])
         for kind, runs in per.items():
             med = statistics.median(r["work_s"] for r in runs)
