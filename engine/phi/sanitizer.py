@@ -1,7 +1,9 @@
 """``sanitize`` and ``contains_phi``: the output guard applied to every error, log record and output.
 
 They use the broader ``guard`` tier: over-redacting an error message is cheap, leaking is not.
-Both are called on many short strings, so the compiled tier is fetched once and cached.
+Both are called on many short strings, so the compiled tier is fetched once and cached. Text is
+matched in its normalized form (:mod:`engine.phi.normalize`: fullwidth digits, zero-width and
+no-break characters) and replaced in the original, invisible characters inside a value included.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import functools
 from collections.abc import Callable
 
 from engine.phi.matcher import iter_matches
+from engine.phi.normalize import normalize_with_map
 from engine.phi.registry import CompiledTier, load_registry
 
 # A replacement could in principle make a new match appear (text joined around a token); repeating
@@ -26,7 +29,10 @@ def _guard() -> tuple[CompiledTier, Callable[[str], object]]:
 def _sanitize_once(text: str, tier: CompiledTier) -> str:
     out: list[str] = []
     last = 0
-    for pat, _ms, vs, ve, _me in iter_matches(tier, text):
+    normalized, omap = normalize_with_map(text)
+    for pat, _ms, vs, ve, _me in iter_matches(tier, normalized):
+        if not omap.identity:
+            vs, ve = omap.span(vs, ve)
         out.append(text[last:vs])
         out.append(pat.category.token)
         last = ve
@@ -41,7 +47,7 @@ def sanitize(text: str) -> str:
     if not isinstance(text, str):
         text = str(text)
     tier, prefilter = _guard()
-    if not prefilter(text):
+    if not prefilter(text) and (text.isascii() or not prefilter(normalize_with_map(text)[0])):
         return text
     for _ in range(_MAX_PASSES):
         cleaned = _sanitize_once(text, tier)
@@ -56,6 +62,7 @@ def contains_phi(text: str) -> bool:
     if not isinstance(text, str):
         text = str(text)
     tier, prefilter = _guard()
-    if not prefilter(text):
+    normalized = normalize_with_map(text)[0]
+    if not prefilter(normalized):
         return False
-    return next(iter_matches(tier, text), None) is not None
+    return next(iter_matches(tier, normalized), None) is not None

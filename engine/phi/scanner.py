@@ -28,6 +28,7 @@ import attrs
 from engine.phi.errors import PhiInputError
 from engine.phi.keys import PhiKey, resolve_key
 from engine.phi.matcher import iter_matches
+from engine.phi.normalize import normalize, normalize_bytes_with_map
 from engine.phi.registry import ColumnMatcher, CompiledPattern, PhiRegistry, load_registry
 from engine.phi.sanitizer import sanitize
 from engine.phi.validators import BYTES_NORMALIZERS
@@ -185,9 +186,14 @@ def _check_utf8(data: bytes, base: int, what: str) -> None:
 
 def _scan_text_bytes(data: bytes, base: int, ctx: _Ctx) -> list[Finding]:
     tier = ctx.registry.scan
-    return [
-        _finding_from(ctx, pat, data, vs, ve, None, None, base + vs) for pat, _ms, vs, ve, _me in _matches(tier, data)
-    ]
+    norm, omap = normalize_bytes_with_map(data)
+    out = []
+    for pat, _ms, vs, ve, _me in _matches(tier, norm):
+        digest = ctx.digest_of(pat, norm[vs:ve])
+        if not omap.identity:
+            vs, ve = omap.span(vs, ve)
+        out.append(Finding(pat.category.name, None, None, base + vs, ve - vs, digest))
+    return out
 
 
 _matches = iter_matches
@@ -280,7 +286,13 @@ def _scan_csv_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tuple[
     row_start = row_end = 0
     fields: list[int] = []
     row_fields: dict[int, list[int]] = {}
-    for pat, ms, vs, ve, me in _matches(ctx.registry.scan, data):
+    norm, omap = normalize_bytes_with_map(data)
+    mapped = not omap.identity
+    for pat, ms, vs, ve, me in _matches(ctx.registry.scan, norm):
+        value = norm[vs:ve]
+        if mapped:
+            ms, me = omap.span(ms, me)
+            vs, ve = omap.span(vs, ve)
         if ms >= row_end:
             r = bisect_right(ends, ms)
             row_start = ends[r - 1] if r else 0
@@ -293,7 +305,7 @@ def _scan_csv_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tuple[
         name = header[col] if col < ncols else None
         if only is not None and name not in only:
             continue
-        out.append(Finding(pat.category.name, first_row + r, name, base + vs, ve - vs, digest_of(pat, data[vs:ve])))
+        out.append(Finding(pat.category.name, first_row + r, name, base + vs, ve - vs, digest_of(pat, value)))
         starts.append(vs)
         if vs < (fields[col + 1] - 1 if col + 1 < len(fields) else row_end):
             taken.add((r, col))
@@ -341,13 +353,21 @@ def _labelled_cells(
                 vs, ve = _cell_value_span(data, cs, ce)
             else:
                 vs, ve = cs, ce
-            if ve <= vs or not matcher.bytes_re.fullmatch(data, vs, ve):
+            if ve <= vs:
                 continue
-            text = data[vs:ve].decode("utf-8", "replace")
+            raw = data[vs:ve]
+            if raw.isascii():
+                if not matcher.bytes_re.fullmatch(raw):
+                    continue
+                text = raw.decode("ascii")
+            else:
+                text = normalize(raw.decode("utf-8", "replace")).strip()
+                if not matcher.str_re.fullmatch(text):
+                    continue
             if not all(check(text) for check in matcher.validators):
                 continue
             cat = matcher.category
-            digest = ctx.digest_value(cat.name, data[vs:ve], matcher.normalizer(text))
+            digest = ctx.digest_value(cat.name, raw, matcher.normalizer(text))
             yield vs, 1, Finding(cat.name, first_row + r, header[col], base + vs, ve - vs, digest)
         prev = end
 
@@ -389,14 +409,14 @@ def _scan_jsonl_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tupl
             leaf = path.rsplit(".", 1)[-1].split("[", 1)[0]
             if ctx.only is not None and path not in ctx.only:
                 continue
-            raw = value.encode("utf-8", "surrogatepass")
+            raw = normalize(value).encode("utf-8", "surrogatepass")
             hits = list(_matches(registry.scan, raw))
             for pat, _ms, vs, ve, _me in hits:
                 out.append(_finding_from(ctx, pat, raw, vs, ve, first_row + i, path, None))
             matcher = registry.column_category(leaf)
             if matcher is None or hits:
                 continue
-            stripped = value.strip()
+            stripped = normalize(value).strip()
             if matcher.str_re.fullmatch(stripped) and all(v(stripped) for v in matcher.validators):
                 cat = matcher.category
                 digest = ctx.key.digest(cat.name, matcher.normalizer(stripped))

@@ -14,6 +14,7 @@ from typing import Literal
 import attrs
 
 from engine.phi.matcher import iter_matches
+from engine.phi.normalize import normalize, normalize_with_map
 from engine.phi.registry import ColumnMatcher, PhiRegistry, load_registry
 
 Tier = Literal["scan", "guard"]
@@ -65,10 +66,10 @@ def cell_span(text: str, matcher: ColumnMatcher | None) -> Span | None:
     value = text.strip()
     if not value:
         return None
-    if not matcher.whole_cell and not (
-        matcher.str_re.fullmatch(value) is not None and all(v(value) for v in matcher.validators)
-    ):
-        return None
+    if not matcher.whole_cell:
+        norm = normalize(value).strip()
+        if not (matcher.str_re.fullmatch(norm) is not None and all(v(norm) for v in matcher.validators)):
+            return None
     start = len(text) - len(text.lstrip())
     cat = matcher.category
     return Span(start, start + len(value), cat.name, cat.token, matcher.normalizer)
@@ -90,9 +91,12 @@ def find_spans(text: str, *, column: str | None = None, tier: Tier = "scan", cat
         return [whole]
     reg = _registry()
     spans: list[Span] = []
-    if reg.prefilter.search(text):
-        for pat, _ms, vs, ve, _me in iter_matches(reg.tier(tier), text):
+    normalized, omap = normalize_with_map(text)
+    if reg.prefilter.search(normalized):
+        for pat, _ms, vs, ve, _me in iter_matches(reg.tier(tier), normalized):
             cat = pat.category
+            if not omap.identity:
+                vs, ve = omap.span(vs, ve)
             spans.append(Span(vs, ve, cat.name, cat.token, pat.normalizer))
     if whole is not None:
         # A whole-cell column: the cell is the span; the patterns only refine its category when
@@ -104,12 +108,16 @@ def find_spans(text: str, *, column: str | None = None, tier: Tier = "scan", cat
 
 
 def replace_spans(text: str, spans: list[Span], replace: Callable[[Span, str], str] | None = None) -> str:
-    """``text`` with each span replaced by its token (or by ``replace(span, value)``)."""
+    """``text`` with each span replaced by its token (or by ``replace(span, value)``).
+
+    ``value`` is the span's normalized text (fullwidth digits as ASCII, invisible characters
+    removed); the whole original span is replaced.
+    """
     parts: list[str] = []
     last = 0
     for span in spans:
         parts.append(text[last : span.start])
-        parts.append(span.token if replace is None else replace(span, text[span.start : span.end]))
+        parts.append(span.token if replace is None else replace(span, normalize(text[span.start : span.end])))
         last = span.end
     parts.append(text[last:])
     return "".join(parts)

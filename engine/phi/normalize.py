@@ -1,0 +1,157 @@
+"""Unicode normalization before PHI matching, with offsets mapped back to the original text.
+
+Why: the registry's patterns are ASCII. A fullwidth ``536`` (U+FF15...), a zero-width space or a soft
+hyphen inside an SSN, or a no-break space inside a phone number would otherwise hide the value
+from every pattern. Each non-ASCII character is replaced on its own:
+
+- format characters (Unicode category Cf: zero-width spaces and joiners, soft hyphen, bidi marks,
+  byte-order mark) are removed;
+- space separators (Zs: no-break, thin, ideographic spaces...) become an ASCII space;
+- dash punctuation (Pd: hyphen, non-breaking hyphen, en dash...) and the minus sign become ``-``;
+- anything else takes its NFKC form (fullwidth digits and letters, the fullwidth at sign, ligatures).
+
+ASCII text is returned as is (the common case costs one ``isascii`` call). Matching runs on the
+normalized text; an :class:`OffsetMap` turns a span found there into the span of the original
+text that produced it, invisible characters inside the value included, so that a finding's
+offset and length, and a replacement, cover the original bytes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import AnyStr
+
+import attrs
+
+_NON_ASCII_STR = re.compile("[^\x00-\x7f]+")
+_NON_ASCII_BYTES = re.compile(b"[\x80-\xff]+")
+_DASHES = frozenset("\u2212\ufe63")
+
+
+@functools.lru_cache(maxsize=4096)
+def normalize_char(ch: str) -> str:
+    """The replacement of one non-ASCII character (see the module docstring)."""
+    cat = unicodedata.category(ch)
+    if cat == "Cf":
+        return ""
+    if cat == "Zs":
+        return " "
+    if cat == "Pd" or ch in _DASHES:
+        return "-"
+    return unicodedata.normalize("NFKC", ch)
+
+
+@attrs.frozen
+class OffsetMap:
+    """Maps offsets of a normalized text back to the original one.
+
+    Each changed piece is ``(norm_start, norm_len, orig_start, orig_len)``; text between pieces is
+    unchanged and maps one to one. Offsets are in characters for ``str``, in bytes for ``bytes``.
+    """
+
+    norm_starts: Sequence[int] = ()
+    norm_lens: Sequence[int] = ()
+    orig_starts: Sequence[int] = ()
+    orig_lens: Sequence[int] = ()
+
+    @property
+    def identity(self) -> bool:
+        """True when nothing changed."""
+        return not self.norm_starts
+
+    def start(self, x: int) -> int:
+        """Original offset where normalized unit ``x`` begins (invisible characters before it excluded)."""
+        k = bisect.bisect_right(self.norm_starts, x) - 1
+        if k < 0:
+            return x
+        n, nl, o, ol = self.norm_starts[k], self.norm_lens[k], self.orig_starts[k], self.orig_lens[k]
+        if x < n + nl:
+            return o
+        return o + ol + (x - n - nl)
+
+    def end(self, x: int) -> int:
+        """Original offset just past normalized unit ``x - 1`` (invisible characters after it excluded)."""
+        k = bisect.bisect_left(self.norm_starts, x) - 1
+        if k < 0:
+            return x
+        n, nl, o, ol = self.norm_starts[k], self.norm_lens[k], self.orig_starts[k], self.orig_lens[k]
+        if x - 1 < n + nl:
+            return o + ol
+        return o + ol + (x - n - nl)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of the normalized span ``[start, end)``."""
+        if end <= start:
+            s = self.start(start)
+            return s, s
+        return self.start(start), self.end(end)
+
+
+IDENTITY = OffsetMap()
+
+
+def _build(text: AnyStr, runs: re.Pattern[AnyStr], encode: bool) -> tuple[AnyStr, OffsetMap]:
+    norm_starts: list[int] = []
+    norm_lens: list[int] = []
+    orig_starts: list[int] = []
+    orig_lens: list[int] = []
+    parts: list[AnyStr] = []
+    last = 0
+    shift = 0  # normalized offset minus original offset, so far
+    for m in runs.finditer(text):
+        parts.append(text[last : m.start()])
+        pos = m.start()
+        run = m.group()
+        if isinstance(run, bytes):
+            try:
+                chars = run.decode("utf-8")
+            except UnicodeDecodeError:  # not whole characters: left as is
+                parts.append(run)
+                last = m.end()
+                continue
+        else:
+            chars = run
+        for ch in chars:
+            width = len(ch.encode("utf-8")) if encode else 1
+            repl = normalize_char(ch)
+            piece = repl.encode("utf-8") if encode else repl
+            if piece != (ch.encode("utf-8") if encode else ch):
+                norm_starts.append(pos + shift)
+                norm_lens.append(len(piece))
+                orig_starts.append(pos)
+                orig_lens.append(width)
+                shift += len(piece) - width
+            parts.append(piece)  # type: ignore[arg-type]
+            pos += width
+        last = m.end()
+    if not norm_starts:
+        return text, IDENTITY
+    parts.append(text[last:])
+    joined: AnyStr = text[:0].join(parts)
+    return joined, OffsetMap(norm_starts, norm_lens, orig_starts, orig_lens)
+
+
+def normalize_with_map(text: str) -> tuple[str, OffsetMap]:
+    """``text`` normalized for matching, and the map of its offsets back to ``text``."""
+    if text.isascii():
+        return text, IDENTITY
+    return _build(text, _NON_ASCII_STR, encode=False)
+
+
+def normalize_bytes_with_map(data: bytes) -> tuple[bytes, OffsetMap]:
+    """UTF-8 ``data`` normalized for matching, and the map of its byte offsets back to ``data``.
+
+    ``data`` must be valid UTF-8 (a run of non-ASCII bytes is then whole characters).
+    """
+    if data.isascii():
+        return data, IDENTITY
+    return _build(data, _NON_ASCII_BYTES, encode=True)
+
+
+def normalize(text: str) -> str:
+    """``text`` normalized for matching (see :func:`normalize_with_map`)."""
+    return normalize_with_map(text)[0]
