@@ -53,7 +53,11 @@ class RuleConfig:
         default=None, metadata={"description": "'missing': the largest accepted share of missing cells (0-1)."}
     )
     values: list[str] | None = attrs.field(default=None, metadata={"description": "'allowed': the accepted values."})
-    pattern: str | None = attrs.field(default=None, metadata={"description": "'pattern': a full-match regex."})
+    pattern: str | None = attrs.field(
+        default=None,
+        metadata={"description": "'pattern': a full-match regular expression in RE2 syntax (no lookaround or "
+                  "backreferences; matched in linear time).", "schema": {"format": "re2", "maxLength": 1000}},
+    )
     system: Literal["icd10", "loinc"] | None = attrs.field(default=None, metadata={"description": "'code' rules."})
     allow_equal: bool = attrs.field(default=True, metadata={"description": "'date_order': equal dates pass."})
 

@@ -61,7 +61,24 @@ def config_validator(schema_json: str) -> Any:
 def _config_validator(schema_json: str) -> Any:
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(json.loads(schema_json))
+    return Draft202012Validator(json.loads(schema_json), format_checker=_format_checker())
+
+
+@functools.cache
+def _format_checker() -> Any:
+    """Formats rflow checks in stage configs: ``re2``, a user pattern in the RE2 dialect.
+
+    A stage marks a field with ``metadata={"schema": {"format": "re2"}}``; a pattern outside the
+    dialect is then refused by ``rflow validate`` at its column, not at run time.
+    """
+    from jsonschema import FormatChecker
+
+    from engine.userpattern import PatternError, compile_pattern
+
+    checker = FormatChecker(formats=())
+    checker.checks("re2", raises=PatternError)(lambda value: not isinstance(value, str) or bool(
+        compile_pattern(value)))
+    return checker
 
 
 # -- messages --------------------------------------------------------------------------------------
@@ -235,6 +252,8 @@ def _convert(error: Any, root: Any, smap: SourceMap, name: str, base: Path) -> l
     if kw in ("enum", "const"):
         allowed = value if kw == "enum" else [value]
         return [_at(smap, name, path, "RF204", f"value not allowed at {place}", f"expected one of: {_list(allowed)}")]
+    if kw == "format" and value == "re2":
+        return [_pattern_error(error, smap, name, path, place)]
     if kw == "pattern":
         return [_at(smap, name, path, "RF205", f"{place} does not have the expected form",
                     schema.get("description", ""))]
@@ -251,6 +270,16 @@ def _convert(error: Any, root: Any, smap: SourceMap, name: str, base: Path) -> l
         flat = [t for v in types for t in ([v] if isinstance(v, str) else v)]
         return [_type_error(flat, instance, smap, name, path, place)]
     return [_at(smap, name, path, "RF208", f"{place} fails the schema rule {kw!r}")]
+
+
+def _pattern_error(error: Any, smap: SourceMap, name: str, path: Path, place: str) -> Diagnostic:
+    """A user pattern outside the RE2 dialect, at the column inside the pattern where it goes wrong."""
+    cause = error.cause
+    offset = int(getattr(cause, "offset", 0))
+    reason = getattr(cause, "reason", "not a valid RE2 pattern")
+    pos = smap.offset_position(path, offset)
+    return Diagnostic(name, pos.line, pos.col, "RF205", f"{place} is not an RE2 pattern: {reason}",
+                      hint=getattr(cause, "hint", ""), path=tuple(path))
 
 
 _RANGE = {
