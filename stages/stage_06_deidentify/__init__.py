@@ -1,0 +1,60 @@
+"""Stage 6, ``deidentify``: a de-identified copy of each input, rescanned before it is trusted.
+
+Every column gets one action, decided in this order: the config's ``columns`` override, the data
+dictionary's ``phi`` kind, the column's name (the PHI registry's column context plus name,
+address, e-mail, phone, subject, birth-date and age words), then a sample of its values (a column
+of dates). Actions:
+
+* ``drop`` / ``pseudonym`` — direct identifiers (names, MRNs, SSNs, phones, e-mails, addresses):
+  removed, or replaced by a keyed pseudonym (HMAC; the same value gets the same pseudonym);
+* ``subject`` — the subject code: a keyed pseudonym, and the key of per-subject date shifts;
+* ``year`` / ``shift`` — dates: generalised to the year (Safe Harbor), or shifted by a per-subject
+  offset of up to ``max_shift_days`` (keeps intervals; not Safe Harbor);
+* ``dob`` — birth dates: the year, and nothing for anyone 90 or older;
+* ``zip3`` — the first three ZIP digits, ``000`` for the sparsely populated prefixes;
+* ``age`` — ages over 89 become ``90+``;
+* ``scrub`` — every other column: PHI spans replaced by category tokens (``[PHI:SSN]``), plus the
+  row's own identifier values (a patient's name from the name column, wherever it recurs);
+* ``keep`` — copied as is (only by explicit config).
+
+The copy is written atomically, then rescanned by the PHI scanner; remaining findings fail the step
+(``fail_on_residual``). Shifted dates are dates by design and are not counted as residue.
+"""
+
+from __future__ import annotations
+
+from stages.stage_06_deidentify.classify import Prepared, classify_column, scanned_clear_columns
+from stages.stage_06_deidentify.config import ACTIONS, IDENTIFIER_KINDS, SAMPLE_ROWS, DeidentifyConfig
+from stages.stage_06_deidentify.ranges import (
+    DeidPart,
+    RangeReader,
+    deidentify_part,
+    merge_parts,
+    plan_parts,
+    prepare_input,
+)
+from stages.stage_06_deidentify.rescan import rescan_categories
+from stages.stage_06_deidentify.stage import Deidentify, describe_input
+from stages.stage_06_deidentify.transform import _SPAN_MEMO_CHARS, _Transformer, replace_word
+
+__all__ = [
+    "ACTIONS",
+    "IDENTIFIER_KINDS",
+    "SAMPLE_ROWS",
+    "_SPAN_MEMO_CHARS",
+    "DeidPart",
+    "Deidentify",
+    "DeidentifyConfig",
+    "Prepared",
+    "RangeReader",
+    "_Transformer",
+    "classify_column",
+    "deidentify_part",
+    "describe_input",
+    "merge_parts",
+    "plan_parts",
+    "prepare_input",
+    "replace_word",
+    "rescan_categories",
+    "scanned_clear_columns",
+]

@@ -1,0 +1,175 @@
+"""Which action each column gets: config, data dictionary, header words, then a sample of values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import attrs
+
+from stages._common import StageConfigError
+from stages.components import DatasetProfile
+from stages.dictionary import Dictionary
+from stages.stage_06_deidentify.config import ACTIONS, IDENTIFIER_KINDS, SAMPLE_ROWS, DeidentifyConfig
+from stages.tabular import cell, open_table
+
+_HEADER_WORDS: list[tuple[str, frozenset[str]]] = [
+    ("subject", frozenset({"subject_id", "subject", "participant_id", "participant", "study_id", "record_id"})),
+    ("dob", frozenset({"dob", "date_of_birth", "birth_date", "birthdate", "birthday"})),
+    ("age", frozenset({"age", "age_years", "age_at_enrollment", "age_at_visit", "patient_age"})),
+    ("NAME", frozenset({
+        "name", "patient_name", "full_name", "first_name", "last_name", "given_name", "family_name", "surname",
+        "middle_name", "maiden_name", "nickname", "patient", "fname", "lname", "firstname", "lastname",
+    })),
+    ("ADDRESS", frozenset({"address", "street", "street_address", "addr", "address1", "address2", "address_line1",
+                           "address_line2", "city", "town"})),
+    ("EMAIL", frozenset({"email", "e_mail", "email_address"})),
+    ("PHONE", frozenset({"phone", "telephone", "tel", "mobile", "cell", "fax", "phone_number", "home_phone"})),
+]
+_FREE_TEXT_WORDS = ("note", "notes", "comment", "comments", "text", "narrative", "remarks", "description", "memo")
+_ISO_DATETIME = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?P<rest>[T ][0-9:.+-Z]*)?\s*$", re.ASCII)
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip()).lower()).strip("_")
+
+
+def classify_column(
+    name: str, config: DeidentifyConfig, dictionary: Dictionary | None, sample: list[str], *,
+    phi_clear: bool = False,
+) -> tuple[str, str, str]:
+    """``(action, kind, evidence)`` for one column; evidence is config, dictionary, header or values.
+
+    ``phi_clear``: ``phi_scan`` already ran the PHI column classification on this column (same
+    name, same sample, no override) and found no category, so it is not run again.
+    """
+    ident = config.identifiers
+    dates = config.dates
+    if name in config.columns:
+        action = config.columns[name]
+        if action not in ACTIONS:
+            raise StageConfigError(f"columns.{name[:40]}: unknown action; expected one of {', '.join(ACTIONS)}")
+        return action, "configured", "config"
+    override = config.phi_columns.get(name)
+    if override is not None:
+        if override == "none":
+            return "scrub", "none", "config"
+        return _action_for(override, config), override, "config"
+    spec = dictionary.columns.get(name) if dictionary else None
+    if spec is not None and spec.phi:
+        kind = spec.phi
+        by_kind = {"SUBJECT_ID": "subject", "DATE_OF_BIRTH": "dob", "DATE": dates, "ZIP": "zip3", "AGE": "age",
+                   "FREE_TEXT": "scrub", "none": "scrub"}
+        return (ident if kind in IDENTIFIER_KINDS else by_kind[kind]), kind, "dictionary"
+    norm = _norm(name)
+    for kind, words in _HEADER_WORDS:
+        if norm in words:
+            action = {"subject": "subject", "dob": "dob", "age": "age", "ADDRESS": "address"}.get(kind, ident)
+            return action, kind.upper() if kind in ("subject", "dob", "age") else kind, "header"
+    if not phi_clear:
+        from engine.phi.columns import classify_column as classify_phi_column
+
+        found = classify_phi_column(name, sample)
+        if found.category is not None:
+            return _action_for(found.category, config), found.category, found.evidence
+    if norm.endswith("_date") or norm.startswith("date_") or norm in ("date", "dt") or norm.endswith("_dt"):
+        return dates, "DATE", "header"
+    values = [v for v in sample if v.strip()]
+    if values and sum(1 for v in values if _ISO_DATETIME.match(v)) >= 0.9 * len(values):
+        return dates, "DATE", "values"
+    if any(word in norm.split("_") for word in _FREE_TEXT_WORDS):
+        return "scrub", "FREE_TEXT", "header"
+    return "scrub", "none", "default"
+
+
+def _action_for(category: str, config: DeidentifyConfig) -> str:
+    """The action for a column classified as PHI ``category``."""
+    return {"ZIP": "zip3", "DATE": config.dates, "ADDRESS": "address", "AGE_OVER_89": "age"}.get(
+        category, config.identifiers)
+
+
+@attrs.frozen
+class _Plan:
+    columns: list[str]
+    actions: list[tuple[str, str, str]]
+
+
+def scanned_clear_columns(profile: DatasetProfile, raw_header: Sequence[str],
+                          columns_classified: Mapping[str, str] | None) -> frozenset[str]:
+    """Columns that ``phi_scan``'s classification proves unidentified, so deidentify need not redo it.
+
+    ``phi_scan`` lists every column it classified as PHI or that an override named; a column it
+    does not list got no category from the same function, header and 200-row sample that
+    :func:`classify_column` would use. That holds only for CSV/TSV (other formats are not
+    classified there) and for columns whose reported name is the stripped raw header (the name
+    phi_scan classified; a renamed duplicate or ``column_N`` is not). Listed columns are always
+    recomputed: an override of phi_scan's is not deidentify's, and the evidence is not recorded.
+    """
+    if columns_classified is None or profile.format not in ("csv", "tsv"):
+        return frozenset()
+    return frozenset(
+        name for name, raw in zip(profile.columns, raw_header, strict=False)
+        if name == raw.lstrip("\ufeff").strip() and name not in columns_classified
+    )
+
+
+def _check_config_columns(config: DeidentifyConfig, columns: list[str]) -> None:
+    unknown = sorted(set(config.columns) - set(columns))
+    if unknown:
+        raise StageConfigError(f"columns: no column named {unknown[0][:40]!r} in the input")
+    unknown = sorted(set(config.phi_columns) - set(columns))
+    if unknown:
+        raise StageConfigError(f"phi_columns: no column named {unknown[0][:40]!r} in the input")
+
+
+def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, dictionary: Dictionary | None,
+          columns_classified: Mapping[str, str] | None = None) -> tuple[_Plan, tuple[str, ...]]:
+    """Each column's action from a sample of the first rows; and the raw header (one pass).
+
+    Errors come in the order they always did: a sampled row's, then the config's, then the header's.
+    """
+    columns = list(profile.columns)
+    samples: list[list[str]] = [[] for _ in columns]
+    if not profile.rows:
+        _check_config_columns(config, columns)
+    with open_table(path, profile, max_field_chars=config.max_field_chars) as reader:
+        raw_header = tuple(reader.raw_header)
+        if profile.rows:
+            for n, row in enumerate(reader):
+                if n >= SAMPLE_ROWS:
+                    break
+                for i in range(len(samples)):
+                    samples[i].append(cell(row, i))
+    if profile.rows:
+        _check_config_columns(config, columns)
+    clear = scanned_clear_columns(profile, raw_header, columns_classified)
+    actions = [classify_column(c, config, dictionary, samples[i], phi_clear=c in clear) for i, c in enumerate(columns)]
+    return _Plan(columns, actions), raw_header
+
+
+@attrs.frozen
+class Prepared:
+    """What every partition of one input needs, decided once from the whole input (blocking)."""
+
+    plan: _Plan
+    raw_header: tuple[str, ...]
+    kept: tuple[int, ...]
+    subject_index: int | None
+    date_formats: tuple[str | None, ...]
+    dataset_shift: int
+    today: dt.date
+    data_start: int
+    ranges: tuple[tuple[int, int, bool], ...]
+    """``(start, end, last)`` byte ranges of the data rows; one ``(0, size, True)`` when not split."""
+    rescan_columns: tuple[str, ...] = ()
+    """Output columns the rescan does not treat as whole cells (see :func:`rescan_categories`)."""
+
+    @property
+    def out_columns(self) -> list[str]:
+        return [self.plan.columns[i] for i in self.kept]
+
+    @property
+    def shifted_columns(self) -> list[str]:
+        return [self.plan.columns[i] for i in self.kept if self.plan.actions[i][0] == "shift"]

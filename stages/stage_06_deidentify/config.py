@@ -1,0 +1,55 @@
+"""The deidentify stage's config: the actions a column can get and the options that choose them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+from engine.phi.categories import OVERRIDE_SCHEMA
+from stages.tabular import DEFAULT_MAX_FIELD_CHARS
+
+ACTIONS = ("drop", "pseudonym", "subject", "year", "shift", "dob", "zip3", "address", "age", "scrub", "keep")
+IDENTIFIER_KINDS = {"NAME", "SSN", "MRN", "PHONE", "EMAIL", "ADDRESS", "IDENTIFIER"}
+SAMPLE_ROWS = 200
+
+
+@attrs.frozen
+class DeidentifyConfig:
+    """How each kind of column is de-identified, and how strict the rescan is."""
+
+    dictionary: str | None = attrs.field(
+        default=None,
+        metadata={"description": "Data dictionary whose 'phi' kinds classify columns ('bundled:NAME' or a path)."},
+    )
+    columns: dict[str, str] = attrs.field(
+        factory=dict,
+        metadata={"description": "Per-column action override: " + ", ".join(ACTIONS) + ".",
+                  "schema": {"additionalProperties": {"enum": list(ACTIONS)}}},
+    )
+    identifiers: Literal["drop", "pseudonym"] = attrs.field(
+        default="drop", metadata={"description": "What direct-identifier columns become."}
+    )
+    dates: Literal["year", "shift"] = attrs.field(
+        default="year", metadata={"description": "'year' (Safe Harbor) or a per-subject 'shift'."}
+    )
+    max_shift_days: int = attrs.field(
+        default=180, metadata={"description": "Largest date shift, in days, either way.",
+                               "schema": {"minimum": 1, "maximum": 3650}}
+    )
+    subject_column: str | None = attrs.field(
+        default=None, metadata={"description": "Column keying per-subject date shifts; default: detected."}
+    )
+    fail_on_residual: bool = attrs.field(
+        default=True, metadata={"description": "Fail when the rescan of the copy still finds PHI."}
+    )
+    inputs: list[str] = attrs.field(factory=list, metadata={"description": "Input names; empty: every input."})
+    max_field_chars: int = attrs.field(
+        default=DEFAULT_MAX_FIELD_CHARS, metadata={"description": "Longest accepted field.", "schema": {"minimum": 1}}
+    )
+    phi_columns: dict[str, str] = attrs.field(
+        factory=dict,
+        metadata={"description": "Column classification overrides: column -> PHI category (NAME, ADDRESS...) "
+                  "or 'none' (not identifying: only PHI spans in it are scrubbed).",
+                  "schema": OVERRIDE_SCHEMA},
+    )

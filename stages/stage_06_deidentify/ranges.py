@@ -1,0 +1,267 @@
+"""One input split into row-aligned byte ranges: a task per range, then the parts merged in order."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from stages._common import StageConfigError, atomic_output
+from stages.components import DatasetProfile
+from stages.dictionary import Dictionary
+from stages.stage_06_deidentify.classify import Prepared, _plan
+from stages.stage_06_deidentify.config import DeidentifyConfig
+from stages.stage_06_deidentify.rescan import _rescan_header, _rescan_part, rescan_categories
+from stages.stage_06_deidentify.transform import _transform, _Transformer
+from stages.tabular import TableFormat, TableReader, TabularError, _ensure_csv_limit, open_table, safe_column_names
+
+
+def prepare_input(
+    path: Path, profile: DatasetProfile, config: DeidentifyConfig, dictionary: Dictionary | None, key: bytes,
+    partition_bytes: int, today: dt.date | None = None, columns_classified: Mapping[str, str] | None = None,
+) -> Prepared:
+    """Classify the columns (from a sample) and split the input into row-aligned byte ranges.
+
+    ``columns_classified``: ``phi_scan``'s classification of this input, if it ran (see
+    :func:`scanned_clear_columns`).
+    """
+    from engine.executors.partitions import SPLITTABLE_ENCODINGS, plan_byte_ranges
+
+    plan, raw_header = _plan(path, profile, config, dictionary, columns_classified)
+    actions = [a for a, _, _ in plan.actions]
+    if config.subject_column is not None:
+        if config.subject_column not in plan.columns:
+            raise StageConfigError(f"subject_column: no column named {config.subject_column[:40]!r}")
+        subject_index: int | None = plan.columns.index(config.subject_column)
+    else:
+        subject_index = next((i for i, a in enumerate(actions) if a == "subject"), None)
+    date_formats = tuple(
+        dictionary.columns[c].date_format if dictionary and c in dictionary.columns else None for c in plan.columns
+    )
+    size = path.stat().st_size
+    ranges: tuple[tuple[int, int, bool], ...] = ((0, size, True),)
+    data_start = 0
+    if (size > partition_bytes and profile.format in ("csv", "tsv", "text")
+            and profile.encoding.lower() in SPLITTABLE_ENCODINGS):
+        table = profile.format != "text"
+        data_start, planned = plan_byte_ranges(path, partition_bytes, header=table, quoted=table)
+        if len(planned) > 1:
+            ranges = tuple((r.start, r.end, r.last) for r in planned)
+    tx = _Transformer(key, config, None, today or dt.date.today())
+    kept = tuple(i for i, a in enumerate(actions) if a != "drop")
+    rescan_columns = tuple(rescan_categories([plan.columns[i] for i in kept]))
+    return Prepared(plan, raw_header, kept, subject_index, date_formats, tx.shift_days(profile.sha256), tx.today,
+                    data_start, ranges, rescan_columns)
+
+
+_SENTINEL = "\x1e\x1frflow-partition-end\x1f\x1e"
+
+
+class _Bounded(io.RawIOBase):
+    """``length`` bytes of ``source`` from its position, then ``suffix`` (the partition-end sentinel)."""
+
+    def __init__(self, source: IO[bytes], length: int, suffix: bytes) -> None:
+        self._source = source
+        self._left = length
+        self._suffix = suffix
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        if self._left > 0:
+            n = self._source.readinto(view[: min(len(view), self._left)])  # type: ignore[attr-defined]
+            if n:
+                self._left -= n
+                return int(n)
+            self._left = 0
+        n = min(len(view), len(self._suffix))
+        view[:n] = self._suffix[:n]
+        self._suffix = self._suffix[n:]
+        return n
+
+    def close(self) -> None:
+        self._source.close()
+        super().close()
+
+
+class RangeReader(TableReader):
+    """The rows of ``[start, end)`` of a CSV/TSV/text file whose header was read elsewhere.
+
+    Why the sentinel: partition boundaries are found by quote parity, the rows by the csv module.
+    A line that ends the range is appended to every range but the last; if the csv module does
+    not read it back as a row of its own, the range ended inside a quoted field (malformed quoting
+    fooled the parity count) and ``split_ok`` turns False: the input is then processed whole.
+    """
+
+    def __init__(self, path: Path, fmt: TableFormat, raw_header: tuple[str, ...], start: int, end: int,
+                 last: bool, **kwargs: Any) -> None:
+        self._span = (start, end, last)
+        self._given_header = list(raw_header)
+        self.split_ok = True
+        super().__init__(path, fmt, **kwargs)
+
+    def _open(self) -> None:
+        start, end, last = self._span
+        source = self._text.detach()
+        source.seek(start)
+        check = not last and self.fmt.format != "text"
+        raw = _Bounded(source, end - start, b"" if not check else (_SENTINEL + "\n").encode("ascii"))
+        encoding = "utf-8" if self.fmt.encoding == "utf-8-sig" else self.fmt.encoding
+        self._text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=encoding, errors="strict",
+                                      newline="")
+        self.raw_header = self._given_header
+        self.columns = safe_column_names(self.raw_header)
+        if self.fmt.format in ("csv", "tsv"):
+            _ensure_csv_limit(self.max_field_chars + 1)
+            reader = csv.reader(self._text, delimiter=self.fmt.delimiter or ",", strict=False)
+            self._csv = reader
+            rows = self._csv_rows(reader)
+            self._rows = self._until_sentinel(rows) if check else rows
+        else:
+            self._rows = self._text_rows()
+
+    def _until_sentinel(self, rows: Iterator[list[str]]) -> Iterator[list[str]]:
+        previous: list[str] | None = None
+        for row in rows:
+            if previous is not None:
+                yield previous
+            previous = row
+        if previous == [_SENTINEL]:
+            self.row -= 1
+            return
+        self.split_ok = False
+        if previous is not None:
+            yield previous
+
+
+@attrs.frozen
+class DeidPart:
+    """One task: a byte range of one input, what to do with each column, where to write.
+
+    Plain data (it crosses processes). The key is a secret, not PHI: it travels with the task and
+    never appears in a repr, a task key or a log. Rows are written to ``out`` (a part file in the
+    run folder); only counts come back.
+    """
+
+    path: str
+    start: int
+    end: int
+    last: bool
+    whole: bool
+    out: str
+    profile: DatasetProfile
+    config: DeidentifyConfig
+    prepared: Prepared
+    key: bytes = attrs.field(repr=False)
+
+
+def deidentify_part(part: DeidPart) -> dict[str, Any]:
+    """Task: de-identify one range into its part file, then rescan the part; counts only.
+
+    Returns ``rows``, ``replacements``, ``rescan`` (counts, first rows relative to the part) and
+    ``split_ok``; or ``error`` (a position-only message) with ``rows`` read before it.
+    """
+    from engine.executors import task_checkpoint
+
+    prep = part.prepared
+    tx = _Transformer(part.key, part.config, None, prep.today)
+    rows = 0
+    try:
+        if part.whole:
+            reader: TableReader = open_table(Path(part.path), part.profile, max_field_chars=part.config.max_field_chars,
+                                             checkpoint=task_checkpoint)
+        else:
+            fmt = TableFormat(format=part.profile.format, encoding=part.profile.encoding,
+                              delimiter=part.profile.delimiter, has_bom=part.profile.has_bom)
+            reader = RangeReader(Path(part.path), fmt, prep.raw_header, part.start, part.end, part.last,
+                                 max_field_chars=part.config.max_field_chars, checkpoint=task_checkpoint)
+        with reader, open(part.out, "w", encoding="utf-8", newline="") as fh:
+            rows = _transform(reader, csv.writer(fh, lineterminator="\n"), prep, tx)
+    except TabularError as exc:
+        return {"error": str(exc), "rows": rows}
+    split_ok = getattr(reader, "split_ok", True)
+    skip = {c: {"DATE"} for c in prep.shifted_columns}
+    categories: dict[str, str | None] = dict.fromkeys(prep.rescan_columns)
+    check = _rescan_part(Path(part.out), tuple(prep.out_columns), skip, part.key, categories) if split_ok else None
+    return {"rows": rows, "replacements": tx.counts, "rescan": check, "split_ok": split_ok}
+
+
+def plan_parts(path: Path, profile: DatasetProfile, config: DeidentifyConfig, prepared: Prepared, key: bytes,
+               parts_dir: Path, whole: bool = False) -> list[DeidPart]:
+    """The tasks of one input: one per byte range, or one for the whole file."""
+    if whole or len(prepared.ranges) == 1:
+        return [DeidPart(str(path), 0, path.stat().st_size, True, True, str(parts_dir / "whole.csv"), profile,
+                         config, prepared, key)]
+    return [DeidPart(str(path), start, end, last, False, str(parts_dir / f"{i:05d}.csv"), profile, config,
+                     prepared, key)
+            for i, (start, end, last) in enumerate(prepared.ranges)]
+
+
+_ROW_RE = re.compile(r"data row ([0-9]+)")
+
+
+def _shift_rows(message: str, base: int) -> str:
+    """A part's position-only error message with its row numbers made global."""
+    return _ROW_RE.sub(lambda m: f"data row {int(m.group(1)) + base}", message)
+
+
+def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: Path, key: bytes) -> dict[str, Any]:
+    """Concatenate the parts under one header (hashing as it goes), rescan the header, sum the counts.
+
+    Raises the first part's error in file order, its row number made global.
+    """
+    prior = 0
+    for res in results:
+        if "error" in res:
+            raise TabularError(_shift_rows(res["error"], prior))
+        prior += res["rows"]
+    prep = parts[0].prepared
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow(prep.out_columns)
+    header = line.getvalue().encode("utf-8")
+    digest = hashlib.sha256(header)
+    with atomic_output(out_path, newline="") as out:
+        out.flush()
+        raw: IO[bytes] = out.buffer  # type: ignore[attr-defined]
+        raw.write(header)
+        for part in parts:
+            with open(part.out, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+                    raw.write(block)
+    skip = {c: {"DATE"} for c in prep.shifted_columns}
+    replacements: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    by_column: dict[str, int] = {}
+    first_rows: list[int] = []
+    checks = [(0, _rescan_header(out_path, len(header), skip, key))]
+    offset = 0
+    for res in results:
+        for k, v in res["replacements"].items():
+            replacements[k] = replacements.get(k, 0) + v
+        checks.append((offset, res["rescan"]))
+        offset += res["rows"]
+    for base, check in checks:
+        for k, v in check["by_category"].items():
+            by_category[k] = by_category.get(k, 0) + v
+        for k, v in check["by_column"].items():
+            by_column[k] = by_column.get(k, 0) + v
+        for row in check["first_rows"]:
+            if len(first_rows) < 10 and row + base not in first_rows:
+                first_rows.append(row + base)
+    return {
+        "rows": prior,
+        "sha256": digest.hexdigest(),
+        "replacements": dict(sorted(replacements.items())),
+        "rescan": {"residual_findings": sum(by_category.values()), "by_category": by_category,
+                   "by_column": by_column, "first_rows": first_rows},
+    }

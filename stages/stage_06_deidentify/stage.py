@@ -1,0 +1,173 @@
+"""The ``deidentify`` stage: plans every input, runs their ranges as one batch, merges and checks."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+from engine import InputDataset, StageContext, StageResult, register_stage
+from engine.types import ANY_MODE
+from stages._common import StageConfigError, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
+from stages.components import DatasetProfile, DeidentifiedDataset, PhiFindingsSummary
+from stages.dictionary import load_dictionary
+from stages.stage_06_deidentify.classify import Prepared
+from stages.stage_06_deidentify.config import ACTIONS, DeidentifyConfig
+from stages.stage_06_deidentify.ranges import DeidPart, deidentify_part, merge_parts, plan_parts, prepare_input
+from stages.tabular import TabularError
+
+
+def describe_input(prep: Prepared) -> dict[str, Any]:
+    """The metadata of one input's de-identification that does not depend on its rows."""
+    plan = prep.plan
+    actions = [a for a, _, _ in plan.actions]
+    return {
+        "columns": prep.out_columns,
+        "columns_dropped": [plan.columns[i] for i, a in enumerate(actions) if a == "drop"],
+        "actions": {plan.columns[i]: {"action": a, "kind": k, "evidence": e} for i, (a, k, e) in
+                    enumerate(plan.actions)},
+        "shifted_columns": prep.shifted_columns,
+        "subject_column": plan.columns[prep.subject_index] if prep.subject_index is not None else None,
+    }
+
+
+def _resolve_key(context: StageContext) -> tuple[bytes, str]:
+    if context.phi_key:
+        return context.phi_key, "run"
+    from engine.phi import resolve_key
+
+    key = resolve_key()
+    return key.key, key.source
+
+
+@register_stage
+class Deidentify:
+    """Write a de-identified copy of every input, then rescan it."""
+
+    stage_id = 6
+    stage_name = "De-identify"
+    key = "deidentify"
+    version = "1.0.0"
+    reads = (InputDataset, DatasetProfile)
+    optional_reads = (PhiFindingsSummary,)
+    """phi_scan's column classification, when it ran, spares re-classifying columns it proved clear."""
+    writes = (DeidentifiedDataset,)
+    modes = (ANY_MODE,)
+    Config = DeidentifyConfig
+    removes_phi = True
+
+    async def execute(self, context: StageContext) -> StageResult:
+        config: DeidentifyConfig = context.config
+        try:
+            dictionary = await context.run_blocking(load_dictionary, config.dictionary) if config.dictionary else None
+        except StageConfigError as exc:
+            return StageResult.failed(f"config dictionary: {exc}")
+        bad = sorted(a for a in config.columns.values() if a not in ACTIONS)
+        if bad:
+            return StageResult.failed(f"config columns: unknown action(s); expected one of {', '.join(ACTIONS)}")
+        names = {d.name for _, d in input_entities(context.world)}
+        unknown = sorted(set(config.inputs) - names)
+        if unknown:
+            return StageResult.failed(f"config inputs: no input named {unknown[0][:40]!r}")
+        key, key_source = _resolve_key(context)
+        warnings: list[str] = []
+        if key_source == "random":
+            warnings.append("no PHI key configured: pseudonyms and date shifts are stable within this run only")
+        if config.dates == "shift":
+            warnings.append("dates are shifted, not generalised to the year: not HIPAA Safe Harbor")
+        outputs: dict[str, Any] = {}
+        artifacts: list[str] = []
+        errors: list[str] = []
+        # Decide each input's column actions and byte ranges here, run every input's partitions as
+        # one batch on the run's executor, then merge each input in file order.
+        today = dt.date.today()
+        parts_root = context.workspace / ".parts" / safe_slug(context.step_id or self.key)
+        jobs: list[tuple[str, Any, Path, Prepared, list[DeidPart]]] = []
+        try:
+            for entity, dataset in input_entities(context.world):
+                if config.inputs and dataset.name not in config.inputs:
+                    continue
+                profile = context.world.get(entity, DatasetProfile)
+                if profile is None:
+                    warnings.append(f"input {dataset.name!r} has no profile (upload failed?); not de-identified")
+                    continue
+                out_path = context.artifact_path(f"deidentified/{safe_slug(dataset.name)}.csv")
+                parts_dir = parts_root / f"{len(jobs):04d}"
+                parts_dir.mkdir(parents=True, exist_ok=True)
+                scanned = context.world.get(entity, PhiFindingsSummary)
+                try:
+                    prep = await context.run_blocking(
+                        prepare_input, input_path(dataset), profile, config, dictionary, key,
+                        context.partition_bytes, today, scanned.columns_classified if scanned else None)
+                except (StageConfigError, TabularError) as exc:
+                    return StageResult.failed(f"input {dataset.name!r}: {exc}")
+                parts = plan_parts(input_path(dataset), profile, config, prep, key, parts_dir)
+                jobs.append((entity, dataset, out_path, prep, parts))
+            label = context.step_id or self.key
+            done = await context.map_tasks(deidentify_part, [p for *_, parts in jobs for p in parts], label=label)
+            per_job: list[list[dict[str, Any]]] = []
+            for *_, parts in jobs:
+                per_job.append(done[:len(parts)])
+                done = done[len(parts):]
+            # A range that ended inside a quoted field (malformed quoting) is redone whole.
+            redo = [n for n, results in enumerate(per_job) if not all(r.get("split_ok", True) for r in results)]
+            if redo:
+                for n in redo:
+                    entity, dataset, out_path, prep, _ = jobs[n]
+                    whole = plan_parts(input_path(dataset), jobs[n][4][0].profile, config, prep, key,
+                                       parts_root / f"{n:04d}", whole=True)
+                    jobs[n] = (entity, dataset, out_path, prep, whole)
+                again = await context.map_tasks(deidentify_part, [jobs[n][4][0] for n in redo], label=label)
+                for n, result in zip(redo, again, strict=True):
+                    per_job[n] = [result]
+            for (entity, dataset, out_path, prep, parts), results in zip(jobs, per_job, strict=True):
+                try:
+                    merged = await context.run_blocking(merge_parts, parts, results, out_path, key)
+                except (StageConfigError, TabularError) as exc:
+                    return StageResult.failed(f"input {dataset.name!r}: {exc}")
+                meta = describe_input(prep)
+                check = merged["rescan"]
+                sha = merged["sha256"]
+                rel = relative_to_workspace(out_path, context.workspace)
+                outputs[dataset.name] = {
+                    "path": rel, "sha256": sha, "rows": merged["rows"], "columns": len(meta["columns"]),
+                    "columns_dropped": meta["columns_dropped"], "actions": meta["actions"],
+                    "replacements": merged["replacements"], "rescan": check,
+                }
+                if check["residual_findings"]:
+                    shown = format_counts(check["by_category"])
+                    message = (f"input {dataset.name!r}: the rescan of the de-identified copy found "
+                               f"{check['residual_findings']} PHI finding(s) ({shown})")
+                    if config.fail_on_residual:
+                        # A copy that failed its rescan is not de-identified: it must not stay behind.
+                        out_path.unlink(missing_ok=True)
+                        outputs[dataset.name].update(path=None, sha256=None)
+                        errors.append(message + "; the copy was deleted")
+                        continue
+                    warnings.append(message)
+                artifacts.append(rel)
+                context.world.add(
+                    entity,
+                    DeidentifiedDataset(
+                        path=rel, sha256=sha, rows=merged["rows"], columns=tuple(meta["columns"]),
+                        columns_dropped=tuple(meta["columns_dropped"]), replacements=merged["replacements"],
+                        residual_findings=check["residual_findings"],
+                    ),
+                )
+                context.logger.info("de-identified input %s: %d rows", dataset.name, merged["rows"])
+        finally:
+            shutil.rmtree(parts_root, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                parts_root.parent.rmdir()  # .parts, once no step uses it
+        output = {
+            "inputs": outputs,
+            "residual_findings": sum(o["rescan"]["residual_findings"] for o in outputs.values()),
+            "key_source": key_source,
+            "dates": config.dates,
+            "identifiers": config.identifiers,
+        }
+        if errors:
+            return StageResult.failed(*errors, output=output, artifacts=artifacts, warnings=warnings)
+        return StageResult.completed(output, artifacts=artifacts, warnings=warnings)

@@ -1,0 +1,294 @@
+"""Cell by cell: pseudonyms, date generalisation or shifts, ZIP3s, ages, scrubbed spans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from stages import _phi
+from stages._common import keyed_digest
+from stages.dictionary import Dictionary, parse_date
+from stages.stage_06_deidentify.classify import _ISO_DATETIME, Prepared, _Plan
+from stages.stage_06_deidentify.config import DeidentifyConfig
+from stages.tabular import TableReader
+
+_ZIP_TAIL = re.compile(r"(?<![0-9])([0-9]{5})(?:-[0-9]{4})?\s*$", re.ASCII)
+_ZIP_RE = re.compile(r"^\s*([0-9]{5})(?:-[0-9]{4})?\s*$", re.ASCII)
+_INT_RE = re.compile(r"^\s*([0-9]{1,3})\s*$", re.ASCII)
+
+
+# Memo bounds: short cells (codes, doses, years, lab values) repeat across rows, so their spans
+# are looked up once; long free text rarely repeats and would only fill memory.
+_SPAN_MEMO_CHARS = 64
+_MEMO_ENTRIES = 1 << 16
+_RowIdents = list[tuple[str, str, str]]
+"""A row's identifier values to hunt for in its other cells: ``(value, value.lower(), token)``."""
+
+
+class _Transformer:
+    """Per-task state: the key, pseudonym/date-shift/span memos (in memory only), counters."""
+
+    def __init__(self, key: bytes, config: DeidentifyConfig, dictionary: Dictionary | None, today: dt.date) -> None:
+        self.key = key
+        self.config = config
+        self.dictionary = dictionary
+        self.today = today
+        self.counts: dict[str, int] = {}
+        self._pseudonyms: dict[tuple[str, str], str] = {}
+        self._shifts: dict[str, int] = {}
+        self._spans: dict[tuple[str, str, bool], list[_phi.Span]] = {}
+        self._name_pseudonyms = config.identifiers == "pseudonym"
+        self.restricted_zip3 = frozenset(
+            _phi.registry().category("ZIP").params.get("restricted_zip3", ())
+        )
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+
+    def pseudonym(self, kind: str, value: str) -> str:
+        norm = " ".join(value.split()).lower()
+        if kind in ("SSN", "PHONE", "MRN"):
+            digits = re.sub(r"[^0-9]", "", norm)
+            norm = digits or norm
+        cache_key = (kind, norm)
+        found = self._pseudonyms.get(cache_key)
+        if found is None:
+            prefix = "SUBJ" if kind == "SUBJECT_ID" else kind[:5]
+            found = f"{prefix}_{_letters(keyed_digest(self.key, 'pseudonym:' + kind, norm))}"
+            if len(self._pseudonyms) < 2_000_000:
+                self._pseudonyms[cache_key] = found
+        return found
+
+    def shift_days(self, subject: str) -> int:
+        """The subject's date shift (memoized: a subject's rows usually repeat its code)."""
+        found = self._shifts.get(subject)
+        if found is None:
+            span = self.config.max_shift_days
+            digest = keyed_digest(self.key, "date-shift", " ".join(subject.split()).lower())
+            found = int(digest[:8], 16) % (2 * span + 1) - span or 1
+            if len(self._shifts) < _MEMO_ENTRIES:
+                self._shifts[subject] = found
+        return found
+
+    def date(self, text: str, mode: str, date_format: str | None, shift: int) -> str | None:
+        """The date in ``text`` generalised or shifted, or None if it is not a date we can parse."""
+        m = _ISO_DATETIME.match(text)
+        if m:
+            try:
+                day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+            if mode == "year":
+                return str(day.year)
+            moved = day + dt.timedelta(days=shift)
+            return moved.isoformat() + (m.group("rest") or "")
+        if date_format:
+            day2 = parse_date(text, date_format)
+            if day2 is not None:
+                return str(day2.year) if mode == "year" else (day2 + dt.timedelta(days=shift)).strftime(date_format)
+        return None
+
+    def spans(self, text: str, column: str, broad: bool) -> list[_phi.Span]:
+        """``_phi.find_spans`` of a cell, memoized for short cells (spans are immutable)."""
+        if len(text) > _SPAN_MEMO_CHARS:
+            return _phi.find_spans(text, column=column, broad=broad)
+        memo_key = (text, column, broad)
+        found = self._spans.get(memo_key)
+        if found is None:
+            found = _phi.find_spans(text, column=column, broad=broad)
+            if len(self._spans) < _MEMO_ENTRIES:
+                self._spans[memo_key] = found
+        return found
+
+    def scrub(self, text: str, column: str, broad: bool, row_idents: _RowIdents) -> str:
+        if not text:
+            return text
+        if row_idents:
+            low = text.lower()
+            for value, needle, token in row_idents:
+                if needle not in low:  # cheap precheck: most cells hold none of them
+                    continue
+                if token == _phi.NAME_TOKEN and self._name_pseudonyms:
+                    text, n = _replace_lowered(text, low, needle, self.pseudonym("NAME", value))
+                else:
+                    text, n = _replace_lowered(text, low, needle, token)
+                if n:
+                    self.count(token.strip("[]").split(":")[-1], n)
+                    low = text.lower()
+        spans = self.spans(text, column, broad)
+        if not spans:
+            return text
+        for span in spans:
+            self.count(span.category)
+        if self._name_pseudonyms and any(s.category == "NAME" for s in spans):
+            # Names in text get the same keyed pseudonym as in a name column (deterministic from
+            # the key and the normalized value, so every partition and file agrees).
+            return _phi.replace_spans_with(
+                text, spans, lambda span, value: self.pseudonym("NAME", value) if span.category == "NAME"
+                else _phi.replacement(span, value))
+        return _phi.replace_spans(text, spans)
+
+    def address(self, text: str) -> str:
+        """An address cell reduced to the Safe Harbor three-digit ZIP of the ZIP it holds ('' if none)."""
+        zips = [s for s in _phi.find_spans(text) if s.category == "ZIP"]
+        if not zips and _ZIP_TAIL.search(text):
+            zips = [_phi.Span(m.start(1), m.end(1), "ZIP", "") for m in _ZIP_TAIL.finditer(text)]
+        if not zips:
+            self.count("addresses_removed")
+            return ""
+        self.count("addresses_reduced")
+        return _phi.zip3(text[zips[-1].start:zips[-1].end])
+
+
+def replace_word(text: str, value: str, token: str) -> tuple[str, int]:
+    """Replace whole-word, case-insensitive occurrences of ``value`` in ``text``; ``(text, count)``.
+
+    A plain scan instead of a regex per value: identifier values change every row, and compiling
+    an IGNORECASE pattern for each costs far more than the search.
+    """
+    return _replace_lowered(text, text.lower(), value.lower(), token)
+
+
+def _replace_lowered(text: str, low: str, needle: str, token: str) -> tuple[str, int]:
+    """:func:`replace_word` given ``low = text.lower()`` and ``needle = value.lower()`` (the caller
+    already has both: scrub lowers each cell once, not once per identifier)."""
+    if len(low) != len(text) or not needle:
+        return text, 0
+    i = low.find(needle)
+    if i < 0:
+        return text, 0
+    parts: list[str] = []
+    pos = count = 0
+    while i >= 0:
+        end = i + len(needle)
+        if (i == 0 or not text[i - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            parts.append(text[pos:i])
+            parts.append(token)
+            pos = end
+            count += 1
+            i = low.find(needle, end)
+        else:
+            i = low.find(needle, i + 1)
+    parts.append(text[pos:])
+    return "".join(parts), count
+
+
+def _letters(hex_digest: str, n: int = 12) -> str:
+    """``n`` lowercase letters from a hex digest (~56 bits for 12).
+
+    Letters only, because a pseudonym must not look like what it replaces: with digits in it, a
+    pseudonym in an ``mrn`` column is an MRN-shaped value to the scanner's column context.
+    """
+    value = int(hex_digest[:16], 16)
+    out = []
+    for _ in range(n):
+        value, r = divmod(value, 26)
+        out.append(chr(97 + r))
+    return "".join(out)
+
+
+def _ident_columns(plan: _Plan) -> list[tuple[int, bool, str]]:
+    """``(index, is_name, token)`` of the identifier columns whose values are hunted in other cells."""
+    return [(i, kind == "NAME", _phi.token_for(kind if kind != "IDENTIFIER" else "MRN"))
+            for i, (action, kind, _) in enumerate(plan.actions) if action in ("drop", "pseudonym")]
+
+
+def _row_identifiers(row: list[str], ident_cols: list[tuple[int, bool, str]]) -> _RowIdents:
+    """The row's own identifier values (and name parts) to hunt for in its free text, longest first."""
+    found: _RowIdents = []
+    width = len(row)
+    for index, is_name, token in ident_cols:
+        value = row[index].strip() if index < width else ""
+        if len(value) < 3:
+            continue
+        found.append((value, value.lower(), token))
+        if is_name:
+            found.extend((part, part.lower(), token) for part in value.split()
+                         if len(part) >= 3 and part[:1].isupper())
+    found.sort(key=lambda item: len(item[0]), reverse=True)
+    return found
+
+
+def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transformer) -> int:
+    """Write the de-identified rows; returns how many.
+
+    Everything that depends only on the plan (each kept column's action, kind, name, tier and date
+    format; the identifier columns and their tokens) is looked up once here, not per cell.
+    """
+    plan = prep.plan
+    subject_index = prep.subject_index
+    date_formats = prep.date_formats
+    # Values of identifier columns are also hunted for in the same row's other cells.
+    ident_cols = _ident_columns(plan)
+    columns = [(i, plan.actions[i][0], plan.actions[i][1], plan.columns[i], plan.actions[i][1] == "FREE_TEXT",
+                date_formats[i]) for i in prep.kept]
+    dataset_shift = prep.dataset_shift
+    dob_cutoff = tx.today.year - 89
+    restricted_zip3 = tx.restricted_zip3
+    count = tx.count
+    scrub = tx.scrub
+    writerow = writer.writerow
+    rows = 0
+    for row in reader:
+        rows += 1
+        width = len(row)
+        idents = _row_identifiers(row, ident_cols) if ident_cols else []
+        subject = (row[subject_index].strip() if subject_index < width else "") if subject_index is not None else ""
+        shift = tx.shift_days(subject) if subject else dataset_shift
+        out: list[str] = []
+        for i, action, kind, column, broad, date_format in columns:
+            text = row[i] if i < width else ""
+            if action == "keep" or not text.strip():
+                out.append(text)
+            elif action == "scrub":  # the plan decided the column is not identifying: spans only, no header guess
+                out.append(scrub(text, "", broad, idents))
+            elif action == "pseudonym":
+                out.append(tx.pseudonym(kind, text))
+                count("pseudonyms")
+            elif action == "subject":
+                out.append(tx.pseudonym("SUBJECT_ID", text))
+                count("pseudonyms")
+            elif action in ("year", "shift"):
+                new = tx.date(text, action, date_format, shift)
+                if new is None:
+                    out.append(scrub(text, column, True, idents))
+                    count("unparsed_dates")
+                else:
+                    out.append(new)
+                    count("dates_shifted" if action == "shift" else "dates_generalized")
+            elif action == "dob":
+                year = tx.date(text, "year", date_format, 0)
+                if year is None:
+                    out.append(scrub(text, column, True, idents))
+                    count("unparsed_dates")
+                elif int(year) < dob_cutoff:
+                    out.append("")
+                    count("birth_years_suppressed")
+                else:
+                    out.append(year)
+                    count("dates_generalized")
+            elif action == "address":
+                out.append(tx.address(text))
+            elif action == "zip3":
+                m = _ZIP_RE.match(text)
+                if m:
+                    prefix = m.group(1)[:3]
+                    out.append("000" if prefix in restricted_zip3 else prefix)
+                    count("zip_truncated")
+                else:
+                    out.append("")
+                    count("zip_removed")
+            elif action == "age":
+                m = _INT_RE.match(text)
+                if m and int(m.group(1)) > 89:
+                    out.append("90+")
+                    count("ages_grouped")
+                elif m:
+                    out.append(text.strip())
+                else:
+                    out.append(scrub(text, column, False, idents))
+            else:  # an action classify_column does not produce (drop columns are not kept)
+                out.append(scrub(text, "", broad, idents))
+        writerow(out)
+    return rows
