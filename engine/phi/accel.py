@@ -31,9 +31,9 @@ from typing import Any
 import attrs
 
 from engine.phi.errors import PhiRegistryError
-from engine.phi.fastform import char_class, first_chars, left_boundary
+from engine.phi.fastform import char_class, first_chars
 from engine.phi.prefilter import Unsupported, prefix_condition, top_level_length
-from engine.phi.registry import CompiledTier
+from engine.phi.registry import CompiledPattern, CompiledTier
 
 ENV_ENGINE = "RFLOW_PHI_REGEX"
 ENV_CACHE = "RFLOW_CACHE_DIR"
@@ -122,11 +122,10 @@ def _hyperscan() -> Any | None:
     return hyperscan
 
 
-def _start_regex(source: str) -> re.Pattern[bytes]:
-    """Positions where ``source`` can start: its left-boundary lookbehind and first-character class."""
-    boundary = left_boundary(source)
-    firsts = first_chars(source)
-    text = (f"(?<!{boundary})" if boundary else "") + (char_class(firsts) if firsts else "[\\x00-\\xff]")
+def _start_regex(pat: CompiledPattern) -> re.Pattern[bytes]:
+    """Positions where a pattern can start: its declared left boundary and first-character class."""
+    firsts = first_chars(pat.source)
+    text = f"(?<!{pat.left})" + (char_class(firsts) if firsts else "[\\x00-\\xff]")
     return re.compile(text.encode("ascii"))
 
 
@@ -219,7 +218,7 @@ def build_accelerator(tier: CompiledTier, *, use_cache: bool = True) -> Accelera
             _store_cached(hs, path, databases)
     return Accelerator(
         databases=databases,
-        starts=tuple(_start_regex(pat.source) for pat in tier.patterns),
+        starts=tuple(_start_regex(pat) for pat in tier.patterns),
         exact=tuple(pat.bytes_re for pat in tier.patterns),
         scratch_type=hs.Scratch,
     )

@@ -103,13 +103,16 @@ def left_boundary(source: str) -> str | None:
     return m.group(1) if m else None
 
 
+def class_covers_alnum(boundary: str) -> bool:
+    """True when the character class ``boundary`` holds every ASCII letter and digit."""
+    cls = re.compile(boundary, re.ASCII)
+    return all(cls.match(chr(c)) for c in _ALNUM)
+
+
 def left_boundary_covers_alnum(source: str) -> bool:
     """True when the pattern starts with ``(?<![...])`` whose class holds every ASCII letter and digit."""
     boundary = left_boundary(source)
-    if boundary is None:
-        return False
-    cls = re.compile(boundary, re.ASCII)
-    return all(cls.match(chr(c)) for c in _ALNUM)
+    return boundary is not None and class_covers_alnum(boundary)
 
 
 def char_class(chars: set[int]) -> str:

@@ -2,7 +2,8 @@
 
 A combined alternation gives the leftmost match of the first alternative; when that candidate
 fails its validators, the later alternatives are tried at the same position before moving on, so a
-rejected pattern never hides a valid one. A large byte buffer takes the Hyperscan path
+rejected pattern never hides a valid one. A pattern's declared exclusion words (``not_followed_by``
+in the registry) are checked here, in code, like a validator. A large byte buffer takes the Hyperscan path
 (:mod:`engine.phi.accel`) when it is installed: the same matches, found without entering the
 alternation at every word.
 """
@@ -26,6 +27,16 @@ def accepts(pattern: CompiledPattern, value: str | bytes) -> bool:
         return True
     text = _text(value)
     return all(check(text) for check in pattern.validators)
+
+
+def context_ok(pattern: CompiledPattern, data: str | bytes, end: int) -> bool:
+    """False when one of the pattern's exclusion words follows the match ending at ``end``."""
+    if pattern.reject_after is None:
+        return True
+    if isinstance(data, bytes):
+        assert pattern.reject_after_bytes is not None
+        return pattern.reject_after_bytes.match(data, end) is None
+    return pattern.reject_after.match(data, end) is None
 
 
 def iter_matches(
@@ -62,6 +73,8 @@ def iter_matches(
                     break
         else:
             ok = True
+        if ok and pat.reject_after is not None:
+            ok = context_ok(pat, data, mend)
         if ok:
             yield pat, start, vs, ve, mend
             pos = mend if mend > start else start + 1
@@ -73,7 +86,7 @@ def iter_matches(
             if m2 is None:
                 continue
             vs, ve = m2.span("value") if "value" in single.groupindex else m2.span()
-            if accepts(other, data[vs:ve]):
+            if accepts(other, data[vs:ve]) and context_ok(other, data, m2.end()):
                 yield other, start, vs, ve, m2.end()
                 pos = max(m2.end(), start + 1)
                 break
@@ -93,5 +106,7 @@ def _accelerated(
         if pat.validators and not accepts(pat, data[vs:ve]):
             continue  # the next candidate at this position, or further right
         mend = m.end()
+        if pat.reject_after is not None and not context_ok(pat, data, mend):
+            continue
         yield pat, start, vs, ve, mend
         pos = mend if mend > start else start + 1

@@ -17,8 +17,9 @@ from typing import Any, Literal
 
 import attrs
 
+from engine.phi.dialect import dialect_problem, is_class, short_alternatives
 from engine.phi.errors import PhiRegistryError
-from engine.phi.fastform import case_trie, expand_ignorecase_words, fast_form, left_boundary_covers_alnum
+from engine.phi.fastform import case_trie, class_covers_alnum, expand_ignorecase_words, fast_form
 from engine.phi.validators import NORMALIZERS, VALIDATORS
 
 Tier = Literal["scan", "guard"]
@@ -72,6 +73,11 @@ class CompiledPattern:
     group: int = 0
     has_value: bool = False
     """True when the pattern has a ``value`` group (the finding is that group, not the whole match)."""
+    left: str = "[A-Za-z0-9]"
+    """The declared left boundary: a character class that must not precede the match."""
+    reject_after: re.Pattern[str] | None = None
+    """Declared exclusion words: a match followed by one of them is rejected (checked in code)."""
+    reject_after_bytes: re.Pattern[bytes] | None = None
 
 
 @attrs.frozen
@@ -198,7 +204,15 @@ def validate_document(doc: Any) -> list[str]:
         return problems
     seen_ids: set[str] = set()
     seen_names: set[str] = set()
-    regexes: list[tuple[str, str]] = [("label_separator", doc["label_separator"]), ("prefilter", doc["prefilter"])]
+    lb = doc["label_boundary"]
+    regexes: list[tuple[str, str]] = [
+        ("label_separator", doc["label_separator"]),
+        ("prefilter", doc["prefilter"]),
+        ("label_boundary/right", lb["right"]),
+    ]
+    problems.extend(_boundary_problems("label_boundary", lb["left"], lb["right"]))
+    if not is_class(lb["after_label"]):
+        problems.append("label_boundary/after_label: must be one character class")
     for ci, cat in enumerate(doc["categories"]):
         where = f"categories/{ci}"
         if cat["name"] in seen_names:
@@ -219,32 +233,82 @@ def validate_document(doc: Any) -> list[str]:
             if pat["id"] in seen_ids:
                 problems.append(f"{where}/patterns/{pi}/id: duplicate pattern id {pat['id']}")
             seen_ids.add(pat["id"])
-            regexes.append((f"{where}/patterns/{pi}/regex", pat["regex"]))
+            pwhere = f"{where}/patterns/{pi}"
+            regexes.append((f"{pwhere}/regex", pat["regex"]))
+            bound = pat["boundary"]
+            problems.extend(_boundary_problems(f"{pwhere}/boundary", bound["left"], bound.get("right")))
+            if "right" in bound:
+                regexes.append((f"{pwhere}/boundary/right", bound["right"]))
+            if "followed_by" in pat:
+                regexes.append((f"{pwhere}/followed_by", pat["followed_by"]))
+            if "gap" in pat.get("not_followed_by", {}):
+                regexes.append((f"{pwhere}/not_followed_by/gap", pat["not_followed_by"]["gap"]))
     for where, source in regexes:
         if _FORBIDDEN_ESCAPES.search(source):
             problems.append(f"{where}: uses \\d, \\w or \\s; spell the ASCII class instead")
             continue
-        try:
-            compiled = re.compile(source, re.ASCII)
-        except re.error as exc:
-            problems.append(f"{where}: does not compile ({exc.msg} at position {exc.pos})")
+        dialect = dialect_problem(source)
+        if dialect:
+            problems.append(f"{where}: {dialect}")
             continue
+        compiled = re.compile(source, re.ASCII)
         if set(compiled.groupindex) - {"value"}:
             problems.append(f"{where}: the only named group allowed is (?P<value>...)")
         if compiled.groups != len(compiled.groupindex):
             problems.append(f"{where}: use (?:...) instead of unnamed capturing groups")
-        if "/patterns/" in where and not left_boundary_covers_alnum(source):
-            problems.append(f"{where}: must start with a (?<![...]) boundary excluding at least [A-Za-z0-9]")
-        if where != "label_separator" and compiled.match("") is not None:
+        if where.endswith("/regex") and "/patterns/" in where and compiled.match("") is not None:
+            problems.append(f"{where}: matches the empty string")
+            continue
+        if where != "label_separator" and "/gap" not in where and compiled.match("") is not None:
             problems.append(f"{where}: matches the empty string")
     return problems
 
 
-def _label_regex(labels: Sequence[str]) -> str:
-    """Labels as one alternation, longest first, spaces also matching '_' or '-'."""
+def _boundary_problems(where: str, left: str, right: str | None) -> list[str]:
+    out = []
+    if not is_class(left):
+        out.append(f"{where}/left: must be one character class")
+    elif not class_covers_alnum(left):
+        out.append(f"{where}/left: must exclude at least [A-Za-z0-9] (PHI never starts inside a word)")
+    if right is not None and not short_alternatives(right):
+        out.append(f"{where}/right: must be an alternation of one- or two-character class sequences")
+    return out
+
+
+def _label_regex(labels: Sequence[str], doc: Mapping[str, Any]) -> str:
+    """Labels as one alternation, longest first, spaces also matching '_' or '-', then the window."""
     words = sorted((lab.lower() for lab in labels), key=len, reverse=True)
     alts = [case_trie([w]).replace("\\ ", "[ \\t_-]?") for w in words]
-    return "(?<![A-Za-z0-9/-])(?:" + "|".join(alts) + ")(?![A-Za-z])"
+    bound = doc["label_boundary"]
+    out = f"(?<!{bound['left']})(?:" + "|".join(alts) + f")(?!{bound['after_label']})"
+    window = doc["label_window"]
+    if window["max_words"] and window["words"]:
+        fillers = case_trie(sorted(window["words"], key=len, reverse=True))
+        out += f"(?:[ \\t]*[:#=-]?[ \\t]+{fillers}(?![A-Za-z])){{0,{window['max_words']}}}"
+    return out
+
+
+def compose(pattern: Mapping[str, Any]) -> str:
+    """The Python ``re`` form of a registry pattern: its declared boundaries as lookarounds.
+
+    Python's backtracking engine applies them natively; an engine without lookaround applies the
+    same declared fields around its match instead (see :mod:`engine.phi.dialect`).
+    """
+    bound = pattern["boundary"]
+    src = f"(?<!{bound['left']})" + pattern["regex"]
+    if "right" in bound:
+        src += f"(?!{bound['right']})"
+    if "followed_by" in pattern:
+        src += f"(?={pattern['followed_by']})"
+    return src
+
+
+def _reject_after(pattern: Mapping[str, Any]) -> str | None:
+    rule = pattern.get("not_followed_by")
+    if not rule:
+        return None
+    words = "|".join(re.escape(w).replace("\\ ", "[ \\t]+") for w in sorted(rule["words"], key=len, reverse=True))
+    return f"{rule.get('gap', '')}(?i:{words})(?:[^A-Za-z]|$)"
 
 
 def _compile_tier(name: str, patterns: list[CompiledPattern]) -> CompiledTier:
@@ -296,14 +360,20 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
         )
         categories.append(cat)
         normalizer = NORMALIZERS[cat.normalize]
-        specs: list[tuple[str, str, str, Sequence[str]]] = []
+        specs: list[tuple[str, str, str, Sequence[str], str, str | None]] = []
         if value and cat.labels:
             # A value never stops inside a hyphenated token (a UUID segment after "dea" is no licence).
-            labelled = f"{_label_regex(cat.labels)}{sep}(?P<value>{value['regex']})(?![A-Za-z0-9]|-[A-Za-z0-9])"
-            specs.append((f"{cat.name.lower().replace('_', '-')}-labelled", "scan", labelled, cat.value_validators))
-        specs.extend((p["id"], p["tier"], p["regex"], p.get("validators", ())) for p in raw["patterns"])
-        for pid, tier, raw_src, vals in specs:
+            bound = doc["label_boundary"]
+            labelled = f"{_label_regex(cat.labels, doc)}{sep}(?P<value>{value['regex']})(?!{bound['right']})"
+            pid = f"{cat.name.lower().replace('_', '-')}-labelled"
+            specs.append((pid, "scan", labelled, cat.value_validators, bound["left"], None))
+        specs.extend(
+            (p["id"], p["tier"], compose(p), p.get("validators", ()), p["boundary"]["left"], _reject_after(p))
+            for p in raw["patterns"]
+        )
+        for pid, tier, raw_src, vals, left, after in specs:
             src = expand_ignorecase_words(raw_src)
+            compiled = re.compile(src, re.ASCII)
             all_patterns.append(
                 CompiledPattern(
                     id=pid,
@@ -313,9 +383,12 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
                     validators=tuple(VALIDATORS[v] for v in vals),
                     normalizer=normalizer,
                     value_group=None,
-                    str_re=re.compile(src, re.ASCII),
+                    str_re=compiled,
                     bytes_re=re.compile(src.encode("ascii")),
-                    has_value="value" in re.compile(src, re.ASCII).groupindex,
+                    has_value="value" in compiled.groupindex,
+                    left=left,
+                    reject_after=re.compile(after, re.ASCII) if after else None,
+                    reject_after_bytes=re.compile(after.encode("ascii")) if after else None,
                 )
             )
         if cat.columns and (value or cat.whole_cell):

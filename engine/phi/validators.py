@@ -275,7 +275,13 @@ def name_known(value: str) -> bool:
     return bool(_names().name_known(value))
 
 
+def has_digit(value: str) -> bool:
+    """At least one ASCII digit: a labelled identifier is never a plain word ("policy holder")."""
+    return _NON_DIGIT.sub("", value) != ""
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
+    "has_digit": has_digit,
     "ssn": ssn,
     "luhn": luhn,
     "card": card,

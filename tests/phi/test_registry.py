@@ -42,25 +42,91 @@ def test_guard_tier_is_a_superset_of_scan() -> None:
     assert {p.id for p in reg.scan.patterns} < {p.id for p in reg.guard.patterns}
 
 
-def _with_pattern(regex: str, **extra: Any) -> dict[str, Any]:
+LEFT = {"left": "[A-Za-z0-9]"}
+
+
+def _with_pattern(regex: str, boundary: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
     doc = copy.deepcopy(_doc())
-    doc["categories"][1]["patterns"].append({"id": "x-test", "tier": "scan", "regex": regex, **extra})
+    pattern = {"id": "x-test", "tier": "scan", "regex": regex, "boundary": boundary or LEFT, **extra}
+    doc["categories"][1]["patterns"].append(pattern)
     return doc
 
 
 @pytest.mark.parametrize(
     ("regex", "problem"),
     [
-        (r"(?<![A-Za-z0-9])\d{9}", "\\d"),
-        (r"(?<![A-Za-z0-9])([0-9]{9})", "unnamed"),
-        (r"(?<![A-Za-z0-9])(?P<other>[0-9]{9})", "only named group"),
-        (r"[0-9]{9}", "boundary"),
-        (r"(?<![A-Za-z0-9])(?:[0-9]", "does not compile"),
+        (r"\d{9}", "\\d"),
+        (r"([0-9]{9})", "unnamed"),
+        (r"(?P<other>[0-9]{9})", "only named group"),
+        (r"(?:[0-9]", "does not compile"),
+        (r"(?<![A-Za-z0-9])[0-9]{9}", "lookaround"),
+        (r"[0-9]{9}(?![0-9])", "lookaround"),
+        (r"(?=[0-9])[0-9A-Z]{9}", "lookaround"),
+        (r"(?<=MRN )[0-9]{9}", "lookaround"),
+        (r"[0-9]{9}+", "possessive"),
+        (r"(?>[0-9]{9})", "atomic"),
+        (r"(?P<value>[0-9])(?P=value)[0-9]{7}", "back-reference"),
+        (r"\b[0-9]{9}", "anchor or word boundary"),
+        (r"^[0-9]{9}", "anchor or word boundary"),
+        (r"[0-9]{9}[A-Z]{1,2000}", "repeat bound"),
+        (r"[0-9]*", "empty string"),
     ],
 )
 def test_bad_patterns_are_refused(regex: str, problem: str) -> None:
     problems = validate_document(_with_pattern(regex))
     assert any(problem in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("boundary", "problem"),
+    [
+        ({"left": "[0-9]"}, "must exclude at least [A-Za-z0-9]"),
+        ({"left": "[A-Za-z0-9]{2}"}, "one character class"),
+        ({"left": "[A-Za-z0-9]", "right": "[0-9]{3}"}, "one- or two-character"),
+        ({"left": "[A-Za-z0-9]", "right": "(?![0-9])"}, "lookaround"),
+    ],
+)
+def test_bad_boundaries_are_refused(boundary: dict[str, str], problem: str) -> None:
+    problems = validate_document(_with_pattern("[0-9]{9}", boundary))
+    assert any(problem in p for p in problems), problems
+
+
+def test_a_pattern_without_a_boundary_fails_the_schema() -> None:
+    doc = _with_pattern("[0-9]{9}")
+    del doc["categories"][1]["patterns"][-1]["boundary"]
+    assert any("fails 'required'" in p for p in validate_document(doc))
+
+
+def _declared_regexes(doc: dict[str, Any]) -> list[str]:
+    out = [doc["label_separator"], doc["prefilter"], doc["label_boundary"]["right"]]
+    for cat in doc["categories"]:
+        if "value" in cat:
+            out.append(cat["value"]["regex"])
+        for pat in cat["patterns"]:
+            out.append(pat["regex"])
+            out.extend(v for k, v in pat["boundary"].items())
+            out.extend([pat["followed_by"]] if "followed_by" in pat else [])
+            out.extend([pat["not_followed_by"]["gap"]] if "gap" in pat.get("not_followed_by", {}) else [])
+    return out
+
+
+def test_every_declared_regex_is_in_the_shared_dialect() -> None:
+    """Every regex of the shipped registry: no lookaround etc. (and compiles under RE2 if installed)."""
+    from engine.phi.dialect import dialect_problem
+
+    regexes = _declared_regexes(_doc())
+    assert len(regexes) > 40
+    assert [r for r in regexes if dialect_problem(r)] == []
+    for r in regexes:
+        assert "(?<" not in r.replace("(?P<", "") and "(?=" not in r and "(?!" not in r
+
+
+def test_re2_compiles_every_declared_regex() -> None:
+    re2 = pytest.importorskip("re2", reason="google-re2 is not installed: the parse check above still applies")
+    for r in _declared_regexes(_doc()):
+        re2.compile(r)
+    with pytest.raises(Exception):  # noqa: B017 - re2's error type differs across versions
+        re2.compile("(?<!x)y")
 
 
 def test_schema_errors_name_path_and_keyword_not_value() -> None:
@@ -76,7 +142,7 @@ def test_schema_errors_name_path_and_keyword_not_value() -> None:
 
 
 def test_duplicate_ids_and_wrong_tokens_are_refused() -> None:
-    doc = _with_pattern("(?<![A-Za-z0-9])[0-9]{9}")
+    doc = _with_pattern("[0-9]{9}")
     doc["categories"][1]["patterns"].append(dict(doc["categories"][1]["patterns"][-1]))
     doc["categories"][2]["token"] = "[PHI:OTHER]"
     problems = " ".join(validate_document(doc))
