@@ -8,7 +8,10 @@ Policies (documented in docs/governance.md):
 * ``gates`` — a step runs only if a condition over earlier steps' metadata holds;
 * ``phi_policy`` — ``warn`` records PHI findings; ``block`` keeps raw data from every later step
   except those that remove PHI (``removes_phi = True``) or never touch raw data
-  (``touches_raw_data = False``).
+  (``touches_raw_data = False``);
+* gatekeeping — a step of a ``gatekeeping = True`` stage (approval, intake, schema) that does not
+  complete keeps raw data from every later step, de-identification included: without the
+  gatekeeper's yes, nothing reads the data.
 
 Every decision is recorded as a :class:`PolicyDecision` for the report and the audit log.
 """
@@ -34,7 +37,7 @@ PHI_POLICIES = ("warn", "block")
 class PolicyDecision:
     """One governance decision: what was decided about which subject, and why (metadata only)."""
 
-    policy: str  # approval | stage_allowed | gate | phi
+    policy: str  # approval | stage_allowed | gate | phi | gatekeeping | selection | input
     subject: str  # a step id or an approval kind
     outcome: str  # allowed | refused | passed | failed | blocked | warned
     reason: str
@@ -140,6 +143,16 @@ def refused(decisions: Iterable[PolicyDecision]) -> list[PolicyDecision]:
     return [d for d in decisions if d.outcome == "refused"]
 
 
+def reads_raw_data(stage: Any) -> bool:
+    """Does a stage read the raw input (``touches_raw_data``, true unless a stage says otherwise)?"""
+    return bool(getattr(stage, "touches_raw_data", True))
+
+
+def is_gatekeeping(stage: Any) -> bool:
+    """Must a step of this stage complete before any later step may read raw data?"""
+    return bool(getattr(stage, "gatekeeping", False))
+
+
 def phi_findings(result: StageResult) -> int:
     """How many PHI findings a PHI-detecting step reported (``findings_total`` in its output)."""
     value = result.output.get("findings_total", 0) if result.output else 0
@@ -154,6 +167,8 @@ class GovernancePolicy:
         self.decisions: list[PolicyDecision] = []
         self._on_decision = on_decision
         self.phi_block: PolicyDecision | None = None
+        self.gatekeeper_block: PolicyDecision | None = None
+        self._gatekeeper_status = ""
 
     def _record(self, decision: PolicyDecision) -> PolicyDecision:
         self.decisions.append(decision)
@@ -167,13 +182,19 @@ class GovernancePolicy:
         if not ok:
             self._record(PolicyDecision("stage_allowed", step.step_id, "refused", reason))
             return Verdict(StageStatus.BLOCKED, reason)
+        raw = reads_raw_data(stage)
+        if self.gatekeeper_block is not None and raw:
+            gatekeeper = self.gatekeeper_block.subject
+            why = (f"gatekeeping step '{gatekeeper}' did not complete ({self._gatekeeper_status}); "
+                   f"'{step.step_id}' would read raw data")
+            self._record(PolicyDecision("gatekeeping", step.step_id, "blocked", why))
+            return Verdict(StageStatus.BLOCKED, why, blocked_by=gatekeeper)
         if self.phi_block is not None:
             removes = bool(getattr(stage, "removes_phi", False))
-            raw = bool(getattr(stage, "touches_raw_data", True))
             if raw and not removes:
                 why = f"phi_policy block: {self.phi_block.reason}; '{step.step_id}' would see raw data"
                 self._record(PolicyDecision("phi", step.step_id, "blocked", why))
-                return Verdict(StageStatus.BLOCKED, why)
+                return Verdict(StageStatus.BLOCKED, why, blocked_by=self.phi_block.subject)
             why = "removes PHI" if removes else "does not read raw data"
             self._record(PolicyDecision("phi", step.step_id, "allowed", f"runs under phi block: stage {why}"))
         gate = step.gate or self.rules.gates.get(step.step_id)
@@ -187,7 +208,14 @@ class GovernancePolicy:
         return None
 
     def after_step(self, step: PlannedStep, result: StageResult, world: World) -> Verdict | None:
+        """Called for every step's result, run or not: gatekeeping outcomes and the PHI policy."""
         stage: Any = step.stage
+        if is_gatekeeping(stage) and result.status is not StageStatus.COMPLETED and self.gatekeeper_block is None:
+            self._gatekeeper_status = result.status.value
+            self.gatekeeper_block = self._record(PolicyDecision(
+                "gatekeeping", step.step_id, "blocked",
+                f"gatekeeping step '{step.step_id}' was {result.status.value}, so no later step may read raw data"))
+            return None
         if not getattr(stage, "detects_phi", False) or result.status is not StageStatus.COMPLETED:
             return None
         count = phi_findings(result)

@@ -13,7 +13,7 @@ import hashlib
 import os
 import secrets
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from engine.errors import RflowError, sanitize_text
 from engine.governance import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused
 from engine.report import REPORT_KIND, RunReport
 from engine.runner import ObserverGroup, PlannedStep, RunObserver, RunOutcome, execute_plan
+from engine.selection import SelectionError, select_steps
 from engine.types import StageContext, StageResult, StageStatus
 
 DEFAULT_MANIFEST = "demo.yaml"
@@ -101,29 +102,6 @@ def resolve_inputs(manifest: Any, given: Mapping[str, str | os.PathLike[str]]) -
     return resolved
 
 
-def select_steps(steps: Sequence[PlannedStep], only: Iterable[str] | None, from_step: str | None
-                 ) -> tuple[list[PlannedStep], list[PolicyDecision]]:
-    """Apply ``--only`` / ``--from``; unknown step ids are a usage error."""
-    ids = [s.step_id for s in steps]
-    chosen = list(steps)
-    if from_step is not None:
-        if from_step not in ids:
-            raise RunUsageError(f"--from {from_step[:40]!r} is not a step of this mode: {', '.join(ids)}")
-        chosen = chosen[ids.index(from_step):]
-    if only:
-        wanted = list(only)
-        missing = [w for w in wanted if w not in ids]
-        if missing:
-            raise RunUsageError(f"--only {missing[0][:40]!r} is not a step of this mode: {', '.join(ids)}")
-        chosen = [s for s in chosen if s.step_id in wanted]
-    kept = {s.step_id for s in chosen}
-    decisions = [
-        PolicyDecision("selection", s.step_id, "excluded", "not selected by --only/--from")
-        for s in steps if s.step_id not in kept
-    ]
-    return chosen, decisions
-
-
 class _ReportObserver(RunObserver):
     """Keeps the report and the audit log current as steps finish."""
 
@@ -191,7 +169,10 @@ async def arun_manifest(
 
     manifest = _load(manifest_or_path, registry)
     the_plan = make_plan(manifest, mode, registry=registry) if registry is not None else make_plan(manifest, mode)
-    steps, selection = select_steps(the_plan.steps, only, from_step)
+    try:
+        steps, selection = select_steps(the_plan.steps, only, from_step)
+    except SelectionError as exc:
+        raise RunUsageError(str(exc)) from None
     resolved = resolve_inputs(manifest, inputs or {})
     approvals = tuple(approvals)
     runner_executor, owned = _executor_for(manifest, executor)

@@ -94,7 +94,10 @@ class RunOutcome:
 
     @property
     def status(self) -> str:
-        """``cancelled``, ``failed``, ``blocked`` or ``completed``."""
+        """``cancelled``, ``failed``, ``blocked`` or ``completed``.
+
+        A run in which no step completed is never ``completed``: every step skipped is ``failed``.
+        """
         if self.cancelled:
             return "cancelled"
         statuses = {r.status for r in self.results}
@@ -102,7 +105,14 @@ class RunOutcome:
             return "failed"
         if StageStatus.BLOCKED in statuses:
             return "blocked"
+        if self.nothing_ran:
+            return "failed"
         return "completed"
+
+    @property
+    def nothing_ran(self) -> bool:
+        """No step completed (every one was skipped or blocked, or there was none)."""
+        return not any(r.status is StageStatus.COMPLETED for r in self.results)
 
 
 def _stamp(result: StageResult, step: PlannedStep, started: float | None, elapsed: float | None) -> StageResult:
@@ -120,9 +130,11 @@ def _stamp(result: StageResult, step: PlannedStep, started: float | None, elapse
     )
 
 
-def _not_run(step: PlannedStep, status: StageStatus, reason: str) -> StageResult:
-    result = StageResult(status=status, warnings=(reason,) if status is StageStatus.SKIPPED else ())
-    if status is StageStatus.BLOCKED:
+def _not_run(step: PlannedStep, verdict: Verdict) -> StageResult:
+    status, reason = verdict.status, verdict.reason
+    result = StageResult(status=status, warnings=(reason,) if status is StageStatus.SKIPPED else (),
+                         blocked_by=verdict.blocked_by)
+    if status is not StageStatus.SKIPPED:
         result = attrs.evolve(result, errors=(reason,))
     return _stamp(result, step, None, None)
 
@@ -154,6 +166,22 @@ def step_logger(stage_key: str) -> logging.Logger:
     return logger
 
 
+ABANDON_GRACE_S = 1.0
+"""How long an interrupted step's blocking threads get to reach a checkpoint before being abandoned."""
+
+
+async def _stop_blocking(context: StageContext, message: str) -> str:
+    """Interrupt the step's blocking work; say so in ``message`` if some of it had to be abandoned."""
+    from engine.blocking import abandon
+
+    context.interrupt.set()
+    left = await asyncio.to_thread(abandon, list(context.threads), ABANDON_GRACE_S) if context.threads else 0
+    if left:
+        log.warning("step %s: %d blocking thread(s) ignored the interrupt and were abandoned", context.step_id, left)
+        return f"{message}; {left} blocking call(s) did not stop and were abandoned"
+    return message
+
+
 async def _run_one(step: PlannedStep, context: StageContext) -> tuple[StageResult, bool]:
     """Run one step; returns its (unstamped) result and whether the run was cancelled."""
     stage: Any = step.stage
@@ -162,14 +190,14 @@ async def _run_one(step: PlannedStep, context: StageContext) -> tuple[StageResul
         coro = instance.execute(context)
         raw = await (asyncio.wait_for(coro, step.timeout_s) if step.timeout_s else coro)
     except TimeoutError:
-        context.interrupt.set()
-        return StageResult.failed(f"TimeoutError: step exceeded its {step.timeout_s:g} s timeout"), False
+        message = await _stop_blocking(context, f"TimeoutError: step exceeded its {step.timeout_s:g} s timeout")
+        return StageResult.failed(message), False
     except asyncio.CancelledError:
-        context.interrupt.set()
         task = asyncio.current_task()
         if task is not None:
             task.uncancel()
-        return StageResult.failed("CancelledError: run cancelled while this step was running"), True
+        message = await _stop_blocking(context, "CancelledError: run cancelled while this step was running")
+        return StageResult.failed(message), True
     except Exception as exc:
         log.debug("step %s raised %s", step.step_id, type(exc).__name__)
         return StageResult.failed(safe_error_text(exc)), False
@@ -197,7 +225,7 @@ async def execute_plan(
     for index, step in enumerate(steps, start=1):
         stage: Any = step.stage
         if stop is not None:
-            results.append(_not_run(step, stop.status, stop.reason))
+            results.append(_not_run(step, stop))
             events.step_finished(index, total, step, results[-1])
             continue
         verdict = policy.before_step(step, world, results) if policy else None
@@ -206,9 +234,12 @@ async def execute_plan(
             if missing:
                 verdict = Verdict(StageStatus.SKIPPED, "missing input components: " + ", ".join(missing))
         if verdict is not None:
-            results.append(_not_run(step, verdict.status, verdict.reason))
-            # A policy decides step by step: one blocked step does not stop the others by itself.
+            results.append(_not_run(step, verdict))
+            # A policy decides step by step: one blocked step does not stop the others by itself,
+            # but the policy sees every outcome (a gatekeeping step that did not run counts).
             events.step_finished(index, total, step, results[-1])
+            if policy is not None:
+                stop = policy.after_step(step, results[-1], world)
             continue
         step_context = attrs.evolve(
             context,
@@ -219,6 +250,7 @@ async def execute_plan(
             deadline=(time.monotonic() + step.timeout_s) if step.timeout_s else None,
             interrupt=threading.Event(),
             progress=functools.partial(events.step_progress, index, total, step),
+            threads=[],
         )
         step_context.workspace.mkdir(parents=True, exist_ok=True)
         events.step_started(index, total, step)

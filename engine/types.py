@@ -61,6 +61,8 @@ class StageResult:
     started_at: float | None = None
     finished_at: float | None = None
     duration_s: float | None = None
+    blocked_by: str | None = None
+    """For a step that did not run: the id of the earlier step whose outcome kept it from running."""
 
     @classmethod
     def completed(cls, output: Mapping[str, Any] | None = None, **kw: Any) -> StageResult:
@@ -106,6 +108,8 @@ class StageContext:
     """The run's :class:`engine.executors.Executor` (``None``: tasks run in process)."""
     progress: Callable[[int, int], None] | None = None
     """Set by the runner per step: ``progress(done, total)`` feeds the observers' partition counts."""
+    threads: list[threading.Thread] = attrs.field(factory=list)
+    """Set by the runner per step: the threads :meth:`run_blocking` started, abandoned on timeout."""
 
     @property
     def interrupted(self) -> bool:
@@ -126,10 +130,14 @@ class StageContext:
         return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
 
     async def run_blocking(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run CPU- or IO-bound work off the event loop so timeouts and Ctrl-C stay responsive."""
-        import asyncio
+        """Run CPU- or IO-bound work off the event loop so timeouts and Ctrl-C stay responsive.
 
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        The work runs in a daemon thread of its own: past the step's timeout it is abandoned if it
+        does not reach a :meth:`checkpoint`, and it never keeps the process from exiting.
+        """
+        from engine.blocking import run_in_thread
+
+        return await run_in_thread(self.threads, fn, *args, **kwargs)
 
     @property
     def partition_bytes(self) -> int:
@@ -180,7 +188,9 @@ class Stage(Protocol):
     """Components the stage needs; the plan proves an earlier step or an input provides them."""
     writes: ClassVar[tuple[type, ...]]
     # Optional class attributes: ``optional_reads`` (components used when present, e.g. by a
-    # summary), ``detects_phi``, ``removes_phi`` and ``touches_raw_data`` (see engine.governance).
+    # summary), ``detects_phi``, ``removes_phi``, ``touches_raw_data`` and ``gatekeeping`` (a step
+    # of this stage that does not complete keeps raw data from every later step; see
+    # engine.governance).
     modes: ClassVar[tuple[str, ...]]
     Config: ClassVar[type]
 
@@ -205,3 +215,5 @@ class Verdict:
 
     status: StageStatus
     reason: str
+    blocked_by: str | None = None
+    """The earlier step whose outcome decided this (recorded in the step's result)."""

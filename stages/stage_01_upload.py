@@ -177,6 +177,7 @@ class Upload:
     writes = (DatasetProfile,)
     modes = (ANY_MODE,)
     Config = UploadConfig
+    gatekeeping = True  # an input that fails intake is read by no later step
 
     async def execute(self, context: StageContext) -> StageResult:
         config: UploadConfig = context.config

@@ -158,6 +158,7 @@ class SchemaCheck:
     writes = (SchemaReport,)
     modes = (ANY_MODE,)
     Config = SchemaCheckConfig
+    gatekeeping = True  # a file that fails its structure check is read by no later step
 
     async def execute(self, context: StageContext) -> StageResult:
         config: SchemaCheckConfig = context.config

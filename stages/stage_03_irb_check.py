@@ -75,6 +75,7 @@ class IrbCheck:
     modes = (ANY_MODE,)
     Config = IrbCheckConfig
     touches_raw_data = False
+    gatekeeping = True  # without a covering approval no later step reads the data
 
     async def execute(self, context: StageContext) -> StageResult:
         config: IrbCheckConfig = context.config

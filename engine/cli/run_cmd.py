@@ -108,9 +108,11 @@ def _execution(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def _run(args: argparse.Namespace) -> int:
     from engine.cli import UsageError
+    from engine.governance import PolicyDecision
     from engine.manifest import ManifestError
     from engine.progress import JsonEvents, LiveProgress, PlainProgress, summary_table
     from engine.run import RunUsageError, run_manifest
+    from engine.selection import pulled_in_line
 
     inputs = _parse_inputs(args.input)
     approvals = _approvals(args)
@@ -145,6 +147,8 @@ def _run(args: argparse.Namespace) -> int:
         reasons = [d["reason"] for d in data["policy_decisions"] if d["outcome"] == "refused"]
         for reason in reasons:
             sys.stderr.write(f"rflow: refused: {reason}\n")
+    elif not any(step["status"] == "completed" for step in data["steps"]):
+        sys.stderr.write(f"rflow: no step ran: every step was skipped or blocked (run {data['status']})\n")
     print()
     print(summary_table(data))
     print()
@@ -153,6 +157,9 @@ def _run(args: argparse.Namespace) -> int:
     if data["phi_key_source"] == "random":
         print("note: no PHI key configured (RFLOW_PHI_KEY or RFLOW_PHI_KEY_FILE): finding digests use a "
               "per-run random key and compare only within this run")
+    pulled_in = pulled_in_line(PolicyDecision(**d) for d in data["policy_decisions"])
+    if pulled_in:
+        print(pulled_in)
     for step in data["steps"]:
         for artifact in step["artifacts"]:
             print(f"artifact ({step['step_id']}): {report.run_dir / artifact}")

@@ -1,8 +1,9 @@
 """``local``: tasks run in this process, one after another (``workers=1``) or in threads.
 
-The default executor, and the reference every other executor must match. Tasks run in a private
-thread pool rather than asyncio's default one, so an interrupted run never waits at exit for a
-task that ignores its checkpoints.
+The default executor, and the reference every other executor must match. Each task runs in a
+daemon thread of its own (at most ``workers`` at a time), not in a ``ThreadPoolExecutor``: the
+interpreter joins pool threads at exit, so one task that ignores its checkpoints would keep a
+timed-out run alive forever.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from engine.blocking import run_in_thread
 from engine.errors import safe_error_text
 from engine.executors.base import _STOP, Executor, ProgressFn, TaskCancelled, TaskFailed, task_names
 from engine.executors.gc_policy import task_gc
@@ -36,12 +37,6 @@ class LocalExecutor(Executor):
 
     def __init__(self, workers: int = 1, partition_bytes: int | None = None) -> None:
         super().__init__(workers, *(() if partition_bytes is None else (partition_bytes,)))
-        self._pool: ThreadPoolExecutor | None = None
-
-    def _threads(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="rflow-task")
-        return self._pool
 
     async def map(
         self,
@@ -54,14 +49,12 @@ class LocalExecutor(Executor):
     ) -> list[R]:
         if not tasks:
             return []
-        loop = asyncio.get_running_loop()
         names = task_names(label, len(tasks))
         cancelled = threading.Event()
 
         def stop() -> bool:
             return cancelled.is_set() or (interrupt is not None and interrupt.is_set())
 
-        pool = self._threads()
         gate = asyncio.Semaphore(self.workers)
         results: list[Any] = [None] * len(tasks)
         done = 0
@@ -72,7 +65,7 @@ class LocalExecutor(Executor):
                 if stop():
                     raise TaskCancelled("task interrupted (timeout or cancellation)")
                 try:
-                    results[i] = await loop.run_in_executor(pool, _call_with_stop, stop, fn, tasks[i])
+                    results[i] = await run_in_thread(None, _call_with_stop, stop, fn, tasks[i])
                 except (TaskCancelled, asyncio.CancelledError):
                     raise
                 except Exception as exc:
@@ -92,8 +85,3 @@ class LocalExecutor(Executor):
             await asyncio.gather(*jobs, return_exceptions=True)
             raise
         return results
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None

@@ -296,3 +296,11 @@ def test_optional_reads_are_readable_but_not_required(stages, tmp_path) -> None:
     assert alone[0].status is StageStatus.COMPLETED and alone[0].output == {"seen": None}
     after = run(run_stages(["produce", "maybe"], ctx(tmp_path / "b"), registry=stages))
     assert after[1].output == {"seen": 1}
+
+
+def test_a_run_in_which_nothing_ran_is_never_completed(stages, tmp_path) -> None:
+    steps = [PlannedStep("consume", stages.get("consume"), CountConfig())]  # nobody writes its Counter
+    outcome = run(execute_plan(steps, ctx(tmp_path)))
+    assert [r.status for r in outcome.results] == [StageStatus.SKIPPED]
+    assert outcome.nothing_ran and outcome.status == "failed"
+    assert run(execute_plan([], ctx(tmp_path))).status == "failed"

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,22 @@ def rflow(*args: str, cwd: Path, env: dict[str, str] | None = None,
     full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
     return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, env=full_env, capture_output=True,
                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def install_plugin(tmp_path: Path, module: str, source: str, stages: dict[str, str]) -> dict[str, str]:
+    """A stage plugin the real CLI finds by entry point; returns the environment that exposes it.
+
+    ``stages`` maps an entry-point name to a class of ``module`` (written from ``source``).
+    """
+    plugins = tmp_path / f"plugins-{module}"
+    info = plugins / f"{module}-1.0.dist-info"
+    info.mkdir(parents=True)
+    name = module.replace("_", "-")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    entries = "".join(f"{key} = {module}:{cls}\n" for key, cls in stages.items())
+    (info / "entry_points.txt").write_text("[rflow.stages]\n" + entries)
+    (plugins / f"{module}.py").write_text(textwrap.dedent(source))
+    return {"PYTHONPATH": f"{plugins}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
 
 
 def load_report(run_dir: Path) -> dict[str, Any]:

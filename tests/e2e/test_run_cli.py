@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 
 from engine.report import report_schema
 
-from .conftest import ROOT, all_output_text, leaked, load_report, rflow, statuses
+from .conftest import ROOT, all_output_text, install_plugin, leaked, load_report, rflow, statuses
 
 APPROVAL = "irb_approval=IRB-2026-0142:2099-12-31"
 LIVE = str(ROOT / "manifests" / "study-live.yaml")
@@ -170,7 +170,8 @@ def test_only_and_from_select_steps(tmp_path) -> None:
     proc = rflow("run", "--only", "upload,phi_scan", "--out", str(out), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = assert_valid_run(out)
-    assert list(statuses(report)) == ["upload", "phi_scan"]
+    # The gatekeepers before phi_scan come along; validate, deidentify and summary stay out.
+    assert list(statuses(report)) == ["upload", "irb_check", "schema_check", "phi_scan"]
     assert any(d["outcome"] == "excluded" for d in report["policy_decisions"])
 
 
@@ -213,12 +214,7 @@ SLEEP_PLUGIN = """
 
 @pytest.mark.usefixtures("interruptible_children")
 def test_sigint_leaves_a_valid_report_and_audit_log(tmp_path) -> None:
-    plugins = tmp_path / "plugins"
-    info = plugins / "rflow_sleep-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: rflow-sleep\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[rflow.stages]\nsleep = rflow_sleep:Sleep\n")
-    (plugins / "rflow_sleep.py").write_text(textwrap.dedent(SLEEP_PLUGIN))
+    plugin_env = install_plugin(tmp_path, "rflow_sleep", SLEEP_PLUGIN, {"sleep": "Sleep"})
     manifest = tmp_path / "sleepy.yaml"
     manifest.write_text(textwrap.dedent("""\
         apiVersion: rflow/v1
@@ -238,7 +234,7 @@ def test_sigint_leaves_a_valid_report_and_audit_log(tmp_path) -> None:
     out = tmp_path / "run"
     import os
 
-    env = {**os.environ, "PYTHONPATH": f"{plugins}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env = {**os.environ, **plugin_env}
     proc = subprocess.Popen([sys.executable, "-m", "engine", "run", str(manifest), "--out", str(out)],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
