@@ -275,7 +275,8 @@ def _ordinal(n: int) -> str:
 
 MAIN_IDENTIFIERS: dict[str, Callable[[Gen], Plant | None]] = {
     "Patient": lambda g: g.name_cell(),
-    "Contact Tel": lambda g: g.phone_unassigned() if g.r.random() < 0.75 else g.phone_international(),
+    "Contact Tel": lambda g: (lambda x: g.phone_unassigned() if x < 0.6 else g.phone_international() if x < 0.8
+                             else g.unicode_value("PHONE"))(g.r.random()),
     "Soc Sec #": lambda g: g.unicode_value("SSN"),
     "E-mail": lambda g: g.unicode_value("EMAIL") if g.r.random() < 0.5 else g.email_obfuscated(),
     "Insurance No.": lambda g: g.labelled_id("HEALTH_PLAN", "labelled_id_column"),
