@@ -1,7 +1,11 @@
 """The run report: a metadata-only JSON document, rewritten atomically as the run progresses.
 
 It is written when the run starts, after every step, and at the end — so a failed, refused or
-interrupted run still leaves a complete, schema-valid report behind.
+interrupted run still leaves a complete, schema-valid report behind. Its ``audit`` block anchors
+the run's audit log (keying, entry count, head hash), so a cut or extended log is detectable.
+
+A run that was killed cannot finish its report; :func:`read_report` shows such a report (still
+``running`` while nobody holds its run folder's lock) as ``aborted``.
 """
 
 from __future__ import annotations
@@ -15,9 +19,17 @@ from typing import Any
 import attrs
 
 from engine.atomic import write_json_atomic
+from engine.errors import RflowError
+from engine.runfolder import is_locked
 
 REPORT_KIND = "rflow/run-report/v1"
-EXIT_CODES = {"completed": 0, "failed": 1, "blocked": 3, "refused": 3, "cancelled": 130, "running": 1}
+EXIT_CODES = {"completed": 0, "failed": 1, "blocked": 3, "refused": 3, "cancelled": 130, "running": 1,
+              "aborted": 1}
+REPORT_NAME = "report.json"
+
+
+class ReportError(RflowError):
+    """A file that should be a run report is missing or is not one."""
 
 
 @cache
@@ -78,3 +90,25 @@ class RunReport:
         self.data["finished_at"] = time.time()
         self.data["duration_s"] = round(self.data["finished_at"] - self.data["started_at"], 6)
         self.write()
+
+
+def read_report(path: Path) -> RunReport:
+    """The report of a run folder (or a ``report.json``) as every later command should see it.
+
+    A report that says ``running`` while its folder's lock is free belongs to a run that died
+    without finishing (killed, host lost): it reads as ``aborted``. The file is not changed.
+    """
+    path = Path(path)
+    file = path / REPORT_NAME if path.is_dir() else path
+    try:
+        data = json.loads(file.read_bytes())
+    except FileNotFoundError:
+        raise ReportError("no report.json there") from None
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ReportError(f"report.json cannot be read ({type(exc).__name__})") from None
+    if not isinstance(data, dict) or data.get("schema") != REPORT_KIND or not isinstance(data.get("status"), str):
+        raise ReportError("report.json is not an rflow run report")
+    if data["status"] == "running" and not is_locked(file.parent):
+        data["status"] = "aborted"
+        data["exit_code"] = EXIT_CODES["aborted"]
+    return RunReport(data, file)

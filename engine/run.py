@@ -8,6 +8,7 @@ starts none either, but still leaves a report and an audit log.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import hashlib
 import os
@@ -19,13 +20,14 @@ from typing import Any
 
 import attrs
 
-from engine.audit import AuditLog
+from engine.audit import AuditKeying, AuditLog, AuditLogError
 from engine.bundled import BUNDLED_PREFIX, BundledFileError, bundled_path
 from engine.components import RUN_ENTITY, World
 from engine.core_components import InputDataset, RunInfo
-from engine.errors import RflowError, sanitize_text
+from engine.errors import RflowError, safe_error_text, sanitize_text
 from engine.governance import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused
-from engine.report import REPORT_KIND, RunReport
+from engine.report import EXIT_CODES, REPORT_KIND, RunReport
+from engine.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
 from engine.runner import ObserverGroup, PlannedStep, RunObserver, RunOutcome, execute_plan
 from engine.selection import SelectionError, select_steps
 from engine.types import StageContext, StageResult, StageStatus
@@ -102,16 +104,63 @@ def resolve_inputs(manifest: Any, given: Mapping[str, str | os.PathLike[str]]) -
     return resolved
 
 
+class RecordError(RflowError):
+    """The run's report or audit log could not be written: the run stops (the record is not optional)."""
+
+
 class _ReportObserver(RunObserver):
-    """Keeps the report and the audit log current as steps finish."""
+    """Keeps the report and the audit logs current as steps finish.
+
+    ``required``: the runner lets this observer's failure stop the run instead of swallowing it;
+    after the first failure, writes are best effort (the run is ending).
+    """
+
+    required = True
 
     def __init__(self, report: RunReport, audit: list[AuditLog]) -> None:
         self.report = report
         self.audit = audit
+        self.error: str | None = None
+
+    def _fail(self, what: str, exc: BaseException) -> None:
+        if self.error is None:
+            self.error = f"the run's {what} could not be written ({safe_error_text(exc)}); the run stopped"
+            self.report.data["error"] = self.error
+            raise RecordError(self.error) from None
 
     def _log(self, event: str, **data: Any) -> None:
         for log in self.audit:
-            log.append(event, **data)
+            try:
+                log.append(event, **data)
+            except Exception as exc:
+                self._fail("audit log", exc)
+
+    def write(self, finish: str | None = None) -> None:
+        """Write the report with the audit anchor (keying, entry count, head hash of each log)."""
+        own, *shared = self.audit
+        anchor: dict[str, Any] = {**own.keying.describe(), "entries": own.head[0], "head": own.head[1]}
+        if shared:
+            anchor["shared"] = {"entries": shared[0].head[0], "head": shared[0].head[1]}
+        notices = [n for log in self.audit for n in log.notices]
+        if notices:
+            anchor["notices"] = notices
+        self.report.data["audit"] = anchor
+        try:
+            self.report.finish(finish) if finish else self.report.write()
+        except Exception as exc:
+            self._fail("report", exc)
+
+    def close(self, status: str) -> None:
+        """``run_finished`` closes the log, then the report records the final head; best effort once broken."""
+        if self.error is not None:
+            status = "failed"
+        with contextlib.suppress(RecordError):
+            self._log("run_finished", run_id=self.report.run_id, status=status, exit_code=EXIT_CODES[status])
+        with contextlib.suppress(RecordError):
+            self.write(finish=status)
+        self.report.data["status"] = status
+        for log in self.audit:
+            log.close()
 
     def step_started(self, index: int, total: int, step: PlannedStep) -> None:
         stage: Any = step.stage
@@ -120,7 +169,7 @@ class _ReportObserver(RunObserver):
 
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
         self.report.data["steps"].append(result.to_dict())
-        self.report.write()
+        self.write()
         self._log("step_finished", run_id=self.report.run_id, step=step.step_id, status=result.status.value,
                   duration_s=result.duration_s, errors=len(result.errors))
 
@@ -214,7 +263,6 @@ async def _run_planned(
     only: Iterable[str] | None, from_step: str | None, job_id: str | None, observer: RunObserver | None,
     phi_key: bytes | None, audit_log: str | os.PathLike[str] | None, executor: Any,
 ) -> RunReport:
-    from engine import __version__
     from engine.phi.keys import resolve_key
 
     approvals = tuple(approvals)
@@ -222,9 +270,50 @@ async def _run_planned(
 
     run_id = new_run_id()
     run_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "rflow-runs" / run_id
-    if run_dir.exists() and any(run_dir.iterdir()):
+    lock = _claim_run_folder(run_dir, run_id)
+    try:
+        return await _run_in_folder(
+            manifest, mode_name, steps, selection, resolved, approvals=approvals, only=only, from_step=from_step,
+            job_id=job_id, observer=observer, key=key, audit_log=audit_log, executor=executor, run_id=run_id,
+            run_dir=run_dir)
+    finally:
+        remove_parts(run_dir)  # partial outputs may hold raw data: gone on every exit path
+        lock.release()
+
+
+def _claim_run_folder(run_dir: Path, run_id: str) -> RunFolderLock:
+    """Own ``run_dir`` (new or empty) for this run, and sweep what killed sibling runs left behind."""
+    had_lock = (run_dir / LOCK_NAME).exists()
+    try:
+        lock = RunFolderLock.acquire(run_dir, run_id)
+    except RunFolderBusy as exc:
+        raise RunUsageError(str(exc)) from None
+    except OSError as exc:
+        raise RunUsageError(f"cannot create the run folder: {safe_error_text(exc)}") from None
+    if any(p.name != LOCK_NAME for p in run_dir.iterdir()):
+        if not had_lock:
+            (run_dir / LOCK_NAME).unlink(missing_ok=True)
+        lock.release()
         raise RunUsageError(f"output folder is not empty: {sanitize_text(str(run_dir))}")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    sweep_abandoned_parts(run_dir.parent, skip=run_dir)
+    return lock
+
+
+def _open_audit(path: Path, keying: AuditKeying) -> AuditLog:
+    try:
+        return AuditLog(path, keying)
+    except (AuditLogError, OSError) as exc:
+        raise RunUsageError(f"audit log {sanitize_text(path.name)}: {safe_error_text(exc)}") from None
+
+
+async def _run_in_folder(
+    manifest: Any, mode_name: str, steps: list[PlannedStep], selection: list[PolicyDecision],
+    resolved: list[ResolvedInput], *, approvals: tuple[Any, ...], only: Iterable[str] | None,
+    from_step: str | None, job_id: str | None, observer: RunObserver | None, key: Any,
+    audit_log: str | os.PathLike[str] | None, executor: Any, run_id: str, run_dir: Path,
+) -> RunReport:
+    from engine import __version__
+
     rules = ModeRules.from_mode(mode_name, manifest.governance.modes[mode_name])
 
     report = RunReport(
@@ -260,22 +349,26 @@ async def _run_planned(
     )
     if only or from_step:
         report.data["selection"] = {"only": list(only or []), "from": from_step}
-    audits = [AuditLog(run_dir / "audit.jsonl")]
+    keying = AuditKeying.from_phi_key(key)
+    audits = [_open_audit(run_dir / "audit.jsonl", keying)]
     if audit_log is not None:
-        audits.append(AuditLog(Path(audit_log)))
+        audits.append(_open_audit(Path(audit_log), keying))
     recorder = _ReportObserver(report, audits)
-    recorder._log("run_started", run_id=run_id, user=getpass.getuser(), mode=mode_name,
-                  manifest=report.data["manifest"]["name"], manifest_version=report.data["manifest"]["version"],
-                  manifest_sha256=manifest.sha256, inputs=[{"name": i["name"], "sha256": i["sha256"]}
-                                                          for i in report.data["inputs"]],
-                  steps=[s.step_id for s in steps], phi_key_source=key.source)
-    report.write()
-    for decision in selection:
-        recorder.decision(decision)
-
-    decisions = preflight(rules, steps, approvals)
-    for decision in decisions:
-        recorder.decision(decision)
+    try:
+        recorder._log("run_started", run_id=run_id, user=getpass.getuser(), mode=mode_name,
+                      manifest=report.data["manifest"]["name"], manifest_version=report.data["manifest"]["version"],
+                      manifest_sha256=manifest.sha256, inputs=[{"name": i["name"], "sha256": i["sha256"]}
+                                                              for i in report.data["inputs"]],
+                      steps=[s.step_id for s in steps], phi_key_source=key.source)
+        recorder.write()
+        for decision in selection:
+            recorder.decision(decision)
+        decisions = preflight(rules, steps, approvals)
+        for decision in decisions:
+            recorder.decision(decision)
+    except RecordError:
+        recorder.close("failed")
+        return report
     if refused(decisions):
         for step in steps:
             stage: Any = step.stage
@@ -284,8 +377,7 @@ async def _run_planned(
                             stage_id=stage.stage_id, stage_key=stage.key, stage_name=stage.stage_name,
                             stage_version=stage.version, step_id=step.step_id).to_dict()
             )
-        report.finish("refused")
-        recorder._log("run_finished", run_id=run_id, status="refused", exit_code=report.exit_code)
+        recorder.close("refused")
         return report
 
     world = World()
@@ -303,11 +395,12 @@ async def _run_planned(
             steps, context, stop_on_failure=manifest.defaults.stop_on_failure,
             observer=ObserverGroup([recorder, *([observer] if observer else [])]), policy=policy,
         )
+    except RecordError:
+        pass  # the record could not be kept: the run stops, and the report says failed (and why)
     finally:
         status = "cancelled" if outcome is None else outcome.status
         report.data["executor"] = executor.describe()
-        report.finish(status)
-        recorder._log("run_finished", run_id=run_id, status=status, exit_code=report.exit_code)
+        recorder.close(status)
     return report
 
 

@@ -56,7 +56,11 @@ class RunObserver:
 
 
 class ObserverGroup(RunObserver):
-    """Fan events out to several observers; one failing observer does not stop the run."""
+    """Fan events out to several observers; one failing observer does not stop the run.
+
+    Except a ``required`` one (the report and audit recorder): a run must not go on unrecorded,
+    so its failure propagates and ends the run.
+    """
 
     def __init__(self, observers: Iterable[RunObserver]) -> None:
         self.observers = [o for o in observers if o is not None]
@@ -69,6 +73,8 @@ class ObserverGroup(RunObserver):
             try:
                 handler(*args)
             except Exception as exc:
+                if getattr(observer, "required", False):
+                    raise
                 log.warning("observer %s failed: %s", type(observer).__name__, safe_error_text(exc))
 
     def run_started(self, steps: Sequence[PlannedStep]) -> None:

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "engine.cli.stages_cmd",
     "engine.phi.cli",
     "engine.cli.run_cmd",
+    "engine.cli.audit_cmd",
     "engine.cli.manifest_cmds",
     "engine.cli.manifest_edit_cmds",
 )
@@ -27,7 +28,8 @@ COMMAND_INDEX = {
     "stages": "engine.cli.stages_cmd",
     "phi": "engine.phi.cli",
     "run": "engine.cli.run_cmd",
-    "audit": "engine.cli.run_cmd",
+    "audit": "engine.cli.audit_cmd",
+    "runs": "engine.cli.audit_cmd",
     "validate": "engine.cli.manifest_cmds",
     "plan": "engine.cli.manifest_cmds",
     "schema": "engine.cli.manifest_cmds",

@@ -1,10 +1,9 @@
-"""``rflow run`` and ``rflow audit verify``."""
+"""``rflow run``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 EXIT_INVALID_MANIFEST = 2
@@ -41,12 +40,6 @@ def add_parser(sub: Any) -> None:
     scale.add_argument("--partition-size", metavar="SIZE",
                        help="target size of one partition of a large input, e.g. 64MiB (default 64MiB)")
     run.set_defaults(func=_run)
-
-    audit = sub.add_parser("audit", help="check a run's tamper-evident audit log")
-    asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    verify = asub.add_parser("verify", help="verify the hash chain of an audit log (file or run folder)")
-    verify.add_argument("path")
-    verify.set_defaults(func=_verify)
 
 
 def _parse_inputs(pairs: list[str]) -> dict[str, str]:
@@ -139,6 +132,10 @@ def _run(args: argparse.Namespace) -> int:
     except RunUsageError as exc:
         raise UsageError(str(exc)) from exc
     data = report.data
+    for notice in data.get("audit", {}).get("notices", []):
+        sys.stderr.write(f"rflow: warning: {notice}\n")
+    if data.get("error"):
+        sys.stderr.write(f"rflow: error: {data['error']}\n")
     if args.json:
         observer.emit("run_finished", status=data["status"], exit_code=report.exit_code,
                       report=str(report.path))
@@ -166,19 +163,3 @@ def _run(args: argparse.Namespace) -> int:
     print(f"report: {report.path}")
     return report.exit_code
 
-
-def _verify(args: argparse.Namespace) -> int:
-    from engine.audit import verify_log
-    from engine.cli import UsageError
-
-    path = Path(args.path)
-    if path.is_dir():
-        path = path / "audit.jsonl"
-    if not path.is_file():
-        raise UsageError(f"no audit log at {path}")
-    result = verify_log(path)
-    if result.ok:
-        print(f"{path}: ok, {result.entries} entries, chain intact")
-        return 0
-    print(f"{path}:{result.line}: broken: {result.problem} ({result.entries} entries verified before it)")
-    return 1

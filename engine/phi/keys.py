@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -52,6 +53,23 @@ class PhiKey:
         o = outer.copy()
         o.update(h.digest())
         return o.hexdigest()
+
+
+def derive_subkey(key: bytes | PhiKey, purpose: bytes, length: int = 32) -> bytes:
+    """HKDF-SHA-256 (RFC 5869) of the deployment key for one ``purpose`` (the HKDF ``info``).
+
+    Why: each use of the deployment key (finding digests, the audit log's MAC, ...) gets its own
+    key, so a component that holds one subkey (an audit verifier) cannot compute the others.
+    """
+    ikm = key.key if isinstance(key, PhiKey) else bytes(key)
+    if not 1 <= length <= 255 * 32:
+        raise ValueError("HKDF-SHA-256 derives 1 to 8160 bytes")
+    prk = hmac.digest(b"\0" * 32, ikm, "sha256")
+    out, block = b"", b""
+    for counter in range(1, -(-length // 32) + 1):
+        block = hmac.digest(prk, block + purpose + bytes([counter]), "sha256")
+        out += block
+    return out[:length]
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,0 +1,138 @@
+"""``rflow audit verify`` and ``rflow runs``: what a run left behind, as it really ended."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+AUDIT_NAME = "audit.jsonl"
+EXIT_INTACT, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(sub: Any) -> None:
+    audit = sub.add_parser("audit", help="check a run's tamper-evident audit log")
+    asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = asub.add_parser(
+        "verify", help="verify an audit log (a run folder, or a log file such as a shared --audit-log)",
+        description="Check the hash chain, the keying, that every run finished, and (for a run folder) the "
+                    "entry count and head hash report.json recorded. A keyed log needs its key in RFLOW_PHI_KEY "
+                    "or RFLOW_PHI_KEY_FILE. Exit: 0 intact, 1 broken, tampered or unfinished, 2 usage (no log, "
+                    "key needed).")
+    verify.add_argument("path", help="run folder or audit log file")
+    verify.add_argument("--report", metavar="RUN_FOLDER", action="append", default=[],
+                        help="for a shared log: also check it against the shared-log anchor this run's report "
+                             "recorded (repeatable)")
+    verify.add_argument("--allow-unkeyed", action="store_true",
+                        help="accept a plain SHA-256 log although a deployment key is configured")
+    verify.set_defaults(func=_verify)
+
+    runs = sub.add_parser("runs", help="list run folders and how each run ended",
+                          description="One line per run folder: run id, status (a run that died without "
+                                      "finishing shows as aborted), mode and pipeline.")
+    runs.add_argument("folder", nargs="?", default="rflow-runs", help="folder of run folders, or one run folder")
+    runs.set_defaults(func=_runs)
+
+
+def _verifier_key() -> Any:
+    """The configured deployment key, or None (a per-process random key verifies nothing)."""
+    from engine.cli import UsageError
+    from engine.phi.errors import PhiKeyError
+    from engine.phi.keys import resolve_key
+
+    try:
+        key = resolve_key()
+    except PhiKeyError as exc:
+        raise UsageError(str(exc)) from None
+    return None if key.is_random else key
+
+
+def _run_report(folder: Path) -> Any:
+    from engine.cli import UsageError
+    from engine.report import REPORT_NAME, ReportError, read_report
+
+    if not (folder / REPORT_NAME).exists():
+        return None
+    try:
+        return read_report(folder)
+    except ReportError as exc:
+        raise UsageError(f"{_shown(folder)}: {exc}") from None
+
+
+def _shown(path: Path) -> str:
+    from engine.errors import sanitize_text
+
+    return sanitize_text(str(path))
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from engine.audit_verify import shown_run, verify_log
+    from engine.cli import UsageError
+
+    path = Path(args.path)
+    log = path / AUDIT_NAME if path.is_dir() else path
+    if not log.is_file():
+        raise UsageError(f"no audit log at {_shown(log)}")
+    shown = _shown(log)
+    report = _run_report(log.parent) if log.name == AUDIT_NAME else None
+    if report is not None and report.status == "running":
+        print(f"{shown}: broken: run {shown_run(report.run_id)} is still running (its run folder is locked); "
+              "verify it once it has finished")
+        return EXIT_BROKEN
+    anchor = report.data.get("audit", {}) if report is not None else None
+    final = report is not None and report.status != "aborted"
+    key = _verifier_key()
+    result = verify_log(log, key=key, anchor=anchor, final=final, allow_unkeyed=args.allow_unkeyed)
+    for folder in args.report:  # anchors of a shared log: later runs may follow, so not final
+        run = _run_report(Path(folder))
+        if run is None:
+            raise UsageError(f"no report.json in {_shown(Path(folder))}")
+        audit = run.data.get("audit", {})
+        shared = {**audit.get("shared", {}), **{k: audit[k] for k in ("alg", "key_id") if k in audit}}
+        extra = verify_log(log, key=key, anchor=shared, final=False, allow_unkeyed=args.allow_unkeyed)
+        result = attrs.evolve(result, problems=result.problems + tuple(
+            attrs.evolve(p, text=f"{p.text} [anchor of run {shown_run(run.run_id)}]") for p in extra.problems
+            if p.line is None and p not in result.problems))
+    if result.needs_key:
+        raise UsageError(f"{shown}: {result.needs_key}")
+    for note in result.notes:
+        print(f"{shown}: note: {note}")
+    if report is not None and report.status == "aborted":
+        print(f"{shown}: broken: run {shown_run(report.run_id)} aborted: its report still says running and no process "
+              "holds its run folder")
+    for problem in result.problems:
+        where = f"{shown}:{problem.line}" if problem.line is not None else shown
+        print(f"{where}: broken: {problem.text}")
+    if result.ok and not (report is not None and report.status == "aborted"):
+        keyed = f"keyed (hmac-sha256, key id {result.keying.get('key_id')})" if result.keyed else "not keyed (sha256)"
+        print(f"{shown}: ok, {result.entries} entries, chain intact, {keyed}")
+        return EXIT_INTACT
+    return EXIT_BROKEN
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from engine.audit_verify import shown_run
+    from engine.cli import UsageError
+    from engine.errors import sanitize_text
+    from engine.report import REPORT_NAME, ReportError, read_report
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise UsageError(f"no folder at {_shown(folder)}")
+    folders = [folder] if (folder / REPORT_NAME).exists() else sorted(
+        p for p in folder.iterdir() if (p / REPORT_NAME).exists())
+    for run_dir in folders:
+        try:
+            report = read_report(run_dir)
+        except ReportError as exc:
+            print(f"{_shown(run_dir)}: {exc}")
+            continue
+        data = report.data
+        manifest = data.get("manifest")
+        manifest = manifest if isinstance(manifest, dict) else {}
+        print(f"{shown_run(report.run_id)}  {sanitize_text(report.status)[:16]:<9}  "
+              f"{sanitize_text(str(data.get('mode')))[:40]}  {sanitize_text(str(manifest.get('name')))[:60]}  "
+              f"{_shown(run_dir)}")
+    return 0
