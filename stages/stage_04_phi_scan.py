@@ -24,6 +24,7 @@ import attrs
 
 from engine import InputDataset, StageContext, StageResult, register_stage
 from engine.phi.categories import OVERRIDE_SCHEMA
+from engine.runfolder import PARTS_DIR
 from engine.types import ANY_MODE
 from stages import _phi
 from stages._common import atomic_output, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
@@ -349,7 +350,7 @@ class PhiScan:
                             "or rflow run --executor processes --workers N); ignored")
         # Plan every input's partitions, run them all as one batch (inputs and partitions in
         # parallel), then merge each input's results in file order.
-        parts_root = context.workspace / ".parts" / safe_slug(context.step_id or self.key)
+        parts_root = context.workspace / PARTS_DIR / safe_slug(context.step_id or self.key)
         jobs: list[tuple[str, Any, Path | None, list[ScanPart]]] = []
         try:
             for entity, dataset in input_entities(context.world):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import InputDataset, StageContext, StageResult, register_stage
+from engine.runfolder import PARTS_DIR
 from engine.types import ANY_MODE
 from stages._common import StageConfigError, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages.components import DatasetProfile, DeidentifiedDataset, PhiFindingsSummary
@@ -83,7 +84,7 @@ class Deidentify:
         # Decide each input's column actions and byte ranges here, run every input's partitions as
         # one batch on the run's executor, then merge each input in file order.
         today = dt.date.today()
-        parts_root = context.workspace / ".parts" / safe_slug(context.step_id or self.key)
+        parts_root = context.workspace / PARTS_DIR / safe_slug(context.step_id or self.key)
         jobs: list[tuple[str, Any, Path, Prepared, list[DeidPart]]] = []
         try:
             for entity, dataset in input_entities(context.world):
