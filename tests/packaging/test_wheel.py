@@ -2,26 +2,79 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from engine.phi import native
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _path_without_cargo() -> str:
+    """PATH with every folder that holds a ``cargo`` removed: a machine with no Rust toolchain."""
+    keep = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not shutil.which("cargo", path=d)]
+    return os.pathsep.join(keep)
+
+
 @pytest.fixture(scope="module")
-def wheel_names(tmp_path_factory) -> set[str]:
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A wheel built where cargo cannot be found, and what the build printed."""
     out = tmp_path_factory.mktemp("wheel")
+    env = {**os.environ, "PATH": _path_without_cargo()}
+    env.pop(native.REQUIRE_ENV, None)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(out), str(ROOT)],
+        check=True, capture_output=True, text=True, env=env,
+    )
+    [built] = list(out.glob("rflow-*.whl"))
+    return built, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel_names(wheel: tuple[Path, str]) -> set[str]:
+    with zipfile.ZipFile(wheel[0]) as zf:
+        return set(zf.namelist())
+
+
+def test_without_rust_the_build_says_so_in_one_line_and_ships_the_python_path(
+    wheel: tuple[Path, str], wheel_names: set[str]
+) -> None:
+    notices = [line for line in wheel[1].splitlines() if "no Rust toolchain" in line]
+    assert notices, "the build did not say that it skipped the native core"
+    assert not [n for n in wheel_names if n.startswith("engine/_native")]
+
+
+def test_the_python_path_runs_the_demo_pipeline(wheel: tuple[Path, str], tmp_path: Path) -> None:
+    target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel[0])],
         check=True, capture_output=True,
     )
-    [wheel] = list(out.glob("rflow-*.whl"))
-    with zipfile.ZipFile(wheel) as zf:
-        return set(zf.namelist())
+    # -S: no .pth files, so the test venv's editable rflow cannot lend its own build; the venv's
+    # site-packages come after the wheel's files for the dependencies only.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), sysconfig.get_paths()["purelib"]])}
+    env.pop(native.REQUIRE_ENV, None)
+    probe = "import engine, engine.phi.native as n; print(engine.__file__); print(n.engine())"
+    shown = subprocess.run(
+        [sys.executable, "-S", "-c", probe], check=True, capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    where, engine_name = shown.stdout.split()
+    assert where.startswith(str(target)) and engine_name == "python"
+    run = subprocess.run(
+        [sys.executable, "-S", "-m", "engine", "run", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, env=env, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    env[native.REQUIRE_ENV] = "1"
+    refused = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert refused.returncode != 0 and "native PHI core is not built" in refused.stderr
 
 
 def test_wheel_ships_runtime_files(wheel_names: set[str]) -> None:
