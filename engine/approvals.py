@@ -150,31 +150,48 @@ def approval_from_mapping(data: Mapping[str, Any], *, where: str = "approval") -
 
 
 def load_approvals(path: str | Path) -> tuple[Approval, ...]:
-    """Read an approvals YAML file (a top-level ``approvals:`` list, or a bare list)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """Read an approvals YAML file (a top-level ``approvals:`` list, or a bare list).
+
+    The file goes through the manifest's loader: a regular file under the size cap, UTF-8, one
+    YAML 1.2 document with no tags or directives, bounded nesting and aliases, finite numbers,
+    dates that exist. Every problem is an :class:`ApprovalError` with ``file:line:col``.
+    """
+    from engine.configfile import display_name
 
     file = Path(path)
-    try:
-        size = file.stat().st_size
-    except OSError as exc:
-        raise ApprovalError(f"approvals file {file.name!r}: cannot read it ({type(exc).__name__})") from None
-    if size > MAX_FILE_BYTES:
-        raise ApprovalError(f"approvals file {file.name!r} is larger than {MAX_FILE_BYTES} bytes")
-    yaml = YAML(typ="safe", pure=True)
-    try:
-        data = yaml.load(file.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ApprovalError(f"approvals file {file.name!r} is not UTF-8 text") from None
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise ApprovalError(f"approvals file {file.name!r} is not valid YAML{where}") from None
+    return _approvals_from(file, display_name(file.name))
+
+
+def approvals_from_text(text: str | bytes, name: str = "<approvals>") -> tuple[Approval, ...]:
+    """Like :func:`load_approvals`, for text already in memory."""
+    return _approvals_from(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"), name)
+
+
+def _approvals_from(source: Path | bytes, shown: str) -> tuple[Approval, ...]:
+    from engine.manifest.loader import load_document
+
+    loaded = load_document(source, name=shown, max_bytes=MAX_FILE_BYTES)
+    errors = [d for d in loaded.diagnostics if d.is_error]
+    if errors and all(d.code == "RF109" for d in errors):
+        return ()  # an empty file: no approvals
+    if errors:
+        d = errors[0]
+        where = f"{d.file}:{d.line}:{d.col}" if d.line else d.file
+        message = d.message.replace("manifest", "file")
+        if d.code == "RF100":
+            raise ApprovalError(f"approvals file {where}: cannot read it ({message})")
+        if d.code == "RF101":
+            raise ApprovalError(f"approvals file {where}: {message}")
+        raise ApprovalError(f"approvals file {where} is not valid YAML: {message}")
+    data = loaded.data
     entries = data.get("approvals") if isinstance(data, Mapping) else data
     if entries is None:
         return ()
     if not isinstance(entries, list):
-        raise ApprovalError(f"approvals file {file.name!r}: expected a list under 'approvals:'")
-    return tuple(
-        approval_from_mapping(entry, where=f"{file.name}: approvals[{i}]") for i, entry in enumerate(entries)
-    )
+        raise ApprovalError(f"approvals file {shown}: expected a list under 'approvals:'")
+    base = ("approvals",) if isinstance(data, Mapping) else ()
+    found = []
+    for i, entry in enumerate(entries):
+        pos = loaded.source_map.locate((*base, i))
+        found.append(approval_from_mapping(entry, where=f"{shown}:{pos.line}:{pos.col}: approvals[{i}]"))
+    return tuple(found)

@@ -12,10 +12,18 @@ Grammar::
 
 ``step.status`` is the step's result status; any other path reads the step's ``output``.
 Every node keeps its character offset so that ``rflow validate`` can point at the exact column.
+
+Types are strict, because a gate guards PHI: ``==``/``!=`` compare values of the same kind (a
+boolean is never a number, ``errors_total == false`` is an error, not ``0 == false``); ``null``
+equals only ``null``; ordering needs numbers; ``in`` needs a list on the right (never a substring
+test); ``and``/``or``/``not`` and the whole gate need booleans. What is visible in the text is
+refused by ``rflow validate``; what depends on a step's output fails the gate closed, with one line
+saying why. Literals are bounded: finite numbers up to 2**53, printable text, nesting depth 32.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,6 +31,9 @@ from typing import Any
 import attrs
 
 MAX_GATE_CHARS = 500
+MAX_GATE_DEPTH = 32
+"""Nested parentheses, lists and ``not`` s; deeper would only exhaust the parser's stack."""
+MAX_GATE_NUMBER = 2**53
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>-?[0-9]+(?:\.[0-9]+)?)|(?P<str>'[^'\\]{0,200}'|\"[^\"\\]{0,200}\")"
     r"|(?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,)|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*))",
@@ -117,6 +128,12 @@ class _Parser:
         self.expr = expr
         self.tokens = _tokenize(expr)
         self.i = 0
+        self.depth = 0
+
+    def enter(self, offset: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_GATE_DEPTH:
+            raise GateError(offset, f"gate expression is nested deeper than {MAX_GATE_DEPTH} levels")
 
     def peek(self, ahead: int = 0) -> Token | None:
         j = self.i + ahead
@@ -161,7 +178,10 @@ class _Parser:
     def parse_not(self) -> Any:
         if self.at("kw", "not"):
             tok = self.take()
-            return Not(self.parse_not(), tok.offset)
+            self.enter(tok.offset)
+            node = Not(self.parse_not(), tok.offset)
+            self.depth -= 1
+            return node
         return self.parse_compare()
 
     def parse_compare(self) -> Any:
@@ -184,9 +204,9 @@ class _Parser:
     def parse_operand(self) -> Any:
         tok = self.take()
         if tok.kind == "num":
-            return Literal(float(tok.text) if "." in tok.text else int(tok.text), tok.offset)
+            return Literal(_number(tok), tok.offset)
         if tok.kind == "str":
-            return Literal(tok.text[1:-1], tok.offset)
+            return Literal(_text(tok), tok.offset)
         if tok.kind == "kw" and tok.text in ("true", "false", "null"):
             return Literal({"true": True, "false": False, "null": None}[tok.text], tok.offset)
         if tok.kind == "name":
@@ -195,12 +215,15 @@ class _Parser:
                 raise GateError(tok.offset, f"'{tok.text[:40]}' must be STEP.FIELD (e.g. phi_scan.findings_total)")
             return Ref(parts[0], tuple(parts[1:]), tok.offset)
         if tok.kind == "op" and tok.text == "(":
+            self.enter(tok.offset)
             node = self.parse_or()
             if not self.at("op", ")"):
                 raise GateError(self._pos(), "missing ')'")
             self.take()
+            self.depth -= 1
             return node
         if tok.kind == "op" and tok.text == "[":
+            self.enter(tok.offset)
             items: list[Literal] = []
             while not self.at("op", "]"):
                 item = self.parse_operand()
@@ -212,6 +235,7 @@ class _Parser:
                 elif not self.at("op", "]"):
                     raise GateError(self._pos(), "expected ',' or ']' in list")
             self.take()
+            self.depth -= 1
             return ListLit(tuple(items), tok.offset)
         raise GateError(tok.offset, f"unexpected '{tok.text[:20]}'")
 
@@ -222,6 +246,22 @@ class _Parser:
 
 def _offset(node: Any) -> int:
     return int(node.offset)
+
+
+def _number(tok: Token) -> int | float:
+    value: int | float = float(tok.text) if "." in tok.text else int(tok.text)
+    if abs(value) > MAX_GATE_NUMBER or not math.isfinite(value):
+        raise GateError(tok.offset, f"number is out of range (at most {MAX_GATE_NUMBER} in magnitude)")
+    return value
+
+
+def _text(tok: Token) -> str:
+    body = tok.text[1:-1]
+    bad = next((i for i, ch in enumerate(body) if not ch.isprintable()), None)
+    if bad is not None:
+        raise GateError(tok.offset + 1 + bad, "gate text must be printable (no control characters or "
+                        "lone surrogates)")
+    return body
 
 
 def parse_gate(expr: str) -> Any:
@@ -260,7 +300,80 @@ def check_gate(expr: str, available_steps: set[str] | frozenset[str]) -> list[tu
                 (ref.offset, f"gate refers to step '{ref.step}', which does not run before this step "
                              f"(earlier steps: {known})")
             )
+    problems += _type_problems(node)
+    if _static_kind(node) not in (None, "boolean"):
+        problems.append((_offset(node), f"a gate must be a condition (true or false), not {_static_kind(node)}"))
     return problems
+
+
+def kind(value: Any) -> str:
+    """The gate type of a value: boolean, number, text, null, list, mapping or other."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, Mapping):
+        return "mapping"
+    return "other"
+
+
+def _static_kind(node: Any) -> str | None:
+    """The type ``node`` has whatever the step outputs are; None when only a run can tell."""
+    if isinstance(node, Literal):
+        return kind(node.value)
+    if isinstance(node, ListLit):
+        return "list"
+    if isinstance(node, Ref):
+        return "text" if node.path == ("status",) else None
+    return "boolean"
+
+
+def _type_problems(node: Any) -> list[tuple[int, str]]:
+    """Type errors visible in the text (strict types: see the module docstring)."""
+    out: list[tuple[int, str]] = []
+    if isinstance(node, Not | BoolOp):
+        operands = (node.operand,) if isinstance(node, Not) else node.operands
+        word = "not" if isinstance(node, Not) else node.op
+        for child in operands:
+            out += _type_problems(child)
+            found = _static_kind(child)
+            if found not in (None, "boolean"):
+                out.append((_offset(child), f"'{word}' needs conditions (true or false), not {found}"))
+    elif isinstance(node, Compare):
+        left, right = _static_kind(node.left), _static_kind(node.right)
+        try:
+            _check_kinds(node.op, left, right)
+            if node.op in ("in", "not in") and isinstance(node.right, ListLit) and left is not None:
+                for item in node.right.items:
+                    _check_kinds("==", left, kind(item.value))
+        except TypeError as exc:
+            out.append((_offset(node.right if node.op in ("in", "not in") else node), str(exc)))
+    return out
+
+
+def _check_kinds(op: str, left: str | None, right: str | None) -> None:
+    """Raise TypeError (one line) when ``left op right`` mixes types; None means unknown yet."""
+    if op in ("in", "not in"):
+        if right is not None and right != "list":
+            raise TypeError(f"'{op}' needs a list on the right, not {right} ('in' never tests substrings)")
+        if left in ("list", "mapping", "other"):
+            raise TypeError(f"'{op}' tests one value against a list, not a {left}")
+        return
+    if left in ("list", "mapping", "other") or right in ("list", "mapping", "other"):
+        raise TypeError(f"'{op}' compares single values; lists are only for 'in'")
+    if op in ("==", "!="):
+        if left is not None and right is not None and left != right and "null" not in (left, right):
+            raise TypeError(f"cannot compare {left} {op} {right} (gates never mix types, e.g. 0 and false)")
+        return
+    for side in (left, right):
+        if side is not None and side != "number":
+            raise TypeError(f"'{op}' needs numbers, not {side}")
 
 
 class _Missing:
@@ -296,13 +409,18 @@ def _evaluate(node: Any, results: Mapping[str, Any], why: list[str]) -> Any:
         if value is MISSING:
             why.append(f"{node.text} is not available")
         return value
-    if isinstance(node, Not):
-        inner = _evaluate(node.operand, results, why)
-        return MISSING if inner is MISSING else not inner
-    if isinstance(node, BoolOp):
-        values = [_evaluate(child, results, why) for child in node.operands]
+    if isinstance(node, Not | BoolOp):
+        children = (node.operand,) if isinstance(node, Not) else node.operands
+        values = [_evaluate(child, results, why) for child in children]
         if any(v is MISSING for v in values):
             return MISSING
+        word = "not" if isinstance(node, Not) else node.op
+        wrong = next((kind(v) for v in values if not isinstance(v, bool)), None)
+        if wrong is not None:
+            why.append(f"'{word}' needs conditions (true or false), not {wrong}")
+            return MISSING
+        if isinstance(node, Not):
+            return not values[0]
         return all(values) if node.op == "and" else any(values)
     if isinstance(node, Compare):
         left = _evaluate(node.left, results, why)
@@ -311,37 +429,35 @@ def _evaluate(node: Any, results: Mapping[str, Any], why: list[str]) -> Any:
             return MISSING
         try:
             outcome = _compare(node.op, left, right)
-        except TypeError:
-            why.append(f"cannot compare {type(left).__name__} {node.op} {type(right).__name__}")
+        except TypeError as exc:
+            why.append(str(exc))
             return MISSING
         if isinstance(node.left, Ref):
             safe = isinstance(left, bool | int | float) or left is None or node.left.path == ("status",)
-            shown = left if safe else type(left).__name__
+            shown = left if safe else kind(left)
             why.append(f"{node.left.text} = {shown}")
         return outcome
     raise TypeError(f"unknown gate node {type(node).__name__}")
 
 
 def _compare(op: str, left: Any, right: Any) -> bool:
-    if op == "==":
-        return bool(left == right)
-    if op == "!=":
-        return bool(left != right)
-    if op == "in":
-        return left in right
-    if op == "not in":
-        return left not in right
-    if isinstance(left, bool) or isinstance(right, bool) or not isinstance(left, int | float) \
-            or not isinstance(right, int | float):
-        raise TypeError("ordering needs numbers")
+    """``left op right`` with strict types; raises TypeError (a one-line reason) on a mix."""
+    _check_kinds(op, kind(left), kind(right))
+    if op in ("in", "not in"):
+        found = any(kind(item) == kind(left) and item == left for item in right)
+        return found if op == "in" else not found
+    if op in ("==", "!="):
+        same = kind(left) == kind(right) and left == right
+        return same if op == "==" else not same
     return bool({"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op])
 
 
 def evaluate_gate(expr: str, results: Mapping[str, Any]) -> tuple[bool, str]:
     """Evaluate ``expr`` against results keyed by step id: ``(passed, explanation)``.
 
-    A reference to a missing step or output field makes the gate fail (closed, not open).
-    Explanations only quote numbers, booleans and null — never string values from outputs.
+    A reference to a missing step or output field, or a comparison of mixed types, makes the gate
+    fail (closed, not open). Explanations only quote numbers, booleans and null — never string
+    values from outputs.
     """
     why: list[str] = []
     try:
@@ -350,7 +466,9 @@ def evaluate_gate(expr: str, results: Mapping[str, Any]) -> tuple[bool, str]:
         return False, f"invalid gate at offset {exc.offset}: {exc.message}"
     if value is MISSING:
         return False, "; ".join(why) or "gate could not be evaluated"
-    return bool(value), "; ".join(why)
+    if not isinstance(value, bool):
+        return False, f"the gate is {kind(value)}, not a condition (true or false)"
+    return value, "; ".join(why)
 
 
 def gate_steps(expr: str) -> Sequence[str]:

@@ -23,6 +23,10 @@ _UNITS = {
 }
 
 
+MAX_SIZE = 2**63
+"""Sizes are bounded so that every size the schema admits converts to an int a file API accepts."""
+
+
 class StageConfigError(ValueError):
     """A config value that the schema accepted but that cannot work (bad regex, unknown file)."""
 
@@ -56,7 +60,10 @@ def parse_size(value: int | str) -> int:
     if not match:
         raise StageConfigError("a size must be a number of bytes or a string like '2GiB', '500MB'")
     number, unit = float(match.group(1)), (match.group(2) or "b").lower()
-    return int(number * _UNITS[unit])
+    size = number * _UNITS[unit]
+    if not size < MAX_SIZE:  # also catches inf from a 400-digit number
+        raise StageConfigError("a size must be below 8 EiB")
+    return int(size)
 
 
 def input_entities(world: Any) -> list[tuple[str, InputDataset]]:

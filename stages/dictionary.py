@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -38,6 +38,8 @@ PHI_KINDS = (
 RULE_KINDS = ("range", "missing", "unique", "date_order", "allowed", "pattern", "code")
 CODE_SYSTEMS = ("icd10", "loinc")
 MAX_DICTIONARY_BYTES = 2 * 1024 * 1024
+MAX_DICTIONARY_NODES = 1_000_000
+"""YAML nodes in one dictionary: room for a 20,000-column export, a bound on alias expansion."""
 DEFAULT_MISSING = ("", "NA", "N/A", "NULL", "null", "NaN")
 
 _INT_RE = re.compile(r"^[+-]?[0-9]+$")
@@ -347,26 +349,31 @@ def parse_dictionary(data: Any, *, source: str, sha256: str) -> Dictionary:
     )
 
 
-def load_dictionary(ref: str) -> Dictionary:
-    """Load ``bundled:NAME`` or a YAML file path."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+def load_dictionary(ref: str, *, allowed_roots: Sequence[str] = ()) -> Dictionary:
+    """Load ``bundled:NAME`` or a YAML file path.
+
+    The file is read like every config file (engine.configfile: regular files only, capped at
+    ``MAX_DICTIONARY_BYTES``, inside ``allowed_roots`` when given) and parsed by the manifest
+    loader, so a device, a FIFO, a date that does not exist or deep nesting is a named error.
+    """
+    from engine.configfile import ConfigFileError, display_name, read_config_bytes
+    from engine.manifest.loader import load_document
 
     path = resolve_path(ref)
-    source = ref if is_bundled(ref) else path.name
+    source = ref if is_bundled(ref) else display_name(path.name)
+    shown = repr(source[:80])
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise StageConfigError(f"data dictionary {source[:80]!r}: cannot read it ({type(exc).__name__})") from None
-    if len(raw) > MAX_DICTIONARY_BYTES:
-        raise StageConfigError(f"data dictionary {source[:80]!r} is larger than {MAX_DICTIONARY_BYTES} bytes")
-    yaml = YAML(typ="safe", pure=True)
-    try:
-        data = yaml.load(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise StageConfigError(f"data dictionary {source[:80]!r} is not UTF-8") from None
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise StageConfigError(f"data dictionary {source[:80]!r} is not valid YAML{where}") from None
-    return parse_dictionary(data, source=source, sha256=hashlib.sha256(raw).hexdigest())
+        raw = read_config_bytes(path, MAX_DICTIONARY_BYTES, allowed_roots=() if is_bundled(ref) else allowed_roots)
+    except ConfigFileError as exc:
+        if exc.too_large:
+            raise StageConfigError(f"data dictionary {shown} is larger than {MAX_DICTIONARY_BYTES} bytes") from None
+        raise StageConfigError(f"data dictionary {shown}: cannot read it: {exc.reason}") from None
+    loaded = load_document(raw, name=source, max_bytes=MAX_DICTIONARY_BYTES, max_nodes=MAX_DICTIONARY_NODES)
+    errors = [d for d in loaded.diagnostics if d.is_error]
+    if errors:
+        d = errors[0]
+        if d.code == "RF102":
+            raise StageConfigError(f"data dictionary {shown} is not UTF-8")
+        raise StageConfigError(f"data dictionary {shown} is not valid YAML at line {d.line}, column {d.col}: "
+                               f"{d.message.replace('manifest', 'file')}")
+    return parse_dictionary(loaded.data, source=source, sha256=hashlib.sha256(raw).hexdigest())

@@ -28,8 +28,8 @@ class UploadConfig:
         default="2GiB",
         converter=str,
         metadata={"description": "Largest accepted input: bytes or a size such as '2GiB', '500MB'.",
-                  "schema": {"type": ["integer", "string"], "minimum": 0,
-                             "pattern": "^\\s*[0-9]+(\\.[0-9]+)?\\s*([KkMmGgTt]i?[Bb]|[Bb])?\\s*$"}},
+                  "schema": {"type": ["integer", "string"], "minimum": 0, "maximum": 2**53,
+                             "pattern": "^\\s*[0-9]{1,15}(\\.[0-9]{1,6})?\\s*([KkMmGgTt]i?[Bb]|[Bb])?\\s*$"}},
     )
     allowed_roots: list[str] = attrs.field(
         factory=list,

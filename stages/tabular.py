@@ -115,7 +115,7 @@ def _looks_like_jsonl(text: str) -> bool:
         return False
     try:
         return isinstance(json.loads(lines[0]), dict)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser's stack
         return False
 
 
@@ -349,6 +349,8 @@ class TableReader:
         self._check_fields([line], lines + 1)
         try:
             obj = json.loads(line)
+        except RecursionError:
+            raise TabularError(f"data row {lines + 1} is JSON nested too deeply") from None
         except ValueError:
             raise TabularError(f"data row {lines + 1} is not valid JSON") from None
         if not isinstance(obj, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
 
@@ -54,6 +55,19 @@ def _parse_inputs(pairs: list[str]) -> dict[str, str]:
             raise UsageError(f"--input {name[:40]!r} given twice")
         inputs[name] = path
     return inputs
+
+
+_JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,127}$")
+
+
+def _job_id(value: str | None) -> str | None:
+    """A caller's job id goes into the report and the audit log: printable ASCII, at most 128 characters."""
+    from engine.cli import UsageError
+
+    if value is not None and not _JOB_ID.match(value):
+        raise UsageError("--job-id takes 1-128 characters: letters, digits and . _ : / @ + = - "
+                         "(starting with a letter or digit)")
+    return value
 
 
 def _approvals(args: argparse.Namespace) -> list[Any]:
@@ -120,7 +134,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         report = run_manifest(
             args.manifest, mode=args.mode, inputs=inputs, approvals=approvals, out_dir=args.out, only=only,
-            from_step=args.from_step, job_id=args.job_id, observer=observer, audit_log=args.audit_log,
+            from_step=args.from_step, job_id=_job_id(args.job_id), observer=observer, audit_log=args.audit_log,
             executor=execution,
         )
     except ManifestError as exc:

@@ -32,7 +32,10 @@ def parse_size(value: int | str) -> int:
         m = _SIZE.match(str(value))
         if not m:
             raise ExecutorError("partition size must be a number of bytes or a size like '64MiB'")
-        size = int(float(m.group(1)) * _UNITS[(m.group(2) or "b").lower()])
+        scaled = float(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
+        if not scaled < 2**63:  # a 400-digit size is inf as a float: a named error, not OverflowError
+            raise ExecutorError("partition size is too large")
+        size = int(scaled)
     if size < MIN_PARTITION_BYTES:
         raise ExecutorError(f"partition size must be at least {MIN_PARTITION_BYTES} bytes")
     return size

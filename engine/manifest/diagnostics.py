@@ -36,6 +36,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RF110": (Severity.ERROR, "unquoted value was typed by YAML (number, date, boolean) where text is expected"),
     "RF111": (Severity.ERROR, "explicit YAML tag"),
     "RF112": (Severity.ERROR, "nesting too deep"),
+    "RF113": (Severity.ERROR, "number is not finite or out of range"),
+    "RF114": (Severity.ERROR, "text holds a control character or a lone surrogate"),
+    "RF115": (Severity.ERROR, "YAML directive (%YAML, %TAG)"),
+    "RF119": (Severity.ERROR, "the file could not be checked"),
     # RF2xx: JSON Schema
     "RF200": (Severity.ERROR, "missing or unsupported apiVersion"),
     "RF201": (Severity.ERROR, "unexpected key"),

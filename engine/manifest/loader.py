@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import math
 import re
 import warnings
 from pathlib import Path
@@ -33,6 +34,8 @@ MAX_ALIASES = 20
 MAX_DEPTH = 48
 MAX_NODES = 50_000
 """Nodes visited while expanding aliases; bounds the work an alias-heavy file can cause."""
+MAX_INT = 2**53
+"""Largest integer magnitude a manifest may hold: exact as a JSON number, and ample for any size."""
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -102,23 +105,20 @@ def read_source(
 
     Raises :class:`LoadError` (RF100/RF101) for unreadable or oversized files.
     """
+    from engine.configfile import ConfigFileError, display_name, read_config_bytes
+
     if isinstance(source, bytes):
-        return name or "<string>", None, source
+        return display_name(name or "<string>"), None, source
     if isinstance(source, str) and ("\n" in source or not source.strip()):
-        return name or "<string>", None, source.encode("utf-8", "surrogatepass")
+        return display_name(name or "<string>"), None, source.encode("utf-8", "surrogatepass")
     path = Path(source)
-    display = name or str(source)
+    display = display_name(name or source)
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(max_bytes + 1)
-    except IsADirectoryError:
-        raise LoadError(_diag(display, 0, 0, "RF100", "is a directory, not a manifest file")) from None
-    except FileNotFoundError:
-        raise LoadError(_diag(display, 0, 0, "RF100", "file not found")) from None
-    except OSError as exc:
-        raise LoadError(_diag(display, 0, 0, "RF100", f"cannot read file ({type(exc).__name__})")) from None
-    if len(raw) > max_bytes:
-        raise LoadError(_too_large(display, max_bytes))
+        raw = read_config_bytes(path, max_bytes)
+    except ConfigFileError as exc:
+        if exc.too_large:
+            raise LoadError(_too_large(display, max_bytes)) from None
+        raise LoadError(_diag(display, 0, 0, "RF100", exc.reason)) from None
     return display, path, raw
 
 
@@ -158,10 +158,17 @@ def _check_tabs(name: str, text: str) -> None:
 
 
 def load_document(
-    source: str | bytes | Path, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    source: str | bytes | Path, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+    max_nodes: int = MAX_NODES,
 ) -> LoadedDocument:
-    """Load one manifest source; problems are returned as diagnostics, never raised."""
-    display = name or ("<string>" if isinstance(source, bytes) or "\n" in str(source) else str(source))
+    """Load one manifest source; problems are returned as diagnostics, never raised.
+
+    Other config files (approvals, data dictionaries) are read with it too, so every YAML file
+    rflow reads is held to the same rules; ``max_nodes`` lets a large dictionary through.
+    """
+    from engine.configfile import display_name
+
+    display = display_name(name or ("<string>" if isinstance(source, bytes) or "\n" in str(source) else source))
     try:
         display, path, raw = read_source(source, name=name, max_bytes=max_bytes)
     except LoadError as exc:
@@ -173,7 +180,7 @@ def load_document(
             raise LoadError(_too_large(display, max_bytes))
         loaded.text = _decode(display, raw)
         _check_tabs(display, loaded.text)
-        _parse(loaded)
+        _parse(loaded, max_nodes)
     except LoadError as exc:
         loaded.diagnostics.append(exc.diagnostic)
     return loaded
@@ -230,13 +237,17 @@ class _AliasLimit(Exception):
         self.mark = mark
 
 
-def _parse(loaded: LoadedDocument) -> None:
+def _parse(loaded: LoadedDocument, max_nodes: int = MAX_NODES) -> None:
+    from ruamel.yaml.docinfo import DocInfo
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
 
     name = loaded.name
     guards = _Guards()
     yaml = _make_loader(guards)
+    # ruamel's scanner records a %YAML/%TAG directive in doc_infos[-1]; YAML.load() adds that entry,
+    # get_constructor_parser() does not (without it a directive raised IndexError).
+    yaml.doc_infos.append(DocInfo())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         parser = None
@@ -265,6 +276,11 @@ def _parse(loaded: LoadedDocument) -> None:
         finally:
             if parser is not None:
                 parser.dispose()
+    info = yaml.doc_infos[-1]
+    if info.doc_version is not None or info.tags:
+        line = next((i for i, text in enumerate(loaded.text.split("\n")) if text.startswith("%")), 0)
+        raise LoadError(_diag(name, line + 1, 1, "RF115", "YAML directives (%YAML, %TAG) are not allowed",
+                              "remove the line: manifests are always read as YAML 1.2, without tags"))
     if node is None:
         raise LoadError(_diag(name, 1, 1, "RF109", "the manifest is empty",
                               "start from the annotated example in docs/manifest.md"))
@@ -274,7 +290,7 @@ def _parse(loaded: LoadedDocument) -> None:
                   "remove the '!' tag; manifests use plain YAML values only")
         )
     loaded.source_map = SourceMap(loaded.text.split("\n"))
-    data = _Walker(loaded, constructor).walk(node, (), None)
+    data = _Walker(loaded, constructor, max_nodes).walk(node, (), None)
     if loaded.ok:
         loaded.data = data
 
@@ -334,17 +350,18 @@ def _style(node: Any) -> str | None:
 class _Walker:
     """One pass over the composed nodes: positions, key checks, and plain data, bounded in work."""
 
-    def __init__(self, loaded: LoadedDocument, constructor: Any) -> None:
+    def __init__(self, loaded: LoadedDocument, constructor: Any, max_nodes: int = MAX_NODES) -> None:
         self.loaded = loaded
         self.constructor = constructor
         self.count = 0
+        self.max_nodes = max_nodes
 
     def walk(self, node: Any, path: tuple[str | int, ...], key: Any) -> Any:
         from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
         loaded = self.loaded
         self.count += 1
-        if self.count > MAX_NODES:
+        if self.count > self.max_nodes:
             raise LoadError(_diag(loaded.name, node.start_mark.line + 1, node.start_mark.column + 1, "RF107",
                                   "aliases expand to too many nodes", "write the values out instead of aliasing"))
         span = _span(node)
@@ -378,6 +395,10 @@ class _Walker:
                           "quote the key (e.g. '1': or 'true':) or rename it", path=path)
                 )
                 continue
+            key_problem = unsafe_value(knode.value)
+            if key_problem is not None:
+                self.problem(knode, *key_problem)
+                continue
             if knode.value in seen:
                 first = seen[knode.value]
                 loaded.diagnostics.append(
@@ -401,14 +422,52 @@ class _Walker:
         if build is None:  # an explicit tag, already reported as RF111
             return None
         try:
-            return build(self.constructor, node)
+            value = build(self.constructor, node)
         except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
-            mark = node.start_mark
-            self.loaded.diagnostics.append(
-                _diag(self.loaded.name, mark.line + 1, mark.column + 1, "RF104",
-                      f"invalid YAML value ({type(exc).__name__})", "quote the value if it is meant as text")
-            )
+            if str(node.tag).endswith(":timestamp"):
+                self.problem(node, "RF104", "invalid date: the day does not exist in that month or year",
+                             "write an existing date as YYYY-MM-DD, or quote the value if it is text")
+            else:
+                self.problem(node, "RF104", f"invalid YAML value ({type(exc).__name__})",
+                             "quote the value if it is meant as text")
             return None
+        problem = unsafe_value(value)
+        if problem is not None:
+            self.problem(node, *problem)
+            return None
+        return value
+
+    def problem(self, node: Any, code: str, message: str, hint: str = "") -> None:
+        mark = node.start_mark
+        self.loaded.diagnostics.append(_diag(self.loaded.name, mark.line + 1, mark.column + 1, code, message, hint))
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def unsafe_value(value: Any) -> tuple[str, str, str] | None:
+    """``(code, message, hint)`` for a value no step can use safely, else None.
+
+    Why here: every later phase (schema, run, report, terminal) may assume finite numbers of JSON
+    size and text that encodes as UTF-8 and prints as itself. YAML can write ``.nan``, ``1e400``
+    (infinity), 400-digit integers, and, in double quotes, control characters and lone
+    surrogates; all of them validated clean and then crashed a run or the terminal.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return ("RF113", "number is not finite (.nan, .inf, or too large for a float)",
+                "write a finite number such as 900 or 0.5")
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        return ("RF113", f"integer is out of range (more than {MAX_INT} in magnitude)",
+                "write a smaller number; sizes can be written like '2GiB'")
+    if isinstance(value, str):
+        bad = _CONTROL.search(value)
+        if bad is not None:
+            what = "a lone surrogate (not valid Unicode)" if bad.group() >= "\ud800" else "a control character"
+            return ("RF114", f"text holds {what} at character {bad.start() + 1}",
+                    "remove it: manifest text must be printable (tabs and line breaks are fine)")
+    return None
 
 
 def _short(value: str) -> str:

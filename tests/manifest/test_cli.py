@@ -7,6 +7,7 @@ everything else they exercise (YAML, schema, unknown stage) does not depend on w
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,60 @@ def test_parallel_jobs_give_the_same_output(tree: Path, tmp_path: Path) -> None:
     assert serial.returncode == parallel.returncode == 1
     assert json.loads(serial.stdout) == json.loads(parallel.stdout)
     assert len(json.loads(serial.stdout)) == 30
+
+
+HOSTILE = {
+    # each validated clean or crashed the whole command before
+    "nan.yaml": GOOD.replace("    stage: upload\n", "    stage: upload\n    timeout_s: .nan\n"),
+    "directive.yaml": "%YAML 1.2\n---\n" + GOOD,
+    "tag.yaml": "%TAG ! tag:example.com,2000:\n---\n" + GOOD,
+    "deep_gate.yaml": GOOD.replace("phi_policy: warn}", "phi_policy: warn, gates: {upload: '"
+                                   + "(" * 200 + "run.x == 1" + ")" * 200 + "'}}"),
+    "escape.yaml": GOOD.replace("name: cli-good", 'name: cli-good, description: "\\x1b[2J"'),
+    "date.yaml": GOOD.replace("name: cli-good", "name: cli-good, description: 2027-02-30"),
+}
+
+
+def test_validate_dir_reports_every_hostile_file(tmp_path: Path) -> None:
+    for name, text in HOSTILE.items():
+        (tmp_path / "m" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "m" / name).write_text(text, "utf-8")
+    (tmp_path / "m" / "good.yaml").write_text(GOOD, "utf-8")
+    res = rflow("validate", "--format", "json", "m", cwd=tmp_path)
+    assert res.returncode == 1 and "internal error" not in res.stderr, res.stderr
+    found = {Path(d["file"]).name: d["code"] for d in json.loads(res.stdout)}
+    assert found == {"nan.yaml": "RF113", "directive.yaml": "RF115", "tag.yaml": "RF115",
+                     "deep_gate.yaml": "RF313", "escape.yaml": "RF114", "date.yaml": "RF104"}
+
+
+def test_validate_dir_isolates_each_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """An unexpected failure on one file is that file's RF119; the others are still checked."""
+    import engine.manifest as api
+    from engine.cli import main
+
+    for name in ("a.yaml", "b.yaml", "c.yaml"):
+        (tmp_path / name).write_text(GOOD.replace("stage: upload", "stage: uplaod"), "utf-8")
+    real = api.analyze
+
+    def flaky(path: object, **kw: object) -> object:
+        if str(path).endswith("b.yaml"):
+            raise RecursionError("boom")
+        return real(path, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "analyze", flaky)
+    code = main(["validate", "--format", "json", str(tmp_path)])
+    found = {Path(d["file"]).name: d["code"] for d in json.loads(capsys.readouterr().out)}
+    assert code == 1 and found == {"a.yaml": "RF301", "b.yaml": "RF119", "c.yaml": "RF301"}
+
+
+def test_non_utf8_file_names_are_shown_escaped(tmp_path: Path) -> None:
+    raw = os.fsencode(tmp_path) + b"/bad-\xff\xfe.yaml"
+    with open(raw, "wb") as fh:
+        fh.write(BAD_STAGE.encode())
+    for fmt in ("text", "json", "github"):
+        res = subprocess.run([sys.executable, "-m", "engine", "validate", "--format", fmt, os.fsdecode(raw)],
+                             cwd=tmp_path, capture_output=True, timeout=120)
+        assert res.returncode == 1, res.stderr
+        assert b"internal error" not in res.stderr and b"\\xff\\xfe" in res.stdout.replace(b"\\\\", b"\\")
+        res.stdout.decode("utf-8")  # the output itself is valid UTF-8

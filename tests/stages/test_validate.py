@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from engine import StageStatus
 from stages._common import bundled_path
 from stages.components import QualityReport
+from stages.dictionary import MAX_DICTIONARY_BYTES
 from tests.stages.conftest import run, write
 
 DICT = "bundled:demo_dictionary.yaml"
@@ -110,3 +117,71 @@ def test_ragged_rows_read_as_empty_cells(tmp_path: Path, ws: Path) -> None:
     path = write(tmp_path / "r.csv", "a,b\n1,2\n3\n")
     result, _ = _validate(path, ws, rules=[{"kind": "missing", "column": "b", "max_fraction": 0.1}])
     assert result.output["inputs"]["dataset"]["rules"]["b.missing"]["missing_cells"] == 1
+
+
+# -- hostile dictionaries and patterns ---------------------------------------------------------------
+NON_REGULAR = ["/dev/zero", "/dev/urandom", "/dev/null", "fifo", "dir"]
+
+
+@pytest.mark.parametrize("kind", NON_REGULAR)
+def test_a_dictionary_that_is_not_a_regular_file_fails_at_once(kind: str, tmp_path: Path, ws: Path) -> None:
+    """`dictionary: /dev/zero` grew memory at ~1 GB/s and its thread outlived the timeout; a FIFO hung."""
+    target = kind
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+        target = str(tmp_path / "fifo")
+    elif kind == "dir":
+        target = str(tmp_path)
+    result, _ = _validate(write(tmp_path / "a.csv", "a\n1\n"), ws, dictionary=target)
+    assert result.status is StageStatus.FAILED
+    assert "not a regular file" in result.errors[0] or "directory" in result.errors[0]
+
+
+def test_an_oversized_dictionary_is_refused(tmp_path: Path, ws: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"# padding\n" * (MAX_DICTIONARY_BYTES // 10 + 1))
+    result, _ = _validate(write(tmp_path / "a.csv", "a\n1\n"), ws, dictionary=str(big))
+    assert result.status is StageStatus.FAILED and "larger than" in result.errors[0]
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    ("columns: {a: {type: string}}\nrules: [{kind: range, column: a, min: .nan}]\n", "line 2"),
+    ("columns: {a: {pattern: '(?=x)'}}\n", "RE2"),
+    ("columns: " + "[" * 60 + "]" * 60 + "\n", "nesting"),
+    ("%YAML 1.1\n---\ncolumns: {a: {}}\n", "directive"),
+])
+def test_hostile_dictionary_values_are_named_errors(body: str, fragment: str, tmp_path: Path, ws: Path) -> None:
+    result, _ = _validate(write(tmp_path / "a.csv", "a\n1\n"), ws, dictionary=str(write(tmp_path / "d.yaml", body)))
+    assert result.status is StageStatus.FAILED and fragment in result.errors[0], result.errors
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))  # so the old behaviour fails instead of swapping
+
+
+def test_dev_zero_dictionary_run_ends_promptly(tmp_path: Path) -> None:
+    """Through the CLI: the step fails with a named reason and the process exits."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(MANIFEST.replace("DICT", "/dev/zero"), "utf-8")
+    data = write(tmp_path / "a.csv", "a\n1\n")
+    res = subprocess.run([sys.executable, "-m", "engine", "run", str(manifest), "--input", f"dataset={data}",
+                          "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=90,
+                         preexec_fn=_limit_memory)
+    assert res.returncode == 1, res.stderr
+    assert "not a regular file" in res.stdout + res.stderr and "internal error" not in res.stderr
+
+
+MANIFEST = """\
+apiVersion: rflow/v1
+kind: Pipeline
+metadata: {name: hostile, version: "1.0.0"}
+inputs: [{name: dataset, format: csv}]
+defaults: {timeout_s: 30}
+steps:
+  - {id: upload, stage: upload}
+  - {id: validate, stage: validate, config: {dictionary: "DICT"}}
+governance:
+  default_mode: DEMO
+  modes:
+    DEMO: {steps: [upload, validate], phi_policy: warn}
+"""
