@@ -119,8 +119,9 @@ def test_any_text_value_reads_back_exactly(value: str, path: str) -> None:
     doc = ManifestDocument.from_text(BASE)
     try:
         doc.set(path, value)
-    except EditError as exc:  # only a schema rule (e.g. maxLength) may refuse it, never a YAML problem
-        assert exc.diagnostics and all(d.code.startswith("RF2") or d.code == "RF309" for d in exc.diagnostics)
+    except EditError as exc:  # only a schema or value rule (maxLength, printable text) may refuse it
+        assert exc.diagnostics and all(d.code.startswith("RF2") or d.code in ("RF309", "RF114")
+                                       for d in exc.diagnostics)
         return
     node: Any = doc.data
     for part in path.split("."):

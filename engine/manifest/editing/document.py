@@ -198,6 +198,7 @@ class ManifestDocument:
     # -- generic edits ---------------------------------------------------------------------------
     def set(self, dotted: str, value: Any) -> None:
         """Set the value at a dotted path, creating missing mapping keys in their canonical place."""
+        _refuse_unsafe(value, self.name)
         doc = self._set(self._doc, dotted, value)
         self._commit(doc, f"set {paths.display(paths.split(dotted))}")
 
@@ -511,3 +512,18 @@ class ManifestDocument:
 def write_atomic(path: Path, text: str) -> None:
     """Temp file in the same folder, fsync, rename; keeps the mode of the file it replaces."""
     write_text_atomic(path, text)
+
+
+def _refuse_unsafe(value: Any, name: str) -> None:
+    """The loader's value rules (finite numbers, printable text), applied before the edit is spliced."""
+    from engine.manifest.loader import unsafe_value
+
+    items = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        _refuse_unsafe(key, name)
+        _refuse_unsafe(item, name)
+    problem = unsafe_value(value)
+    if problem is not None:
+        code, message, hint = problem
+        raise EditError(f"the new value: {message}; nothing was changed",
+                        [Diagnostic(name, 0, 0, code, message, hint=hint)])
