@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
+
+# CI (CI=true) runs every property test on a fixed seed: a run is repeatable and a red build names
+# the example that failed, instead of a new random one each time. Locally the search stays random.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 
 @pytest.fixture
