@@ -155,7 +155,7 @@ class _ReportObserver(RunObserver):
         if self.error is not None:
             status = "failed"
         with contextlib.suppress(RecordError):
-            self._log("run_finished", run_id=self.report.run_id, status=status, exit_code=EXIT_CODES[status])
+            self._log("run_finished", run_id=self.report.run_id, status=status, exit_code=EXIT_CODES.get(status, 1))
         with contextlib.suppress(RecordError):
             self.write(finish=status)
         self.report.data["status"] = status

@@ -115,9 +115,12 @@ def sweep_abandoned_parts(parent: Path, *, skip: Path) -> int:
     except OSError:
         return 0
     for child in children:
-        if child == skip or not (child / PARTS_DIR).is_dir() or not (child / LOCK_NAME).is_file():
+        try:
+            abandoned = child != skip and (child / PARTS_DIR).is_dir() and (child / LOCK_NAME).is_file() \
+                and not is_locked(child)
+        except OSError:  # a folder we may not look into is not ours to sweep
             continue
-        if not is_locked(child):
+        if abandoned:
             remove_parts(child)
             swept += 1
     return swept

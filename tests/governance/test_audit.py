@@ -118,6 +118,35 @@ def test_any_truncation_is_detected(tmp_path, run_log, cut, anchored) -> None:
         assert "removed from its end" in texts
 
 
+@st.composite
+def mutations(draw: st.DrawFn, n: int) -> tuple[str, int, int]:
+    kind = draw(st.sampled_from(["delete", "duplicate", "swap", "flip"]))
+    i = draw(st.integers(0, n - 1))
+    j = draw(st.integers(0, n - 1).filter(lambda j: j != i))
+    return kind, i, j
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_single_edit_of_a_log_is_detected(tmp_path, run_log, data) -> None:
+    lines, anchor = run_log
+    kind, i, j = data.draw(mutations(len(lines)))
+    changed = list(lines)
+    if kind == "delete":
+        del changed[i]
+    elif kind == "duplicate":
+        changed.insert(j, lines[i])
+    elif kind == "swap":
+        changed[i], changed[j] = changed[j], changed[i]
+    else:  # one character of a line replaced by another
+        at = data.draw(st.integers(0, len(lines[i]) - 2))
+        char = data.draw(st.characters(codec="ascii", exclude_characters="\n").filter(lambda c: c != lines[i][at]))
+        changed[i] = lines[i][:at] + char + lines[i][at + 1:]
+    path = tmp_path / "audit.jsonl"
+    path.write_text("".join(changed))
+    assert not verify_log(path, anchor=anchor).ok, (kind, i, j)
+
+
 def test_empty_log_is_not_intact(tmp_path, run_log) -> None:
     path = tmp_path / "audit.jsonl"
     path.write_text("")
