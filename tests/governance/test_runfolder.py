@@ -112,6 +112,9 @@ def test_a_second_run_into_the_same_folder_refuses_and_names_the_owner(tmp_path,
         assert f"in use by run {owner['run_id']} (pid {first.pid} on host" in line
         assert "Traceback" not in second.stderr
         assert read_report(out).status == "running"  # the first run's record is untouched
+        live = rflow("audit", "verify", str(out), env=env, cwd=tmp_path)
+        assert live.returncode == 1 and "still running" in live.stdout
+        assert " running " in rflow("runs", str(out), env=env, cwd=tmp_path).stdout
     finally:
         first.send_signal(signal.SIGINT)
         first.communicate(timeout=120)
