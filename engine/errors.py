@@ -43,13 +43,17 @@ class PluginLoadError(RflowError):
     """A third-party stage plugin failed to load (reported by entry-point name)."""
 
 
-def sanitize_text(text: str) -> str:
-    """Remove PHI from ``text`` with the canonical sanitizer, and bound its length."""
+def sanitize_text(text: str, limit: int | None = MAX_ERROR_CHARS) -> str:
+    """Remove PHI from ``text`` with the canonical sanitizer, then bound its length (``None``: keep it).
+
+    The one place the engine core reaches the PHI patterns (imported on first use, so that the
+    core stays importable and cheap); :mod:`engine.display` builds on it.
+    """
     from engine.phi import sanitize
 
     cleaned = sanitize(text)
-    if len(cleaned) > MAX_ERROR_CHARS:
-        cleaned = cleaned[: MAX_ERROR_CHARS - 1] + "…"
+    if limit is not None and len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
     return cleaned
 
 

@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from engine.display import shown
 from engine.runner import PlannedStep, RunObserver, RunOutcome
 from engine.types import StageResult
 
@@ -30,23 +31,23 @@ class PlainProgress(RunObserver):
     def step_started(self, index: int, total: int, step: PlannedStep) -> None:
         stage: Any = step.stage
         self._last_progress = 0.0
-        self._say(f"[{index}/{total}] {step.step_id} ({stage.stage_name}) started")
+        self._say(f"[{index}/{total}] {shown(step.step_id)} ({shown(stage.stage_name)}) started")
 
     def step_progress(self, index: int, total: int, step: PlannedStep, done: int, tasks: int) -> None:
         # At most one line every few seconds (and the last one): CI logs stay readable.
         now = time.monotonic()
         if tasks > 1 and (done == tasks or now - self._last_progress >= PLAIN_PROGRESS_EVERY_S):
             self._last_progress = now
-            self._say(f"[{index}/{total}] {step.step_id} partitions {done}/{tasks}")
+            self._say(f"[{index}/{total}] {shown(step.step_id)} partitions {done}/{tasks}")
 
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
         took = f" in {result.duration_s:.2f}s" if result.duration_s is not None else ""
         why = ""
         if result.status.value in ("failed", "blocked") and result.errors:
-            why = f": {result.errors[0]}"
+            why = f": {shown(result.errors[0])}"
         elif result.status.value == "skipped" and result.warnings:
-            why = f": {result.warnings[0]}"
-        self._say(f"[{index}/{total}] {step.step_id} {_MARK[result.status.value]}{took}{why}")
+            why = f": {shown(result.warnings[0])}"
+        self._say(f"[{index}/{total}] {shown(step.step_id)} {_MARK[result.status.value]}{took}{why}")
 
 
 class LiveProgress(PlainProgress):
@@ -65,7 +66,9 @@ class LiveProgress(PlainProgress):
         stage: Any = step.stage
         elapsed = time.monotonic() - started
         parts = f"  partitions {self._parts[0]}/{self._parts[1]}" if self._parts else ""
-        self.stream.write(f"\r\x1b[2K[{index}/{total}] {step.step_id} ({stage.stage_name}) … {elapsed:5.1f}s{parts}")
+        self.stream.write(
+            f"\r\x1b[2K[{index}/{total}] {shown(step.step_id)} ({shown(stage.stage_name)}) … {elapsed:5.1f}s{parts}"
+        )
         self.stream.flush()
 
     async def _tick(self) -> None:
@@ -133,8 +136,8 @@ def summary_table(report: dict[str, Any]) -> str:
         elif step["warnings"]:
             note = step["warnings"][0]
         took = "-" if step["duration_s"] is None else f"{step['duration_s']:.2f}s"
-        rows.append((step["step_id"], f"{step['stage_key']}@{step['stage_version']}", step["status"], took,
-                     note[:80]))
+        rows.append((shown(step["step_id"]), shown(f"{step['stage_key']}@{step['stage_version']}"), step["status"],
+                     took, shown(note, limit=80)))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join([*(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)), r[4]]).rstrip() for r in rows]
     return "\n".join(lines)

@@ -20,11 +20,11 @@ import attrs
 
 from engine.atomic import write_json_atomic
 from engine.errors import RflowError
+from engine.exitcodes import BY_RUN_STATUS as EXIT_CODES
+from engine.exitcodes import for_run_status
 from engine.runfolder import is_locked
 
 REPORT_KIND = "rflow/run-report/v1"
-EXIT_CODES = {"completed": 0, "failed": 1, "blocked": 3, "refused": 3, "cancelled": 130, "running": 1,
-              "aborted": 1}
 REPORT_NAME = "report.json"
 
 
@@ -65,7 +65,7 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CODES.get(self.status, 1)
+        return for_run_status(self.status)
 
     @property
     def run_dir(self) -> Path:

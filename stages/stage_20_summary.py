@@ -23,6 +23,7 @@ from typing import Any, cast
 import attrs
 
 from engine import StageContext, StageResult, register_stage
+from engine.display import shown
 from engine.types import ANY_MODE
 from stages._common import atomic_output, relative_to_workspace
 from stages.components import (
@@ -176,19 +177,21 @@ def _outcomes(world: Any, entity: str) -> dict[str, Any]:
 
 
 def _markdown(summary: dict[str, Any], min_cell: int) -> str:
-    lines = [f"# {summary['title']}", "",
-             f"Run `{summary['run_id']}` in mode **{summary['mode']}**, generated {summary['generated_at']}.", "",
+    lines = [f"# {shown(summary['title'])}", "",
+             f"Run `{shown(summary['run_id'])}` in mode **{shown(summary['mode'])}**, generated "
+             f"{summary['generated_at']}.", "",
              "All figures come from the de-identified data and from stage metadata; no raw value appears here. "
              f"Counts under {min_cell} are not shown.", ""]
     for name, ds in summary["datasets"].items():
-        lines += [f"## Dataset `{name}`", "",
+        lines += [f"## Dataset `{shown(name)}`", "",
                   f"- rows: {ds['rows']}, columns kept: {ds['columns']} (dropped: {len(ds['columns_dropped'])})",
                   f"- source SHA-256: `{ds['source_sha256']}`",
-                  f"- de-identified copy: `{ds['deidentified_path']}`", "", "### Stage outcomes", "",
+                  f"- de-identified copy: `{shown(ds['deidentified_path'], 1000)}`", "", "### Stage outcomes", "",
                   "| stage | outcome |", "| --- | --- |"]
         for stage, outcome in ds["outcomes"].items():
             text = "not run" if outcome is None else ", ".join(
-                f"{k}: {v}" if not isinstance(v, dict) else f"{k}: " + ", ".join(f"{c} {n}" for c, n in v.items())
+                f"{k}: {shown(v)}" if not isinstance(v, dict)
+                else f"{k}: " + ", ".join(f"{shown(c)} {shown(n)}" for c, n in v.items())
                 for k, v in outcome.items())
             lines.append(f"| {stage} | {text} |")
         lines += ["", "### Columns", "", "| column | kind | count | missing | summary |",
@@ -199,10 +202,10 @@ def _markdown(summary: dict[str, Any], min_cell: int) -> str:
                           f"mean {st['mean']} (sd {st['sd']})")
             elif st.get("kind") == "categorical":
                 detail = f"{st['distinct']} distinct" + ("; " + ", ".join(
-                    f"{t['value']} ({t['count']})" for t in st["top_values"]) if st["top_values"] else "")
+                    f"{shown(t['value'])} ({t['count']})" for t in st["top_values"]) if st["top_values"] else "")
             else:
                 detail = f"free text, mean length {st.get('mean_length', 0)}"
-            lines.append(f"| {col} | {st.get('kind', '-')} | {st['count']} | {st['missing']} | "
+            lines.append(f"| {shown(col)} | {st.get('kind', '-')} | {st['count']} | {st['missing']} | "
                          f"{detail.replace('|', '/')} |")
         lines.append("")
     return "\n".join(lines)

@@ -1,15 +1,19 @@
 """The ``rflow`` command line: one sub-command module per area, imported only when used.
 
-Every failure reaches the user as one sanitized line and an exit code (2 for usage and I/O
-errors), never as a traceback.
+Every failure reaches the user as one sanitized line and an exit code from
+:mod:`engine.exitcodes` (2 for usage and input errors), never as a traceback. Every echoed path,
+id and value goes through :func:`engine.display.shown`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
+
+from engine import exitcodes
 
 # Sub-command modules; each exposes add_parser(subparsers). Kept light at import time.
 COMMAND_MODULES = (
@@ -42,9 +46,11 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        from engine.display import shown
+
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"rflow: error: {message}\n")
-        raise SystemExit(2)
+        sys.stderr.write(f"rflow: error: {shown(message)}\n")
+        raise SystemExit(exitcodes.USAGE)
 
 
 def _first_command(argv: Sequence[str]) -> str | None:
@@ -70,9 +76,30 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _robust_streams() -> None:
+    """Never fail on printing: a character the terminal's encoding lacks is written escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a closed or unusual stream: leave it
+                reconfigure(errors="backslashreplace")
+
+
+def _error_line(prefix: str, exc: BaseException, *, with_type: bool) -> str:
+    from engine.display import shown
     from engine.errors import safe_error_text
 
+    text = safe_error_text(exc)
+    if not with_type:
+        text = text.split(": ", 1)[-1] if ": " in text else ""
+    return f"{prefix}{shown(text) or type(exc).__name__}\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``rflow`` command; the return value is its exit code."""
+    from engine.errors import RflowError
+
+    _robust_streams()
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(arguments)
     args = parser.parse_args(arguments)
@@ -88,20 +115,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help(sys.stderr)
-        return 2
+        return exitcodes.USAGE
     try:
         return int(func(args))
-    except UsageError as exc:
-        sys.stderr.write(f"rflow: error: {safe_error_text(exc).split(': ', 1)[-1]}\n")
-        return 2
+    except (UsageError, RflowError) as exc:  # named errors: the user can act on their message
+        sys.stderr.write(_error_line("rflow: error: ", exc, with_type=False))
+        return exitcodes.USAGE
     except KeyboardInterrupt:
         sys.stderr.write("rflow: interrupted\n")
-        return 130
+        return exitcodes.INTERRUPTED
     except BrokenPipeError:
-        return 0
+        return exitcodes.OK
     except OSError as exc:
-        sys.stderr.write(f"rflow: error: {safe_error_text(exc)}\n")
-        return 2
-    except Exception as exc:
-        sys.stderr.write(f"rflow: internal error: {safe_error_text(exc)}\n")
-        return 2
+        sys.stderr.write(_error_line("rflow: error: ", exc, with_type=True))
+        return exitcodes.USAGE
+    except Exception as exc:  # a bug: one sanitized line naming the class, never a traceback
+        sys.stderr.write(_error_line("rflow: internal error: ", exc, with_type=True))
+        return exitcodes.USAGE

@@ -8,8 +8,12 @@ from typing import Any
 
 import attrs
 
+from engine import exitcodes
+from engine.display import shown as _text
+from engine.display import shown_path
+
 AUDIT_NAME = "audit.jsonl"
-EXIT_INTACT, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
+EXIT_INTACT, EXIT_BROKEN, EXIT_USAGE = exitcodes.OK, exitcodes.FAILED, exitcodes.USAGE
 
 
 def add_parser(sub: Any) -> None:
@@ -62,9 +66,7 @@ def _run_report(folder: Path) -> Any:
 
 
 def _shown(path: Path) -> str:
-    from engine.errors import sanitize_text
-
-    return sanitize_text(str(path))
+    return shown_path(path)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -98,13 +100,13 @@ def _verify(args: argparse.Namespace) -> int:
     if result.needs_key:
         raise UsageError(f"{shown}: {result.needs_key}")
     for note in result.notes:
-        print(f"{shown}: note: {note}")
+        print(f"{shown}: note: {_text(note, 2000)}")
     if report is not None and report.status == "aborted":
         print(f"{shown}: broken: run {shown_run(report.run_id)} aborted: its report still says running and no process "
               "holds its run folder")
     for problem in result.problems:
         where = f"{shown}:{problem.line}" if problem.line is not None else shown
-        print(f"{where}: broken: {problem.text}")
+        print(f"{where}: broken: {_text(problem.text, 2000)}")
     if result.ok and not (report is not None and report.status == "aborted"):
         keyed = f"keyed (hmac-sha256, key id {result.keying.get('key_id')})" if result.keyed else "not keyed (sha256)"
         print(f"{shown}: ok, {result.entries} entries, chain intact, {keyed}")
@@ -115,7 +117,6 @@ def _verify(args: argparse.Namespace) -> int:
 def _runs(args: argparse.Namespace) -> int:
     from engine.audit_verify import shown_run
     from engine.cli import UsageError
-    from engine.errors import sanitize_text
     from engine.report import REPORT_NAME, ReportError, read_report
 
     folder = Path(args.folder)
@@ -127,12 +128,11 @@ def _runs(args: argparse.Namespace) -> int:
         try:
             report = read_report(run_dir)
         except ReportError as exc:
-            print(f"{_shown(run_dir)}: {exc}")
+            print(f"{_shown(run_dir)}: {_text(str(exc))}")
             continue
         data = report.data
         manifest = data.get("manifest")
         manifest = manifest if isinstance(manifest, dict) else {}
-        print(f"{shown_run(report.run_id)}  {sanitize_text(report.status)[:16]:<9}  "
-              f"{sanitize_text(str(data.get('mode')))[:40]}  {sanitize_text(str(manifest.get('name')))[:60]}  "
-              f"{_shown(run_dir)}")
-    return 0
+        print(f"{shown_run(report.run_id)}  {_text(report.status, 16):<9}  "
+              f"{_text(data.get('mode'), 40)}  {_text(manifest.get('name'), 60)}  {_shown(run_dir)}")
+    return exitcodes.OK

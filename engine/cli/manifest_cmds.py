@@ -13,6 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine import exitcodes
+from engine.display import shown
+
 DEFAULT_DIR = "manifests"
 PARALLEL_MIN_FILES = 24
 """Below this many files a process pool costs more than it saves."""
@@ -97,8 +100,8 @@ def _validate(args: argparse.Namespace) -> int:
         stream = sys.stdout if everything else sys.stderr
         stream.write(summary_line(everything, len(files)) + "\n")
     if io_error:
-        return 2
-    return 1 if has_errors(everything, strict=args.strict) else 0
+        return exitcodes.USAGE
+    return exitcodes.FAILED if has_errors(everything, strict=args.strict) else exitcodes.OK
 
 
 def _analyze_one(item: tuple[str, int]) -> list[Any]:
@@ -168,9 +171,12 @@ def _plan(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.manifest[:200]}: {exc.diagnostics[0].message}") from None
         sys.stderr.write(render_text(exc.diagnostics))
         sys.stderr.write("rflow: the manifest is invalid; no plan\n")
-        return 1
-    sys.stdout.write(the_plan.to_json() if args.format == "json" else the_plan.render_text())
-    return 0
+        return exitcodes.FAILED
+    if args.format == "json":
+        sys.stdout.write(the_plan.to_json())
+    else:
+        sys.stdout.write("".join(shown(line, 2000) + "\n" for line in the_plan.render_text().splitlines()))
+    return exitcodes.OK
 
 
 def _schema_export(args: argparse.Namespace) -> int:
@@ -186,4 +192,4 @@ def _schema_export(args: argparse.Namespace) -> int:
         write_text_atomic(Path(args.out), text)
     else:
         sys.stdout.write(text)
-    return 0
+    return exitcodes.OK

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine import exitcodes
+from engine.display import shown, shown_path
+
 _EDIT_HELP = "the manifest file to edit"
 
 
@@ -114,16 +117,16 @@ def _edit_parser(sub: Any, name: str, text: str, handler: Callable[[Any, argpars
 def _refused(message: str, hint: str = "", diagnostics: Any = ()) -> None:
     from engine.manifest.diagnostics import render_text
 
-    sys.stderr.write(f"rflow: error: {message}\n")
+    sys.stderr.write(f"rflow: error: {shown(message, 2000)}\n")
     if hint:
-        sys.stderr.write(f"    hint: {hint}\n")
+        sys.stderr.write(f"    hint: {shown(hint, 2000)}\n")
     if diagnostics:
         sys.stderr.write(render_text(diagnostics))
 
 
 def _edit_failed(exc: Any) -> int:
     _refused(str(exc), getattr(exc, "hint", ""), getattr(exc, "diagnostics", ()))
-    return 2 if getattr(exc, "usage", False) else 1
+    return exitcodes.USAGE if getattr(exc, "usage", False) else exitcodes.FAILED
 
 
 def _warnings(doc: Any) -> None:
@@ -133,7 +136,7 @@ def _warnings(doc: Any) -> None:
     if warnings:
         sys.stderr.write(render_text(warnings))
     for note in doc.notes:
-        sys.stderr.write(f"note: {note}\n")
+        sys.stderr.write(f"note: {shown(note, 2000)}\n")
 
 
 def _edit(args: argparse.Namespace, handler: Callable[[Any, argparse.Namespace], str]) -> int:
@@ -145,14 +148,14 @@ def _edit(args: argparse.Namespace, handler: Callable[[Any, argparse.Namespace],
         _warnings(doc)
         if args.dry_run:
             sys.stdout.write(doc.diff())
-            sys.stderr.write(f"{doc.name}: {done} (dry run: nothing written)\n")
-            return 0
+            sys.stderr.write(f"{shown_path(doc.name)}: {shown(done, 2000)} (dry run: nothing written)\n")
+            return exitcodes.OK
         if doc.changed:
             doc.save()
-        sys.stderr.write(f"{doc.name}: {done}\n")
+        sys.stderr.write(f"{shown_path(doc.name)}: {shown(done, 2000)}\n")
     except EditError as exc:
         return _edit_failed(exc)
-    return 0
+    return exitcodes.OK
 
 
 # -- edits -----------------------------------------------------------------------------------------
@@ -216,20 +219,20 @@ def _new(args: argparse.Namespace) -> int:
         doc = ManifestDocument.new(args.name, args.template, path=target)
         if args.dry_run:
             sys.stdout.write(doc.text)
-            return 0
+            return exitcodes.OK
         doc.save(target)
     except EditError as exc:
         return _edit_failed(exc)
     _warnings(doc)
-    sys.stderr.write(f"{target}: new pipeline {args.name!r} from template {args.template!r}; "
-                     f"check it with: rflow validate {target}\n")
-    return 0
+    sys.stderr.write(f"{shown_path(target)}: new pipeline {shown(args.name)!r} from template "
+                     f"{shown(args.template)!r}; check it with: rflow validate {shown_path(target)}\n")
+    return exitcodes.OK
 
 
 def _fmt(args: argparse.Namespace) -> int:
     from engine.manifest.editing import EditError, ManifestDocument
 
-    status = 0
+    status = exitcodes.OK
     for name in args.manifests:
         try:
             doc = ManifestDocument.open(name)
@@ -238,10 +241,10 @@ def _fmt(args: argparse.Namespace) -> int:
             status = max(status, _edit_failed(exc))
             continue
         if not doc.changed:
-            sys.stderr.write(f"{name}: already formatted\n")
+            sys.stderr.write(f"{shown_path(name)}: already formatted\n")
         elif args.check:
-            sys.stderr.write(f"{name}: would be reformatted (run: rflow manifest fmt {name})\n")
-            status = max(status, 1)
+            sys.stderr.write(f"{shown_path(name)}: would be reformatted (run: rflow manifest fmt {shown_path(name)})\n")
+            status = max(status, exitcodes.FAILED)
         elif args.dry_run:
             sys.stdout.write(doc.diff())
         else:
@@ -250,7 +253,7 @@ def _fmt(args: argparse.Namespace) -> int:
             except EditError as exc:
                 status = max(status, _edit_failed(exc))
                 continue
-            sys.stderr.write(f"{name}: reformatted\n")
+            sys.stderr.write(f"{shown_path(name)}: reformatted\n")
     return status
 
 
@@ -270,10 +273,10 @@ def _migrate(args: argparse.Namespace) -> int:
     except MigrationError as exc:
         return _edit_failed(exc)
     for warning in result.warnings:
-        sys.stderr.write(f"warning: {warning}\n")
+        sys.stderr.write(f"warning: {shown(warning, 2000)}\n")
     if not result.changed:
-        sys.stderr.write(f"{args.source}: already {result.target}; nothing to migrate\n")
-        return 0
+        sys.stderr.write(f"{shown_path(args.source)}: already {shown(result.target)}; nothing to migrate\n")
+        return exitcodes.OK
     legacy = result.source == "legacy job config"
     destination = output or (None if legacy else source)
     steps = "; ".join(result.steps)
@@ -284,10 +287,11 @@ def _migrate(args: argparse.Namespace) -> int:
                                                           str(destination), str(destination))))
         else:
             sys.stdout.write(result.text)
-        sys.stderr.write(f"{args.source}: {steps}" + (" (dry run: nothing written)\n" if args.dry_run else "\n"))
-        return 0
+        sys.stderr.write(f"{shown_path(args.source)}: {shown(steps, 2000)}"
+                         + (" (dry run: nothing written)\n" if args.dry_run else "\n"))
+        return exitcodes.OK
     if destination != source and destination.exists() and not args.force:
         raise UsageError(f"{str(destination)[:200]} exists; use --force to overwrite it")
     write_atomic(destination, result.text)
-    sys.stderr.write(f"{destination}: {steps}; validated\n")
-    return 0
+    sys.stderr.write(f"{shown_path(destination)}: {shown(steps, 2000)}; validated\n")
+    return exitcodes.OK

@@ -7,7 +7,8 @@ import re
 import sys
 from typing import Any
 
-EXIT_INVALID_MANIFEST = 2
+from engine import exitcodes
+from engine.display import shown, shown_path
 
 
 def add_parser(sub: Any) -> None:
@@ -142,7 +143,7 @@ def _run(args: argparse.Namespace) -> int:
 
         sys.stderr.write(render_text(exc.diagnostics))
         sys.stderr.write("rflow: the manifest is invalid; no step was started\n")
-        return EXIT_INVALID_MANIFEST
+        return exitcodes.USAGE
     except RunUsageError as exc:
         raise UsageError(str(exc)) from exc
     data = report.data
@@ -152,28 +153,28 @@ def _run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"rflow: error: {data['error']}\n")
     if args.json:
         observer.emit("run_finished", status=data["status"], exit_code=report.exit_code,
-                      report=str(report.path))
+                      report=shown_path(report.path))
         return report.exit_code
     if data["status"] == "refused":
         reasons = [d["reason"] for d in data["policy_decisions"] if d["outcome"] == "refused"]
         for reason in reasons:
-            sys.stderr.write(f"rflow: refused: {reason}\n")
+            sys.stderr.write(f"rflow: refused: {shown(reason)}\n")
     elif not any(step["started_at"] is not None for step in data["steps"]):
         sys.stderr.write(f"rflow: no step ran: every step was skipped or blocked (run {data['status']})\n")
     print()
     print(summary_table(data))
     print()
-    print(f"run {data['run_id']} {data['status']} (mode {data['mode']}, pipeline {data['manifest']['name']} "
-          f"{data['manifest']['version']}) in {data['duration_s']:.2f}s")
+    print(f"run {shown(data['run_id'])} {data['status']} (mode {shown(data['mode'])}, pipeline "
+          f"{shown(data['manifest']['name'])} {shown(data['manifest']['version'])}) in {data['duration_s']:.2f}s")
     if data["phi_key_source"] == "random":
         print("note: no PHI key configured (RFLOW_PHI_KEY or RFLOW_PHI_KEY_FILE): finding digests use a "
               "per-run random key and compare only within this run")
     pulled_in = pulled_in_line(PolicyDecision(**d) for d in data["policy_decisions"])
     if pulled_in:
-        print(pulled_in)
+        print(shown(pulled_in, 2000))
     for step in data["steps"]:
         for artifact in step["artifacts"]:
-            print(f"artifact ({step['step_id']}): {report.run_dir / artifact}")
-    print(f"report: {report.path}")
+            print(f"artifact ({shown(step['step_id'])}): {shown_path(report.run_dir / artifact)}")
+    print(f"report: {shown_path(report.path)}")
     return report.exit_code
 

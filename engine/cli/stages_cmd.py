@@ -7,6 +7,9 @@ import json
 import sys
 from typing import Any
 
+from engine import exitcodes
+from engine.display import shown
+
 
 def add_parser(sub: Any) -> None:
     stages = sub.add_parser("stages", help="list the registered stages")
@@ -42,23 +45,24 @@ def _list(args: argparse.Namespace) -> int:
 
     stages = [describe(s) for s in default_registry.list()]
     for err in default_registry.plugin_errors:
-        sys.stderr.write(f"rflow: warning: {err}\n")
+        sys.stderr.write(f"rflow: warning: {shown(err)}\n")
     if args.format == "json":
         for s in stages:
             s.pop("config_schema")
         json.dump(stages, sys.stdout, indent=2)
         sys.stdout.write("\n")
-        return 0
+        return exitcodes.OK
     rows = [
-        (str(s["id"]), s["key"], s["version"], ",".join(s["reads"]) or "-", ",".join(s["writes"]) or "-",
-         ",".join(s["modes"]), s["name"])
+        tuple(shown(cell, limit=200) for cell in (
+            str(s["id"]), s["key"], s["version"], ",".join(s["reads"]) or "-", ",".join(s["writes"]) or "-",
+            ",".join(s["modes"]), s["name"]))
         for s in stages
     ]
     header = ("ID", "KEY", "VERSION", "READS", "WRITES", "MODES", "NAME")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
-    return 0
+    return exitcodes.OK
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -72,4 +76,4 @@ def _show(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     json.dump(describe(stage), sys.stdout, indent=2)
     sys.stdout.write("\n")
-    return 0
+    return exitcodes.OK

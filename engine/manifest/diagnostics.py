@@ -14,6 +14,8 @@ from typing import Any
 
 import attrs
 
+from engine.display import shown, shown_path
+
 
 class Severity(enum.StrEnum):
     ERROR = "error"
@@ -100,7 +102,7 @@ class Diagnostic:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "file": self.file,
+            "file": shown_path(self.file),
             "line": self.line,
             "col": self.col,
             "end_line": self.end_line,
@@ -109,7 +111,7 @@ class Diagnostic:
             "code": self.code,
             "message": self.message,
             "hint": self.hint,
-            "path": "/".join(str(p) for p in self.path),
+            "path": "/".join(shown(str(p), limit=200) for p in self.path),
         }
 
 
@@ -127,9 +129,9 @@ def render_text(diagnostics: Sequence[Diagnostic]) -> str:
     """Compiler-style lines: ``path:line:col: error RF201 message`` plus an indented hint."""
     out: list[str] = []
     for d in diagnostics:
-        out.append(f"{d.file}:{d.line}:{d.col}: {d.severity.value} {d.code} {d.message}")
+        out.append(f"{shown_path(d.file)}:{d.line}:{d.col}: {d.severity.value} {d.code} {shown(d.message, 2000)}")
         if d.hint:
-            out.append(f"    hint: {d.hint}")
+            out.append(f"    hint: {shown(d.hint, 2000)}")
     return "\n".join(out) + ("\n" if out else "")
 
 
@@ -149,7 +151,7 @@ def render_github(diagnostics: Sequence[Diagnostic]) -> str:
     out = []
     for d in diagnostics:
         level = "error" if d.is_error else "warning"
-        props = [f"file={_gh_escape(d.file, prop=True)}"]
+        props = [f"file={_gh_escape(shown_path(d.file), prop=True)}"]
         if d.line:
             props.append(f"line={d.line}")
         if d.col:
@@ -159,7 +161,7 @@ def render_github(diagnostics: Sequence[Diagnostic]) -> str:
         if d.end_col and d.end_line == d.line:
             props.append(f"endColumn={d.end_col}")
         props.append(f"title={_gh_escape(d.code, prop=True)}")
-        message = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        message = shown(d.message, 2000) + (f" (hint: {shown(d.hint, 2000)})" if d.hint else "")
         out.append(f"::{level} {','.join(props)}::{_gh_escape(d.code + ' ' + message)}")
     return "\n".join(out) + ("\n" if out else "")
 

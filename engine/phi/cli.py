@@ -12,10 +12,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from engine import exitcodes
+from engine.display import shown, shown_path
 from engine.phi.errors import PhiError
-from engine.phi.sanitizer import sanitize
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = exitcodes.OK, exitcodes.FAILED, exitcodes.USAGE
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -71,7 +72,7 @@ def _no_sub(parser: argparse.ArgumentParser) -> int:
 
 
 def _error(message: str) -> int:
-    sys.stderr.write(f"rflow phi: error: {sanitize(message)}\n")
+    sys.stderr.write(f"rflow phi: error: {shown(message)}\n")
     return EXIT_USAGE
 
 
@@ -89,6 +90,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         by_col: dict[str, int] = {}
         listed: list[dict[str, Any]] = []
         total = 0
+        names: dict[str, str] = {}  # column name -> shown name (one sanitizer call per column)
         overrides = dict(item.partition("=")[::2] for item in args.phi_column)
         if any(not k or not v for k, v in overrides.items()):
             return _error("--phi-column takes COLUMN=CATEGORY")
@@ -98,14 +100,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
         for f in scan_file(args.file, fmt, key=key, workers=args.workers, categories=categories):
             total += 1
             by_cat[f.category] = by_cat.get(f.category, 0) + 1
-            col = f.column if f.column is not None else "<text>"
+            col = "<text>" if f.column is None else names.get(f.column) or names.setdefault(f.column, shown(f.column))
             by_col[col] = by_col.get(col, 0) + 1
             if args.limit == 0 or len(listed) < args.limit:
                 listed.append(
                     {
                         "category": f.category,
                         "row": f.row,
-                        "column": f.column,
+                        "column": None if f.column is None else col,
                         "offset": f.offset,
                         "length": f.length,
                         "digest": f.digest,
@@ -118,14 +120,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _error(f"cannot read input: {exc.strerror or type(exc).__name__}")
     report = {
-        "file": sanitize(str(args.file)),
+        "file": shown_path(args.file),
         "input_format": fmt,
         "registry_version": load_registry().version,
         "key_source": key.source,
         "total": total,
         "by_category": dict(sorted(by_cat.items())),
         "by_column": dict(sorted(by_col.items())),
-        "columns": [{**c.as_dict(), "column": sanitize(c.column)} for c in classes],
+        "columns": [{**c.as_dict(), "column": shown(c.column)} for c in classes],
         "findings": listed,
         "findings_truncated": total > len(listed),
     }
@@ -146,7 +148,7 @@ def _text_report(report: dict[str, Any]) -> str:
         if identifying:
             lines.append(f"{'column (classified)':<24}{'category':<14}{'confidence':>10}  {'evidence':<9}{'share':>7}")
             lines.extend(
-                f"{c['column'][:24]:<24}{c['category']:<14}{c['confidence']:>10.2f}  {c['evidence']:<9}"
+                f"{shown(c['column'], limit=24):<24}{c['category']:<14}{c['confidence']:>10.2f}  {c['evidence']:<9}"
                 f"{c['value_share']:>7.2f}"
                 for c in identifying
             )
@@ -158,13 +160,13 @@ def _text_report(report: dict[str, Any]) -> str:
         lines.extend(f"{k:<14}{v:>10}" for k, v in report["by_category"].items())
         lines.append("")
         lines.append(f"{'column':<24}{'count':>10}")
-        lines.extend(f"{sanitize(k)[:24]:<24}{v:>10}" for k, v in report["by_column"].items())
+        lines.extend(f"{k[:24]:<24}{v:>10}" for k, v in report["by_column"].items())
     if report["findings"]:
         lines.append("")
         lines.append(f"{'category':<13}{'row':>8}  {'column':<18}{'offset':>12}{'len':>5}  digest (HMAC-SHA-256)")
         for f in report["findings"]:
             row = "" if f["row"] is None else str(f["row"])
-            col = "" if f["column"] is None else sanitize(f["column"])[:18]
+            col = "" if f["column"] is None else f["column"][:18]
             off = "" if f["offset"] is None else str(f["offset"])
             lines.append(f"{f['category']:<13}{row:>8}  {col:<18}{off:>12}{f['length']:>5}  {f['digest']}")
         if report["findings_truncated"]:
@@ -212,7 +214,7 @@ def cmd_registry(args: argparse.Namespace) -> int:
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"rflow phi: error: {sanitize(message)}\n")
+        sys.stderr.write(f"rflow phi: error: {shown(message)}\n")
         raise SystemExit(EXIT_USAGE)
 
 
@@ -229,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         sys.stderr.write("rflow phi: interrupted\n")
-        return 130
+        return exitcodes.INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # never a traceback: type only, the message may quote input
