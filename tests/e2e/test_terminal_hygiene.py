@@ -17,11 +17,12 @@ HOSTILE = f"{ESC}[2J{ESC}]0;pwned{ESC}\\{ESC}[31m{SSN}\u202e"  # clear screen, s
 HOSTILE_YAML = "\\e[2J\\e]0;pwned\\e\\\\\\e[31m" + SSN + "\\u202e"  # the same, as YAML escapes
 
 
-def _manifest(tmp_path: Path, *, name: str = "hygiene") -> Path:
+def _manifest(tmp_path: Path, *, name: str = "hygiene", value: str = f"Study of {SSN}") -> Path:
+    """The demo manifest with ``value`` (YAML escapes allowed) as its description and summary title."""
     text = (ROOT / "manifests" / "demo.yaml").read_text("utf-8")
     text = text.replace("  name: demo\n", f"  name: {name}\n")
-    text = text.replace("  description: Intake, schema", f'  description: "{HOSTILE_YAML}"\n  # Intake, schema')
-    text = text.replace("      title: Demo study summary", f'      title: "{HOSTILE_YAML}"')
+    text = text.replace("  description: Intake, schema", f'  description: "{value}"\n  # Intake, schema')
+    text = text.replace("      title: Demo study summary", f'      title: "{value}"')
     path = tmp_path / "hostile.yaml"
     path.write_text(text, "utf-8")
     return path
@@ -51,7 +52,7 @@ def test_run_echoes_no_escape_and_no_phi(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "artifact (summary):" in proc.stdout and "\\x1b[5m[PHI:SSN]" in proc.stdout
     summary = (out / "summary" / "study_summary.md").read_text("utf-8")
-    assert "\\x1b[31m[PHI:SSN]" in summary  # the title and the header are shown escaped, sanitized
+    assert "# Study of [PHI:SSN]" in summary  # the title, sanitized
     _assert_clean(proc.stdout, proc.stderr, summary)
 
     verify = rflow("audit", "verify", str(out), cwd=tmp_path)
@@ -65,7 +66,7 @@ def test_run_echoes_no_escape_and_no_phi(tmp_path: Path) -> None:
 
 
 def test_invalid_manifest_diagnostics_are_shown_escaped(tmp_path: Path) -> None:
-    manifest = _manifest(tmp_path, name=f'"{HOSTILE_YAML}"')
+    manifest = _manifest(tmp_path, name=f'"{HOSTILE_YAML}"', value=HOSTILE_YAML)
     text = manifest.read_text("utf-8").replace("defaults:\n", f'defaults:\n  "{HOSTILE_YAML}": 1\n')
     manifest.write_text(text, "utf-8")
     proc = rflow("run", str(manifest), cwd=tmp_path)
@@ -75,9 +76,16 @@ def test_invalid_manifest_diagnostics_are_shown_escaped(tmp_path: Path) -> None:
         val = rflow("validate", str(manifest), "--format", fmt, cwd=tmp_path)
         assert val.returncode == 1, val.stdout + val.stderr
         _assert_clean(val.stdout, val.stderr)
+
+
+def test_validate_json_paths_show_no_raw_mapping_key(tmp_path: Path) -> None:
+    manifest = _manifest(tmp_path)
+    manifest.write_text(manifest.read_text("utf-8").replace("defaults:\n", f'defaults:\n  "ssn {SSN}": 1\n'))
     val = rflow("validate", str(manifest), "--format", "json", cwd=tmp_path)
+    assert val.returncode == 1, val.stdout + val.stderr
     paths = [d["path"] for d in json.loads(val.stdout)]
     assert any("[PHI:SSN]" in p for p in paths), paths
+    _assert_clean(val.stdout, val.stderr)
 
 
 @pytest.mark.parametrize("argv", [
