@@ -26,11 +26,12 @@ def _path(parts: list[str]) -> str:
 def check_output(output: Any) -> list[str]:
     """Problems with a stage's ``output`` (empty list: it may leave the stage)."""
     from engine.phi import contains_phi
+    from engine.phi.logfilter import field_has_phi
 
     problems: list[str] = []
     count = 0
 
-    def walk(value: Any, parts: list[str], depth: int) -> None:
+    def walk(value: Any, parts: list[str], depth: int, key: str | None = None) -> None:
         nonlocal count
         count += 1
         if len(problems) >= 20:
@@ -51,7 +52,7 @@ def check_output(output: Any) -> list[str]:
         if isinstance(value, str):
             if len(value) > MAX_STRING:
                 problems.append(f"{_path(parts)} is a string longer than {MAX_STRING} characters")
-            elif contains_phi(value):
+            elif field_has_phi(key, value) if key is not None else contains_phi(value):
                 problems.append(f"{_path(parts)} is a string that looks like PHI")
             return
         if isinstance(value, Mapping):
@@ -63,7 +64,7 @@ def check_output(output: Any) -> list[str]:
                 if shown == "[<key>]":
                     problems.append(f"{_path(parts)} has a key that looks like PHI or is too long")
                     continue
-                walk(item, [*parts, shown], depth + 1)
+                walk(item, [*parts, shown], depth + 1, key)
             return
         if isinstance(value, list | tuple):
             for index, item in enumerate(value):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import AnyStr
 
-from engine.phi import accel
+from engine.phi import accel, cues
 from engine.phi.registry import CompiledPattern, CompiledTier
 
 
@@ -42,7 +42,37 @@ def context_ok(pattern: CompiledPattern, data: str | bytes, end: int) -> bool:
 def iter_matches(
     tier: CompiledTier, data: AnyStr, pos: int = 0, endpos: int | None = None
 ) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
-    """Validated matches as ``(pattern, match_start, value_start, value_end, match_end)``, left to right."""
+    """Validated matches as ``(pattern, match_start, value_start, value_end, match_end)``, left to right.
+
+    The registry's pattern matches merged with the name and place cue rules (:mod:`engine.phi.cues`);
+    where they overlap, the one that starts first wins.
+    """
+    found = _pattern_matches(tier, data, pos, endpos)
+    extra = cues.matches(data if pos == 0 and endpos is None else data[:endpos])
+    if not extra:
+        yield from found
+        return
+    k = 0
+    last = pos
+    for m in found:
+        while k < len(extra) and extra[k][1] < m[1]:
+            if extra[k][1] >= last:
+                yield extra[k]
+                last = extra[k][4]
+            k += 1
+        if m[1] >= last:
+            yield m
+            last = m[4]
+    for e in extra[k:]:
+        if e[1] >= last:
+            yield e
+            last = e[4]
+
+
+def _pattern_matches(
+    tier: CompiledTier, data: AnyStr, pos: int = 0, endpos: int | None = None
+) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
+    """The registry patterns' validated matches, left to right."""
     if isinstance(data, bytes) and pos == 0 and endpos is None and len(data) >= accel.MIN_BYTES:
         acc = accel.accelerator_for(tier)
         if acc is not None:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import attrs
 
+from engine.phi.cues import Text, Token, english, gap_words, vocab
+
 DICTIONARY = Path(__file__).with_name("names.json")
 FREQUENT_FIRST_NAME = 100
 """Per 100,000 people (0.1%): a first name this frequent is a name even when it is also a word."""
@@ -58,16 +60,9 @@ def dictionaries() -> NameDictionaries:
     )
 
 
-@functools.cache
 def not_names() -> frozenset[str]:
-    """Capitalised words that follow a title or label but are not names (from the registry)."""
-    from engine.phi.registry import load_registry
-
-    try:
-        words = load_registry().category("NAME").params.get("not_names", ())
-    except KeyError:
-        words = ()
-    return frozenset(w.upper() for w in words)
+    """Capitalised words that follow a cue but are not names (``stop_words`` in cues.yaml)."""
+    return vocab().stop
 
 
 def _key(word: str) -> str:
@@ -153,3 +148,178 @@ def is_name_cell(value: str) -> bool:
     if all(_key(w) in d.common for w in words):
         return False
     return all(is_first_name(w) or is_surname(w) for w in words)
+
+
+# --- cue rules over tokens (engine/phi/cues.py) -------------------------------------------------
+#
+# Strength of the evidence before a name: a title takes any capitalised word that is not a stop
+# word; a cue (role, phrase, label) takes a word that is a dictionary name or not an English word;
+# without a cue two words must pair up with a dictionary (see _pair).
+
+TITLE, CUE, PAIR = "title", "cue", "pair"
+_NICKNAME_MARKS = str.maketrans({c: " " for c in "\"'()\u201c\u201d\u2018\u2019"})
+
+
+def _negative(tok: Token, strength: str, alone: bool) -> bool:
+    """``tok`` cannot start a name found with ``strength`` evidence."""
+    v = vocab()
+    key = tok.key
+    if key in v.stop or key in v.credentials:
+        return True
+    if strength == TITLE:
+        return False
+    if key in v.negatives or (key in v.eponyms and (alone or tok.possessive)):
+        return True
+    if tok.caps and not (is_first_name(tok.word) or is_surname(tok.word)):
+        return True  # "patient HR 95", "per CDC": an acronym, unless a dictionary name
+    return tok.initial or _english_only(tok)
+
+
+def _english_only(tok: Token) -> bool:
+    """An English word that no dictionary knows as a name ("Stable", "Protocol")."""
+    return english(tok.word) and not (is_first_name(tok.word) or is_surname(tok.word))
+
+
+def _more(tok: Token) -> bool:
+    """``tok`` may continue a name: an initial, a dictionary name or not an English word."""
+    v = vocab()
+    key = tok.key
+    if key in v.stop or key in v.credentials or key in v.negatives:
+        return False
+    return tok.initial or not _english_only(tok)
+
+
+def _joined(t: Text, a: Token, b: Token) -> tuple[bool, bool]:
+    """Whether ``b`` continues the name ending at ``a``, and whether they are joined by a comma."""
+    gap = t.text[a.end : b.start]
+    if a.possessive:
+        return False, False
+    if gap.startswith(".") and a.initial:
+        gap = gap[1:]
+    if gap and gap.strip(" \t") == "" and len(gap) <= 3:
+        return True, False
+    stripped = gap.strip(" \t")
+    if stripped == "," and len(gap) <= 3:
+        return True, True
+    # Nicknames in quotes or parentheses ('Margaret "Peggy" Okonkwo') and lower-case particles.
+    words = gap.translate(_NICKNAME_MARKS).split()
+    if len(gap) <= 16 and all(w in vocab().particles for w in words) and not any(c in gap for c in ",.;:\n"):
+        return True, False
+    return False, False
+
+
+def _extent(t: Text, i: int, strength: str) -> tuple[int, int] | None:
+    """Token range ``[i, j)`` of the name starting at token ``i``, or None if it is no name."""
+    v = vocab()
+    toks = t.tokens
+    first = toks[i]
+    if _negative(first, strength, alone=False) and not (strength == CUE and first.initial):
+        return None
+    j = i + 1
+    comma = False
+    while j < len(toks) and j - i < v.max_words:
+        ok, with_comma = _joined(t, toks[j - 1], toks[j])
+        if not ok or (with_comma and (comma or j - i > 1)):
+            break
+        nxt = toks[j]
+        if with_comma and not (is_first_name(nxt.word) or (strength != PAIR and not _english_only(nxt))):
+            break
+        if not _more(nxt):
+            break
+        comma = comma or with_comma
+        j += 1
+    while j - i > 1 and toks[j - 1].initial:  # a trailing initial is the next sentence's
+        j -= 1
+    if first.initial and j - i == 1:
+        return None
+    if j - i == 1 and strength != TITLE and first.key in v.eponyms:
+        return None
+    if j - i == 1 and strength == CUE and first.key in dictionaries().needs_context:
+        follows = t.after(first.end, 2).lstrip(" \t")[:1]
+        if follows.isalpha() and follows.islower():
+            return None  # "patient Grace period", "will May return": a word, not a name
+    if t.suffix_after(toks[j - 1].end):
+        return None
+    return i, j
+
+
+def _pair(t: Text, i: int) -> bool:
+    """Tokens ``i`` and ``i+1`` (or ``i+2``) are a name without any cue word."""
+    toks = t.tokens
+    if i + 1 >= len(toks):
+        return False
+    a, b = toks[i], toks[i + 1]
+    ok, comma = _joined(t, a, b)
+    if not ok or (a.caps != b.caps and not comma) or a.initial:
+        return False
+    v = vocab()
+    d = dictionaries()
+    if any(x.key in v.negatives or x.key in v.stop or x.key in v.credentials for x in (a, b)):
+        return False
+    if comma:  # "Okonkwo, Margaret": a surname-like word, then a dictionary first name
+        return (
+            b.key in d.first
+            and b.key not in d.needs_context
+            and not _english_only(a)
+            and a.key not in v.eponyms
+            and not b.initial
+        )
+    third = toks[i + 2] if i + 2 < len(toks) else None
+    joined3 = third is not None and _joined(t, b, third) == (True, False) and third.caps == a.caps
+    if (joined3 and third is not None and name_pair(f"{a.word} {b.word} {third.word}")) or name_pair(
+        f"{a.word} {b.word}"
+    ):
+        return True
+    if b.initial or a.key in v.eponyms or b.key in v.eponyms:
+        return False
+    first_known = a.key in d.first and a.key not in d.needs_context and a.key not in d.common
+    last_known = b.key in d.surnames
+    # A dictionary first name and a word no dictionary knows ("Margaret Okonkwo"), or the reverse
+    # ("Adaeze Johnson"): the known half is the evidence, the unknown half must not be English.
+    if first_known and not _wordlike(b) and len(b.word) > 2:
+        return True  # "Margaret Okonkwo", "Mary Ann"
+    return last_known and not _wordlike(a) and not is_first_name(a.word) and len(a.word) > 2
+
+
+def _wordlike(tok: Token) -> bool:
+    """An English word, counting names that are also words ("Point", "Scale", "West")."""
+    return english(tok.word) or tok.key in dictionaries().common
+
+
+def name_spans(t: Text) -> list[tuple[int, int, str, int]]:
+    """NAME spans ``(start, end, "NAME", rank)``: after titles and cues (rank 0), pairs (rank 1)."""
+    v = vocab()
+    toks = t.tokens
+    out: list[tuple[int, int, str, int]] = []
+    claimed = -1
+
+    def add(i: int, strength: str) -> None:
+        nonlocal claimed
+        ext = _extent(t, i, strength)
+        if ext is not None:
+            a, b = ext
+            out.append((toks[a].start, toks[b - 1].end, "NAME", 0 if strength != PAIR else 1))
+            if strength != CUE:
+                claimed = max(claimed, toks[b - 1].end)
+
+    # Cues: a role, phrase or label, a gap of separators and at most `window` filler words.
+    for m in v.name_cues.finditer(t.text):
+        s, e = m.span()
+        if t.is_word_char(s - 1) or t.is_word_char(e):
+            continue
+        i = t.token_at(e)
+        if i is None:
+            continue
+        words = gap_words(t.text[e : toks[i].start])
+        if words is None or len(words) > v.window or any(w.lower() not in v.fillers for w in words):
+            continue
+        add(i, CUE)
+    for i, tok in enumerate(toks):
+        if tok.word in v.titles and i + 1 < len(toks):
+            gap = t.text[tok.end : toks[i + 1].start]
+            if gap.lstrip(".").strip(" \t") == "" and 0 < len(gap) <= 3 and not tok.possessive:
+                add(i + 1, TITLE)
+                continue
+        if tok.start >= claimed and _pair(t, i):
+            add(i, PAIR)
+    return out

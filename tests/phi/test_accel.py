@@ -35,7 +35,7 @@ def _re_matches(tier: object, data: bytes, monkeypatch: pytest.MonkeyPatch) -> l
     with monkeypatch.context() as m:
         m.setenv(accel.ENV_ENGINE, "re")
         m.setattr(accel, "_BUILT", {})
-        return [(p.id, *rest) for p, *rest in matcher.iter_matches(tier, data)]  # type: ignore[arg-type]
+        return [(p.id, *rest) for p, *rest in matcher._pattern_matches(tier, data)]  # type: ignore[arg-type]
 
 
 def _accelerated(tier: object, data: bytes) -> list[tuple[str, int, int, int, int]]:

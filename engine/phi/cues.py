@@ -1,0 +1,279 @@
+"""Cue rules for names and places: the shared tokens, vocabularies and the match stream.
+
+Names and places have no format a pattern could check; what marks them is a cue ("Dr.",
+"spoke with", "daughter", "lives in", ", MA", "County"), a dictionary, or both. The rules are data
+(``cues.yaml``) evaluated by plain code over capitalised *tokens*: no regular expression here uses
+lookaround, so the same rules run on an automaton-only engine. Boundaries are checked by looking at
+the character before and after a token or cue; windows are counts of words.
+
+:func:`find` returns the spans of both kinds; :func:`matches` yields them in the shape of
+:func:`engine.phi.matcher.iter_matches`, which merges them with the registry's pattern matches, so
+the scanner, the sanitizer, the output guard, the log filter and de-identification all see them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, AnyStr
+
+import attrs
+
+HERE = Path(__file__).parent
+RULES = HERE / "cues.yaml"
+NEGATIVES = HERE / "negatives.json"
+
+# Capitalised tokens. In str mode accented Latin letters count; bytes are viewed as latin-1 (one
+# character per byte, so offsets are byte offsets) and every non-ASCII byte is a lower-case letter
+# (the tail of a UTF-8 sequence).
+_STR_UP, _STR_LO = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿĀ-ɏ"
+_BYTES_UP, _BYTES_LO = "A-Z", "a-z\x80-\xff"
+_WORD_CHARS_STR = re.compile(f"[0-9_{_STR_UP}{_STR_LO}]")
+_WORD_CHARS_BYTES = re.compile(f"[0-9_A-Za-z{_BYTES_LO}]")
+
+
+def _token_regex(up: str, lo: str, prefixes: Sequence[str]) -> re.Pattern[str]:
+    pre = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
+    letters = f"A-Za-z{up}{lo}"
+    return re.compile(f"(?:(?:{pre}))?[{up}][{letters}]*(?:['\u2019-][{letters}]+)*")
+
+
+@attrs.frozen
+class Token:
+    """A capitalised word: ``text[start:end]``; ``word`` without a trailing possessive ``'s``."""
+
+    start: int
+    end: int
+    word: str
+    possessive: bool
+
+    @property
+    def key(self) -> str:
+        """Upper-case ASCII lookup key (accents dropped, apostrophes and dots removed)."""
+        return _key(self.word)
+
+    @property
+    def caps(self) -> bool:
+        """ALL CAPITALS (two letters or more)."""
+        letters = [c for c in self.word if c.isalpha()]
+        return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+    @property
+    def initial(self) -> bool:
+        """A single capital letter ("J" of "J. Okonkwo")."""
+        return len(self.word) == 1
+
+
+@functools.lru_cache(maxsize=65536)
+def _key(word: str) -> str:
+    if not word.isascii():
+        word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
+    return word.replace("'", "").replace("\u2019", "").replace(".", "").upper()
+
+
+def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str]:
+    """Phrases as one case-insensitive alternation, longest first, any run of blanks between words."""
+    alts = sorted({p.lower() for p in phrases}, key=len, reverse=True)
+    body = "|".join(re.escape(p).replace("\\ ", "[ \t]+") for p in alts)
+    return re.compile(f"(?i:{body})")
+
+
+@attrs.frozen
+class Vocab:
+    """Everything the rules read: ``cues.yaml`` lists, compiled cue regexes, negative word sets."""
+
+    rules: dict[str, Any]
+    titles: frozenset[str]
+    name_cues: re.Pattern[str]
+    place_cues: re.Pattern[str]
+    weak_place_cues: re.Pattern[str]
+    particles: frozenset[str]
+    fillers: frozenset[str]
+    credentials: frozenset[str]
+    stop: frozenset[str]
+    negatives: frozenset[str]
+    """Departments, brand and generic drugs: never a name or a place after a cue."""
+    eponyms: frozenset[str]
+    suffixes: frozenset[str]
+    english: frozenset[str]
+    token_str: re.Pattern[str]
+    token_bytes: re.Pattern[str]
+    separators: str
+    window: int
+    max_words: int
+
+
+def _upper(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(_key(w) for w in words)
+
+
+@functools.cache
+def vocab() -> Vocab:
+    """The loaded rules and word lists (once per process)."""
+    from ruamel.yaml import YAML
+
+    rules: dict[str, Any] = YAML(typ="safe", pure=True).load(RULES.read_text(encoding="utf-8"))
+    neg = json.loads(NEGATIVES.read_text(encoding="ascii"))
+    names, places = rules["names"], rules["places"]
+    prefixes = names["prefixes"]
+    return Vocab(
+        rules=rules,
+        titles=frozenset(names["titles"]),
+        name_cues=_phrase_regex([*names["roles"], *names["phrases"]]),
+        place_cues=_phrase_regex(places["cues"]),
+        weak_place_cues=_phrase_regex(places["weak_cues"]),
+        particles=frozenset(names["particles"]),
+        fillers=frozenset(names["fillers"]),
+        credentials=_upper(names["credentials"]),
+        stop=_upper(names["stop_words"]),
+        negatives=_upper([*names["departments"], *names["brand_drugs"], *neg["drugs"].split()]),
+        eponyms=_upper(names["eponyms"]),
+        suffixes=frozenset(s.lower() for s in names["suffixes"]),
+        english=frozenset(neg["english"].upper().split()),
+        token_str=_token_regex(_STR_UP, _STR_LO, prefixes),
+        token_bytes=_token_regex(_BYTES_UP, _BYTES_LO, prefixes),
+        separators=rules["separators"] and "".join(rules["separators"]),
+        window=int(rules["window"]),
+        max_words=int(rules["max_words"]),
+    )
+
+
+@attrs.frozen
+class Text:
+    """A text being scanned, its capitalised tokens and boundary checks."""
+
+    text: str
+    tokens: list[Token]
+    starts: list[int]
+    word_chars: re.Pattern[str]
+
+    def is_word_char(self, index: int) -> bool:
+        """``text[index]`` is a letter, digit or underscore (False outside the text)."""
+        return 0 <= index < len(self.text) and self.word_chars.match(self.text, index) is not None
+
+    def token_at(self, pos: int) -> int | None:
+        """Index of the token starting at ``pos`` or later, or None."""
+        i = bisect.bisect_left(self.starts, pos)
+        return i if i < len(self.tokens) else None
+
+    def suffix_after(self, end: int) -> bool:
+        """The word after ``end`` (past a possessive) makes what precedes it an eponym or an
+        institution ("Parkinson disease", "Mercy Hospital", "West Nile virus")."""
+        rest = self.after(end, 40)
+        if rest[:2] in ("'s", "\u2019s"):
+            rest = rest[2:]
+        rest = rest.lstrip(" \t")
+        word = rest.split(" ", 1)[0].strip(".,;:()").lower() if rest else ""
+        return word in vocab().suffixes
+
+    def after(self, end: int, limit: int = 40) -> str:
+        """Up to ``limit`` characters after ``end`` on the same line."""
+        chunk = self.text[end : end + limit]
+        cut = chunk.find("\n")
+        return chunk if cut < 0 else chunk[:cut]
+
+
+def tokenize(text: str, bytes_mode: bool) -> Text:
+    """The capitalised tokens of ``text`` that start on a word boundary."""
+    v = vocab()
+    rx = v.token_bytes if bytes_mode else v.token_str
+    word_chars = _WORD_CHARS_BYTES if bytes_mode else _WORD_CHARS_STR
+    tokens: list[Token] = []
+    for m in rx.finditer(text):
+        s, e = m.span()
+        if (s and word_chars.match(text, s - 1)) or word_chars.match(text, e):
+            continue  # inside a longer word or code ("SpO2", "x_Name")
+        word = m.group()
+        possessive = False
+        if len(word) > 2 and word[-2] in "'\u2019" and word[-1] in "sS":
+            word, e, possessive = word[:-2], e - 2, True
+        if bytes_mode and not word.isascii():
+            word = word.encode("latin-1").decode("utf-8", "replace")
+        tokens.append(Token(s, e, word, possessive))
+    return Text(text, tokens, [t.start for t in tokens], word_chars)
+
+
+def gap_words(gap: str) -> list[str] | None:
+    """The words of a gap between a cue and a value, or None when it holds anything else.
+
+    Blanks, the declared separators and words are allowed; a newline, digits or other
+    punctuation end the window.
+    """
+    v = vocab()
+    if "\n" in gap or "\r" in gap or len(gap) > 32:
+        return None
+    words: list[str] = []
+    for part in gap.replace("\t", " ").split(" "):
+        core = part.strip(v.separators)
+        if not core:
+            continue
+        if not core.isalpha():
+            return None
+        words.append(core)
+    return words
+
+
+def english(word: str) -> bool:
+    """``word`` is a common English word (SCOWL small list) that is not a Census name."""
+    return _key(word) in vocab().english
+
+
+def resolve(spans: Iterable[tuple[int, int, str, int]]) -> list[tuple[int, int, str]]:
+    """Non-overlapping spans, left to right; at one start the longest wins, then the lower rank
+    (a cue's evidence before a dictionary pair's)."""
+    out: list[tuple[int, int, str]] = []
+    last = -1
+    for s, e, cat, _rank in sorted(spans, key=lambda x: (x[0], -x[1], x[3])):
+        if s >= last and e > s:
+            out.append((s, e, cat))
+            last = e
+    return out
+
+
+def find(text: str, *, bytes_mode: bool = False) -> list[tuple[int, int, str]]:
+    """NAME and CITY spans of ``text`` found by the cue rules, non-overlapping, left to right."""
+    from engine.phi import names, places
+
+    t = tokenize(text, bytes_mode)
+    if not t.tokens:
+        return []
+    return resolve([*names.name_spans(t), *places.place_spans(t)])
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> dict[str, Any]:
+    """One registry-shaped pattern per category, so matches can join the registry's stream."""
+    from engine.phi.registry import CompiledPattern, load_registry
+    from engine.phi.validators import NORMALIZERS
+
+    reg = load_registry()
+    never_str, never_bytes = re.compile("[^\\x00-\\U0010ffff]"), re.compile(b"[^\\x00-\\xff]")
+    out = {}
+    for name in ("NAME", "CITY"):
+        cat = reg.category(name)
+        out[name] = CompiledPattern(
+            id=f"{name.lower()}-cue",
+            category=cat,
+            tier="scan",
+            source="",
+            validators=(),
+            normalizer=NORMALIZERS[cat.normalize],
+            value_group=None,
+            str_re=never_str,
+            bytes_re=never_bytes,
+        )
+    return out
+
+
+def matches(data: AnyStr) -> list[tuple[Any, int, int, int, int]]:
+    """Cue-rule matches as ``(pattern, match_start, value_start, value_end, match_end)``."""
+    spans = find(data.decode("latin-1"), bytes_mode=True) if isinstance(data, bytes) else find(data)
+    if not spans:
+        return []
+    pats = _patterns()
+    return [(pats[cat], s, s, e, e) for s, e, cat in spans]
