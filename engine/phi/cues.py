@@ -209,7 +209,7 @@ def gap_words(gap: str) -> list[str] | None:
         return None
     words: list[str] = []
     for part in gap.replace("\t", " ").split(" "):
-        core = part.strip(v.separators)
+        core = part.strip(v.separators).removesuffix(".")
         if not core:
             continue
         if not core.isalpha():

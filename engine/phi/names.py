@@ -156,7 +156,8 @@ def is_name_cell(value: str) -> bool:
 # word; a cue (role, phrase, label) takes a word that is a dictionary name or not an English word;
 # without a cue two words must pair up with a dictionary (see _pair).
 
-TITLE, CUE, PAIR = "title", "cue", "pair"
+TITLE, LABEL, CUE, PAIR = "title", "label", "cue", "pair"
+CUES = (LABEL, CUE)
 _NICKNAME_MARKS = str.maketrans({c: " " for c in "\"'()\u201c\u201d\u2018\u2019"})
 
 
@@ -171,7 +172,8 @@ def _negative(tok: Token, strength: str, alone: bool) -> bool:
     if key in v.negatives or (key in v.eponyms and (alone or tok.possessive)):
         return True
     if tok.caps and not (is_first_name(tok.word) or is_surname(tok.word)):
-        return True  # "patient HR 95", "per CDC": an acronym, unless a dictionary name
+        # "patient HR 95", "per CDC": an acronym; after a label ("PATIENT: ADEBAYO") a long word is a name
+        return strength != LABEL or len(tok.word) < 4 or english(tok.word)
     return tok.initial or _english_only(tok)
 
 
@@ -180,9 +182,16 @@ def _english_only(tok: Token) -> bool:
     return english(tok.word) and not (is_first_name(tok.word) or is_surname(tok.word))
 
 
+def _particle(tok: Token) -> bool:
+    """A capitalised particle of a surname ("Van", "DE", "La")."""
+    return len(tok.word) > 1 and tok.word.lower() in vocab().particles
+
+
 def _more(tok: Token) -> bool:
-    """``tok`` may continue a name: an initial, a dictionary name or not an English word."""
+    """``tok`` may continue a name: an initial, a particle, a dictionary name or not an English word."""
     v = vocab()
+    if _particle(tok):
+        return True
     key = tok.key
     if key in v.stop or key in v.credentials or key in v.negatives:
         return False
@@ -213,28 +222,38 @@ def _extent(t: Text, i: int, strength: str) -> tuple[int, int] | None:
     v = vocab()
     toks = t.tokens
     first = toks[i]
-    if _negative(first, strength, alone=False) and not (strength == CUE and first.initial):
+    paired = strength == PAIR  # _pair has checked the first two tokens
+    lead = _particle(first) and strength != PAIR  # "Dr. Van der Berg", "DE LA FUENTE"
+    if not (paired or lead or first.initial) and _negative(first, strength, alone=False):
         return None
     j = i + 1
     comma = False
     while j < len(toks) and j - i < v.max_words:
         ok, with_comma = _joined(t, toks[j - 1], toks[j])
-        if not ok or (with_comma and (comma or j - i > 1)):
+        if not ok or (with_comma and comma):
             break
         nxt = toks[j]
-        if with_comma and not (is_first_name(nxt.word) or (strength != PAIR and not _english_only(nxt))):
+        checked = paired and j == i + 1
+        surname_caps = toks[j - 1].caps and not nxt.caps  # "VAN DER WESTHUIZEN, Adebayo"
+        if (
+            not checked
+            and with_comma
+            and not (is_first_name(nxt.word) or ((not paired or surname_caps) and not _english_only(nxt)))
+        ):
             break
-        if not _more(nxt):
+        if not checked and not _more(nxt):
             break
         comma = comma or with_comma
         j += 1
-    while j - i > 1 and toks[j - 1].initial:  # a trailing initial is the next sentence's
+    while j - i > 1 and (toks[j - 1].initial or _particle(toks[j - 1])):  # the next sentence's
         j -= 1
+    if all(_particle(toks[k]) for k in range(i, j)):
+        return None
     if first.initial and j - i == 1:
         return None
     if j - i == 1 and strength != TITLE and first.key in v.eponyms:
         return None
-    if j - i == 1 and strength == CUE and first.key in dictionaries().needs_context:
+    if j - i == 1 and strength in CUES and first.key in dictionaries().needs_context:
         follows = t.after(first.end, 2).lstrip(" \t")[:1]
         if follows.isalpha() and follows.islower():
             return None  # "patient Grace period", "will May return": a word, not a name
@@ -257,13 +276,11 @@ def _pair(t: Text, i: int) -> bool:
     if any(x.key in v.negatives or x.key in v.stop or x.key in v.credentials for x in (a, b)):
         return False
     if comma:  # "Okonkwo, Margaret": a surname-like word, then a dictionary first name
-        return (
-            b.key in d.first
-            and b.key not in d.needs_context
-            and not _english_only(a)
-            and a.key not in v.eponyms
-            and not b.initial
-        )
+        if b.initial or a.key in v.eponyms or _english_only(a):
+            return False
+        if a.caps and not b.caps and len(a.word) >= 4 and not _wordlike(b) and not _wordlike(a):
+            return True  # "OKONKWO, Adebayo": a surname in capitals, the registry form
+        return b.key in d.first and b.key not in d.needs_context
     third = toks[i + 2] if i + 2 < len(toks) else None
     joined3 = third is not None and _joined(t, b, third) == (True, False) and third.caps == a.caps
     if (joined3 and third is not None and name_pair(f"{a.word} {b.word} {third.word}")) or name_pair(
@@ -286,6 +303,16 @@ def _wordlike(tok: Token) -> bool:
     return english(tok.word) or tok.key in dictionaries().common
 
 
+def _leading_particles(gap: str, words: list[str]) -> list[str]:
+    """The particles that end a gap and begin a surname ("Dr. van der Westhuizen")."""
+    particles = vocab().particles
+    k = len(words)
+    while k > 0 and words[k - 1] in particles:
+        k -= 1
+    tail = words[k:]
+    return tail if tail and gap.rstrip(" \t").endswith(tail[-1]) else []
+
+
 def name_spans(t: Text) -> list[tuple[int, int, str, int]]:
     """NAME spans ``(start, end, "NAME", rank)``: after titles and cues (rank 0), pairs (rank 1)."""
     v = vocab()
@@ -293,13 +320,13 @@ def name_spans(t: Text) -> list[tuple[int, int, str, int]]:
     out: list[tuple[int, int, str, int]] = []
     claimed = -1
 
-    def add(i: int, strength: str) -> None:
+    def add(i: int, strength: str, start: int | None = None) -> None:
         nonlocal claimed
         ext = _extent(t, i, strength)
         if ext is not None:
             a, b = ext
-            out.append((toks[a].start, toks[b - 1].end, "NAME", 0 if strength != PAIR else 1))
-            if strength != CUE:
+            out.append((toks[a].start if start is None else start, toks[b - 1].end, "NAME", int(strength == PAIR)))
+            if strength not in CUES:
                 claimed = max(claimed, toks[b - 1].end)
 
     # Cues: a role, phrase or label, a gap of separators and at most `window` filler words.
@@ -310,15 +337,24 @@ def name_spans(t: Text) -> list[tuple[int, int, str, int]]:
         i = t.token_at(e)
         if i is None:
             continue
-        words = gap_words(t.text[e : toks[i].start])
-        if words is None or len(words) > v.window or any(w.lower() not in v.fillers for w in words):
+        gap = t.text[e : toks[i].start]
+        words = gap_words(gap)
+        if words is None:
             continue
-        add(i, CUE)
+        particles = _leading_particles(gap, words)
+        words = words[: len(words) - len(particles)]
+        words = [w for w in words if w.capitalize() not in v.titles]  # "seen by dr. Adebayo"
+        if len(words) > v.window or any(w.lower() not in v.fillers for w in words):
+            continue
+        add(i, LABEL if ":" in gap else CUE, e + gap.index(particles[0]) if particles else None)
     for i, tok in enumerate(toks):
-        if tok.word in v.titles and i + 1 < len(toks):
+        if tok.word in v.titles and i + 1 < len(toks) and not tok.possessive:
             gap = t.text[tok.end : toks[i + 1].start]
-            if gap.lstrip(".").strip(" \t") == "" and 0 < len(gap) <= 3 and not tok.possessive:
-                add(i + 1, TITLE)
+            rest = gap.removeprefix(".")
+            words = rest.split()
+            blank = rest[:1] in (" ", "\t") and len(gap) <= 16 and "\n" not in gap
+            if blank and _leading_particles(rest, words) == words:
+                add(i + 1, TITLE, tok.end + gap.index(words[0]) if words else None)
                 continue
         if tok.start >= claimed and _pair(t, i):
             add(i, PAIR)

@@ -103,13 +103,21 @@ def _before_state(t: Text, last: int, state: str, zip_follows: bool) -> tuple[in
     """The place ending at token ``last`` before ", <state>" (token range), or None."""
     run = _run_before(t, last)
     g = gazetteer()
+    known = None
     for k in range(len(run)):  # the longest tail the gazetteer knows
         idx = run[k:]
         if is_city(_name_of(t, idx), state) or _name_of(t, idx).upper() in g.counties.get(state, ()):
-            return idx[0], idx[-1] + 1
+            known = idx[0], idx[-1] + 1
+            break
     v = vocab()
     if state in v.rules["places"]["ambiguous_states"] and not zip_follows:
-        return None
+        return known
+    guess = _guess_before_state(t, run)
+    return guess if known is None or (guess is not None and guess[0] < known[0]) else known
+
+
+def _guess_before_state(t: Text, run: list[int]) -> tuple[int, int] | None:
+    """A place no gazetteer lists before a state: its words, without template words before it."""
     keep = list(run)
     while len(keep) > 1 and (_not_place(t.tokens[keep[0]]) or _english_word(t.tokens[keep[0]].word)):
         keep = keep[1:]  # "Patient Lives In Boston": template words before the place
@@ -242,5 +250,5 @@ def _county_spans(t: Text) -> list[tuple[int, int, str, int]]:
 def place_spans(t: Text) -> list[tuple[int, int, str, int]]:
     """CITY spans ``(start, end, "CITY", 0)``: before a state, after a place cue, before "County";
     never before a word that makes them an institution or an eponym ("Mercy Hospital")."""
-    spans = [*_state_spans(t), *_cue_spans(t), *_county_spans(t)]
-    return [s for s in spans if not t.suffix_after(s[1])]
+    spans = [s for s in [*_state_spans(t), *_cue_spans(t)] if not t.suffix_after(s[1])]
+    return [*spans, *_county_spans(t)]
