@@ -325,6 +325,8 @@ def name_spans(t: Text) -> list[tuple[int, int, str, int]]:
         ext = _extent(t, i, strength)
         if ext is not None:
             a, b = ext
+            while strength == PAIR and a > 0 and _particle(toks[a - 1]) and _joined(t, toks[a - 1], toks[a])[0]:
+                a -= 1  # "DE LA FUENTE, Adebayo"
             out.append((toks[a].start if start is None else start, toks[b - 1].end, "NAME", int(strength == PAIR)))
             if strength not in CUES:
                 claimed = max(claimed, toks[b - 1].end)
