@@ -182,6 +182,11 @@ def _english_only(tok: Token) -> bool:
     return english(tok.word) and not (is_first_name(tok.word) or is_surname(tok.word))
 
 
+def _state_like(tok: Token) -> bool:
+    """Two capitals after a comma are a state code or a credential, never a given name."""
+    return tok.caps and len(tok.word) == 2
+
+
 def _particle(tok: Token) -> bool:
     """A capitalised particle of a surname ("Van", "DE", "La")."""
     return len(tok.word) > 1 and tok.word.lower() in vocab().particles
@@ -234,6 +239,8 @@ def _extent(t: Text, i: int, strength: str) -> tuple[int, int] | None:
             break
         nxt = toks[j]
         checked = paired and j == i + 1
+        if with_comma and _state_like(nxt):
+            break  # "Okemah, OK 74859": a place and its state
         surname_caps = toks[j - 1].caps and not nxt.caps  # "VAN DER WESTHUIZEN, Adebayo"
         if (
             not checked
@@ -269,7 +276,7 @@ def _pair(t: Text, i: int) -> bool:
         return False
     a, b = toks[i], toks[i + 1]
     ok, comma = _joined(t, a, b)
-    if not ok or (a.caps != b.caps and not comma) or a.initial:
+    if not ok or (a.caps != b.caps and not comma) or a.initial or (comma and _state_like(b)):
         return False
     v = vocab()
     d = dictionaries()

@@ -89,3 +89,30 @@ def test_override_none_keeps_a_column_out_of_whole_cell_treatment(tmp_path: Path
     assert result.output["inputs"]["dataset"]["actions"]["patient_name"]["action"] == "scrub"
     assert rows[0]["patient_name"] == "Zyx Qwerty"  # the user said so; patterns still scrub known names
     assert rows[2]["patient_name"] == "[PHI:NAME]"
+
+
+# Names and towns that no dictionary or gazetteer lists, each after a cue, in the free-text column.
+FOREIGN_NOTES = [
+    ("Seen by Dr. Nwachukwu; daughter Chidinma at bedside.", ["Nwachukwu", "Chidinma"]),
+    ("NOK: OKONKWO, Adebayo. Lives in Bellwood Heights with her son.", ["OKONKWO", "Adebayo", "Bellwood"]),
+    ("Spoke with Herr Wiśniewski, moved to Okemah, OK 74859 last year.", ["Wiśniewski", "Okemah", "74859"]),
+    ('Mrs. Takahashi ("Yuzu") called from Kwabenaville; referred by Cook County clinic.',
+     ["Takahashi", "Yuzu", "Kwabenaville", "Cook County"]),
+    ("Accompanied by husband Tariq al-Hashimi. Parkinson disease, Apgar 9, started Lasix.", ["Tariq", "Hashimi"]),
+]
+
+
+def test_names_and_places_after_cues_leave_the_free_text(tmp_path: Path) -> None:
+    lines = ["subject_id,notes"] + [f'S{i},"{note}"' for i, (note, _) in enumerate(FOREIGN_NOTES)]
+    path = write(tmp_path / "in.csv", "\n".join(lines) + "\n")
+    ws = tmp_path / "run"
+    ws.mkdir()
+    result, _, rows = _run(path, ws, {"identifiers": "pseudonym"})
+    assert result.status is StageStatus.COMPLETED, result.errors
+    assert result.output["inputs"]["dataset"]["rescan"]["residual_findings"] == 0
+    data = (ws / "deidentified" / "dataset.csv").read_text(encoding="utf-8")
+    for _, values in FOREIGN_NOTES:
+        for value in values:
+            assert value not in data, value
+    # Hard negatives stay: eponyms and drug names are clinical content.
+    assert "Parkinson disease" in data and "Apgar 9" in data and "Lasix" in data
