@@ -107,7 +107,7 @@ def test_names_and_places_after_cues_leave_the_free_text(tmp_path: Path) -> None
     path = write(tmp_path / "in.csv", "\n".join(lines) + "\n")
     ws = tmp_path / "run"
     ws.mkdir()
-    result, _, rows = _run(path, ws, {"identifiers": "pseudonym"})
+    result, _, _rows = _run(path, ws, {"identifiers": "pseudonym"})
     assert result.status is StageStatus.COMPLETED, result.errors
     assert result.output["inputs"]["dataset"]["rescan"]["residual_findings"] == 0
     data = (ws / "deidentified" / "dataset.csv").read_text(encoding="utf-8")
