@@ -87,7 +87,7 @@ def obfuscate(value: str, r: random.Random) -> tuple[str, str]:
     if "fullwidth" in how:
         text = "".join(FULLWIDTH.get(c, c) for c in text)
     if how == "no-break space":
-        seps = [i for i, c in enumerate(text) if c in "- "]
+        seps = [i for i, c in enumerate(text) if c in "- "] if "@" not in value else []
         if seps:
             nb = r.choice(NO_BREAK_SPACES)
             text = "".join(nb if i in seps else c for i, c in enumerate(text))
