@@ -19,9 +19,11 @@ min/max/max_missing/code and the ``rules`` list. Problems in the file are report
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import attrs
@@ -182,8 +184,29 @@ class Dictionary:
 # -- loading ---------------------------------------------------------------------------------------
 
 
-def _fail(where: str, what: str) -> StageConfigError:
-    return StageConfigError(f"data dictionary: {where}: {what}")
+class DictionaryError(StageConfigError):
+    """A problem inside a dictionary file; ``path`` (and ``offset`` inside a pattern) locate it."""
+
+    def __init__(self, where: str, what: str, offset: int | None = None) -> None:
+        super().__init__(f"data dictionary: {where}: {what}")
+        self.where = where
+        self.what = what
+        self.path = _path_of(where)
+        self.offset = offset
+        self.line = 0
+        self.col = 0
+        """1-based position in the file, set by :func:`load_dictionary` (0: not known)."""
+
+
+def _path_of(where: str) -> tuple[str | int, ...]:
+    """``columns.age.pattern`` / ``rules[0].pattern`` as a document path (for positions)."""
+    if where == "top level":
+        return ()
+    return tuple(int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"\[[0-9]+\]|[^.\[\]]+", where))
+
+
+def _fail(where: str, what: str, offset: int | None = None) -> DictionaryError:
+    return DictionaryError(where, what, offset)
 
 
 def _opt_float(value: Any, where: str) -> float | None:
@@ -203,7 +226,7 @@ def _regex(value: Any, where: str) -> UserPattern | None:
     try:
         return compile_pattern(value)
     except PatternError as exc:
-        raise _fail(where, f"is not a valid regular expression in RE2 syntax: {exc}") from None
+        raise _fail(where, f"is not a valid regular expression in RE2 syntax: {exc}", exc.offset) from None
 
 
 def _str_list(value: Any, where: str) -> tuple[str, ...]:
@@ -376,4 +399,42 @@ def load_dictionary(ref: str, *, allowed_roots: Sequence[str] = ()) -> Dictionar
             raise StageConfigError(f"data dictionary {shown} is not UTF-8")
         raise StageConfigError(f"data dictionary {shown} is not valid YAML at line {d.line}, column {d.col}: "
                                f"{d.message.replace('manifest', 'file')}")
-    return parse_dictionary(loaded.data, source=source, sha256=hashlib.sha256(raw).hexdigest())
+    try:
+        return parse_dictionary(loaded.data, source=source, sha256=hashlib.sha256(raw).hexdigest())
+    except DictionaryError as exc:
+        pos = (loaded.source_map.locate(exc.path) if exc.offset is None
+               else loaded.source_map.offset_position(exc.path, exc.offset))
+        exc.args = (f"{exc.args[0]} (line {pos.line}, column {pos.col})",)
+        exc.line, exc.col = pos.line, pos.col
+        raise
+
+
+def dictionary_problems(ref: str, manifest_dir: Path | None = None) -> list[tuple[str, int, int, str, bool]]:
+    """What ``rflow validate`` reports about the dictionary ``ref``: ``(file, line, col, message, is_error)``.
+
+    A dictionary that cannot be read is a warning (CI may validate without the data folder); one
+    that is invalid (YAML, keys, an RE2 pattern) is an error at its own line and column, so a bad
+    pattern is refused before anything runs. Paths resolve as the step resolves them (relative
+    ones from the working directory), so ``manifest_dir`` is not used.
+    """
+    from engine.configfile import display_name
+
+    shown = ref if is_bundled(ref) else display_name(ref)
+    try:
+        path = resolve_path(ref)
+        stamp = path.stat()
+    except (OSError, StageConfigError):
+        return [(shown, 0, 0, "the data dictionary cannot be read here (checked again when the step runs)", False)]
+    return list(_problems(str(path), ref, stamp.st_mtime_ns, stamp.st_size, shown))
+
+
+@functools.lru_cache(maxsize=64)
+def _problems(_path: str, ref: str, _mtime: int, _size: int, shown: str) -> tuple[tuple[str, int, int, str, bool], ...]:
+    """Cached by file identity: 200 manifests naming one dictionary parse it once."""
+    try:
+        load_dictionary(ref)
+    except DictionaryError as exc:
+        return ((shown, exc.line, exc.col, f"{exc.where}: {exc.what}", True),)
+    except StageConfigError as exc:
+        return ((shown, 0, 0, str(exc), True),)
+    return ()

@@ -71,6 +71,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RF316": (Severity.WARNING, "input default file not found"),
     "RF317": (Severity.ERROR, "allow_stages names an unknown stage"),
     "RF318": (Severity.WARNING, "a stage plugin failed to load"),
+    "RF320": (Severity.ERROR, "a file the step config names is invalid (or, as a warning, unreadable)"),
 }
 
 

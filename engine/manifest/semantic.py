@@ -95,8 +95,37 @@ class _Checker:
         if text is None:
             return
         base = ("steps", index, "config")
-        for d in validate_fragment(text, dict(step.config), self.smap, self.name, base, code="RF309"):
-            self.out.append(d)
+        found = validate_fragment(text, dict(step.config), self.smap, self.name, base, code="RF309")
+        self.out.extend(found)
+        if not found:
+            self.check_config_files(base, step, stage)
+
+    def check_config_files(self, base: Path, step: Step, stage: Any) -> None:
+        """Files a step's config names (a data dictionary), through the stage's optional ``config_files``.
+
+        Why a hook: the engine never imports the built-in stages, and only a stage knows which of
+        its options are files and what is valid inside them. A problem inside the file is an error
+        at that file's line and column; the manifest gets one RF320 at the option that names it.
+        """
+        hook = getattr(stage, "config_files", None)
+        if not callable(hook):
+            return
+        manifest_dir = self.m.path.parent if self.m.path is not None else None
+        try:
+            problems = list(hook(dict(step.config), manifest_dir))
+        except Exception as exc:  # a stage's hook must not break validation of the manifest
+            self.add((*base,), "RF320", f"step {show(step.id)}: its config files could not be checked "
+                     f"({type(exc).__name__})")
+            return
+        for key, file, line, col, message, is_error in problems[:20]:
+            text = _safe_gate_message(message)
+            pos = self.smap.locate((*base, key))
+            self.out.append(Diagnostic(
+                self.name, pos.line, pos.col, "RF320", f"step {show(step.id)}: {key} names a file with a problem",
+                severity="error" if is_error else "warning", hint=f"{file}:{line}:{col}: {text}",
+                end_line=pos.end_line, end_col=pos.end_col, path=(*base, key)))
+            if is_error:
+                self.out.append(Diagnostic(file, line, col, "RF320", text))
 
     # -- inputs -----------------------------------------------------------------------------------
     def check_inputs(self) -> None:

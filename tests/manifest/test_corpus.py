@@ -21,7 +21,8 @@ _MAX = re.compile(rb"# max-bytes: (\d+)")
 # Codes that a single static file cannot produce; each has a unit test instead.
 NOT_IN_CORPUS = {"RF100": "test_missing_file_is_rf100", "RF208": "test_rf208_fallback_keyword",
                  "RF318": "test_plugin_failure_is_reported_with_unknown_stage",
-                 "RF119": "test_validate_dir_isolates_each_file"}
+                 "RF119": "test_validate_dir_isolates_each_file",
+                 "RF320": "test_dictionary_patterns_outside_re2_are_refused_at_their_position"}
 
 REGISTRY = make_registry()
 

@@ -122,3 +122,36 @@ def test_validate_cli_refuses_lookaround_with_file_line_col(tmp_path: Path) -> N
     assert f"p.yaml:{line}:{len('          pattern: ') + 1 + 1 + 6}: error RF309" in res.stdout, res.stdout
     assert "(?=kg)" not in res.stdout + res.stderr
     assert "E0000" not in res.stderr and "re2.cc" not in res.stderr  # RE2's own logging stays off
+
+
+@FAST
+@given(SAFE, OUTSIDE, TAIL)
+def test_dictionary_patterns_outside_re2_are_refused_at_their_position(
+    before: str, bad: str, after: str
+) -> None:
+    """A dictionary's column pattern is checked by `rflow validate` too, at the dictionary's own line:col."""
+    import tempfile
+
+    pattern = ("(a)" if "\\" in bad else "") + before + bad + after
+    problem = check_pattern(pattern)
+    assert problem is not None
+    with tempfile.TemporaryDirectory() as tmp:
+        dictionary = Path(tmp) / "dict.yaml"
+        dictionary.write_text(f"columns:\n  notes: {{type: string, pattern: '{pattern}'}}\n", "utf-8")
+        text = _manifest("[a-z]+").replace("      rules:", f"      dictionary: '{dictionary}'\n      rules:")
+        found = [d for d in validate_manifest(text) if d.code == "RF320"]
+    col = len("  notes: {type: string, pattern: '") + 1 + problem.offset
+    assert [(Path(d.file).name, d.line, d.col) for d in found if d.file != "<string>"] == [("dict.yaml", 2, col)]
+    at_config = [d for d in found if d.file == "<string>"]
+    assert at_config and at_config[0].is_error and at_config[0].path[-1] == "dictionary"
+    assert all(pattern not in d.message for d in found)
+
+
+def test_unreadable_dictionary_is_a_warning_and_device_an_error(tmp_path: Path) -> None:
+    missing = _manifest("[a-z]+").replace("      rules:", f"      dictionary: '{tmp_path / 'none.yaml'}'\n      rules:")
+    found = [d for d in validate_manifest(missing) if d.code == "RF320"]
+    assert [d.severity.value for d in found] == ["warning"]
+    device = _manifest("[a-z]+").replace("      rules:", "      dictionary: /dev/zero\n      rules:")
+    found = [d for d in validate_manifest(device) if d.code == "RF320"]
+    assert found and all(d.is_error for d in found)
+    assert all("not a regular file" in d.message + d.hint for d in found)

@@ -160,15 +160,16 @@ def _limit_memory() -> None:
 
 
 def test_dev_zero_dictionary_run_ends_promptly(tmp_path: Path) -> None:
-    """Through the CLI: the step fails with a named reason and the process exits."""
+    """Through the CLI: refused before any step starts (the manifest check reads the dictionary), exit 2."""
     manifest = tmp_path / "m.yaml"
     manifest.write_text(MANIFEST.replace("DICT", "/dev/zero"), "utf-8")
     data = write(tmp_path / "a.csv", "a\n1\n")
     res = subprocess.run([sys.executable, "-m", "engine", "run", str(manifest), "--input", f"dataset={data}",
                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=90,
                          preexec_fn=_limit_memory)
-    assert res.returncode == 1, res.stderr
-    assert "not a regular file" in res.stdout + res.stderr and "internal error" not in res.stderr
+    assert res.returncode == 2, res.stderr
+    assert "not a regular file" in res.stderr and "internal error" not in res.stderr
+    assert "no step was started" in res.stderr
 
 
 MANIFEST = """\
