@@ -5,7 +5,9 @@ manifests with distinct names). check-jsonschema gets the bundled schema from
 ``rflow schema export`` (each step's config checked against its stage's schema), so both check the
 same structure; rflow also reports line:col and runs the semantic checks (stages, versions, modes,
 data flow, gates). Each round runs both tools once, alternating which goes first, so machine noise
-hits both alike; the figures are medians over the rounds.
+hits both alike; the figures are medians over the rounds. Wall time is the criterion; CPU time
+(user + system of the tool's process tree) is shown too, because on a shared machine the wall time
+mostly measures what CPU was free.
 
     .venv/bin/python bench/validate_vs_check_jsonschema.py [--rounds 9] [--count 200]
 """
@@ -13,6 +15,7 @@ hits both alike; the figures are medians over the rounds.
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -51,10 +54,15 @@ def make_corpus(workdir: Path, count: int) -> tuple[list[Path], list[Path], Path
     return one, many, schema
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
+def timed(cmd: list[str]) -> tuple[float, float, int]:
+    """``(wall s, CPU s, exit code)`` of one run; CPU from the children's rusage."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start, proc.returncode
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.returncode
 
 
 def run(rounds: int, count: int) -> None:
@@ -62,23 +70,26 @@ def run(rounds: int, count: int) -> None:
         one, many, schema = make_corpus(Path(tmp), count)
         cases = {"1 manifest": one, f"{count} manifests": many}
         print(f"python {sys.version.split()[0]}, {rounds} interleaved rounds, medians\n")
-        print("| case | rflow validate | check-jsonschema | ratio (rflow / cjs) | exit codes (rflow, cjs) |")
-        print("|---|---|---|---|---|")
+        print("| case | rflow validate | check-jsonschema | ratio (rflow / cjs) | CPU rflow / cjs | exit codes |")
+        print("|---|---|---|---|---|---|")
         for label, files in cases.items():
             args = [str(f) for f in files]
             rflow_cmd = [_tool("rflow"), "validate", "--quiet", *args]
             cjs_cmd = [_tool("check-jsonschema"), "--schemafile", str(schema), *args]
             times: dict[str, list[float]] = {"rflow": [], "cjs": []}
+            cpus: dict[str, list[float]] = {"rflow": [], "cjs": []}
             codes: dict[str, set[int]] = {"rflow": set(), "cjs": set()}
             timed(rflow_cmd), timed(cjs_cmd)  # warm the OS file cache and .pyc files
             for r in range(rounds):
                 order = [("rflow", rflow_cmd), ("cjs", cjs_cmd)]
                 for name, cmd in order if r % 2 == 0 else reversed(order):
-                    elapsed, code = timed(cmd)
+                    elapsed, cpu, code = timed(cmd)
                     times[name].append(elapsed)
+                    cpus[name].append(cpu)
                     codes[name].add(code)
             rf, cj = statistics.median(times["rflow"]), statistics.median(times["cjs"])
-            print(f"| {label} | {rf:.3f} s | {cj:.3f} s | {rf / cj:.2f} | "
+            rc, cc = statistics.median(cpus["rflow"]), statistics.median(cpus["cjs"])
+            print(f"| {label} | {rf:.3f} s | {cj:.3f} s | {rf / cj:.2f} | {rc:.2f} s / {cc:.2f} s | "
                   f"{sorted(codes['rflow'])}, {sorted(codes['cjs'])} |")
 
 
