@@ -221,8 +221,6 @@ class AuditLog:
             elif tail.torn_at is not None:
                 prefix = b"" if tail.ends_with_newline else b"\n"
                 lines.append(self._entry(seq + 1, prev, SEGMENT_EVENT, {**marker, "torn_at_byte": tail.torn_at}))
-                self.notices.append(f"the audit log {self.path.name} ended in a torn entry at byte {tail.torn_at} "
-                                    "(a writer stopped mid-line); a new segment starts after it")
             for line in lines:
                 seq, prev = line["seq"], line["hash"]
             entry = self._entry(seq + 1, prev, event, clean)
@@ -232,6 +230,9 @@ class AuditLog:
                 for e in lines)
             _write_all(self._fd, payload)
             os.fsync(self._fd)
+        if len(lines) > 1 and lines[0]["event"] == SEGMENT_EVENT:  # said only once the segment is written
+            self.notices.append(f"the audit log {self.path.name} ended in a torn entry at byte {tail.torn_at} "
+                                "(a writer stopped mid-line); a new segment starts after it")
         self.head = (entry["seq"], entry["hash"])
         return entry
 

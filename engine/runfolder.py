@@ -61,8 +61,12 @@ class RunFolderLock:
             raise
         record = {"run_id": run_id, "pid": os.getpid(), "host": _clean(socket.gethostname()),
                  "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, (json.dumps(record) + "\n").encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (json.dumps(record) + "\n").encode(), 0)
+        except BaseException:
+            os.close(fd)  # also drops the lock
+            raise
         return cls(run_dir, fd)
 
     def release(self) -> None:

@@ -72,6 +72,7 @@ def _shown(path: Path) -> str:
 def _verify(args: argparse.Namespace) -> int:
     from engine.audit_verify import shown_run, verify_log
     from engine.cli import UsageError
+    from engine.runfolder import LOCK_NAME
 
     path = Path(args.path)
     log = path / AUDIT_NAME if path.is_dir() else path
@@ -79,6 +80,7 @@ def _verify(args: argparse.Namespace) -> int:
         raise UsageError(f"no audit log at {_shown(log)}")
     shown = _shown(log)
     report = _run_report(log.parent) if log.name == AUDIT_NAME else None
+    orphan = report is None and log.name == AUDIT_NAME and (log.parent / LOCK_NAME).exists()
     if report is not None and report.status == "running":
         print(f"{shown}: broken: run {shown_run(report.run_id)} is still running (its run folder is locked); "
               "verify it once it has finished")
@@ -104,10 +106,13 @@ def _verify(args: argparse.Namespace) -> int:
     if report is not None and report.status == "aborted":
         print(f"{shown}: broken: run {shown_run(report.run_id)} aborted: its report still says running and no process "
               "holds its run folder")
+    if orphan:
+        print(f"{shown}: broken: the run folder has no report.json (the run could not write it): entries "
+              "removed from the end cannot be ruled out")
     for problem in result.problems:
         where = f"{shown}:{problem.line}" if problem.line is not None else shown
         print(f"{where}: broken: {_text(problem.text, 2000)}")
-    if result.ok and not (report is not None and report.status == "aborted"):
+    if result.ok and not orphan and not (report is not None and report.status == "aborted"):
         keyed = f"keyed (hmac-sha256, key id {result.keying.get('key_id')})" if result.keyed else "not keyed (sha256)"
         print(f"{shown}: ok, {result.entries} entries, chain intact, {keyed}")
         return EXIT_INTACT
@@ -118,13 +123,21 @@ def _runs(args: argparse.Namespace) -> int:
     from engine.audit_verify import shown_run
     from engine.cli import UsageError
     from engine.report import REPORT_NAME, ReportError, read_report
+    from engine.runfolder import LOCK_NAME, is_locked
 
     folder = Path(args.folder)
     if not folder.is_dir():
         raise UsageError(f"no folder at {_shown(folder)}")
-    folders = [folder] if (folder / REPORT_NAME).exists() else sorted(
-        p for p in folder.iterdir() if (p / REPORT_NAME).exists())
+
+    def is_run(path: Path) -> bool:
+        return (path / REPORT_NAME).exists() or (path / LOCK_NAME).exists()
+
+    folders = [folder] if is_run(folder) else sorted(p for p in folder.iterdir() if is_run(p))
     for run_dir in folders:
+        if not (run_dir / REPORT_NAME).exists():
+            why = "starting" if is_locked(run_dir) else "the run could not write it"
+            print(f"{_shown(run_dir)}: no report.json ({why})")
+            continue
         try:
             report = read_report(run_dir)
         except ReportError as exc:

@@ -159,7 +159,7 @@ def _run(args: argparse.Namespace) -> int:
         reasons = [d["reason"] for d in data["policy_decisions"] if d["outcome"] == "refused"]
         for reason in reasons:
             sys.stderr.write(f"rflow: refused: {shown(reason)}\n")
-    elif not any(step["started_at"] is not None for step in data["steps"]):
+    elif not data.get("error") and not any(step["started_at"] is not None for step in data["steps"]):
         sys.stderr.write(f"rflow: no step ran: every step was skipped or blocked (run {data['status']})\n")
     print()
     print(summary_table(data))

@@ -213,8 +213,9 @@ def test_injected_enospc_in_the_report_stops_the_run_and_reads_aborted(tmp_path,
     assert read_report(out).status == "aborted"
 
 
-def test_cli_on_a_full_disk_exits_non_zero_with_one_line(tmp_path) -> None:
-    """A real, tiny tmpfs as the shared audit log's disk: it fills up during the run."""
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Path]:
+    """A real 64 KiB tmpfs, filled up but for ``free`` bytes by :func:`fill`."""
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
@@ -223,25 +224,54 @@ def test_cli_on_a_full_disk_exits_non_zero_with_one_line(tmp_path) -> None:
         pytest.skip(f"LOUD: cannot mount a tmpfs here ({mounted.stderr.strip()[:80]}); the injected ENOSPC "
                     "tests above still cover the behaviour")
     try:
-        filler = disk / "filler"
-        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-        try:  # fill the disk, then free one page for the log's first entries
-            while os.write(fd, b"\0" * 4096):
-                pass
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-        finally:
-            os.close(fd)
-        os.truncate(filler, filler.stat().st_size - 4096)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RFLOW_PHI_KEY")}
-        out = tmp_path / "run"
-        proc = rflow("run", "--out", str(out), "--audit-log", str(disk / "shared.jsonl"), env=env, cwd=tmp_path)
-        assert proc.returncode == 1, proc.stdout + proc.stderr
-        errors = [line for line in proc.stderr.splitlines() if line.startswith("rflow: error:")]
-        assert len(errors) == 1 and "audit log could not be written" in errors[0]
-        assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
-        report = read_report(out)
-        assert report.status == "failed"
-        assert len(report.steps) < 7
+        yield disk
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def fill(disk: Path, free: int) -> None:
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    os.truncate(filler, filler.stat().st_size - free)
+
+
+def _no_key_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("RFLOW_PHI_KEY")}
+
+
+def test_cli_on_a_full_disk_exits_non_zero_with_one_line(tmp_path, small_disk) -> None:
+    """The shared audit log's disk fills up during the run."""
+    fill(small_disk, 4096)  # one page: the log's first entries fit
+    out = tmp_path / "run"
+    proc = rflow("run", "--out", str(out), "--audit-log", str(small_disk / "shared.jsonl"), env=_no_key_env(),
+                 cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("rflow:")]
+    assert len(errors) == 1 and "audit log could not be written" in errors[0]
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    report = read_report(out)
+    assert report.status == "failed"
+    assert len(report.steps) < 7
+
+
+def test_cli_with_its_run_folder_on_a_full_disk(tmp_path, small_disk) -> None:
+    """The run folder's own disk is full: no report can be written, and later commands say so."""
+    fill(small_disk, 8192)
+    out = small_disk / "run"
+    env = _no_key_env()
+    proc = rflow("run", "--out", str(out), env=env, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("rflow:")]
+    assert len(errors) == 1 and "could not be written" in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    verify = rflow("audit", "verify", str(out), env=env, cwd=tmp_path)
+    assert verify.returncode == 1 and "broken" in verify.stdout, verify.stdout
+    listing = rflow("runs", str(small_disk), env=env, cwd=tmp_path)
+    assert listing.returncode == 0 and ("failed" in listing.stdout or "no report.json" in listing.stdout)
