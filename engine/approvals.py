@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from engine.errors import RflowError
+from engine.errors import RflowError, safe_excerpt
 
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,63}$")
@@ -131,7 +131,7 @@ def approval_from_mapping(data: Mapping[str, Any], *, where: str = "approval") -
         raise ApprovalError(f"{where}: expected a mapping with kind, reference, expires, scope")
     unknown = sorted(str(k) for k in data if k not in ("kind", "reference", "expires", "scope"))
     if unknown:
-        shown = ", ".join(k[:30] for k in unknown[:5])
+        shown = ", ".join(safe_excerpt(k, 30) for k in unknown[:5])
         raise ApprovalError(f"{where}: unknown field(s) {shown}; allowed: kind, reference, expires, scope")
     kind, reference = data.get("kind"), data.get("reference")
     if not isinstance(kind, str):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from engine.errors import RflowError
+from engine.errors import RflowError, safe_excerpt
 
 BUNDLED_PREFIX = "bundled:"
 
@@ -34,5 +34,5 @@ def bundled_path(name: str) -> Path:
     if not path.is_file():
         folder = resources.files("engine") / "data"
         shipped = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(("_", ".")))
-        raise BundledFileError(f"no bundled file {name[:60]!r}; shipped: {', '.join(shipped)}")
+        raise BundledFileError(f"no bundled file {safe_excerpt(name, 60)!r}; shipped: {', '.join(shipped)}")
     return path

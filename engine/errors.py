@@ -57,6 +57,17 @@ def sanitize_text(text: str, limit: int | None = MAX_ERROR_CHARS) -> str:
     return cleaned
 
 
+def safe_excerpt(text: object, limit: int) -> str:
+    """``text`` with PHI removed by the canonical sanitizer, THEN cut to ``limit`` characters.
+
+    Why this order: cut first, and an identifier straddling the cut (``512-73-4891`` ->
+    ``512-73-489``) no longer matches its pattern and leaves unredacted. A cut text ends in ``…``
+    (counted in ``limit``). For terminal output, :func:`engine.display.shown` also escapes control
+    characters.
+    """
+    return sanitize_text(text if isinstance(text, str) else str(text), limit=max(1, limit))
+
+
 def safe_error_text(exc: BaseException) -> str:
     """``Type: sanitized message`` for any exception, never the raw message."""
     name = type(exc).__name__

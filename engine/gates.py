@@ -30,6 +30,8 @@ from typing import Any
 
 import attrs
 
+from engine.errors import safe_excerpt
+
 MAX_GATE_CHARS = 500
 MAX_GATE_DEPTH = 32
 """Nested parentheses, lists and ``not`` s; deeper would only exhaust the parser's stack."""
@@ -212,7 +214,8 @@ class _Parser:
         if tok.kind == "name":
             parts = tok.text.split(".")
             if len(parts) < 2:
-                raise GateError(tok.offset, f"'{tok.text[:40]}' must be STEP.FIELD (e.g. phi_scan.findings_total)")
+                raise GateError(tok.offset, f"'{safe_excerpt(tok.text, 40)}' must be STEP.FIELD "
+                                            "(e.g. phi_scan.findings_total)")
             return Ref(parts[0], tuple(parts[1:]), tok.offset)
         if tok.kind == "op" and tok.text == "(":
             self.enter(tok.offset)
@@ -237,7 +240,7 @@ class _Parser:
             self.take()
             self.depth -= 1
             return ListLit(tuple(items), tok.offset)
-        raise GateError(tok.offset, f"unexpected '{tok.text[:20]}'")
+        raise GateError(tok.offset, f"unexpected '{safe_excerpt(tok.text, 20)}'")
 
     def _pos(self) -> int:
         tok = self.peek()

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, overload
 import attrs
 
 from engine.components import is_component
-from engine.errors import PluginLoadError, RegistrationError, UnknownStageError, safe_error_text
+from engine.errors import PluginLoadError, RegistrationError, UnknownStageError, safe_error_text, safe_excerpt
 from engine.types import ANY_MODE, EmptyConfig
 from engine.versions import is_semver
 
@@ -182,7 +182,7 @@ class StageRegistry:
         return difflib.get_close_matches(str(id_or_key), list(self._by_key), n=3, cutoff=0.5)
 
     def _unknown_message(self, id_or_key: int | str) -> str:
-        text = f"unknown stage {str(id_or_key)[:60]!r}"
+        text = f"unknown stage {safe_excerpt(id_or_key, 60)!r}"
         close = self.suggestions(id_or_key)
         if close:
             text += "; did you mean " + ", ".join(close) + "?"

@@ -24,7 +24,7 @@ from engine.audit import AuditKeying, AuditLog, AuditLogError
 from engine.bundled import BUNDLED_PREFIX, BundledFileError, bundled_path
 from engine.components import RUN_ENTITY, World
 from engine.core_components import InputDataset, RunInfo
-from engine.errors import RflowError, safe_error_text, sanitize_text
+from engine.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
 from engine.governance import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused
 from engine.report import EXIT_CODES, REPORT_KIND, RunReport
 from engine.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
@@ -82,7 +82,7 @@ def resolve_inputs(manifest: Any, given: Mapping[str, str | os.PathLike[str]]) -
     unknown = sorted(set(given) - set(declared))
     if unknown:
         raise RunUsageError(
-            f"unknown input {unknown[0][:40]!r}; the manifest declares: {', '.join(declared) or '(none)'}"
+            f"unknown input {safe_excerpt(unknown[0], 40)!r}; the manifest declares: {', '.join(declared) or '(none)'}"
         )
     base = Path(manifest.path).parent if getattr(manifest, "path", None) else Path.cwd()
     resolved = []

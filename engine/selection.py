@@ -20,7 +20,7 @@ from typing import Any
 
 from engine.components import component_name
 from engine.core_components import InputDataset, RunInfo
-from engine.errors import RflowError
+from engine.errors import RflowError, safe_excerpt
 from engine.gates import gate_steps
 from engine.governance import PolicyDecision, is_gatekeeping, reads_raw_data
 from engine.types import PlannedStep
@@ -38,13 +38,14 @@ def _requested(steps: Sequence[PlannedStep], only: Iterable[str] | None, from_st
     chosen = list(ids)
     if from_step is not None:
         if from_step not in ids:
-            raise SelectionError(f"--from {from_step[:40]!r} is not a step of this mode: {', '.join(ids)}")
+            raise SelectionError(f"--from {safe_excerpt(from_step, 40)!r} is not a step of this mode: {', '.join(ids)}")
         chosen = chosen[ids.index(from_step):]
     if only:
         wanted = list(only)
         missing = [w for w in wanted if w not in ids]
         if missing:
-            raise SelectionError(f"--only {missing[0][:40]!r} is not a step of this mode: {', '.join(ids)}")
+            shown = safe_excerpt(missing[0], 40)
+            raise SelectionError(f"--only {shown!r} is not a step of this mode: {', '.join(ids)}")
         chosen = [i for i in chosen if i in wanted]
     return chosen
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from engine.errors import safe_excerpt
+
 _SEMVER = re.compile(
     r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
@@ -20,14 +22,14 @@ def parse_version(text: str) -> tuple[int, int, int]:
     """``"1.4.0"`` -> ``(1, 4, 0)``; pre-release and build suffixes are ignored for ordering."""
     m = _SEMVER.match(text)
     if not m:
-        raise ValueError(f"not a semantic version (MAJOR.MINOR.PATCH): {text[:40]!r}")
+        raise ValueError(f"not a semantic version (MAJOR.MINOR.PATCH): {safe_excerpt(text, 40)!r}")
     return int(m.group(1)), int(m.group(2)), int(m.group(3))
 
 
 def _partial(text: str) -> tuple[int, ...]:
     m = _PARTIAL.match(text)
     if not m:
-        raise ValueError(f"bad version in pin: {text[:40]!r}")
+        raise ValueError(f"bad version in pin: {safe_excerpt(text, 40)!r}")
     return tuple(int(g) for g in m.groups() if g is not None)
 
 
@@ -36,7 +38,7 @@ def check_spec(spec: str) -> None:
     for clause in spec.split(","):
         m = _CLAUSE.match(clause.strip())
         if not m:
-            raise ValueError(f"bad version pin clause {clause.strip()[:40]!r}")
+            raise ValueError(f"bad version pin clause {safe_excerpt(clause.strip(), 40)!r}")
         _partial(m.group(2))
 
 
@@ -50,7 +52,7 @@ def satisfies(version: str, spec: str) -> bool:
     for clause in spec.split(","):
         m = _CLAUSE.match(clause.strip())
         if not m:
-            raise ValueError(f"bad version pin clause {clause.strip()[:40]!r}")
+            raise ValueError(f"bad version pin clause {safe_excerpt(clause.strip(), 40)!r}")
         op, want = m.group(1) or "", _partial(m.group(2))
         padded = want + (0,) * (3 - len(want))
         if op == "":

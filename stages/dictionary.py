@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import attrs
 
+from engine.errors import safe_excerpt
 from engine.phi.validators import luhn
 from engine.userpattern import PatternError, UserPattern, compile_pattern
 from stages._common import StageConfigError, is_bundled, resolve_path
@@ -249,7 +250,7 @@ _RULE_KEYS = {
 def _unknown(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
     extra = sorted(str(k) for k in data if k not in allowed)
     if extra:
-        shown = ", ".join(e[:30] for e in extra[:5])
+        shown = ", ".join(safe_excerpt(e, 30) for e in extra[:5])
         raise _fail(where, f"unknown key(s) {shown}; allowed: {', '.join(sorted(allowed))}")
 
 
@@ -384,7 +385,7 @@ def load_dictionary(ref: str, *, allowed_roots: Sequence[str] = ()) -> Dictionar
 
     path = resolve_path(ref)
     source = ref if is_bundled(ref) else display_name(path.name)
-    shown = repr(source[:80])
+    shown = repr(safe_excerpt(source, 80))
     try:
         raw = read_config_bytes(path, MAX_DICTIONARY_BYTES, allowed_roots=() if is_bundled(ref) else allowed_roots)
     except ConfigFileError as exc:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import attrs
 
 from engine import InputDataset, StageContext, StageResult, register_stage
+from engine.errors import safe_excerpt
 from engine.types import ANY_MODE
 from stages._common import StageConfigError, input_entities, input_path
 from stages.components import DatasetProfile, SchemaReport
@@ -169,7 +170,7 @@ class SchemaCheck:
         selected = [(e, d) for e, d in input_entities(context.world) if not config.inputs or d.name in config.inputs]
         unknown = sorted(set(config.inputs) - {d.name for _, d in input_entities(context.world)})
         if unknown:
-            return StageResult.failed(f"config inputs: no input named {unknown[0][:40]!r}")
+            return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
         results: dict[str, Any] = {}
         warnings: list[str] = []
         errors_total = warnings_total = 0

@@ -23,6 +23,7 @@ from typing import Any, Literal, NamedTuple
 import attrs
 
 from engine import InputDataset, StageContext, StageResult, register_stage
+from engine.errors import safe_excerpt
 from engine.phi.categories import OVERRIDE_SCHEMA
 from engine.runfolder import PARTS_DIR
 from engine.types import ANY_MODE
@@ -339,7 +340,7 @@ class PhiScan:
         names = {d.name for _, d in input_entities(context.world)}
         unknown = sorted(set(config.inputs) - names)
         if unknown:
-            return StageResult.failed(f"config inputs: no input named {unknown[0][:40]!r}")
+            return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
         key = resolve_key(context.phi_key)
         policy = str(context.policy.get("phi_policy", "warn"))
         results: dict[str, Any] = {}
@@ -363,13 +364,13 @@ class PhiScan:
                 missing = sorted(set(config.columns) - set(profile.columns))
                 if missing:
                     return StageResult.failed(
-                        f"config columns: input {dataset.name!r} has no column {missing[0][:40]!r}")
+                        f"config columns: input {dataset.name!r} has no column {safe_excerpt(missing[0], 40)!r}")
                 missing = sorted(set(config.phi_columns) - set(profile.columns))
                 if missing and not config.inputs and len(names) > 1:
                     missing = []  # with several inputs, an override names a column of some of them
                 if missing:
                     return StageResult.failed(
-                        f"config phi_columns: input {dataset.name!r} has no column {missing[0][:40]!r}")
+                        f"config phi_columns: input {dataset.name!r} has no column {safe_excerpt(missing[0], 40)!r}")
                 out_path = context.artifact_path(f"phi/{safe_slug(dataset.name)}.findings.jsonl") \
                     if config.findings_file else None
                 parts_dir = None

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import attrs
 
 from engine import InputDataset, StageContext, StageResult, register_stage
+from engine.errors import safe_excerpt
 from engine.types import ANY_MODE
 from stages._common import StageConfigError, input_entities, input_path
 from stages.components import DatasetProfile, QualityReport
@@ -213,7 +214,8 @@ def collect_rules(dictionary: Dictionary | None, config: ValidateConfig) -> list
     names = [r.name for r in rules]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise StageConfigError(f"rule names must be unique; repeated: {', '.join(d[:40] for d in dupes[:5])}")
+        shown = ", ".join(safe_excerpt(d, 40) for d in dupes[:5])
+        raise StageConfigError(f"rule names must be unique; repeated: {shown}")
     return rules
 
 
@@ -318,7 +320,7 @@ class Validate:
         names = {d.name for _, d in input_entities(context.world)}
         unknown = sorted(set(config.inputs) - names)
         if unknown:
-            return StageResult.failed(f"config inputs: no input named {unknown[0][:40]!r}")
+            return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
         if not rules and config.max_missing_default is None:
             warnings = ["no rules configured (no dictionary, no rules, no max_missing_default): nothing checked"]
         else:

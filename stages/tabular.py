@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import attrs
 
-from engine.errors import RflowError
+from engine.errors import RflowError, safe_excerpt
 
 FORMATS = ("csv", "tsv", "jsonl", "text")
 DELIMITERS = (",", "\t", ";", "|")
@@ -140,7 +140,7 @@ def sniff(path: Path, declared: str = "auto", encoding: str = "auto", delimiter:
     if fmt is None:
         fmt = "jsonl" if _looks_like_jsonl(text) else "csv"
     if fmt not in FORMATS:
-        raise TabularError(f"unknown format {fmt[:20]!r}; expected one of {', '.join(FORMATS)}")
+        raise TabularError(f"unknown format {safe_excerpt(fmt, 20)!r}; expected one of {', '.join(FORMATS)}")
     if fmt == "tsv":
         delim = "\t"
     elif fmt == "csv":
@@ -156,7 +156,7 @@ def _check_codec(name: str) -> str:
     try:
         return codecs.lookup(name).name
     except LookupError:
-        raise TabularError(f"unknown text encoding {name[:30]!r}") from None
+        raise TabularError(f"unknown text encoding {safe_excerpt(name, 30)!r}") from None
 
 
 # -- reading ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 from engine import exitcodes
 from engine.display import shown
+from engine.errors import safe_excerpt
 
 DEFAULT_DIR = "manifests"
 PARALLEL_MIN_FILES = 24
@@ -68,7 +69,7 @@ def expand_paths(patterns: list[str]) -> list[Path]:
         else:
             matches = [Path(pattern)] if os.path.lexists(pattern) else []
         if not matches:
-            raise UsageError(f"no such file, directory or match: {pattern[:200]}")
+            raise UsageError(f"no such file, directory or match: {safe_excerpt(pattern, 200)}")
         for match in matches:
             if match.is_dir():
                 for root, dirs, files in os.walk(match):
@@ -168,7 +169,7 @@ def _plan(args: argparse.Namespace) -> int:
         if any(d.code == "RF100" for d in exc.diagnostics):
             from engine.cli import UsageError
 
-            raise UsageError(f"{args.manifest[:200]}: {exc.diagnostics[0].message}") from None
+            raise UsageError(f"{safe_excerpt(args.manifest, 200)}: {exc.diagnostics[0].message}") from None
         sys.stderr.write(render_text(exc.diagnostics))
         sys.stderr.write("rflow: the manifest is invalid; no plan\n")
         return exitcodes.FAILED

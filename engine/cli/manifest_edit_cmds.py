@@ -16,6 +16,7 @@ from typing import Any
 
 from engine import exitcodes
 from engine.display import shown, shown_path
+from engine.errors import safe_excerpt
 
 _EDIT_HELP = "the manifest file to edit"
 
@@ -214,7 +215,7 @@ def _new(args: argparse.Namespace) -> int:
 
     target = Path(args.output or f"{args.name}.yaml")
     if target.exists() and not args.force and not args.dry_run:
-        raise UsageError(f"{str(target)[:200]} exists; use --force to overwrite it")
+        raise UsageError(f"{safe_excerpt(target, 200)} exists; use --force to overwrite it")
     try:
         doc = ManifestDocument.new(args.name, args.template, path=target)
         if args.dry_run:
@@ -291,7 +292,7 @@ def _migrate(args: argparse.Namespace) -> int:
                          + (" (dry run: nothing written)\n" if args.dry_run else "\n"))
         return exitcodes.OK
     if destination != source and destination.exists() and not args.force:
-        raise UsageError(f"{str(destination)[:200]} exists; use --force to overwrite it")
+        raise UsageError(f"{safe_excerpt(destination, 200)} exists; use --force to overwrite it")
     write_atomic(destination, result.text)
     sys.stderr.write(f"{shown_path(destination)}: {shown(steps, 2000)}; validated\n")
     return exitcodes.OK

@@ -9,6 +9,7 @@ from typing import Any
 
 from engine import exitcodes
 from engine.display import shown, shown_path
+from engine.errors import safe_excerpt
 
 
 def add_parser(sub: Any) -> None:
@@ -53,7 +54,7 @@ def _parse_inputs(pairs: list[str]) -> dict[str, str]:
         if not sep or not name or not path:
             raise UsageError("--input takes NAME=PATH")
         if name in inputs:
-            raise UsageError(f"--input {name[:40]!r} given twice")
+            raise UsageError(f"--input {safe_excerpt(name, 40)!r} given twice")
         inputs[name] = path
     return inputs
 

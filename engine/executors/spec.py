@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from engine.errors import safe_excerpt
 from engine.executors.base import DEFAULT_PARTITION_BYTES, KINDS, MIN_PARTITION_BYTES, Executor, ExecutorError
 
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
@@ -53,7 +54,7 @@ class ExecutorSpec:
 
     def __attrs_post_init__(self) -> None:
         if self.kind is not None and self.kind not in KINDS:
-            raise ExecutorError(f"unknown executor {str(self.kind)[:20]!r}; use one of {', '.join(KINDS)}")
+            raise ExecutorError(f"unknown executor {safe_excerpt(self.kind, 20)!r}; use one of {', '.join(KINDS)}")
         if self.workers is not None and not 1 <= self.workers <= 1024:
             raise ExecutorError("workers must be between 1 and 1024")
         if self.retries is not None and not 0 <= self.retries <= 100:
@@ -81,7 +82,7 @@ class ExecutorSpec:
             size = data.pop("partition_bytes", None)
             unknown = sorted(set(data) - set(_FIELDS))
             if unknown:
-                raise ExecutorError(f"unknown execution setting {unknown[0][:30]!r}")
+                raise ExecutorError(f"unknown execution setting {safe_excerpt(unknown[0], 30)!r}")
             return cls(kind=kind, partition_bytes=None if size is None else parse_size(size), **data)
         if hasattr(value, "executor") and hasattr(value, "partition_bytes"):  # the manifest's Execution
             size = value.partition_bytes

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from engine.errors import RflowError
+from engine.errors import RflowError, safe_excerpt
 from engine.manifest.diagnostics import Diagnostic, has_errors, sort_key
 from engine.manifest.loader import DEFAULT_MAX_BYTES, LoadedDocument, load_document
 from engine.manifest.model import Manifest, ManifestSource, structure
@@ -141,7 +141,7 @@ def plan(manifest: Manifest | Source, mode: str | None = None, *, registry: Any 
     if mode_name not in manifest.governance.modes:
         pos = smap.locate(("governance", "modes"))
         raise UnknownModeError([Diagnostic(
-            name, pos.line, pos.col, "RF312", f"mode {mode_name[:32]!r} is not defined in this manifest",
+            name, pos.line, pos.col, "RF312", f"mode {safe_excerpt(mode_name, 32)!r} is not defined in this manifest",
             hint="defined modes: " + ", ".join(manifest.governance.modes), path=("governance", "modes"))])
     problems = [d for d in semantic.check(manifest, smap, name, reg) if d.is_error]
     if problems:

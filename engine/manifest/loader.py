@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from engine.errors import safe_excerpt
 from engine.manifest.diagnostics import Diagnostic
 from engine.manifest.positions import SourceMap, Span
 
@@ -91,7 +92,7 @@ def make_yaml() -> Any:
 def _safe_problem(text: str | None) -> str:
     """A parser message without long quoted source excerpts (they may hold data)."""
     cleaned = _QUOTED_RE.sub("'…'", (text or "").strip())
-    return " ".join(cleaned.split())[:200]
+    return safe_excerpt(" ".join(cleaned.split()), 200)
 
 
 def _diag(name: str, line: int, col: int, code: str, message: str, hint: str = "", **kw: Any) -> Diagnostic:

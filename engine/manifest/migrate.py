@@ -42,7 +42,7 @@ from typing import Any
 
 import attrs
 
-from engine.errors import RflowError
+from engine.errors import RflowError, safe_excerpt
 from engine.manifest.diagnostics import Diagnostic, has_errors
 from engine.manifest.schema import CURRENT_API_VERSION, MIGRATABLE, show
 
@@ -141,7 +141,7 @@ def is_legacy_job(data: Any) -> bool:
 
 def hint_for(data: Any, name: str) -> str | None:
     """The migrate command for an out-of-date source (used by ``rflow validate``), or None."""
-    shown = shlex.quote(name[:200])
+    shown = shlex.quote(safe_excerpt(name, 200))
     if is_legacy_job(data):
         return f"this is a legacy job config; convert it with: rflow manifest migrate {shown} -o pipeline.yaml"
     version = data.get("apiVersion") if isinstance(data, Mapping) else None
@@ -162,7 +162,7 @@ def migrate_text(text: str, *, name: str = "<string>", target: str = CURRENT_API
 
     loaded = load_document(text.encode("utf-8"), name=name)
     if not loaded.ok:
-        raise MigrationError(f"{name[:200]}: not readable as YAML or JSON", loaded.diagnostics)
+        raise MigrationError(f"{safe_excerpt(name, 200)}: not readable as YAML or JSON", loaded.diagnostics)
     data = loaded.data
     warnings: list[str] = []
     applied: list[str] = []
@@ -175,7 +175,7 @@ def migrate_text(text: str, *, name: str = "<string>", target: str = CURRENT_API
     elif isinstance(data, Mapping) and isinstance(data.get("apiVersion"), str):
         source = version = str(data["apiVersion"])
     else:
-        raise MigrationError(f"{name[:200]}: neither a manifest (no apiVersion) nor a legacy job config "
+        raise MigrationError(f"{safe_excerpt(name, 200)}: neither a manifest (no apiVersion) nor a legacy job config "
                              "(no stages list)", usage=True)
     try:
         doc = TextDoc(text, name)
@@ -203,11 +203,11 @@ def migrate_file(path: str | Path, **kwargs: Any) -> MigrationResult:
     try:
         display, _, raw = read_source(Path(path), name=str(path))
     except LoadError as exc:
-        raise MigrationError(f"{str(path)[:200]}: {exc.diagnostic.message}", usage=True) from None
+        raise MigrationError(f"{safe_excerpt(path, 200)}: {exc.diagnostic.message}", usage=True) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise MigrationError(f"{display[:200]}: not UTF-8 text") from None
+        raise MigrationError(f"{safe_excerpt(display, 200)}: not UTF-8 text") from None
     return migrate_text(text.removeprefix("\ufeff"), name=display, **kwargs)
 
 

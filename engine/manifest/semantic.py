@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from engine.errors import safe_excerpt
 from engine.manifest.diagnostics import Diagnostic
 from engine.manifest.model import Manifest, Step
 from engine.manifest.positions import Path, SourceMap
@@ -57,7 +58,7 @@ class _Checker:
             self.check_config(index, step, stage)
         if any_unknown:
             for err in getattr(self.registry, "plugin_errors", [])[:5]:
-                self.add((), "RF318", "a stage plugin failed to load", str(err)[:300])
+                self.add((), "RF318", "a stage plugin failed to load", safe_excerpt(err, 300))
 
     def resolve(self, index: int, step: Step) -> Any:
         from engine.versions import check_spec, satisfies
@@ -263,12 +264,7 @@ def _config_schema_text(stage: Any) -> str | None:
 
 
 def _safe_gate_message(message: str) -> str:
-    from engine.errors import sanitize_text
-
-    try:
-        return sanitize_text(message)[:300]
-    except ImportError:
-        return message[:300]
+    return safe_excerpt(message, 300)
 
 
 def check(manifest: Manifest, smap: SourceMap, name: str, registry: Any) -> list[Diagnostic]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import attrs
 
+from engine.errors import safe_excerpt
 from engine.phi.errors import PhiInputError
 from engine.phi.names import is_name_cell
 from engine.phi.registry import load_registry
@@ -74,7 +75,7 @@ def check_overrides(overrides: Mapping[str, str] | None) -> dict[str, str | None
             out[column] = value
         else:
             choices = ", ".join(sorted(known))
-            raise ValueError(f"phi_columns.{column[:40]}: unknown category; use one of {choices} or none")
+            raise ValueError(f"phi_columns.{safe_excerpt(column, 40)}: unknown category; use one of {choices} or none")
     return out
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import attrs
 
+from engine.errors import safe_excerpt
 from stages._common import StageConfigError
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
@@ -50,7 +51,8 @@ def classify_column(
     if name in config.columns:
         action = config.columns[name]
         if action not in ACTIONS:
-            raise StageConfigError(f"columns.{name[:40]}: unknown action; expected one of {', '.join(ACTIONS)}")
+            raise StageConfigError(
+                f"columns.{safe_excerpt(name, 40)}: unknown action; expected one of {', '.join(ACTIONS)}")
         return action, "configured", "config"
     override = config.phi_columns.get(name)
     if override is not None:
@@ -118,10 +120,10 @@ def scanned_clear_columns(profile: DatasetProfile, raw_header: Sequence[str],
 def _check_config_columns(config: DeidentifyConfig, columns: list[str]) -> None:
     unknown = sorted(set(config.columns) - set(columns))
     if unknown:
-        raise StageConfigError(f"columns: no column named {unknown[0][:40]!r} in the input")
+        raise StageConfigError(f"columns: no column named {safe_excerpt(unknown[0], 40)!r} in the input")
     unknown = sorted(set(config.phi_columns) - set(columns))
     if unknown:
-        raise StageConfigError(f"phi_columns: no column named {unknown[0][:40]!r} in the input")
+        raise StageConfigError(f"phi_columns: no column named {safe_excerpt(unknown[0], 40)!r} in the input")
 
 
 def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, dictionary: Dictionary | None,

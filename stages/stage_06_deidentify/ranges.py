@@ -13,6 +13,7 @@ from typing import IO, Any
 
 import attrs
 
+from engine.errors import safe_excerpt
 from stages._common import StageConfigError, atomic_output
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
@@ -38,7 +39,7 @@ def prepare_input(
     actions = [a for a, _, _ in plan.actions]
     if config.subject_column is not None:
         if config.subject_column not in plan.columns:
-            raise StageConfigError(f"subject_column: no column named {config.subject_column[:40]!r}")
+            raise StageConfigError(f"subject_column: no column named {safe_excerpt(config.subject_column, 40)!r}")
         subject_index: int | None = plan.columns.index(config.subject_column)
     else:
         subject_index = next((i for i, a in enumerate(actions) if a == "subject"), None)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import InputDataset, StageContext, StageResult, register_stage
+from engine.errors import safe_excerpt
 from engine.runfolder import PARTS_DIR
 from engine.types import ANY_MODE
 from stages._common import StageConfigError, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
@@ -71,7 +72,7 @@ class Deidentify:
         names = {d.name for _, d in input_entities(context.world)}
         unknown = sorted(set(config.inputs) - names)
         if unknown:
-            return StageResult.failed(f"config inputs: no input named {unknown[0][:40]!r}")
+            return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
         key, key_source = _resolve_key(context)
         warnings: list[str] = []
         if key_source == "random":

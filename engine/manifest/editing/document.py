@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.atomic import write_text_atomic
-from engine.errors import RflowError
+from engine.errors import RflowError, safe_excerpt
 from engine.manifest.diagnostics import Diagnostic, has_errors
 from engine.manifest.editing import paths
 from engine.manifest.editing.text import DocPath, SpliceError, TextDoc, plain_copy
@@ -75,11 +75,11 @@ class ManifestDocument:
         try:
             display, real, raw = read_source(Path(path), name=name or str(path))
         except LoadError as exc:
-            raise EditUsageError(f"{str(path)[:200]}: {exc.diagnostic.message}") from None
+            raise EditUsageError(f"{safe_excerpt(path, 200)}: {exc.diagnostic.message}") from None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise EditError(f"{display[:200]}: the file is not UTF-8 text") from None
+            raise EditError(f"{safe_excerpt(display, 200)}: the file is not UTF-8 text") from None
         doc = cls(text, path=real, name=display, registry=registry)
         doc._disk_sha = hashlib.sha256(raw).hexdigest()
         return doc
@@ -107,7 +107,7 @@ class ManifestDocument:
         try:
             return TextDoc(text, self.name)
         except SpliceError as exc:
-            raise EditError(f"{self.name[:200]}: {exc}", exc.diagnostics) from None
+            raise EditError(f"{safe_excerpt(self.name, 200)}: {exc}", exc.diagnostics) from None
 
     @property
     def text(self) -> str:
@@ -145,7 +145,8 @@ class ManifestDocument:
         if path is None and self.original and target.exists():
             current = hashlib.sha256(target.read_bytes()).hexdigest()
             if current != self._disk_sha:
-                raise EditError(f"{self.name[:200]} changed on disk since it was read; nothing was written",
+                raise EditError(f"{safe_excerpt(self.name, 200)} changed on disk since it was read; "
+                                "nothing was written",
                                 hint="run the edit again")
         write_atomic(target, self.text)
         self.original = self.text

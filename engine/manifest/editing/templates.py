@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 
+from engine.errors import safe_excerpt
 from engine.manifest.editing.document import EditUsageError
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -191,7 +192,7 @@ def render_template(name: str, template: str, target: Path | None) -> str:
     if not isinstance(name, str) or not _NAME.match(name):
         raise EditUsageError("a pipeline name is 1-64 of a-z 0-9 . _ -, starting with a letter or digit")
     if template not in TEMPLATES:
-        raise EditUsageError(f"no template {template[:40]!r}; templates: {', '.join(TEMPLATES)}")
+        raise EditUsageError(f"no template {safe_excerpt(template, 40)!r}; templates: {', '.join(TEMPLATES)}")
     about, body = TEMPLATES[template]
     file = target.name if target is not None else f"{name}.yaml"
     header = _HEADER.format(schema=schema_reference(target), about=about.format(name=name, file=file),
