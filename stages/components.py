@@ -124,6 +124,9 @@ class DeidentifiedDataset:
     columns_dropped: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
     replacements: dict[str, int] = attrs.field(factory=dict)
     residual_findings: int = 0
+    phi_columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    """Kept columns that were classified as PHI (pseudonyms, years, ZIP3s, ages...): what they hold
+    is still about one person, so reports show counts of them, never values."""
 
 
 @component("study_summary", ComponentKind.ARTIFACT)

@@ -2,8 +2,17 @@
 
 Why it reads the de-identified copy and never the raw input: the summary is the artifact people
 share, and under ``phi_policy: block`` it must be able to run after PHI was found
-(``touches_raw_data = False``). Even so, categorical values are shown only when they are short,
-frequent (small cells suppressed below ``min_cell_count``) and pass the PHI guard.
+(``touches_raw_data = False``). Even so, nothing it shows may single anyone out (``k`` is
+``min_cell_count``):
+
+* columns de-identification (or phi_scan, or the column's name) classified as PHI show counts
+  only, never a value: a pseudonym, a year of birth or a ZIP3 is still about one person;
+* a value is listed only when at least ``k`` rows hold it, it is short and passes the PHI guard;
+* numeric columns show ``low``/``high`` (the ``k``-th smallest and largest value) instead of the
+  raw minimum and maximum, and a quartile or median only when at least ``k`` values lie on each
+  side of it: the true maximum of a column is one person's value;
+* a numeric column with fewer than ``k`` distinct values is treated as categorical (its few
+  values would be its extremes), and one with fewer than ``k`` values shows no statistic at all.
 
 Writes ``summary/study_summary.json`` (machine-readable) and ``summary/study_summary.md`` (for
 people): per-column statistics, and the outcome of schema check, validation, PHI scan and
@@ -13,10 +22,11 @@ de-identification as recorded in their components.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,7 +34,9 @@ import attrs
 
 from engine import StageContext, StageResult, register_stage
 from engine.display import shown
+from engine.phi import sanitize
 from engine.types import ANY_MODE
+from stages import _phi
 from stages._common import atomic_output, relative_to_workspace
 from stages.components import (
     DatasetProfile,
@@ -57,8 +69,9 @@ class SummaryConfig:
                               "schema": {"minimum": 1, "maximum": 1000}}
     )
     min_cell_count: int = attrs.field(
-        default=5, metadata={"description": "Counts below this are shown as '<N' (small-cell suppression).",
-                             "schema": {"minimum": 1}}
+        default=11, metadata={"description": "Small-cell threshold k: a value is shown only when at least k rows "
+                              "hold it; extremes and quartiles only with k values on each side.",
+                              "schema": {"minimum": 1}}
     )
     max_field_chars: int = attrs.field(
         default=DEFAULT_MAX_FIELD_CHARS, metadata={"description": "Longest accepted field.", "schema": {"minimum": 1}}
@@ -66,13 +79,19 @@ class SummaryConfig:
 
 
 class _ColumnStats:
-    """Streaming statistics of one column: counts, Welford mean/variance, a reservoir for quantiles."""
+    """Streaming statistics of one column: counts, Welford mean/variance, a reservoir for quantiles,
+    and the ``k`` smallest and largest numbers (exact, for the small-cell-safe extremes)."""
 
-    def __init__(self, max_categories: int, rng: random.Random) -> None:
+    def __init__(self, max_categories: int, k: int, rng: random.Random) -> None:
         self.n = self.missing = self.numeric = 0
         self.mean = self.m2 = 0.0
-        self.min = math.inf
-        self.max = -math.inf
+        self.k = k
+        self.smallest: list[float] = []
+        """Max-heap (negated) of the ``k`` smallest numbers."""
+        self.largest: list[float] = []
+        """Min-heap of the ``k`` largest numbers."""
+        self.distinct_numbers: set[float] = set()
+        """Distinct numbers, kept only up to ``k`` (enough to tell a near-constant column)."""
         self.sample: list[float] = []
         self.counts: dict[str, int] | None = {}
         self.max_categories = max_categories
@@ -100,8 +119,17 @@ class _ColumnStats:
         delta = number - self.mean
         self.mean += delta / self.numeric
         self.m2 += delta * (number - self.mean)
-        self.min = min(self.min, number)
-        self.max = max(self.max, number)
+        k = self.k
+        if len(self.smallest) < k:
+            heapq.heappush(self.smallest, -number)
+        elif number < -self.smallest[0]:
+            heapq.heapreplace(self.smallest, -number)
+        if len(self.largest) < k:
+            heapq.heappush(self.largest, number)
+        elif number > self.largest[0]:
+            heapq.heapreplace(self.largest, number)
+        if len(self.distinct_numbers) < k:
+            self.distinct_numbers.add(number)
         if len(self.sample) < RESERVOIR:
             self.sample.append(number)
         else:
@@ -109,46 +137,84 @@ class _ColumnStats:
             if j < RESERVOIR:
                 self.sample[j] = number
 
-    def result(self, config: SummaryConfig) -> dict[str, Any]:
-        from engine.phi import contains_phi
-
+    def result(self, config: SummaryConfig, phi: bool = False) -> dict[str, Any]:
         present = self.n - self.missing
         out: dict[str, Any] = {"count": present, "missing": self.missing}
-        if present and self.numeric >= 0.95 * present:
-            ordered = sorted(self.sample)
-
-            def q(p: float) -> float:
-                return round(ordered[min(len(ordered) - 1, int(p * (len(ordered) - 1) + 0.5))], 4)
-
-            sd = math.sqrt(self.m2 / (self.numeric - 1)) if self.numeric > 1 else 0.0
-            out.update(kind="numeric", min=round(self.min, 4), max=round(self.max, 4),
-                       mean=round(self.mean, 4), sd=round(sd, 4), p25=q(0.25), median=q(0.5), p75=q(0.75))
+        if phi:
+            # An identifying column (pseudonyms, years, ZIP3s...): how many, never what.
+            out["kind"] = "phi"
+            return out
+        numeric = bool(present) and self.numeric >= 0.95 * present
+        if numeric and len(self.distinct_numbers) >= self.k:
+            out.update(kind="numeric", **self._numeric())
+        elif numeric and (self.numeric < self.k or self.counts is None):
+            out["kind"] = "numeric"  # too few values (or too many spellings of few numbers): no statistic
         elif self.counts is not None:
-            out["kind"] = "categorical"
-            out["distinct"] = len(self.counts)
-            shown = []
-            for value, count in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))[: config.top_values]:
-                if count < config.min_cell_count or len(value) > MAX_VALUE_CHARS or contains_phi(value):
-                    continue
-                shown.append({"value": value, "count": count})
-            out["top_values"] = shown
+            # Also a numeric column with fewer than k distinct values: its extremes would be its values.
+            out.update(kind="categorical", distinct=len(self.counts), top_values=self._top_values(config))
         else:
             out["kind"] = "text"
             out["mean_length"] = round(self.total_length / present, 1) if present else 0
         return out
 
+    def _top_values(self, config: SummaryConfig) -> list[dict[str, Any]]:
+        from engine.phi import contains_phi
 
-def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[], None] | None = None
-                      ) -> tuple[int, dict[str, dict[str, Any]]]:
-    """``(rows, stats per column)`` of a de-identified CSV (blocking, one pass)."""
+        assert self.counts is not None
+        shown = []
+        for value, count in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))[: config.top_values]:
+            if count < self.k or len(value) > MAX_VALUE_CHARS or contains_phi(value):
+                continue
+            shown.append({"value": value, "count": count})
+        return shown
+
+    def _numeric(self) -> dict[str, Any]:
+        """``low``/``high`` and the quantiles that have ``k`` values on each side; mean and sd.
+
+        Called with at least ``k`` distinct numbers, so there are at least ``k`` values.
+        """
+        n, k = self.numeric, self.k
+        stats: dict[str, Any] = {}
+        if n >= 2 * k - 1:
+            low, high = -self.smallest[0], self.largest[0]
+            stats.update(low=round(low, 4), high=round(high, 4))
+            ordered = sorted(self.sample)
+            for name, p in (("p25", 0.25), ("median", 0.5), ("p75", 0.75)):
+                rank = p * (n - 1) + 1  # 1-based rank in the whole column
+                if k <= rank <= n - k + 1:
+                    value = ordered[min(len(ordered) - 1, int(p * (len(ordered) - 1) + 0.5))]
+                    stats[name] = round(min(max(value, low), high), 4)
+        sd = math.sqrt(self.m2 / (n - 1)) if n > 1 else 0.0
+        stats.update(mean=round(self.mean, 4), sd=round(sd, 4))
+        return stats
+
+
+def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[], None] | None = None,
+                      phi_columns: Collection[str] = ()) -> tuple[int, dict[str, dict[str, Any]]]:
+    """``(rows, stats per column)`` of a de-identified CSV (blocking, one pass).
+
+    ``phi_columns``: columns classified as PHI upstream; a column whose name labels a PHI
+    category is one too. Their statistics are counts only.
+    """
     rng = random.Random(0)
     fmt = TableFormat(format="csv", encoding="utf-8", delimiter=",")
     with TableReader(path, fmt, max_field_chars=config.max_field_chars, checkpoint=checkpoint) as reader:
-        stats = [_ColumnStats(config.max_categories, rng) for _ in reader.columns]
+        stats = [_ColumnStats(config.max_categories, config.min_cell_count, rng) for _ in reader.columns]
         for row in reader:
             for i, col in enumerate(stats):
                 col.add(row[i] if i < len(row) else "")
-        return reader.row, {name: s.result(config) for name, s in zip(reader.columns, stats, strict=True)}
+        return reader.row, {
+            name: s.result(config, phi=name in phi_columns or _phi.column_matcher(name) is not None)
+            for name, s in zip(reader.columns, stats, strict=True)
+        }
+
+
+def phi_column_names(deid: DeidentifiedDataset, scanned: PhiFindingsSummary | None) -> frozenset[str]:
+    """The columns de-identification or phi_scan classified as PHI (either suffices)."""
+    found = set(deid.phi_columns)
+    if scanned is not None:
+        found.update(c for c, category in scanned.columns_classified.items() if category != "none")
+    return frozenset(found)
 
 
 def _outcomes(world: Any, entity: str) -> dict[str, Any]:
@@ -181,7 +247,8 @@ def _markdown(summary: dict[str, Any], min_cell: int) -> str:
              f"Run `{shown(summary['run_id'])}` in mode **{shown(summary['mode'])}**, generated "
              f"{summary['generated_at']}.", "",
              "All figures come from the de-identified data and from stage metadata; no raw value appears here. "
-             f"Counts under {min_cell} are not shown.", ""]
+             f"Values held by fewer than {min_cell} rows are not shown; low and high are the {min_cell}th "
+             "smallest and largest values.", ""]
     for name, ds in summary["datasets"].items():
         lines += [f"## Dataset `{shown(name)}`", "",
                   f"- rows: {ds['rows']}, columns kept: {ds['columns']} (dropped: {len(ds['columns_dropped'])})",
@@ -198,8 +265,12 @@ def _markdown(summary: dict[str, Any], min_cell: int) -> str:
                   "| --- | --- | --- | --- | --- |"]
         for col, st in ds["column_stats"].items():
             if st.get("kind") == "numeric":
-                detail = (f"min {st['min']}, median {st['median']}, max {st['max']}, "
-                          f"mean {st['mean']} (sd {st['sd']})")
+                parts = [f"{name} {st[name]}" for name in ("low", "p25", "median", "p75", "high") if name in st]
+                if "mean" in st:
+                    parts.append(f"mean {st['mean']} (sd {st['sd']})")
+                detail = ", ".join(parts) or f"fewer than {min_cell} values: not shown"
+            elif st.get("kind") == "phi":
+                detail = "identifying column: counts only"
             elif st.get("kind") == "categorical":
                 detail = f"{st['distinct']} distinct" + ("; " + ", ".join(
                     f"{shown(t['value'])} ({t['count']})" for t in st["top_values"]) if st["top_values"] else "")
@@ -235,8 +306,9 @@ class Summary:
             entity = found[0]
             profile = cast(DatasetProfile, found[1])
             deid = cast(DeidentifiedDataset, found[2])
+            phi_columns = phi_column_names(deid, context.world.get(entity, PhiFindingsSummary))
             rows, stats = await context.run_blocking(
-                column_statistics, context.workspace / deid.path, config, context.checkpoint
+                column_statistics, context.workspace / deid.path, config, context.checkpoint, phi_columns
             )
             datasets[profile.name] = {
                 "rows": rows, "columns": len(stats), "columns_dropped": list(deid.columns_dropped),
@@ -249,7 +321,7 @@ class Summary:
         if not datasets:
             return StageResult.failed("no de-identified dataset to summarise (did deidentify run?)")
         summary = {
-            "kind": "StudySummary", "title": config.title, "run_id": context.run_id, "mode": context.mode,
+            "kind": "StudySummary", "title": sanitize(config.title), "run_id": context.run_id, "mode": context.mode,
             "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%MZ"), "datasets": datasets,
         }
         json_path = context.artifact_path("summary/study_summary.json")

@@ -31,6 +31,7 @@ def describe_input(prep: Prepared) -> dict[str, Any]:
         "actions": {plan.columns[i]: {"action": a, "kind": k, "evidence": e} for i, (a, k, e) in
                     enumerate(plan.actions)},
         "shifted_columns": prep.shifted_columns,
+        "phi_columns": [plan.columns[i] for i in prep.kept if actions[i] not in ("scrub", "keep")],
         "subject_column": plan.columns[prep.subject_index] if prep.subject_index is not None else None,
     }
 
@@ -155,7 +156,7 @@ class Deidentify:
                     DeidentifiedDataset(
                         path=rel, sha256=sha, rows=merged["rows"], columns=tuple(meta["columns"]),
                         columns_dropped=tuple(meta["columns_dropped"]), replacements=merged["replacements"],
-                        residual_findings=check["residual_findings"],
+                        residual_findings=check["residual_findings"], phi_columns=tuple(meta["phi_columns"]),
                     ),
                 )
                 context.logger.info("de-identified input %s: %d rows", dataset.name, merged["rows"])

@@ -167,7 +167,7 @@ def test_summary_artifacts(shifted: Run) -> None:
     data = json.loads((shifted.workspace / summary.path).read_text())
     stats = data["datasets"]["dataset"]["column_stats"]
     assert stats["systolic_bp"]["kind"] == "numeric" and stats["sex"]["kind"] == "categorical"
-    assert stats["zip"]["kind"] == "categorical"  # codes, not quantities
+    assert stats["zip"]["kind"] == "phi"  # ZIP3s: identifying, counts only
     shown = {t["value"] for t in stats["sex"]["top_values"]}
     assert {"F", "M"} <= shown
     outcomes = data["datasets"]["dataset"]["outcomes"]
