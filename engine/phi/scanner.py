@@ -29,7 +29,7 @@ from engine.phi.errors import PhiInputError
 from engine.phi.keys import PhiKey, resolve_key
 from engine.phi.matcher import iter_matches
 from engine.phi.normalize import normalize, normalize_bytes_with_map
-from engine.phi.registry import ColumnMatcher, CompiledPattern, PhiRegistry, load_registry
+from engine.phi.registry import ColumnMatcher, CompiledPattern, CompiledTier, PhiRegistry, Tier, load_registry
 from engine.phi.sanitizer import sanitize
 from engine.phi.validators import BYTES_NORMALIZERS
 
@@ -102,6 +102,12 @@ class _Ctx:
     delim: bytes = b","
     labelled: tuple[tuple[int, ColumnMatcher], ...] = ()
     only: frozenset[str] | None = None
+    tier: CompiledTier | None = None
+    """The patterns to match: the registry's ``scan`` tier unless a caller asks for ``guard``."""
+
+    @property
+    def patterns(self) -> CompiledTier:
+        return self.tier if self.tier is not None else self.registry.scan
 
     fast: dict[str, tuple[bytes, Any]] = attrs.field(factory=dict)
     # Digest of ``b"<CATEGORY>\x1f" + raw value``: real exports repeat a patient's identifiers on
@@ -152,6 +158,7 @@ def _make_ctx(
     delim: bytes = b",",
     columns: Iterable[str] | None = None,
     categories: Mapping[str, str | None] | None = None,
+    tier: Tier = "scan",
 ) -> _Ctx:
     """``categories`` (column -> category or None, from a classification) overrides header guesses."""
     only = frozenset(columns) if columns is not None else None
@@ -164,7 +171,7 @@ def _make_ctx(
             matcher = registry.column_category(name)
         if matcher is not None and (only is None or name in only):
             labelled.append((i, matcher))
-    return _Ctx(registry, key, tuple(header), delim, tuple(labelled), only)
+    return _Ctx(registry, key, tuple(header), delim, tuple(labelled), only, registry.tier(tier))
 
 
 def _finding_from(
@@ -185,7 +192,7 @@ def _check_utf8(data: bytes, base: int, what: str) -> None:
 
 
 def _scan_text_bytes(data: bytes, base: int, ctx: _Ctx) -> list[Finding]:
-    tier = ctx.registry.scan
+    tier = ctx.patterns
     norm, omap = normalize_bytes_with_map(data)
     out = []
     for pat, _ms, vs, ve, _me in _matches(tier, norm):
@@ -288,7 +295,7 @@ def _scan_csv_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tuple[
     row_fields: dict[int, list[int]] = {}
     norm, omap = normalize_bytes_with_map(data)
     mapped = not omap.identity
-    for pat, ms, vs, ve, me in _matches(ctx.registry.scan, norm):
+    for pat, ms, vs, ve, me in _matches(ctx.patterns, norm):
         value = norm[vs:ve]
         if mapped:
             ms, me = omap.span(ms, me)
@@ -410,7 +417,7 @@ def _scan_jsonl_chunk(data: bytes, base: int, first_row: int, ctx: _Ctx) -> tupl
             if ctx.only is not None and path not in ctx.only:
                 continue
             raw = normalize(value).encode("utf-8", "surrogatepass")
-            hits = list(_matches(registry.scan, raw))
+            hits = list(_matches(ctx.patterns, raw))
             for pat, _ms, vs, ve, _me in hits:
                 out.append(_finding_from(ctx, pat, raw, vs, ve, first_row + i, path, None))
             matcher = registry.column_category(leaf)
@@ -577,8 +584,12 @@ def scan_range(
     chunk_size: int = DEFAULT_CHUNK,
     columns: Iterable[str] | None = None,
     categories: Mapping[str, str | None] | None = None,
+    tier: Tier = "scan",
 ) -> Iterator[Finding]:
     """Findings in ``[start, end)`` of a file; both ends must be row boundaries (see plan_ranges).
+
+    ``tier="guard"`` matches the registry's broader guard patterns too (the rescan of a
+    de-identified copy: a second line of defence may over-report, never under-report).
 
     ``first_row`` numbers the range's first row; ``header`` defaults to the file's own header.
     ``categories`` maps columns to their classified category (None: not identifying), as
@@ -595,11 +606,11 @@ def scan_range(
             if header is None:
                 names, data_start = _read_header(fh, _table_delim(fmt))
                 if start == 0:
-                    yield from _scan_header_line(fh, data_start, _make_ctx(registry, pkey))
+                    yield from _scan_header_line(fh, data_start, _make_ctx(registry, pkey, tier=tier))
                     start = data_start
             else:
                 names = header
-        ctx = _make_ctx(registry, pkey, names, _table_delim(fmt), columns, categories)
+        ctx = _make_ctx(registry, pkey, names, _table_delim(fmt), columns, categories, tier)
         yield from _scan_ranges_in(fh, fmt, start, end, first_row, ctx, chunk_size)
 
 

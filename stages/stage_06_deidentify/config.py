@@ -40,8 +40,9 @@ class DeidentifyConfig:
     subject_column: str | None = attrs.field(
         default=None, metadata={"description": "Column keying per-subject date shifts; default: detected."}
     )
-    fail_on_residual: bool = attrs.field(
-        default=True, metadata={"description": "Fail when the rescan of the copy still finds PHI."}
+    fail_on_residual: bool | None = attrs.field(
+        default=None, metadata={"description": "Fail (and delete the copy) when the rescan of the copy still finds "
+                                "PHI; default: true in every mode but DEMO, where residuals are reported."}
     )
     inputs: list[str] = attrs.field(factory=list, metadata={"description": "Input names; empty: every input."})
     max_field_chars: int = attrs.field(

@@ -19,7 +19,7 @@ from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
 from stages.stage_06_deidentify.classify import Prepared, _plan
 from stages.stage_06_deidentify.config import DeidentifyConfig
-from stages.stage_06_deidentify.rescan import _rescan_header, _rescan_part, rescan_categories
+from stages.stage_06_deidentify.rescan import Tally, _rescan_header, _rescan_part, rescan_categories
 from stages.stage_06_deidentify.transform import _transform, _Transformer
 from stages.tabular import TableFormat, TableReader, TabularError, _ensure_csv_limit, open_table, safe_column_names
 
@@ -175,6 +175,7 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
 
     prep = part.prepared
     tx = _Transformer(part.key, part.config, None, prep.today)
+    tally = Tally()
     rows = 0
     try:
         if part.whole:
@@ -186,13 +187,16 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
             reader = RangeReader(Path(part.path), fmt, prep.raw_header, part.start, part.end, part.last,
                                  max_field_chars=part.config.max_field_chars, checkpoint=task_checkpoint)
         with reader, open(part.out, "w", encoding="utf-8", newline="") as fh:
-            rows = _transform(reader, csv.writer(fh, lineterminator="\n"), prep, tx)
+            rows = _transform(reader, csv.writer(fh, lineterminator="\n"), prep, tx, tally)
     except TabularError as exc:
         return {"error": str(exc), "rows": rows}
     split_ok = getattr(reader, "split_ok", True)
     skip = {c: {"DATE"} for c in prep.shifted_columns}
     categories: dict[str, str | None] = dict.fromkeys(prep.rescan_columns)
-    check = _rescan_part(Path(part.out), tuple(prep.out_columns), skip, part.key, categories) if split_ok else None
+    check = None
+    if split_ok:
+        _rescan_part(Path(part.out), tuple(prep.out_columns), skip, part.key, categories, tally)
+        check = tally.as_dict()
     return {"rows": rows, "replacements": tx.counts, "rescan": check, "split_ok": split_ok}
 
 
@@ -241,28 +245,17 @@ def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: 
                     raw.write(block)
     skip = {c: {"DATE"} for c in prep.shifted_columns}
     replacements: dict[str, int] = {}
-    by_category: dict[str, int] = {}
-    by_column: dict[str, int] = {}
-    first_rows: list[int] = []
-    checks = [(0, _rescan_header(out_path, len(header), skip, key))]
+    tally = Tally()
+    tally.merge(_rescan_header(out_path, len(header), skip, key))
     offset = 0
     for res in results:
         for k, v in res["replacements"].items():
             replacements[k] = replacements.get(k, 0) + v
-        checks.append((offset, res["rescan"]))
+        tally.merge(res["rescan"], offset)
         offset += res["rows"]
-    for base, check in checks:
-        for k, v in check["by_category"].items():
-            by_category[k] = by_category.get(k, 0) + v
-        for k, v in check["by_column"].items():
-            by_column[k] = by_column.get(k, 0) + v
-        for row in check["first_rows"]:
-            if len(first_rows) < 10 and row + base not in first_rows:
-                first_rows.append(row + base)
     return {
         "rows": prior,
         "sha256": digest.hexdigest(),
         "replacements": dict(sorted(replacements.items())),
-        "rescan": {"residual_findings": sum(by_category.values()), "by_category": by_category,
-                   "by_column": by_column, "first_rows": first_rows},
+        "rescan": tally.as_dict(),
     }

@@ -1,12 +1,34 @@
-"""The rescan of the de-identified copy by the PHI scanner itself (not the code that scrubbed it)."""
+"""The second line of defence: the de-identified copy checked again, independently of how it was made.
+
+Two checks, both counted by column and category (counts and row numbers only, never a value):
+
+* the PHI scanner itself (not the code that scrubbed the copy) over every cell, with the
+  registry's broader ``guard`` tier, so a form the scan tier missed is still caught;
+* every cell of a column classified as identifying must have the shape its action produces
+  (a pseudonym, a year, a ZIP3, an age under 90...): anything else that still holds a digit or an
+  ``@`` is a residual, whatever the scanner thinks of it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from stages import _phi
+
+_FORMS: dict[str, re.Pattern[str]] = {
+    "pseudonym": re.compile(r"[A-Z]{1,5}_[a-z]{12}"),
+    "subject": re.compile(r"SUBJ_[a-z]{12}"),
+    "year": re.compile(r"[0-9]{4}|90\+"),
+    "dob": re.compile(r"[0-9]{4}"),
+    "zip3": re.compile(r"[0-9]{3}"),
+    "address": re.compile(r"[0-9]{3}"),
+}
+_NUMBER = re.compile(r"[0-9]+")
+FORM_CHECKED = frozenset({*_FORMS, "age", "shift"})
+"""Actions whose output cells are checked for their shape (the identifier columns that are kept)."""
 
 
 def rescan_categories(columns: list[str]) -> dict[str, str | None]:
@@ -20,46 +42,88 @@ def rescan_categories(columns: list[str]) -> dict[str, str | None]:
     return out
 
 
+def out_of_form(action: str, value: str, is_date: bool) -> bool:
+    """Whether an identifier column's output cell is not what ``action`` writes and may hold PHI.
+
+    ``is_date``: the cell parses as a date (only asked for ``shift``, whose output is a date).
+    Letters-only leftovers (``unknown``, ``[PHI:DATE]``) are not residue; digits or an ``@`` are.
+    """
+    text = value.strip()
+    if not text:
+        return False
+    if action == "age":
+        return text != "90+" and any(int(n) > 89 for n in _NUMBER.findall(text))
+    if action == "shift":
+        ok = is_date
+    else:
+        form = _FORMS.get(action)
+        ok = form is None or form.fullmatch(text) is not None
+    return not ok and (any(c.isdigit() for c in text) or "@" in text)
+
+
+class Tally:
+    """Residual counts by category, by column and by both, and the first rows that hold one."""
+
+    def __init__(self) -> None:
+        self.by_column_category: dict[str, dict[str, int]] = {}
+        self.first_rows: list[int] = []
+
+    def add(self, column: str, category: str, row: int | None, base: int = 0, n: int = 1) -> None:
+        per = self.by_column_category.setdefault(column, {})
+        per[category] = per.get(category, 0) + n
+        if row is not None and len(self.first_rows) < 10 and row + base not in self.first_rows:
+            self.first_rows.append(row + base)
+
+    def merge(self, other: Mapping[str, Any], base: int = 0) -> None:
+        """Add a part's :meth:`as_dict`, its row numbers moved by ``base``."""
+        for column, per in other["by_column_category"].items():
+            for category, n in per.items():
+                self.add(column, category, None, n=n)
+        for row in other["first_rows"]:
+            if len(self.first_rows) < 10 and row + base not in self.first_rows:
+                self.first_rows.append(row + base)
+
+    def as_dict(self) -> dict[str, Any]:
+        by_category: dict[str, int] = {}
+        by_column: dict[str, int] = {}
+        for column, per in self.by_column_category.items():
+            for category, n in per.items():
+                by_category[category] = by_category.get(category, 0) + n
+                by_column[column] = by_column.get(column, 0) + n
+        return {"residual_findings": sum(by_category.values()), "by_category": dict(sorted(by_category.items())),
+                "by_column": dict(sorted(by_column.items())),
+                "by_column_category": {c: dict(sorted(p.items())) for c, p in sorted(self.by_column_category.items())},
+                "first_rows": sorted(self.first_rows)}
+
+
+def _count(findings: Iterable[Any], skip: dict[str, set[str]], tally: Tally, checkpoint: Any = None) -> None:
+    for n, finding in enumerate(findings):
+        if checkpoint is not None and n % 4096 == 0:
+            checkpoint()
+        column = finding.column or ""
+        if finding.category in skip.get(column, ()):
+            continue
+        tally.add(column, finding.category, finding.row)
+
+
 def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]], key: bytes,
-                 categories: Mapping[str, str | None]) -> dict[str, Any]:
-    """Scan a headerless part of the copy with the PHI scanner, as the whole copy would be scanned.
+                 categories: Mapping[str, str | None], tally: Tally) -> None:
+    """Scan a headerless part of the copy with the PHI scanner (guard tier), as the whole copy would be.
 
     ``categories``: :func:`rescan_categories` of the header, decided once per input.
     """
     from engine.executors import task_checkpoint
     from engine.phi import scan_range
 
-    by_category: dict[str, int] = {}
-    by_column: dict[str, int] = {}
-    first_rows: list[int] = []
     size = path.stat().st_size
-    findings = scan_range(path, 0, size, format="csv", header=header, key=key,
-                          categories=categories) if size else iter(())
-    for n, finding in enumerate(findings):
-        if n % 4096 == 0:
-            task_checkpoint()
-        column = finding.column or ""
-        if finding.category in skip.get(column, ()):
-            continue
-        by_category[finding.category] = by_category.get(finding.category, 0) + 1
-        by_column[column] = by_column.get(column, 0) + 1
-        if finding.row is not None and len(first_rows) < 10 and finding.row not in first_rows:
-            first_rows.append(finding.row)
-    return {"by_category": by_category, "by_column": by_column, "first_rows": first_rows}
+    if size:
+        _count(scan_range(path, 0, size, format="csv", header=header, key=key, categories=categories,
+                          tier="guard"), skip, tally, task_checkpoint)
 
 
 def _rescan_header(path: Path, header_len: int, skip: dict[str, set[str]], key: bytes) -> dict[str, Any]:
     from engine.phi import scan_range
 
-    by_category: dict[str, int] = {}
-    by_column: dict[str, int] = {}
-    first_rows: list[int] = []
-    for finding in scan_range(path, 0, header_len, format="csv", key=key, categories={}):
-        column = finding.column or ""
-        if finding.category in skip.get(column, ()):
-            continue
-        by_category[finding.category] = by_category.get(finding.category, 0) + 1
-        by_column[column] = by_column.get(column, 0) + 1
-        if finding.row is not None and finding.row not in first_rows:
-            first_rows.append(finding.row)
-    return {"by_category": by_category, "by_column": by_column, "first_rows": first_rows}
+    tally = Tally()
+    _count(scan_range(path, 0, header_len, format="csv", key=key, categories={}, tier="guard"), skip, tally)
+    return tally.as_dict()

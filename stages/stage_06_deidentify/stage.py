@@ -75,6 +75,7 @@ class Deidentify:
         if unknown:
             return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
         key, key_source = _resolve_key(context)
+        fail_on_residual = config.fail_on_residual if config.fail_on_residual is not None else context.mode != "DEMO"
         warnings: list[str] = []
         if key_source == "random":
             warnings.append("no PHI key configured: pseudonyms and date shifts are stable within this run only")
@@ -140,10 +141,11 @@ class Deidentify:
                     "replacements": merged["replacements"], "rescan": check,
                 }
                 if check["residual_findings"]:
-                    shown = format_counts(check["by_category"])
+                    shown = "; ".join(f"{column}: {format_counts(per)}"
+                                      for column, per in check["by_column_category"].items())
                     message = (f"input {dataset.name!r}: the rescan of the de-identified copy found "
                                f"{check['residual_findings']} PHI finding(s) ({shown})")
-                    if config.fail_on_residual:
+                    if fail_on_residual:
                         # A copy that failed its rescan is not de-identified: it must not stay behind.
                         out_path.unlink(missing_ok=True)
                         outputs[dataset.name].update(path=None, sha256=None)

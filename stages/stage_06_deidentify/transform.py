@@ -11,6 +11,7 @@ from stages._common import keyed_digest
 from stages.dictionary import Dictionary, parse_date
 from stages.stage_06_deidentify.classify import _ISO_DATETIME, Prepared, _Plan
 from stages.stage_06_deidentify.config import DeidentifyConfig
+from stages.stage_06_deidentify.rescan import FORM_CHECKED, Tally, out_of_form
 from stages.tabular import TableReader
 
 _ZIP_TAIL = re.compile(r"(?<![0-9])([0-9]{5})(?:-[0-9]{4})?\s*$", re.ASCII)
@@ -210,8 +211,17 @@ def _row_identifiers(row: list[str], ident_cols: list[tuple[int, bool, str]]) ->
     return found
 
 
-def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transformer) -> int:
+def _is_date(text: str, date_format: str | None) -> bool:
+    """Whether ``text`` is an ISO date (or datetime) or a date in the column's dictionary format."""
+    return _ISO_DATETIME.match(text) is not None or (date_format is not None and parse_date(text, date_format)
+                                                      is not None)
+
+
+def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transformer, tally: Tally | None = None) -> int:
     """Write the de-identified rows; returns how many.
+
+    ``tally`` receives the identifier cells whose output is not of their action's form (see
+    :func:`~stages.stage_06_deidentify.rescan.out_of_form`), checked on the values as written.
 
     Everything that depends only on the plan (each kept column's action, kind, name, tier and date
     format; the identifier columns and their tokens) is looked up once here, not per cell.
@@ -223,6 +233,10 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
     ident_cols = _ident_columns(plan)
     columns = [(i, plan.actions[i][0], plan.actions[i][1], plan.columns[i], plan.actions[i][1] == "FREE_TEXT",
                 date_formats[i]) for i in prep.kept]
+    checked = [(n, action, column, kind if kind != "configured" else action.upper(), date_format)
+               for n, (_, action, kind, column, _, date_format) in enumerate(columns) if action in FORM_CHECKED]
+    if tally is None:
+        checked = []
     dataset_shift = prep.dataset_shift
     dob_cutoff = tx.today.year - 89
     restricted_zip3 = tx.restricted_zip3
@@ -290,5 +304,9 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
                     out.append(scrub(text, column, False, idents))
             else:  # an action classify_column does not produce (drop columns are not kept)
                 out.append(scrub(text, "", broad, idents))
+        for n, action, column, category, date_format in checked:
+            value = out[n]
+            if value and out_of_form(action, value, action == "shift" and _is_date(value, date_format)):
+                tally.add(column, category, reader.row)  # type: ignore[union-attr]
         writerow(out)
     return rows

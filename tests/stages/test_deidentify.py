@@ -24,8 +24,8 @@ BODY = (
 )
 
 
-def _deid(path: Path, ws: Path, **config: object):
-    r = run(["upload", "deidentify"], path, ws, {"deidentify": config})
+def _deid(path: Path, ws: Path, mode: str = "DEMO", **config: object):
+    r = run(["upload", "deidentify"], path, ws, {"deidentify": config}, mode=mode)
     result = r.result("deidentify")
     deid = r.component(ENTITY, DeidentifiedDataset)
     rows = []
@@ -84,13 +84,53 @@ def test_shift_keeps_intervals_per_subject(tmp_path: Path, ws: Path) -> None:
     assert any("Safe Harbor" in w for w in result.warnings)
 
 
-def test_residual_phi_fails_and_deletes_the_copy(tmp_path: Path, ws: Path) -> None:
-    result, deid, _ = _deid(write(tmp_path / "a.csv", BODY), ws, columns={"ssn": "keep"})
-    assert result.status is StageStatus.FAILED and "rescan" in result.errors[0] and "1 SSN" in result.errors[0]
+def test_residual_phi_fails_and_deletes_the_copy_in_live(tmp_path: Path, ws: Path) -> None:
+    result, deid, _ = _deid(write(tmp_path / "a.csv", BODY), ws, "LIVE", columns={"ssn": "keep"})
+    assert result.status is StageStatus.FAILED and "rescan" in result.errors[0] and "ssn: 3 SSN" in result.errors[0]
     assert deid is None and result.artifacts == ()
     assert not list((ws / "deidentified").glob("*.csv"))
-    result, deid, _ = _deid(write(tmp_path / "a.csv", BODY), ws, columns={"ssn": "keep"}, fail_on_residual=False)
-    assert result.status is StageStatus.COMPLETED and deid.residual_findings == 1
+    result, deid, _ = _deid(write(tmp_path / "a.csv", BODY), ws, "LIVE", columns={"ssn": "keep"},
+                            fail_on_residual=False)
+    assert result.status is StageStatus.COMPLETED and deid.residual_findings == 3
+
+
+def test_demo_reports_every_residual_by_column_and_category(tmp_path: Path, ws: Path) -> None:
+    result, deid, _ = _deid(write(tmp_path / "a.csv", BODY), ws, columns={"ssn": "keep", "email": "keep"})
+    assert result.status is StageStatus.COMPLETED and deid.residual_findings == 6
+    rescan = result.output["inputs"]["dataset"]["rescan"]
+    assert rescan["by_column_category"] == {"email": {"EMAIL": 3}, "ssn": {"SSN": 3}}
+    assert rescan["first_rows"] == [1, 2, 3]
+    assert any("email: 3 EMAIL; ssn: 3 SSN" in w for w in result.warnings)
+    assert "123-45-6789" not in str(result.output) + " ".join(result.warnings)
+    result, deid, _ = _deid(write(tmp_path / "a.csv", BODY), ws, columns={"ssn": "keep"}, fail_on_residual=True)
+    assert result.status is StageStatus.FAILED and deid is None
+
+
+def test_the_rescan_uses_the_guard_tier(tmp_path: Path, ws: Path) -> None:
+    # A dotted SSN is only in the guard tier: the scan tier (and so the scrub of a non-free-text
+    # column) lets it through, the rescan must not.
+    body = "id,code\n1,123.45.6789\n2,x\n"
+    result, _, rows = _deid(write(tmp_path / "a.csv", body), ws, "LIVE")
+    assert result.status is StageStatus.FAILED, rows
+    assert result.output["inputs"]["dataset"]["rescan"]["by_column_category"] == {"code": {"SSN": 1}}
+
+
+@pytest.mark.parametrize(
+    ("column", "first", "value"),
+    [
+        ("seen_on", "2024-02-01", "03/2021"),  # a month kept: not the year the action writes
+        ("dob", "1950-03-14", "03/1950"),
+        ("age", "40", "about 93"),             # an age over 89 in a form the age action cannot parse
+    ],
+)
+def test_identifier_cells_out_of_form_are_residuals(tmp_path: Path, ws: Path, column: str, first: str,
+                                                     value: str) -> None:
+    body = f"id,{column}\n1,{first}\n2,{value}\n"
+    config = {"phi_columns": {"seen_on": "DATE"}} if column == "seen_on" else {}
+    result, _, _ = _deid(write(tmp_path / "a.csv", body), ws, **config)
+    residual = result.output["inputs"]["dataset"]["rescan"]
+    assert residual["residual_findings"] >= 1 and column in residual["by_column_category"], residual
+    assert 2 in residual["first_rows"]
 
 
 @pytest.mark.parametrize(
