@@ -17,8 +17,10 @@ of dates). Actions:
   row's own identifier values (a patient's name from the name column, wherever it recurs);
 * ``keep`` — copied as is (only by explicit config).
 
-The copy is written atomically, then rescanned by the PHI scanner; remaining findings fail the step
-(``fail_on_residual``). Shifted dates are dates by design and are not counted as residue.
+The copy is written atomically, then checked again (:mod:`.rescan`): the PHI scanner's guard tier
+over every cell, and the form of every identifier cell. Residuals fail the step in every mode but
+DEMO (``fail_on_residual``), where they are reported by column and category. Shifted dates are
+dates by design and are not counted as residue.
 """
 
 from __future__ import annotations
