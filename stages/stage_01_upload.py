@@ -17,7 +17,7 @@ import attrs
 from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage
 from stages._common import StageConfigError, input_entities, input_path, parse_size, resolve_path
 from stages.components import DatasetProfile
-from stages.tabular import DEFAULT_MAX_FIELD_CHARS, FORMATS, TableReader, TabularError, sniff
+from stages.tabular import DEFAULT_MAX_FIELD_CHARS, FORMATS, TableReader, TabularError, one_column_hint, sniff
 
 
 @attrs.frozen
@@ -127,6 +127,9 @@ def profile_input(
             ragged, first_ragged, duplicates = reader.ragged_rows, reader.first_ragged, reader.duplicate_columns
     except TabularError as exc:
         return None, [f"input {name!r}: {exc}"], warnings
+    hint = one_column_hint(path, fmt)
+    if hint:
+        warnings.append(f"input {name!r}: {hint}")
     if fmt.encoding not in ("utf-8", "utf-8-sig") and config.encoding == "auto":
         warnings.append(f"input {name!r} is not UTF-8; read as {fmt.encoding}")
     if rows == 0:

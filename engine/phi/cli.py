@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from engine import exitcodes
@@ -29,8 +30,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     scan.add_argument("file", metavar="FILE")
     scan.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     scan.add_argument(
-        "--input-format", choices=("csv", "tsv", "jsonl", "text"), default=None, help="default: by suffix"
+        "--input-format", choices=("csv", "tsv", "jsonl", "text"), default=None,
+        help="default: as rflow run's upload decides (suffix, then content)"
     )
+    scan.add_argument("--delimiter", default="auto", metavar="CHAR",
+                      help="CSV delimiter (default: detected among , ; tab |, as upload does)")
+    scan.add_argument("--encoding", default="auto", metavar="CODEC",
+                      help="text encoding, a Python codec name (default: detected: BOM, UTF-8, cp1252, latin-1)")
     scan.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
     scan.add_argument("--limit", type=_non_negative, default=100, help="findings to list (0: all; default 100)")
     scan.add_argument("--fail-on-findings", action="store_true", help="exit 1 when anything is found")
@@ -78,14 +84,29 @@ def _error(message: str) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan ``args.file``; exit 1 with --fail-on-findings when anything is found."""
+    from engine.phi.cells import classify_table, scan_cells
     from engine.phi.columns import category_map, check_overrides, classify_file
     from engine.phi.keys import resolve_key
     from engine.phi.registry import load_registry
-    from engine.phi.scanner import detect_format, scan_file
+    from engine.phi.scanner import scan_file
+    from engine.sniff import TabularError, one_column_hint, sniff
 
     try:
         key = resolve_key()
-        fmt = args.input_format or detect_format(args.file)
+        path = Path(args.file)
+        if not path.is_file():
+            return _error(f"no such file: {args.file}" if not path.exists() else f"not a regular file: {args.file}")
+        table = sniff(path, declared=args.input_format or "auto", encoding=args.encoding, delimiter=args.delimiter)
+        fmt = table.format
+        hint = one_column_hint(path, table)
+        if hint:
+            sys.stderr.write(f"rflow phi: warning: {hint}\n")
+        if table.encoding not in ("utf-8", "utf-8-sig") and args.encoding == "auto":
+            sys.stderr.write(f"rflow phi: warning: the input is not UTF-8; read as {table.encoding}\n")
+        # The byte scanner reads UTF-8 with ',' (csv) or tab (tsv); anything else is scanned cell by cell.
+        native = table.encoding in ("utf-8", "utf-8-sig") and table.delimiter == {"csv": ",", "tsv": "\t"}.get(fmt, "")
+        if fmt == "jsonl" and not native:
+            return _error(f"a JSON Lines file must be UTF-8 (this one reads as {table.encoding})")
         by_cat: dict[str, int] = {}
         by_col: dict[str, int] = {}
         listed: list[dict[str, Any]] = []
@@ -95,9 +116,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if any(not k or not v for k, v in overrides.items()):
             return _error("--phi-column takes COLUMN=CATEGORY")
         check_overrides(overrides)
-        classes = classify_file(args.file, fmt, overrides=overrides) if fmt in ("csv", "tsv") else []
+        if native:
+            classes = classify_file(args.file, fmt, overrides=overrides) if fmt in ("csv", "tsv") else []
+        else:
+            classes = classify_table(path, table, overrides)
         categories = category_map(classes) if classes else None
-        for f in scan_file(args.file, fmt, key=key, workers=args.workers, categories=categories):
+        findings = (scan_file(args.file, fmt, key=key, workers=args.workers, categories=categories)  # type: ignore[arg-type]
+                    if native else scan_cells(path, table, key, categories))
+        for f in findings:
             total += 1
             by_cat[f.category] = by_cat.get(f.category, 0) + 1
             col = "<text>" if f.column is None else names.get(f.column) or names.setdefault(f.column, shown(f.column))
@@ -113,7 +139,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                         "digest": f.digest,
                     }
                 )
-    except PhiError as exc:
+    except (PhiError, TabularError) as exc:
         return _error(str(exc))
     except ValueError as exc:  # an unknown override category; the message names the column and choices
         return _error(str(exc))
@@ -122,6 +148,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     report = {
         "file": shown_path(args.file),
         "input_format": fmt,
+        "encoding": table.encoding,
+        "delimiter": table.delimiter,
         "registry_version": load_registry().version,
         "key_source": key.source,
         "total": total,

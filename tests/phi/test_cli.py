@@ -61,7 +61,8 @@ def test_clean_file_exits_zero_even_with_fail_flag(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("missing-123-45-6788.csv", None), ("bad.csv", b"a,b\n123-45-6788,\xff\n")],
+    # A byte that is not UTF-8 is no error (the file is read as cp1252, as rflow run reads it); NUL bytes are.
+    [("missing-123-45-6788.csv", None), ("bad.csv", b"a,b\n123-45-6788,\x00\n")],
 )
 def test_errors_are_one_sanitized_line(tmp_path: Path, name: str, content: bytes | None) -> None:
     p = tmp_path / name

@@ -158,3 +158,11 @@ def test_multiple_inputs(tmp_path: Path, ws: Path) -> None:
     out = r.result("upload").output
     assert out["inputs_total"] == 2 and out["rows_total"] == 3
     assert r.component("input:second", DatasetProfile).format == "tsv"
+
+
+def test_a_table_forced_into_one_column_is_warned_about(tmp_path: Path, ws: Path) -> None:
+    src = write(tmp_path / "a.csv", "id;mrn;note\n1;A7730012;x\n")
+    r = run(["upload"], src, ws, {"upload": {"delimiter": ","}})
+    result = r.result("upload")
+    assert result.status is StageStatus.COMPLETED
+    assert any("one column" in w and "';'" in w for w in result.warnings), result.warnings

@@ -1,0 +1,78 @@
+"""Cell-by-cell scanning of a table the streaming scanner cannot read as bytes.
+
+The byte scanner (:mod:`engine.phi.scanner`) reads UTF-8 with ``,`` or tab. A semicolon- or
+pipe-separated export, or one in cp1252/latin-1, is decoded and split by the csv module here and
+each cell goes through :func:`engine.phi.spans.find_spans`: the same registry, column
+classification and validators, so the findings are the same kind. Offsets are ``None`` (byte
+offsets of a re-decoded file would mislead); rows and columns are exact.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from engine.phi.columns import SAMPLE_ROWS, ColumnClass, classify_columns
+from engine.phi.errors import PhiInputError
+from engine.phi.keys import PhiKey
+from engine.phi.scanner import Finding
+from engine.phi.spans import find_spans
+from engine.sniff import TableFormat
+
+
+def _rows(path: Path, fmt: TableFormat) -> Iterator[list[str]]:
+    encoding = "utf-8-sig" if fmt.encoding in ("utf-8", "utf-8-sig") else fmt.encoding
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            if fmt.format == "text":
+                for line in fh:
+                    yield [line.rstrip("\r\n")]
+                return
+            csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
+            for row in csv.reader(fh, delimiter=fmt.delimiter or ",", strict=False):
+                if row:
+                    yield row
+    except UnicodeDecodeError as exc:
+        raise PhiInputError(f"the input cannot be decoded as {fmt.encoding} (byte {exc.start} of a block)") from None
+    except csv.Error:
+        raise PhiInputError("the input is not valid CSV") from None
+
+
+def classify_table(path: Path, fmt: TableFormat, overrides: Mapping[str, str] | None = None) -> list[ColumnClass]:
+    """The column classification of a CSV/TSV read as ``fmt`` (header and the first rows)."""
+    if fmt.format not in ("csv", "tsv"):
+        return []
+    rows = _rows(path, fmt)
+    header = [h.strip() for h in next(rows, [])]
+    sample = [row for _, row in zip(range(SAMPLE_ROWS), rows, strict=False)]
+    return classify_columns(header, sample, overrides)
+
+
+def scan_cells(path: Path, fmt: TableFormat, key: PhiKey,
+               categories: Mapping[str, str | None] | None = None) -> Iterator[Finding]:
+    """Findings of every cell (header cells as row 0), in file order; ``offset`` is None."""
+    cats = categories or {}
+    rows = _rows(path, fmt)
+    table = fmt.format in ("csv", "tsv")
+    header = [h.strip() for h in next(rows, [])] if table else []
+    if table:
+        for cell in header:
+            yield from _cell_findings(cell, 0, None, None, key)
+    for number, row in enumerate(rows, start=1):
+        for i, text in enumerate(row):
+            if not text:
+                continue
+            column = header[i] if i < len(header) else None
+            classified = column is not None and column in cats
+            yield from _cell_findings(text, number, column if table else None,
+                                      cats.get(column or "") if classified else None, key,
+                                      guess_from_header=not classified)
+
+
+def _cell_findings(text: str, row: int, column: str | None, category: str | None, key: PhiKey,
+                   guess_from_header: bool = True) -> Iterator[Finding]:
+    for span in find_spans(text, column=column if guess_from_header else None, category=category):
+        value = text[span.start:span.end]
+        norm = span.normalizer(value) if span.normalizer else value
+        yield Finding(span.category, row, column, None, len(value.encode("utf-8")), key.digest(span.category, norm))
