@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,7 +17,8 @@ from stages.tabular import cell, open_table
 
 _HEADER_WORDS: list[tuple[str, frozenset[str]]] = [
     ("subject", frozenset({"subject_id", "subject", "participant_id", "participant", "study_id", "record_id"})),
-    ("dob", frozenset({"dob", "date_of_birth", "birth_date", "birthdate", "birthday"})),
+    ("dob", frozenset({"dob", "date_of_birth", "birth_date", "birthdate", "birthday", "birth_year", "year_of_birth",
+                       "yob", "birthyear", "dob_year"})),
     ("age", frozenset({"age", "age_years", "age_at_enrollment", "age_at_visit", "patient_age"})),
     ("NAME", frozenset({
         "name", "patient_name", "full_name", "first_name", "last_name", "given_name", "family_name", "surname",
@@ -79,11 +79,20 @@ def classify_column(
     if norm.endswith("_date") or norm.startswith("date_") or norm in ("date", "dt") or norm.endswith("_dt"):
         return dates, "DATE", "header"
     values = [v for v in sample if v.strip()]
-    if values and sum(1 for v in values if _ISO_DATETIME.match(v)) >= 0.9 * len(values):
+    if values and sum(1 for v in values if _is_date_value(v)) >= 0.9 * len(values):
         return dates, "DATE", "values"
     if any(word in norm.split("_") for word in _FREE_TEXT_WORDS):
         return "scrub", "FREE_TEXT", "header"
     return "scrub", "none", "default"
+
+
+def _is_date_value(text: str) -> bool:
+    """An ISO date, or a cell the registry's DATE patterns wholly cover (``4 Mar 2021``, ``03/04/2021``)."""
+    if _ISO_DATETIME.match(text):
+        return True
+    from engine.phi.columns import cell_category
+
+    return cell_category(text) == "DATE"
 
 
 def _action_for(category: str, config: DeidentifyConfig) -> str:
@@ -161,7 +170,8 @@ class Prepared:
     subject_index: int | None
     date_formats: tuple[str | None, ...]
     dataset_shift: int
-    today: dt.date
+    as_of_year: int
+    """The year every age is computed against (config ``as_of``, else the run's date)."""
     data_start: int
     ranges: tuple[tuple[int, int, bool], ...]
     """``(start, end, last)`` byte ranges of the data rows; one ``(0, size, True)`` when not split."""
@@ -175,3 +185,16 @@ class Prepared:
     @property
     def shifted_columns(self) -> list[str]:
         return [self.plan.columns[i] for i in self.kept if self.plan.actions[i][0] == "shift"]
+
+    @property
+    def text_shift(self) -> bool:
+        """Dates in free text are shifted by the row's subject offset (``dates: shift`` with a subject)."""
+        return self.subject_index is not None and bool(self.shifted_columns)
+
+    @property
+    def dates_by_design(self) -> dict[str, set[str]]:
+        """Column -> categories the rescan accepts there: shifted dates (in text too, when shifted)."""
+        columns = self.shifted_columns
+        if self.text_shift:
+            columns = columns + [self.plan.columns[i] for i in self.kept if self.plan.actions[i][0] == "scrub"]
+        return {c: {"DATE"} for c in columns}

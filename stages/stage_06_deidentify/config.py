@@ -37,6 +37,12 @@ class DeidentifyConfig:
         default=180, metadata={"description": "Largest date shift, in days, either way.",
                                "schema": {"minimum": 1, "maximum": 3650}}
     )
+    as_of: str | None = attrs.field(
+        default=None,
+        metadata={"description": "Reference date (YYYY-MM-DD or YYYY) of every age computation: a birth year "
+                  "more than 89 years before its year is 90+. Default: the run's date (recorded in the output).",
+                  "schema": {"pattern": "^[0-9]{4}(-[0-9]{2}-[0-9]{2})?$"}},
+    )
     subject_column: str | None = attrs.field(
         default=None, metadata={"description": "Column keying per-subject date shifts; default: detected."}
     )

@@ -26,7 +26,7 @@ from stages.tabular import TableFormat, TableReader, TabularError, _ensure_csv_l
 
 def prepare_input(
     path: Path, profile: DatasetProfile, config: DeidentifyConfig, dictionary: Dictionary | None, key: bytes,
-    partition_bytes: int, today: dt.date | None = None, columns_classified: Mapping[str, str] | None = None,
+    partition_bytes: int, as_of_year: int | None = None, columns_classified: Mapping[str, str] | None = None,
 ) -> Prepared:
     """Classify the columns (from a sample) and split the input into row-aligned byte ranges.
 
@@ -55,10 +55,10 @@ def prepare_input(
         data_start, planned = plan_byte_ranges(path, partition_bytes, header=table, quoted=table)
         if len(planned) > 1:
             ranges = tuple((r.start, r.end, r.last) for r in planned)
-    tx = _Transformer(key, config, None, today or dt.date.today())
+    tx = _Transformer(key, config, None, as_of_year or dt.date.today().year)
     kept = tuple(i for i, a in enumerate(actions) if a != "drop")
     rescan_columns = tuple(rescan_categories([plan.columns[i] for i in kept]))
-    return Prepared(plan, raw_header, kept, subject_index, date_formats, tx.shift_days(profile.sha256), tx.today,
+    return Prepared(plan, raw_header, kept, subject_index, date_formats, tx.shift_days(profile.sha256), tx.as_of_year,
                     data_start, ranges, rescan_columns)
 
 
@@ -174,7 +174,7 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
     from engine.executors import task_checkpoint
 
     prep = part.prepared
-    tx = _Transformer(part.key, part.config, None, prep.today)
+    tx = _Transformer(part.key, part.config, None, prep.as_of_year)
     tally = Tally()
     rows = 0
     try:
@@ -191,7 +191,7 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
     except TabularError as exc:
         return {"error": str(exc), "rows": rows}
     split_ok = getattr(reader, "split_ok", True)
-    skip = {c: {"DATE"} for c in prep.shifted_columns}
+    skip = prep.dates_by_design
     categories: dict[str, str | None] = dict.fromkeys(prep.rescan_columns)
     check = None
     if split_ok:
@@ -243,7 +243,7 @@ def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: 
                 while block := fh.read(1 << 20):
                     digest.update(block)
                     raw.write(block)
-    skip = {c: {"DATE"} for c in prep.shifted_columns}
+    skip = prep.dates_by_design
     replacements: dict[str, int] = {}
     tally = Tally()
     tally.merge(_rescan_header(out_path, len(header), skip, key))

@@ -22,7 +22,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
     "pseudonym": re.compile(r"[A-Z]{1,5}_[a-z]{12}"),
     "subject": re.compile(r"SUBJ_[a-z]{12}"),
     "year": re.compile(r"[0-9]{4}|90\+"),
-    "dob": re.compile(r"[0-9]{4}"),
+    "dob": re.compile(r"[0-9]{4}|90\+"),
     "zip3": re.compile(r"[0-9]{3}"),
     "address": re.compile(r"[0-9]{3}"),
 }

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from engine import InputDataset, StageContext, StageResult, register_stage
+from engine import InputDataset, StageContext, StageResult, StageStatus, register_stage
 from engine.errors import safe_excerpt
 from engine.runfolder import PARTS_DIR
 from engine.types import ANY_MODE
@@ -34,6 +34,22 @@ def describe_input(prep: Prepared) -> dict[str, Any]:
         "phi_columns": [plan.columns[i] for i in prep.kept if actions[i] not in ("scrub", "keep")],
         "subject_column": plan.columns[prep.subject_index] if prep.subject_index is not None else None,
     }
+
+
+def _as_of(config: DeidentifyConfig) -> tuple[int | None, str]:
+    """The year every age is computed against, and where it came from (``config`` or ``run date``).
+
+    Only the year is used (a birth year more than 89 years before it is 90+) and recorded: a full
+    date in the report would be a date, which reports never hold.
+    """
+    if config.as_of is None:
+        return dt.datetime.now(dt.UTC).year, "run date"
+    text = config.as_of.strip()
+    try:
+        year = dt.date.fromisoformat(text).year if len(text) > 4 else int(text)
+    except ValueError:
+        return None, "config"
+    return (year, "config") if 1800 <= year <= 9999 else (None, "config")
 
 
 def _resolve_key(context: StageContext) -> tuple[bytes, str]:
@@ -74,6 +90,9 @@ class Deidentify:
         unknown = sorted(set(config.inputs) - names)
         if unknown:
             return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
+        as_of_year, as_of_source = _as_of(config)
+        if as_of_year is None:
+            return StageResult.failed("config as_of: not a date (YYYY-MM-DD) or a year (YYYY)")
         key, key_source = _resolve_key(context)
         fail_on_residual = config.fail_on_residual if config.fail_on_residual is not None else context.mode != "DEMO"
         warnings: list[str] = []
@@ -86,7 +105,6 @@ class Deidentify:
         errors: list[str] = []
         # Decide each input's column actions and byte ranges here, run every input's partitions as
         # one batch on the run's executor, then merge each input in file order.
-        today = dt.date.today()
         parts_root = context.workspace / PARTS_DIR / safe_slug(context.step_id or self.key)
         jobs: list[tuple[str, Any, Path, Prepared, list[DeidPart]]] = []
         try:
@@ -104,9 +122,15 @@ class Deidentify:
                 try:
                     prep = await context.run_blocking(
                         prepare_input, input_path(dataset), profile, config, dictionary, key,
-                        context.partition_bytes, today, scanned.columns_classified if scanned else None)
+                        context.partition_bytes, as_of_year, scanned.columns_classified if scanned else None)
                 except (StageConfigError, TabularError) as exc:
                     return StageResult.failed(f"input {dataset.name!r}: {exc}")
+                if prep.shifted_columns and prep.subject_index is None:
+                    problem = (f"input {dataset.name!r}: dates: shift needs a subject column (set subject_column); "
+                               "one offset for every row is undone by a single known date")
+                    if context.mode != "DEMO":
+                        return StageResult(status=StageStatus.BLOCKED, errors=(problem + "; nothing was written",))
+                    warnings.append(problem + "; every row was shifted by one offset for this input")
                 parts = plan_parts(input_path(dataset), profile, config, prep, key, parts_dir)
                 jobs.append((entity, dataset, out_path, prep, parts))
             label = context.step_id or self.key
@@ -172,6 +196,7 @@ class Deidentify:
             "key_source": key_source,
             "dates": config.dates,
             "identifiers": config.identifiers,
+            "as_of": {"year": as_of_year, "source": as_of_source},
         }
         if errors:
             return StageResult.failed(*errors, output=output, artifacts=artifacts, warnings=warnings)

@@ -30,11 +30,11 @@ _RowIdents = list[tuple[str, str, str]]
 class _Transformer:
     """Per-task state: the key, pseudonym/date-shift/span memos (in memory only), counters."""
 
-    def __init__(self, key: bytes, config: DeidentifyConfig, dictionary: Dictionary | None, today: dt.date) -> None:
+    def __init__(self, key: bytes, config: DeidentifyConfig, dictionary: Dictionary | None, as_of_year: int) -> None:
         self.key = key
         self.config = config
         self.dictionary = dictionary
-        self.today = today
+        self.as_of_year = as_of_year
         self.counts: dict[str, int] = {}
         self._pseudonyms: dict[tuple[str, str], str] = {}
         self._shifts: dict[str, int] = {}
@@ -88,6 +88,8 @@ class _Transformer:
             day2 = parse_date(text, date_format)
             if day2 is not None:
                 return str(day2.year) if mode == "year" else (day2 + dt.timedelta(days=shift)).strftime(date_format)
+        if mode == "year":
+            return year_of(text)
         return None
 
     def spans(self, text: str, column: str, broad: bool) -> list[_phi.Span]:
@@ -102,7 +104,8 @@ class _Transformer:
                 self._spans[memo_key] = found
         return found
 
-    def scrub(self, text: str, column: str, broad: bool, row_idents: _RowIdents) -> str:
+    def scrub(self, text: str, column: str, broad: bool, row_idents: _RowIdents, shift: int | None = None) -> str:
+        """PHI spans replaced; ``shift``: dates in the text are moved by it instead (a subject's offset)."""
         if not text:
             return text
         if row_idents:
@@ -122,13 +125,25 @@ class _Transformer:
             return text
         for span in spans:
             self.count(span.category)
-        if self._name_pseudonyms and any(s.category == "NAME" for s in spans):
+        names = self._name_pseudonyms and any(s.category == "NAME" for s in spans)
+        dates = shift is not None and any(s.category == "DATE" for s in spans)
+        if not (names or dates):
+            return _phi.replace_spans(text, spans)
+
+        def replace(span: _phi.Span, value: str) -> str:
             # Names in text get the same keyed pseudonym as in a name column (deterministic from
-            # the key and the normalized value, so every partition and file agrees).
-            return _phi.replace_spans_with(
-                text, spans, lambda span, value: self.pseudonym("NAME", value) if span.category == "NAME"
-                else _phi.replacement(span, value))
-        return _phi.replace_spans(text, spans)
+            # the key and the normalized value, so every partition and file agrees); dates in the
+            # subject's text move with the subject's dates, so intervals in notes still hold.
+            if names and span.category == "NAME":
+                return self.pseudonym("NAME", value)
+            if dates and span.category == "DATE":
+                moved = self.date(value, "shift", None, shift or 0)
+                if moved is not None:
+                    self.count("text_dates_shifted")
+                    return moved
+            return _phi.replacement(span, value)
+
+        return _phi.replace_spans_with(text, spans, replace)
 
     def address(self, text: str) -> str:
         """An address cell reduced to the Safe Harbor three-digit ZIP of the ZIP it holds ('' if none)."""
@@ -211,6 +226,25 @@ def _row_identifiers(row: list[str], ident_cols: list[tuple[int, bool, str]]) ->
     return found
 
 
+_YEAR = re.compile(r"(?<![0-9])(1[89][0-9]{2}|20[0-9]{2})(?![0-9])")
+
+
+def year_of(text: str) -> str | None:
+    """The year of a bare year (``1937``) or of a date the registry wholly recognises (``4 Mar 1937``).
+
+    None when there is no single four-digit year (``03/04/21``): such a cell is scrubbed instead.
+    """
+    value = text.strip()
+    years = _YEAR.findall(value)
+    if len(years) != 1:
+        return None
+    if years[0] == value:
+        return value
+    from engine.phi.columns import cell_category
+
+    return years[0] if cell_category(value) == "DATE" else None
+
+
 def _is_date(text: str, date_format: str | None) -> bool:
     """Whether ``text`` is an ISO date (or datetime) or a date in the column's dictionary format."""
     return _ISO_DATETIME.match(text) is not None or (date_format is not None and parse_date(text, date_format)
@@ -238,7 +272,8 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
     if tally is None:
         checked = []
     dataset_shift = prep.dataset_shift
-    dob_cutoff = tx.today.year - 89
+    dob_cutoff = tx.as_of_year - 89
+    text_shift = prep.text_shift
     restricted_zip3 = tx.restricted_zip3
     count = tx.count
     scrub = tx.scrub
@@ -256,7 +291,7 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
             if action == "keep" or not text.strip():
                 out.append(text)
             elif action == "scrub":  # the plan decided the column is not identifying: spans only, no header guess
-                out.append(scrub(text, "", broad, idents))
+                out.append(scrub(text, "", broad, idents, shift if text_shift else None))
             elif action == "pseudonym":
                 out.append(tx.pseudonym(kind, text))
                 count("pseudonyms")
@@ -277,7 +312,7 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
                     out.append(scrub(text, column, True, idents))
                     count("unparsed_dates")
                 elif int(year) < dob_cutoff:
-                    out.append("")
+                    out.append("90+")  # born more than 89 years before as_of: the year is not kept
                     count("birth_years_suppressed")
                 else:
                     out.append(year)

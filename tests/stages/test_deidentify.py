@@ -49,7 +49,7 @@ def test_header_heuristics_without_dictionary(tmp_path: Path, ws: Path) -> None:
     assert deid.columns_dropped == ("patient_name", "ssn", "email")
     assert [r["zip"] for r in rows] == ["021", "021", "000"]
     assert [r["age"] for r in rows] == ["74", "74", "90+"]
-    assert [r["dob"] for r in rows] == ["1950", "1950", ""]
+    assert [r["dob"] for r in rows] == ["1950", "1950", "90+"]
     assert [r["seen_on"] for r in rows] == ["2024", "2024", "2024"]
     assert rows[0]["notes"] == "[PHI:NAME] called; SSN [PHI:SSN]. Seen by Dr. [PHI:NAME]."
     assert rows[1]["notes"] == "BP 120/80 pain 5/10" and rows[1]["lab"] == "6.9"

@@ -156,7 +156,7 @@ def test_safe_harbor_transforms(safe_harbor: Run, source_rows: list[dict[str, st
         age = int(src["age"])
         assert out["age"] == ("90+" if age > 89 else src["age"])
         if age > 89:
-            assert out["dob"] == ""
+            assert out["dob"] == "90+"
     assert any(r["age"] == "90+" for r in copy) and any(r["zip"] == "000" for r in copy)
     notes = " ".join(r["notes"] for r in copy)
     assert "[PHI:SSN]" in notes and "[PHI:NAME]" in notes and "Dr. [PHI:NAME]" in notes
