@@ -26,6 +26,7 @@ from engine.components import RUN_ENTITY, World
 from engine.core_components import InputDataset, RunInfo
 from engine.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
 from engine.governance import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused
+from engine.phi.labels import safe_file_name
 from engine.report import EXIT_CODES, REPORT_KIND, RunReport
 from engine.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
 from engine.runner import ObserverGroup, PlannedStep, RunObserver, RunOutcome, execute_plan
@@ -332,7 +333,7 @@ async def _run_in_folder(
                 "api_version": manifest.api_version,
             },
             "inputs": [
-                {"name": i.name, "file": sanitize_text(i.path.name), "size_bytes": i.path.stat().st_size,
+                {"name": i.name, "file": safe_file_name(i.path.name), "size_bytes": i.path.stat().st_size,
                  "sha256": _sha256(i.path), "format": i.format}
                 for i in resolved
             ],

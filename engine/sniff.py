@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import attrs
@@ -45,6 +46,8 @@ class TableFormat:
     encoding: str
     delimiter: str = ","
     has_bom: bool = False
+    has_header: bool = True
+    """False: the first row is data (see :func:`first_row_is_data`); columns are named col_1, col_2..."""
 
 
 
@@ -138,7 +141,31 @@ def sniff(path: Path, declared: str = "auto", encoding: str = "auto", delimiter:
         delim = ""
     if fmt == "csv" and delim not in DELIMITERS and len(delim) != 1:
         raise TabularError("delimiter must be a single character")
-    return TableFormat(format=fmt, encoding=codec, delimiter=delim, has_bom=has_bom)
+    has_header = True
+    if fmt in ("csv", "tsv"):
+        first = next(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delim), []) if text else []
+        has_header = not first_row_is_data(first)
+    return TableFormat(format=fmt, encoding=codec, delimiter=delim, has_bom=has_bom, has_header=has_header)
+
+
+_NUMBER = re.compile(r"[-+]?[0-9]+(?:[.,][0-9]+)?%?")
+_DATE = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}(?:[T ][0-9:.]+Z?)?")
+
+
+def generated_columns(width: int) -> list[str]:
+    """The column names of a file without a header row: ``col_1`` .. ``col_N``."""
+    return [f"col_{i}" for i in range(1, width + 1)]
+
+
+def first_row_is_data(cells: list[str]) -> bool:
+    """Whether a table's first row looks like data, not a header: several cells (two, or all of a
+    one-cell row) are numbers, dates or PHI. Header cells are words; a row of values is not.
+    """
+    from engine.phi.labels import label_holds_phi
+
+    values = [c.strip() for c in cells if c.strip()]
+    datalike = sum(1 for v in values if _NUMBER.fullmatch(v) or _DATE.fullmatch(v) or label_holds_phi(v))
+    return datalike >= min(2, len(values)) and datalike > 0
 
 
 def _check_codec(name: str) -> str:

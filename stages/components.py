@@ -35,6 +35,8 @@ class DatasetProfile:
     """Rows whose field count differs from the header's."""
     has_bom: bool = False
     file_name: str = ""
+    has_header: bool = True
+    """False: the file has no header row; ``columns`` are generated (col_1, col_2...)."""
 
 
 @component("schema_report", ComponentKind.METADATA)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import attrs
 
 from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage
+from engine.phi.labels import safe_file_name
 from stages._common import StageConfigError, input_entities, input_path, parse_size, resolve_path
 from stages.components import DatasetProfile
 from stages.tabular import DEFAULT_MAX_FIELD_CHARS, FORMATS, TableReader, TabularError, one_column_hint, sniff
@@ -111,7 +112,7 @@ def profile_input(
         warnings.append(f"input {name!r} is empty (0 bytes)")
         profile = DatasetProfile(
             name=name, format=fmt_name, encoding="utf-8", delimiter="," if fmt_name == "csv" else "",
-            sha256=_EMPTY_SHA256, size_bytes=0, rows=0, columns=(), file_name=path.name,
+            sha256=_EMPTY_SHA256, size_bytes=0, rows=0, columns=(), file_name=safe_file_name(path.name),
         )
         return profile, errors, warnings
     try:
@@ -127,6 +128,11 @@ def profile_input(
             ragged, first_ragged, duplicates = reader.ragged_rows, reader.first_ragged, reader.duplicate_columns
     except TabularError as exc:
         return None, [f"input {name!r}: {exc}"], warnings
+    if not fmt.has_header:
+        warnings.append(f"input {name!r} has no header row (its first row looks like data); "
+                        f"its columns are named col_1..col_{len(columns)}")
+    if safe_file_name(path.name) != path.name:
+        warnings.append(f"input {name!r}: its file name holds PHI; it is shown as {safe_file_name(path.name)}")
     hint = one_column_hint(path, fmt)
     if hint:
         warnings.append(f"input {name!r}: {hint}")
@@ -146,7 +152,7 @@ def profile_input(
     profile = DatasetProfile(
         name=name, format=fmt.format, encoding=fmt.encoding, delimiter=fmt.delimiter, sha256=sha,
         size_bytes=size, rows=rows, columns=columns, ragged_rows=ragged, has_bom=fmt.has_bom,
-        file_name=path.name,
+        file_name=safe_file_name(path.name), has_header=fmt.has_header,
     )
     return profile, errors, warnings
 

@@ -232,7 +232,7 @@ def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: 
     """The tasks of one input (blocking: a quote-aware pass over a file larger than one partition)."""
     from engine.phi import plan_ranges
 
-    scanner = _scanner_compatible(profile)
+    scanner = _scanner_compatible(profile) and profile.has_header  # the byte scanner reads a header line
     size = path.stat().st_size
     count = -(-size // partition_bytes)
     if scanner and count > 1:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from engine.phi.labels import safe_column_names
 from engine.sniff import (
     DELIMITERS,
     FORMATS,
@@ -30,6 +31,8 @@ from engine.sniff import (
     TabularError,
     detect_delimiter,
     detect_encoding,
+    first_row_is_data,
+    generated_columns,
     one_column_hint,
     sniff,
 )
@@ -46,6 +49,8 @@ __all__ = [
     "column_index",
     "detect_delimiter",
     "detect_encoding",
+    "first_row_is_data",
+    "generated_columns",
     "locate_decode_error",
     "one_column_hint",
     "open_table",
@@ -55,7 +60,6 @@ __all__ = [
 
 DEFAULT_MAX_FIELD_CHARS = 131_072
 """The csv module's own default; a longer field is usually an unclosed quote swallowing the file."""
-MAX_COLUMN_NAME = 64
 JSONL_HEADER_SAMPLE = 1000
 
 _csv_limit_lock = threading.Lock()
@@ -92,28 +96,6 @@ def _ensure_csv_limit(limit: int) -> None:
     with _csv_limit_lock:
         if csv.field_size_limit() < limit:
             csv.field_size_limit(limit)
-
-
-def safe_column_names(raw: list[str]) -> list[str]:
-    """Header names as reported: stripped, and ``column_N`` for empty, over-long or PHI-looking ones.
-
-    Column names travel into reports; a header cell that holds a value (a file without a header)
-    must not.
-    """
-    from engine.phi import contains_phi
-
-    names: list[str] = []
-    seen: set[str] = set()
-    for index, cell in enumerate(raw, start=1):
-        name = cell.strip()
-        if not name or len(name) > MAX_COLUMN_NAME or not name.isprintable() or contains_phi(name):
-            name = f"column_{index}"
-        base, n = name, 2
-        while name in seen:
-            name, n = f"{base}_{n}", n + 1
-        seen.add(name)
-        names.append(name)
-    return names
 
 
 class TableReader:
@@ -164,10 +146,15 @@ class TableReader:
             _ensure_csv_limit(self.max_field_chars + 1)
             reader = csv.reader(self._text, delimiter=self.fmt.delimiter or ",", strict=False)
             self._csv = reader
-            self._rows = self._csv_rows(reader)
             header = self._guard(lambda: next(reader, None), 0)
-            self.raw_header = list(header) if header is not None else []
-            self._check_fields(self.raw_header, 0)
+            first = list(header) if header is not None else []
+            self._check_fields(first, 0)
+            if self.fmt.has_header:
+                self.raw_header = first
+                self._rows = self._csv_rows(reader)
+            else:  # the first row is data: generated names, and the row is read as row 1
+                self.raw_header = generated_columns(len(first))
+                self._rows = self._csv_rows(reader, first if first else None)
         elif self.fmt.format == "jsonl":
             self._open_jsonl()
         else:
@@ -216,10 +203,13 @@ class TableReader:
             self.first_ragged.append(row)
 
     # ---- per format
-    def _csv_rows(self, reader: Any) -> Iterator[list[str]]:
+    def _csv_rows(self, reader: Any, pending: list[str] | None = None) -> Iterator[list[str]]:
         width = len(self.raw_header)
         while True:
-            record = self._guard(lambda: next(reader, None), self.row + 1)
+            if pending is not None:
+                record, pending = pending, None
+            else:
+                record = self._guard(lambda: next(reader, None), self.row + 1)
             if record is None:
                 return
             if not record:  # a blank line: csv yields [] for it; not a row
@@ -360,7 +350,8 @@ def _cell(value: Any) -> str:
 def open_table(path: Path, profile: Any, **kwargs: Any) -> TableReader:
     """A reader configured from a ``DatasetProfile`` (format, encoding, delimiter)."""
     fmt = TableFormat(
-        format=profile.format, encoding=profile.encoding, delimiter=profile.delimiter, has_bom=profile.has_bom
+        format=profile.format, encoding=profile.encoding, delimiter=profile.delimiter, has_bom=profile.has_bom,
+        has_header=getattr(profile, "has_header", True),
     )
     return TableReader(path, fmt, **kwargs)
 

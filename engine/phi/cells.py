@@ -18,7 +18,7 @@ from engine.phi.errors import PhiInputError
 from engine.phi.keys import PhiKey
 from engine.phi.scanner import Finding
 from engine.phi.spans import find_spans
-from engine.sniff import TableFormat
+from engine.sniff import TableFormat, generated_columns
 
 
 def _rows(path: Path, fmt: TableFormat) -> Iterator[list[str]]:
@@ -44,9 +44,22 @@ def classify_table(path: Path, fmt: TableFormat, overrides: Mapping[str, str] | 
     if fmt.format not in ("csv", "tsv"):
         return []
     rows = _rows(path, fmt)
-    header = [h.strip() for h in next(rows, [])]
-    sample = [row for _, row in zip(range(SAMPLE_ROWS), rows, strict=False)]
+    header, first = _header(rows, fmt)
+    sample = [row for _, row in zip(range(SAMPLE_ROWS), _chain(first, rows), strict=False)]
     return classify_columns(header, sample, overrides)
+
+
+def _header(rows: Iterator[list[str]], fmt: TableFormat) -> tuple[list[str], list[list[str]]]:
+    """The header, and the rows already read (the first row, when the file has no header)."""
+    first = next(rows, [])
+    if fmt.has_header:
+        return [h.strip() for h in first], []
+    return generated_columns(len(first)), [first] if first else []
+
+
+def _chain(first: list[list[str]], rows: Iterator[list[str]]) -> Iterator[list[str]]:
+    yield from first
+    yield from rows
 
 
 def scan_cells(path: Path, fmt: TableFormat, key: PhiKey,
@@ -55,11 +68,14 @@ def scan_cells(path: Path, fmt: TableFormat, key: PhiKey,
     cats = categories or {}
     rows = _rows(path, fmt)
     table = fmt.format in ("csv", "tsv")
-    header = [h.strip() for h in next(rows, [])] if table else []
+    header: list[str] = []
+    first: list[list[str]] = []
     if table:
-        for cell in header:
-            yield from _cell_findings(cell, 0, None, None, key)
-    for number, row in enumerate(rows, start=1):
+        header, first = _header(rows, fmt)
+        if fmt.has_header:
+            for cell in header:
+                yield from _cell_findings(cell, 0, None, None, key)
+    for number, row in enumerate(_chain(first, rows), start=1):
         for i, text in enumerate(row):
             if not text:
                 continue

@@ -16,6 +16,7 @@ from typing import Any
 from engine import exitcodes
 from engine.display import shown, shown_path
 from engine.phi.errors import PhiError
+from engine.phi.labels import label_holds_phi, safe_column_names, safe_file_name
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = exitcodes.OK, exitcodes.FAILED, exitcodes.USAGE
 
@@ -104,14 +105,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if table.encoding not in ("utf-8", "utf-8-sig") and args.encoding == "auto":
             sys.stderr.write(f"rflow phi: warning: the input is not UTF-8; read as {table.encoding}\n")
         # The byte scanner reads UTF-8 with ',' (csv) or tab (tsv); anything else is scanned cell by cell.
-        native = table.encoding in ("utf-8", "utf-8-sig") and table.delimiter == {"csv": ",", "tsv": "\t"}.get(fmt, "")
+        native = (table.encoding in ("utf-8", "utf-8-sig") and table.has_header
+                  and table.delimiter == {"csv": ",", "tsv": "\t"}.get(fmt, ""))
+        if not table.has_header:
+            sys.stderr.write("rflow phi: warning: the input has no header row (its first row looks like data); "
+                             "columns are named col_1, col_2...\n")
         if fmt == "jsonl" and not native:
             return _error(f"a JSON Lines file must be UTF-8 (this one reads as {table.encoding})")
         by_cat: dict[str, int] = {}
         by_col: dict[str, int] = {}
         listed: list[dict[str, Any]] = []
         total = 0
-        names: dict[str, str] = {}  # column name -> shown name (one sanitizer call per column)
         overrides = dict(item.partition("=")[::2] for item in args.phi_column)
         if any(not k or not v for k, v in overrides.items()):
             return _error("--phi-column takes COLUMN=CATEGORY")
@@ -121,19 +125,22 @@ def cmd_scan(args: argparse.Namespace) -> int:
         else:
             classes = classify_table(path, table, overrides)
         categories = category_map(classes) if classes else None
+        # Header cells are shown only when they hold no PHI (checked whole), else as column_N.
+        safe_names = dict(zip([c.column for c in classes], safe_column_names([c.column for c in classes]),
+                              strict=True))
         findings = (scan_file(args.file, fmt, key=key, workers=args.workers, categories=categories)  # type: ignore[arg-type]
                     if native else scan_cells(path, table, key, categories))
         for f in findings:
             total += 1
             by_cat[f.category] = by_cat.get(f.category, 0) + 1
-            col = "<text>" if f.column is None else names.get(f.column) or names.setdefault(f.column, shown(f.column))
+            col = _shown_column(f.column, safe_names) or "<text>"
             by_col[col] = by_col.get(col, 0) + 1
             if args.limit == 0 or len(listed) < args.limit:
                 listed.append(
                     {
                         "category": f.category,
                         "row": f.row,
-                        "column": None if f.column is None else col,
+                        "column": _shown_column(f.column, safe_names),
                         "offset": f.offset,
                         "length": f.length,
                         "digest": f.digest,
@@ -146,7 +153,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _error(f"cannot read input: {exc.strerror or type(exc).__name__}")
     report = {
-        "file": shown_path(args.file),
+        "file": shown_path(path.with_name(safe_file_name(path.name))),
         "input_format": fmt,
         "encoding": table.encoding,
         "delimiter": table.delimiter,
@@ -155,7 +162,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "total": total,
         "by_category": dict(sorted(by_cat.items())),
         "by_column": dict(sorted(by_col.items())),
-        "columns": [{**c.as_dict(), "column": shown(c.column)} for c in classes],
+        "columns": [{**c.as_dict(), "column": safe_names[c.column]} for c in classes],
         "findings": listed,
         "findings_truncated": total > len(listed),
     }
@@ -164,6 +171,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(_text_report(report))
     return EXIT_FINDINGS if args.fail_on_findings and total else EXIT_OK
+
+
+def _shown_column(column: str | None, safe_names: dict[str, str]) -> str | None:
+    """A finding's column as reported: its safe header name (a JSON key path is checked whole too)."""
+    if column is None:
+        return None
+    found = safe_names.get(column)
+    if found is None:
+        found = safe_names[column] = "[PHI:COLUMN]" if label_holds_phi(column) else shown(column)
+    return found
 
 
 def _text_report(report: dict[str, Any]) -> str:

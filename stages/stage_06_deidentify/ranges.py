@@ -52,7 +52,8 @@ def prepare_input(
     if (size > partition_bytes and profile.format in ("csv", "tsv", "text")
             and profile.encoding.lower() in SPLITTABLE_ENCODINGS):
         table = profile.format != "text"
-        data_start, planned = plan_byte_ranges(path, partition_bytes, header=table, quoted=table)
+        data_start, planned = plan_byte_ranges(path, partition_bytes, header=table and profile.has_header,
+                                             quoted=table)
         if len(planned) > 1:
             ranges = tuple((r.start, r.end, r.last) for r in planned)
     tx = _Transformer(key, config, None, as_of_year or dt.date.today().year)

@@ -147,8 +147,15 @@ def test_phi_looking_header_is_not_reported(tmp_path: Path, ws: Path) -> None:
     # A file without a header: its first row holds values, one of them an SSN.
     result, profile = _upload(write(tmp_path / "nohdr.csv", "S001,123-45-6789,5\nS002,234-56-7890,6\n"), ws)
     assert result.status is StageStatus.COMPLETED
-    assert profile.columns[1] == "column_2"
+    assert profile.columns == ("col_1", "col_2", "col_3") and not profile.has_header and profile.rows == 2
+    assert any("no header row" in w for w in result.warnings)
     assert "123-45-6789" not in json.dumps(result.output)
+
+
+def test_a_header_cell_holding_phi_is_column_n(tmp_path: Path, ws: Path) -> None:
+    result, profile = _upload(write(tmp_path / "h.csv", "id,Okonkwo_Margaret,lab\n1,x,7.1\n"), ws)
+    assert result.status is StageStatus.COMPLETED and profile.has_header
+    assert profile.columns == ("id", "column_2", "lab")
 
 
 def test_multiple_inputs(tmp_path: Path, ws: Path) -> None:

@@ -1,0 +1,72 @@
+"""Column headers and file names, checked whole: a label that holds PHI is shown as a token.
+
+Why whole, and why one function: a header cell or a file name travels into every report,
+findings file, summary and artifact header. Redacting the matching part
+(``Okonkwo_Margaret_[PHI:SSN].csv``) leaves the name beside it, so a label that holds any PHI is
+replaced entirely. Underscores, dashes and dots join words in labels (``Okonkwo_Margaret``), so
+they are read as spaces too; a label of two or more capitalised words one of which is a known
+given name or surname reads as a person's name. Upload, phi_scan, deidentify, summary and
+``rflow phi scan`` all call :func:`label_holds_phi`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import PurePath
+
+from engine.phi.sanitizer import contains_phi
+
+FILE_NAME_TOKEN = "[PHI:FILE_NAME]"
+MAX_COLUMN_NAME = 64
+_JOINERS = re.compile(r"[_\-.]+")
+_WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]{2,}")
+
+
+@functools.lru_cache(maxsize=4096)
+def label_holds_phi(text: str) -> bool:
+    """Whether a header cell or file name, read whole (and with ``_ - .`` as spaces), holds PHI."""
+    spaced = " ".join(_JOINERS.sub(" ", text).split())
+    if contains_phi(text) or (spaced != text and contains_phi(spaced)):
+        return True
+    return _name_like(spaced)
+
+
+def _name_like(text: str) -> bool:
+    from engine.phi.names import dictionaries, is_first_name, is_surname
+
+    words = [w for w in _WORD.findall(text) if w[:1].isupper()]
+    if len(words) < 2:
+        return False
+    common = dictionaries().common
+    # A name word that is also a common English word ("Grace", "Study") does not count.
+    return any(w.upper() not in common and (is_first_name(w) or is_surname(w)) for w in words)
+
+
+def safe_file_name(name: str) -> str:
+    """A file name as shown: itself, or :data:`FILE_NAME_TOKEN` plus its extension when it holds PHI."""
+    path = PurePath(name)
+    if not label_holds_phi(path.stem) and not label_holds_phi(name):
+        return name
+    suffix = path.suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", path.suffix or "") else ""
+    return FILE_NAME_TOKEN + suffix
+
+
+def safe_column_names(raw: list[str]) -> list[str]:
+    """Header names as reported: stripped, and ``column_N`` for empty, over-long or PHI-looking ones.
+
+    Column names travel into reports; a header cell that holds a value (a file without a header)
+    must not.
+    """
+    names: list[str] = []
+    seen: set[str] = set()
+    for index, cell in enumerate(raw, start=1):
+        name = cell.strip()
+        if not name or len(name) > MAX_COLUMN_NAME or not name.isprintable() or label_holds_phi(name):
+            name = f"column_{index}"
+        base, n = name, 2
+        while name in seen:
+            name, n = f"{base}_{n}", n + 1
+        seen.add(name)
+        names.append(name)
+    return names
