@@ -39,6 +39,10 @@ class OutputGuardError(RflowError):
     """A StageResult carried something that is not safe metadata."""
 
 
+class InputFileError(RflowError):
+    """An input path is missing, unreadable, or not a regular file (a FIFO, device, directory...)."""
+
+
 class PluginLoadError(RflowError):
     """A third-party stage plugin failed to load (reported by entry-point name)."""
 

@@ -169,7 +169,7 @@ def _run(args: argparse.Namespace) -> int:
           f"{shown(data['manifest']['name'])} {shown(data['manifest']['version'])}) in {data['duration_s']:.2f}s")
     if data["phi_key_source"] == "random":
         print("note: no PHI key configured (RFLOW_PHI_KEY or RFLOW_PHI_KEY_FILE): finding digests use a "
-              "per-run random key and compare only within this run")
+              "per-run random key and compare only within this run (make a key with: rflow phi keygen)")
     pulled_in = pulled_in_line(PolicyDecision(**d) for d in data["policy_decisions"])
     if pulled_in:
         print(shown(pulled_in, 2000))

@@ -8,24 +8,19 @@ compiled pattern. Every position where a pattern matches is found that way, so o
 (position, registry order) and taking them left to right gives the same matches as the combined
 regex (:func:`engine.phi.matcher.iter_matches` checks this equivalence in the tests).
 
-Compiled databases are cached per process and on disk (``RFLOW_CACHE_DIR``, else
-``$XDG_CACHE_HOME/rflow`` or ``~/.cache/rflow``), keyed by the patterns, the Hyperscan version and
-the machine type; compiling the registry takes about a second. A cache file that does not load
-(torn, altered, or built for another CPU: Hyperscan refuses it) is compiled again. ``RFLOW_PHI_REGEX=re`` turns the
-accelerator off, ``=hyperscan`` makes its absence an error.
+Databases are compiled in memory, once per process and tier (about a second for the registry),
+and never stored: a database read from a writable cache folder would decide what the scanner
+finds (a planted one silently drops findings), so nothing the scanner trusts comes from disk
+except the registry itself. ``RFLOW_PHI_REGEX=re`` turns the accelerator off, ``=hyperscan``
+makes its absence an error.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import platform
 import re
-import struct
-import tempfile
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -36,11 +31,9 @@ from engine.phi.prefilter import Unsupported, prefix_condition, top_level_length
 from engine.phi.registry import CompiledPattern, CompiledTier
 
 ENV_ENGINE = "RFLOW_PHI_REGEX"
-ENV_CACHE = "RFLOW_CACHE_DIR"
 MIN_BYTES = 32 << 10
 """Below this size a buffer is matched with ``re`` alone (no database load for one log line)."""
 
-_MAGIC = b"rflow-hs1\n"
 _FAR = 1 << 62
 
 Candidate = tuple[int, int, "re.Match[bytes]"]
@@ -149,59 +142,8 @@ def _compile_one(hs: Any, source: str) -> Any:
     raise Unsupported(f"no Hyperscan prefix condition compiles: {last_error}")
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get(ENV_CACHE)
-    if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "rflow"
-
-
-def _cache_key(hs: Any, tier: CompiledTier) -> str:
-    h = hashlib.sha256(_MAGIC)
-    h.update(f"{getattr(hs, '__version__', '?')} {platform.machine()}".encode())
-    for pat in tier.patterns:
-        h.update(b"\x00" + pat.source.encode("utf-8"))
-    return h.hexdigest()[:40]
-
-
-def _load_cached(hs: Any, path: Path, count: int) -> tuple[Any, ...] | None:
-    try:
-        blob = path.read_bytes()
-    except OSError:
-        return None
-    if not blob.startswith(_MAGIC):
-        return None
-    body = blob[len(_MAGIC) : -32]
-    if hashlib.sha256(body).digest() != blob[-32:]:
-        return None  # truncated or altered: recompile
-    out = []
-    offset = 0
-    try:
-        for _ in range(count):
-            (size,) = struct.unpack_from("<Q", body, offset)
-            offset += 8
-            out.append(hs.loadb(body[offset : offset + size], mode=hs.HS_MODE_BLOCK))
-            offset += size
-    except (struct.error, hs.error, TypeError):
-        return None
-    return tuple(out) if offset == len(body) else None
-
-
-def _store_cached(hs: Any, path: Path, databases: tuple[Any, ...]) -> None:
-    body = b"".join(struct.pack("<Q", len(raw)) + raw for raw in (hs.dumpb(db) for db in databases))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hs-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(_MAGIC + body + hashlib.sha256(body).digest())
-        os.replace(tmp, path)
-    except OSError:
-        return  # a read-only home only costs the compile next time
-
-
-def build_accelerator(tier: CompiledTier, *, use_cache: bool = True) -> Accelerator | None:
-    """The tier's accelerator, or None when Hyperscan is not installed or is turned off."""
+def build_accelerator(tier: CompiledTier) -> Accelerator | None:
+    """The tier's accelerator, compiled in memory; None when Hyperscan is not installed or is turned off."""
     setting = _engine_setting()
     if setting == "re":
         return None
@@ -210,12 +152,7 @@ def build_accelerator(tier: CompiledTier, *, use_cache: bool = True) -> Accelera
         if setting == "hyperscan":
             raise PhiRegistryError(f"{ENV_ENGINE}=hyperscan but the hyperscan package is not installed")
         return None
-    path = _cache_dir() / f"hs-{_cache_key(hs, tier)}.bin"
-    databases = _load_cached(hs, path, len(tier.patterns)) if use_cache else None
-    if databases is None:
-        databases = tuple(_compile_one(hs, pat.source) for pat in tier.patterns)
-        if use_cache:
-            _store_cached(hs, path, databases)
+    databases = tuple(_compile_one(hs, pat.source) for pat in tier.patterns)
     return Accelerator(
         databases=databases,
         starts=tuple(_start_regex(pat) for pat in tier.patterns),
@@ -228,7 +165,7 @@ _BUILT: dict[int, tuple[CompiledTier, Accelerator | None]] = {}
 
 
 def accelerator_for(tier: CompiledTier) -> Accelerator | None:
-    """The cached accelerator of a tier (built on first use in this process)."""
+    """The accelerator of a tier, built on first use in this process and kept in memory."""
     hit = _BUILT.get(id(tier))
     if hit is not None and hit[0] is tier:
         return hit[1]

@@ -1,4 +1,4 @@
-"""``rflow phi scan FILE`` and ``rflow phi registry``.
+"""``rflow phi scan FILE``, ``rflow phi keygen`` and ``rflow phi registry``.
 
 Output holds counts, locations and keyed digests only; every error is one sanitized line on
 stderr with exit code 2, never a traceback.
@@ -15,15 +15,17 @@ from typing import Any
 
 from engine import exitcodes
 from engine.display import shown, shown_path
+from engine.errors import InputFileError
 from engine.phi.errors import PhiError
 from engine.phi.labels import label_holds_phi, safe_column_names, safe_file_name
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = exitcodes.OK, exitcodes.FAILED, exitcodes.USAGE
+DEFAULT_KEY_FILE = "rflow-phi.key"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``phi`` and its sub-commands on an argparse sub-parsers object."""
-    phi = subparsers.add_parser("phi", help="scan files for PHI; list the PHI registry")
+    phi = subparsers.add_parser("phi", help="scan files for PHI; make a digest key; list the PHI registry")
     phi.set_defaults(func=lambda args: _no_sub(phi))
     sub = phi.add_subparsers(dest="phi_command", metavar="SUBCOMMAND")
 
@@ -49,6 +51,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="override a column's classification (a category such as NAME, or none); repeatable",
     )
     scan.set_defaults(func=cmd_scan)
+
+    keygen = sub.add_parser(
+        "keygen", help="write a fresh digest key file (mode 0600) for RFLOW_PHI_KEY_FILE",
+        description="Write 32 random bytes, hex-encoded, to a new file readable only by you (mode 0600), "
+        "then point RFLOW_PHI_KEY_FILE at it. An existing file is kept unless --force.",
+    )
+    keygen.add_argument("-o", "--output", metavar="FILE", default=DEFAULT_KEY_FILE,
+                        help=f"where to write the key (default: ./{DEFAULT_KEY_FILE})")
+    keygen.add_argument("--force", action="store_true", help="replace an existing file")
+    keygen.set_defaults(func=cmd_keygen)
 
     reg = sub.add_parser("registry", help="list the PHI categories of the canonical registry")
     reg.add_argument("--format", choices=("text", "json"), default="text")
@@ -85,6 +97,7 @@ def _error(message: str) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan ``args.file``; exit 1 with --fail-on-findings when anything is found."""
+    from engine.inputfile import require_regular_file
     from engine.phi.cells import classify_table, scan_cells
     from engine.phi.columns import category_map, check_overrides, classify_file
     from engine.phi.keys import resolve_key
@@ -93,6 +106,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from engine.sniff import TabularError, one_column_hint, sniff
 
     try:
+        require_regular_file(args.file, shown_path(args.file))
         key = resolve_key()
         path = Path(args.file)
         if not path.is_file():
@@ -146,7 +160,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                         "digest": f.digest,
                     }
                 )
-    except (PhiError, TabularError) as exc:
+    except (PhiError, TabularError, InputFileError) as exc:
         return _error(str(exc))
     except ValueError as exc:  # an unknown override category; the message names the column and choices
         return _error(str(exc))
@@ -186,7 +200,8 @@ def _shown_column(column: str | None, safe_names: dict[str, str]) -> str | None:
 def _text_report(report: dict[str, Any]) -> str:
     lines = [f"PHI scan of {report['file']} ({report['input_format']}): {report['total']} finding(s)"]
     if report["key_source"] == "random":
-        lines.append("note: no RFLOW_PHI_KEY / RFLOW_PHI_KEY_FILE set; digests use a per-run random key")
+        lines.append("note: no RFLOW_PHI_KEY / RFLOW_PHI_KEY_FILE set; digests use a per-run random key "
+                     "(make a key with: rflow phi keygen)")
     identifying = [c for c in report["columns"] if c["category"] is not None]
     if report["columns"]:
         lines.append("")
@@ -217,6 +232,24 @@ def _text_report(report: dict[str, Any]) -> str:
         if report["findings_truncated"]:
             lines.append(f"... {report['total'] - len(report['findings'])} more (use --limit 0 to list all)")
     return "\n".join(lines) + "\n"
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    """Write a fresh key file with mode 0600; refuse to replace one without --force."""
+    import os
+
+    from engine.phi.keys import ENV_KEY_FILE, write_key_file
+
+    try:
+        path = write_key_file(args.output, force=args.force)
+    except FileExistsError:
+        return _error(f"{shown_path(args.output)} exists; use --force to replace it")
+    except OSError as exc:
+        return _error(f"cannot write {shown_path(args.output)}: {exc.strerror or type(exc).__name__}")
+    where = shown_path(os.path.abspath(path))
+    sys.stdout.write(f"wrote a new PHI digest key to {where} (mode 0600)\n"
+                     f"use it with: export {ENV_KEY_FILE}={where}\n")
+    return EXIT_OK
 
 
 def cmd_registry(args: argparse.Namespace) -> int:

@@ -4,6 +4,11 @@ A bare SHA-256 of an SSN or a phone number is reversible by enumerating the (sma
 so digests are HMAC-SHA-256 under a per-deployment key: ``RFLOW_PHI_KEY`` (the key itself),
 else ``RFLOW_PHI_KEY_FILE`` (a file holding it), else a random key for this process only, which
 makes digests comparable within one run but not across runs - reports say so.
+
+A key a user configures is refused, with the fix in the message, when it is short, blank or of
+one repeated character (a guessable key makes the digests reversible again), and a key file is
+refused when group or others may read it, as ssh refuses such a private key. ``rflow phi
+keygen`` (:func:`write_key_file`) makes a good one.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +29,11 @@ from engine.phi.errors import PhiKeyError
 ENV_KEY = "RFLOW_PHI_KEY"
 ENV_KEY_FILE = "RFLOW_PHI_KEY_FILE"
 MIN_KEY_BYTES = 16
+MIN_DISTINCT_BYTES = 6
+"""A configured key with fewer different bytes than this (``aaaa...``, ``abab...``) is refused."""
+MAX_KEY_FILE_BYTES = 4096
+NEW_KEY_BYTES = 32
+HOW_TO_MAKE = "make one with: rflow phi keygen -o FILE, then set RFLOW_PHI_KEY_FILE=FILE"
 KeySource = Literal["env", "file", "explicit", "random"]
 
 _RUN_KEY = secrets.token_bytes(32)  # one per process: "per-run" for a CLI invocation
@@ -93,20 +104,101 @@ def _checked(key: bytes, where: str) -> bytes:
     return key
 
 
+def _configured(key: bytes, where: str) -> bytes:
+    """A key a user configured, or a one-line error that says what is wrong and how to fix it."""
+    if not key.strip():
+        raise PhiKeyError(f"{where} is {'blank' if key else 'empty'}: {HOW_TO_MAKE} (or unset {where})")
+    if len(key) < MIN_KEY_BYTES:
+        raise PhiKeyError(f"{where} is shorter than {MIN_KEY_BYTES} bytes: {HOW_TO_MAKE}")
+    if len(set(key)) < MIN_DISTINCT_BYTES:
+        raise PhiKeyError(f"{where} is too easy to guess (fewer than {MIN_DISTINCT_BYTES} different "
+                          f"characters): {HOW_TO_MAKE}")
+    return key
+
+
+def read_key_file(path: str | os.PathLike[str], where: str = ENV_KEY_FILE) -> bytes:
+    """The key held in ``path`` (trailing newline removed), refused unless only its owner can read it."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)  # O_NONBLOCK: a FIFO in its place cannot hang the open
+    except OSError as exc:
+        raise PhiKeyError(f"cannot read the key file named by {where}: {exc.strerror or type(exc).__name__}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise PhiKeyError(f"the key file named by {where} is not a regular file: {HOW_TO_MAKE}")
+        if os.name == "posix" and info.st_mode & 0o077:
+            raise PhiKeyError(
+                f"the key file named by {where} can be read by group or others (mode "
+                f"{stat.S_IMODE(info.st_mode):04o}): run chmod 600 on it, or {HOW_TO_MAKE}"
+            )
+        data = os.read(fd, MAX_KEY_FILE_BYTES + 1)
+    except OSError as exc:
+        raise PhiKeyError(f"cannot read the key file named by {where}: {exc.strerror or type(exc).__name__}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise PhiKeyError(f"the key file named by {where} is larger than {MAX_KEY_FILE_BYTES} bytes: not a key file")
+    return _configured(data.rstrip(b"\r\n"), f"the key in the file named by {where}")
+
+
 def resolve_key(explicit: bytes | PhiKey | None = None) -> PhiKey:
-    """The key to use: explicit, else env ``RFLOW_PHI_KEY``, else ``RFLOW_PHI_KEY_FILE``, else random."""
+    """The key to use: explicit, else env ``RFLOW_PHI_KEY``, else ``RFLOW_PHI_KEY_FILE``, else random.
+
+    A variable that is set counts even when empty: an empty key is an error, not "no key".
+    """
     if isinstance(explicit, PhiKey):
         return explicit
     if explicit is not None:
         return PhiKey(_checked(bytes(explicit), "the caller"), "explicit")
     env = os.environ.get(ENV_KEY)
-    if env:
-        return PhiKey(_checked(env.encode("utf-8"), ENV_KEY), "env")
+    if env is not None:
+        return PhiKey(_configured(os.fsencode(env), ENV_KEY), "env")
     path = os.environ.get(ENV_KEY_FILE)
-    if path:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise PhiKeyError(f"cannot read the key file named by {ENV_KEY_FILE}: {type(exc).__name__}") from None
-        return PhiKey(_checked(data.rstrip(b"\r\n"), ENV_KEY_FILE), "file")
+    if path is not None:
+        if not path.strip():
+            raise PhiKeyError(f"{ENV_KEY_FILE} is empty: {HOW_TO_MAKE} (or unset {ENV_KEY_FILE})")
+        return PhiKey(read_key_file(path), "file")
     return PhiKey(_RUN_KEY, "random")
+
+
+def new_key_text() -> str:
+    """A fresh key as a key file holds it: 32 random bytes, hex, and a newline."""
+    return secrets.token_hex(NEW_KEY_BYTES) + "\n"
+
+
+def write_key_file(path: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """Write a fresh key to ``path``, created with mode 0600 (never wider, not even for an instant).
+
+    Without ``force`` an existing file is refused (``FileExistsError``); with it the new key
+    replaces the file atomically (a temporary file made 0600 from the start, then renamed).
+    """
+    target = Path(path)
+    data = new_key_text().encode("ascii")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not force:
+        _write_new(target, flags, data)
+        return target
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    _write_new(temp, flags, data)
+    try:
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _write_new(path: Path, flags: int, data: bytes) -> None:
+    """Create ``path`` (``O_EXCL``, mode 0600) holding ``data``; a failed write leaves no file."""
+    fd = os.open(path, flags, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)  # O_EXCL: the file is ours
+        raise
+    os.close(fd)

@@ -135,6 +135,7 @@ def test_key_file_and_explicit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("RFLOW_PHI_KEY")
     kf = tmp_path / "k"
     kf.write_bytes(b"0123456789abcdefXYZ\n")
+    kf.chmod(0o600)  # a key file others may read is refused
     monkeypatch.setenv("RFLOW_PHI_KEY_FILE", str(kf))
     assert resolve_key() == PhiKey(b"0123456789abcdefXYZ", "file")
     assert resolve_key(b"x" * 32).source == "explicit"

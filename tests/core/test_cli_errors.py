@@ -1,0 +1,48 @@
+"""The top-level handler: a bug is one sanitized line naming its class; named errors are user errors."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+import engine.cli as cli
+from engine import exitcodes
+from engine.errors import RflowError
+
+
+def _with_command(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
+    """``rflow stages list`` raises ``exc`` (the parser binds the function when it is built)."""
+    from engine.cli import stages_cmd
+
+    def boom(_args: argparse.Namespace) -> int:
+        raise exc
+
+    monkeypatch.setattr(stages_cmd, "_list", boom)
+
+
+@pytest.mark.parametrize("exc", [ValueError, KeyError, TypeError, RecursionError, UnicodeEncodeError])
+def test_an_unexpected_exception_is_one_sanitized_escaped_line_with_its_class(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], exc: type[BaseException]
+) -> None:
+    text = "bad value 234-56-7890\x1b[2J\nsecond line"
+    error = exc("utf-8", text, 0, 1, "x") if exc is UnicodeEncodeError else exc(text)
+    _with_command(monkeypatch, error)
+    assert cli.main(["stages", "list"]) == exitcodes.USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("rflow: internal error: ")
+    assert exc.__name__ in err
+    assert "234-56-7890" not in err and "\x1b" not in err
+
+
+def test_a_named_engine_error_is_a_user_error_not_an_internal_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _with_command(monkeypatch, RflowError("the thing at line 3 is wrong: fix it"))
+    assert cli.main(["stages", "list"]) == exitcodes.USAGE
+    assert capsys.readouterr().err == "rflow: error: the thing at line 3 is wrong: fix it\n"
+
+
+def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _with_command(monkeypatch, KeyboardInterrupt())
+    assert cli.main(["stages", "list"]) == exitcodes.INTERRUPTED
