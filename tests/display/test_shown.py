@@ -50,7 +50,7 @@ def test_phi_glued_to_escape_sequences_is_sanitized(parts: list[tuple[str, str]]
     out = shown(text, limit=10_000)
     for _seq, value in parts:
         assert value not in out
-    assert "[PHI:SSN]" in out
+    assert "[PHI:" in out  # replaced (joined digits may read as another category, e.g. a card number)
     # The same text after a repr() upstream (an error message quoting it with !r).
     quoted = shown(repr(text), limit=10_000)
     for _seq, value in parts:
