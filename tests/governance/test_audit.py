@@ -18,8 +18,8 @@ from engine.audit import GENESIS, AuditKeying, AuditLog, AuditLogError
 from engine.audit_verify import verify_log
 from engine.phi.keys import PhiKey, derive_subkey
 
-KEY = PhiKey(b"k" * 32, "explicit")
-OTHER_KEY = PhiKey(b"o" * 32, "explicit")
+KEY = PhiKey(b"audit-test-key-0123456789abcdefg", "explicit")
+OTHER_KEY = PhiKey(b"other-audit-key-9876543210zyxwv", "explicit")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -376,7 +376,7 @@ def test_torn_shared_log_is_reported_not_an_internal_error(tmp_path) -> None:
 def test_a_keyed_run_refuses_an_unkeyed_shared_log(tmp_path) -> None:
     shared = tmp_path / "shared.jsonl"
     write_log(shared, 1)
-    proc = _demo(tmp_path / "r", "--audit-log", str(shared), env={"RFLOW_PHI_KEY": "k" * 20})
+    proc = _demo(tmp_path / "r", "--audit-log", str(shared), env={"RFLOW_PHI_KEY": "a-keyed-run-test-key-0123"})
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "not keyed" in proc.stderr
 
