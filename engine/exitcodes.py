@@ -20,6 +20,7 @@ INTERRUPTED = 130
 BY_RUN_STATUS: dict[str, int] = {
     "completed": OK,
     "failed": FAILED,
+    "unusable_input": USAGE,
     "blocked": REFUSED,
     "refused": REFUSED,
     "cancelled": INTERRUPTED,

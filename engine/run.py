@@ -26,6 +26,7 @@ from engine.components import RUN_ENTITY, World
 from engine.core_components import InputDataset, RunInfo
 from engine.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
 from engine.governance import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused
+from engine.paths import file_problem, folder_problem
 from engine.phi.labels import safe_file_name
 from engine.report import EXIT_CODES, REPORT_KIND, RunReport
 from engine.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
@@ -77,6 +78,16 @@ class ResolvedInput:
     format: str
 
 
+def check_run_paths(out_dir: str | os.PathLike[str] | None, audit_log: str | os.PathLike[str] | None) -> None:
+    """The run folder must be a folder (or new), a shared audit log a regular file (or new)."""
+    problem = folder_problem(Path(out_dir)) if out_dir is not None else None
+    if problem:
+        raise RunUsageError(f"--out: {problem}: {sanitize_text(str(out_dir))}")
+    problem = file_problem(Path(audit_log), may_be_missing=True) if audit_log is not None else None
+    if problem:
+        raise RunUsageError(f"--audit-log: {problem}: {sanitize_text(str(audit_log))}")
+
+
 def resolve_inputs(manifest: Any, given: Mapping[str, str | os.PathLike[str]]) -> list[ResolvedInput]:
     """Every declared input bound to an existing regular file: given, or the manifest's default."""
     declared = {i.name: i for i in manifest.inputs}
@@ -95,12 +106,9 @@ def resolve_inputs(manifest: Any, given: Mapping[str, str | os.PathLike[str]]) -
             path = bundled_data(default[len(BUNDLED_PREFIX):]) if default.startswith(BUNDLED_PREFIX) else base / default
         else:
             raise RunUsageError(f"input {name!r} has no default: pass --input {name}=PATH")
-        if not path.exists():
-            raise RunUsageError(f"input {name!r}: file not found: {sanitize_text(str(path))}")
-        if not path.is_file():
-            raise RunUsageError(f"input {name!r}: not a regular file: {sanitize_text(str(path))}")
-        if not os.access(path, os.R_OK):
-            raise RunUsageError(f"input {name!r}: file is not readable: {sanitize_text(str(path))}")
+        problem = file_problem(path)
+        if problem:
+            raise RunUsageError(f"input {name!r}: {problem}: {sanitize_text(str(path))}")
         resolved.append(ResolvedInput(name, path.resolve(), getattr(spec, "format", None) or "auto"))
     return resolved
 
@@ -185,6 +193,9 @@ def _load(manifest_or_path: Any, registry: Any) -> Any:
     if manifest_or_path is None:
         return load_manifest(shipped_manifest(), registry=registry)
     if isinstance(manifest_or_path, str | os.PathLike):
+        problem = file_problem(Path(manifest_or_path))
+        if problem:
+            raise RunUsageError(f"manifest: {problem}: {sanitize_text(str(manifest_or_path))}")
         return load_manifest(Path(manifest_or_path), registry=registry)
     return manifest_or_path
 
@@ -218,6 +229,7 @@ async def arun_manifest(
     from engine.manifest import plan as make_plan
 
     manifest = _load(manifest_or_path, registry)
+    check_run_paths(out_dir, audit_log)
     the_plan = make_plan(manifest, mode, registry=registry) if registry is not None else make_plan(manifest, mode)
     try:
         steps, selection = select_steps(the_plan.steps, only, from_step)

@@ -100,15 +100,17 @@ class RunOutcome:
 
     @property
     def status(self) -> str:
-        """``cancelled``, ``failed``, ``blocked`` or ``completed``.
+        """``cancelled``, ``unusable_input``, ``failed``, ``blocked`` or ``completed``.
 
-        A run in which no step completed is never ``completed``: every step skipped is ``failed``.
+        ``unusable_input``: every failed step failed on an unusable input. A run in which no step
+        completed is never ``completed``: every step skipped is ``failed``.
         """
         if self.cancelled:
             return "cancelled"
+        failed = [r for r in self.results if r.status is StageStatus.FAILED]
+        if failed:
+            return "unusable_input" if all(r.unusable_input for r in failed) else "failed"
         statuses = {r.status for r in self.results}
-        if StageStatus.FAILED in statuses:
-            return "failed"
         if StageStatus.BLOCKED in statuses:
             return "blocked"
         if self.nothing_ran:

@@ -63,6 +63,9 @@ class StageResult:
     duration_s: float | None = None
     blocked_by: str | None = None
     """For a step that did not run: the id of the earlier step whose outcome kept it from running."""
+    unusable_input: bool = False
+    """A failure because an input cannot be used (empty, binary, not a table, over a cap): the run
+    ends ``unusable_input`` and ``rflow run`` exits 2, as for any other input error."""
 
     @classmethod
     def completed(cls, output: Mapping[str, Any] | None = None, **kw: Any) -> StageResult:

@@ -8,13 +8,13 @@ only ever opened for reading.
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 
 from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage
+from engine.paths import file_problem
 from engine.phi.labels import safe_file_name
 from stages._common import StageConfigError, input_entities, input_path, parse_size, resolve_path
 from stages.components import DatasetProfile
@@ -71,16 +71,10 @@ def _within(path: Path, roots: list[Path]) -> bool:
 
 def _check_file(path: Path, config: UploadConfig, bundled: bool, limit: int) -> tuple[str | None, int]:
     """``(problem, size)``: the file must exist, be regular, readable, under the roots and the cap."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return "file not found", 0
-    except OSError as exc:
-        return f"cannot stat the file ({type(exc).__name__})", 0
-    if not stat.S_ISREG(st.st_mode):
-        return "not a regular file", 0
-    if not os.access(path, os.R_OK):
-        return "file is not readable", 0
+    problem = file_problem(path)
+    if problem:
+        return problem, 0
+    st = os.stat(path)
     if config.allowed_roots and not bundled:
         roots = [resolve_path(r).resolve() for r in config.allowed_roots]
         if not _within(path.resolve(), roots):
@@ -216,5 +210,7 @@ class Upload:
             "bytes_total": sum(o["size_bytes"] for o in outputs.values()),
         }
         if errors:
-            return StageResult.failed(*errors, output=output, warnings=warnings)
+            # Every problem found here is the input's (missing, not regular, empty, binary, not a
+            # table, over a cap, ragged under ragged_rows: fail): the run ends with exit 2.
+            return StageResult.failed(*errors, output=output, warnings=warnings, unusable_input=True)
         return StageResult.completed(output, warnings=warnings)

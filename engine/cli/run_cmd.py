@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 from engine import exitcodes
@@ -17,7 +18,8 @@ def add_parser(sub: Any) -> None:
         "run", help="validate and run a pipeline manifest (default: the DEMO pipeline on bundled data)",
         description="Validate MANIFEST, check its governance mode, run its steps and write report.json "
                     "and audit.jsonl into the run folder. Exit: 0 success, 1 a step failed, 2 usage or "
-                    "input errors, 3 refused or blocked by governance, 130 interrupted.",
+                    "input errors (an unusable input included), 3 refused or blocked by governance, "
+                    "130 interrupted.",
     )
     run.add_argument("manifest", nargs="?", help="manifest file (default: the shipped manifests/demo.yaml)")
     run.add_argument("--mode", help="governance mode (default: the manifest's default_mode)")
@@ -75,10 +77,15 @@ def _job_id(value: str | None) -> str | None:
 def _approvals(args: argparse.Namespace) -> list[Any]:
     from engine.approvals import ApprovalError, load_approvals, parse_approval
     from engine.cli import UsageError
+    from engine.errors import sanitize_text
+    from engine.paths import file_problem
 
     try:
         found = [parse_approval(text) for text in args.approval]
         if args.approvals:
+            problem = file_problem(Path(args.approvals))
+            if problem:
+                raise UsageError(f"--approvals: {problem}: {sanitize_text(args.approvals)}")
             found.extend(load_approvals(args.approvals))
     except ApprovalError as exc:
         raise UsageError(str(exc)) from exc
@@ -160,6 +167,9 @@ def _run(args: argparse.Namespace) -> int:
         reasons = [d["reason"] for d in data["policy_decisions"] if d["outcome"] == "refused"]
         for reason in reasons:
             sys.stderr.write(f"rflow: refused: {shown(reason)}\n")
+    elif data["status"] == "unusable_input":
+        failed = [s for s in data["steps"] if s["status"] == "failed" and s["errors"]]
+        sys.stderr.write(f"rflow: unusable input: {shown(failed[0]['errors'][0]) if failed else 'see the report'}\n")
     elif not data.get("error") and not any(step["started_at"] is not None for step in data["steps"]):
         sys.stderr.write(f"rflow: no step ran: every step was skipped or blocked (run {data['status']})\n")
     print()
