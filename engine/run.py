@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
-import hashlib
 import os
 import secrets
 import time
@@ -26,11 +25,12 @@ from engine.components import RUN_ENTITY, World
 from engine.core_components import InputDataset, RunInfo
 from engine.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
 from engine.governance import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused
+from engine.input_watch import Fingerprint, InputChanged, InputWatch, fingerprint
 from engine.paths import file_problem, folder_problem
 from engine.phi.labels import safe_file_name
 from engine.report import EXIT_CODES, REPORT_KIND, RunReport
 from engine.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
-from engine.runner import ObserverGroup, PlannedStep, RunObserver, RunOutcome, execute_plan
+from engine.runner import ObserverGroup, PlannedStep, PolicyChain, RunObserver, RunOutcome, execute_plan
 from engine.selection import SelectionError, select_steps
 from engine.types import StageContext, StageResult, StageStatus
 
@@ -63,19 +63,13 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @attrs.frozen
 class ResolvedInput:
     name: str
     path: Path
     format: str
+    fingerprint: Fingerprint
+    """Size, mtime and SHA-256 when the run resolved it; the run fails if it changes later."""
 
 
 def check_run_paths(out_dir: str | os.PathLike[str] | None, audit_log: str | os.PathLike[str] | None) -> None:
@@ -109,7 +103,11 @@ def resolve_inputs(manifest: Any, given: Mapping[str, str | os.PathLike[str]]) -
         problem = file_problem(path)
         if problem:
             raise RunUsageError(f"input {name!r}: {problem}: {sanitize_text(str(path))}")
-        resolved.append(ResolvedInput(name, path.resolve(), getattr(spec, "format", None) or "auto"))
+        try:
+            seen = fingerprint(path)
+        except (InputChanged, OSError) as exc:
+            raise RunUsageError(f"input {name!r}: {safe_error_text(exc)}: {sanitize_text(str(path))}") from None
+        resolved.append(ResolvedInput(name, path.resolve(), getattr(spec, "format", None) or "auto", seen))
     return resolved
 
 
@@ -345,8 +343,8 @@ async def _run_in_folder(
                 "api_version": manifest.api_version,
             },
             "inputs": [
-                {"name": i.name, "file": safe_file_name(i.path.name), "size_bytes": i.path.stat().st_size,
-                 "sha256": _sha256(i.path), "format": i.format}
+                {"name": i.name, "file": safe_file_name(i.path.name), "size_bytes": i.fingerprint.size_bytes,
+                 "sha256": i.fingerprint.sha256, "format": i.format}
                 for i in resolved
             ],
             "phi_key_source": key.source,
@@ -398,20 +396,25 @@ async def _run_in_folder(
                                   str(manifest.metadata.version)))
     for item in resolved:
         world.add(f"input:{item.name}", InputDataset(item.name, str(item.path), item.format))
-    policy = GovernancePolicy(rules, on_decision=recorder.decision)
+    watch = InputWatch({i.name: (i.path, i.fingerprint) for i in resolved}, on_decision=recorder.decision)
+    policy = PolicyChain([watch, GovernancePolicy(rules, on_decision=recorder.decision)])
     context = StageContext(job_id=job_id or run_id, run_id=run_id, mode=mode_name, world=world,
                            workspace=run_dir, phi_key=key.key, policy=rules.as_policy_mapping(),
                            approvals=approvals, executor=executor)
     outcome: RunOutcome | None = None
+    changed = None
     try:
         outcome = await execute_plan(
             steps, context, stop_on_failure=manifest.defaults.stop_on_failure,
             observer=ObserverGroup([recorder, *([observer] if observer else [])]), policy=policy,
         )
+        changed = None if outcome.cancelled else watch.finish()
     except RecordError:
         pass  # the record could not be kept: the run stops, and the report says failed (and why)
     finally:
         status = "cancelled" if outcome is None else outcome.status
+        if changed is not None and status != "cancelled":
+            status = "failed"  # the report and outputs may describe other bytes than the run checked
         report.data["executor"] = executor.describe()
         recorder.close(status)
     return report

@@ -35,6 +35,24 @@ class StepPolicy(Protocol):
     def after_step(self, step: PlannedStep, result: StageResult, world: World) -> Verdict | None: ...
 
 
+class PolicyChain:
+    """Several StepPolicies as one: the first verdict before a step wins; all see every outcome."""
+
+    def __init__(self, policies: Iterable[StepPolicy | None]) -> None:
+        self.policies = [p for p in policies if p is not None]
+
+    def before_step(self, step: PlannedStep, world: World, results: Sequence[StageResult]) -> Verdict | None:
+        for policy in self.policies:
+            verdict = policy.before_step(step, world, results)
+            if verdict is not None:
+                return verdict
+        return None
+
+    def after_step(self, step: PlannedStep, result: StageResult, world: World) -> Verdict | None:
+        verdicts = [policy.after_step(step, result, world) for policy in self.policies]
+        return next((v for v in verdicts if v is not None), None)
+
+
 class RunObserver:
     """Receives run events (progress display, audit log, JSON event stream). No-op by default."""
 

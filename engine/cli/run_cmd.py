@@ -167,6 +167,8 @@ def _run(args: argparse.Namespace) -> int:
         reasons = [d["reason"] for d in data["policy_decisions"] if d["outcome"] == "refused"]
         for reason in reasons:
             sys.stderr.write(f"rflow: refused: {shown(reason)}\n")
+    elif changed := [d for d in data["policy_decisions"] if d["policy"] == "input" and d["outcome"] == "failed"]:
+        sys.stderr.write(f"rflow: {shown(changed[0]['reason'])}; the run failed\n")
     elif data["status"] == "unusable_input":
         failed = [s for s in data["steps"] if s["status"] == "failed" and s["errors"]]
         sys.stderr.write(f"rflow: unusable input: {shown(failed[0]['errors'][0]) if failed else 'see the report'}\n")
