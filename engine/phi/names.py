@@ -177,6 +177,20 @@ def _negative(tok: Token, strength: str, alone: bool) -> bool:
     return tok.initial or _english_only(tok)
 
 
+def _caps_run(t: Text, i: int) -> bool:
+    """Tokens ``i`` and ``i+1`` are two capitalised words in capitals, neither English nor a negative,
+    one of four letters or more: a name in capitals, not an acronym ("per CDC")."""
+    if i + 1 >= len(t.tokens):
+        return False
+    a, b = t.tokens[i], t.tokens[i + 1]
+    if not (a.caps and b.caps) or _joined(t, a, b) != (True, False) or max(len(a.word), len(b.word)) < 4:
+        return False
+    v = vocab()
+    return not any(
+        english(x.word) or x.key in v.negatives or x.key in v.stop or x.key in v.credentials for x in (a, b)
+    )
+
+
 def _english_only(tok: Token) -> bool:
     """An English word that no dictionary knows as a name ("Stable", "Protocol")."""
     return english(tok.word) and not (is_first_name(tok.word) or is_surname(tok.word))
@@ -229,7 +243,8 @@ def _extent(t: Text, i: int, strength: str) -> tuple[int, int] | None:
     first = toks[i]
     paired = strength == PAIR  # _pair has checked the first two tokens
     lead = _particle(first) and strength != PAIR  # "Dr. Van der Berg", "DE LA FUENTE"
-    if not (paired or lead or first.initial) and _negative(first, strength, alone=False):
+    caps_run = strength in CUES and _caps_run(t, i)  # "Seen by REXDONDLOU LITAI"
+    if not (paired or lead or first.initial or caps_run) and _negative(first, strength, alone=False):
         return None
     j = i + 1
     comma = False
@@ -332,8 +347,12 @@ def name_spans(t: Text) -> list[tuple[int, int, str, int]]:
         ext = _extent(t, i, strength)
         if ext is not None:
             a, b = ext
-            while strength == PAIR and a > 0 and _particle(toks[a - 1]) and _joined(t, toks[a - 1], toks[a])[0]:
-                a -= 1  # "DE LA FUENTE, Adebayo"
+            while strength == PAIR and a > 0 and _joined(t, toks[a - 1], toks[a]) == (True, False):
+                before = toks[a - 1]
+                nickname = any(c in t.text[before.end : toks[a].start] for c in "\"'(\u201c")
+                if not (_particle(before) or (nickname and _more(before) and not _wordlike(before))):
+                    break
+                a -= 1  # "DE LA FUENTE, Adebayo", 'Tuomas "Sasha" Kowalczuk'
             out.append((toks[a].start if start is None else start, toks[b - 1].end, "NAME", int(strength == PAIR)))
             if strength not in CUES:
                 claimed = max(claimed, toks[b - 1].end)

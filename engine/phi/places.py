@@ -198,8 +198,12 @@ def _guess_after_cue(t: Text, run: list[int], weak: bool) -> tuple[int, int] | N
     if _not_place(first) or first.caps:
         return None
     if weak:
-        ok = not english(first.word) and first.key not in vocab().eponyms
-        return (run[0], run[0] + 1) if ok else None
+        if english(first.word) or first.key in vocab().eponyms:
+            return None
+        k = 1
+        while k < len(run) and _ends_in_place_word(t, run[: k + 1]):  # "in Neimmi Crossing"
+            k += 1
+        return run[0], run[k - 1] + 1
     if all(english(toks[j].word) for j in run) and not _ends_in_place_word(t, run):
         return None
     run = list(run)
