@@ -200,7 +200,7 @@ def test_any_non_utf8_file_name_renders_as_utf8(tmp_path: Path, raw: bytes) -> N
     name = os.fsencode(tmp_path) + b"/" + raw + b".yaml"
     with open(name, "wb") as fh:
         fh.write(BASE.replace("stage: upload", "stage: uplaod").encode())
-    found = validate_manifest(os.fsdecode(name), registry=REGISTRY)
+    found = validate_manifest(Path(os.fsdecode(name)), registry=REGISTRY)  # a str with "\n" would be YAML text
     assert [d.code for d in found] == ["RF301"]
     for render in (render_text, render_json, render_github):
         render(found).encode("utf-8")  # printable whatever the terminal's encoding
