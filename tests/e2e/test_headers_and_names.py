@@ -102,3 +102,25 @@ def test_file_names_are_checked_whole() -> None:
     assert safe_file_name("Okonkwo_Margaret.csv") == FILE_NAME_TOKEN + ".csv"
     assert safe_file_name("study_export_2024.csv") == "study_export_2024.csv"
     assert label_holds_phi("patient 512-73-4891") and not label_holds_phi("patient_name")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lead=st.sampled_from(["Contact", "Patient", "Home", "Work", "Emergency Contact", "Guardian", "Primary"]),
+    method=st.sampled_from(["Tel", "Telephone", "Cell", "Mobile", "Fax", "Pager", "Number", "ID", "Email", "Zip"]),
+    joiner=st.sampled_from([" ", "_", "-"]),
+)
+def test_a_contact_method_header_is_a_header_not_a_name(lead: str, method: str, joiner: str) -> None:
+    """A header such as ``Contact Tel`` names a column; renaming it would lose the column's category."""
+    assert not label_holds_phi(joiner.join([*lead.split(), method]))
+
+
+def test_a_phone_column_headed_contact_tel_is_de_identified(tmp_path: Path) -> None:
+    data = tmp_path / "export.csv"
+    data.write_text("record,Contact Tel\n1,(201) 211-0000\n2,(555) 555-0123\n3,(989) 911-4521\n", encoding="utf-8")
+    run = rflow("run", "--input", f"dataset={data}", "--out", str(tmp_path / "run"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    copy = (tmp_path / "run" / "deidentified" / "dataset.csv").read_text(encoding="utf-8")
+    assert copy.splitlines()[0] == "record,Contact Tel"
+    for planted in ("211-0000", "555-0123", "911-4521"):
+        assert planted not in copy
