@@ -8,6 +8,9 @@ cell, by the scanner and by de-identification. Evidence is reported with the cat
   (``patient_name``, ``surname``, ``addr1``, ``dob``...);
 - ``values``: at least ``VALUE_SHARE`` of the sampled non-empty cells are wholly PHI of one category
   (a pattern covers the cell, or for names every word is a dictionary name);
+- ``both`` also when a category's column word stands anywhere in the header (``Patient ZIP
+  (5-digit)``, ``phone_primary``) and at least ``VALUE_SHARE`` of the cells have that category's
+  value shape (a bare ``02139`` matches no pattern, but in such a column it is a ZIP);
 - ``both``; ``override`` (a manifest's ``phi_columns``); ``none``.
 """
 
@@ -24,14 +27,19 @@ import attrs
 from engine.errors import safe_excerpt
 from engine.phi.errors import PhiInputError
 from engine.phi.names import is_name_cell
-from engine.phi.registry import load_registry
-from engine.phi.spans import column_category, find_spans
+from engine.phi.registry import load_registry, normalize_column
+from engine.phi.spans import cell_span, column_category, find_spans
 
 SAMPLE_ROWS = 200
 VALUE_SHARE = 0.6
 MIN_VALUES = 3
 HEADER_CONFIDENCE = 0.9
 NONE = "none"
+# Header words that make a column about identifiers rather than of them ("mrn_count", "phone_verified").
+NOT_VALUES = frozenset({
+    "count", "counts", "n", "total", "flag", "type", "status", "missing", "valid", "verified", "present",
+    "has", "is", "length", "len", "format", "source", "changed", "updated", "pct", "percent", "share",
+})  # fmt: skip
 
 
 @attrs.frozen
@@ -123,7 +131,33 @@ def classify_column(
         )
     if by_values is not None:
         return ColumnClass(name, by_values, share, "values", share, len(cells))
+    hinted = header_hint(name)
+    if hinted is not None and len(cells) >= MIN_VALUES:
+        matcher = load_registry().column_matchers[hinted]
+        shaped = round(sum(cell_span(c, matcher) is not None for c in cells) / len(cells), 3)
+        if shaped >= VALUE_SHARE:
+            return ColumnClass(name, hinted, shaped, "both", shaped, len(cells))
     return ColumnClass(name, None, 0.0, NONE, share, len(cells))
+
+
+def header_hint(name: str) -> str | None:
+    """A category one of whose column words stands anywhere in the header (values must confirm it).
+
+    Whole-cell categories (names, addresses) are left out: any cell would confirm them.
+    """
+    tokens = normalize_column(name).split("_")
+    if NOT_VALUES & set(tokens):
+        return None
+    registry = load_registry()
+    for cat in registry.categories:
+        matcher = registry.column_matchers.get(cat.name)
+        if matcher is None or matcher.whole_cell:
+            continue
+        for word in cat.columns:
+            wt = word.split("_")
+            if any(tokens[i : i + len(wt)] == wt for i in range(len(tokens) - len(wt) + 1)):
+                return cat.name
+    return None
 
 
 def classify_columns(

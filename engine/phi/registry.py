@@ -284,7 +284,7 @@ def _label_regex(labels: Sequence[str], doc: Mapping[str, Any]) -> str:
     window = doc["label_window"]
     if window["max_words"] and window["words"]:
         fillers = case_trie(sorted(window["words"], key=len, reverse=True))
-        out += f"(?:[ \\t]*[:#=-]?[ \\t]+{fillers}(?![A-Za-z])){{0,{window['max_words']}}}"
+        out += f"(?:\\.?[ \\t]*[:#=-]?[ \\t]*{fillers}(?![A-Za-z])){{0,{window['max_words']}}}"
     return out
 
 

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from engine.phi.dates import iso, parse_written
+
 _NON_DIGIT = re.compile(r"[^0-9]", re.ASCII)
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]", re.ASCII)
 
@@ -171,21 +173,6 @@ def vin(value: str) -> bool:
 
 MIN_YEAR, MAX_YEAR = 1870, 2150
 
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_MONTH_FULL = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-}  # fmt: skip
-_TEXT_DATE = re.compile(
-    r"(?:(?P<m1>[A-Za-z]+)\.?[ \t]+(?P<d1>[0-9]{1,2})(?:st|nd|rd|th)?,?[ \t]+(?P<y1>[0-9]{4}))"
-    r"|(?:(?P<d2>[0-9]{1,2})(?:st|nd|rd|th)?(?:[ \t]+|-)(?P<m2>[A-Za-z]+)\.?(?:,?[ \t]+|-)(?P<y2>[0-9]{4}))",
-    re.ASCII,
-)
-
-
 def _valid(y: int, m: int, d: int) -> _dt.date | None:
     if not MIN_YEAR <= y <= MAX_YEAR or not 1 <= m <= 12 or not 1 <= d <= 31:
         return None
@@ -217,14 +204,10 @@ def parse_date(value: str) -> _dt.date | None:
         return _valid(year, int(a), int(b))
     if len(v) == 8 and v.isdigit() and v.isascii():
         return _valid(int(v[:4]), int(v[4:6]), int(v[6:]))
-    t = _TEXT_DATE.fullmatch(v)
-    if t is None:
+    parts = parse_written(v, MIN_YEAR, MAX_YEAR)
+    if parts is None or parts[0] is None:
         return None
-    name = (t["m1"] or t["m2"]).lower()
-    month = _MONTHS.get(name) or _MONTH_FULL.get(name)
-    if month is None:
-        return None
-    return _valid(int(t["y1"] or t["y2"]), month, int(t["d1"] or t["d2"]))
+    return _valid(parts[0], parts[1], parts[2])
 
 
 def date_ymd(value: str) -> bool:
@@ -239,8 +222,8 @@ def date_mdy(value: str) -> bool:
 
 
 def date_text(value: str) -> bool:
-    """Month-name forms (Mar 4, 2021; 4 March 2021; 04-Mar-2021) that exist on the calendar."""
-    return parse_date(value) is not None
+    """Month-name forms (Mar 4, 2021; the fourth of March; 04-Mar-2021) that exist on the calendar."""
+    return parse_written(value, MIN_YEAR, MAX_YEAR) is not None
 
 
 def date_compact(value: str) -> bool:
@@ -280,8 +263,21 @@ def has_digit(value: str) -> bool:
     return _NON_DIGIT.sub("", value) != ""
 
 
+def not_date(value: str) -> bool:
+    """Not a date with separators (``2021-03-04`` after "chart" is a date, not a chart number)."""
+    return _NUMERIC_DATE.fullmatch(value.strip()) is None or parse_date(value) is None
+
+
+def phone_digits(value: str) -> bool:
+    """Ten digits, or eleven with the country code 1: any number a phone cue or column announces."""
+    ds = digits(value)
+    return len(ds) == 10 or (len(ds) == 11 and ds[0] == "1")
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "has_digit": has_digit,
+    "not_date": not_date,
+    "phone_digits": phone_digits,
     "ssn": ssn,
     "luhn": luhn,
     "card": card,
@@ -306,7 +302,10 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
 
 def _norm_date(value: str) -> str:
     parsed = parse_date(value)
-    return parsed.isoformat() if parsed else digits(value)
+    if parsed:
+        return parsed.isoformat()
+    written = parse_written(value, MIN_YEAR, MAX_YEAR)
+    return iso(written) if written else digits(value)
 
 
 def _norm_ip(value: str) -> str:

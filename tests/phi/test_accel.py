@@ -118,7 +118,7 @@ def test_generated_identifier_soup_matches_are_identical(text: str) -> None:
 @pytest.mark.usefixtures("hs_enabled")
 def test_validator_rejections_fall_through_like_the_combined_regex(monkeypatch: pytest.MonkeyPatch) -> None:
     # 000-12-3456 fails the SSN rules; 4111 1111 1111 1111 passes Luhn; an invalid date is skipped
-    data = b"ssn 000-12-3456, card 4111 1111 1111 1111, dob 13/45/2020, call (212) 555-7123\n" * 50
+    data = b"ssn 000-12-3456, card 4111 1111 1111 1111, dob 13/45/2020, or (212) 555-7123\n" * 50
     tier = load_registry().scan
     expected = _re_matches(tier, data, monkeypatch)
     assert {e[0] for e in expected} >= {"card-grouped", "phone-nanp"}
