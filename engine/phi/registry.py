@@ -213,6 +213,7 @@ def validate_document(doc: Any) -> list[str]:
     problems.extend(_boundary_problems("label_boundary", lb["left"], lb["right"]))
     if not is_class(lb["after_label"]):
         problems.append("label_boundary/after_label: must be one character class")
+    regexes.append(("label_boundary/glued", lb["glued"]))
     for ci, cat in enumerate(doc["categories"]):
         where = f"categories/{ci}"
         if cat["name"] in seen_names:
@@ -278,9 +279,15 @@ def _boundary_problems(where: str, left: str, right: str | None) -> list[str]:
 def _label_regex(labels: Sequence[str], doc: Mapping[str, Any]) -> str:
     """Labels as one alternation, longest first, spaces also matching '_' or '-', then the window."""
     words = sorted((lab.lower() for lab in labels), key=len, reverse=True)
-    alts = [case_trie([w]).replace("\\ ", "[ \\t_-]?") for w in words]
     bound = doc["label_boundary"]
-    out = f"(?<!{bound['left']})(?:" + "|".join(alts) + f")(?!{bound['after_label']})"
+    # A label word is followed by a separator, or glued to a value of label_boundary.glued form
+    # (MRN04857211); a label ending in '#' or '/' is its own separator.
+    glued = f"(?:(?!{bound['after_label']})(?![0-9])|(?={bound['glued']}(?!{bound['right']})))"
+    alts = [
+        case_trie([w]).replace("\\ ", "[ \\t_-]?") + (glued if w[-1].isalnum() else f"(?!{bound['after_label']})")
+        for w in words
+    ]
+    out = f"(?<!{bound['left']})(?:" + "|".join(alts) + ")"
     window = doc["label_window"]
     if window["max_words"] and window["words"]:
         fillers = case_trie(sorted(window["words"], key=len, reverse=True))
