@@ -185,7 +185,7 @@ def measure_file(name: str, corpus: Path, labels: list[Label], run: dict[str, An
         src_rows = list(csv.reader(fh))
     out_rows = _deid_lines(run_dir)
     shift = max(0, len(out_rows) - len(src_rows))  # a generated header line moves every row down one
-    spans = sorted((f["offset"], f["offset"] + f["length"]) for f in _findings(run_dir) if "offset" in f)
+    spans = sorted((f["offset"], f["offset"] + f["length"]) for f in _findings(run_dir) if f.get("offset") is not None)
     outputs, everything = Outputs(run, common=common), Outputs(run, with_copy=True, common=common)
     results = []
     for lab in labels:
