@@ -18,7 +18,7 @@ import functools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, AnyStr
 
@@ -160,6 +160,17 @@ class Text:
         """Index of the token starting at ``pos`` or later, or None."""
         i = bisect.bisect_left(self.starts, pos)
         return i if i < len(self.tokens) else None
+
+    def cue_hits(self, rx: re.Pattern[str]) -> Iterator[tuple[int, int, str]]:
+        """``(end, token, gap)`` for every whole-word match of the cue ``rx`` followed by a token:
+        the match's end, the index of the next capitalised token and the text between them."""
+        for m in rx.finditer(self.text):
+            s, e = m.span()
+            if self.is_word_char(s - 1) or self.is_word_char(e):
+                continue
+            i = self.token_at(e)
+            if i is not None:
+                yield e, i, self.text[e : self.tokens[i].start]
 
     def suffix_after(self, end: int) -> bool:
         """The word after ``end`` (past a possessive) makes what precedes it an eponym or an

@@ -358,14 +358,7 @@ def name_spans(t: Text) -> list[tuple[int, int, str, int]]:
                 claimed = max(claimed, toks[b - 1].end)
 
     # Cues: a role, phrase or label, a gap of separators and at most `window` filler words.
-    for m in v.name_cues.finditer(t.text):
-        s, e = m.span()
-        if t.is_word_char(s - 1) or t.is_word_char(e):
-            continue
-        i = t.token_at(e)
-        if i is None:
-            continue
-        gap = t.text[e : toks[i].start]
+    for e, i, gap in t.cue_hits(v.name_cues):
         words = gap_words(gap)
         if words is None:
             continue

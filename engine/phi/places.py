@@ -217,14 +217,8 @@ def _cue_spans(t: Text) -> list[tuple[int, int, str, int]]:
     v = vocab()
     out: list[tuple[int, int, str, int]] = []
     for rx, weak in ((v.place_cues, False), (v.weak_place_cues, True)):
-        for m in rx.finditer(t.text):
-            s, e = m.span()
-            if t.is_word_char(s - 1) or t.is_word_char(e):
-                continue
-            i = t.token_at(e)
-            if i is None:
-                continue
-            words = gap_words(t.text[e : t.tokens[i].start])
+        for _, i, gap in t.cue_hits(rx):
+            words = gap_words(gap)
             if words is None or len(words) > (0 if weak else v.window) or any(w.lower() != "the" for w in words):
                 continue
             ext = _after_cue(t, i, weak)
