@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from engine.phi.keys import PhiKey
-from engine.phi.scanner import Finding, ScanRange, plan_ranges, scan_range
+from engine.phi.scanner import Finding, ScanRange, plan_ranges, scan_header_line, scan_range
 
 RANGE_BYTES = 4 << 20
 _Row = tuple[str, "int | None", "str | None", "int | None", int, str]
@@ -50,16 +50,10 @@ def scan_parallel(
     categories: Mapping[str, str | None] | None = None,
 ) -> Iterator[Finding]:
     """Findings of ``path`` scanned by ``workers`` processes, in the order one process gives."""
-    from engine.phi.registry import load_registry
-    from engine.phi.scanner import _make_ctx, _open, _read_header, _scan_header_line, _table_delim
-
     size = Path(path).stat().st_size
     parts = max(workers * 2, -(-size // RANGE_BYTES))
     ranges = plan_ranges(path, parts, fmt)  # type: ignore[arg-type]
-    if fmt in ("csv", "tsv"):
-        with _open(path) as fh:
-            _, data_start = _read_header(fh, _table_delim(fmt))
-            yield from _scan_header_line(fh, data_start, _make_ctx(load_registry(), key))
+    yield from scan_header_line(path, fmt, key)
     cols = tuple(columns) if columns is not None else None
     cats = dict(categories) if categories is not None else None
     tasks = [(str(path), fmt, r, key.key, key.source, chunk_size, cols, cats) for r in ranges]

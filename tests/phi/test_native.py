@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from engine.phi import native
 from engine.phi.keys import PhiKey
-from engine.phi.scanner import _row_ends
+from engine.phi.scan.rows import row_ends as _row_ends
 
 REQUIRED = os.environ.get(native.REQUIRE_ENV) == "1"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from engine.phi import load_registry, resolve_key, scan_file
-from engine.phi import scanner as scanner_mod
+from engine.phi.scan import context as scanner_mod
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "engine" / "data" / "demo_study.csv"

@@ -1,0 +1,121 @@
+"""CSV and TSV: one combined-regex pass over a chunk of whole rows, then the labelled columns.
+
+A match offset is mapped back to its row and column only where a match occurs (the hot loop is
+kept flat). Cells of a column whose name or classification labels it (``mrn``, ``zip``...) are
+findings when they hold a valid value the patterns did not already find.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from operator import itemgetter
+
+from engine.phi.matcher import iter_matches
+from engine.phi.normalize import normalize, normalize_bytes_with_map
+from engine.phi.scan.context import ScanContext
+from engine.phi.scan.findings import Finding
+from engine.phi.scan.rows import cell_value_span, field_starts, row_ends
+
+_POS_KIND = itemgetter(0, 1)
+_PADDING = frozenset(b' \t"')
+_PADDING_END = frozenset(b' \t"\r\n')
+
+
+def scan_table_chunk(data: bytes, base: int, first_row: int, ctx: ScanContext) -> tuple[list[Finding], int]:
+    """Findings of a chunk of whole rows, and the number of rows in it (the hot loop: kept flat)."""
+    ends = row_ends(data)
+    header = ctx.header
+    ncols = len(header)
+    delim = ctx.delim
+    only = ctx.only
+    digest_of = ctx.digest_of
+    bisect_right = bisect.bisect_right
+    out: list[Finding] = []
+    starts: list[int] = []
+    taken: set[tuple[int, int]] = set()  # (row, column) cells where a pattern found a value
+    r = -1
+    row_start = row_end = 0
+    fields: list[int] = []
+    row_fields: dict[int, list[int]] = {}
+    norm, omap = normalize_bytes_with_map(data)
+    mapped = not omap.identity
+    for pat, ms, vs, ve, me in iter_matches(ctx.patterns, norm):
+        value = norm[vs:ve]
+        if mapped:
+            ms, me = omap.span(ms, me)
+            vs, ve = omap.span(vs, ve)
+        if ms >= row_end:
+            r = bisect_right(ends, ms)
+            row_start = ends[r - 1] if r else 0
+            row_end = ends[r] if r < len(ends) else len(data)
+            fields = field_starts(data, row_start, row_end, delim)
+            row_fields[r] = fields
+        col = bisect_right(fields, vs) - 1
+        if data.find(delim, ms, me) >= 0 and bisect_right(fields, me - 1) != bisect_right(fields, ms):
+            continue  # the match joins two cells
+        name = header[col] if col < ncols else None
+        if only is not None and name not in only:
+            continue
+        out.append(Finding(pat.category.name, first_row + r, name, base + vs, ve - vs, digest_of(pat, value)))
+        starts.append(vs)
+        if vs < (fields[col + 1] - 1 if col + 1 < len(fields) else row_end):
+            taken.add((r, col))
+    if ctx.labelled:
+        extra = list(_labelled_cells(data, base, first_row, ends, ctx, taken, row_fields))
+        if extra:
+            merged = [(vs, 0, f) for vs, f in zip(starts, out, strict=True)]
+            merged.extend(extra)
+            merged.sort(key=_POS_KIND)
+            out = [f for _, _, f in merged]
+    return out, len(ends)
+
+
+def _labelled_cells(
+    data: bytes,
+    base: int,
+    first_row: int,
+    ends: list[int],
+    ctx: ScanContext,
+    taken: set[tuple[int, int]],
+    row_fields: dict[int, list[int]],
+) -> Iterator[tuple[int, int, Finding]]:
+    """Cells of columns whose name labels them (``mrn``, ``zip``...) that hold a valid value.
+
+    A cell where the patterns already found something is skipped (one finding per value).
+    """
+    prev = 0
+    header = ctx.header
+    for r, end in enumerate(ends):
+        fields = row_fields.get(r)
+        if fields is None:
+            fields = field_starts(data, prev, end, ctx.delim)
+        nfields = len(fields)
+        for col, matcher in ctx.labelled:
+            if col >= nfields or (r, col) in taken:
+                continue
+            cs = fields[col]
+            ce = fields[col + 1] - 1 if col + 1 < nfields else end
+            if ce <= cs:
+                continue
+            if data[cs] in _PADDING or data[ce - 1] in _PADDING_END:
+                vs, ve = cell_value_span(data, cs, ce)
+            else:
+                vs, ve = cs, ce
+            if ve <= vs:
+                continue
+            raw = data[vs:ve]
+            if raw.isascii():
+                if not matcher.bytes_re.fullmatch(raw):
+                    continue
+                text = raw.decode("ascii")
+            else:
+                text = normalize(raw.decode("utf-8", "replace")).strip()
+                if not matcher.str_re.fullmatch(text):
+                    continue
+            if not all(check(text) for check in matcher.validators):
+                continue
+            cat = matcher.category
+            digest = ctx.digest_value(cat.name, raw, matcher.normalizer(text))
+            yield vs, 1, Finding(cat.name, first_row + r, header[col], base + vs, ve - vs, digest)
+        prev = end
