@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 
-from setuptools import setup
+from setuptools import find_packages, setup
 from setuptools_rust import Binding, RustExtension
 
 NOTICE = "rflow: no Rust toolchain (cargo) found; installing the Python PHI path only (same results, slower)"
@@ -38,4 +38,13 @@ def rust_extensions() -> list[RustExtension]:
     ]
 
 
-setup(rust_extensions=rust_extensions(), options={"bdist_wheel": {"py_limited_api": "cp311"}})
+# The repository keeps schemas/ and manifests/ at its top level; installed, they are engine.schemas and
+# engine.manifests, so rflow adds no generic top-level package names to site-packages.
+SHIPPED = {"engine.schemas": "schemas", "engine.manifests": "manifests"}
+
+setup(
+    packages=[*find_packages(include=["engine", "engine.*", "stages", "stages.*"]), *SHIPPED],
+    package_dir=SHIPPED,
+    rust_extensions=rust_extensions(),
+    options={"bdist_wheel": {"py_limited_api": "cp311"}},
+)

@@ -1,7 +1,7 @@
 """Garbage-collector thresholds during tasks: the task policy against Python's defaults.
 
 Runs ``rflow run`` (upload, phi_scan, deidentify; the ``local`` executor) on one dense CSV, each
-round once with the task thresholds of ``engine.executors.gc_policy`` and once with them set to
+round once with the task thresholds of ``engine.execution.executors.gc_policy`` and once with them set to
 Python's defaults (700, 10, 10), in alternating order. Prints the phi_scan + deidentify step time
 from each report and the run's CPU time, medians and the ratio.
 
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from scale_out import KEY, make_csv, write_manifest  # noqa: E402
 
 LAUNCH = (
-    "import sys; import engine.executors.gc_policy as p; "
+    "import sys; import engine.execution.executors.gc_policy as p; "
     "p.TASK_THRESHOLDS = {thresholds}; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
 )
 POLICIES = {"task": None, "default": (700, 10, 10)}

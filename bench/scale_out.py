@@ -158,7 +158,7 @@ def run_once(manifest: Path, executor: str, out: Path, partition: str) -> dict[s
 
 def task_overhead(rounds: int = 3, tasks: int = 200) -> dict[str, dict[str, float]]:
     """Seconds per trivial task in a batch of ``tasks``, and one round trip, per executor."""
-    from engine.executors import create, resolve
+    from engine.execution.executors import create, resolve
 
     out: dict[str, dict[str, float]] = {}
     for kind, spec in (("local", {"executor": "local"}), ("processes", {"executor": "processes", "workers": 2}),

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from engine.bundled import BUNDLED_PREFIX, BundledFileError, is_bundled
-from engine.bundled import bundled_path as engine_bundled_path
-from engine.core_components import InputDataset
+from engine.core.bundled import BUNDLED_PREFIX, BundledFileError, is_bundled
+from engine.core.bundled import bundled_path as engine_bundled_path
+from engine.core.engine_components import InputDataset
 
 _SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
 _UNITS = {

@@ -28,9 +28,9 @@ from typing import Any, Literal
 
 import attrs
 
-from engine.errors import safe_excerpt
+from engine.core.errors import safe_excerpt
+from engine.core.userpattern import PatternError, UserPattern, compile_pattern
 from engine.phi.validators import luhn
-from engine.userpattern import PatternError, UserPattern, compile_pattern
 from stages._common import StageConfigError, is_bundled, resolve_path
 
 TYPES = ("string", "integer", "number", "date", "datetime", "boolean")
@@ -376,11 +376,11 @@ def parse_dictionary(data: Any, *, source: str, sha256: str) -> Dictionary:
 def load_dictionary(ref: str, *, allowed_roots: Sequence[str] = ()) -> Dictionary:
     """Load ``bundled:NAME`` or a YAML file path.
 
-    The file is read like every config file (engine.configfile: regular files only, capped at
+    The file is read like every config file (engine.core.configfile: regular files only, capped at
     ``MAX_DICTIONARY_BYTES``, inside ``allowed_roots`` when given) and parsed by the manifest
     loader, so a device, a FIFO, a date that does not exist or deep nesting is a named error.
     """
-    from engine.configfile import ConfigFileError, display_name, read_config_bytes
+    from engine.core.configfile import ConfigFileError, display_name, read_config_bytes
     from engine.manifest.loader import load_document
 
     path = resolve_path(ref)
@@ -418,7 +418,7 @@ def dictionary_problems(ref: str, manifest_dir: Path | None = None) -> list[tupl
     pattern is refused before anything runs. Paths resolve as the step resolves them (relative
     ones from the working directory), so ``manifest_dir`` is not used.
     """
-    from engine.configfile import display_name
+    from engine.core.configfile import display_name
 
     shown = ref if is_bundled(ref) else display_name(ref)
     try:

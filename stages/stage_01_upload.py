@@ -14,7 +14,7 @@ from typing import Any, Literal
 import attrs
 
 from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage
-from engine.paths import file_problem
+from engine.core.paths import file_problem
 from engine.phi.labels import safe_file_name
 from stages._common import StageConfigError, input_entities, input_path, parse_size, resolve_path
 from stages.components import DatasetProfile

@@ -15,9 +15,9 @@ from typing import Any
 import attrs
 
 from engine import InputDataset, StageContext, StageResult, StageStatus, register_stage
-from engine.approvals import REFERENCE_RE
-from engine.components import RUN_ENTITY
-from engine.types import ANY_MODE
+from engine.core.components import RUN_ENTITY
+from engine.core.contract import ANY_MODE
+from engine.governance.approvals import REFERENCE_RE
 from stages._common import input_entities
 from stages.components import ApprovalCheck
 

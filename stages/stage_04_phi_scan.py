@@ -23,10 +23,10 @@ from typing import Any, Literal, NamedTuple
 import attrs
 
 from engine import InputDataset, StageContext, StageResult, register_stage
-from engine.errors import safe_excerpt
+from engine.core.contract import ANY_MODE
+from engine.core.errors import safe_excerpt
+from engine.execution.runfolder import PARTS_DIR
 from engine.phi.categories import OVERRIDE_SCHEMA
-from engine.runfolder import PARTS_DIR
-from engine.types import ANY_MODE
 from stages import _phi
 from stages._common import atomic_output, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages.components import DatasetProfile, PhiFindingsSummary
@@ -184,7 +184,7 @@ def _empty_counts() -> dict[str, Any]:
 
 def scan_part(part: ScanPart) -> dict[str, Any]:
     """Task: scan one partition; hash-only findings to the part file, counts returned."""
-    from engine.executors import task_checkpoint
+    from engine.execution.executors import task_checkpoint
     from engine.phi import PhiInputError
 
     counts = _empty_counts()

@@ -33,9 +33,9 @@ from typing import Any, cast
 import attrs
 
 from engine import StageContext, StageResult, register_stage
-from engine.display import shown
+from engine.core.contract import ANY_MODE
+from engine.core.display import shown
 from engine.phi import sanitize
-from engine.types import ANY_MODE
 from stages import _phi
 from stages._common import atomic_output, relative_to_workspace
 from stages.components import (

@@ -5,7 +5,7 @@ stage must fail the same way on a broken file, with messages built from position
 never from the bytes of the file (a malformed cell is exactly where an identifier hides).
 
 Row numbers are 1-based data rows: the header is not counted (in text files, lines). How a file
-is read (format, encoding, delimiter) is sniffed by :mod:`engine.sniff`, shared with ``rflow phi
+is read (format, encoding, delimiter) is sniffed by :mod:`engine.core.sniff`, shared with ``rflow phi
 scan``, and re-exported here.
 """
 
@@ -22,8 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from engine.phi.labels import safe_column_names
-from engine.sniff import (
+from engine.core.sniff import (
     DELIMITERS,
     FORMATS,
     SAMPLE_BYTES,
@@ -36,6 +35,7 @@ from engine.sniff import (
     one_column_hint,
     sniff,
 )
+from engine.phi.labels import safe_column_names
 
 __all__ = [
     "DEFAULT_MAX_FIELD_CHARS",

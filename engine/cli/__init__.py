@@ -1,8 +1,8 @@
 """The ``rflow`` command line: one sub-command module per area, imported only when used.
 
 Every failure reaches the user as one sanitized line and an exit code from
-:mod:`engine.exitcodes` (2 for usage and input errors), never as a traceback. Every echoed path,
-id and value goes through :func:`engine.display.shown`.
+:mod:`engine.core.exitcodes` (2 for usage and input errors), never as a traceback. Every echoed path,
+id and value goes through :func:`engine.core.display.shown`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from engine import exitcodes
+from engine.core import exitcodes
 
 # Sub-command modules; each exposes add_parser(subparsers). Kept light at import time.
 COMMAND_MODULES = (
     "engine.cli.stages_cmd",
-    "engine.phi.cli",
+    "engine.cli.phi_cmds",
     "engine.cli.run_cmd",
     "engine.cli.audit_cmd",
     "engine.cli.manifest_cmds",
@@ -30,7 +30,7 @@ COMMAND_MODULES = (
 # A command missing here still works: the parser then imports every module.
 COMMAND_INDEX = {
     "stages": "engine.cli.stages_cmd",
-    "phi": "engine.phi.cli",
+    "phi": "engine.cli.phi_cmds",
     "run": "engine.cli.run_cmd",
     "audit": "engine.cli.audit_cmd",
     "runs": "engine.cli.audit_cmd",
@@ -46,7 +46,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        from engine.display import shown
+        from engine.core.display import shown
 
         self.print_usage(sys.stderr)
         sys.stderr.write(f"rflow: error: {shown(message)}\n")
@@ -86,8 +86,8 @@ def _robust_streams() -> None:
 
 
 def _error_line(prefix: str, exc: BaseException, *, with_type: bool) -> str:
-    from engine.display import shown
-    from engine.errors import safe_error_text
+    from engine.core.display import shown
+    from engine.core.errors import safe_error_text
 
     text = safe_error_text(exc)
     if not with_type:
@@ -97,7 +97,7 @@ def _error_line(prefix: str, exc: BaseException, *, with_type: bool) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``rflow`` command; the return value is its exit code."""
-    from engine.errors import RflowError
+    from engine.core.errors import RflowError
 
     _robust_streams()
     arguments = list(sys.argv[1:] if argv is None else argv)

@@ -8,9 +8,9 @@ from typing import Any
 
 import attrs
 
-from engine import exitcodes
-from engine.display import shown as _text
-from engine.display import shown_path
+from engine.core import exitcodes
+from engine.core.display import shown as _text
+from engine.core.display import shown_path
 
 AUDIT_NAME = "audit.jsonl"
 EXIT_INTACT, EXIT_BROKEN, EXIT_USAGE = exitcodes.OK, exitcodes.FAILED, exitcodes.USAGE
@@ -55,7 +55,7 @@ def _verifier_key() -> Any:
 
 def _run_report(folder: Path) -> Any:
     from engine.cli import UsageError
-    from engine.report import REPORT_NAME, ReportError, read_report
+    from engine.reporting.run_report import REPORT_NAME, ReportError, read_report
 
     if not (folder / REPORT_NAME).exists():
         return None
@@ -70,9 +70,9 @@ def _shown(path: Path) -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from engine.audit_verify import shown_run, verify_log
     from engine.cli import UsageError
-    from engine.runfolder import LOCK_NAME
+    from engine.execution.runfolder import LOCK_NAME
+    from engine.reporting.audit_verify import shown_run, verify_log
 
     path = Path(args.path)
     log = path / AUDIT_NAME if path.is_dir() else path
@@ -120,10 +120,10 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from engine.audit_verify import shown_run
     from engine.cli import UsageError
-    from engine.report import REPORT_NAME, ReportError, read_report
-    from engine.runfolder import LOCK_NAME, is_locked
+    from engine.execution.runfolder import LOCK_NAME, is_locked
+    from engine.reporting.audit_verify import shown_run
+    from engine.reporting.run_report import REPORT_NAME, ReportError, read_report
 
     folder = Path(args.folder)
     if not folder.is_dir():

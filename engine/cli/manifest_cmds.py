@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine import exitcodes
-from engine.display import shown
-from engine.errors import safe_excerpt
+from engine.core import exitcodes
+from engine.core.display import shown
+from engine.core.errors import safe_excerpt
 
 DEFAULT_DIR = "manifests"
 PARALLEL_MIN_FILES = 24
@@ -111,7 +111,7 @@ def _analyze_one(item: tuple[str, int]) -> list[Any]:
     Why in process: a try around each file isolates it at no cost, where a process per file would
     multiply validate's wall time in CI.
     """
-    from engine.configfile import display_name
+    from engine.core.configfile import display_name
     from engine.manifest import Diagnostic, analyze
 
     path, max_bytes = item
@@ -188,7 +188,7 @@ def _schema_export(args: argparse.Namespace) -> int:
     schema = load_schema() if args.plain else bundled_schema()
     text = json.dumps(schema, indent=2) + "\n"
     if args.out:
-        from engine.atomic import write_text_atomic
+        from engine.core.atomic import write_text_atomic
 
         write_text_atomic(Path(args.out), text)
     else:

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine import exitcodes
-from engine.display import shown, shown_path
-from engine.errors import safe_excerpt
+from engine.core import exitcodes
+from engine.core.display import shown, shown_path
+from engine.core.errors import safe_excerpt
 
 _EDIT_HELP = "the manifest file to edit"
 
@@ -141,7 +141,7 @@ def _warnings(doc: Any) -> None:
 
 
 def _edit(args: argparse.Namespace, handler: Callable[[Any, argparse.Namespace], str]) -> int:
-    from engine.manifest.editing import EditError, ManifestDocument
+    from engine.authoring import EditError, ManifestDocument
 
     try:
         doc = ManifestDocument.open(args.manifest)
@@ -210,8 +210,8 @@ def _bump(doc: Any, args: argparse.Namespace) -> str:
 
 # -- whole files -----------------------------------------------------------------------------------
 def _new(args: argparse.Namespace) -> int:
+    from engine.authoring import EditError, ManifestDocument
     from engine.cli import UsageError
-    from engine.manifest.editing import EditError, ManifestDocument
 
     target = Path(args.output or f"{args.name}.yaml")
     if target.exists() and not args.force and not args.dry_run:
@@ -231,7 +231,7 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _fmt(args: argparse.Namespace) -> int:
-    from engine.manifest.editing import EditError, ManifestDocument
+    from engine.authoring import EditError, ManifestDocument
 
     status = exitcodes.OK
     for name in args.manifests:
@@ -261,9 +261,9 @@ def _fmt(args: argparse.Namespace) -> int:
 def _migrate(args: argparse.Namespace) -> int:
     import difflib
 
+    from engine.authoring import write_atomic
+    from engine.authoring.migrate import LegacyOptions, MigrationError, migrate_file
     from engine.cli import UsageError
-    from engine.manifest.editing import write_atomic
-    from engine.manifest.migrate import LegacyOptions, MigrationError, migrate_file
     from engine.manifest.schema import CURRENT_API_VERSION
 
     output = Path(args.output) if args.output else None

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine import exitcodes
-from engine.display import shown, shown_path
-from engine.errors import safe_excerpt
+from engine.core import exitcodes
+from engine.core.display import shown, shown_path
+from engine.core.errors import safe_excerpt
 
 
 def add_parser(sub: Any) -> None:
@@ -75,10 +75,10 @@ def _job_id(value: str | None) -> str | None:
 
 
 def _approvals(args: argparse.Namespace) -> list[Any]:
-    from engine.approvals import ApprovalError, load_approvals, parse_approval
     from engine.cli import UsageError
-    from engine.errors import sanitize_text
-    from engine.paths import file_problem
+    from engine.core.errors import sanitize_text
+    from engine.core.paths import file_problem
+    from engine.governance.approvals import ApprovalError, load_approvals, parse_approval
 
     try:
         found = [parse_approval(text) for text in args.approval]
@@ -95,7 +95,7 @@ def _approvals(args: argparse.Namespace) -> list[Any]:
 def _execution(args: argparse.Namespace) -> dict[str, Any] | None:
     """The execution settings given on the command line (``None``: the manifest decides)."""
     from engine.cli import UsageError
-    from engine.executors import ExecutorError, parse_size
+    from engine.execution.executors import ExecutorError, parse_size
 
     chosen: dict[str, Any] = {}
     if args.dask_workers is not None:
@@ -124,11 +124,11 @@ def _execution(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def _run(args: argparse.Namespace) -> int:
     from engine.cli import UsageError
-    from engine.governance import PolicyDecision
+    from engine.execution.progress import JsonEvents, LiveProgress, PlainProgress, summary_table
+    from engine.governance.policy import PolicyDecision
+    from engine.governance.selection import pulled_in_line
     from engine.manifest import ManifestError
-    from engine.progress import JsonEvents, LiveProgress, PlainProgress, summary_table
-    from engine.run import RunUsageError, run_manifest
-    from engine.selection import pulled_in_line
+    from engine.orchestrate import RunUsageError, run_manifest
 
     inputs = _parse_inputs(args.input)
     approvals = _approvals(args)

@@ -7,8 +7,8 @@ import json
 import sys
 from typing import Any
 
-from engine import exitcodes
-from engine.display import shown
+from engine.core import exitcodes
+from engine.core.display import shown
 
 
 def add_parser(sub: Any) -> None:
@@ -23,8 +23,8 @@ def add_parser(sub: Any) -> None:
 
 
 def describe(stage: Any) -> dict[str, Any]:
-    from engine.components import component_name
-    from engine.config_schema import schema_for_config
+    from engine.core.components import component_name
+    from engine.core.stage_config import schema_for_config
 
     return {
         "id": stage.stage_id,
@@ -41,7 +41,7 @@ def describe(stage: Any) -> dict[str, Any]:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from engine.registry import default_registry
+    from engine.plugins import default_registry
 
     stages = [describe(s) for s in default_registry.list()]
     for err in default_registry.plugin_errors:
@@ -67,8 +67,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from engine.cli import UsageError
-    from engine.errors import UnknownStageError
-    from engine.registry import default_registry
+    from engine.core.errors import UnknownStageError
+    from engine.plugins import default_registry
 
     try:
         stage = default_registry.get(args.stage)

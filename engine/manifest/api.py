@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from engine.errors import RflowError, safe_excerpt
+from engine.core.errors import RflowError, safe_excerpt
 from engine.manifest.diagnostics import Diagnostic, has_errors, sort_key
 from engine.manifest.loader import DEFAULT_MAX_BYTES, LoadedDocument, load_document
 from engine.manifest.model import Manifest, ManifestSource, structure
@@ -52,7 +52,7 @@ class Analysis:
 def _registry(registry: Any) -> Any:
     if registry is not None:
         return registry
-    from engine.registry import default_registry
+    from engine.plugins import default_registry
 
     return default_registry
 
@@ -90,7 +90,7 @@ def analyze(
 def _with_migrate_hint(diagnostic: Diagnostic, loaded: LoadedDocument) -> Diagnostic:
     """RF200 on a legacy job config or an older apiVersion names the command that migrates it."""
     try:
-        from engine.manifest.migrate import hint_for
+        from engine.authoring.migrate import hint_for
 
         hint = hint_for(loaded.data, loaded.name)
     except Exception:  # a hint is a courtesy; never let it break validation

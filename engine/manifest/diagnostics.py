@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from engine.display import shown, shown_path
+from engine.core.display import shown, shown_path
 
 
 class Severity(enum.StrEnum):

@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from engine.errors import safe_excerpt
+from engine.core.errors import safe_excerpt
 from engine.manifest.diagnostics import Diagnostic
 from engine.manifest.positions import SourceMap, Span
 
@@ -106,7 +106,7 @@ def read_source(
 
     Raises :class:`LoadError` (RF100/RF101) for unreadable or oversized files.
     """
-    from engine.configfile import ConfigFileError, display_name, read_config_bytes
+    from engine.core.configfile import ConfigFileError, display_name, read_config_bytes
 
     if isinstance(source, bytes):
         return display_name(name or "<string>"), None, source
@@ -167,7 +167,7 @@ def load_document(
     Other config files (approvals, data dictionaries) are read with it too, so every YAML file
     rflow reads is held to the same rules; ``max_nodes`` lets a large dictionary through.
     """
-    from engine.configfile import display_name
+    from engine.core.configfile import display_name
 
     display = display_name(name or ("<string>" if isinstance(source, bytes) or "\n" in str(source) else source))
     try:

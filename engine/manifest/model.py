@@ -41,7 +41,7 @@ class Input:
         """Where the default points: ``bundled:NAME`` -> ``engine/data/NAME``, else relative to the manifest."""
         if self.default is None:
             return None
-        from engine.bundled import BUNDLED_PREFIX, bundled_location, is_bundled
+        from engine.core.bundled import BUNDLED_PREFIX, bundled_location, is_bundled
 
         if is_bundled(self.default):
             return bundled_location(self.default[len(BUNDLED_PREFIX):])
@@ -101,14 +101,14 @@ class Governance:
 
 @attrs.frozen
 class Execution:
-    """Where a step's parallel work runs (see ``engine.executors`` and ``docs/scale-out.md``)."""
+    """Where a step's parallel work runs (see ``engine.execution.executors`` and ``docs/scale-out.md``)."""
 
     executor: str = "local"
     workers: int | None = None
     address: str | None = None
     """A Dask scheduler (``tcp://host:8786``) or ``local:N`` (a LocalCluster started for the run)."""
     partition_bytes: int | str | None = None
-    """Bytes, or a size such as ``64MiB``; parsed by :func:`engine.executors.parse_size`."""
+    """Bytes, or a size such as ``64MiB``; parsed by :func:`engine.execution.executors.parse_size`."""
     retries: int | None = None
 
 

@@ -1,6 +1,6 @@
 """A plan: the ordered steps a mode would run, resolved and checked, with the policies that apply.
 
-``Plan.steps`` are :class:`engine.runner.PlannedStep` objects, exactly what the runner executes;
+``Plan.steps`` are :class:`engine.execution.step_runner.PlannedStep` objects, exactly what the runner executes;
 ``Plan.entries`` carry what a person or a report wants to see about each (stage identity,
 reads/writes, gate, timeout). Building a plan never runs anything.
 """
@@ -12,8 +12,8 @@ from typing import Any
 
 import attrs
 
+from engine.core.contract import PlannedStep
 from engine.manifest.model import Manifest
-from engine.types import PlannedStep
 
 
 @attrs.frozen
@@ -60,7 +60,7 @@ class Plan:
 
     @property
     def steps(self) -> tuple[PlannedStep, ...]:
-        """What :func:`engine.runner.execute_plan` takes."""
+        """What :func:`engine.execution.step_runner.execute_plan` takes."""
         return tuple(e.planned for e in self.entries)
 
     @property
@@ -122,8 +122,8 @@ class Plan:
 
 def build_plan(manifest: Manifest, mode_name: str, registry: Any) -> Plan:
     """Resolve the mode's steps (the manifest is assumed to have passed semantic checks)."""
-    from engine.components import component_name
-    from engine.config_schema import structure_config
+    from engine.core.components import component_name
+    from engine.core.stage_config import structure_config
 
     mode = manifest.governance.modes[mode_name]
     entries = []

@@ -1,4 +1,4 @@
-"""The manifest JSON Schema: loading (from the installed ``schemas`` package), validation with
+"""The manifest JSON Schema: loading (from ``engine.schemas``, shipped as package data), validation with
 positioned, PHI-safe diagnostics, and the bundled export with per-stage config schemas.
 
 Why messages are rebuilt here: jsonschema's ``ValidationError.message`` quotes the offending value,
@@ -21,7 +21,7 @@ from engine.manifest.diagnostics import Diagnostic, sort_key
 from engine.manifest.positions import Path, SourceMap
 
 SCHEMA_FILES = {"rflow/v1": "pipeline-manifest.v1.schema.json"}
-"""Supported ``apiVersion`` values and their schema files (in the ``schemas`` package)."""
+"""Supported ``apiVersion`` values and their schema files (in ``engine.schemas``)."""
 CURRENT_API_VERSION = "rflow/v1"
 MIGRATABLE: dict[str, str] = {}
 """Older apiVersions that ``rflow manifest migrate`` upgrades (filled when v2 arrives)."""
@@ -40,7 +40,7 @@ def load_schema(api_version: str = CURRENT_API_VERSION) -> dict[str, Any]:
     """The schema for ``api_version``, read from the installed package (works outside the repo)."""
     from importlib import resources
 
-    text = resources.files("schemas").joinpath(SCHEMA_FILES[api_version]).read_text("utf-8")
+    text = resources.files("engine.schemas").joinpath(SCHEMA_FILES[api_version]).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -73,7 +73,7 @@ def _format_checker() -> Any:
     """
     from jsonschema import FormatChecker
 
-    from engine.userpattern import PatternError, compile_pattern
+    from engine.core.userpattern import PatternError, compile_pattern
 
     checker = FormatChecker(formats=())
     checker.checks("re2", raises=PatternError)(lambda value: not isinstance(value, str) or bool(
@@ -347,8 +347,8 @@ def bundled_schema(registry: Any = None, api_version: str = CURRENT_API_VERSION)
 
     For editors (yaml-language-server) and external validators; no oneOf, so errors stay precise.
     """
-    from engine.config_schema import schema_for_config
-    from engine.registry import default_registry
+    from engine.core.stage_config import schema_for_config
+    from engine.plugins import default_registry
 
     reg = registry if registry is not None else default_registry
     schema = copy.deepcopy(load_schema(api_version))

@@ -14,14 +14,14 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from engine.errors import safe_excerpt
+from engine.core.errors import safe_excerpt
 from engine.manifest.diagnostics import Diagnostic
 from engine.manifest.model import Manifest, Step
 from engine.manifest.positions import Path, SourceMap
 from engine.manifest.schema import show, validate_fragment
 
 ALWAYS_PROVIDED = ("run_info",)
-"""Components the engine adds to every run before the first step (see engine.core_components)."""
+"""Components the engine adds to every run before the first step (see engine.core.engine_components)."""
 INPUT_COMPONENT = "input_dataset"
 
 
@@ -61,7 +61,7 @@ class _Checker:
                 self.add((), "RF318", "a stage plugin failed to load", safe_excerpt(err, 300))
 
     def resolve(self, index: int, step: Step) -> Any:
-        from engine.versions import check_spec, satisfies
+        from engine.core.versions import check_spec, satisfies
 
         ref = step.stage_ref
         path = ("steps", index, "stage")
@@ -177,8 +177,8 @@ class _Checker:
                          "add it to a mode's steps, or remove it")
 
     def check_mode_steps(self, mode_name: str, mode: Any, mpath: Path, step_ids: list[str]) -> None:
-        from engine.components import component_name
-        from engine.types import ANY_MODE
+        from engine.core.components import component_name
+        from engine.core.contract import ANY_MODE
 
         available = set(ALWAYS_PROVIDED)
         if self.m.inputs:
@@ -219,7 +219,7 @@ class _Checker:
     def _provider_hint(self, comp: str, step_id: str) -> str:
         if comp == INPUT_COMPONENT:
             return "declare the dataset under inputs:"
-        from engine.components import component_name
+        from engine.core.components import component_name
 
         writers = [sid for sid, st in self.stages.items()
                    if sid != step_id and comp in {component_name(t) for t in st.writes}]
@@ -233,7 +233,7 @@ class _Checker:
         if not mode.gates:
             return
         try:
-            from engine.gates import check_gate
+            from engine.governance.gates import check_gate
         except ImportError:  # gates land separately; nothing to check against yet
             return
         for step_id, expr in mode.gates.items():
@@ -255,7 +255,7 @@ class _Checker:
 @functools.lru_cache(maxsize=512)
 def _config_schema_text(stage: Any) -> str | None:
     """A stage's config schema as canonical JSON (the validator cache key); None if it has none."""
-    from engine.config_schema import schema_for_config
+    from engine.core.stage_config import schema_for_config
 
     try:
         return json.dumps(schema_for_config(stage.Config), sort_keys=True, default=str)

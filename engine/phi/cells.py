@@ -13,12 +13,12 @@ import csv
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from engine.core.sniff import TableFormat, generated_columns
 from engine.phi.columns import SAMPLE_ROWS, ColumnClass, classify_columns
 from engine.phi.errors import PhiInputError
 from engine.phi.keys import PhiKey
 from engine.phi.scanner import Finding
 from engine.phi.spans import find_spans
-from engine.sniff import TableFormat, generated_columns
 
 
 def _rows(path: Path, fmt: TableFormat) -> Iterator[list[str]]:

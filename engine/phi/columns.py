@@ -24,7 +24,7 @@ from pathlib import Path
 
 import attrs
 
-from engine.errors import safe_excerpt
+from engine.core.errors import safe_excerpt
 from engine.phi.errors import PhiInputError
 from engine.phi.names import is_name_cell
 from engine.phi.registry import load_registry, normalize_column

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 try:  # Part of the engine's error hierarchy when the engine core is present.
-    from engine.errors import RflowError as _Base
+    from engine.core.errors import RflowError as _Base
 except ImportError:  # pragma: no cover - the PHI package also works on its own
     _Base = Exception  # type: ignore[misc,assignment]
 

@@ -166,7 +166,7 @@ def normalize_column(name: str) -> str:
 
 def _load_schema() -> dict[str, Any]:
     try:
-        text = resources.files("schemas").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+        text = resources.files("engine.schemas").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
         text = (Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_FILE).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)

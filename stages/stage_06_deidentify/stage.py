@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from engine import InputDataset, StageContext, StageResult, StageStatus, register_stage
-from engine.errors import safe_excerpt
-from engine.runfolder import PARTS_DIR
-from engine.types import ANY_MODE
+from engine.core.contract import ANY_MODE
+from engine.core.errors import safe_excerpt
+from engine.execution.runfolder import PARTS_DIR
 from stages._common import StageConfigError, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages.components import DatasetProfile, DeidentifiedDataset, PhiFindingsSummary
 from stages.dictionary import load_dictionary

@@ -7,8 +7,8 @@ import argparse
 import pytest
 
 import engine.cli as cli
-from engine import exitcodes
-from engine.errors import RflowError
+from engine.core import exitcodes
+from engine.core.errors import RflowError
 
 
 def _with_command(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:

@@ -4,7 +4,7 @@ import attrs
 import pytest
 
 from engine import ComponentError, RestrictedComponentError, UndeclaredComponentAccess, World, WorldView, component
-from engine.components import serialize_component
+from engine.core.components import serialize_component
 
 from .conftest import Counter, ReportFile, Secret
 

@@ -1,4 +1,4 @@
-"""One table of exit codes: the commands and the run report take theirs from engine.exitcodes."""
+"""One table of exit codes: the commands and the run report take theirs from engine.core.exitcodes."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import exitcodes
-from engine.report import RunReport
+from engine.core import exitcodes
+from engine.reporting.run_report import RunReport
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI_MODULES = [*sorted((ROOT / "engine" / "cli").glob("*.py")), ROOT / "engine" / "phi" / "cli.py"]
+CLI_MODULES = sorted((ROOT / "engine" / "cli").glob("*.py"))
 
 
 @pytest.mark.parametrize("path", CLI_MODULES, ids=lambda p: p.name)
@@ -25,7 +25,7 @@ def test_no_command_spells_an_exit_code_as_a_number(path: Path) -> None:
             value = node.args[0]
         if isinstance(value, ast.Constant) and isinstance(value.value, int) and not isinstance(value.value, bool):
             literals.append(node.lineno)
-    assert literals == [], f"{path.name}: exit codes as literals at lines {literals}; use engine.exitcodes"
+    assert literals == [], f"{path.name}: exit codes as literals at lines {literals}; use engine.core.exitcodes"
 
 
 @pytest.mark.parametrize("status", [*exitcodes.BY_RUN_STATUS, "something-new"])

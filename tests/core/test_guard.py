@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from engine.guard import MAX_BYTES, MAX_DEPTH, MAX_KEY_BYTES, MAX_VALUE_BYTES, check_output
+from engine.execution.guard import MAX_BYTES, MAX_DEPTH, MAX_KEY_BYTES, MAX_VALUE_BYTES, check_output
 
 
 def wide(columns: int) -> dict:

@@ -117,7 +117,7 @@ def _write_dist(root: Path, dist: str, entry_points: str, modules: dict[str, str
 GOOD_PLUGIN = """
     import attrs
     from engine import StageResult, StageRegistry, register_stage
-    from engine.core_components import InputDataset
+    from engine.core.engine_components import InputDataset
 
     class CountRows:
         stage_id = 901

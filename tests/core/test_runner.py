@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 from engine import InputDataset, StageContext, StageRegistry, StageResult, StageStatus, World, run_stages
-from engine.runner import PlannedStep, RunObserver, execute_plan
+from engine.execution.step_runner import PlannedStep, RunObserver, execute_plan
 
 from .conftest import CountConfig, Counter, ReportFile, Secret
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import safe_excerpt
+from engine.core.errors import safe_excerpt
 from tests.e2e.conftest import rflow
 
 # Filler holds no digit, '@' or '.', so any of those in an excerpt would come from the identifier.

@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.display import escape_char, shown
+from engine.core.display import escape_char, shown
 from tests.phi.phi_values import ssn
 
 # Characters a terminal acts on or that change what is read: C0/C1 controls, DEL, bidi and other

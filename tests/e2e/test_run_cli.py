@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from engine.report import report_schema
+from engine.reporting.run_report import report_schema
 
 from .conftest import ROOT, all_output_text, install_plugin, leaked, load_report, rflow, statuses
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.authoring import ManifestDocument
 from engine.manifest import validate_manifest
-from engine.manifest.editing import ManifestDocument
 from tests.editing.conftest import GOLDEN, check_golden
 
 Edit = Callable[[ManifestDocument], object]

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 from engine import InputDataset, StageContext, World, run_stages
-from engine.core_components import RunInfo
+from engine.authoring.migrate import migrate_text
+from engine.core.engine_components import RunInfo
+from engine.execution.step_runner import plan_stage_ids
 from engine.manifest import load_manifest, plan
-from engine.manifest.migrate import migrate_text
-from engine.run import bundled_data, run_manifest
-from engine.runner import plan_stage_ids
+from engine.orchestrate import bundled_data, run_manifest
 from tests.editing.conftest import GOLDEN
 
 KEY = b"k" * 32

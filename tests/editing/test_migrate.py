@@ -8,9 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.manifest import validate_manifest
-from engine.manifest.editing.text import TextDoc
-from engine.manifest.migrate import (
+from engine.authoring.migrate import (
     LegacyOptions,
     MigrationError,
     chain,
@@ -19,6 +17,8 @@ from engine.manifest.migrate import (
     register,
     unregister,
 )
+from engine.authoring.text import TextDoc
+from engine.manifest import validate_manifest
 from tests.editing.conftest import GOLDEN, check_golden
 
 

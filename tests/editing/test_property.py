@@ -9,10 +9,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.authoring import EditError, ManifestDocument, format_text
+from engine.authoring.fmt import _canonical
+from engine.authoring.text import TextDoc, same
 from engine.manifest import validate_manifest
-from engine.manifest.editing import EditError, ManifestDocument, format_text
-from engine.manifest.editing.fmt import _canonical
-from engine.manifest.editing.text import TextDoc, same
 from tests.editing.conftest import GOLDEN
 
 BASE = (GOLDEN / "commented.yaml").read_text("utf-8")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.manifest.editing import EditError, EditUsageError, ManifestDocument
-from engine.manifest.editing.text import SpliceError, TextDoc
+from engine.authoring import EditError, EditUsageError, ManifestDocument
+from engine.authoring.text import SpliceError, TextDoc
 from tests.editing.conftest import GOLDEN
 
 COMPACT = """\

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.audit import GENESIS, AuditKeying, AuditLog, AuditLogError
-from engine.audit_verify import verify_log
 from engine.phi.keys import PhiKey, derive_subkey
+from engine.reporting.audit import GENESIS, AuditKeying, AuditLog, AuditLogError
+from engine.reporting.audit_verify import verify_log
 
 KEY = PhiKey(b"audit-test-key-0123456789abcdefg", "explicit")
 OTHER_KEY = PhiKey(b"other-audit-key-9876543210zyxwv", "explicit")
@@ -280,7 +280,7 @@ def test_a_shared_log_keeps_its_keying(tmp_path) -> None:
 
 APPENDER = """
 import sys
-from engine.audit import AuditLog
+from engine.reporting.audit import AuditLog
 log = AuditLog(sys.argv[1])
 for i in range(int(sys.argv[3])):
     log.append("run_started" if i == 0 else "step_finished", run_id=sys.argv[2], i=i)

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import StageContext, StageResult, StageStatus
-from engine.governance import GovernancePolicy, ModeRules
-from engine.runner import PlannedStep, execute_plan
+from engine.execution.step_runner import PlannedStep, execute_plan
+from engine.governance.policy import GovernancePolicy, ModeRules
 
 
 @attrs.frozen

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.gates import check_gate, evaluate_gate, gate_steps, parse_gate
-from engine.types import StageResult, StageStatus
+from engine.core.contract import StageResult, StageStatus
+from engine.governance.gates import check_gate, evaluate_gate, gate_steps, parse_gate
 
 RESULTS = {
     "phi_scan": StageResult.completed({"findings_total": 0, "by_category": {"SSN": 0}}),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.executors.daskexec import DaskExecutor
-from engine.run import run_manifest
+from engine.execution.executors.daskexec import DaskExecutor
+from engine.orchestrate import run_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-import engine.atomic
-import engine.audit
+import engine.core.atomic
+import engine.reporting.audit
 import stages  # noqa: F401 - registers the built-in stages for the in-process runs
-from engine.report import read_report
-from engine.run import run_manifest
-from engine.runfolder import LOCK_NAME, PARTS_DIR, is_locked
+from engine.execution.runfolder import LOCK_NAME, PARTS_DIR, is_locked
+from engine.orchestrate import run_manifest
+from engine.reporting.run_report import read_report
 
 HOLD_PLUGIN = """
     import asyncio
@@ -174,7 +174,7 @@ def _enospc() -> OSError:
 
 
 def test_injected_enospc_in_the_audit_log_stops_the_run(tmp_path, monkeypatch) -> None:
-    real, calls = engine.audit._write_all, []
+    real, calls = engine.reporting.audit._write_all, []
 
     def failing(fd: int, payload: bytes) -> None:
         calls.append(1)
@@ -182,7 +182,7 @@ def test_injected_enospc_in_the_audit_log_stops_the_run(tmp_path, monkeypatch) -
             raise _enospc()
         real(fd, payload)
 
-    monkeypatch.setattr(engine.audit, "_write_all", failing)
+    monkeypatch.setattr(engine.reporting.audit, "_write_all", failing)
     out = tmp_path / "run"
     report = run_manifest(out_dir=out)
     assert report.status == "failed" and report.exit_code == 1
@@ -194,7 +194,7 @@ def test_injected_enospc_in_the_audit_log_stops_the_run(tmp_path, monkeypatch) -
 
 
 def test_injected_enospc_in_the_report_stops_the_run_and_reads_aborted(tmp_path, monkeypatch) -> None:
-    real, calls = engine.atomic.write_text_atomic, []
+    real, calls = engine.core.atomic.write_text_atomic, []
 
     def failing(path: Path, text: str) -> None:
         calls.append(1)
@@ -202,7 +202,7 @@ def test_injected_enospc_in_the_report_stops_the_run_and_reads_aborted(tmp_path,
             raise _enospc()
         real(path, text)
 
-    monkeypatch.setattr("engine.report.write_json_atomic",
+    monkeypatch.setattr("engine.reporting.run_report.write_json_atomic",
                         lambda path, data: failing(path, json.dumps(data)))
     out = tmp_path / "run"
     report = run_manifest(out_dir=out)

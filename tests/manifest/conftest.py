@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.registry import StageRegistry
+from engine.plugins import StageRegistry
 from tests.manifest.stagekit import make_registry
 
 HERE = Path(__file__).parent

@@ -6,10 +6,10 @@ from typing import Literal
 
 import attrs
 
-from engine.components import ComponentKind, component
-from engine.core_components import InputDataset
-from engine.registry import StageRegistry
-from engine.types import StageResult
+from engine.core.components import ComponentKind, component
+from engine.core.contract import StageResult
+from engine.core.engine_components import InputDataset
+from engine.plugins import StageRegistry
 
 
 @component("test_raw_table", ComponentKind.METADATA)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import PluginLoadError
+from engine.core.errors import PluginLoadError
+from engine.execution.step_runner import PlannedStep
 from engine.manifest import (
     Diagnostic,
     Manifest,
@@ -23,7 +24,6 @@ from engine.manifest import (
 )
 from engine.manifest.loader import load_document
 from engine.manifest.schema import validate_fragment
-from engine.runner import PlannedStep
 
 HERE = Path(__file__).parent
 
@@ -178,7 +178,7 @@ def test_plan_unknown_mode(registry):
 
 
 def test_plan_rechecks_against_another_registry(registry):
-    from engine.registry import StageRegistry
+    from engine.plugins import StageRegistry
 
     m = load_manifest(HERE / "good.yaml", registry=registry)
     with pytest.raises(ManifestError):

@@ -1,7 +1,7 @@
 """Fuzzing the three hostile-input surfaces: the manifest loader, approvals files, the gate language.
 
 In process, with a fixed seed (``derandomize``), 10,000 cases in all; none may end in anything but
-a clean result or a named :class:`~engine.errors.RflowError` (an "internal error" at the CLI).
+a clean result or a named :class:`~engine.core.errors.RflowError` (an "internal error" at the CLI).
 ``RFLOW_FUZZ_SCALE=10`` runs ten times as many (docs/benchmarks.md records such a run).
 """
 
@@ -14,12 +14,12 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.approvals import ApprovalError, approvals_from_text
-from engine.errors import RflowError
-from engine.gates import check_gate, evaluate_gate
+from engine.core.contract import StageResult, StageStatus
+from engine.core.errors import RflowError
+from engine.governance.approvals import ApprovalError, approvals_from_text
+from engine.governance.gates import check_gate, evaluate_gate
 from engine.manifest import CODES, Diagnostic, analyze, plan
 from engine.manifest.loader import make_yaml
-from engine.types import StageResult, StageStatus
 from tests.manifest.stagekit import make_registry
 
 SCALE = int(os.environ.get("RFLOW_FUZZ_SCALE", "1"))

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from engine.approvals import ApprovalError, approvals_from_text, load_approvals
-from engine.configfile import ConfigFileError, read_config_bytes
+from engine.core.configfile import ConfigFileError, read_config_bytes
+from engine.governance.approvals import ApprovalError, approvals_from_text, load_approvals
 from engine.manifest import render_github, render_json, render_text, validate_manifest
 from tests.manifest.stagekit import make_registry
 

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import stages  # noqa: F401 - registers the built-in stages
+from engine.core.userpattern import PatternError, check_pattern, compile_pattern
 from engine.manifest import validate_manifest
-from engine.userpattern import PatternError, check_pattern, compile_pattern
 
 FAST = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 LONG = 100_000

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.manifest import plan, render_text, validate_manifest
-from engine.registry import default_registry
+from engine.plugins import default_registry
 
 SHIPPED = sorted((Path(__file__).resolve().parents[2] / "manifests").glob("*.yaml"))
 BUILTIN_KEYS = {"upload", "schema_check", "irb_check", "phi_scan", "validate", "deidentify", "summary"}

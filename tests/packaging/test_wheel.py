@@ -79,17 +79,23 @@ def test_the_python_path_runs_the_demo_pipeline(wheel: tuple[Path, str], tmp_pat
 
 def test_wheel_ships_runtime_files(wheel_names: set[str]) -> None:
     expected = {
-        "schemas/run-report.v1.schema.json",
-        "schemas/pipeline-manifest.v1.schema.json",
-        "schemas/phi-registry.v1.schema.json",
+        "engine/schemas/run-report.v1.schema.json",
+        "engine/schemas/pipeline-manifest.v1.schema.json",
+        "engine/schemas/phi-registry.v1.schema.json",
         "engine/phi/registry.yaml",
-        "manifests/demo.yaml",
-        "manifests/study-live.yaml",
+        "engine/manifests/demo.yaml",
+        "engine/manifests/study-live.yaml",
         "engine/data/demo_study.csv",
         "engine/py.typed",
     }
     assert expected <= wheel_names, sorted(expected - wheel_names)
     assert any(n.startswith("stages/stage_01_upload") for n in wheel_names)
+
+
+def test_wheel_adds_no_generic_top_level_packages(wheel_names: set[str]) -> None:
+    """schemas/ and manifests/ ship inside engine; site-packages gets only engine, stages and metadata."""
+    tops = {n.split("/", 1)[0] for n in wheel_names if "/" in n and ".dist-info/" not in n}
+    assert tops == {"engine", "stages"}, sorted(tops)
 
 
 def test_wheel_ships_no_tests_or_benchmarks(wheel_names: set[str]) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.guard import check_output
+from engine.execution.guard import check_output
 from engine.phi import install_log_filter
 from engine.phi.logfilter import field_has_phi, sanitize_field
 

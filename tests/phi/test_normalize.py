@@ -127,7 +127,7 @@ def test_ascii_is_returned_untouched() -> None:
 
 
 def test_guard_refuses_a_disguised_ssn_in_a_stage_output() -> None:
-    from engine.guard import check_output
+    from engine.execution.guard import check_output
 
     value = "5\u200b3\u00ad6\u201122\u20118714"
     problems = check_output({"note": f"ssn {value}"})

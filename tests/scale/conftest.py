@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine.run import run_manifest, shipped_manifest
+from engine.orchestrate import run_manifest, shipped_manifest
 
 KEY = b"scale-out-test-key-0123456789abcdef"
 VOLATILE_STEP_FIELDS = ("started_at", "finished_at", "duration_s")

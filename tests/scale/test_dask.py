@@ -23,9 +23,9 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from engine.executors import Executor  # noqa: E402
-from engine.executors.daskexec import DaskExecutor  # noqa: E402
-from engine.run import bundled_data, shipped_manifest  # noqa: E402
+from engine.execution.executors import Executor  # noqa: E402
+from engine.execution.executors.daskexec import DaskExecutor  # noqa: E402
+from engine.orchestrate import bundled_data, shipped_manifest  # noqa: E402
 from tests.e2e.conftest import leaked, planted_identifiers  # noqa: E402
 from tests.scale.conftest import KEY, run_demo  # noqa: E402
 from tests.scale.faults import KillWorker  # noqa: E402
@@ -190,7 +190,7 @@ def test_ctrl_c_cancels_and_closes_the_cluster_the_run_started(tmp_path: Path) -
 
 
 def test_a_run_owned_cluster_is_closed_after_the_run(tmp_path: Path) -> None:
-    from engine.run import arun_manifest
+    from engine.orchestrate import arun_manifest
 
     seen: list[DaskExecutor] = []
     original = DaskExecutor.close
@@ -209,7 +209,7 @@ def test_a_run_owned_cluster_is_closed_after_the_run(tmp_path: Path) -> None:
 
 
 def test_dask_tasks_run_with_fewer_garbage_collections(cluster: DaskExecutor) -> None:
-    from engine.executors.gc_policy import TASK_THRESHOLDS
+    from engine.execution.executors.gc_policy import TASK_THRESHOLDS
     from tests.scale import tasks
 
     assert asyncio.run(cluster.map(tasks.gc_thresholds, [1, 2], label="t")) == [TASK_THRESHOLDS] * 2
@@ -223,7 +223,7 @@ def _dask_setting(name: str) -> Any:
 
 def test_a_local_cluster_runs_with_the_quiet_settings(cluster: DaskExecutor) -> None:
     """Also the workers the nannies restarted after the fault tests above killed theirs."""
-    from engine.executors.daskexec import LOCAL_CLUSTER_CONFIG
+    from engine.execution.executors.daskexec import LOCAL_CLUSTER_CONFIG
 
     client = cluster.client
     for name, value in LOCAL_CLUSTER_CONFIG.items():

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.executors import ExecutorError, ExecutorSpec, TaskFailed, create, parse_size, resolve, task_names
-from engine.executors.local import LocalExecutor
-from engine.executors.processes import ProcessExecutor
+from engine.execution.executors import ExecutorError, ExecutorSpec, TaskFailed, create, parse_size, resolve, task_names
+from engine.execution.executors.local import LocalExecutor
+from engine.execution.executors.processes import ProcessExecutor
 from tests.scale import tasks
 
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.executors.gc_policy import TASK_THRESHOLDS, task_gc
-from engine.executors.local import LocalExecutor
-from engine.executors.processes import ProcessExecutor
+from engine.execution.executors.gc_policy import TASK_THRESHOLDS, task_gc
+from engine.execution.executors.local import LocalExecutor
+from engine.execution.executors.processes import ProcessExecutor
 from tests.scale import tasks
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from engine.executors.partitions import plan_byte_ranges
-from engine.run import bundled_data
+from engine.execution.executors.partitions import plan_byte_ranges
+from engine.orchestrate import bundled_data
 from tests.scale.conftest import outcome, run_demo
 
 MANIFEST = """\
@@ -114,7 +114,7 @@ def test_a_bad_row_in_a_later_partition_is_reported_by_its_file_row(tmp_path: Pa
 
 
 def test_progress_counts_partitions(tmp_path: Path) -> None:
-    from engine.runner import RunObserver
+    from engine.execution.step_runner import RunObserver
 
     class Seen(RunObserver):
         def __init__(self) -> None:

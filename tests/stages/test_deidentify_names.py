@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import InputDataset, StageContext, StageStatus, World, run_stages
-from engine.executors.local import LocalExecutor
+from engine.execution.executors.local import LocalExecutor
 from stages.components import DeidentifiedDataset, PhiFindingsSummary
 from tests.stages.conftest import write
 

@@ -1,4 +1,4 @@
-"""irb_check and engine.approvals: parsing, expiry, scope, placeholder."""
+"""irb_check and engine.governance.approvals: parsing, expiry, scope, placeholder."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from engine import StageStatus
-from engine.approvals import Approval, ApprovalError, load_approvals, parse_approval
-from engine.components import RUN_ENTITY
+from engine.core.components import RUN_ENTITY
+from engine.governance.approvals import Approval, ApprovalError, load_approvals, parse_approval
 from stages import stage_03_irb_check
 from stages.components import ApprovalCheck
 from tests.stages.conftest import run, write

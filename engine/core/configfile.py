@@ -1,0 +1,92 @@
+"""Reading a file that a config names (manifest, approvals, data dictionary): bounded and regular.
+
+Why one reader: a config path is user input. ``/dev/zero`` read whole grows memory without end,
+a FIFO blocks ``open`` forever, and a reading thread cannot be cancelled by a step's timeout. So
+every such file is opened without blocking, must be a regular file (checked on the open
+descriptor, not the name, so it cannot be swapped in between), is read up to its size cap and
+no further, and may be confined to ``allowed_roots`` (symlinks resolved).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.core.errors import RflowError
+
+
+class ConfigFileError(RflowError, OSError):
+    """A config file that cannot be used; ``reason`` is one line that never quotes the file's content."""
+
+    def __init__(self, reason: str, *, too_large: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.too_large = too_large
+
+
+def display_name(path: str | Path) -> str:
+    """A path as printable text: bytes that are not UTF-8 (``surrogateescape``) shown as ``\\xNN``."""
+    text = os.fspath(path)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no file name decodes to
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def within(path: Path, roots: Sequence[str | Path]) -> bool:
+    """True if ``path`` (symlinks resolved) is one of ``roots`` or under one of them."""
+    resolved = path.resolve()
+    for root in roots:
+        base = Path(root).expanduser().resolve()
+        if resolved == base or base in resolved.parents:
+            return True
+    return False
+
+
+def read_config_bytes(path: str | Path, max_bytes: int, *, allowed_roots: Sequence[str | Path] = ()) -> bytes:
+    """The bytes of the regular file ``path``, at most ``max_bytes`` of them.
+
+    Raises :class:`ConfigFileError` for a missing, unreadable, non-regular, out-of-roots or
+    oversized file.
+    """
+    file = Path(path)
+    if allowed_roots and not within(file, allowed_roots):
+        raise ConfigFileError("is outside the allowed roots (allowed_roots)")
+    try:
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise ConfigFileError("file not found") from None
+    except IsADirectoryError:
+        raise ConfigFileError("is a directory, not a file") from None
+    except PermissionError:
+        raise ConfigFileError("cannot read it (permission denied)") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigFileError(f"cannot read it ({type(exc).__name__})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigFileError("is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigFileError("is not a regular file (a device, FIFO or socket)")
+        if info.st_size > max_bytes:
+            raise ConfigFileError(f"is larger than the {max_bytes}-byte cap", too_large=True)
+        chunks: list[bytes] = []
+        left = max_bytes + 1
+        while left > 0:
+            block = os.read(fd, min(left, 1 << 20))
+            if not block:
+                break
+            chunks.append(block)
+            left -= len(block)
+    except OSError as exc:
+        if isinstance(exc, ConfigFileError):
+            raise
+        raise ConfigFileError(f"cannot read it ({type(exc).__name__})") from None
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if len(raw) > max_bytes:  # the file grew after fstat
+        raise ConfigFileError(f"is larger than the {max_bytes}-byte cap", too_large=True)
+    return raw

@@ -1,0 +1,222 @@
+"""The contract between the engine and a stage: Stage, StageContext, StageResult."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+
+import attrs
+
+from engine.core.components import World, WorldView
+from engine.core.errors import RflowError
+
+T = TypeVar("T")
+
+ANY_MODE = "*"
+"""A stage whose ``modes`` contains this is safe in every governance mode."""
+
+
+class StepInterrupted(RflowError):
+    """Raised by :meth:`StageContext.checkpoint` after a timeout or cancellation."""
+
+
+class StageStatus(enum.StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+
+
+@attrs.frozen
+class EmptyConfig:
+    """Config of a stage that takes none."""
+
+
+def _texts(items: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(items)
+
+
+@attrs.frozen
+class StageResult:
+    """What a stage reports: metadata only (counts, hashes, statuses, artifact paths).
+
+    A stage fills ``status`` and the payload; the runner stamps identity and timings.
+    """
+
+    status: StageStatus = attrs.field(converter=StageStatus)
+    output: Mapping[str, Any] = attrs.field(factory=dict)
+    artifacts: tuple[str, ...] = attrs.field(factory=tuple, converter=_texts)
+    errors: tuple[str, ...] = attrs.field(factory=tuple, converter=_texts)
+    warnings: tuple[str, ...] = attrs.field(factory=tuple, converter=_texts)
+    stage_id: int = 0
+    stage_key: str = ""
+    stage_name: str = ""
+    stage_version: str = ""
+    step_id: str = ""
+    started_at: float | None = None
+    finished_at: float | None = None
+    duration_s: float | None = None
+    blocked_by: str | None = None
+    """For a step that did not run: the id of the earlier step whose outcome kept it from running."""
+    unusable_input: bool = False
+    """A failure because an input cannot be used (empty, binary, not a table, over a cap): the run
+    ends ``unusable_input`` and ``rflow run`` exits 2, as for any other input error."""
+
+    @classmethod
+    def completed(cls, output: Mapping[str, Any] | None = None, **kw: Any) -> StageResult:
+        return cls(status=StageStatus.COMPLETED, output=dict(output or {}), **kw)
+
+    @classmethod
+    def failed(cls, *errors: str, output: Mapping[str, Any] | None = None, **kw: Any) -> StageResult:
+        return cls(status=StageStatus.FAILED, errors=errors, output=dict(output or {}), **kw)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = attrs.asdict(self, recurse=True)
+        data["status"] = self.status.value
+        data["artifacts"] = list(self.artifacts)
+        data["errors"] = list(self.errors)
+        data["warnings"] = list(self.warnings)
+        data["output"] = dict(self.output)
+        return data
+
+
+@attrs.define
+class StageContext:
+    """What a stage sees while it runs.
+
+    Users of :func:`engine.run_stages` build one for the whole run; the runner derives a
+    per-step copy carrying the step's structured config and a :class:`WorldView` restricted to
+    the components the stage declared.
+    """
+
+    job_id: str = "job"
+    run_id: str = ""
+    mode: str = "DEMO"
+    step_id: str = ""
+    config: Any = attrs.field(factory=dict)
+    world: World | WorldView = attrs.field(factory=World)
+    workspace: Path = attrs.field(factory=Path.cwd, converter=Path)
+    logger: logging.Logger = attrs.field(factory=lambda: logging.getLogger("rflow.stage"))
+    deadline: float | None = None
+    interrupt: threading.Event = attrs.field(factory=threading.Event)
+    phi_key: bytes | None = None
+    policy: Mapping[str, Any] = attrs.field(factory=dict)
+    approvals: tuple[Any, ...] = ()
+    executor: Any = None
+    """The run's :class:`engine.execution.executors.Executor` (``None``: tasks run in process)."""
+    progress: Callable[[int, int], None] | None = None
+    """Set by the runner per step: ``progress(done, total)`` feeds the observers' partition counts."""
+    threads: list[threading.Thread] = attrs.field(factory=list)
+    """Set by the runner per step: the threads :meth:`run_blocking` started, abandoned on timeout."""
+
+    @property
+    def interrupted(self) -> bool:
+        """True once the step timed out or the run was cancelled."""
+        return self.interrupt.is_set() or (self.deadline is not None and time.monotonic() > self.deadline)
+
+    def checkpoint(self) -> None:
+        """Raise :class:`StepInterrupted` if the step should stop; call it inside long loops.
+
+        Work handed to :meth:`run_blocking` runs in a thread that asyncio cannot cancel: calling
+        this between chunks is what makes timeouts and Ctrl-C stop it promptly.
+        """
+        if self.interrupted:
+            raise StepInterrupted("step interrupted (timeout or cancellation)")
+
+    def remaining_s(self) -> float | None:
+        """Seconds left before this step's deadline (``None``: no deadline)."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    async def run_blocking(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run CPU- or IO-bound work off the event loop so timeouts and Ctrl-C stay responsive.
+
+        The work runs in a daemon thread of its own: past the step's timeout it is abandoned if it
+        does not reach a :meth:`checkpoint`, and it never keeps the process from exiting.
+        """
+        from engine.execution.blocking import run_in_thread
+
+        return await run_in_thread(self.threads, fn, *args, **kwargs)
+
+    @property
+    def partition_bytes(self) -> int:
+        """Target size of one partition of a large input (the run's ``execution.partition_bytes``)."""
+        from engine.execution.executors import DEFAULT_PARTITION_BYTES
+
+        return int(getattr(self.executor, "partition_bytes", DEFAULT_PARTITION_BYTES))
+
+    async def map_tasks(self, fn: Callable[[Any], T], tasks: Sequence[Any], *, label: str | None = None) -> list[T]:
+        """Run ``fn(task)`` for every task on the run's executor; results in task order.
+
+        ``fn`` must be an importable top-level function and each task plain picklable data
+        (paths, byte ranges, config): with ``processes`` or ``dask`` they cross process and
+        machine boundaries. Tasks return metadata only. Progress (tasks done/total) reaches the
+        run's observers; an interrupted step cancels the outstanding tasks.
+        """
+        from engine.execution.executors import default_executor
+
+        executor = self.executor
+        owned = executor is None
+        if owned:
+            executor = default_executor()
+        try:
+            result: list[T] = await executor.map(
+                fn, tasks, label=label or self.step_id or "task", progress=self.progress, interrupt=self.interrupt
+            )
+        finally:
+            if owned:
+                executor.close()
+        return result
+
+    def artifact_path(self, relative: str) -> Path:
+        """Absolute path of a workspace-relative artifact, creating its parent folders."""
+        path = self.workspace / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+@runtime_checkable
+class Stage(Protocol):
+    """A stage class, as :func:`engine.register_stage` checks it."""
+
+    stage_id: ClassVar[int]
+    stage_name: ClassVar[str]
+    key: ClassVar[str]
+    version: ClassVar[str]
+    reads: ClassVar[tuple[type, ...]]
+    """Components the stage needs; the plan proves an earlier step or an input provides them."""
+    writes: ClassVar[tuple[type, ...]]
+    # Optional class attributes: ``optional_reads`` (components used when present, e.g. by a
+    # summary), ``detects_phi``, ``removes_phi``, ``touches_raw_data`` and ``gatekeeping`` (a step
+    # of this stage that does not complete keeps raw data from every later step; see
+    # engine.governance.policy).
+    modes: ClassVar[tuple[str, ...]]
+    Config: ClassVar[type]
+
+    async def execute(self, context: StageContext) -> StageResult: ...
+
+
+@attrs.frozen
+class PlannedStep:
+    """One step ready to run: the stage class, its structured config, its time budget."""
+
+    step_id: str
+    stage: type
+    config: Any
+    timeout_s: float | None = None
+    gate: str | None = None
+    """A governance condition on earlier steps' metadata; checked by the run's StepPolicy."""
+
+
+@attrs.frozen
+class Verdict:
+    """A policy's decision not to run a step (``skipped``/``blocked``) and why."""
+
+    status: StageStatus
+    reason: str
+    blocked_by: str | None = None
+    """The earlier step whose outcome decided this (recorded in the step's result)."""

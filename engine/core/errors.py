@@ -1,0 +1,86 @@
+"""Exceptions of the engine, and the one function every error text goes through.
+
+Why one function: exception messages routinely quote raw input (``int("123-45-6789")``,
+``UnicodeDecodeError.object``, csv errors). Every error string the engine reports is built by
+:func:`safe_error_text`, which keeps the exception type and runs the message through the PHI
+sanitizer, so nothing raw leaves through an error path.
+"""
+
+from __future__ import annotations
+
+MAX_ERROR_CHARS = 500
+
+
+class RflowError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class RegistrationError(RflowError):
+    """A stage class is malformed or conflicts with one already registered."""
+
+
+class UnknownStageError(RflowError, LookupError):
+    """A stage id or key is not registered; the message lists close matches."""
+
+
+class ComponentError(RflowError):
+    """A component is malformed, or a stage touched a component it did not declare."""
+
+
+class UndeclaredComponentAccess(ComponentError):
+    """A stage read or wrote a component missing from its ``reads``/``writes``."""
+
+
+class RestrictedComponentError(ComponentError):
+    """Someone tried to serialize or report a restricted (raw-data) component."""
+
+
+class OutputGuardError(RflowError):
+    """A StageResult carried something that is not safe metadata."""
+
+
+class InputFileError(RflowError):
+    """An input path is missing, unreadable, or not a regular file (a FIFO, device, directory...)."""
+
+
+class PluginLoadError(RflowError):
+    """A third-party stage plugin failed to load (reported by entry-point name)."""
+
+
+def sanitize_text(text: str, limit: int | None = MAX_ERROR_CHARS) -> str:
+    """Remove PHI from ``text`` with the canonical sanitizer, then bound its length (``None``: keep it).
+
+    The one place the engine core reaches the PHI patterns (imported on first use, so that the
+    core stays importable and cheap); :mod:`engine.core.display` builds on it.
+    """
+    from engine.phi import sanitize
+
+    cleaned = sanitize(text)
+    if limit is not None and len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    return cleaned
+
+
+def safe_excerpt(text: object, limit: int) -> str:
+    """``text`` with PHI removed by the canonical sanitizer, THEN cut to ``limit`` characters.
+
+    Why this order: cut first, and an identifier straddling the cut (``512-73-4891`` ->
+    ``512-73-489``) no longer matches its pattern and leaves unredacted. A cut text ends in ``…``
+    (counted in ``limit``). For terminal output, :func:`engine.core.display.shown` also escapes control
+    characters.
+    """
+    return sanitize_text(text if isinstance(text, str) else str(text), limit=max(1, limit))
+
+
+def safe_error_text(exc: BaseException) -> str:
+    """``Type: sanitized message`` for any exception, never the raw message."""
+    name = type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        # Its str() quotes the undecodable bytes: report only position and codec.
+        return f"{name}: cannot decode byte at position {exc.start} as {exc.encoding}"
+    try:
+        message = str(exc)
+    except Exception:  # a hostile __str__ must not break error reporting
+        message = ""
+    message = sanitize_text(message)
+    return f"{name}: {message}" if message else name

@@ -1,0 +1,1 @@
+"""Execution: the step runner, the output guard, executors, blocking work, progress, run folders."""

@@ -1,0 +1,161 @@
+"""The executor contract: run a list of independent tasks somewhere, return results in task order.
+
+Why so small: a stage hands the executor top-level functions and plain arguments (paths, byte
+ranges, config, the PHI key) and gets back hash-only counts. Everything about *where* the work runs
+(a thread, a process pool, a Dask cluster) stays behind ``map``; the stage's result cannot depend
+on it, which is what lets the report be identical under every executor.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextvars
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from engine.core.errors import RflowError
+from engine.execution.executors.gc_policy import task_gc
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_PARTITION_BYTES = 64 << 20
+"""Target size of one partition of a large file (64 MiB)."""
+MIN_PARTITION_BYTES = 4096
+KINDS = ("local", "processes", "dask")
+
+ProgressFn = Callable[[int, int], None]
+"""``progress(done, total)``: called on the event loop thread after each task finishes."""
+
+
+class ExecutorError(RflowError):
+    """The executor cannot be created or configured (a usage error: ``rflow run`` exits 2)."""
+
+
+class ExecutorUnavailable(ExecutorError):
+    """An executor needs an optional extra that is not installed."""
+
+
+class TaskFailed(RflowError):
+    """A task failed for good (its retries exhausted); the message names the task key, never data."""
+
+
+class TaskCancelled(RflowError):
+    """Raised inside a task by :func:`task_checkpoint` once its step was interrupted."""
+
+
+class TaskError(RflowError):
+    """A task raised; the message was sanitized in the worker, before Dask or a pool logged it."""
+
+
+def warm_worker() -> None:
+    """Import the built-in stages and compile the PHI registry in a new worker process.
+
+    Why: a spawned worker pays about a second of imports and regex compilation before its first
+    task. Run when the worker starts (the pool is started before the first step), that second
+    overlaps the run's serial first steps instead of delaying the first parallel one. Best effort:
+    a task that needs these imports does them itself anyway.
+    """
+    try:
+        import stages  # noqa: F401  (the built-in stage modules that tasks live in)
+        from engine.phi import load_registry
+        from engine.phi.accel import accelerator_for
+
+        accelerator_for(load_registry().scan)
+    except Exception:  # an optimisation must never break a worker
+        pass
+
+
+def guarded_call(fn: Callable[[T], R], task: T) -> R:
+    """Run a task so that its exception leaves the worker sanitized and without its chain.
+
+    Dask workers log a failed task's exception, and pools ship its traceback text back: the
+    original message (a csv error, a ``ValueError`` quoting a cell) must not be in either.
+    """
+    try:
+        with task_gc():
+            return fn(task)
+    except TaskCancelled:
+        raise
+    except Exception as exc:
+        from engine.core.errors import safe_error_text
+
+        raise TaskError(safe_error_text(exc)) from None
+
+
+_STOP: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("rflow_task_stop", default=None)
+
+
+def task_checkpoint() -> None:
+    """Stop a task early when its step was interrupted (timeout, Ctrl-C).
+
+    Tasks call it between chunks. In-process tasks see the step's interrupt flag (a context
+    variable copied into their thread); in a worker process it is a no-op, because there the
+    executor cancels the task's future instead.
+    """
+    stop = _STOP.get()
+    if stop is not None and stop():
+        raise TaskCancelled("task interrupted (timeout or cancellation)")
+
+
+def task_names(label: str, count: int) -> list[str]:
+    """Task keys such as ``phi_scan-part-0007-1a2b3c4d``: a label, an index, a run token.
+
+    Keys are shown on the Dask dashboard and in logs, so they carry no data value; the random
+    token keeps two runs on one cluster from sharing cached results.
+    """
+    token = uuid.uuid4().hex[:8]
+    safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in label)[:48] or "task"
+    return [f"{safe}-part-{i:04d}-{token}" for i in range(count)]
+
+
+class Executor(abc.ABC):
+    """Runs independent tasks; ``map`` returns their results in task order."""
+
+    kind: str = "local"
+
+    def __init__(self, workers: int = 1, partition_bytes: int = DEFAULT_PARTITION_BYTES) -> None:
+        self.workers = max(1, int(workers))
+        self.partition_bytes = max(MIN_PARTITION_BYTES, int(partition_bytes))
+        self.tasks_run = 0
+
+    @abc.abstractmethod
+    async def map(
+        self,
+        fn: Callable[[T], R],
+        tasks: Sequence[T],
+        *,
+        label: str,
+        progress: ProgressFn | None = None,
+        interrupt: threading.Event | None = None,
+    ) -> list[R]:
+        """Run ``fn(task)`` for every task; results in task order.
+
+        ``fn`` must be an importable top-level function and ``tasks`` plain picklable values.
+        A task that fails for good raises :class:`TaskFailed`; cancelling the awaiting coroutine
+        cancels the outstanding tasks.
+        """
+
+    def start(self) -> None:
+        """Acquire workers now (blocking) so that an unreachable cluster fails before any step."""
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        """What the run report records about this executor (no addresses of data, no secrets)."""
+        return {"kind": self.kind, "workers": self.workers, "partition_bytes": self.partition_bytes}
+
+    def close(self) -> None:
+        """Release pools and clusters this executor started (idempotent)."""
+        return None
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def stop_flag(interrupt: threading.Event | None) -> Callable[[], bool] | None:
+    return None if interrupt is None else interrupt.is_set

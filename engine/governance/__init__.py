@@ -1,0 +1,1 @@
+"""Governance: the policies a manifest mode sets, approvals, gate expressions, step selection."""

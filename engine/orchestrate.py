@@ -1,0 +1,425 @@
+"""Run a manifest: validate, resolve inputs, check governance, execute, report, audit.
+
+``run_manifest`` / ``arun_manifest`` are the library entry points; ``rflow run`` is a thin layer
+over them. A manifest that does not validate never starts a step; a run refused by governance
+starts none either, but still leaves a report and an audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import os
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from engine.core.bundled import BUNDLED_PREFIX, BundledFileError, bundled_path
+from engine.core.components import RUN_ENTITY, World
+from engine.core.contract import StageContext, StageResult, StageStatus
+from engine.core.engine_components import InputDataset, RunInfo
+from engine.core.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
+from engine.core.paths import file_problem, folder_problem
+from engine.execution.input_watch import Fingerprint, InputChanged, InputWatch, fingerprint
+from engine.execution.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
+from engine.execution.step_runner import ObserverGroup, PlannedStep, PolicyChain, RunObserver, RunOutcome, execute_plan
+from engine.governance.policy import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused
+from engine.governance.selection import SelectionError, select_steps
+from engine.phi.labels import safe_file_name
+from engine.reporting.audit import AuditKeying, AuditLog, AuditLogError
+from engine.reporting.run_report import EXIT_CODES, REPORT_KIND, RunReport
+
+DEFAULT_MANIFEST = "demo.yaml"
+
+
+class RunUsageError(RflowError):
+    """The run cannot start because of its arguments or inputs (CLI exit 2)."""
+
+
+def shipped_manifest(name: str = DEFAULT_MANIFEST) -> Path:
+    """Path of a manifest shipped inside the package (``manifests/``)."""
+    from importlib.resources import files
+
+    path = Path(str(files("engine.manifests") / name))
+    if not path.is_file():
+        raise RunUsageError(f"no shipped manifest named {name!r}")
+    return path
+
+
+def bundled_data(name: str) -> Path:
+    """Path of a data file shipped inside the package (``engine/data/``)."""
+    try:
+        return bundled_path(name)
+    except BundledFileError as exc:
+        raise RunUsageError(str(exc)) from None
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+@attrs.frozen
+class ResolvedInput:
+    name: str
+    path: Path
+    format: str
+    fingerprint: Fingerprint
+    """Size, mtime and SHA-256 when the run resolved it; the run fails if it changes later."""
+
+
+def check_run_paths(out_dir: str | os.PathLike[str] | None, audit_log: str | os.PathLike[str] | None) -> None:
+    """The run folder must be a folder (or new), a shared audit log a regular file (or new)."""
+    problem = folder_problem(Path(out_dir)) if out_dir is not None else None
+    if problem:
+        raise RunUsageError(f"--out: {problem}: {sanitize_text(str(out_dir))}")
+    problem = file_problem(Path(audit_log), may_be_missing=True) if audit_log is not None else None
+    if problem:
+        raise RunUsageError(f"--audit-log: {problem}: {sanitize_text(str(audit_log))}")
+
+
+def resolve_inputs(manifest: Any, given: Mapping[str, str | os.PathLike[str]]) -> list[ResolvedInput]:
+    """Every declared input bound to an existing regular file: given, or the manifest's default."""
+    declared = {i.name: i for i in manifest.inputs}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise RunUsageError(
+            f"unknown input {safe_excerpt(unknown[0], 40)!r}; the manifest declares: {', '.join(declared) or '(none)'}"
+        )
+    base = Path(manifest.path).parent if getattr(manifest, "path", None) else Path.cwd()
+    resolved = []
+    for name, spec in declared.items():
+        if name in given:
+            path = Path(given[name]).expanduser()
+        elif getattr(spec, "default", None):
+            default = str(spec.default)
+            path = bundled_data(default[len(BUNDLED_PREFIX):]) if default.startswith(BUNDLED_PREFIX) else base / default
+        else:
+            raise RunUsageError(f"input {name!r} has no default: pass --input {name}=PATH")
+        problem = file_problem(path)
+        if problem:
+            raise RunUsageError(f"input {name!r}: {problem}: {sanitize_text(str(path))}")
+        try:
+            seen = fingerprint(path)
+        except (InputChanged, OSError) as exc:
+            raise RunUsageError(f"input {name!r}: {safe_error_text(exc)}: {sanitize_text(str(path))}") from None
+        resolved.append(ResolvedInput(name, path.resolve(), getattr(spec, "format", None) or "auto", seen))
+    return resolved
+
+
+class RecordError(RflowError):
+    """The run's report or audit log could not be written: the run stops (the record is not optional)."""
+
+
+class _ReportObserver(RunObserver):
+    """Keeps the report and the audit logs current as steps finish.
+
+    ``required``: the runner lets this observer's failure stop the run instead of swallowing it;
+    after the first failure, writes are best effort (the run is ending).
+    """
+
+    required = True
+
+    def __init__(self, report: RunReport, audit: list[AuditLog]) -> None:
+        self.report = report
+        self.audit = audit
+        self.error: str | None = None
+
+    def _fail(self, what: str, exc: BaseException) -> None:
+        if self.error is None:
+            self.error = f"the run's {what} could not be written ({safe_error_text(exc)}); the run stopped"
+            self.report.data["error"] = self.error
+            raise RecordError(self.error) from None
+
+    def _log(self, event: str, **data: Any) -> None:
+        for log in self.audit:
+            try:
+                log.append(event, **data)
+            except Exception as exc:
+                self._fail("audit log", exc)
+
+    def write(self, finish: str | None = None) -> None:
+        """Write the report with the audit anchor (keying, entry count, head hash of each log)."""
+        own, *shared = self.audit
+        anchor: dict[str, Any] = {**own.keying.describe(), "entries": own.head[0], "head": own.head[1]}
+        if shared:
+            anchor["shared"] = {"entries": shared[0].head[0], "head": shared[0].head[1]}
+        notices = [n for log in self.audit for n in log.notices]
+        if notices:
+            anchor["notices"] = notices
+        self.report.data["audit"] = anchor
+        try:
+            self.report.finish(finish) if finish else self.report.write()
+        except Exception as exc:
+            self._fail("report", exc)
+
+    def close(self, status: str) -> None:
+        """``run_finished`` closes the log, then the report records the final head; best effort once broken."""
+        if self.error is not None:
+            status = "failed"
+        with contextlib.suppress(RecordError):
+            self._log("run_finished", run_id=self.report.run_id, status=status, exit_code=EXIT_CODES.get(status, 1))
+        with contextlib.suppress(RecordError):
+            self.write(finish=status)
+        self.report.data["status"] = status
+        for log in self.audit:
+            log.close()
+
+    def step_started(self, index: int, total: int, step: PlannedStep) -> None:
+        stage: Any = step.stage
+        self._log("step_started", run_id=self.report.run_id, step=step.step_id, stage=stage.key,
+                  stage_version=stage.version, index=index, total=total)
+
+    def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
+        self.report.data["steps"].append(result.to_dict())
+        self.write()
+        self._log("step_finished", run_id=self.report.run_id, step=step.step_id, status=result.status.value,
+                  duration_s=result.duration_s, errors=len(result.errors))
+
+    def decision(self, decision: PolicyDecision) -> None:
+        self.report.data["policy_decisions"].append(decision.to_dict())
+        self._log("policy_decision", run_id=self.report.run_id, **decision.to_dict())
+
+
+def _load(manifest_or_path: Any, registry: Any) -> Any:
+    from engine.manifest import load_manifest
+
+    if manifest_or_path is None:
+        return load_manifest(shipped_manifest(), registry=registry)
+    if isinstance(manifest_or_path, str | os.PathLike):
+        problem = file_problem(Path(manifest_or_path))
+        if problem:
+            raise RunUsageError(f"manifest: {problem}: {sanitize_text(str(manifest_or_path))}")
+        return load_manifest(Path(manifest_or_path), registry=registry)
+    return manifest_or_path
+
+
+async def arun_manifest(
+    manifest_or_path: Any = None,
+    *,
+    mode: str | None = None,
+    inputs: Mapping[str, str | os.PathLike[str]] | None = None,
+    approvals: Iterable[Any] = (),
+    out_dir: str | os.PathLike[str] | None = None,
+    only: Iterable[str] | None = None,
+    from_step: str | None = None,
+    job_id: str | None = None,
+    observer: RunObserver | None = None,
+    registry: Any = None,
+    phi_key: bytes | None = None,
+    audit_log: str | os.PathLike[str] | None = None,
+    executor: Any = None,
+) -> RunReport:
+    """Validate and run a manifest (default: the shipped DEMO pipeline on bundled data).
+
+    ``executor`` overrides the manifest's ``execution:`` block: a kind (``"processes"``), a
+    mapping (``{"executor": "dask", "address": "local:2", "partition_bytes": "16MiB"}``), an
+    :class:`engine.execution.executors.ExecutorSpec`, or an :class:`engine.execution.executors.Executor` the caller
+    owns (reused and not closed, e.g. one Dask cluster for many runs).
+
+    Raises :class:`engine.manifest.ManifestError` for an invalid manifest and
+    :class:`RunUsageError` for bad arguments; otherwise returns the report, whatever happened.
+    """
+    from engine.manifest import plan as make_plan
+
+    manifest = _load(manifest_or_path, registry)
+    check_run_paths(out_dir, audit_log)
+    the_plan = make_plan(manifest, mode, registry=registry) if registry is not None else make_plan(manifest, mode)
+    try:
+        steps, selection = select_steps(the_plan.steps, only, from_step)
+    except SelectionError as exc:
+        raise RunUsageError(str(exc)) from None
+    resolved = resolve_inputs(manifest, inputs or {})
+    approvals = tuple(approvals)
+    runner_executor, owned = _executor_for(manifest, executor)
+    # Preflight is pure: a run governance will refuse never starts a pool or a cluster.
+    rules = ModeRules.from_mode(the_plan.mode, manifest.governance.modes[the_plan.mode])
+    will_refuse = bool(refused(preflight(rules, steps, approvals)))
+    try:
+        if owned and not will_refuse:
+            try:
+                await asyncio.to_thread(runner_executor.start)
+            except RflowError as exc:
+                raise RunUsageError(str(exc)) from None
+        return await _run_planned(
+            manifest, the_plan.mode, steps, selection, resolved, approvals=approvals, out_dir=out_dir, only=only,
+            from_step=from_step, job_id=job_id, observer=observer, phi_key=phi_key, audit_log=audit_log,
+            executor=runner_executor,
+        )
+    finally:
+        if owned:
+            # Every exit path (success, failure, Ctrl-C) closes pools and clusters this run started.
+            runner_executor.close()
+
+
+def _executor_for(manifest: Any, requested: Any) -> tuple[Any, bool]:
+    """``(executor, owned)``: the caller's Executor as is, or a new one from manifest + override."""
+    from engine.execution.executors import Executor, ExecutorError, create, resolve
+
+    if isinstance(requested, Executor):
+        return requested, False
+    try:
+        return create(resolve(getattr(manifest, "execution", None), requested)), True
+    except ExecutorError as exc:
+        raise RunUsageError(str(exc)) from None
+
+
+async def _run_planned(
+    manifest: Any, mode_name: str, steps: list[PlannedStep], selection: list[PolicyDecision],
+    resolved: list[ResolvedInput], *, approvals: Iterable[Any], out_dir: str | os.PathLike[str] | None,
+    only: Iterable[str] | None, from_step: str | None, job_id: str | None, observer: RunObserver | None,
+    phi_key: bytes | None, audit_log: str | os.PathLike[str] | None, executor: Any,
+) -> RunReport:
+    from engine.phi.keys import resolve_key
+
+    approvals = tuple(approvals)
+    key = resolve_key(phi_key)
+
+    run_id = new_run_id()
+    run_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "rflow-runs" / run_id
+    lock = _claim_run_folder(run_dir, run_id)
+    try:
+        return await _run_in_folder(
+            manifest, mode_name, steps, selection, resolved, approvals=approvals, only=only, from_step=from_step,
+            job_id=job_id, observer=observer, key=key, audit_log=audit_log, executor=executor, run_id=run_id,
+            run_dir=run_dir)
+    finally:
+        remove_parts(run_dir)  # partial outputs may hold raw data: gone on every exit path
+        lock.release()
+
+
+def _claim_run_folder(run_dir: Path, run_id: str) -> RunFolderLock:
+    """Own ``run_dir`` (new or empty) for this run, and sweep what killed sibling runs left behind."""
+    had_lock = (run_dir / LOCK_NAME).exists()
+    try:
+        lock = RunFolderLock.acquire(run_dir, run_id)
+    except RunFolderBusy as exc:
+        raise RunUsageError(str(exc)) from None
+    except OSError as exc:
+        raise RunUsageError(f"cannot create the run folder: {safe_error_text(exc)}") from None
+    if any(p.name != LOCK_NAME for p in run_dir.iterdir()):
+        if not had_lock:
+            (run_dir / LOCK_NAME).unlink(missing_ok=True)
+        lock.release()
+        raise RunUsageError(f"output folder is not empty: {sanitize_text(str(run_dir))}")
+    sweep_abandoned_parts(run_dir.parent, skip=run_dir)
+    return lock
+
+
+def _open_audit(path: Path, keying: AuditKeying) -> AuditLog:
+    try:
+        return AuditLog(path, keying)
+    except (AuditLogError, OSError) as exc:
+        raise RunUsageError(f"audit log {sanitize_text(path.name)}: {safe_error_text(exc)}") from None
+
+
+async def _run_in_folder(
+    manifest: Any, mode_name: str, steps: list[PlannedStep], selection: list[PolicyDecision],
+    resolved: list[ResolvedInput], *, approvals: tuple[Any, ...], only: Iterable[str] | None,
+    from_step: str | None, job_id: str | None, observer: RunObserver | None, key: Any,
+    audit_log: str | os.PathLike[str] | None, executor: Any, run_id: str, run_dir: Path,
+) -> RunReport:
+    from engine import __version__
+
+    rules = ModeRules.from_mode(mode_name, manifest.governance.modes[mode_name])
+
+    report = RunReport(
+        {
+            "schema": REPORT_KIND,
+            "run_id": run_id,
+            "job_id": job_id or run_id,
+            "rflow_version": __version__,
+            "status": "running",
+            "mode": mode_name,
+            "manifest": {
+                "name": manifest.metadata.name,
+                "version": str(manifest.metadata.version),
+                "path": sanitize_text(str(getattr(manifest, "path", "") or "<text>")),
+                "sha256": manifest.sha256,
+                "api_version": manifest.api_version,
+            },
+            "inputs": [
+                {"name": i.name, "file": safe_file_name(i.path.name), "size_bytes": i.fingerprint.size_bytes,
+                 "sha256": i.fingerprint.sha256, "format": i.format}
+                for i in resolved
+            ],
+            "phi_key_source": key.source,
+            "executor": executor.describe(),
+            "started_at": time.time(),
+            "finished_at": None,
+            "duration_s": None,
+            "steps": [],
+            "policy_decisions": [],
+            "exit_code": None,
+        },
+        run_dir / "report.json",
+    )
+    if only or from_step:
+        report.data["selection"] = {"only": list(only or []), "from": from_step}
+    keying = AuditKeying.from_phi_key(key)
+    audits = [_open_audit(run_dir / "audit.jsonl", keying)]
+    if audit_log is not None:
+        audits.append(_open_audit(Path(audit_log), keying))
+    recorder = _ReportObserver(report, audits)
+    try:
+        recorder._log("run_started", run_id=run_id, user=getpass.getuser(), mode=mode_name,
+                      manifest=report.data["manifest"]["name"], manifest_version=report.data["manifest"]["version"],
+                      manifest_sha256=manifest.sha256, inputs=[{"name": i["name"], "sha256": i["sha256"]}
+                                                              for i in report.data["inputs"]],
+                      steps=[s.step_id for s in steps], phi_key_source=key.source)
+        recorder.write()
+        for decision in selection:
+            recorder.decision(decision)
+        decisions = preflight(rules, steps, approvals)
+        for decision in decisions:
+            recorder.decision(decision)
+    except RecordError:
+        recorder.close("failed")
+        return report
+    if refused(decisions):
+        for step in steps:
+            stage: Any = step.stage
+            report.data["steps"].append(
+                StageResult(status=StageStatus.BLOCKED, errors=("run refused by governance before any step",),
+                            stage_id=stage.stage_id, stage_key=stage.key, stage_name=stage.stage_name,
+                            stage_version=stage.version, step_id=step.step_id).to_dict()
+            )
+        recorder.close("refused")
+        return report
+
+    world = World()
+    world.add(RUN_ENTITY, RunInfo(run_id, job_id or run_id, mode_name, manifest.metadata.name,
+                                  str(manifest.metadata.version)))
+    for item in resolved:
+        world.add(f"input:{item.name}", InputDataset(item.name, str(item.path), item.format))
+    watch = InputWatch({i.name: (i.path, i.fingerprint) for i in resolved}, on_decision=recorder.decision)
+    policy = PolicyChain([watch, GovernancePolicy(rules, on_decision=recorder.decision)])
+    context = StageContext(job_id=job_id or run_id, run_id=run_id, mode=mode_name, world=world,
+                           workspace=run_dir, phi_key=key.key, policy=rules.as_policy_mapping(),
+                           approvals=approvals, executor=executor)
+    outcome: RunOutcome | None = None
+    changed = None
+    try:
+        outcome = await execute_plan(
+            steps, context, stop_on_failure=manifest.defaults.stop_on_failure,
+            observer=ObserverGroup([recorder, *([observer] if observer else [])]), policy=policy,
+        )
+        changed = None if outcome.cancelled else watch.finish()
+    except RecordError:
+        pass  # the record could not be kept: the run stops, and the report says failed (and why)
+    finally:
+        status = "cancelled" if outcome is None else outcome.status
+        if changed is not None and status != "cancelled":
+            status = "failed"  # the report and outputs may describe other bytes than the run checked
+        report.data["executor"] = executor.describe()
+        recorder.close(status)
+    return report
+
+
+def run_manifest(manifest_or_path: Any = None, **kwargs: Any) -> RunReport:
+    """Synchronous :func:`arun_manifest` (for scripts and notebooks without an event loop)."""
+    return asyncio.run(arun_manifest(manifest_or_path, **kwargs))

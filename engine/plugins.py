@@ -1,0 +1,241 @@
+"""Stage registry: ``@register_stage``, lookups with suggestions, entry-point plugins.
+
+The registry is an object so that tests and embedders can use isolated instances; the module-level
+functions use :data:`default_registry`, which imports the built-in ``stages`` package on first use
+and discovers third-party stages in the ``rflow.stages`` entry-point group lazily.
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+import inspect
+import logging
+import re
+from collections.abc import Iterable
+from types import ModuleType
+from typing import Any, TypeVar, overload
+
+import attrs
+
+from engine.core.components import is_component
+from engine.core.contract import ANY_MODE, EmptyConfig
+from engine.core.errors import PluginLoadError, RegistrationError, UnknownStageError, safe_error_text, safe_excerpt
+from engine.core.versions import is_semver
+
+log = logging.getLogger("rflow.registry")
+
+ENTRY_POINT_GROUP = "rflow.stages"
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
+_MODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+_STAGE_MARK = "__rflow_stage__"
+
+S = TypeVar("S", bound=type)
+
+
+def _where(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def check_stage_class(cls: Any) -> None:
+    """Raise :class:`RegistrationError` unless ``cls`` is a well-formed stage class."""
+    if not inspect.isclass(cls):
+        raise RegistrationError(f"@register_stage expects a class, got {type(cls).__name__}")
+    name = _where(cls)
+    problems: list[str] = []
+    sid = getattr(cls, "stage_id", None)
+    if not isinstance(sid, int) or isinstance(sid, bool) or sid < 1:
+        problems.append("stage_id must be a positive int")
+    sname = getattr(cls, "stage_name", None)
+    if not isinstance(sname, str) or not sname.strip():
+        problems.append("stage_name must be a non-empty string")
+    key = getattr(cls, "key", None)
+    if not isinstance(key, str) or not _KEY_RE.match(key):
+        problems.append("key must be a lowercase slug like 'phi_scan' (2-48 chars: a-z, 0-9, _)")
+    version = getattr(cls, "version", None)
+    if not is_semver(version):
+        problems.append("version must be a semantic version string like '1.0.0'")
+    for attr in ("reads", "writes", "optional_reads"):
+        value = getattr(cls, attr, () if attr == "optional_reads" else None)
+        if not isinstance(value, tuple) or not all(is_component(t) for t in value):
+            problems.append(f"{attr} must be a tuple of component classes (declared with @component)")
+    modes = getattr(cls, "modes", None)
+    if (
+        not isinstance(modes, tuple)
+        or not modes
+        or not all(isinstance(m, str) and (m == ANY_MODE or _MODE_RE.match(m)) for m in modes)
+    ):
+        problems.append("modes must be a non-empty tuple of mode names (or ('*',) for every mode)")
+    config = getattr(cls, "Config", None)
+    if config is None or not (inspect.isclass(config) and attrs.has(config)):
+        problems.append("Config must be an attrs class (use engine.EmptyConfig when there is none)")
+    execute = getattr(cls, "execute", None)
+    if execute is None:
+        problems.append("execute(self, context) is missing")
+    elif not inspect.iscoroutinefunction(execute):
+        problems.append("execute must be 'async def execute(self, context) -> StageResult'")
+    if problems:
+        raise RegistrationError(f"stage class {name} is invalid: " + "; ".join(problems))
+
+
+class StageRegistry:
+    """Stages by numeric id and by key."""
+
+    def __init__(self, *, entry_point_group: str | None = ENTRY_POINT_GROUP, builtins: str | None = None):
+        self._by_id: dict[int, type] = {}
+        self._by_key: dict[str, type] = {}
+        self._group = entry_point_group
+        self._builtins = builtins
+        self._builtins_loaded = builtins is None
+        self._plugins_loaded: set[str] = set()
+        self.plugin_errors: list[PluginLoadError] = []
+
+    # -- registration -------------------------------------------------------------------------
+    def register(self, cls: S) -> S:
+        if getattr(cls, "Config", None) is None and inspect.isclass(cls):
+            cls.Config = EmptyConfig  # type: ignore[attr-defined]
+        check_stage_class(cls)
+        stage: Any = cls
+        for table, ident, label in ((self._by_id, stage.stage_id, "id"), (self._by_key, stage.key, "key")):
+            other = table.get(ident)
+            if other is not None and _where(other) != _where(cls):
+                raise RegistrationError(
+                    f"stage {label} {ident!r} is registered twice: by {_where(other)} "
+                    f"(module {other.__module__}) and by {_where(cls)} (module {cls.__module__})"
+                )
+        self._by_id[stage.stage_id] = cls
+        self._by_key[stage.key] = cls
+        setattr(cls, _STAGE_MARK, True)
+        return cls
+
+    # -- loading ------------------------------------------------------------------------------
+    def _ensure_builtins(self) -> None:
+        if not self._builtins_loaded and self._builtins:
+            self._builtins_loaded = True
+            __import__(self._builtins)
+
+    def _entry_points(self) -> builtins.list[Any]:
+        if not self._group:
+            return []
+        from importlib import metadata  # costly to import; plugins are looked up lazily
+
+        return list(metadata.entry_points(group=self._group))
+
+    def load_plugins(self, names: Iterable[str] | None = None) -> list[PluginLoadError]:
+        """Load entry points (all, or only those named); a broken one is recorded, not raised."""
+        wanted = None if names is None else set(names)
+        new_errors: list[PluginLoadError] = []
+        for ep in self._entry_points():
+            if ep.name in self._plugins_loaded or (wanted is not None and ep.name not in wanted):
+                continue
+            self._plugins_loaded.add(ep.name)
+            try:
+                loaded = ep.load()
+                for cls in _stage_classes(loaded):
+                    self.register(cls)
+            except Exception as exc:
+                err = PluginLoadError(
+                    f"stage plugin {ep.name!r} ({ep.value}) failed to load: {safe_error_text(exc)}"
+                )
+                log.warning("%s", err)
+                new_errors.append(err)
+        self.plugin_errors.extend(new_errors)
+        return new_errors
+
+    # -- lookup -------------------------------------------------------------------------------
+    def get(self, id_or_key: int | str) -> type:
+        """The stage class for a numeric id (or digit string) or a key; suggestions if unknown."""
+        self._ensure_builtins()
+        found = self._lookup(id_or_key)
+        if found is None:
+            # Lazy plugins: first the entry point named like the key, then the rest.
+            if isinstance(id_or_key, str):
+                self.load_plugins([id_or_key])
+                found = self._lookup(id_or_key)
+            if found is None:
+                self.load_plugins()
+                found = self._lookup(id_or_key)
+        if found is None:
+            raise UnknownStageError(self._unknown_message(id_or_key))
+        return found
+
+    def find(self, id_or_key: int | str) -> type | None:
+        try:
+            return self.get(id_or_key)
+        except UnknownStageError:
+            return None
+
+    def _lookup(self, id_or_key: int | str) -> type | None:
+        if isinstance(id_or_key, bool):
+            return None
+        if isinstance(id_or_key, int):
+            return self._by_id.get(id_or_key)
+        if isinstance(id_or_key, str) and id_or_key.isdigit() and id_or_key.isascii():
+            return self._by_id.get(int(id_or_key))
+        return self._by_key.get(id_or_key) if isinstance(id_or_key, str) else None
+
+    def suggestions(self, id_or_key: int | str) -> builtins.list[str]:
+        if isinstance(id_or_key, int) or (isinstance(id_or_key, str) and id_or_key.isdigit()):
+            target = int(id_or_key)
+            near = sorted(self._by_id, key=lambda i: abs(i - target))[:3]
+            return [f"{i} ({self._by_id[i].key})" for i in near]  # type: ignore[attr-defined]
+        return difflib.get_close_matches(str(id_or_key), list(self._by_key), n=3, cutoff=0.5)
+
+    def _unknown_message(self, id_or_key: int | str) -> str:
+        text = f"unknown stage {safe_excerpt(id_or_key, 60)!r}"
+        close = self.suggestions(id_or_key)
+        if close:
+            text += "; did you mean " + ", ".join(close) + "?"
+        elif self._by_key:
+            text += "; registered stages: " + ", ".join(sorted(self._by_key))
+        return text
+
+    def list(self) -> builtins.list[type]:
+        """Every stage, built-in and plugin, ordered by id."""
+        self._ensure_builtins()
+        self.load_plugins()
+        return [self._by_id[i] for i in sorted(self._by_id)]
+
+    def keys(self) -> builtins.list[str]:
+        self._ensure_builtins()
+        return sorted(self._by_key)
+
+    def __contains__(self, id_or_key: object) -> bool:
+        return isinstance(id_or_key, (int, str)) and self.find(id_or_key) is not None
+
+
+def _stage_classes(loaded: object) -> list[type]:
+    """An entry point may name a stage class or a module of stage classes."""
+    if inspect.isclass(loaded):
+        return [loaded]
+    if isinstance(loaded, ModuleType):
+        found = [v for v in vars(loaded).values() if inspect.isclass(v) and getattr(v, _STAGE_MARK, False)]
+        if not found:
+            raise RegistrationError(f"module {loaded.__name__} defines no @register_stage class")
+        return found
+    raise RegistrationError(f"entry point must name a stage class or module, not {type(loaded).__name__}")
+
+
+default_registry = StageRegistry(builtins="stages")
+
+
+@overload
+def register_stage(cls: S, /) -> S: ...
+@overload
+def register_stage(*, registry: StageRegistry) -> Any: ...
+def register_stage(cls: Any = None, /, *, registry: StageRegistry | None = None) -> Any:
+    """Class decorator registering a stage (in ``registry`` or the default one)."""
+    target = registry or default_registry
+
+    def decorate(c: S) -> S:
+        return target.register(c)
+
+    return decorate(cls) if cls is not None else decorate
+
+
+def get_stage(id_or_key: int | str) -> type:
+    return default_registry.get(id_or_key)
+
+
+def list_stages() -> list[type]:
+    return default_registry.list()

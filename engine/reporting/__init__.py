@@ -1,0 +1,1 @@
+"""Reporting: the run report, the audit log and its verification."""

@@ -1,0 +1,114 @@
+"""The run report: a metadata-only JSON document, rewritten atomically as the run progresses.
+
+It is written when the run starts, after every step, and at the end — so a failed, refused or
+interrupted run still leaves a complete, schema-valid report behind. Its ``audit`` block anchors
+the run's audit log (keying, entry count, head hash), so a cut or extended log is detectable.
+
+A run that was killed cannot finish its report; :func:`read_report` shows such a report (still
+``running`` while nobody holds its run folder's lock) as ``aborted``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from engine.core.atomic import write_json_atomic
+from engine.core.errors import RflowError
+from engine.core.exitcodes import BY_RUN_STATUS as EXIT_CODES
+from engine.core.exitcodes import for_run_status
+from engine.execution.runfolder import is_locked
+
+REPORT_KIND = "rflow/run-report/v1"
+REPORT_NAME = "report.json"
+
+
+class ReportError(RflowError):
+    """A file that should be a run report is missing or is not one."""
+
+
+@cache
+def report_schema() -> dict[str, Any]:
+    from importlib.resources import files
+
+    data: dict[str, Any] = json.loads((files("engine.schemas") / "run-report.v1.schema.json").read_text("utf-8"))
+    return data
+
+
+def validate_report(data: dict[str, Any]) -> list[str]:
+    """Schema problems of a report (paths and validator names only)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(report_schema())
+    return [f"/{'/'.join(map(str, e.absolute_path))}: {e.validator}" for e in validator.iter_errors(data)]
+
+
+@attrs.define
+class RunReport:
+    """The report of one run, with where it lives."""
+
+    data: dict[str, Any]
+    path: Path
+
+    @property
+    def run_id(self) -> str:
+        return str(self.data["run_id"])
+
+    @property
+    def status(self) -> str:
+        return str(self.data["status"])
+
+    @property
+    def exit_code(self) -> int:
+        return for_run_status(self.status)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        return list(self.data["steps"])
+
+    def step(self, step_id: str) -> dict[str, Any]:
+        for step in self.data["steps"]:
+            if step["step_id"] == step_id:
+                return dict(step)
+        raise KeyError(step_id)
+
+    def write(self) -> None:
+        self.data["exit_code"] = self.exit_code if self.status != "running" else None
+        write_json_atomic(self.path, self.data)
+
+    def finish(self, status: str) -> None:
+        self.data["status"] = status
+        self.data["finished_at"] = time.time()
+        self.data["duration_s"] = round(self.data["finished_at"] - self.data["started_at"], 6)
+        self.write()
+
+
+def read_report(path: Path) -> RunReport:
+    """The report of a run folder (or a ``report.json``) as every later command should see it.
+
+    A report that says ``running`` while its folder's lock is free belongs to a run that died
+    without finishing (killed, host lost): it reads as ``aborted``. The file is not changed.
+    """
+    path = Path(path)
+    file = path / REPORT_NAME if path.is_dir() else path
+    try:
+        data = json.loads(file.read_bytes())
+    except FileNotFoundError:
+        raise ReportError("no report.json there") from None
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ReportError(f"report.json cannot be read ({type(exc).__name__})") from None
+    if not isinstance(data, dict) or data.get("schema") != REPORT_KIND or not isinstance(data.get("status"), str):
+        raise ReportError("report.json is not an rflow run report")
+    if data["status"] == "running" and not is_locked(file.parent):
+        data["status"] = "aborted"
+        data["exit_code"] = EXIT_CODES["aborted"]
+    return RunReport(data, file)
