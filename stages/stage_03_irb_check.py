@@ -17,7 +17,7 @@ import attrs
 from engine import InputDataset, StageContext, StageResult, StageStatus, register_stage
 from engine.core.components import RUN_ENTITY
 from engine.core.contract import ANY_MODE
-from engine.governance.approvals import REFERENCE_RE
+from engine.governance.approvals import approval_problem, covers, days_remaining
 from stages._common import input_entities
 from stages.components import ApprovalCheck
 
@@ -53,13 +53,6 @@ class IrbCheckConfig:
 def today() -> datetime.date:
     """The date approvals are checked against (a function so tests can move the clock)."""
     return datetime.date.today()
-
-
-def _covers(approval: Any, name: str, explicit: bool) -> bool:
-    scope = tuple(getattr(approval, "scope", ()) or ())
-    if not scope:
-        return not explicit
-    return "*" in scope or name in scope
 
 
 @register_stage
@@ -104,19 +97,10 @@ class IrbCheck:
     @staticmethod
     def _problem(approval: Any, config: IrbCheckConfig, names: list[str], now: datetime.date
                  ) -> tuple[str, str] | None:
-        reference = str(getattr(approval, "reference", "") or "")
-        if not REFERENCE_RE.match(reference):
-            return "invalid", f"the '{config.kind}' approval has no valid protocol reference"
-        expires = getattr(approval, "expires", None)
-        if expires is None:
-            if config.require_expiry:
-                return "invalid", f"the '{config.kind}' approval has no expiry date (require_expiry)"
-        elif not isinstance(expires, datetime.date):
-            return "invalid", f"the '{config.kind}' approval's expiry is not a date"
-        elif expires < now:
-            # Dates are not reported (the output guard treats them as PHI): days are.
-            return "expired", f"the '{config.kind}' approval expired {(now - expires).days} day(s) ago"
-        uncovered = [n for n in names if not _covers(approval, n, config.require_explicit_scope)]
+        problem = approval_problem(approval, today=now, require_expiry=config.require_expiry)
+        if problem is not None:
+            return problem
+        uncovered = [n for n in names if not covers(approval, n, explicit=config.require_explicit_scope)]
         if uncovered:
             return "out_of_scope", (
                 f"the '{config.kind}' approval's scope does not cover input(s) {', '.join(uncovered[:10])}"
@@ -126,8 +110,7 @@ class IrbCheck:
     @staticmethod
     def _approve(context: StageContext, config: IrbCheckConfig, approval: Any, names: list[str],
                  now: datetime.date) -> StageResult:
-        expires = getattr(approval, "expires", None)
-        days = None if expires is None else (expires - now).days
+        days = days_remaining(approval, now)
         reference = str(approval.reference)
         check = ApprovalCheck(
             kind=config.kind, status="approved", reference=reference, days_remaining=days,

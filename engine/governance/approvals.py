@@ -8,6 +8,18 @@ Two sources, one type: the command-line form ``KIND=REFERENCE:EXPIRES[:SCOPE,...
         reference: IRB-2026-0142
         expires: 2027-06-30        # ISO date; omit or null for an approval without expiry
         scope: [dataset]           # input names it covers; omit or [] for every input
+      - kind: data_use_agreement   # a Limited Data Set needs the recipient too
+        reference: DUA-2026-007
+        recipient: Example University
+        expires: 2027-06-30
+      - kind: expert_determination # and an expert determination the expert and the transforms
+        reference: ED-2026-003
+        expert: Statistical Review Group
+        transforms: [drop, subject, year, zip3, age, scrub]
+        expires: 2027-06-30
+
+One rule decides whether an approval is valid (:func:`approval_problem`): the governance
+preflight, the ``irb_check`` stage and the de-identification profiles all call it.
 
 Error messages name the field and the position, never the text given, because an approvals file
 is user input like any other.
@@ -28,7 +40,16 @@ from engine.core.errors import RflowError, safe_excerpt
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,63}$")
 SCOPE_RE = re.compile(r"^(\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")
+PARTY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,&()'/_-]{1,99}$")
+"""A recipient or an expert: an organisation or a person, as the agreement names it."""
+TRANSFORM_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 MAX_FILE_BYTES = 256 * 1024
+FIELDS = ("kind", "reference", "expires", "scope", "recipient", "expert", "transforms")
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "data_use_agreement": ("recipient",),
+    "expert_determination": ("expert", "transforms"),
+}
+"""Fields some approval kinds need besides a reference and an expiry (45 CFR 164.514(e)(4), (b)(1))."""
 
 
 class ApprovalError(RflowError, ValueError):
@@ -50,26 +71,91 @@ class Approval:
     reference: str
     expires: datetime.date | None = None
     scope: tuple[str, ...] = attrs.field(default=(), converter=_scope)
+    recipient: str | None = None
+    expert: str | None = None
+    transforms: tuple[str, ...] = attrs.field(default=(), converter=_scope)
 
     def is_expired(self, today: datetime.date | None = None) -> bool:
         """True once ``today`` is past the expiry date (the expiry day itself is still valid)."""
-        return self.expires is not None and (today or datetime.date.today()) > self.expires
+        left = days_remaining(self, today)
+        return left is not None and left < 0
 
     def days_remaining(self, today: datetime.date | None = None) -> int | None:
-        if self.expires is None:
-            return None
-        return (self.expires - (today or datetime.date.today())).days
+        return days_remaining(self, today)
 
-    def covers(self, input_name: str) -> bool:
-        return not self.scope or "*" in self.scope or input_name in self.scope
+    def covers(self, input_name: str, *, explicit: bool = False) -> bool:
+        return covers(self, input_name, explicit=explicit)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "kind": self.kind,
             "reference": self.reference,
             "expires": None if self.expires is None else self.expires.isoformat(),
             "scope": list(self.scope),
         }
+        for name in ("recipient", "expert"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        if self.transforms:
+            data["transforms"] = list(self.transforms)
+        return data
+
+
+def days_remaining(approval: Any, today: datetime.date | None = None) -> int | None:
+    """Days until the approval's expiry (0 on its last day), None without one.
+
+    Days, not the date, go into reports and logs: the output guard treats calendar dates as PHI.
+    """
+    expires = getattr(approval, "expires", None)
+    if not isinstance(expires, datetime.date):
+        return None
+    return (expires - (today or datetime.date.today())).days
+
+
+def covers(approval: Any, input_name: str, *, explicit: bool = False) -> bool:
+    """Does the approval's scope cover ``input_name``? An empty scope covers all, unless ``explicit``."""
+    scope = tuple(getattr(approval, "scope", ()) or ())
+    if not scope:
+        return not explicit
+    return "*" in scope or input_name in scope
+
+
+def approval_problem(approval: Any, *, today: datetime.date | None = None,
+                     require_expiry: bool = True) -> tuple[str, str] | None:
+    """The one validity rule: ``(status, reason)`` of an unusable approval, None for a valid one.
+
+    ``status`` is ``invalid`` (no valid reference, no expiry where one is required, an expiry
+    that is not a date, a field its kind needs is missing) or ``expired`` (past its expiry day;
+    the expiry day itself is still valid). Duck-typed, so an approval from any source is judged
+    the same way. Reasons hold the kind and a number of days, never a value.
+    """
+    kind = getattr(approval, "kind", None)
+    shown = kind if isinstance(kind, str) and KIND_RE.match(kind) else "?"
+    reference = getattr(approval, "reference", None)
+    if not isinstance(reference, str) or not REFERENCE_RE.match(reference):
+        return "invalid", f"the '{shown}' approval has no valid reference"
+    for name in REQUIRED_FIELDS.get(shown, ()):
+        if not getattr(approval, name, None):
+            return "invalid", f"the '{shown}' approval names no {name} (a {shown} approval needs one)"
+    expires = getattr(approval, "expires", None)
+    if expires is None:
+        return ("invalid", f"the '{shown}' approval has no expiry date") if require_expiry else None
+    if not isinstance(expires, datetime.date):
+        return "invalid", f"the '{shown}' approval's expiry is not a date"
+    left = days_remaining(approval, today)
+    if left is not None and left < 0:
+        return "expired", f"the '{shown}' approval expired {-left} day(s) ago"
+    return None
+
+
+def valid_approvals(approvals: Iterable[Any], kind: str, *, today: datetime.date | None = None,
+                    require_expiry: bool = True) -> tuple[list[Any], tuple[str, str] | None]:
+    """The valid approvals of ``kind``, and the first problem of the others (None if there were none)."""
+    candidates = [a for a in approvals if getattr(a, "kind", None) == kind]
+    valid = [a for a in candidates if approval_problem(a, today=today, require_expiry=require_expiry) is None]
+    first = next((p for a in candidates
+                  if (p := approval_problem(a, today=today, require_expiry=require_expiry)) is not None), None)
+    return valid, first
 
 
 def _check_kind(kind: str, where: str) -> str:
@@ -102,6 +188,26 @@ def _parse_date(value: Any, where: str) -> datetime.date | None:
     raise ApprovalError(f"{where}: expiry must be an ISO date YYYY-MM-DD")
 
 
+def _check_party(value: Any, name: str, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not PARTY_RE.match(value.strip()):
+        raise ApprovalError(
+            f"{where}: '{name}' must be 2-100 characters of letters, digits, spaces and . , & ( ) ' / _ -")
+    return value.strip()
+
+
+def _check_transforms(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ApprovalError(f"{where}: 'transforms' must be a list of transform names (drop, year, zip3...)")
+    items = [t.strip() if isinstance(t, str) else t for t in value]
+    if not all(isinstance(t, str) and TRANSFORM_RE.match(t) for t in items):
+        raise ApprovalError(f"{where}: 'transforms' entries must be lowercase transform names (drop, year, zip3...)")
+    return tuple(items)
+
+
 def _check_scope(items: Iterable[Any], where: str) -> tuple[str, ...]:
     scope: list[str] = []
     for item in items:
@@ -129,10 +235,10 @@ def approval_from_mapping(data: Mapping[str, Any], *, where: str = "approval") -
     """Build an approval from a mapping (one entry of an approvals file)."""
     if not isinstance(data, Mapping):
         raise ApprovalError(f"{where}: expected a mapping with kind, reference, expires, scope")
-    unknown = sorted(str(k) for k in data if k not in ("kind", "reference", "expires", "scope"))
+    unknown = sorted(str(k) for k in data if k not in FIELDS)
     if unknown:
         shown = ", ".join(safe_excerpt(k, 30) for k in unknown[:5])
-        raise ApprovalError(f"{where}: unknown field(s) {shown}; allowed: kind, reference, expires, scope")
+        raise ApprovalError(f"{where}: unknown field(s) {shown}; allowed: {', '.join(FIELDS)}")
     kind, reference = data.get("kind"), data.get("reference")
     if not isinstance(kind, str):
         raise ApprovalError(f"{where}: 'kind' is required and must be a string")
@@ -146,6 +252,9 @@ def approval_from_mapping(data: Mapping[str, Any], *, where: str = "approval") -
         reference=_check_reference(reference.strip(), where),
         expires=_parse_date(data.get("expires"), f"{where}: 'expires'"),
         scope=_check_scope(scope_raw, where),
+        recipient=_check_party(data.get("recipient"), "recipient", where),
+        expert=_check_party(data.get("expert"), "expert", where),
+        transforms=_check_transforms(data.get("transforms"), where),
     )
 
 

@@ -3,7 +3,9 @@
 Policies (documented in docs/governance.md):
 
 * ``require`` — approvals (e.g. ``irb_approval``) that must be present, with a reference and an
-  unexpired date, before any step starts;
+  unexpired date, before any step starts; so must the approvals a step's settings need
+  (``approvals_needed`` on its stage: a de-identification profile's agreement). Validity is
+  :func:`engine.approvals.approval_problem`, the one rule;
 * stage allowance — a stage declares the modes it is safe for, ``allow_stages`` narrows it;
 * ``gates`` — a step runs only if a condition over earlier steps' metadata holds;
 * ``phi_policy`` — ``warn`` records PHI findings; ``block`` keeps raw data from every later step
@@ -27,7 +29,9 @@ import attrs
 
 from engine.core.components import World
 from engine.core.contract import ANY_MODE, StageResult, StageStatus
+from engine.core.errors import sanitize_text
 from engine.execution.step_runner import PlannedStep, Verdict
+from engine.governance.approvals import REQUIRED_FIELDS, days_remaining, valid_approvals
 from engine.governance.gates import evaluate_gate
 
 PHI_POLICIES = ("warn", "block")
@@ -80,44 +84,62 @@ class ModeRules:
 
 
 def check_approvals(
-    rules: ModeRules, approvals: Iterable[Any], today: dt.date | None = None
+    rules: ModeRules, approvals: Iterable[Any], today: dt.date | None = None,
+    required: Iterable[tuple[str, str]] = (),
 ) -> list[PolicyDecision]:
-    """One decision per required approval kind: present, referenced and unexpired, or refused."""
+    """One decision per required approval kind: valid by :func:`engine.approvals.approval_problem`, or refused.
+
+    ``required``: ``(kind, why)`` pairs that steps need besides the mode's ``require`` (a
+    de-identification profile's agreement), each decided once, with the reason it is needed.
+    """
     today = today or dt.date.today()
-    by_kind: dict[str, list[Any]] = {}
-    for approval in approvals:
-        by_kind.setdefault(str(getattr(approval, "kind", "")), []).append(approval)
+    approvals = tuple(approvals)
+    wanted: dict[str, str] = {kind: f"mode {rules.name} requires" for kind in rules.require}
+    for kind, why in required:
+        wanted.setdefault(kind, why)
     decisions = []
-    for kind in rules.require:
-        candidates = by_kind.get(kind, [])
-        if not candidates:
+    for kind, why in wanted.items():
+        valid, problem = valid_approvals(approvals, kind, today=today)
+        if valid:
+            days = days_remaining(valid[0], today)
+            decisions.append(PolicyDecision(
+                "approval", kind, "allowed",
+                f"approval '{kind}'{_named(valid[0])} present, valid for {days} more day(s)"))
+        elif problem is not None:
+            decisions.append(PolicyDecision("approval", kind, "refused", problem[1]))
+        else:
             decisions.append(PolicyDecision(
                 "approval", kind, "refused",
-                f"mode {rules.name} requires approval '{kind}', none was given "
+                f"{why} approval '{kind}', none was given "
                 f"(pass --approval {kind}=REFERENCE:YYYY-MM-DD or --approvals FILE)",
             ))
-            continue
-        valid = [a for a in candidates if _approval_problem(a, today) is None]
-        if valid:
-            # Days, not the date: the output guard treats calendar dates as PHI.
-            days = (valid[0].expires - today).days
-            decisions.append(PolicyDecision(
-                "approval", kind, "allowed", f"approval '{kind}' present, valid for {days} more day(s)"))
-        else:
-            decisions.append(PolicyDecision("approval", kind, "refused", str(_approval_problem(candidates[0], today))))
     return decisions
 
 
-def _approval_problem(approval: Any, today: dt.date) -> str | None:
-    kind = getattr(approval, "kind", "?")
-    if not str(getattr(approval, "reference", "") or "").strip():
-        return f"approval '{kind}' has no reference"
-    expires = getattr(approval, "expires", None)
-    if expires is None:
-        return f"approval '{kind}' has no expiry date"
-    if expires < today:
-        return f"approval '{kind}' expired {(today - expires).days} day(s) ago"
-    return None
+def _named(approval: Any) -> str:
+    """The reference and the parties of an agreement, for the record (sanitized: user-typed text)."""
+    if getattr(approval, "kind", None) not in REQUIRED_FIELDS:
+        return ""
+    parts = [f" {approval.reference}"]
+    for name in ("recipient", "expert"):
+        value = getattr(approval, name, None)
+        if value:
+            parts.append(f" ({name} {sanitize_text(str(value))})")
+    return "".join(parts)
+
+
+def step_approvals(steps: Sequence[PlannedStep]) -> list[tuple[str, str]]:
+    """``(kind, why)`` of the approvals planned steps need, by their stage's ``approvals_needed(config)``.
+
+    Why a hook: governance decides approvals before any step starts, but only a stage knows which
+    of its settings need one (a Limited Data Set needs a data use agreement).
+    """
+    needed: list[tuple[str, str]] = []
+    for step in steps:
+        hook = getattr(step.stage, "approvals_needed", None)
+        if callable(hook):
+            needed.extend((kind, f"step '{step.step_id}' ({why}) requires") for kind, why in hook(step.config))
+    return needed
 
 
 def stage_allowed(rules: ModeRules, stage: Any) -> tuple[bool, str]:
@@ -132,7 +154,7 @@ def stage_allowed(rules: ModeRules, stage: Any) -> tuple[bool, str]:
 def preflight(rules: ModeRules, steps: Sequence[PlannedStep], approvals: Iterable[Any],
               today: dt.date | None = None) -> list[PolicyDecision]:
     """Decisions taken before any step starts; any ``refused`` one means the run must not start."""
-    decisions = check_approvals(rules, approvals, today)
+    decisions = check_approvals(rules, approvals, today, required=step_approvals(steps))
     for step in steps:
         ok, reason = stage_allowed(rules, step.stage)
         decisions.append(PolicyDecision("stage_allowed", step.step_id, "allowed" if ok else "refused", reason))

@@ -72,6 +72,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RF317": (Severity.ERROR, "allow_stages names an unknown stage"),
     "RF318": (Severity.WARNING, "a stage plugin failed to load"),
     "RF320": (Severity.ERROR, "a file the step config names is invalid (or, as a warning, unreadable)"),
+    "RF321": (Severity.ERROR, "step settings that break a rule of the stage (a de-identification profile)"),
 }
 
 

@@ -99,7 +99,27 @@ class _Checker:
         found = validate_fragment(text, dict(step.config), self.smap, self.name, base, code="RF309")
         self.out.extend(found)
         if not found:
+            self.check_config_rules(base, step, stage)
             self.check_config_files(base, step, stage)
+
+    def check_config_rules(self, base: Path, step: Step, stage: Any) -> None:
+        """Settings that are each valid but together break a rule the stage states (RF321).
+
+        Through the stage's optional ``config_problems(config)`` hook, ``(keys, message, hint)``
+        each: the engine does not import the built-in stages, and only the stage knows its rules
+        (a deidentify step's profile). Reported at the setting that breaks the rule.
+        """
+        hook = getattr(stage, "config_problems", None)
+        if not callable(hook):
+            return
+        try:
+            problems = list(hook(dict(step.config)))
+        except Exception as exc:  # a stage's hook must not break validation of the manifest
+            self.add(base, "RF321", f"step {show(step.id)}: its settings could not be checked ({type(exc).__name__})")
+            return
+        for keys, message, hint in problems[:20]:
+            self.add((*base, *keys), "RF321", f"step {show(step.id)}: {safe_excerpt(message, 200)}",
+                     safe_excerpt(hint, 300))
 
     def check_config_files(self, base: Path, step: Step, stage: Any) -> None:
         """Files a step's config names (a data dictionary), through the stage's optional ``config_files``.

@@ -18,6 +18,22 @@ SAMPLE_ROWS = 200
 class DeidentifyConfig:
     """How each kind of column is de-identified, and how strict the rescan is."""
 
+    profile: Literal["safe_harbor", "limited_data_set", "expert_determination"] | None = attrs.field(
+        default=None,
+        metadata={"description": "The HIPAA path this release follows (docs/deidentification.md): settings that "
+                  "break it are refused by rflow validate and at run time. limited_data_set needs a "
+                  "data_use_agreement approval, expert_determination an expert_determination approval."},
+    )
+    quasi_identifiers: list[str] = attrs.field(
+        factory=list,
+        metadata={"description": "Output columns whose combination could single a person out; the output "
+                  "gives k-anonymity over them as counts (required by expert_determination)."},
+    )
+    k: int = attrs.field(
+        default=5, metadata={"description": "An equivalence class of fewer rows than this is reported as below k.",
+                             "schema": {"minimum": 2, "maximum": 1000}},
+    )
+
     dictionary: str | None = attrs.field(
         default=None,
         metadata={"description": "Data dictionary whose 'phi' kinds classify columns ('bundled:NAME' or a path)."},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,14 @@ from engine import InputDataset, StageContext, StageResult, StageStatus, registe
 from engine.core.contract import ANY_MODE
 from engine.core.errors import safe_excerpt
 from engine.execution.runfolder import PARTS_DIR
+from engine.governance.deid_profiles import safe_harbor_attestation
 from stages._common import StageConfigError, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages.components import DatasetProfile, DeidentifiedDataset, PhiFindingsSummary
 from stages.dictionary import load_dictionary
 from stages.stage_06_deidentify.classify import Prepared
 from stages.stage_06_deidentify.config import ACTIONS, DeidentifyConfig
+from stages.stage_06_deidentify.kanon import k_anonymity
+from stages.stage_06_deidentify.profile import check_profile, describe_profile, plan_problem
 from stages.stage_06_deidentify.ranges import DeidPart, deidentify_part, merge_parts, plan_parts, prepare_input
 from stages.tabular import TabularError
 
@@ -77,6 +81,20 @@ class Deidentify:
     Config = DeidentifyConfig
     removes_phi = True
 
+    @staticmethod
+    def approvals_needed(config: DeidentifyConfig) -> tuple[tuple[str, str], ...]:
+        """The approval the step's profile needs, decided by the governance preflight."""
+        from engine.governance.deid_profiles import approvals_needed
+
+        return approvals_needed(getattr(config, "profile", None))
+
+    @staticmethod
+    def config_problems(config: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str, str]]:
+        """Settings that break the step's profile, for ``rflow validate`` (``(keys, message, hint)``)."""
+        from engine.governance.deid_profiles import config_violations
+
+        return [(v.path, v.message, v.hint) for v in config_violations(config)]
+
     async def execute(self, context: StageContext) -> StageResult:
         config: DeidentifyConfig = context.config
         try:
@@ -90,6 +108,12 @@ class Deidentify:
         unknown = sorted(set(config.inputs) - names)
         if unknown:
             return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
+        selected = [n for n in (d.name for _, d in input_entities(context.world)) if not config.inputs or
+                    n in config.inputs]
+        gate = check_profile(config, context.approvals, selected)
+        if gate.problem is not None:
+            return StageResult(status=StageStatus.BLOCKED, output={"profile": describe_profile(config, gate)},
+                               errors=(f"profile {config.profile}: {gate.problem}; nothing was written",))
         as_of_year, as_of_source = _as_of(config)
         if as_of_year is None:
             return StageResult.failed("config as_of: not a date (YYYY-MM-DD) or a year (YYYY)")
@@ -98,8 +122,11 @@ class Deidentify:
         warnings: list[str] = []
         if key_source == "random":
             warnings.append("no PHI key configured: pseudonyms and date shifts are stable within this run only")
-        if config.dates == "shift":
+        if config.dates == "shift" and config.profile is None:
             warnings.append("dates are shifted, not generalised to the year: not HIPAA Safe Harbor")
+        if config.profile is None and context.mode != "DEMO":
+            warnings.append("no profile: the copy is not attested as de-identified under a HIPAA method "
+                            "(set profile: safe_harbor, limited_data_set or expert_determination)")
         outputs: dict[str, Any] = {}
         artifacts: list[str] = []
         errors: list[str] = []
@@ -125,6 +152,11 @@ class Deidentify:
                         context.partition_bytes, as_of_year, scanned.columns_classified if scanned else None)
                 except (StageConfigError, TabularError) as exc:
                     return StageResult.failed(f"input {dataset.name!r}: {exc}")
+                broken = plan_problem(config.profile, prep, gate.transforms)
+                if broken is not None:
+                    return StageResult(status=StageStatus.BLOCKED, output={"profile": describe_profile(config, gate)},
+                                       errors=(f"profile {config.profile}: input {dataset.name!r}: {broken}; "
+                                               "nothing was written",))
                 if prep.shifted_columns and prep.subject_index is None:
                     problem = (f"input {dataset.name!r}: dates: shift needs a subject column (set subject_column); "
                                "one offset for every row is undone by a single known date")
@@ -176,6 +208,13 @@ class Deidentify:
                         errors.append(message + "; the copy was deleted")
                         continue
                     warnings.append(message)
+                if config.quasi_identifiers:
+                    outputs[dataset.name]["k_anonymity"] = await context.run_blocking(
+                        k_anonymity, out_path, config.quasi_identifiers, config.k, config.max_field_chars)
+                if config.profile == "safe_harbor":
+                    outputs[dataset.name]["attestation"] = safe_harbor_attestation(
+                        [(c, a, k) for c, (a, k, _) in zip(prep.plan.columns, prep.plan.actions, strict=True)],
+                        merged["replacements"])
                 artifacts.append(rel)
                 context.world.add(
                     entity,
@@ -197,6 +236,7 @@ class Deidentify:
             "dates": config.dates,
             "identifiers": config.identifiers,
             "as_of": {"year": as_of_year, "source": as_of_source},
+            "profile": describe_profile(config, gate),
         }
         if errors:
             return StageResult.failed(*errors, output=output, artifacts=artifacts, warnings=warnings)

@@ -99,7 +99,7 @@ def test_expiring_soon_warns_and_expiry_day_is_valid(tmp_path: Path, ws: Path) -
     [
         (Approval("irb_approval", "IRB-1", TODAY - dt.timedelta(days=1)), "expired", "expired 1 day(s) ago"),
         (Approval("irb_approval", "IRB-1", None), "invalid", "no expiry date"),
-        (Approval("irb_approval", "", TODAY), "invalid", "no valid protocol reference"),
+        (Approval("irb_approval", "", TODAY), "invalid", "no valid reference"),
         (Approval("irb_approval", "IRB-1", TODAY, ("other",)), "out_of_scope", "does not cover input(s) dataset"),
         (Approval("dua", "DUA-1", TODAY), "missing", "no 'irb_approval' approval"),
     ],
