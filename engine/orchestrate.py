@@ -348,6 +348,7 @@ async def _run_in_folder(
                 for i in resolved
             ],
             "phi_key_source": key.source,
+            "phi_key": key.describe(),
             "executor": executor.describe(),
             "started_at": time.time(),
             "finished_at": None,
@@ -370,7 +371,8 @@ async def _run_in_folder(
                       manifest=report.data["manifest"]["name"], manifest_version=report.data["manifest"]["version"],
                       manifest_sha256=manifest.sha256, inputs=[{"name": i["name"], "sha256": i["sha256"]}
                                                               for i in report.data["inputs"]],
-                      steps=[s.step_id for s in steps], phi_key_source=key.source)
+                      steps=[s.step_id for s in steps], phi_key_source=key.source,
+                      phi_key_id=key.describe()["key_id"])
         recorder.write()
         for decision in selection:
             recorder.decision(decision)
@@ -399,8 +401,8 @@ async def _run_in_folder(
     watch = InputWatch({i.name: (i.path, i.fingerprint) for i in resolved}, on_decision=recorder.decision)
     policy = PolicyChain([watch, GovernancePolicy(rules, on_decision=recorder.decision)])
     context = StageContext(job_id=job_id or run_id, run_id=run_id, mode=mode_name, world=world,
-                           workspace=run_dir, phi_key=key.key, policy=rules.as_policy_mapping(),
-                           approvals=approvals, executor=executor)
+                           workspace=run_dir, phi_key=key.key, phi_key_source=key.source,
+                           policy=rules.as_policy_mapping(), approvals=approvals, executor=executor)
     outcome: RunOutcome | None = None
     changed = None
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import os
 import re
 import tempfile
@@ -73,11 +72,6 @@ def input_entities(world: Any) -> list[tuple[str, InputDataset]]:
 
 def input_path(dataset: InputDataset) -> Path:
     return resolve_path(dataset.path)
-
-
-def keyed_digest(key: bytes, domain: str, value: str) -> str:
-    """Hex HMAC-SHA-256 of ``value`` in ``domain`` (never a bare hash of a guessable value)."""
-    return hmac.new(key, f"{domain}\x1f{value}".encode(), hashlib.sha256).hexdigest()
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:

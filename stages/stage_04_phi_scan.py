@@ -334,14 +334,14 @@ class PhiScan:
     detects_phi = True
 
     async def execute(self, context: StageContext) -> StageResult:
-        from engine.phi import PhiInputError, load_registry, resolve_key
+        from engine.phi import PhiInputError, load_registry, stage_key
 
         config: PhiScanConfig = context.config
         names = {d.name for _, d in input_entities(context.world)}
         unknown = sorted(set(config.inputs) - names)
         if unknown:
             return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
-        key = resolve_key(context.phi_key)
+        key = stage_key(context.phi_key, context.phi_key_source)
         policy = str(context.policy.get("phi_policy", "warn"))
         results: dict[str, Any] = {}
         artifacts: list[str] = []
@@ -428,6 +428,8 @@ class PhiScan:
             "policy": policy,
             "decision": decision,
             "key_source": key.source,
+            "key_id": key.describe()["key_id"],
+            "digest_scheme": key.describe()["schemes"]["digest"],
             "registry_version": load_registry().version,
         }
         if key.is_random:

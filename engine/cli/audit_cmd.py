@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,18 @@ def add_parser(sub: Any) -> None:
 
 
 def _verifier_key() -> Any:
-    """The configured deployment key, or None (a per-process random key verifies nothing)."""
+    """The configured deployment key or keyring, or None (a per-process random key verifies nothing).
+
+    A keyring is given whole: the verifier takes the key whose id the log declares.
+    """
     from engine.cli import UsageError
     from engine.phi.errors import PhiKeyError
-    from engine.phi.keys import resolve_key
+    from engine.phi.keyring import ENV_KEYRING, configured_keyring
+    from engine.phi.keys import ENV_KEY, ENV_KEY_FILE, resolve_key
 
     try:
+        if os.environ.get(ENV_KEYRING) is not None and not {ENV_KEY, ENV_KEY_FILE} & set(os.environ):
+            return configured_keyring()
         key = resolve_key()
     except PhiKeyError as exc:
         raise UsageError(str(exc)) from None

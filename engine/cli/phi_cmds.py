@@ -1,4 +1,5 @@
-"""``rflow phi scan FILE``, ``rflow phi keygen`` and ``rflow phi registry``.
+"""``rflow phi scan FILE``, ``rflow phi keygen``, ``rflow phi registry`` (and, from
+:mod:`engine.phi.keyring_cli`, ``rflow phi keyring`` and ``rflow phi crosswalk``).
 
 Output holds counts, locations and keyed digests only; every error is one sanitized line on
 stderr with exit code 2, never a traceback.
@@ -17,6 +18,7 @@ from engine.core import exitcodes
 from engine.core.display import shown, shown_path
 from engine.core.errors import InputFileError
 from engine.phi.errors import PhiError
+from engine.phi.keyring_cli import add_parsers as add_keyring_parsers
 from engine.phi.labels import label_holds_phi, safe_column_names, safe_file_name
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = exitcodes.OK, exitcodes.FAILED, exitcodes.USAGE
@@ -65,6 +67,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     reg = sub.add_parser("registry", help="list the PHI categories of the canonical registry")
     reg.add_argument("--format", choices=("text", "json"), default="text")
     reg.set_defaults(func=cmd_registry)
+    add_keyring_parsers(sub)
     return phi
 
 

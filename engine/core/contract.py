@@ -105,6 +105,8 @@ class StageContext:
     deadline: float | None = None
     interrupt: threading.Event = attrs.field(factory=threading.Event)
     phi_key: bytes | None = None
+    phi_key_source: str | None = None
+    """Where ``phi_key`` came from (``env``, ``file``, ``keyring``, ``random``), for the stages' records."""
     policy: Mapping[str, Any] = attrs.field(factory=dict)
     approvals: tuple[Any, ...] = ()
     executor: Any = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from engine.phi.errors import PhiError, PhiInputError, PhiKeyError, PhiRegistryError
-from engine.phi.keys import PhiKey, resolve_key
+from engine.phi.keys import PhiKey, resolve_key, stage_key
 from engine.phi.logfilter import PhiLogFilter, install_log_filter
 from engine.phi.registry import Category, PhiRegistry, load_registry
 from engine.phi.sanitizer import contains_phi, sanitize
@@ -61,6 +61,7 @@ __all__ = [
     "scan_file",
     "scan_range",
     "scan_text",
+    "stage_key",
     "summarize",
 ]
 

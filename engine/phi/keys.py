@@ -1,4 +1,4 @@
-"""The secret key of finding digests.
+"""The deployment key, and the purpose-bound subkeys everything keyed is computed with.
 
 A bare SHA-256 of an SSN or a phone number is reversible by enumerating the (small) value space,
 so digests are HMAC-SHA-256 under a per-deployment key: ``RFLOW_PHI_KEY`` (the key itself),
@@ -8,7 +8,12 @@ makes digests comparable within one run but not across runs - reports say so.
 A key a user configures is refused, with the fix in the message, when it is short, blank or of
 one repeated character (a guessable key makes the digests reversible again), and a key file is
 refused when group or others may read it, as ssh refuses such a private key. ``rflow phi
-keygen`` (:func:`write_key_file`) makes a good one.
+keygen`` (:func:`write_key_file`) makes a good one; ``RFLOW_PHI_KEYRING`` names a keyring
+(:mod:`engine.phi.keyring`) whose active key is used, and whose older keys still verify logs.
+
+Nothing uses the deployment key directly: finding digests, pseudonyms, date shifts and the audit
+log's MAC each use an HKDF subkey of it (:func:`derive_subkey`, purposes and schemes in
+:mod:`engine.phi.schemes`). Reports and audit logs name the key by its id, a fingerprint.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any, Literal
 import attrs
 
 from engine.phi.errors import PhiKeyError
+from engine.phi.schemes import PURPOSE_AUDIT_MAC, PURPOSE_DIGEST, SCHEMES
 
 ENV_KEY = "RFLOW_PHI_KEY"
 ENV_KEY_FILE = "RFLOW_PHI_KEY_FILE"
@@ -34,7 +40,8 @@ MIN_DISTINCT_BYTES = 6
 MAX_KEY_FILE_BYTES = 4096
 NEW_KEY_BYTES = 32
 HOW_TO_MAKE = "make one with: rflow phi keygen -o FILE, then set RFLOW_PHI_KEY_FILE=FILE"
-KeySource = Literal["env", "file", "explicit", "random"]
+KeySource = Literal["env", "file", "keyring", "explicit", "random"]
+KEY_ID_MESSAGE = b"rflow/key-id"
 
 _RUN_KEY = secrets.token_bytes(32)  # one per process: "per-run" for a CLI invocation
 
@@ -51,13 +58,36 @@ class PhiKey:
         """True when digests are only comparable within this run."""
         return self.source == "random"
 
+    def subkey(self, purpose: bytes) -> bytes:
+        """The HKDF subkey of this key for one ``purpose`` (see :mod:`engine.phi.schemes`)."""
+        return _subkey(self.key, purpose)
+
+    @property
+    def audit_mac_key(self) -> bytes:
+        """The subkey of the audit log's MAC: all an auditor needs, and nothing that makes pseudonyms."""
+        return self.subkey(PURPOSE_AUDIT_MAC)
+
+    @property
+    def key_id(self) -> str:
+        """The key's fingerprint: 16 hex digits, the same id the audit log records (never the key).
+
+        HMAC of a fixed message under the audit-MAC subkey: one-way, and unchanged since audit
+        logs first named their key, so every log written since keeps its key id.
+        """
+        return hmac.new(self.audit_mac_key, KEY_ID_MESSAGE, "sha256").hexdigest()[:16]
+
+    def describe(self) -> dict[str, Any]:
+        """What reports and logs record of the key: where it came from, its id, the schemes used."""
+        return {"source": self.source, "key_id": None if self.is_random else self.key_id, "schemes": dict(SCHEMES)}
+
     def digest(self, category: str, normalized: str) -> str:
         """Hex HMAC-SHA-256 of ``category`` + normalized value (category separates domains)."""
         return self.digest_bytes(f"{category}\x1f".encode(), normalized.encode())
 
     def digest_bytes(self, prefix: bytes, normalized: bytes) -> str:
-        """Hex HMAC-SHA-256 of ``prefix + normalized``; ``prefix`` is ``b"<CATEGORY>\\x1f"``."""
-        inner, outer = _pads(self.key)
+        """Hex HMAC-SHA-256 under the finding-digest subkey of ``prefix + normalized``
+        (``prefix`` is ``b"<CATEGORY>\\x1f"``): the ``rflow-digest/v2`` scheme."""
+        inner, outer = _pads(self.subkey(PURPOSE_DIGEST))
         h = inner.copy()
         h.update(prefix)
         h.update(normalized)
@@ -81,6 +111,11 @@ def derive_subkey(key: bytes | PhiKey, purpose: bytes, length: int = 32) -> byte
         block = hmac.digest(prk, block + purpose + bytes([counter]), "sha256")
         out += block
     return out[:length]
+
+
+@functools.lru_cache(maxsize=32)
+def _subkey(key: bytes, purpose: bytes) -> bytes:
+    return derive_subkey(key, purpose)
 
 
 @functools.lru_cache(maxsize=8)
@@ -116,8 +151,12 @@ def _configured(key: bytes, where: str) -> bytes:
     return key
 
 
-def read_key_file(path: str | os.PathLike[str], where: str = ENV_KEY_FILE) -> bytes:
-    """The key held in ``path`` (trailing newline removed), refused unless only its owner can read it."""
+def read_key_file(path: str | os.PathLike[str], where: str = ENV_KEY_FILE, *,
+                  max_bytes: int = MAX_KEY_FILE_BYTES, check: bool = True) -> bytes:
+    """The key held in ``path`` (trailing newline removed), refused unless only its owner can read it.
+
+    ``check=False``: the file's bytes as they are (a keyring, whose keys are checked one by one).
+    """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(path, flags)  # O_NONBLOCK: a FIFO in its place cannot hang the open
@@ -132,18 +171,21 @@ def read_key_file(path: str | os.PathLike[str], where: str = ENV_KEY_FILE) -> by
                 f"the key file named by {where} can be read by group or others (mode "
                 f"{stat.S_IMODE(info.st_mode):04o}): run chmod 600 on it, or {HOW_TO_MAKE}"
             )
-        data = os.read(fd, MAX_KEY_FILE_BYTES + 1)
+        data = os.read(fd, max_bytes + 1)
     except OSError as exc:
         raise PhiKeyError(f"cannot read the key file named by {where}: {exc.strerror or type(exc).__name__}") from None
     finally:
         os.close(fd)
-    if len(data) > MAX_KEY_FILE_BYTES:
-        raise PhiKeyError(f"the key file named by {where} is larger than {MAX_KEY_FILE_BYTES} bytes: not a key file")
+    if len(data) > max_bytes:
+        raise PhiKeyError(f"the key file named by {where} is larger than {max_bytes} bytes: not a key file")
+    if not check:
+        return data
     return _configured(data.rstrip(b"\r\n"), f"the key in the file named by {where}")
 
 
 def resolve_key(explicit: bytes | PhiKey | None = None) -> PhiKey:
-    """The key to use: explicit, else env ``RFLOW_PHI_KEY``, else ``RFLOW_PHI_KEY_FILE``, else random.
+    """The key to use: explicit, else env ``RFLOW_PHI_KEY``, else ``RFLOW_PHI_KEY_FILE``, else the
+    active key of ``RFLOW_PHI_KEYRING``, else random.
 
     A variable that is set counts even when empty: an empty key is an error, not "no key".
     """
@@ -159,7 +201,24 @@ def resolve_key(explicit: bytes | PhiKey | None = None) -> PhiKey:
         if not path.strip():
             raise PhiKeyError(f"{ENV_KEY_FILE} is empty: {HOW_TO_MAKE} (or unset {ENV_KEY_FILE})")
         return PhiKey(read_key_file(path), "file")
+    from engine.phi.keyring import configured_keyring  # the keyring module builds on this one
+
+    ring = configured_keyring()
+    if ring is not None:
+        return ring.active_key()
     return PhiKey(_RUN_KEY, "random")
+
+
+def stage_key(key: bytes | None, source: str | None) -> PhiKey:
+    """The run's key as a stage gets it (``context.phi_key``, ``context.phi_key_source``).
+
+    One truthful source for every record of a run: the run resolved the key, the stage reports
+    where it came from. A stage run alone (no key in its context) resolves the configured one.
+    """
+    if not key:
+        return resolve_key()
+    known = ("env", "file", "keyring", "explicit", "random")
+    return PhiKey(_checked(bytes(key), "the caller"), source if source in known else "explicit")  # type: ignore[arg-type]
 
 
 def new_key_text() -> str:
@@ -179,6 +238,13 @@ def write_key_file(path: str | os.PathLike[str], *, force: bool = False) -> Path
     if not force:
         _write_new(target, flags, data)
         return target
+    replace_secret_file(target, data)
+    return target
+
+
+def replace_secret_file(target: Path, data: bytes) -> None:
+    """Replace ``target`` atomically with ``data``: a temporary file made 0600 from the start, renamed."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     _write_new(temp, flags, data)
     try:
@@ -186,7 +252,6 @@ def write_key_file(path: str | os.PathLike[str], *, force: bool = False) -> Path
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    return target
 
 
 def _write_new(path: Path, flags: int, data: bytes) -> None:

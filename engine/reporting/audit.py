@@ -33,8 +33,6 @@ GENESIS = "0" * 64
 FORMAT = "rflow/audit/v2"
 ALG_SHA256 = "sha256"
 ALG_HMAC = "hmac-sha256"
-AUDIT_MAC_PURPOSE = b"rflow/audit-mac/v1"
-KEY_ID_MESSAGE = b"rflow/key-id"
 HEADER_EVENT = "log_started"
 SEGMENT_EVENT = "segment_started"
 _TAIL_CHUNK = 65536
@@ -58,16 +56,14 @@ class AuditKeying:
 
     @classmethod
     def from_phi_key(cls, key: Any) -> AuditKeying:
-        """Keyed by a configured deployment key; plain for none or a per-run random key.
+        """Keyed by a configured deployment key (its audit-MAC subkey and key id); plain for none or
+        a per-run random key.
 
         A random key would make the log unverifiable once the process is gone, so it is not used.
         """
-        from engine.phi.keys import derive_subkey
-
         if key is None or getattr(key, "is_random", False):
             return cls.plain()
-        sub = derive_subkey(key, AUDIT_MAC_PURPOSE)
-        return cls(ALG_HMAC, hmac.new(sub, KEY_ID_MESSAGE, "sha256").hexdigest()[:16], sub)
+        return cls(ALG_HMAC, key.key_id, key.audit_mac_key)
 
     def describe(self) -> dict[str, Any]:
         """What the report and the log's header record: the algorithm and the key id only."""

@@ -124,7 +124,12 @@ class _Checker:
                 self.needs_key = (f"the log is keyed (hmac-sha256, key id {wanted}): set RFLOW_PHI_KEY or "
                                   "RFLOW_PHI_KEY_FILE to its key to verify it")
                 return
-            self.keying = AuditKeying.from_phi_key(self.key)
+            key = self.key.find(self.declared.get("key_id")) if hasattr(self.key, "find") else self.key
+            if key is None:  # a keyring without that id
+                self.needs_key = (f"the log is keyed with key id {wanted}, which the keyring does not hold: "
+                                  "configure the keyring (or key) it was written with")
+                return
+            self.keying = AuditKeying.from_phi_key(key)
             if self.keying.key_id != self.declared.get("key_id"):
                 self.needs_key = (f"the log is keyed with key id {wanted}, the configured key has id "
                                   f"{self.keying.key_id}: configure the key it was written with")

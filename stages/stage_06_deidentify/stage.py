@@ -56,13 +56,10 @@ def _as_of(config: DeidentifyConfig) -> tuple[int | None, str]:
     return (year, "config") if 1800 <= year <= 9999 else (None, "config")
 
 
-def _resolve_key(context: StageContext) -> tuple[bytes, str]:
-    if context.phi_key:
-        return context.phi_key, "run"
-    from engine.phi import resolve_key
+def _resolve_key(context: StageContext) -> Any:
+    from engine.phi import stage_key
 
-    key = resolve_key()
-    return key.key, key.source
+    return stage_key(context.phi_key, context.phi_key_source)
 
 
 @register_stage
@@ -117,7 +114,8 @@ class Deidentify:
         as_of_year, as_of_source = _as_of(config)
         if as_of_year is None:
             return StageResult.failed("config as_of: not a date (YYYY-MM-DD) or a year (YYYY)")
-        key, key_source = _resolve_key(context)
+        phi_key = _resolve_key(context)
+        key, key_source = phi_key.key, phi_key.source
         fail_on_residual = config.fail_on_residual if config.fail_on_residual is not None else context.mode != "DEMO"
         warnings: list[str] = []
         if key_source == "random":
@@ -233,6 +231,8 @@ class Deidentify:
             "inputs": outputs,
             "residual_findings": sum(o["rescan"]["residual_findings"] for o in outputs.values()),
             "key_source": key_source,
+            "key_id": phi_key.describe()["key_id"],
+            "schemes": {k: v for k, v in phi_key.describe()["schemes"].items() if k != "digest"},
             "dates": config.dates,
             "identifiers": config.identifiers,
             "as_of": {"year": as_of_year, "source": as_of_source},

@@ -6,8 +6,10 @@ import datetime as dt
 import re
 from typing import Any
 
+from engine.phi import schemes
+from engine.phi.keys import derive_subkey
+from engine.phi.schemes import PURPOSE_DATE_SHIFT, PURPOSE_PSEUDONYM
 from stages import _phi
-from stages._common import keyed_digest
 from stages.dictionary import Dictionary, parse_date
 from stages.stage_06_deidentify.classify import _ISO_DATETIME, Prepared, _Plan
 from stages.stage_06_deidentify.config import DeidentifyConfig
@@ -32,6 +34,9 @@ class _Transformer:
 
     def __init__(self, key: bytes, config: DeidentifyConfig, dictionary: Dictionary | None, as_of_year: int) -> None:
         self.key = key
+        # Pseudonyms and date shifts each under their own subkey (engine.phi.schemes, version 2).
+        self._pseudonym_key = derive_subkey(key, PURPOSE_PSEUDONYM)
+        self._shift_key = derive_subkey(key, PURPOSE_DATE_SHIFT)
         self.config = config
         self.dictionary = dictionary
         self.as_of_year = as_of_year
@@ -48,15 +53,10 @@ class _Transformer:
         self.counts[what] = self.counts.get(what, 0) + n
 
     def pseudonym(self, kind: str, value: str) -> str:
-        norm = " ".join(value.split()).lower()
-        if kind in ("SSN", "PHONE", "MRN"):
-            digits = re.sub(r"[^0-9]", "", norm)
-            norm = digits or norm
-        cache_key = (kind, norm)
+        cache_key = (kind, value)
         found = self._pseudonyms.get(cache_key)
         if found is None:
-            prefix = "SUBJ" if kind == "SUBJECT_ID" else kind[:5]
-            found = f"{prefix}_{_letters(keyed_digest(self.key, 'pseudonym:' + kind, norm))}"
+            found = schemes.pseudonym(self._pseudonym_key, kind, value)
             if len(self._pseudonyms) < 2_000_000:
                 self._pseudonyms[cache_key] = found
         return found
@@ -65,9 +65,7 @@ class _Transformer:
         """The subject's date shift (memoized: a subject's rows usually repeat its code)."""
         found = self._shifts.get(subject)
         if found is None:
-            span = self.config.max_shift_days
-            digest = keyed_digest(self.key, "date-shift", " ".join(subject.split()).lower())
-            found = int(digest[:8], 16) % (2 * span + 1) - span or 1
+            found = schemes.shift_days(self._shift_key, subject, self.config.max_shift_days)
             if len(self._shifts) < _MEMO_ENTRIES:
                 self._shifts[subject] = found
         return found
@@ -188,20 +186,6 @@ def _replace_lowered(text: str, low: str, needle: str, token: str) -> tuple[str,
             i = low.find(needle, i + 1)
     parts.append(text[pos:])
     return "".join(parts), count
-
-
-def _letters(hex_digest: str, n: int = 12) -> str:
-    """``n`` lowercase letters from a hex digest (~56 bits for 12).
-
-    Letters only, because a pseudonym must not look like what it replaces: with digits in it, a
-    pseudonym in an ``mrn`` column is an MRN-shaped value to the scanner's column context.
-    """
-    value = int(hex_digest[:16], 16)
-    out = []
-    for _ in range(n):
-        value, r = divmod(value, 26)
-        out.append(chr(97 + r))
-    return "".join(out)
 
 
 def _ident_columns(plan: _Plan) -> list[tuple[int, bool, str]]:
