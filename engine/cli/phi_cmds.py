@@ -1,5 +1,5 @@
 """``rflow phi scan FILE``, ``rflow phi keygen``, ``rflow phi registry`` (and, from
-:mod:`engine.phi.keyring_cli`, ``rflow phi keyring`` and ``rflow phi crosswalk``).
+:mod:`engine.cli.keyring_cmds`, ``rflow phi keyring`` and ``rflow phi crosswalk``).
 
 Output holds counts, locations and keyed digests only; every error is one sanitized line on
 stderr with exit code 2, never a traceback.
@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.cli.keyring_cmds import add_parsers as add_keyring_parsers
 from engine.core import exitcodes
 from engine.core.display import shown, shown_path
 from engine.core.errors import InputFileError
 from engine.phi.errors import PhiError
-from engine.phi.keyring_cli import add_parsers as add_keyring_parsers
 from engine.phi.labels import label_holds_phi, safe_column_names, safe_file_name
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = exitcodes.OK, exitcodes.FAILED, exitcodes.USAGE

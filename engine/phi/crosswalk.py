@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from engine.approvals import covers, days_remaining, valid_approvals
+from engine.governance.approvals import covers, days_remaining, valid_approvals
 from engine.phi.errors import PhiError
 from engine.phi.keyring import Keyring
 from engine.phi.schemes import PSEUDONYM_SCHEME, PURPOSE_PSEUDONYM, pseudonym

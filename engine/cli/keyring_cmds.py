@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine import exitcodes
-from engine.display import shown
+from engine.core import exitcodes
+from engine.core.display import shown
 
 ENV_HINT = "point RFLOW_PHI_KEYRING at the keyring file"
 
@@ -102,12 +102,12 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _crosswalk(args: argparse.Namespace) -> int:
-    from engine.approvals import ApprovalError, load_approvals, parse_approval
-    from engine.audit import AuditKeying, AuditLog, AuditLogError
+    from engine.governance.approvals import ApprovalError, load_approvals, parse_approval
     from engine.phi import crosswalk as cw
     from engine.phi.errors import PhiError
     from engine.phi.keyring import configured_keyring
     from engine.phi.labels import safe_file_name
+    from engine.reporting.audit import AuditKeying, AuditLog, AuditLogError
 
     try:
         ring = configured_keyring()
@@ -147,6 +147,6 @@ def _crosswalk(args: argparse.Namespace) -> int:
 
 
 def _id(value: str) -> str:
-    from engine.audit import shown_key_id
+    from engine.reporting.audit import shown_key_id
 
     return shown_key_id(value)
