@@ -283,13 +283,25 @@ async def _run_planned(
     run_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "rflow-runs" / run_id
     lock = _claim_run_folder(run_dir, run_id)
     try:
-        return await _run_in_folder(
+        report = await _run_in_folder(
             manifest, mode_name, steps, selection, resolved, approvals=approvals, only=only, from_step=from_step,
             job_id=job_id, observer=observer, key=key, audit_log=audit_log, executor=executor, run_id=run_id,
             run_dir=run_dir)
+        _write_html(report, manifest, key)
+        return report
     finally:
         remove_parts(run_dir)  # partial outputs may hold raw data: gone on every exit path
         lock.release()
+
+
+def _write_html(report: RunReport, manifest: Any, key: Any) -> None:
+    """``report.html`` beside report.json; if it cannot be written the run's record says so (the run stands)."""
+    from engine.reporting.html import ReportRenderError, write_html
+
+    try:
+        write_html(report.data, report.run_dir, manifest=manifest, key=None if key.is_random else key)
+    except ReportRenderError as exc:
+        report.html_problem = str(exc)
 
 
 def _claim_run_folder(run_dir: Path, run_id: str) -> RunFolderLock:

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "engine.cli.audit_cmd",
     "engine.cli.manifest_cmds",
     "engine.cli.manifest_edit_cmds",
+    "engine.cli.report_cmd",
 )
 
 
@@ -37,6 +38,7 @@ COMMAND_INDEX = {
     "validate": "engine.cli.manifest_cmds",
     "plan": "engine.cli.manifest_cmds",
     "schema": "engine.cli.manifest_cmds",
+    "report": "engine.cli.report_cmd",
 }
 
 

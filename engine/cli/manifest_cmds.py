@@ -43,7 +43,9 @@ def add_parser(sub: Any) -> None:
     pl = sub.add_parser("plan", help="show the ordered steps a mode would run (nothing runs)")
     pl.add_argument("manifest", metavar="MANIFEST")
     pl.add_argument("--mode", default=None, help="governance mode (default: the manifest's default_mode)")
-    pl.add_argument("--format", choices=("text", "json"), default="text")
+    pl.add_argument("--format", choices=("text", "json", "mermaid", "dot"), default="text",
+                    help="text (default); json (the plan and the pipeline graph); mermaid or dot: the pipeline "
+                         "graph of every step, the components it reads and writes, and the modes that run it")
     pl.set_defaults(func=_plan)
 
     sch = sub.add_parser("schema", help="JSON Schemas for editors and external validators")
@@ -173,8 +175,10 @@ def _plan(args: argparse.Namespace) -> int:
         sys.stderr.write(render_text(exc.diagnostics))
         sys.stderr.write("rflow: the manifest is invalid; no plan\n")
         return exitcodes.FAILED
-    if args.format == "json":
-        sys.stdout.write(the_plan.to_json())
+    if args.format in ("json", "mermaid", "dot"):
+        from engine.reporting.graph import build_graph, graph_document
+
+        sys.stdout.write(graph_document(the_plan, build_graph(manifest), args.format))
     else:
         sys.stdout.write("".join(shown(line, 2000) + "\n" for line in the_plan.render_text().splitlines()))
     return exitcodes.OK

@@ -54,6 +54,8 @@ class RunReport:
 
     data: dict[str, Any]
     path: Path
+    html_problem: str | None = None
+    """Why report.html could not be written at the end of the run (``rflow report`` writes it again)."""
 
     @property
     def run_id(self) -> str:

@@ -53,7 +53,8 @@ def test_live_without_approval_is_refused_before_any_step(tmp_path) -> None:
     assert report["status"] == "refused"
     assert set(statuses(report).values()) == {"blocked"}
     assert all(s["started_at"] is None for s in report["steps"])
-    assert not [p for p in out.rglob("*") if p.name not in ("report.json", "audit.jsonl", ".rflow.lock")]
+    records = ("report.json", "report.html", "audit.jsonl", ".rflow.lock")
+    assert not [p for p in out.rglob("*") if p.name not in records]
 
 
 def test_live_with_expired_approval_is_refused(tmp_path) -> None:

@@ -32,7 +32,7 @@ def outcome(run_dir: Path) -> dict[str, Any]:
     files = {
         p.relative_to(run_dir).as_posix(): hashlib.sha256(content(p)).hexdigest()
         for p in sorted(run_dir.rglob("*"))
-        if p.is_file() and p.name not in ("report.json", "audit.jsonl", ".rflow.lock")
+        if p.is_file() and p.name not in ("report.json", "report.html", "audit.jsonl", ".rflow.lock")
     }
     return {"status": report["status"], "steps": steps, "files": files}
 
