@@ -72,6 +72,7 @@ def test_the_python_path_runs_the_demo_pipeline(wheel: tuple[Path, str], tmp_pat
         capture_output=True, text=True, env=env, cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr[-2000:]
+    assert "<h2 id=\"steps-h\">Steps</h2>" in (tmp_path / "run" / "report.html").read_text("utf-8")
     env[native.REQUIRE_ENV] = "1"
     refused = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert refused.returncode != 0 and "native PHI core is not built" in refused.stderr
@@ -87,6 +88,8 @@ def test_wheel_ships_runtime_files(wheel_names: set[str]) -> None:
         "engine/manifests/study-live.yaml",
         "engine/data/demo_study.csv",
         "engine/py.typed",
+        "engine/reporting/templates/report.html.j2",
+        "engine/reporting/templates/report.css",
     }
     assert expected <= wheel_names, sorted(expected - wheel_names)
     assert any(n.startswith("stages/stage_01_upload") for n in wheel_names)
