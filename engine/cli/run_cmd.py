@@ -190,7 +190,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"artifact ({shown(step['step_id'])}): {shown_path(report.run_dir / artifact)}")
     print(f"report: {shown_path(report.path)}")
     if report.html_problem:
-        sys.stderr.write(f"rflow: warning: {shown(report.html_problem)} (rflow report RUN_DIR writes it again)\n")
+        if not data.get("error"):  # a run whose record failed has said so already, in one line
+            sys.stderr.write(f"rflow: warning: {shown(report.html_problem)} (rflow report RUN_DIR writes it again)\n")
     else:
         print(f"html report: {shown_path(report.run_dir / 'report.html')}")
     return report.exit_code
