@@ -30,8 +30,8 @@ def add_parser(sub: Any) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from engine.cli import UsageError
-    from engine.reporting.run_report import ReportError, read_report
     from engine.reporting.html import ReportRenderError, write_html
+    from engine.reporting.run_report import ReportError, read_report
 
     run_dir = Path(args.run_dir)
     if not run_dir.is_dir():

@@ -20,8 +20,8 @@ def configured_key() -> Any:
 
 def audit_status(run_dir: Path, data: dict[str, Any], key: Any = None) -> tuple[bool, str]:
     """``(ok, line)`` for the run folder's audit log against the report's anchor."""
-    from engine.reporting.audit_verify import verify_log
     from engine.core.errors import RflowError
+    from engine.reporting.audit_verify import verify_log
 
     log = Path(run_dir) / AUDIT_NAME
     if not log.is_file():

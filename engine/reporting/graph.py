@@ -2,7 +2,7 @@
 
 One model for ``rflow plan --format mermaid|dot|json`` and the graph in the HTML report, so the
 picture a user pastes into a wiki is the one the report shows. Every label goes through
-:func:`engine.display.shown` (manifest text is user-typed), then through the format's own escaping.
+:func:`engine.core.display.shown` (manifest text is user-typed), then through the format's own escaping.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``report.html``: one self-contained page per run (inline CSS and SVG, no script, no network).
 
 Rendered with Jinja2 and autoescape on, from a view in which every value has already gone through
-:func:`engine.display.shown`: markup in a step name, a header cell or a manifest string is shown as
+:func:`engine.core.display.shown`: markup in a step name, a header cell or a manifest string is shown as
 text, and PHI in it as ``[PHI:...]``. The page's Content-Security-Policy allows no script and no
 fetch, so even a rendering bug could not make it load or run anything. Jinja2 is imported here
 only, on first use.

@@ -1,4 +1,4 @@
-"""Report values as the HTML may show them: text through :func:`engine.display.shown`, numbers as numbers.
+"""Report values as the HTML may show them: text through :func:`engine.core.display.shown`, numbers as numbers.
 
 Why here: report.json is read back from disk, so any field may hold what a user typed (or an edit
 put there). The HTML view takes nothing from it except through these functions.

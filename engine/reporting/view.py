@@ -1,6 +1,6 @@
 """The HTML report's view: report.json turned into display-ready rows (header, steps, decisions).
 
-Every string here has gone through :mod:`engine.reporting.values` (so :func:`engine.display.shown`);
+Every string here has gone through :mod:`engine.reporting.values` (so :func:`engine.core.display.shown`);
 the template only lays it out. The data sections (PHI, quality, de-identification) are in
 :mod:`engine.reporting.sections`.
 """
