@@ -335,6 +335,7 @@ class PhiScan:
 
     async def execute(self, context: StageContext) -> StageResult:
         from engine.phi import PhiInputError, load_registry, stage_key
+        from engine.phi.native_match import regex_engine
 
         config: PhiScanConfig = context.config
         names = {d.name for _, d in input_entities(context.world)}
@@ -431,6 +432,7 @@ class PhiScan:
             "key_id": key.describe()["key_id"],
             "digest_scheme": key.describe()["schemes"]["digest"],
             "registry_version": load_registry().version,
+            "regex_engine": regex_engine(),
         }
         if key.is_random:
             warnings.append("no PHI key configured (RFLOW_PHI_KEY): digests are comparable within this run only")

@@ -105,6 +105,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from engine.phi.cells import classify_table, scan_cells
     from engine.phi.columns import category_map, check_overrides, classify_file
     from engine.phi.keys import resolve_key
+    from engine.phi.native_match import regex_engine
     from engine.phi.registry import load_registry
     from engine.phi.scanner import scan_file
 
@@ -175,6 +176,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "encoding": table.encoding,
         "delimiter": table.delimiter,
         "registry_version": load_registry().version,
+        "regex_engine": regex_engine(),
         "key_source": key.source,
         "total": total,
         "by_category": dict(sorted(by_cat.items())),

@@ -100,11 +100,17 @@ def _collector(append: Callable[[tuple[int, int]], None]) -> Callable[..., None]
     return on_match
 
 
-def _engine_setting() -> str:
+def engine_setting() -> str:
+    """The regex path asked for: auto (native core, else Hyperscan, else re), re or hyperscan."""
     value = os.environ.get(ENV_ENGINE, "auto").strip().lower() or "auto"
     if value not in ("auto", "re", "hyperscan"):
         raise PhiRegistryError(f"{ENV_ENGINE} must be auto, re or hyperscan, not {value[:20]!r}")
     return value
+
+
+def has_hyperscan() -> bool:
+    """True when the hyperscan package is installed."""
+    return _hyperscan() is not None
 
 
 def _hyperscan() -> Any | None:
@@ -144,7 +150,7 @@ def _compile_one(hs: Any, source: str) -> Any:
 
 def build_accelerator(tier: CompiledTier) -> Accelerator | None:
     """The tier's accelerator, compiled in memory; None when Hyperscan is not installed or is turned off."""
-    setting = _engine_setting()
+    setting = engine_setting()
     if setting == "re":
         return None
     hs = _hyperscan()
@@ -172,7 +178,7 @@ def accelerator_for(tier: CompiledTier) -> Accelerator | None:
     try:
         acc = build_accelerator(tier)
     except Unsupported as exc:
-        if _engine_setting() == "hyperscan":
+        if engine_setting() == "hyperscan":
             raise PhiRegistryError(f"{ENV_ENGINE}=hyperscan but {exc}") from None
         acc = None
     _BUILT[id(tier)] = (tier, acc)

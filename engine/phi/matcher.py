@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import AnyStr
 
-from engine.phi import accel, cues
+from engine.phi import accel, cues, native_match
 from engine.phi.registry import CompiledPattern, CompiledTier
 
 
@@ -73,6 +73,11 @@ def _pattern_matches(
     tier: CompiledTier, data: AnyStr, pos: int = 0, endpos: int | None = None
 ) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
     """The registry patterns' validated matches, left to right."""
+    if isinstance(data, bytes) and pos == 0 and endpos is None and accel.engine_setting() == "auto":
+        core_matcher = native_match.matcher_for(tier)
+        if core_matcher is not None:
+            yield from native_match.native_matches(tier, core_matcher, data)
+            return
     if isinstance(data, bytes) and pos == 0 and endpos is None and len(data) >= accel.MIN_BYTES:
         acc = accel.accelerator_for(tier)
         if acc is not None:

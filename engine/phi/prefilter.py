@@ -168,7 +168,11 @@ def prefix_condition(source: str, keep: int | None = None) -> str:
     full condition is too large for Hyperscan's start-of-match tracking). Raises
     :class:`Unsupported` when no condition can be built.
     """
-    parsed = P.parse(source, re.ASCII)
+    return prefix_condition_of(P.parse(source, re.ASCII), keep)
+
+
+def prefix_condition_of(parsed: Any, keep: int | None = None) -> str:
+    """:func:`prefix_condition` of a pattern already parsed by ``re._parser`` (ASCII flag)."""
     items = list(parsed)[:keep] if keep is not None else list(parsed)
     short = _shortest(items)
     if short is None:

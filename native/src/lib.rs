@@ -5,10 +5,14 @@
 //! GIL released so that threads scale. No panic may cross into Python: every entry point works on
 //! plain byte slices and returns values, never unwraps on input data.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use sha2::{Digest, Sha256};
 
 mod digest;
+mod matcher;
 mod rows;
 
 /// The PHI registry this build was compiled against, byte for byte.
@@ -43,6 +47,45 @@ fn row_ends(py: Python<'_>, data: &[u8]) -> Vec<usize> {
     py.detach(|| rows::row_ends(data))
 }
 
+/// The compiled patterns of one tier (see `matcher.rs`); built once per process and tier.
+#[pyclass(frozen, module = "engine._native")]
+struct Matcher {
+    inner: matcher::Matcher,
+}
+
+#[pymethods]
+impl Matcher {
+    /// Compiles `(regex, exact, left-boundary bytes, first bytes)` specs; ValueError names a pattern that fails.
+    #[new]
+    fn new(py: Python<'_>, specs: Vec<matcher::Spec>) -> PyResult<Self> {
+        let built = py.detach(|| catch_unwind(|| matcher::Matcher::new(&specs)));
+        match built {
+            Ok(Ok(inner)) => Ok(Matcher { inner }),
+            Ok(Err(msg)) => Err(PyValueError::new_err(msg)),
+            Err(_) => Err(PyValueError::new_err("the native engine failed while compiling the registry")),
+        }
+    }
+
+    /// Every `(start, pattern index, (value start, value end, match end) | None)`, sorted.
+    ///
+    /// None marks a start that Python confirms with its own pattern. The GIL is released while
+    /// matching; a panic (a bug, never expected) becomes PhiInputError naming the data length.
+    fn candidates(&self, py: Python<'_>, data: &[u8]) -> PyResult<Vec<matcher::Candidate>> {
+        let inner = &self.inner;
+        match py.detach(|| catch_unwind(AssertUnwindSafe(|| inner.candidates(data)))) {
+            Ok(found) => Ok(found),
+            Err(_) => Err(phi_input_error(py, format!("the native matcher failed on a buffer of {} bytes", data.len()))),
+        }
+    }
+}
+
+fn phi_input_error(py: Python<'_>, msg: String) -> PyErr {
+    match py.import("engine.phi.errors").and_then(|m| m.getattr("PhiInputError")) {
+        Ok(cls) => PyErr::from_type(cls.cast_into().expect("PhiInputError is a type"), msg),
+        Err(err) => err,
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
@@ -59,5 +102,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(registry_sha256, m)?)?;
     m.add_function(wrap_pyfunction!(hmac_sha256_hex_many, m)?)?;
     m.add_function(wrap_pyfunction!(row_ends, m)?)?;
+    m.add_class::<Matcher>()?;
     Ok(())
 }

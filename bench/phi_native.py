@@ -1,0 +1,157 @@
+"""The native core against the Python paths and the issue's naive six-regex loop, in one run.
+
+    python bench/phi_native.py --mb 4 --repeat 3
+
+On one generated dense CSV (bench/phi_scan.py's corpus, 8 distinct blocks) and on its mostly
+clean variant (clinical columns and the note), it times:
+
+- the naive baseline: ``csv.reader`` and, for every cell, the six patterns below with
+  ``re.finditer`` (nothing validated, nothing hashed: the cheapest loop there is);
+- the regex stage alone (``matcher._pattern_matches`` over the whole buffer, validators and the
+  candidate walk included) on each engine: ``re`` (Python reference), ``hyperscan``, ``native``;
+- ``scan_file`` whole (findings, digests, row and column mapping) on each engine, workers=1;
+- the core's candidate stage in 1 and 2 threads (the GIL is released);
+- start-up: ``rflow phi scan`` on a one-row file, each engine, as a subprocess.
+
+Every engine must give the same findings; the run stops if they differ. Medians are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from phi_scan import KEY, make_file
+
+from engine.phi import accel, load_registry, matcher, native_match, scan_file
+
+NAIVE = [
+    r"\b\d{3}-\d{2}-\d{4}\b",
+    r"\bMRN[:\s#]*\d+\b",
+    r"\b\d{3}[-.\s]?\d{3}[-.\s]?\d{4}\b",
+    r"[\w.+-]+@[\w-]+\.[\w.]+",
+    r"\b\d{1,2}/\d{1,2}/\d{2,4}\b",
+    r"\b\d{4}-\d{2}-\d{2}\b",
+]
+ENGINES = ("re", "hyperscan", "native")
+
+
+def naive(path: Path) -> tuple[float, int]:
+    patterns = [re.compile(p) for p in NAIVE]
+    t = time.perf_counter()
+    n = 0
+    with path.open(newline="") as fh:
+        for row in csv.reader(fh):
+            for cell in row:
+                for rx in patterns:
+                    for _m in rx.finditer(cell):
+                        n += 1
+    return time.perf_counter() - t, n
+
+
+def use(engine: str) -> None:
+    os.environ[accel.ENV_ENGINE] = "auto" if engine == "native" else engine
+    if native_match.regex_engine() != engine:
+        raise SystemExit(f"engine {engine} is not available here (got {native_match.regex_engine()})")
+    accel._BUILT.clear()
+    if engine == "hyperscan":
+        accel.accelerator_for(load_registry().scan)
+    native_match.matcher_for(load_registry().scan)
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def regex_stage(data: bytes) -> list[tuple[str, int, int, int, int]]:
+    return [(p.id, *r) for p, *r in matcher._pattern_matches(load_registry().scan, data)]
+
+
+def scanner(path: Path) -> list[object]:
+    return list(scan_file(path, key=KEY))
+
+
+def threads(data: bytes, n: int) -> float:
+    core = native_match.matcher_for(load_registry().scan)
+    assert core is not None
+    pieces = [data[i * len(data) // n : (i + 1) * len(data) // n] for i in range(n)]
+    workers = [threading.Thread(target=core.candidates, args=(p,)) for p in pieces]
+    t = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return time.perf_counter() - t
+
+
+def startup(tmp: Path, engine: str, repeat: int) -> float:
+    one = tmp / "one.csv"
+    one.write_text("name,ssn,note\nJane Roe,123-45-6789,seen today\n")
+    env = {**os.environ, accel.ENV_ENGINE: "auto" if engine == "native" else engine, "RFLOW_PHI_KEY": KEY.decode()}
+    rflow = str(Path(sys.executable).with_name("rflow"))
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run([rflow, "phi", "scan", str(one)], env=env, capture_output=True, check=False)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def section(name: str, path: Path, repeat: int) -> None:
+    data = path.read_bytes()
+    size = len(data) / 1e6
+    print(f"\n## {name}: {size:.1f} MB")
+    nv = [naive(path) for _ in range(repeat)]
+    base = size / statistics.median(t for t, _ in nv)
+    print(f"naive six-regex loop: {base:.2f} MB/s ({nv[0][1]} matches)")
+    for what, fn in (("regex stage", lambda: regex_stage(data)), ("scan_file", lambda: scanner(path))):
+        results: dict[str, object] = {}
+        for engine in ENGINES:
+            use(engine)
+            runs = [timed(fn) for _ in range(repeat)]
+            results[engine] = runs[0][1]
+            mbps = size / statistics.median(t for t, _ in runs)
+            n = len(runs[0][1])  # type: ignore[arg-type]
+            print(f"{what} [{engine}]: {mbps:.2f} MB/s, {mbps / base:.1f}x naive ({n} found)")
+        if any(results[e] != results["re"] for e in ENGINES):
+            raise SystemExit(f"{what}: the engines disagree")
+    use("native")
+    one = statistics.median(threads(data, 1) for _ in range(repeat))
+    two = statistics.median(threads(data, 2) for _ in range(repeat))
+    print(f"core candidates: 1 thread {size / one:.1f} MB/s, 2 threads {size / two:.1f} MB/s ({one / two:.2f}x)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=4.0, help="size of the dense CSV (default 4)")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        root = Path(tmp)
+        dense, sparse = root / "dense.csv", root / "sparse.csv"
+        make_file(dense, args.mb, 8)
+        make_file(sparse, args.mb, 8, sparse=True)
+        section("dense CSV", dense, args.repeat)
+        section("mostly clean CSV", sparse, args.repeat)
+        print()
+        for engine in ENGINES:
+            print(f"start-up, rflow phi scan on a one-row file [{engine}]: {startup(root, engine, args.repeat):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
