@@ -24,6 +24,8 @@ from typing import Any, AnyStr
 
 import attrs
 
+from engine.phi import native_text
+
 HERE = Path(__file__).parent
 RULES = HERE / "cues.yaml"
 NEGATIVES = HERE / "negatives.json"
@@ -164,8 +166,7 @@ class Text:
     def cue_hits(self, rx: re.Pattern[str]) -> Iterator[tuple[int, int, str]]:
         """``(end, token, gap)`` for every whole-word match of the cue ``rx`` followed by a token:
         the match's end, the index of the next capitalised token and the text between them."""
-        for m in rx.finditer(self.text):
-            s, e = m.span()
+        for s, e in native_text.spans(rx, self.text):
             if self.is_word_char(s - 1) or self.is_word_char(e):
                 continue
             i = self.token_at(e)

@@ -73,7 +73,7 @@ def _pattern_matches(
     tier: CompiledTier, data: AnyStr, pos: int = 0, endpos: int | None = None
 ) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
     """The registry patterns' validated matches, left to right."""
-    if isinstance(data, bytes) and pos == 0 and endpos is None and accel.engine_setting() == "auto":
+    if isinstance(data, bytes) and pos == 0 and endpos is None:
         core_matcher = native_match.matcher_for(tier)
         if core_matcher is not None:
             yield from native_match.native_matches(tier, core_matcher, data)

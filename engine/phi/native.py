@@ -8,6 +8,7 @@ that silently fell back cannot pass where the core matters (CI sets it).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from importlib import resources
@@ -35,8 +36,9 @@ def _load() -> ModuleType | None:
 core: ModuleType | None = _load()
 
 
+@functools.cache
 def registry_sha256() -> str:
-    """SHA-256 of the installed registry file, the one the Python path compiles."""
+    """SHA-256 of the installed registry file, the one the Python path compiles (read once)."""
     return hashlib.sha256(resources.files("engine.phi").joinpath("registry.yaml").read_bytes()).hexdigest()
 
 

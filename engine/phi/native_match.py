@@ -190,6 +190,14 @@ def exact_source(pattern: CompiledPattern, parsed: Any = None) -> str:
     return f"(?P<rfm>{_emit(items, flags, names)}){follow}"
 
 
+def translate(source: str, flags: int = 0) -> str:
+    """A lookaround- and group-free Python regex in the native dialect (Unsupported otherwise)."""
+    parsed = P.parse(source, (flags & ~re.UNICODE) | re.ASCII)
+    if _has_lookaround(parsed):
+        raise Unsupported("a lookaround")
+    return _emit(parsed, parsed.state.flags, {})
+
+
 def _left_set(parsed: Any) -> frozenset[int] | None:
     """The bytes a parsed pattern's leading one-character lookbehind refuses (None: it has none)."""
     first = list(parsed)[:1]
@@ -228,15 +236,17 @@ def regex_engine() -> RegexEngine:
     ``RFLOW_PHI_REGEX=re`` is the Python reference path; ``hyperscan`` asks for Hyperscan; ``auto``
     takes the native core when it is built and current, else Hyperscan when installed, else ``re``.
     """
-    setting = accel.engine_setting()
-    if setting == "auto" and _use_core():
+    if use_core():
         return "native"
-    if setting != "re" and accel.has_hyperscan():
+    if accel.engine_setting() != "re" and accel.has_hyperscan():
         return "hyperscan"
     return "re"
 
 
-def _use_core() -> bool:
+def use_core() -> bool:
+    """True when the native core runs here: built, current, and ``RFLOW_PHI_REGEX`` is ``auto``."""
+    if accel.engine_setting() != "auto":
+        return False
     from engine.phi import native  # the core is loaded only where a scan needs it
 
     return native.engine() == "native"
@@ -244,7 +254,7 @@ def _use_core() -> bool:
 
 def matcher_for(tier: CompiledTier) -> Any | None:
     """The core's matcher of ``tier`` (compiled once per process), or None on the Python path."""
-    if not _use_core():
+    if not use_core():
         return None
     from engine.phi import native
 

@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use sha2::{Digest, Sha256};
 
 mod digest;
+mod finder;
 mod matcher;
 mod rows;
 
@@ -79,6 +80,35 @@ impl Matcher {
     }
 }
 
+/// One regex for `re.finditer`-like scans of bytes (the cue phrase lists, see `finder.rs`).
+#[pyclass(frozen, module = "engine._native")]
+struct Finder {
+    inner: finder::Finder,
+}
+
+#[pymethods]
+impl Finder {
+    /// Compiles `source`; ValueError says why it does not compile.
+    #[new]
+    fn new(py: Python<'_>, source: &str) -> PyResult<Self> {
+        let built = py.detach(|| catch_unwind(|| finder::Finder::new(source)));
+        match built {
+            Ok(Ok(inner)) => Ok(Finder { inner }),
+            Ok(Err(msg)) => Err(PyValueError::new_err(msg)),
+            Err(_) => Err(PyValueError::new_err("the native engine failed while compiling a regex")),
+        }
+    }
+
+    /// `(start, end)` of every non-overlapping match, left to right; the GIL is released.
+    fn spans(&self, py: Python<'_>, data: &[u8]) -> PyResult<Vec<(usize, usize)>> {
+        let inner = &self.inner;
+        match py.detach(|| catch_unwind(AssertUnwindSafe(|| inner.spans(data)))) {
+            Ok(found) => Ok(found),
+            Err(_) => Err(phi_input_error(py, format!("the native finder failed on a buffer of {} bytes", data.len()))),
+        }
+    }
+}
+
 fn phi_input_error(py: Python<'_>, msg: String) -> PyErr {
     match py.import("engine.phi.errors").and_then(|m| m.getattr("PhiInputError")) {
         Ok(cls) => PyErr::from_type(cls.cast_into().expect("PhiInputError is a type"), msg),
@@ -103,5 +133,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hmac_sha256_hex_many, m)?)?;
     m.add_function(wrap_pyfunction!(row_ends, m)?)?;
     m.add_class::<Matcher>()?;
+    m.add_class::<Finder>()?;
     Ok(())
 }
