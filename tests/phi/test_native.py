@@ -84,3 +84,19 @@ def test_hostile_arguments_raise_type_errors_not_panics() -> None:
         native.core.row_ends("not bytes")
     with pytest.raises(TypeError):
         native.core.hmac_sha256_hex_many(b"k" * 16, b"", [1, 2])
+
+
+def test_rflow_validate_never_imports_the_core() -> None:
+    """Checking manifests is control-plane work: no native extension is loaded for it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys\nfrom engine.cli import main\n"
+        "try:\n    rc = main(['validate', 'manifests'])\nexcept SystemExit as exc:\n    rc = exc.code\n"
+        "print(rc, 'engine._native' in sys.modules, 'hyperscan' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-3:] == ["0", "False", "False"], out.stdout + out.stderr
