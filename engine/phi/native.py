@@ -44,7 +44,14 @@ def registry_sha256() -> str:
 
 def is_stale() -> bool:
     """True when the core was built from a registry other than the installed one."""
-    return core is not None and core.registry_sha256() != registry_sha256()
+    return core is not None and _built_from(core) != registry_sha256()
+
+
+@functools.lru_cache(maxsize=4)
+def _built_from(module: object) -> str:
+    """The registry hash a core was built with (asked once per core: it hashes the embedded copy)."""
+    sha: str = module.registry_sha256()  # type: ignore[attr-defined]
+    return sha
 
 
 def engine() -> Engine:
