@@ -73,10 +73,12 @@ def _pattern_matches(
     tier: CompiledTier, data: AnyStr, pos: int = 0, endpos: int | None = None
 ) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
     """The registry patterns' validated matches, left to right."""
-    if isinstance(data, bytes) and pos == 0 and endpos is None:
+    if pos == 0 and endpos is None and (isinstance(data, bytes) or data.isascii()):
         core_matcher = native_match.matcher_for(tier)
         if core_matcher is not None:
-            yield from native_match.native_matches(tier, core_matcher, data)
+            # ASCII text: the bytes patterns match it exactly as the str patterns do, same offsets
+            buf = data if isinstance(data, bytes) else data.encode("ascii")
+            yield from native_match.native_matches(tier, core_matcher, buf)
             return
     if isinstance(data, bytes) and pos == 0 and endpos is None and len(data) >= accel.MIN_BYTES:
         acc = accel.accelerator_for(tier)

@@ -15,7 +15,7 @@
 //! The candidates come out sorted by (start, registry order), and a position inside a word (a
 //! byte every left boundary refuses before it) costs one table lookup.
 
-use regex_automata::meta::{Cache, Regex};
+use regex_automata::meta::Regex;
 use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind, PatternSet};
@@ -103,9 +103,8 @@ impl Matcher {
     /// Every (start, pattern) where the pattern may match, sorted by start, then registry order.
     pub fn candidates(&self, data: &[u8]) -> Vec<Candidate> {
         let mut found: Vec<Candidate> = Vec::new();
-        let mut caps: Vec<Captures> = self.patterns.iter().map(|p| p.regex.create_captures()).collect();
-        let mut caches: Vec<Cache> = self.patterns.iter().map(|p| p.regex.create_cache()).collect();
-        let mut all_cache = self.all.create_cache();
+        // The regexes' own per-thread cache pools: a cache is built once per thread, not per call.
+        let mut caps: Vec<Option<Captures>> = self.patterns.iter().map(|_| None).collect();
         let mut set = PatternSet::new(self.patterns.len());
         for (start, &b) in data.iter().enumerate() {
             let before = if start > 0 { Some(data[start - 1] as usize) } else { None };
@@ -114,7 +113,7 @@ impl Matcher {
             }
             let input = Input::new(data).range(start..).anchored(Anchored::Yes);
             set.clear();
-            self.all.which_overlapping_matches_with(&mut all_cache, &input, &mut set);
+            self.all.which_overlapping_matches(&input, &mut set);
             for pid in set.iter() {
                 let index = pid.as_usize();
                 let pat = &self.patterns[index];
@@ -125,8 +124,8 @@ impl Matcher {
                     found.push((start, index, None));
                     continue;
                 }
-                let c = &mut caps[index];
-                pat.regex.search_captures_with(&mut caches[index], &input, c);
+                let c = caps[index].get_or_insert_with(|| pat.regex.create_captures());
+                pat.regex.search_captures(&input, c);
                 let Some(whole) = c.get_group(pat.whole) else { continue };
                 let (vs, ve) = match pat.value.and_then(|g| c.get_group(g)) {
                     Some(v) => (v.start, v.end),

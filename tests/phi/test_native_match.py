@@ -126,6 +126,19 @@ def test_generated_identifier_soup_matches_are_identical(data: bytes) -> None:
 
 @needs_core
 @FAST
+@given(soup)
+def test_ascii_text_matches_are_identical(data: bytes) -> None:
+    """The sanitizer and de-identification match str cells: ASCII ones go to the core too."""
+    text = data.decode("utf-8").encode("ascii", "replace").decode("ascii")
+    for tier in (load_registry().scan, load_registry().guard):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(accel.ENV_ENGINE, "re")
+            expected = list(matcher.iter_matches(tier, text))
+        assert list(matcher.iter_matches(tier, text)) == expected
+
+
+@needs_core
+@FAST
 @given(hostile)
 def test_hostile_bytes_give_the_reference_matches_and_never_a_panic(data: bytes) -> None:
     tier = load_registry().guard
