@@ -30,8 +30,8 @@ pub type Candidate = (usize, usize, Option<Spans>);
 pub type Spec = (String, bool, Vec<u8>, Vec<u8>);
 
 struct Compiled {
-    regex: Regex,
-    exact: bool,
+    /// The pattern alone, for its capture groups (exact patterns only: a prefix is never captured).
+    regex: Option<Regex>,
     left: [bool; 256],
     value: Option<usize>,
     whole: usize,
@@ -75,14 +75,18 @@ impl Matcher {
         let mut first = [false; 256];
         let mut blocked = [true; 256];
         for (i, (source, exact, left_bytes, first_bytes)) in specs.iter().enumerate() {
-            let regex = builder(MatchKind::LeftmostFirst)
-                .build(source)
-                .map_err(|e| format!("pattern {i} does not compile in the native engine: {e}"))?;
-            let info = regex.group_info();
-            let value = info.to_index(regex_automata::PatternID::ZERO, "value");
-            let whole = match (exact, info.to_index(regex_automata::PatternID::ZERO, "rfm")) {
-                (true, None) => return Err(format!("pattern {i}: an exact pattern needs an rfm group")),
-                (_, w) => w.unwrap_or(0),
+            let (regex, value, whole) = if *exact {
+                let regex = builder(MatchKind::LeftmostFirst)
+                    .build(source)
+                    .map_err(|e| format!("pattern {i} does not compile in the native engine: {e}"))?;
+                let info = regex.group_info();
+                let value = info.to_index(regex_automata::PatternID::ZERO, "value");
+                let Some(whole) = info.to_index(regex_automata::PatternID::ZERO, "rfm") else {
+                    return Err(format!("pattern {i}: an exact pattern needs an rfm group"));
+                };
+                (Some(regex), value, whole)
+            } else {
+                (None, None, 0)
             };
             let left = table(left_bytes);
             for (b, slot) in blocked.iter_mut().enumerate() {
@@ -91,7 +95,7 @@ impl Matcher {
             for &b in first_bytes {
                 first[b as usize] = true;
             }
-            patterns.push(Compiled { regex, exact: *exact, left, value, whole });
+            patterns.push(Compiled { regex, left, value, whole });
         }
         let sources: Vec<&str> = specs.iter().map(|s| s.0.as_str()).collect();
         let all = builder(MatchKind::All)
@@ -120,12 +124,12 @@ impl Matcher {
                 if before.is_some_and(|x| pat.left[x]) {
                     continue;
                 }
-                if !pat.exact {
+                let Some(regex) = pat.regex.as_ref() else {
                     found.push((start, index, None));
                     continue;
-                }
-                let c = caps[index].get_or_insert_with(|| pat.regex.create_captures());
-                pat.regex.search_captures(&input, c);
+                };
+                let c = caps[index].get_or_insert_with(|| regex.create_captures());
+                regex.search_captures(&input, c);
                 let Some(whole) = c.get_group(pat.whole) else { continue };
                 let (vs, ve) = match pat.value.and_then(|g| c.get_group(g)) {
                     Some(v) => (v.start, v.end),
