@@ -73,7 +73,14 @@ def _pattern_matches(
     tier: CompiledTier, data: AnyStr, pos: int = 0, endpos: int | None = None
 ) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
     """The registry patterns' validated matches, left to right."""
-    if pos == 0 and endpos is None and (isinstance(data, bytes) or data.isascii()):
+    if (
+        pos == 0
+        and endpos is None
+        and (len(data) >= accel.MIN_BYTES or native_match.is_built(tier))
+        and (isinstance(data, bytes) or data.isascii())
+    ):
+        # A short text (a log line, a message) never pays the core's compile; once it is built
+        # (a file scan in this process), every text of that tier uses it.
         core_matcher = native_match.matcher_for(tier)
         if core_matcher is not None:
             # ASCII text: the bytes patterns match it exactly as the str patterns do, same offsets

@@ -252,6 +252,12 @@ def use_core() -> bool:
     return native.engine() == "native"
 
 
+def is_built(tier: CompiledTier) -> bool:
+    """True when the core's matcher of ``tier`` is compiled in this process."""
+    hit = _BUILT.get(id(tier))
+    return hit is not None and hit[0] is tier and hit[1] is not None
+
+
 def matcher_for(tier: CompiledTier) -> Any | None:
     """The core's matcher of ``tier`` (compiled once per process), or None on the Python path."""
     if not use_core():

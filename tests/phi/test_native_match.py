@@ -131,6 +131,7 @@ def test_ascii_text_matches_are_identical(data: bytes) -> None:
     """The sanitizer and de-identification match str cells: ASCII ones go to the core too."""
     text = data.decode("utf-8").encode("ascii", "replace").decode("ascii")
     for tier in (load_registry().scan, load_registry().guard):
+        assert native_match.matcher_for(tier) is not None  # built: short texts use it too
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv(accel.ENV_ENGINE, "re")
             expected = list(matcher.iter_matches(tier, text))
@@ -177,8 +178,13 @@ def test_the_re_setting_is_the_python_reference_path(monkeypatch: pytest.MonkeyP
     list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
     assert not calls
     monkeypatch.setenv(accel.ENV_ENGINE, "auto")
+    monkeypatch.setattr(native_match, "_BUILT", {})
     list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
-    assert calls
+    assert not calls and not native_match.is_built(load_registry().scan), "a short text compiled the core"
+    list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789 " * 3000))
+    assert calls and native_match.is_built(load_registry().scan)
+    list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
+    assert len(calls) == 2
 
 
 @needs_core
