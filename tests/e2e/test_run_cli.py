@@ -62,7 +62,7 @@ def test_live_with_expired_approval_is_refused(tmp_path) -> None:
     proc = rflow("run", LIVE, "--input", DEMO_INPUT, "--mode", "LIVE", "--out", str(out),
                  "--approval", "irb_approval=IRB-2020-0001:2021-01-31", cwd=tmp_path)
     assert proc.returncode == 3
-    assert "approval 'irb_approval' expired" in proc.stderr and "day(s) ago" in proc.stderr
+    assert "'irb_approval' approval expired" in proc.stderr and "day(s) ago" in proc.stderr
 
 
 def test_live_with_approval_runs(tmp_path, identifiers) -> None:
