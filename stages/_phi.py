@@ -12,9 +12,8 @@ import functools
 from collections.abc import Callable, Iterable
 
 from engine.phi import load_registry
-from engine.phi.matcher import accepts
 from engine.phi.registry import ColumnMatcher, PhiRegistry
-from engine.phi.spans import Span, cell_span
+from engine.phi.spans import Span
 from engine.phi.spans import column_matcher as _column_matcher
 from engine.phi.spans import find_spans as _find_spans
 from engine.phi.spans import replace_spans as _replace
@@ -22,10 +21,8 @@ from engine.phi.spans import replace_spans as _replace
 __all__ = [
     "NAME_TOKEN",
     "Span",
-    "cell_is_labelled_phi",
     "column_matcher",
     "find_spans",
-    "pattern_accepts",
     "registry",
     "replace_spans",
     "replace_spans_with",
@@ -47,11 +44,6 @@ def registry() -> PhiRegistry:
 def column_matcher(column: str | None) -> ColumnMatcher | None:
     """The category a column's name labels (``ssn``, ``zip_code``, ``patient_name``...), cached."""
     return _column_matcher(column)
-
-
-def cell_is_labelled_phi(matcher: ColumnMatcher | None, text: str) -> bool:
-    """A whole cell that its column's category claims (a ``dob`` value, any ``patient_name`` cell)."""
-    return cell_span(text, matcher) is not None
 
 
 def find_spans(
@@ -105,11 +97,3 @@ def token_for(category: str) -> str:
         return registry().category(category).token
     except KeyError:
         return f"[PHI:{category}]"
-
-
-def pattern_accepts(category: str, value: str) -> bool:
-    """Whether any scan pattern of ``category`` accepts ``value`` (used by tests and the rescan)."""
-    for pat in registry().scan.patterns:
-        if pat.category.name == category and pat.str_re.fullmatch(value) and accepts(pat, value):
-            return True
-    return False

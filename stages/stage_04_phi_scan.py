@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -304,19 +303,6 @@ def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: 
         "columns_classified": [dict(c) for c in parts[0].classification] if parts else [],
         "scanner": "scan_file" if parts and parts[0].scanner else "per_cell",
     }
-
-
-def scan_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: Any, out_path: Path | None,
-               checkpoint: Callable[[], None] | None = None,
-               partition_bytes: int = 1 << 62) -> dict[str, Any]:
-    """Scan one input in this thread (blocking); counts, and the findings file if ``out_path``."""
-    with tempfile.TemporaryDirectory(dir=None if out_path is None else out_path.parent) as tmp:
-        parts = plan_parts(path, profile, config, key, partition_bytes, None if out_path is None else Path(tmp))
-        results = [scan_part(p) for p in parts]
-        for res in results:
-            if "error" in res:
-                raise TabularError(res["error"])
-        return merge_parts(parts, results, out_path)
 
 
 @register_stage

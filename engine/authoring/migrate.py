@@ -1,9 +1,9 @@
 """Migrations to the current manifest format: legacy job configs, and older ``apiVersion``s.
 
-**Manifest versions.** A registry of one-version steps (:func:`register`), each a small function
-over a :class:`~engine.authoring.text.TextDoc` that edits the text in place (so comments,
-blank lines and quoting survive); the chain runner then sets ``apiVersion`` to the step's target.
-Only ``rflow/v1`` exists today, so the registry is empty; the v1 -> v2 step lands with v2.
+**Manifest versions.** Only ``rflow/v1`` exists, so a current manifest needs no migration and any
+other ``apiVersion`` has no path; the v1 -> v2 step (a function over a
+:class:`~engine.authoring.text.TextDoc` that edits the text in place, so comments, blank
+lines and quoting survive) lands with v2.
 
 **Legacy job configs** (JSON or YAML, from before manifests), the payload the engine used to run
 with a numeric loop over stage ids::
@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ import attrs
 
 from engine.core.errors import RflowError, safe_excerpt
 from engine.manifest.diagnostics import Diagnostic, has_errors
-from engine.manifest.schema import CURRENT_API_VERSION, MIGRATABLE, show
+from engine.manifest.schema import CURRENT_API_VERSION, show
 
 LEGACY_TARGET = "rflow/v1"
 """The manifest version a legacy job config becomes (then chained to the current one)."""
@@ -65,51 +65,13 @@ class MigrationError(RflowError):
         self.usage = usage
 
 
-@attrs.frozen
-class Migration:
-    source: str
-    target: str
-    apply: Callable[[Any], Any]
-    """TextDoc -> TextDoc; edits content only (the runner sets ``apiVersion``)."""
-    description: str = ""
+def _check_path(source: str, target: str) -> None:
+    """Only ``rflow/v1`` exists, so a manifest of any other version has no path to ``target``.
 
-
-_MIGRATIONS: dict[str, Migration] = {}
-
-
-def register(source: str, target: str, description: str = "") -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
-    """Decorator: ``func(doc: TextDoc) -> TextDoc`` migrates ``source`` manifests to ``target``."""
-
-    def decorate(func: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        _MIGRATIONS[source] = Migration(source, target, func, description or (func.__doc__ or "").strip())
-        MIGRATABLE[source] = target
-        return func
-
-    return decorate
-
-
-def unregister(source: str) -> None:
-    """Remove a migration (tests register fake version pairs)."""
-    _MIGRATIONS.pop(source, None)
-    MIGRATABLE.pop(source, None)
-
-
-def migrations() -> dict[str, Migration]:
-    return dict(_MIGRATIONS)
-
-
-def chain(source: str, target: str = CURRENT_API_VERSION) -> list[Migration]:
-    """The steps from ``source`` to ``target`` (empty when they are equal)."""
-    steps: list[Migration] = []
-    version = source
-    while version != target:
-        step = _MIGRATIONS.get(version)
-        if step is None or len(steps) > len(_MIGRATIONS):
-            raise MigrationError(f"no migration path from apiVersion {show(source)} to {show(target)}",
-                                 usage=True)
-        steps.append(step)
-        version = step.target
-    return steps
+    Older versions get one-version steps (functions over a ``TextDoc``) when ``rflow/v2`` lands.
+    """
+    if source != target:
+        raise MigrationError(f"no migration path from apiVersion {show(source)} to {show(target)}", usage=True)
 
 
 @attrs.frozen
@@ -144,13 +106,6 @@ def hint_for(data: Any, name: str) -> str | None:
     shown = shlex.quote(safe_excerpt(name, 200))
     if is_legacy_job(data):
         return f"this is a legacy job config; convert it with: rflow manifest migrate {shown} -o pipeline.yaml"
-    version = data.get("apiVersion") if isinstance(data, Mapping) else None
-    if isinstance(version, str) and version in _MIGRATIONS:
-        try:
-            chain(version)
-        except MigrationError:
-            return None
-        return f"upgrade it with: rflow manifest migrate {shown}"
     return None
 
 
@@ -177,12 +132,9 @@ def migrate_text(text: str, *, name: str = "<string>", target: str = CURRENT_API
     else:
         raise MigrationError(f"{safe_excerpt(name, 200)}: neither a manifest (no apiVersion) nor a legacy job config "
                              "(no stages list)", usage=True)
+    _check_path(version, target)
     try:
         doc = TextDoc(text, name)
-        for step in chain(version, target):
-            doc = step.apply(doc)
-            doc = doc.replace(("apiVersion",), step.target)
-            applied.append(f"{step.source} -> {step.target}" + (f": {step.description}" if step.description else ""))
     except SpliceError as exc:
         raise MigrationError(f"migration failed: {exc}", exc.diagnostics) from None
     found: list[Diagnostic] = []

@@ -15,7 +15,6 @@ tools, parsed from the same text.
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import math
 import re
@@ -476,28 +475,3 @@ def _short(value: str) -> str:
     from engine.manifest.schema import show
 
     return show(value)
-
-
-def to_plain(value: Any, count: list[int], name: str = "<string>") -> Any:
-    """ruamel round-trip objects -> plain JSON-like Python data (dates stay dates)."""
-    count[0] += 1
-    if count[0] > MAX_NODES:
-        raise LoadError(_diag(name, 1, 1, "RF107", "aliases expand to too many nodes"))
-    if isinstance(value, dict):
-        return {str(k): to_plain(v, count, name) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_plain(v, count, name) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, int):
-        # ruamel's ScalarBoolean subclasses int; keep it a bool.
-        return bool(value) if type(value).__name__ == "ScalarBoolean" else int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, _dt.datetime):
-        return _dt.datetime.fromisoformat(value.isoformat())
-    if isinstance(value, _dt.date):
-        return _dt.date(value.year, value.month, value.day)
-    return value

@@ -23,8 +23,6 @@ from engine.manifest.positions import Path, SourceMap
 SCHEMA_FILES = {"rflow/v1": "pipeline-manifest.v1.schema.json"}
 """Supported ``apiVersion`` values and their schema files (in ``engine.schemas``)."""
 CURRENT_API_VERSION = "rflow/v1"
-MIGRATABLE: dict[str, str] = {}
-"""Older apiVersions that ``rflow manifest migrate`` upgrades (filled when v2 arrives)."""
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]{0,39}(?:@[0-9<>=!^~., ]{1,20})?$")
 _DIGIT = re.compile(r"[0-9]")
@@ -153,8 +151,6 @@ def check_api_version(data: Any, smap: SourceMap, name: str) -> Diagnostic | Non
         return None
     pos = smap.locate(("apiVersion",))
     hint = f"supported: {supported}"
-    if isinstance(value, str) and value in MIGRATABLE:
-        hint = f"upgrade it with: rflow manifest migrate {name}"
     return Diagnostic(name, pos.line, pos.col, "RF200", f"unsupported apiVersion {show(value)}", hint=hint,
                       end_line=pos.end_line, end_col=pos.end_col, path=("apiVersion",))
 

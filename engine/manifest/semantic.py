@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from engine.core.errors import safe_excerpt
@@ -294,7 +293,3 @@ def check(manifest: Manifest, smap: SourceMap, name: str, registry: Any) -> list
     checker.check_inputs()
     checker.check_governance()
     return checker.out
-
-
-def used_step_ids(manifest: Manifest) -> Iterable[str]:
-    return {s for mode in manifest.governance.modes.values() for s in mode.steps}

@@ -40,14 +40,6 @@ def report_schema() -> dict[str, Any]:
     return data
 
 
-def validate_report(data: dict[str, Any]) -> list[str]:
-    """Schema problems of a report (paths and validator names only)."""
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(report_schema())
-    return [f"/{'/'.join(map(str, e.absolute_path))}: {e.validator}" for e in validator.iter_errors(data)]
-
-
 @attrs.define
 class RunReport:
     """The report of one run, with where it lives."""

@@ -73,8 +73,7 @@ def test_edit_matches_golden(name: str, commented: str) -> None:
 
 def test_every_golden_file_has_a_case() -> None:
     expected = {f"{name}.after.yaml" for name in CASES} | {"fmt_untidy.after.yaml", "legacy_job.after.yaml",
-                                                           "legacy_job.json", "commented.yaml", "untidy.yaml",
-                                                           "fake_v0.yaml", "fake_v0.after.yaml"}
+                                                           "legacy_job.json", "commented.yaml", "untidy.yaml"}
     present = {p.name for p in GOLDEN.iterdir()}
     assert present <= expected, sorted(present - expected)
 

@@ -1,21 +1,16 @@
-"""Migrations: legacy job configs -> v1 (rules, golden output), and the version-chain machinery
-tested with a made-up version pair (test/v0 -> test/v0.5 -> rflow/v1)."""
+"""Migrations: legacy job configs -> v1 (rules, golden output); no path from other versions."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from engine.authoring.migrate import (
     LegacyOptions,
     MigrationError,
-    chain,
     legacy_steps,
     migrate_text,
-    register,
-    unregister,
 )
 from engine.authoring.text import TextDoc
 from engine.manifest import validate_manifest
@@ -122,57 +117,9 @@ def test_a_current_manifest_needs_no_migration(commented: str) -> None:
     assert not result.changed and result.text == commented
 
 
-# -- the version chain, with made-up versions ------------------------------------------------------
-@pytest.fixture
-def fake_versions() -> Iterator[None]:
-    @register("test/v0", "test/v0.5", "metadata was called pipeline")
-    def _v0(doc: TextDoc) -> TextDoc:
-        return doc.rename(("pipeline",), "metadata")
-
-    @register("test/v0.5", "rflow/v1", "steps were called jobs")
-    def _v05(doc: TextDoc) -> TextDoc:
-        return doc.rename(("jobs",), "steps")
-
-    yield
-    unregister("test/v0")
-    unregister("test/v0.5")
-
-
-@pytest.mark.usefixtures("fake_versions")
-def test_chain_runs_each_step_in_order_and_keeps_comments() -> None:
-    assert [m.target for m in chain("test/v0")] == ["test/v0.5", "rflow/v1"]
-    result = migrate_text((GOLDEN / "fake_v0.yaml").read_text("utf-8"))
-    assert result.steps == ("test/v0 -> test/v0.5: metadata was called pipeline",
-                            "test/v0.5 -> rflow/v1: steps were called jobs")
-    check_golden("fake_v0.after.yaml", result.text)
-
-
-@pytest.mark.usefixtures("fake_versions")
-def test_chain_can_stop_at_an_intermediate_version() -> None:
-    result = migrate_text((GOLDEN / "fake_v0.yaml").read_text("utf-8"), target="test/v0.5")
-    assert TextDoc(result.text).data["apiVersion"] == "test/v0.5"
-    assert "jobs:" in result.text
-
-
-@pytest.mark.usefixtures("fake_versions")
-def test_validate_names_the_migrate_command_for_an_old_version() -> None:
-    [diag] = validate_manifest(GOLDEN / "fake_v0.yaml", name="old.yaml")
-    assert diag.code == "RF200" and "rflow manifest migrate old.yaml" in diag.hint
-
-
+# -- other versions ---------------------------------------------------------------------------------
 def test_no_path_is_an_error() -> None:
-    with pytest.raises(MigrationError, match="no migration path"):
-        chain("test/unknown")
     with pytest.raises(MigrationError, match="no migration path"):
         migrate_text("apiVersion: test/unknown\nkind: Pipeline\n")
 
 
-def test_a_migration_cycle_is_caught() -> None:
-    register("test/a", "test/b")(lambda doc: doc)
-    register("test/b", "test/a")(lambda doc: doc)
-    try:
-        with pytest.raises(MigrationError, match="no migration path"):
-            chain("test/a")
-    finally:
-        unregister("test/a")
-        unregister("test/b")

@@ -155,7 +155,3 @@ class Executor(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def stop_flag(interrupt: threading.Event | None) -> Callable[[], bool] | None:
-    return None if interrupt is None else interrupt.is_set
