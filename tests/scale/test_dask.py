@@ -51,8 +51,8 @@ class Recording(Executor):
         self.inner = inner
         self.carried: list[tuple[Sequence[Any], list[Any]]] = []
 
-    async def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any], **kw: Any) -> list[Any]:
-        results = await self.inner.map(fn, tasks, **kw)
+    async def _run(self, fn: Callable[[Any], Any], tasks: Sequence[Any], *args: Any) -> list[Any]:
+        results = await self.inner._run(fn, tasks, *args)
         self.carried.append((tasks, results))
         return results
 

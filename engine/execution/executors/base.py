@@ -121,7 +121,6 @@ class Executor(abc.ABC):
         self.partition_bytes = max(MIN_PARTITION_BYTES, int(partition_bytes))
         self.tasks_run = 0
 
-    @abc.abstractmethod
     async def map(
         self,
         fn: Callable[[T], R],
@@ -137,6 +136,14 @@ class Executor(abc.ABC):
         A task that fails for good raises :class:`TaskFailed`; cancelling the awaiting coroutine
         cancels the outstanding tasks.
         """
+        if not tasks:
+            return []
+        return await self._run(fn, tasks, task_names(label, len(tasks)), progress, interrupt)
+
+    @abc.abstractmethod
+    async def _run(self, fn: Callable[[T], R], tasks: Sequence[T], names: list[str], progress: ProgressFn | None,
+                   interrupt: threading.Event | None) -> list[R]:
+        """What :meth:`map` does for one or more tasks, ``names`` being their task keys."""
 
     def start(self) -> None:
         """Acquire workers now (blocking) so that an unreachable cluster fails before any step."""

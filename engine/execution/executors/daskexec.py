@@ -29,7 +29,6 @@ from engine.execution.executors.base import (
     ProgressFn,
     TaskFailed,
     guarded_call,
-    task_names,
 )
 
 T = TypeVar("T")
@@ -137,20 +136,10 @@ class DaskExecutor(Executor):
             where = "a LocalCluster" if self.address is None else "the Dask scheduler"
             raise ExecutorError(f"cannot start or reach {where}: {safe_error_text(exc)}") from None
 
-    async def map(
-        self,
-        fn: Callable[[T], R],
-        tasks: Sequence[T],
-        *,
-        label: str,
-        progress: ProgressFn | None = None,
-        interrupt: threading.Event | None = None,
-    ) -> list[R]:
-        if not tasks:
-            return []
+    async def _run(self, fn: Callable[[T], R], tasks: Sequence[T], names: list[str], progress: ProgressFn | None,
+                   interrupt: threading.Event | None) -> list[R]:
         client = self.client
         loop = asyncio.get_running_loop()
-        names = task_names(label, len(tasks))
         self.submitted_keys.extend(names)
         futures = [client.submit(guarded_call, fn, task, key=name, pure=False, retries=self.retries)
                    for task, name in zip(tasks, names, strict=True)]

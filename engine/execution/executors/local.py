@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from engine.core.errors import safe_error_text
 from engine.execution.blocking import run_in_thread
-from engine.execution.executors.base import _STOP, Executor, ProgressFn, TaskCancelled, TaskFailed, task_names
+from engine.execution.executors.base import _STOP, Executor, ProgressFn, TaskCancelled, TaskFailed
 from engine.execution.executors.gc_policy import task_gc
 
 T = TypeVar("T")
@@ -38,18 +38,8 @@ class LocalExecutor(Executor):
     def __init__(self, workers: int = 1, partition_bytes: int | None = None) -> None:
         super().__init__(workers, *(() if partition_bytes is None else (partition_bytes,)))
 
-    async def map(
-        self,
-        fn: Callable[[T], R],
-        tasks: Sequence[T],
-        *,
-        label: str,
-        progress: ProgressFn | None = None,
-        interrupt: threading.Event | None = None,
-    ) -> list[R]:
-        if not tasks:
-            return []
-        names = task_names(label, len(tasks))
+    async def _run(self, fn: Callable[[T], R], tasks: Sequence[T], names: list[str], progress: ProgressFn | None,
+                   interrupt: threading.Event | None) -> list[R]:
         cancelled = threading.Event()
 
         def stop() -> bool:

@@ -26,7 +26,6 @@ from engine.execution.executors.base import (
     TaskCancelled,
     TaskFailed,
     guarded_call,
-    task_names,
     warm_worker,
 )
 
@@ -68,18 +67,8 @@ class ProcessExecutor(Executor):
         for _ in range(self.workers):
             pool.submit(_noop)  # concurrent.futures spawns a worker per submit, up to the pool size
 
-    async def map(
-        self,
-        fn: Callable[[T], R],
-        tasks: Sequence[T],
-        *,
-        label: str,
-        progress: ProgressFn | None = None,
-        interrupt: threading.Event | None = None,
-    ) -> list[R]:
-        if not tasks:
-            return []
-        names = task_names(label, len(tasks))
+    async def _run(self, fn: Callable[[T], R], tasks: Sequence[T], names: list[str], progress: ProgressFn | None,
+                   interrupt: threading.Event | None) -> list[R]:
         results: dict[int, Any] = {}
         todo = list(range(len(tasks)))
         attempt = 0
