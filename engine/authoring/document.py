@@ -21,10 +21,10 @@ from engine.authoring import paths
 from engine.authoring.text import DocPath, SpliceError, TextDoc, plain_copy
 from engine.core.atomic import write_text_atomic
 from engine.core.errors import RflowError, safe_excerpt
+from engine.core.versions import parse_version
 from engine.manifest.diagnostics import Diagnostic, has_errors
 from engine.manifest.schema import show
 
-_SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:[-+].*)?$")
 _MODES = ("governance", "modes")
 
 
@@ -373,9 +373,8 @@ class ManifestDocument:
 
     def _dependents(self, listed: list[str], step_id: str) -> list[tuple[str, str]]:
         """Steps of a mode (and the component) that lose an input when ``step_id`` leaves it, transitively."""
-        from engine.core.components import component_name
         from engine.manifest.model import Step
-        from engine.manifest.semantic import ALWAYS_PROVIDED, INPUT_COMPONENT
+        from engine.manifest.semantic import DataFlow
 
         data = self._doc.data
         by_id = {str(s.get("id")): s for s in data.get("steps", []) if isinstance(s, Mapping)}
@@ -390,16 +389,15 @@ class ManifestDocument:
                 return None
 
         def missing(order: list[str]) -> dict[str, str]:
-            available = set(ALWAYS_PROVIDED) | ({INPUT_COMPONENT} if data.get("inputs") else set())
+            flow = DataFlow(bool(data.get("inputs")))
             out: dict[str, str] = {}
             for sid in order:
                 stage = stage_of(sid)
                 if stage is None:
                     continue
-                lacking = [component_name(t) for t in stage.reads if component_name(t) not in available]
+                lacking = flow.step(stage)
                 if lacking:
                     out[sid] = lacking[0]
-                available.update(component_name(t) for t in stage.writes)
             return out
 
         before = missing(listed)
@@ -484,10 +482,11 @@ class ManifestDocument:
     def bump_version(self, part: str) -> str:
         """Bump the pipeline's own semver (``major``, ``minor`` or ``patch``); returns the new version."""
         current = self._doc.data.get("metadata", {}).get("version")
-        match = _SEMVER.match(current) if isinstance(current, str) else None
-        if match is None:
-            raise EditError("metadata.version is not a MAJOR.MINOR.PATCH version", hint='write it like "1.4.0"')
-        major, minor, patch = (int(g) for g in match.groups())
+        try:
+            major, minor, patch = parse_version(current if isinstance(current, str) else "")
+        except ValueError:
+            raise EditError("metadata.version is not a MAJOR.MINOR.PATCH version",
+                            hint='write it like "1.4.0"') from None
         if part == "major":
             new = f"{major + 1}.0.0"
         elif part == "minor":

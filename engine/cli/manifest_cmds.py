@@ -125,13 +125,6 @@ def _analyze_one(item: tuple[str, int]) -> list[Any]:
                            hint="the other files were checked; please report this file's shape as a bug")]
 
 
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _analyze_all(files: list[Path], max_bytes: int, jobs: int) -> list[list[Any]]:
     """Diagnostics per file, in file order; large batches in a fork-based process pool.
 
@@ -141,9 +134,11 @@ def _analyze_all(files: list[Path], max_bytes: int, jobs: int) -> list[list[Any]
     """
     import multiprocessing
 
+    from engine.execution.executors.base import cpu_count
+
     items = [(str(p), max_bytes) for p in files]
     if jobs <= 0:
-        jobs = min(_cpus(), MAX_AUTO_JOBS) if len(items) >= PARALLEL_MIN_FILES else 1
+        jobs = min(cpu_count(), MAX_AUTO_JOBS) if len(items) >= PARALLEL_MIN_FILES else 1
     jobs = min(jobs, len(items))
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [_analyze_one(item) for item in items]

@@ -21,6 +21,20 @@ ANY_MODE = "*"
 """A stage whose ``modes`` contains this is safe in every governance mode."""
 
 
+def mode_refusals(stage: Any, mode: str, allow_stages: Iterable[str] | None) -> tuple[str, ...]:
+    """Why ``stage`` may not run in ``mode`` (empty: allowed): ``"modes"``, its own declaration does
+    not name the mode; ``"allow_stages"``, the mode narrows stages and leaves it out.
+
+    The one rule behind ``rflow validate`` (RF307, RF308) and the run's stage_allowed decision.
+    """
+    reasons = []
+    if ANY_MODE not in stage.modes and mode not in stage.modes:
+        reasons.append("modes")
+    if allow_stages is not None and stage.key not in allow_stages:
+        reasons.append("allow_stages")
+    return tuple(reasons)
+
+
 class StepInterrupted(RflowError):
     """Raised by :meth:`StageContext.checkpoint` after a timeout or cancellation."""
 

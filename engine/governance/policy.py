@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 
 from engine.core.components import World
-from engine.core.contract import ANY_MODE, StageResult, StageStatus
+from engine.core.contract import StageResult, StageStatus, mode_refusals
 from engine.core.errors import sanitize_text
 from engine.execution.step_runner import PlannedStep, Verdict
 from engine.governance.approvals import REQUIRED_FIELDS, days_remaining, valid_approvals
@@ -144,10 +144,11 @@ def step_approvals(steps: Sequence[PlannedStep]) -> list[tuple[str, str]]:
 
 def stage_allowed(rules: ModeRules, stage: Any) -> tuple[bool, str]:
     """Is ``stage`` allowed in this mode, by its own declaration and by the manifest's narrowing?"""
-    if ANY_MODE not in stage.modes and rules.name not in stage.modes:
+    refusal = next(iter(mode_refusals(stage, rules.name, rules.allow_stages)), None)
+    if refusal == "modes":
         return False, f"stage '{stage.key}' is declared safe only for modes {', '.join(stage.modes)}"
-    if rules.allow_stages is not None and stage.key not in rules.allow_stages:
-        return False, f"mode {rules.name} allows only stages {', '.join(rules.allow_stages) or '(none)'}"
+    if refusal == "allow_stages":
+        return False, f"mode {rules.name} allows only stages {', '.join(rules.allow_stages or ()) or '(none)'}"
     return True, f"stage '{stage.key}' is allowed in mode {rules.name}"
 
 

@@ -24,6 +24,24 @@ ALWAYS_PROVIDED = ("run_info",)
 INPUT_COMPONENT = "input_dataset"
 
 
+class DataFlow:
+    """A mode's steps walked in order: what each step reads that nothing before it provides.
+
+    The one data-flow rule behind ``rflow validate`` (RF310) and ``rflow manifest remove-step``.
+    """
+
+    def __init__(self, has_inputs: bool) -> None:
+        self.available = set(ALWAYS_PROVIDED) | ({INPUT_COMPONENT} if has_inputs else set())
+
+    def step(self, stage: Any) -> list[str]:
+        """The components ``stage`` reads that are not available yet; then what it writes is."""
+        from engine.core.components import component_name
+
+        missing = [component_name(t) for t in stage.reads if component_name(t) not in self.available]
+        self.available.update(component_name(t) for t in stage.writes)
+        return missing
+
+
 class _Checker:
     def __init__(self, manifest: Manifest, smap: SourceMap, name: str, registry: Any) -> None:
         self.m = manifest
@@ -196,12 +214,9 @@ class _Checker:
                          "add it to a mode's steps, or remove it")
 
     def check_mode_steps(self, mode_name: str, mode: Any, mpath: Path, step_ids: list[str]) -> None:
-        from engine.core.components import component_name
-        from engine.core.contract import ANY_MODE
+        from engine.core.contract import mode_refusals
 
-        available = set(ALWAYS_PROVIDED)
-        if self.m.inputs:
-            available.add(INPUT_COMPONENT)
+        flow = DataFlow(bool(self.m.inputs))
         seen: list[str] = []
         unknown = False
         for j, step_id in enumerate(mode.steps):
@@ -220,19 +235,18 @@ class _Checker:
             stage = self.stages.get(step_id)
             if stage is None:
                 continue
-            if ANY_MODE not in stage.modes and mode_name not in stage.modes:
+            refusals = mode_refusals(stage, mode_name, mode.allow_stages)
+            if "modes" in refusals:
                 self.add(spath, "RF307", f"stage {show(stage.key)} (step {show(step_id)}) is not safe for mode "
                          f"{show(mode_name)}", f"the stage declares modes: {', '.join(stage.modes)}")
-            if mode.allow_stages is not None and stage.key not in mode.allow_stages:
+            if "allow_stages" in refusals:
                 self.add(spath, "RF308", f"stage {show(stage.key)} (step {show(step_id)}) is not in "
                          f"allow_stages of mode {show(mode_name)}", "add the stage key to allow_stages, "
                          "or remove the step from this mode")
-            missing = [component_name(t) for t in stage.reads if component_name(t) not in available]
-            for comp in missing:
+            for comp in flow.step(stage):
                 self.add(spath, "RF310", f"step {show(step_id)} reads {comp!r}, which no earlier step in mode "
                          f"{show(mode_name)} writes and no declared input provides",
                          self._provider_hint(comp, step_id))
-            available.update(component_name(t) for t in stage.writes)
         self.check_gates(mode_name, mode, mpath, seen, unknown)
 
     def _provider_hint(self, comp: str, step_id: str) -> str:

@@ -28,6 +28,7 @@ from engine.execution.executors.base import (
     ExecutorUnavailable,
     ProgressFn,
     TaskFailed,
+    cpu_count,
     guarded_call,
 )
 
@@ -93,7 +94,7 @@ class DaskExecutor(Executor):
         self.address = address if local_n is None else None
         if client is not None and self.address is None:
             self.address = "external"
-        n = local_n or workers or _cpu_count()
+        n = local_n or workers or cpu_count()
         super().__init__(n, partition_bytes)
         self.retries = max(0, int(retries))
         self._client = client
@@ -212,9 +213,3 @@ class DaskExecutor(Executor):
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close(timeout=10)
-
-
-def _cpu_count() -> int:
-    import os
-
-    return max(1, os.cpu_count() or 1)

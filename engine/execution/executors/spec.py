@@ -15,7 +15,14 @@ from typing import Any
 import attrs
 
 from engine.core.errors import safe_excerpt
-from engine.execution.executors.base import DEFAULT_PARTITION_BYTES, KINDS, MIN_PARTITION_BYTES, Executor, ExecutorError
+from engine.execution.executors.base import (
+    DEFAULT_PARTITION_BYTES,
+    KINDS,
+    MIN_PARTITION_BYTES,
+    Executor,
+    ExecutorError,
+    cpu_count,
+)
 
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
@@ -112,13 +119,7 @@ def create(spec: ExecutorSpec) -> Executor:
     if spec.kind == "processes":
         from engine.execution.executors.processes import ProcessExecutor
 
-        return ProcessExecutor(spec.workers or _cpus(), size, retries)
+        return ProcessExecutor(spec.workers or cpu_count(), size, retries)
     from engine.execution.executors.daskexec import DaskExecutor
 
     return DaskExecutor(spec.address, spec.workers, size, retries)
-
-
-def _cpus() -> int:
-    import os
-
-    return max(1, os.cpu_count() or 1)
