@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
 import re
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from engine.core.atomic import atomic_output as atomic_output
 from engine.core.bundled import BUNDLED_PREFIX, BundledFileError, is_bundled
 from engine.core.bundled import bundled_path as engine_bundled_path
 from engine.core.engine_components import InputDataset
@@ -74,32 +70,6 @@ def input_path(dataset: InputDataset) -> Path:
     return resolve_path(dataset.path)
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def atomic_output(path: Path, *, newline: str | None = None) -> Iterator[IO[str]]:
-    """Write a text file through a temp file in the same folder, renamed into place on success.
-
-    A reader never sees a half-written artifact, and a failed stage leaves no partial file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def format_counts(counts: dict[str, int]) -> str:

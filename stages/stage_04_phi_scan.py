@@ -370,12 +370,8 @@ class PhiScan:
                 except (TabularError, PhiInputError) as exc:
                     return StageResult.failed(f"input {dataset.name!r}: {exc}")
                 jobs.append((entity, dataset, out_path, parts))
-            tasks = [part for *_, parts in jobs for part in parts]
-            done = await context.map_tasks(scan_part, tasks, label=context.step_id or self.key)
-            offset = 0
-            for entity, dataset, out_path, parts in jobs:
-                mine = done[offset:offset + len(parts)]
-                offset += len(parts)
+            done = await context.map_parts(scan_part, [parts for *_, parts in jobs], label=context.step_id or self.key)
+            for (entity, dataset, out_path, parts), mine in zip(jobs, done, strict=True):
                 failed = next((r["error"] for r in mine if "error" in r), None)
                 if failed is not None:
                     return StageResult.failed(f"input {dataset.name!r}: {failed}")

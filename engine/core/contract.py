@@ -188,6 +188,23 @@ class StageContext:
                 executor.close()
         return result
 
+    async def map_parts(
+        self, fn: Callable[[Any], T], groups: Sequence[Sequence[Any]], *, label: str | None = None
+    ) -> list[list[T]]:
+        """Run the tasks of several inputs (a group of partitions each) as one batch.
+
+        All partitions of all inputs run in parallel on the run's executor (see :meth:`map_tasks`);
+        each group's results come back as a list of their own, in task order, ready for that
+        input's merge in file order.
+        """
+        flat = await self.map_tasks(fn, [task for group in groups for task in group], label=label)
+        out: list[list[T]] = []
+        start = 0
+        for group in groups:
+            out.append(flat[start : start + len(group)])
+            start += len(group)
+        return out
+
     def artifact_path(self, relative: str) -> Path:
         """Absolute path of a workspace-relative artifact, creating its parent folders."""
         path = self.workspace / relative

@@ -164,11 +164,7 @@ class Deidentify:
                 parts = plan_parts(input_path(dataset), profile, config, prep, key, parts_dir)
                 jobs.append((entity, dataset, out_path, prep, parts))
             label = context.step_id or self.key
-            done = await context.map_tasks(deidentify_part, [p for *_, parts in jobs for p in parts], label=label)
-            per_job: list[list[dict[str, Any]]] = []
-            for *_, parts in jobs:
-                per_job.append(done[:len(parts)])
-                done = done[len(parts):]
+            per_job = await context.map_parts(deidentify_part, [parts for *_, parts in jobs], label=label)
             # A range that ended inside a quoted field (malformed quoting) is redone whole.
             redo = [n for n, results in enumerate(per_job) if not all(r.get("split_ok", True) for r in results)]
             if redo:
