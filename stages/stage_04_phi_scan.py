@@ -420,6 +420,7 @@ class PhiScan:
             warnings.append("no PHI key configured (RFLOW_PHI_KEY): digests are comparable within this run only")
         if total and config.on_findings == "fail":
             return StageResult.failed(
-                f"{total} PHI finding(s) (on_findings: fail)", output=output, artifacts=artifacts, warnings=warnings
+                f"{total} PHI finding(s) (on_findings: fail)", output=output, artifacts=artifacts, warnings=warnings,
+                phi_findings=total,
             )
-        return StageResult.completed(output, artifacts=artifacts, warnings=warnings)
+        return StageResult.completed(output, artifacts=artifacts, warnings=warnings, phi_findings=total)

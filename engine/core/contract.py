@@ -80,6 +80,10 @@ class StageResult:
     unusable_input: bool = False
     """A failure because an input cannot be used (empty, binary, not a table, over a cap): the run
     ends ``unusable_input`` and ``rflow run`` exits 2, as for any other input error."""
+    phi_findings: int | None = None
+    """A ``detects_phi`` stage's count of PHI findings: the value the mode's ``phi_policy`` decides
+    on (typed here, not read back from ``output``). A completed ``detects_phi`` step without it is
+    treated as having found PHI (fail closed). Not part of the report: ``output`` says it there."""
 
     @classmethod
     def completed(cls, output: Mapping[str, Any] | None = None, **kw: Any) -> StageResult:
@@ -96,6 +100,7 @@ class StageResult:
         data["errors"] = list(self.errors)
         data["warnings"] = list(self.warnings)
         data["output"] = dict(self.output)
+        del data["phi_findings"]
         return data
 
 
@@ -224,9 +229,9 @@ class Stage(Protocol):
     """Components the stage needs; the plan proves an earlier step or an input provides them."""
     writes: ClassVar[tuple[type, ...]]
     # Optional class attributes: ``optional_reads`` (components used when present, e.g. by a
-    # summary), ``detects_phi``, ``removes_phi``, ``touches_raw_data`` and ``gatekeeping`` (a step
-    # of this stage that does not complete keeps raw data from every later step; see
-    # engine.governance.policy).
+    # summary), ``detects_phi`` (its results carry ``phi_findings``), ``removes_phi``,
+    # ``touches_raw_data`` and ``gatekeeping`` (a step of this stage that does not complete keeps
+    # raw data from every later step; see engine.governance.policy).
     modes: ClassVar[tuple[str, ...]]
     Config: ClassVar[type]
 

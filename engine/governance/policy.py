@@ -176,10 +176,10 @@ def is_gatekeeping(stage: Any) -> bool:
     return bool(getattr(stage, "gatekeeping", False))
 
 
-def phi_findings(result: StageResult) -> int:
-    """How many PHI findings a PHI-detecting step reported (``findings_total`` in its output)."""
-    value = result.output.get("findings_total", 0) if result.output else 0
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+def phi_findings(result: StageResult) -> int | None:
+    """How many PHI findings a PHI-detecting step reported (``StageResult.phi_findings``); None: unknown."""
+    value = result.phi_findings
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 class GovernancePolicy:
@@ -242,12 +242,13 @@ class GovernancePolicy:
         if not getattr(stage, "detects_phi", False) or result.status is not StageStatus.COMPLETED:
             return None
         count = phi_findings(result)
+        found = "no PHI finding count" if count is None else f"{count} PHI findings"
         if count == 0:
             self._record(PolicyDecision("phi", step.step_id, "passed", "no PHI findings"))
         elif self.rules.phi_policy == "block":
             self.phi_block = self._record(PolicyDecision(
-                "phi", step.step_id, "blocked", f"'{step.step_id}' reported {count} PHI findings"))
+                "phi", step.step_id, "blocked", f"'{step.step_id}' reported {found}"))
         else:
             self._record(PolicyDecision(
-                "phi", step.step_id, "warned", f"'{step.step_id}' reported {count} PHI findings (phi_policy warn)"))
+                "phi", step.step_id, "warned", f"'{step.step_id}' reported {found} (phi_policy warn)"))
         return None

@@ -35,7 +35,7 @@ def make_stage(index: int, shape: Shape, ran: list[str]) -> type:
     async def execute(self, context):
         ran.append(context.step_id)
         if shape.outcome is StageStatus.COMPLETED:
-            return StageResult.completed({"findings_total": 3 if shape.detects_phi else 0})
+            return StageResult.completed(phi_findings=3 if shape.detects_phi else None)
         return StageResult(status=shape.outcome, errors=("no",))
 
     return type(f"S{index}", (), {
