@@ -25,11 +25,11 @@ from engine import InputDataset, StageContext, StageResult, register_stage
 from engine.core.contract import ANY_MODE
 from engine.core.errors import safe_excerpt
 from engine.execution.runfolder import PARTS_DIR
-from engine.phi.categories import OVERRIDE_SCHEMA
 from stages import _phi
 from stages._common import atomic_output, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
+from stages._fields import inputs_field, max_field_chars_field, phi_columns_field
 from stages.components import DatasetProfile, PhiFindingsSummary
-from stages.tabular import DEFAULT_MAX_FIELD_CHARS, TabularError, open_table
+from stages.tabular import TabularError, open_table
 
 _SCANNER_DELIMITERS = {"csv": ",", "tsv": "\t", "jsonl": "", "text": ""}
 
@@ -55,16 +55,9 @@ class PhiScanConfig:
         metadata={"description": "Write the findings (category, row, column, offset, length, keyed digest; "
                   "never values) as a JSON-lines artifact."},
     )
-    inputs: list[str] = attrs.field(factory=list, metadata={"description": "Input names; empty: every input."})
-    max_field_chars: int = attrs.field(
-        default=DEFAULT_MAX_FIELD_CHARS, metadata={"description": "Longest accepted field.", "schema": {"minimum": 1}}
-    )
-    phi_columns: dict[str, str] = attrs.field(
-        factory=dict,
-        metadata={"description": "Column classification overrides: column -> PHI category (NAME, ADDRESS...) "
-                  "or 'none' (not an identifying column; its cells are still scanned).",
-                  "schema": OVERRIDE_SCHEMA},
-    )
+    inputs: list[str] = inputs_field()  # noqa: RUF009
+    max_field_chars: int = max_field_chars_field()
+    phi_columns: dict[str, str] = phi_columns_field("not an identifying column; its cells are still scanned")  # noqa: RUF009
 
 
 class _Finding(NamedTuple):

@@ -6,8 +6,7 @@ from typing import Literal
 
 import attrs
 
-from engine.phi.categories import OVERRIDE_SCHEMA
-from stages.tabular import DEFAULT_MAX_FIELD_CHARS
+from stages._fields import inputs_field, max_field_chars_field, phi_columns_field
 
 ACTIONS = ("drop", "pseudonym", "subject", "year", "shift", "dob", "zip3", "address", "age", "scrub", "keep")
 IDENTIFIER_KINDS = {"NAME", "SSN", "MRN", "PHONE", "EMAIL", "ADDRESS", "IDENTIFIER"}
@@ -66,13 +65,6 @@ class DeidentifyConfig:
         default=None, metadata={"description": "Fail (and delete the copy) when the rescan of the copy still finds "
                                 "PHI; default: true in every mode but DEMO, where residuals are reported."}
     )
-    inputs: list[str] = attrs.field(factory=list, metadata={"description": "Input names; empty: every input."})
-    max_field_chars: int = attrs.field(
-        default=DEFAULT_MAX_FIELD_CHARS, metadata={"description": "Longest accepted field.", "schema": {"minimum": 1}}
-    )
-    phi_columns: dict[str, str] = attrs.field(
-        factory=dict,
-        metadata={"description": "Column classification overrides: column -> PHI category (NAME, ADDRESS...) "
-                  "or 'none' (not identifying: only PHI spans in it are scrubbed).",
-                  "schema": OVERRIDE_SCHEMA},
-    )
+    inputs: list[str] = inputs_field()  # noqa: RUF009
+    max_field_chars: int = max_field_chars_field()
+    phi_columns: dict[str, str] = phi_columns_field("not identifying: only PHI spans in it are scrubbed")  # noqa: RUF009
