@@ -70,8 +70,6 @@ def input_path(dataset: InputDataset) -> Path:
     return resolve_path(dataset.path)
 
 
-
-
 def format_counts(counts: dict[str, int]) -> str:
     """``"3177 MRN, 3141 PHONE"``: count first, because "MRN: 3177" reads as a labelled MRN to the guard."""
     return ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
