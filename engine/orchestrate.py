@@ -32,7 +32,8 @@ from engine.governance.policy import GovernancePolicy, ModeRules, PolicyDecision
 from engine.governance.selection import SelectionError, select_steps
 from engine.phi.labels import safe_file_name
 from engine.reporting.audit import AuditKeying, AuditLog, AuditLogError
-from engine.reporting.run_report import EXIT_CODES, REPORT_KIND, RunReport
+from engine.reporting.run_report import EXIT_CODES, REPORT_KIND, RunReport, step_record
+from engine.reporting.timestamps import iso
 
 DEFAULT_MANIFEST = "demo.yaml"
 
@@ -175,7 +176,7 @@ class _ReportObserver(RunObserver):
                   stage_version=stage.version, index=index, total=total)
 
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
-        self.report.data["steps"].append(result.to_dict())
+        self.report.data["steps"].append(step_record(result))
         self.write()
         self._log("step_finished", run_id=self.report.run_id, step=step.step_id, status=result.status.value,
                   duration_s=result.duration_s, errors=len(result.errors))
@@ -362,7 +363,7 @@ async def _run_in_folder(
             "phi_key_source": key.source,
             "phi_key": key.describe(),
             "executor": executor.describe(),
-            "started_at": time.time(),
+            "started_at": iso(time.time()),
             "finished_at": None,
             "duration_s": None,
             "steps": [],
@@ -397,11 +398,11 @@ async def _run_in_folder(
     if refused(decisions):
         for step in steps:
             stage: Any = step.stage
-            report.data["steps"].append(
+            report.data["steps"].append(step_record(
                 StageResult(status=StageStatus.BLOCKED, errors=("run refused by governance before any step",),
                             stage_id=stage.stage_id, stage_key=stage.key, stage_name=stage.stage_name,
-                            stage_version=stage.version, step_id=step.step_id).to_dict()
-            )
+                            stage_version=stage.version, step_id=step.step_id)
+            ))
         recorder.close("refused")
         return report
 

@@ -121,6 +121,7 @@ class TableReader:
         self.row = 0
         self.ragged_rows = 0
         self.first_ragged: list[int] = []
+        self._last_record: tuple[int, int, int] | None = None  # (first line, last line, data row)
         self.raw_header: list[str] = []
         self.columns: list[str] = []
         self.duplicate_columns = 0
@@ -146,7 +147,7 @@ class TableReader:
             _ensure_csv_limit(self.max_field_chars + 1)
             reader = csv.reader(self._text, delimiter=self.fmt.delimiter or ",", strict=False)
             self._csv = reader
-            header = self._guard(lambda: next(reader, None), 0)
+            header = self._next_record(reader, 0)
             first = list(header) if header is not None else []
             self._check_fields(first, 0)
             if self.fmt.has_header:
@@ -188,6 +189,41 @@ class TableReader:
                 raise TabularError(f"the input contains a NUL byte {where}; is it a binary file?") from None
             raise TabularError(f"malformed {self.fmt.format.upper()} {where}") from None
 
+    def _next_record(self, reader: Any, row: int) -> list[str] | None:
+        """The next CSV record; at the end, an unclosed quote that swallowed the last lines is an error.
+
+        Why: a lenient reader takes everything from an unclosed quote to the end of the file as
+        one field, which looks like a single ragged row. Only a last record that spans lines can
+        be one, so only then are its lines read again, strictly, from where it starts.
+        """
+        start = reader.line_num + 1
+        record = self._guard(lambda: next(reader, None), row)
+        if record is not None:
+            self._last_record = (start, reader.line_num, row)
+        elif self._last_record is not None and self._last_record[1] > self._last_record[0]:
+            first_line, _, at_row = self._last_record
+            self._last_record = None
+            if self._runs_to_the_end(first_line):
+                where = "in the header" if at_row == 0 else f"in data row {at_row}"
+                raise TabularError(
+                    f"an unclosed quote {where} (line {first_line}) runs to the end of the file, so every "
+                    "line after it was read as part of one field; close the quote or remove it"
+                )
+        return record
+
+    def _runs_to_the_end(self, first_line: int) -> bool:
+        """Whether the CSV text from line ``first_line`` on ends inside a quoted field."""
+        import itertools
+
+        with open(self.path, encoding=self.fmt.encoding, errors="replace", newline="") as text:
+            lines = itertools.islice(text, first_line - 1, None)
+            try:
+                for _ in csv.reader(lines, delimiter=self.fmt.delimiter or ",", strict=True):
+                    pass
+            except csv.Error as exc:
+                return "unexpected end of data" in str(exc)
+        return False
+
     def _check_fields(self, fields: list[str], row: int) -> None:
         for field in fields:
             if len(field) > self.max_field_chars:
@@ -205,11 +241,12 @@ class TableReader:
     # ---- per format
     def _csv_rows(self, reader: Any, pending: list[str] | None = None) -> Iterator[list[str]]:
         width = len(self.raw_header)
+        record: list[str] | None
         while True:
             if pending is not None:
                 record, pending = pending, None
             else:
-                record = self._guard(lambda: next(reader, None), self.row + 1)
+                record = self._next_record(reader, self.row + 1)
             if record is None:
                 return
             if not record:  # a blank line: csv yields [] for it; not a row

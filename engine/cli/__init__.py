@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from engine.core import exitcodes
 
@@ -21,9 +22,11 @@ COMMAND_MODULES = (
     "engine.cli.phi_cmds",
     "engine.cli.run_cmd",
     "engine.cli.audit_cmd",
+    "engine.cli.runs_cmd",
     "engine.cli.manifest_cmds",
     "engine.cli.manifest_edit_cmds",
     "engine.cli.report_cmd",
+    "engine.cli.completion_cmd",
 )
 
 
@@ -34,11 +37,13 @@ COMMAND_INDEX = {
     "phi": "engine.cli.phi_cmds",
     "run": "engine.cli.run_cmd",
     "audit": "engine.cli.audit_cmd",
-    "runs": "engine.cli.audit_cmd",
+    "runs": "engine.cli.runs_cmd",
     "validate": "engine.cli.manifest_cmds",
     "plan": "engine.cli.manifest_cmds",
     "schema": "engine.cli.manifest_cmds",
     "report": "engine.cli.report_cmd",
+    "manifest": "engine.cli.manifest_edit_cmds",
+    "completion": "engine.cli.completion_cmd",
 }
 
 
@@ -54,6 +59,64 @@ class _Parser(argparse.ArgumentParser):
         sys.stderr.write(f"rflow: error: {shown(message)}\n")
         raise SystemExit(exitcodes.USAGE)
 
+    def format_help(self) -> str:
+        """argparse's help, with the epilog (the examples) kept as written instead of re-wrapped."""
+        epilog, self.epilog = self.epilog, None
+        try:
+            text = super().format_help()
+        finally:
+            self.epilog = epilog
+        return text + (f"\n{epilog.rstrip()}\n" if epilog else "")
+
+
+class _TopParser(_Parser):
+    """``rflow --help``: the commands grouped by task (:data:`engine.cli.examples.COMMAND_GROUPS`)."""
+
+    def format_help(self) -> str:
+        from engine.cli.examples import COMMAND_GROUPS
+
+        helps: dict[str, str] = {}
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
+        formatter = self._get_formatter()
+        formatter.add_usage(self.usage, self._actions, self._mutually_exclusive_groups)
+        formatter.add_text(self.description)
+        grouped = {name for _, names in COMMAND_GROUPS for name in names}
+        groups = [*COMMAND_GROUPS, ("other commands", tuple(sorted(set(helps) - grouped)))]
+        for title, names in groups:
+            present = [name for name in names if name in helps]
+            if not present:
+                continue
+            formatter.start_section(title)
+            for name in present:
+                formatter.add_argument(argparse.Action([], dest=name, metavar=name, help=helps[name]))
+            formatter.end_section()
+        formatter.start_section(self._optionals.title)
+        formatter.add_arguments(self._optionals._group_actions)
+        formatter.end_section()
+        text = formatter.format_help()
+        return text + (f"\n{self.epilog.rstrip()}\n" if self.epilog else "")
+
+
+def _walk(parser: argparse.ArgumentParser, path: str = "") -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """Every parser under ``parser`` with its command path (``"manifest mode add"``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                child_path = f"{path} {name}".strip()
+                yield child_path, child
+                yield from _walk(child, child_path)
+
+
+def _attach_examples(parser: argparse.ArgumentParser) -> None:
+    from engine.cli.examples import EXAMPLES
+
+    for path, child in _walk(parser):
+        examples = EXAMPLES.get(path)
+        if examples and not child.epilog:
+            child.epilog = f"examples:\n{examples}"
+
 
 def _first_command(argv: Sequence[str]) -> str | None:
     for token in argv:
@@ -65,8 +128,10 @@ def _first_command(argv: Sequence[str]) -> str | None:
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The full parser, or, when ``argv`` names a known command, only that command's module."""
     from engine import __version__
+    from engine.cli.examples import TOP
 
-    parser = _Parser(prog="rflow", description="Governed stage engine for clinical-research data.")
+    parser = _TopParser(prog="rflow", description="Governed stage engine for clinical-research data: run "
+                        "versioned pipelines of stages on study exports, with PHI kept in.", epilog=TOP)
     parser.add_argument("--version", action="version", version=f"rflow {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log engine events to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -75,6 +140,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     modules = [wanted] if wanted in COMMAND_MODULES else COMMAND_MODULES
     for name in modules:
         importlib.import_module(name).add_parser(sub)
+    _attach_examples(parser)
     return parser
 
 
@@ -103,6 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _robust_streams()
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks what Tab completes to: answer from the full parser
+        from engine.cli.completion_cmd import complete
+
+        complete(build_parser())
     parser = build_parser(arguments)
     args = parser.parse_args(arguments)
     if getattr(args, "verbose", False):

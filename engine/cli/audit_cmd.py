@@ -1,4 +1,4 @@
-"""``rflow audit verify`` and ``rflow runs``: what a run left behind, as it really ended."""
+"""``rflow audit verify``: whether a run's audit log is intact, as the run really ended."""
 
 from __future__ import annotations
 
@@ -34,11 +34,6 @@ def add_parser(sub: Any) -> None:
                         help="accept a plain SHA-256 log although a deployment key is configured")
     verify.set_defaults(func=_verify)
 
-    runs = sub.add_parser("runs", help="list run folders and how each run ended",
-                          description="One line per run folder: run id, status (a run that died without "
-                                      "finishing shows as aborted), mode and pipeline.")
-    runs.add_argument("folder", nargs="?", default="rflow-runs", help="folder of run folders, or one run folder")
-    runs.set_defaults(func=_runs)
 
 
 def _verifier_key() -> Any:
@@ -125,34 +120,3 @@ def _verify(args: argparse.Namespace) -> int:
         return EXIT_INTACT
     return EXIT_BROKEN
 
-
-def _runs(args: argparse.Namespace) -> int:
-    from engine.cli import UsageError
-    from engine.execution.runfolder import LOCK_NAME, is_locked
-    from engine.reporting.audit_verify import shown_run
-    from engine.reporting.run_report import REPORT_NAME, ReportError, read_report
-
-    folder = Path(args.folder)
-    if not folder.is_dir():
-        raise UsageError(f"no folder at {_shown(folder)}")
-
-    def is_run(path: Path) -> bool:
-        return (path / REPORT_NAME).exists() or (path / LOCK_NAME).exists()
-
-    folders = [folder] if is_run(folder) else sorted(p for p in folder.iterdir() if is_run(p))
-    for run_dir in folders:
-        if not (run_dir / REPORT_NAME).exists():
-            why = "starting" if is_locked(run_dir) else "the run could not write it"
-            print(f"{_shown(run_dir)}: no report.json ({why})")
-            continue
-        try:
-            report = read_report(run_dir)
-        except ReportError as exc:
-            print(f"{_shown(run_dir)}: {_text(str(exc))}")
-            continue
-        data = report.data
-        manifest = data.get("manifest")
-        manifest = manifest if isinstance(manifest, dict) else {}
-        print(f"{shown_run(report.run_id)}  {_text(report.status, 16):<9}  "
-              f"{_text(data.get('mode'), 40)}  {_text(manifest.get('name'), 60)}  {_shown(run_dir)}")
-    return exitcodes.OK

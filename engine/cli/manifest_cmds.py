@@ -41,7 +41,7 @@ def add_parser(sub: Any) -> None:
     val.set_defaults(func=_validate)
 
     pl = sub.add_parser("plan", help="show the ordered steps a mode would run (nothing runs)")
-    pl.add_argument("manifest", metavar="MANIFEST")
+    pl.add_argument("manifest", metavar="MANIFEST", help="the pipeline manifest (YAML) to plan")
     pl.add_argument("--mode", default=None, help="governance mode (default: the manifest's default_mode)")
     pl.add_argument("--format", choices=("text", "json", "mermaid", "dot"), default="text",
                     help="text (default); json (the plan and the pipeline graph); mermaid or dot: the pipeline "

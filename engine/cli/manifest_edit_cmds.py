@@ -38,57 +38,61 @@ def add_parser(sub: Any) -> None:
     new.set_defaults(func=_new)
 
     add = _edit_parser(msub, "add-step", "add a step (and to modes)", _add_step)
-    add.add_argument("step_id", metavar="ID")
+    add.add_argument("step_id", metavar="ID", help="the new step's id (unique in the manifest)")
     add.add_argument("--stage", required=True, metavar="KEY", help="stage key or id, optionally pinned (phi_scan@1)")
     place = add.add_mutually_exclusive_group()
-    place.add_argument("--after", metavar="STEP")
-    place.add_argument("--before", metavar="STEP")
+    place.add_argument("--after", metavar="STEP", help="put it after this step (default: last)")
+    place.add_argument("--before", metavar="STEP", help="put it before this step")
     add.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                      help="a config option (value read as YAML, typed by the stage's schema); repeatable")
-    add.add_argument("--mode", action="append", default=[], metavar="MODE", help="also run it in MODE; repeatable")
-    add.add_argument("--description", metavar="TEXT")
+    add.add_argument("--mode", action="append", default=[], metavar="MODE",
+                     help="run it in MODE (a step in no mode never runs: warning RF311); repeatable")
+    add.add_argument("--description", metavar="TEXT", help="a description of the step, kept in the manifest")
 
     rem = _edit_parser(msub, "remove-step", "remove a step, from the steps list and every mode", _remove_step)
-    rem.add_argument("step_id", metavar="ID")
+    rem.add_argument("step_id", metavar="ID", help="the id of the step to remove")
     rem.add_argument("--force", action="store_true",
                      help="also drop from a mode the later steps that need what only this step writes")
 
     mov = _edit_parser(msub, "move-step", "move a step (in the steps list and in modes listing both)", _move_step)
-    mov.add_argument("step_id", metavar="ID")
+    mov.add_argument("step_id", metavar="ID", help="the id of the step to move")
     where = mov.add_mutually_exclusive_group(required=True)
-    where.add_argument("--after", metavar="STEP")
-    where.add_argument("--before", metavar="STEP")
+    where.add_argument("--after", metavar="STEP", help="move it right after this step")
+    where.add_argument("--before", metavar="STEP", help="move it right before this step")
     mov.add_argument("--mode", action="append", default=None, metavar="MODE",
                      help="only reorder these modes (default: every mode listing both steps)")
 
     st = _edit_parser(msub, "set", "set a value by dotted path (steps.phi_scan.config.on_findings)", _set)
-    st.add_argument("path", metavar="DOTTED.PATH")
+    st.add_argument("path", metavar="DOTTED.PATH",
+                    help="where: keys joined by dots; a step by its id (steps.ID.config.KEY)")
     st.add_argument("value", metavar="VALUE", help="read as one YAML value, typed by the schema at the path")
 
     un = _edit_parser(msub, "unset", "remove a key or list item by dotted path", _unset)
-    un.add_argument("path", metavar="DOTTED.PATH")
+    un.add_argument("path", metavar="DOTTED.PATH", help="what to remove: keys joined by dots, a step by its id")
 
     mode = msub.add_parser("mode", help="add or remove a governance mode, or set its steps")
     modesub = mode.add_subparsers(dest="mode_command", metavar="ACTION", required=True)
     madd = _edit_parser(modesub, "add", "add a mode", _mode_add)
-    madd.add_argument("mode", metavar="NAME")
+    madd.add_argument("mode", metavar="NAME", help="the new mode's name (such as AUDIT)")
     madd.add_argument("--steps", nargs="+", metavar="STEP", help="its steps, in run order")
     madd.add_argument("--from", dest="copy_from", metavar="MODE", help="start from a copy of MODE")
     madd.add_argument("--phi-policy", choices=("warn", "block"), default=None, help="default: block")
-    madd.add_argument("--require", nargs="*", metavar="APPROVAL", default=None)
-    madd.add_argument("--description", metavar="TEXT")
+    madd.add_argument("--require", nargs="*", metavar="APPROVAL", default=None,
+                      help="approvals a run in this mode needs (such as irb_approval)")
+    madd.add_argument("--description", metavar="TEXT", help="what the mode is for, kept in the manifest")
     madd.add_argument("--default", action="store_true", help="make it the default mode")
     mrem = _edit_parser(modesub, "remove", "remove a mode", _mode_remove)
-    mrem.add_argument("mode", metavar="NAME")
+    mrem.add_argument("mode", metavar="NAME", help="the mode to remove (not the default mode)")
     mset = _edit_parser(modesub, "set-steps", "set a mode's ordered steps", _mode_set_steps)
-    mset.add_argument("mode", metavar="NAME")
-    mset.add_argument("steps", nargs="+", metavar="STEP")
+    mset.add_argument("mode", metavar="NAME", help="the mode whose steps to set")
+    mset.add_argument("steps", nargs="+", metavar="STEP", help="its steps, in run order")
 
     bump = _edit_parser(msub, "bump-version", "bump metadata.version (the pipeline's semver)", _bump)
-    bump.add_argument("part", choices=("major", "minor", "patch"))
+    bump.add_argument("part", choices=("major", "minor", "patch"),
+                      help="which part of the version to raise (the parts after it reset to 0)")
 
     fmt = msub.add_parser("fmt", help="canonical key order and indentation (comments kept)")
-    fmt.add_argument("manifests", nargs="+", metavar="MANIFEST")
+    fmt.add_argument("manifests", nargs="+", metavar="MANIFEST", help="manifest files to format")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would be reformatted")
     fmt.add_argument("--dry-run", action="store_true", help="print the diff instead of writing")
     fmt.set_defaults(func=_fmt)

@@ -32,7 +32,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     sub = phi.add_subparsers(dest="phi_command", metavar="SUBCOMMAND")
 
     scan = sub.add_parser("scan", help="scan a file; print a summary and hash-only findings")
-    scan.add_argument("file", metavar="FILE")
+    scan.add_argument("file", metavar="FILE", help="the file to scan: CSV, TSV, JSON Lines or plain text")
     scan.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     scan.add_argument(
         "--input-format", choices=("csv", "tsv", "jsonl", "text"), default=None,
@@ -65,7 +65,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     keygen.set_defaults(func=cmd_keygen)
 
     reg = sub.add_parser("registry", help="list the PHI categories of the canonical registry")
-    reg.add_argument("--format", choices=("text", "json"), default="text")
+    reg.add_argument("--format", choices=("text", "json"), default="text",
+                     help="text: a table of categories; json: the registry for programs")
     reg.set_defaults(func=cmd_registry)
     add_keyring_parsers(sub)
     return phi

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -17,22 +18,29 @@ def add_parser(sub: Any) -> None:
     run = sub.add_parser(
         "run", help="validate and run a pipeline manifest (default: the DEMO pipeline on bundled data)",
         description="Validate MANIFEST, check its governance mode, run its steps and write report.json "
-                    "and audit.jsonl into the run folder. Exit: 0 success, 1 a step failed, 2 usage or "
-                    "input errors (an unusable input included), 3 refused or blocked by governance, "
-                    "130 interrupted.",
+                    f"and audit.jsonl into the run folder. Exit: {exitcodes.OK} success, {exitcodes.FAILED} a "
+                    f"step failed, {exitcodes.USAGE} usage or input errors (an unusable input included), "
+                    f"{exitcodes.REFUSED} refused or blocked by governance, {exitcodes.INTERRUPTED} interrupted.",
     )
-    run.add_argument("manifest", nargs="?", help="manifest file (default: the shipped manifests/demo.yaml)")
+    run.add_argument("manifest", nargs="?", metavar="MANIFEST",
+                     help="the pipeline manifest (YAML) to run (default: the shipped DEMO pipeline); "
+                          "data files go in --input")
     run.add_argument("--mode", help="governance mode (default: the manifest's default_mode)")
-    run.add_argument("--input", action="append", default=[], metavar="NAME=PATH", help="bind a declared input")
+    run.add_argument("--input", action="append", default=[], metavar="NAME=PATH",
+                     help="the data file for the manifest's input NAME (the DEMO pipeline's is 'dataset'); "
+                          "repeatable")
     run.add_argument("--approval", action="append", default=[], metavar="KIND=REF:YYYY-MM-DD[:SCOPE,...]",
-                     help="an approval such as irb_approval=IRB-2026-0142:2027-06-30")
-    run.add_argument("--approvals", metavar="FILE", help="YAML file of approvals")
+                     help="an approval the mode requires, with its reference and expiry date, such as "
+                          "irb_approval=IRB-2026-0142:2027-06-30; repeatable")
+    run.add_argument("--approvals", metavar="FILE", help="a YAML file of approvals (see docs/governance.md)")
     run.add_argument("--out", metavar="DIR", help="run folder (default: ./rflow-runs/RUN_ID); must be new or empty")
-    run.add_argument("--only", metavar="STEP,...", help="run only these steps of the mode")
+    run.add_argument("--only", metavar="STEP,...",
+                     help="run only these steps of the mode (comma-separated); steps they need are pulled in")
     run.add_argument("--from", dest="from_step", metavar="STEP", help="run the mode's steps from this one on")
-    run.add_argument("--job-id", help="caller's job id, recorded in the report")
-    run.add_argument("--audit-log", metavar="FILE", help="also append audit events to this shared log")
-    run.add_argument("--json", action="store_true", help="stream one JSON event per line instead of text")
+    run.add_argument("--job-id", help="your job id (a scheduler's, a ticket's), recorded in the report and audit log")
+    run.add_argument("--audit-log", metavar="FILE",
+                     help="also append the audit events to this shared log (hash-chained across runs)")
+    run.add_argument("--json", action="store_true", help="print one JSON event per line instead of text (for programs)")
     scale = run.add_argument_group("execution (overrides the manifest's execution: block; see docs/scale-out.md)")
     scale.add_argument("--executor", choices=("local", "processes", "dask"),
                        help="where partitions and datasets run: in process, a local process pool, or Dask")
@@ -122,9 +130,20 @@ def _execution(args: argparse.Namespace) -> dict[str, Any] | None:
     return chosen or None
 
 
+def _data_file_hint(manifest: str | None) -> str | None:
+    """When a data file was given where the manifest goes: how to pass it as an input instead."""
+    from engine.core.sniff import format_by_name
+
+    if manifest is None or format_by_name(manifest) is None:
+        return None
+    where = shown_path(manifest)
+    return (f"{where} looks like a data file, not a manifest: give it as an input, e.g. "
+            f"rflow run --input dataset={where} (the DEMO pipeline) or rflow run MANIFEST --input NAME={where}")
+
+
 def _run(args: argparse.Namespace) -> int:
     from engine.cli import UsageError
-    from engine.execution.progress import JsonEvents, LiveProgress, PlainProgress, summary_table
+    from engine.execution.progress import observer_for, run_status, summary_table
     from engine.governance.policy import PolicyDecision
     from engine.governance.selection import pulled_in_line
     from engine.manifest import ManifestError
@@ -134,12 +153,7 @@ def _run(args: argparse.Namespace) -> int:
     approvals = _approvals(args)
     execution = _execution(args)
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
-    if args.json:
-        observer: Any = JsonEvents(sys.stdout)
-    elif sys.stdout.isatty():
-        observer = LiveProgress(sys.stdout)
-    else:
-        observer = PlainProgress(sys.stdout)
+    observer: Any = observer_for(sys.stdout, json_events=args.json, environ=os.environ)
     try:
         report = run_manifest(
             args.manifest, mode=args.mode, inputs=inputs, approvals=approvals, out_dir=args.out, only=only,
@@ -151,9 +165,14 @@ def _run(args: argparse.Namespace) -> int:
 
         sys.stderr.write(render_text(exc.diagnostics))
         sys.stderr.write("rflow: the manifest is invalid; no step was started\n")
+        hint = _data_file_hint(args.manifest)
+        if hint:
+            sys.stderr.write(f"rflow: hint: {hint}\n")
         return exitcodes.USAGE
     except RunUsageError as exc:
         raise UsageError(str(exc)) from exc
+    finally:
+        getattr(observer, "close", lambda: None)()  # a live display gives the terminal back, however the run ends
     data = report.data
     for notice in data.get("audit", {}).get("notices", []):
         sys.stderr.write(f"rflow: warning: {notice}\n")
@@ -177,7 +196,7 @@ def _run(args: argparse.Namespace) -> int:
     print()
     print(summary_table(data))
     print()
-    print(f"run {shown(data['run_id'])} {data['status']} (mode {shown(data['mode'])}, pipeline "
+    print(f"run {shown(data['run_id'])} {run_status(data)} (mode {shown(data['mode'])}, pipeline "
           f"{shown(data['manifest']['name'])} {shown(data['manifest']['version'])}) in {data['duration_s']:.2f}s")
     if data["phi_key_source"] == "random":
         print("note: no PHI key configured (RFLOW_PHI_KEY or RFLOW_PHI_KEY_FILE): finding digests use a "

@@ -15,7 +15,8 @@ def add_parser(sub: Any) -> None:
     stages = sub.add_parser("stages", help="list the registered stages")
     ssub = stages.add_subparsers(dest="stages_command", metavar="ACTION", required=True)
     lst = ssub.add_parser("list", help="every stage with id, key, version, reads, writes, modes")
-    lst.add_argument("--format", choices=("text", "json"), default="text")
+    lst.add_argument("--format", choices=("text", "json"), default="text",
+                     help="text: an aligned table (optional reads marked ?); json: a list for programs")
     lst.set_defaults(func=_list)
     show = ssub.add_parser("show", help="one stage, with its config schema")
     show.add_argument("stage", help="stage key or numeric id")
@@ -54,7 +55,8 @@ def _list(args: argparse.Namespace) -> int:
         return exitcodes.OK
     rows = [
         tuple(shown(cell, limit=200) for cell in (
-            str(s["id"]), s["key"], s["version"], ",".join(s["reads"]) or "-", ",".join(s["writes"]) or "-",
+            str(s["id"]), s["key"], s["version"], _reads(s) or "-",
+            ",".join(s["writes"]) or "-",
             ",".join(s["modes"]), s["name"]))
         for s in stages
     ]
@@ -62,7 +64,14 @@ def _list(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    if any(s["optional_reads"] for s in stages):
+        sys.stdout.write("\nREADS ending in ?: optional, used when an earlier step writes them\n")
     return exitcodes.OK
+
+
+def _reads(stage: dict[str, Any]) -> str:
+    """The READS cell: required reads, then optional ones marked ``?``."""
+    return ",".join([*stage["reads"], *(f"{name}?" for name in stage["optional_reads"])])
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import attrs
 
@@ -32,6 +32,11 @@ _EXTENSIONS = {
     ".text": "text",
     ".log": "text",
 }
+
+
+def format_by_name(name: str) -> str | None:
+    """The data format a file name's suffix says (``patients.csv`` -> ``csv``), or ``None``."""
+    return _EXTENSIONS.get(PurePath(name).suffix.lower())
 
 
 class TabularError(RflowError):

@@ -1,17 +1,17 @@
-"""How a run shows itself: a live display on a terminal, plain lines in CI, or JSON events."""
+"""How a run shows itself: a live display on a terminal (:mod:`engine.execution.live`), plain lines, or JSON events."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from engine.core.contract import StageResult
 from engine.core.display import shown
-from engine.execution.step_runner import PlannedStep, RunObserver, RunOutcome
+from engine.execution.step_runner import PlannedStep, RunObserver
+from engine.reporting.run_report import recorded_errors
 
 PLAIN_PROGRESS_EVERY_S = 5.0
 _MARK = {"completed": "ok", "failed": "FAILED", "skipped": "skipped", "blocked": "BLOCKED"}
@@ -41,65 +41,42 @@ class PlainProgress(RunObserver):
             self._say(f"[{index}/{total}] {shown(step.step_id)} partitions {done}/{tasks}")
 
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
-        took = f" in {result.duration_s:.2f}s" if result.duration_s is not None else ""
-        why = ""
-        if result.status.value in ("failed", "blocked") and result.errors:
-            why = f": {shown(result.errors[0])}"
-        elif result.status.value == "skipped" and result.warnings:
-            why = f": {shown(result.warnings[0])}"
-        self._say(f"[{index}/{total}] {shown(step.step_id)} {_MARK[result.status.value]}{took}{why}")
+        self._say(finished_line(index, total, step, result))
 
 
-class LiveProgress(PlainProgress):
-    """On a terminal: the running step's line updates in place with its elapsed time."""
+def finished_line(index: int, total: int, step: PlannedStep, result: StageResult) -> str:
+    """A finished step in one line: ``[3/7] schema_check completed with 6 errors in 0.12s``."""
+    took = f" in {result.duration_s:.2f}s" if result.duration_s is not None else ""
+    why = ""
+    if result.status.value in ("failed", "blocked") and result.errors:
+        why = f": {shown(result.errors[0])}"
+    elif result.status.value == "skipped" and result.warnings:
+        why = f": {shown(result.warnings[0])}"
+    return f"[{index}/{total}] {shown(step.step_id)} {_result_status(result)}{took}{why}"
 
-    def __init__(self, stream: TextIO | None = None) -> None:
-        super().__init__(stream)
-        self._current: tuple[int, int, PlannedStep, float] | None = None
-        self._parts: tuple[int, int] | None = None
-        self._ticker: asyncio.Task[None] | None = None
 
-    def _draw(self) -> None:
-        if self._current is None:
-            return
-        index, total, step, started = self._current
-        stage: Any = step.stage
-        elapsed = time.monotonic() - started
-        parts = f"  partitions {self._parts[0]}/{self._parts[1]}" if self._parts else ""
-        self.stream.write(
-            f"\r\x1b[2K[{index}/{total}] {shown(step.step_id)} ({shown(stage.stage_name)}) … {elapsed:5.1f}s{parts}"
-        )
-        self.stream.flush()
+def wants_live(stream: TextIO, environ: Mapping[str, str]) -> bool:
+    """A live display only on a terminal that asks for one: not a pipe or file, not ``NO_COLOR``, not ``TERM=dumb``.
 
-    async def _tick(self) -> None:
-        while True:
-            self._draw()
-            await asyncio.sleep(0.2)
+    Why so strict: a CI log, a ``| tee`` or a screen reader gets cursor movements as garbage; plain
+    lines read the same everywhere.
+    """
+    try:
+        tty = stream.isatty()
+    except (ValueError, OSError):  # a closed or unusual stream
+        return False
+    return tty and not environ.get("NO_COLOR") and environ.get("TERM", "") != "dumb"
 
-    def step_started(self, index: int, total: int, step: PlannedStep) -> None:
-        self._current = (index, total, step, time.monotonic())
-        self._parts = None
-        self._draw()
-        try:
-            if self._ticker is None:
-                self._ticker = asyncio.get_running_loop().create_task(self._tick())
-        except RuntimeError:
-            self._ticker = None
 
-    def step_progress(self, index: int, total: int, step: PlannedStep, done: int, tasks: int) -> None:
-        self._parts = (done, tasks) if tasks > 1 else None
-        self._draw()
+def observer_for(stream: TextIO, *, json_events: bool, environ: Mapping[str, str]) -> RunObserver:
+    """How ``rflow run`` shows a run on ``stream``: JSON events, a live display, or plain lines."""
+    if json_events:
+        return JsonEvents(stream)
+    if wants_live(stream, environ):
+        from engine.execution.live import LiveDisplay  # rich loads only here, for a terminal
 
-    def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
-        self._current = None
-        self._parts = None
-        self.stream.write("\r\x1b[2K")
-        super().step_finished(index, total, step, result)
-
-    def run_finished(self, outcome: RunOutcome) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            self._ticker = None
+        return LiveDisplay(stream)
+    return PlainProgress(stream)
 
 
 class JsonEvents(RunObserver):
@@ -126,8 +103,45 @@ class JsonEvents(RunObserver):
         self.emit("step_finished", index=index, total=total, step=step.step_id, result=result.to_dict())
 
 
-def summary_table(report: dict[str, Any]) -> str:
-    """The closing table of a run: one row per step, then the outcome and where the report is."""
+def step_status(step: Mapping[str, Any]) -> str:
+    """A step's status as people read it: ``completed with 6 errors`` when it completed with errors recorded."""
+    recorded = recorded_errors(step)
+    if recorded:
+        return f"completed with {recorded} error{'s' if recorded != 1 else ''}"
+    return str(step["status"])
+
+
+def run_status(report: Mapping[str, Any]) -> str:
+    """The run's status as people read it: ``completed with 6 errors`` when completed steps recorded errors."""
+    recorded = sum(recorded_errors(step) for step in report["steps"])
+    if report["status"] == "completed" and recorded:
+        return f"completed with {recorded} error{'s' if recorded != 1 else ''}"
+    return str(report["status"])
+
+
+def _result_status(result: StageResult) -> str:
+    """The progress line's word for a finished step (``ok``, ``FAILED``, ``ok, 6 errors recorded``...)."""
+    mark = _MARK[result.status.value]
+    recorded = recorded_errors({"status": result.status.value, "output": result.output})
+    return f"completed with {recorded} error{'s' if recorded != 1 else ''}" if recorded else mark
+
+
+NOTE_MIN_WIDTH = 24
+"""Below this width left for the NOTE column, notes go on their own lines under the row."""
+
+
+def terminal_width() -> int:
+    """The width to lay text out in: ``COLUMNS``, else the terminal's, else 100 (a pipe, a CI log)."""
+    import shutil
+
+    return max(shutil.get_terminal_size((100, 24)).columns, 20)
+
+
+def summary_table(report: Mapping[str, Any], width: int | None = None) -> str:
+    """The closing table of a run: one row per step; a long NOTE wraps within ``width`` instead of being cut."""
+    import textwrap
+
+    width = terminal_width() if width is None else max(width, 20)
     rows = [("STEP", "STAGE", "STATUS", "TIME", "NOTE")]
     for step in report["steps"]:
         note = ""
@@ -136,8 +150,23 @@ def summary_table(report: dict[str, Any]) -> str:
         elif step["warnings"]:
             note = step["warnings"][0]
         took = "-" if step["duration_s"] is None else f"{step['duration_s']:.2f}s"
-        rows.append((shown(step["step_id"]), shown(f"{step['stage_key']}@{step['stage_version']}"), step["status"],
-                     took, shown(note, limit=80)))
+        rows.append((shown(step["step_id"]), shown(f"{step['stage_key']}@{step['stage_version']}"), step_status(step),
+                     took, shown(note)))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = ["  ".join([*(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)), r[4]]).rstrip() for r in rows]
+    indent = sum(widths) + 2 * 4
+    room = width - indent
+    lines = []
+    for row in rows:
+        head = "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True))
+        note = row[4]
+        if not note or (row is rows[0] and room < NOTE_MIN_WIDTH):
+            lines.append(head.rstrip())
+        elif room >= NOTE_MIN_WIDTH:
+            chunks = textwrap.wrap(note, room, break_long_words=True, break_on_hyphens=False) or [""]
+            lines.append(f"{head}  {chunks[0]}".rstrip())
+            lines.extend(" " * indent + chunk for chunk in chunks[1:])
+        else:  # a narrow terminal: the note under its row, indented
+            lines.append(head.rstrip())
+            lines.extend(textwrap.wrap(note, width - 4, initial_indent="    ", subsequent_indent="    ",
+                                       break_long_words=True, break_on_hyphens=False))
     return "\n".join(lines)

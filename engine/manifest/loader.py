@@ -268,7 +268,7 @@ def _parse(loaded: LoadedDocument, max_nodes: int = MAX_NODES) -> None:
                           "remove the character or escape it in a double-quoted string")
                 ) from None
             except MarkedYAMLError as exc:
-                raise LoadError(_marked_error(name, exc)) from None
+                raise LoadError(_open_string(name, loaded.text, exc) or _marked_error(name, exc)) from None
             except RecursionError:
                 raise LoadError(_diag(name, 1, 1, "RF112", "nesting too deep")) from None
             except YAMLError as exc:
@@ -309,6 +309,20 @@ _HINTS = (
     ("expected <block end>", "check the indentation of this line against its siblings"),
     ("found unexpected end of stream", "a quote or bracket is not closed"),
 )
+
+
+def _open_string(name: str, text: str, exc: Any) -> Diagnostic | None:
+    """A string left open, reported on the line where it opens (see :mod:`engine.manifest.open_quote`)."""
+    from engine.manifest.open_quote import open_string_start
+
+    found = open_string_start(text, exc)
+    if found is None:
+        return None
+    line, col, error_line = found
+    ends = "the end of the file" if error_line > text.count("\n") else f"line {error_line}"
+    return _diag(name, line, col, "RF104", f"invalid YAML: the quoted string that opens here runs on to {ends}",
+                 "close the quote on this line (or, for a quote inside the text, use the other quote "
+                 "character around it)")
 
 
 def _marked_error(name: str, exc: Any) -> Diagnostic:

@@ -4,6 +4,9 @@ It is written when the run starts, after every step, and at the end — so a fai
 interrupted run still leaves a complete, schema-valid report behind. Its ``audit`` block anchors
 the run's audit log (keying, entry count, head hash), so a cut or extended log is detectable.
 
+Timestamps are ISO 8601 in UTC (:mod:`engine.reporting.timestamps`); :func:`read_report` also reads v1
+reports, whose epoch-second timestamps it converts.
+
 A run that was killed cannot finish its report; :func:`read_report` shows such a report (still
 ``running`` while nobody holds its run folder's lock) as ``aborted``.
 """
@@ -12,9 +15,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -23,9 +27,17 @@ from engine.core.errors import RflowError
 from engine.core.exitcodes import BY_RUN_STATUS as EXIT_CODES
 from engine.core.exitcodes import for_run_status
 from engine.execution.runfolder import is_locked
+from engine.reporting.timestamps import as_iso, epoch, iso
 
-REPORT_KIND = "rflow/run-report/v1"
+if TYPE_CHECKING:
+    from engine.core.contract import StageResult
+
+REPORT_KIND = "rflow/run-report/v2"
+"""v2: timestamps are ISO 8601 strings in UTC (v1 wrote epoch seconds); steps may say ``errors_recorded``."""
+READABLE_KINDS = ("rflow/run-report/v1", REPORT_KIND)
+"""Reports that :func:`read_report` reads; a v1 report reads with its timestamps converted."""
 REPORT_NAME = "report.json"
+TIMESTAMP_FIELDS = ("started_at", "finished_at")
 
 
 class ReportError(RflowError):
@@ -36,7 +48,7 @@ class ReportError(RflowError):
 def report_schema() -> dict[str, Any]:
     from importlib.resources import files
 
-    data: dict[str, Any] = json.loads((files("engine.schemas") / "run-report.v1.schema.json").read_text("utf-8"))
+    data: dict[str, Any] = json.loads((files("engine.schemas") / "run-report.v2.schema.json").read_text("utf-8"))
     return data
 
 
@@ -81,9 +93,48 @@ class RunReport:
 
     def finish(self, status: str) -> None:
         self.data["status"] = status
-        self.data["finished_at"] = time.time()
-        self.data["duration_s"] = round(self.data["finished_at"] - self.data["started_at"], 6)
+        finished = time.time()
+        started = epoch(self.data["started_at"])
+        self.data["finished_at"] = iso(finished)
+        self.data["duration_s"] = None if started is None else round(max(finished - started, 0.0), 6)
         self.write()
+
+
+def step_record(result: StageResult) -> dict[str, Any]:
+    """A step's entry in the report: its result with ISO timestamps, and the errors it recorded.
+
+    ``errors_recorded``: a step that completed although its stage counted errors in its output
+    (``errors_total``, under ``on_errors: report``) says how many, so no reader mistakes it for clean.
+    """
+    data = result.to_dict()
+    for name in TIMESTAMP_FIELDS:
+        data[name] = iso(data[name])
+    recorded = recorded_errors(data)
+    if recorded:
+        data["errors_recorded"] = recorded
+    return data
+
+
+def recorded_errors(step: Mapping[str, Any]) -> int:
+    """How many errors a completed step recorded without failing (0: none, or it did not complete)."""
+    if step.get("status") != "completed":
+        return 0
+    given = step.get("errors_recorded")
+    if given is None:
+        output = step.get("output")
+        given = output.get("errors_total") if isinstance(output, Mapping) else None
+    return given if isinstance(given, int) and not isinstance(given, bool) and given > 0 else 0
+
+
+def _upgraded(data: dict[str, Any]) -> dict[str, Any]:
+    """An older report in today's shape (ISO timestamps); its ``schema`` still says what the file is."""
+    if data.get("schema") == REPORT_KIND:
+        return data
+    for holder in [data, *(s for s in data.get("steps", []) if isinstance(s, dict))]:
+        for name in TIMESTAMP_FIELDS:
+            if name in holder:
+                holder[name] = as_iso(holder[name])
+    return data
 
 
 def read_report(path: Path) -> RunReport:
@@ -100,8 +151,10 @@ def read_report(path: Path) -> RunReport:
         raise ReportError("no report.json there") from None
     except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ReportError(f"report.json cannot be read ({type(exc).__name__})") from None
-    if not isinstance(data, dict) or data.get("schema") != REPORT_KIND or not isinstance(data.get("status"), str):
+    kind = data.get("schema") if isinstance(data, dict) else None
+    if kind not in READABLE_KINDS or not isinstance(data.get("status"), str):
         raise ReportError("report.json is not an rflow run report")
+    data = _upgraded(data)
     if data["status"] == "running" and not is_locked(file.parent):
         data["status"] = "aborted"
         data["exit_code"] = EXIT_CODES["aborted"]

@@ -27,6 +27,17 @@ def rflow(*args: str, cwd: Path, env: dict[str, str] | None = None,
                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
+def demo_with_a_schema_error(path: Path, rows: int) -> Path:
+    """The first ``rows`` rows of the demo study, the first with an age that is not a number
+    (schema_check under ``on_errors: report`` records it and completes)."""
+    lines = DEMO_DATA.read_text(encoding="utf-8").splitlines()[: rows + 1]
+    cells = lines[1].split(",")
+    cells[5] = "abc"
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def install_plugin(tmp_path: Path, module: str, source: str, stages: dict[str, str]) -> dict[str, str]:
     """A stage plugin the real CLI finds by entry point; returns the environment that exposes it.
 

@@ -81,6 +81,7 @@ def test_the_python_path_runs_the_demo_pipeline(wheel: tuple[Path, str], tmp_pat
 def test_wheel_ships_runtime_files(wheel_names: set[str]) -> None:
     expected = {
         "engine/schemas/run-report.v1.schema.json",
+        "engine/schemas/run-report.v2.schema.json",
         "engine/schemas/pipeline-manifest.v1.schema.json",
         "engine/schemas/phi-registry.v1.schema.json",
         "engine/phi/registry.yaml",
