@@ -81,6 +81,19 @@ EXAMPLES: dict[str, str] = {
   rflow phi keygen                                 writes ./rflow-phi.key (mode 0600)
   rflow phi keygen -o ~/.config/rflow/phi.key
   export RFLOW_PHI_KEY_FILE=~/.config/rflow/phi.key     then every run uses it""",
+    "phi keyring": """\
+  rflow phi keyring new ~/.config/rflow/phi.keyring
+  export RFLOW_PHI_KEYRING=~/.config/rflow/phi.keyring""",
+    "phi keyring new": """\
+  rflow phi keyring new ~/.config/rflow/phi.keyring
+  rflow phi keyring new phi.keyring --from-key-file rflow-phi.key    keeps that key's id""",
+    "phi keyring rotate": """\
+  rflow phi keyring rotate ~/.config/rflow/phi.keyring""",
+    "phi keyring list": """\
+  rflow phi keyring list ~/.config/rflow/phi.keyring""",
+    "phi crosswalk": """\
+  rflow phi crosswalk export.csv --column subject_id --from 0123456789abcdef --out crosswalk.csv \\
+      --audit-log audit.jsonl --approval pseudonym_crosswalk=CW-2026-01:2027-01-31""",
     "phi registry": """\
   rflow phi registry
   rflow phi registry --format json""",

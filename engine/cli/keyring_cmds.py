@@ -26,15 +26,15 @@ def add_parsers(sub: Any) -> None:
                           "Set RFLOW_PHI_KEYRING=FILE to use it.")
     rsub = ring.add_subparsers(dest="keyring_command", metavar="ACTION", required=True)
     new = rsub.add_parser("new", help="create a keyring holding one fresh key (or an existing key file's key)")
-    new.add_argument("file", metavar="FILE")
+    new.add_argument("file", metavar="FILE", help="the keyring file to create (mode 0600)")
     new.add_argument("--from-key-file", metavar="KEY_FILE",
                      help="start from this key file's key, so what it wrote keeps its key id")
     new.set_defaults(func=_new)
     rotate = rsub.add_parser("rotate", help="add a fresh key and make it active; older keys stay")
-    rotate.add_argument("file", metavar="FILE")
+    rotate.add_argument("file", metavar="FILE", help="the keyring file to add a key to")
     rotate.set_defaults(func=_rotate)
     show = rsub.add_parser("list", help="the key ids of a keyring, the active one marked")
-    show.add_argument("file", metavar="FILE")
+    show.add_argument("file", metavar="FILE", help="the keyring file to read")
     show.set_defaults(func=_list)
 
     walk = sub.add_parser(
@@ -51,7 +51,8 @@ def add_parsers(sub: Any) -> None:
     walk.add_argument("--to", dest="to_key", metavar="KEY_ID", help="the new key id (default: the active key)")
     walk.add_argument("--out", required=True, metavar="FILE", help="the crosswalk to write (a new file)")
     walk.add_argument("--audit-log", required=True, metavar="FILE", help="the audit log to record the request in")
-    walk.add_argument("--approval", action="append", default=[], metavar="KIND=REF:YYYY-MM-DD[:SCOPE,...]")
+    walk.add_argument("--approval", action="append", default=[], metavar="KIND=REF:YYYY-MM-DD[:SCOPE,...]",
+                      help="the pseudonym_crosswalk approval, e.g. pseudonym_crosswalk=CW-2026-01:2027-01-31")
     walk.add_argument("--approvals", metavar="FILE", help="an approvals YAML file")
     walk.set_defaults(func=_crosswalk)
 
