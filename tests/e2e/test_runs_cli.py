@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from engine.core.display import shown
 from engine.reporting.run_report import report_schema
 from engine.reporting.timestamps import epoch
 
@@ -68,11 +69,15 @@ def test_completed_with_errors_is_said_in_the_report_table_and_history(two_runs)
 
 
 def test_the_table_fits_the_terminal_width(two_runs) -> None:
-    _, outputs = two_runs
-    for output, width in zip(outputs, (72, 130), strict=True):
+    runs, outputs = two_runs
+    for output, width, name in zip(outputs, (72, 130), ("first", "second"), strict=True):
         table = output[output.index("STEP "):output.index("\nrun ")]
         assert all(len(line) <= width for line in table.splitlines()), table
-        assert "not HIPAA Safe Harbor" in " ".join(table.split())  # the deidentify note, wrapped, not cut
+        steps = load_report(runs / name)["steps"]
+        notes = [(s["errors"] or s["warnings"])[0] for s in steps if s["errors"] or s["warnings"]]
+        assert notes
+        for note in notes:  # every note whole, wrapped, not cut
+            assert " ".join(shown(note).split()) in " ".join(table.split()), (note, table)
     narrow, wide = (len(out[out.index("STEP "):].splitlines()) for out in outputs)
     assert wide < narrow  # the wider terminal needs fewer continuation lines
 
