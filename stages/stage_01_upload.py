@@ -37,10 +37,12 @@ class UploadConfig:
         metadata={"description": "Folders inputs must live under (after resolving symlinks); "
                   "empty: anywhere. Bundled data is always allowed."},
     )
-    format: Literal["auto", "csv", "tsv", "jsonl", "text"] = attrs.field(
+    format: Literal[
+        "auto", "csv", "tsv", "jsonl", "text", "parquet", "xlsx", "sas7bdat", "xpt", "dta", "sav"
+    ] = attrs.field(
         default="auto",
-        metadata={"description": "Force a format; 'auto' uses the input's declared format, "
-                  "then the file extension, then the content."},
+        metadata={"description": "Force a format (typed ones: parquet, xlsx, sas7bdat, xpt, dta, sav); "
+                  "'auto' uses the input's declared format, then the file extension, then the content."},
     )
     encoding: str = attrs.field(
         default="auto",
@@ -120,6 +122,7 @@ def profile_input(
             reader.drain()
             sha, rows, columns = reader.sha256, reader.row, tuple(reader.columns)
             ragged, first_ragged, duplicates = reader.ragged_rows, reader.first_ragged, reader.duplicate_columns
+            extra_sheets = reader.extra_sheets
     except TabularError as exc:
         return None, [f"input {name!r}: {exc}"], warnings
     if not fmt.has_header:
@@ -130,7 +133,10 @@ def profile_input(
     hint = one_column_hint(path, fmt)
     if hint:
         warnings.append(f"input {name!r}: {hint}")
-    if fmt.encoding not in ("utf-8", "utf-8-sig") and config.encoding == "auto":
+    if extra_sheets:
+        warnings.append(f"input {name!r}: the workbook has {extra_sheets} more sheet(s); only the first visible "
+                        "one is read")
+    if fmt.encoding not in ("utf-8", "utf-8-sig", "binary") and config.encoding == "auto":
         warnings.append(f"input {name!r} is not UTF-8; read as {fmt.encoding}")
     if rows == 0:
         warnings.append(f"input {name!r} has a header but no data rows")

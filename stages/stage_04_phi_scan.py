@@ -24,6 +24,7 @@ import attrs
 from engine import InputDataset, StageContext, StageResult, register_stage
 from engine.core.contract import ANY_MODE
 from engine.core.errors import safe_excerpt
+from engine.dataplane.formats import is_typed
 from engine.execution.runfolder import PARTS_DIR
 from stages import _phi
 from stages._common import atomic_output, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
@@ -252,7 +253,7 @@ def classify_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, s
     """
     from engine.phi.columns import SAMPLE_ROWS, classify_columns
 
-    if profile.format not in ("csv", "tsv"):
+    if profile.format not in ("csv", "tsv") and not is_typed(profile.format):
         return (), ()
     rows: list[list[str]] = []
     with open_table(path, profile, max_field_chars=config.max_field_chars) as reader:

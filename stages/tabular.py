@@ -1,4 +1,4 @@
-"""Streaming reads of tabular inputs (CSV, TSV, JSON lines, plain text) for the built-in stages.
+"""Streaming reads of tabular inputs (CSV, TSV, JSON lines, plain text, typed files) for the built-in stages.
 
 Why one module: every stage must agree on what a row, a column and a row number are, and every
 stage must fail the same way on a broken file, with messages built from positions and counts,
@@ -6,7 +6,8 @@ never from the bytes of the file (a malformed cell is exactly where an identifie
 
 Row numbers are 1-based data rows: the header is not counted (in text files, lines). How a file
 is read (format, encoding, delimiter) is sniffed by :mod:`engine.core.sniff`, shared with ``rflow phi
-scan``, and re-exported here.
+scan``, and re-exported here. Typed files (Parquet, Excel, SAS, Stata, SPSS) are read by
+:mod:`engine.dataplane.frames` and yielded as the same rows of text cells.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from engine.core.sniff import (
     one_column_hint,
     sniff,
 )
+from engine.dataplane.formats import is_typed
 from engine.phi.labels import safe_column_names
 
 __all__ = [
@@ -133,7 +135,10 @@ class TableReader:
         if self._digest is not None:
             self._raw = _HashingRaw(raw, self._digest)
             stream = io.BufferedReader(self._raw, buffer_size=1 << 16)
-        self._text = io.TextIOWrapper(stream, encoding=fmt.encoding, errors="strict", newline="")
+        # A typed file (Parquet, Excel, SAS...) is read by the data plane; the text layer is never used.
+        text_encoding = "latin-1" if is_typed(fmt.format) else fmt.encoding
+        self._text = io.TextIOWrapper(stream, encoding=text_encoding, errors="strict", newline="")
+        self.extra_sheets = 0
         self._rows: Iterator[list[str]]
         try:
             self._open()
@@ -143,7 +148,9 @@ class TableReader:
 
     # ---- setup
     def _open(self) -> None:
-        if self.fmt.format in ("csv", "tsv"):
+        if is_typed(self.fmt.format):
+            self._open_typed()
+        elif self.fmt.format in ("csv", "tsv"):
             _ensure_csv_limit(self.max_field_chars + 1)
             reader = csv.reader(self._text, delimiter=self.fmt.delimiter or ",", strict=False)
             self._csv = reader
@@ -285,6 +292,20 @@ class TableReader:
         if not isinstance(obj, dict):
             raise TabularError(f"data row {lines + 1} is not a JSON object")
         return obj
+
+    def _open_typed(self) -> None:
+        from engine.dataplane.frames import TypedTable
+
+        table = TypedTable(self.path, self.fmt.format)
+        self.extra_sheets = table.extra_sheets
+        self.raw_header = [str(c) for c in table.columns]
+        self._rows = self._typed_rows(table)
+
+    def _typed_rows(self, table: Any) -> Iterator[list[str]]:
+        for record in table.text_rows():
+            self.row += 1
+            self._check_fields(record, self.row)
+            yield record
 
     def _open_jsonl(self) -> None:
         # Columns are the keys of the first records, read ahead and replayed, so rows keep one width.

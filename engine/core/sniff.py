@@ -17,8 +17,11 @@ from pathlib import Path, PurePath
 import attrs
 
 from engine.core.errors import RflowError, safe_excerpt
+from engine.dataplane.formats import TYPED_FORMATS, typed_format
 
-FORMATS = ("csv", "tsv", "jsonl", "text")
+TEXT_FORMATS = ("csv", "tsv", "jsonl", "text")
+FORMATS = TEXT_FORMATS + TYPED_FORMATS
+"""Text formats are read here; typed ones (Parquet, Excel, SAS, Stata, SPSS) by :mod:`engine.dataplane`."""
 DELIMITERS = (",", "\t", ";", "|")
 SAMPLE_BYTES = 64 * 1024
 
@@ -121,6 +124,9 @@ def sniff(path: Path, declared: str = "auto", encoding: str = "auto", delimiter:
     with open(path, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
         at_eof = not fh.read(1)
+    typed = typed_format(path, sample, declared)
+    if typed is not None:
+        return TableFormat(format=typed, encoding="binary", delimiter="")
     if encoding == "auto":
         codec, has_bom = detect_encoding(sample, at_eof)
     else:
