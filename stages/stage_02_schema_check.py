@@ -67,9 +67,13 @@ _PROBLEMS = ("type_errors", "format_errors", "required_missing", "not_allowed")
 
 def check_input(
     path: Any, profile: DatasetProfile, dictionary: Dictionary | None, config: SchemaCheckConfig,
-    checkpoint: Any = None,
+    checkpoint: Any = None, engine: str = "columns",
 ) -> dict[str, Any]:
-    """Stream one input and count problems per dictionary column (blocking)."""
+    """Stream one input and count problems per dictionary column (blocking).
+
+    ``engine``: ``columns`` (column operations per batch, :mod:`stages.columnar`) or ``rows`` (a
+    Python call per cell; the reference the columnar path is tested against).
+    """
     columns = list(profile.columns)
     present = set(columns)
     specs = dictionary.columns if dictionary else {}
@@ -79,7 +83,15 @@ def check_input(
     counts = {name: dict.fromkeys(_PROBLEMS, 0) for name in checked}
     first_rows: dict[str, list[int]] = {name: [] for name in checked}
     rows, ragged = profile.rows, profile.ragged_rows
-    if checked and profile.rows:
+    if checked and profile.rows and engine == "columns":
+        from stages.columnar.schema import count
+        from stages.columnar.source import text_batches
+
+        batches = text_batches(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint)
+        plan_by_position = [(name, columns.index(name), specs[name]) for name in checked]
+        rows = count(plan_by_position, batches, dictionary.missing_values if dictionary else None, counts, first_rows,
+                     config.sample_rows)
+    elif checked and profile.rows:
         with open_table(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint) as reader:
             index = column_index(reader.columns)
             plan = [(name, index[name], specs[name]) for name in checked]

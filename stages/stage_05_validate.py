@@ -5,8 +5,9 @@ list) and from the stage config. A rule whose columns are absent from an input i
 ``not_applicable`` and columns no rule names as ``unchecked``, so a user's own CSV runs through the
 DEMO pipeline without failing on the bundled study's rules.
 
-Everything is computed in one streaming pass; duplicate detection keeps a 16-byte keyed digest
-per distinct key instead of the key itself (bounded by ``max_unique_keys``).
+Everything is computed in one streaming pass, a batch of rows at a time, each rule a column
+operation (:mod:`stages.columnar`); duplicate detection keeps a 16-byte keyed digest per distinct
+key instead of the key itself (bounded by ``max_unique_keys``).
 """
 
 from __future__ import annotations
@@ -220,8 +221,12 @@ def collect_rules(dictionary: Dictionary | None, config: ValidateConfig) -> list
 
 
 def validate_input(path: Any, profile: DatasetProfile, dictionary: Dictionary | None, rules: list[RuleSpec],
-                   config: ValidateConfig, checkpoint: Any = None) -> dict[str, Any]:
-    """Apply ``rules`` to one input in one streaming pass (blocking)."""
+                   config: ValidateConfig, checkpoint: Any = None, engine: str = "columns") -> dict[str, Any]:
+    """Apply ``rules`` to one input in one streaming pass (blocking).
+
+    ``engine``: ``columns`` (each rule a column operation per batch, :mod:`stages.columnar`) or
+    ``rows`` (a Python call per cell; kept as the reference the columnar path is tested against).
+    """
     columns = list(profile.columns)
     index = column_index(columns)
     missing_values = dictionary.missing_values if dictionary else frozenset(DEFAULT_MISSING)
@@ -253,7 +258,13 @@ def validate_input(path: Any, profile: DatasetProfile, dictionary: Dictionary | 
         ]
         checks.append(_Check(rule, [index[c] for c in rule.columns], formats, config, salt))
     rows = 0
-    if checks and profile.rows:
+    if checks and profile.rows and engine == "columns":
+        from stages.columnar.source import text_batches
+        from stages.columnar.validate import feed
+
+        rows = feed(checks, text_batches(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint),
+                    missing_values)
+    elif checks and profile.rows:
         with open_table(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint) as reader:
             for row in reader:
                 n = reader.row

@@ -1,0 +1,66 @@
+"""Per-stage throughput of schema_check and validate: the columnar path against the row path, same run.
+
+Usage: python bench/dataplane_stages.py [--copies 3] [--repeat 3]
+The bundled study is concatenated ``--copies`` times (one header) into a temporary CSV; each stage
+function runs with ``engine="rows"`` (the implementation before the data plane) and
+``engine="columns"``, interleaved, ``--repeat`` times; medians and MB/s are printed. Upload (the
+sniff, checksum and row count) is timed too: it reads rows as before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from stages._common import bundled_path
+from stages.components import DatasetProfile
+from stages.dictionary import load_dictionary
+from stages.stage_02_schema_check import SchemaCheckConfig, check_input
+from stages.stage_05_validate import ValidateConfig, collect_rules, validate_input
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--copies", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    dictionary = load_dictionary("bundled:demo_dictionary.yaml")
+    with bundled_path("demo_study.csv").open(encoding="utf-8", newline="") as fh:
+        header, *body = list(csv.reader(fh))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "study.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            for _ in range(args.copies):
+                writer.writerows(body)
+        mb = path.stat().st_size / 1e6
+        profile = DatasetProfile(name="s", format="csv", encoding="utf-8", delimiter=",", sha256="",
+                                 size_bytes=path.stat().st_size, rows=len(body) * args.copies, columns=tuple(header))
+        vconfig = ValidateConfig(dictionary="bundled:demo_dictionary.yaml")
+        rules = collect_rules(dictionary, vconfig)
+        cases = {
+            "schema_check": lambda engine: check_input(path, profile, dictionary, SchemaCheckConfig(), engine=engine),
+            "validate": lambda engine: validate_input(path, profile, dictionary, rules, vconfig, engine=engine),
+        }
+        print(f"file: {profile.rows} rows, {mb:.1f} MB; median of {args.repeat} runs")
+        print(f"{'stage':14} {'rows s':>8} {'MB/s':>7} {'columns s':>10} {'MB/s':>7} {'speed-up':>9}")
+        for name, fn in cases.items():
+            times: dict[str, list[float]] = {"rows": [], "columns": []}
+            results = {}
+            for _ in range(args.repeat):
+                for engine in ("rows", "columns"):
+                    t0 = time.perf_counter()
+                    results[engine] = fn(engine)
+                    times[engine].append(time.perf_counter() - t0)
+            assert results["rows"] == results["columns"], name
+            r, c = statistics.median(times["rows"]), statistics.median(times["columns"])
+            print(f"{name:14} {r:8.3f} {mb / r:7.1f} {c:10.3f} {mb / c:7.1f} {r / c:8.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The cell checks of :mod:`stages.dictionary` as column operations on Polars text Series.
+
+Each function here gives, for every cell of a batch, exactly what its row-wise counterpart gives
+for that cell (the differential tests in tests/dataplane hold them to it):
+
+- whitespace is Python's (``str.strip``), not Unicode's White_Space (they differ on \\x1c-\\x1f);
+- built-in shapes (integer, number, ISO date, boolean) are fixed ASCII regexes, which mean the same
+  in Rust's ``regex`` as in Python's ``re``;
+- what only Python defines exactly (user patterns in RE2 through :mod:`engine.userpattern`,
+  strptime ``date_format``, ISO datetimes, ICD-10/LOINC codes) runs once per distinct value of the
+  batch. No user pattern ever reaches Polars' regex engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from stages.dictionary import _BOOLS, _DATE_RE, _INT_RE, _NUM_RE, code_ok, parse_date, parse_datetime
+
+PY_WHITESPACE = "".join(chr(i) for i in range(0x110000) if chr(i).isspace())
+
+
+def strip(s: Any) -> Any:
+    return s.str.strip_chars(PY_WHITESPACE)
+
+
+def by_distinct(s: Any, fn: Callable[[str], Any], dtype: Any) -> Any:
+    """``fn`` of every cell, computed once per distinct value of ``s``."""
+    distinct = s.unique().to_list()
+    return s.replace_strict(distinct, [fn(v) for v in distinct], return_dtype=dtype)
+
+
+def is_missing(s: Any, missing_values: frozenset[str]) -> Any:
+    return strip(s).is_in(sorted(missing_values))
+
+
+def parse_number(s: Any) -> Any:
+    """Float64 of the cells that are ASCII decimal numbers; null elsewhere."""
+    import polars as pl
+
+    text = strip(s)
+    ok = text.str.contains(_NUM_RE.pattern)
+    return (pl.DataFrame({"t": text, "ok": ok})
+            .select(pl.when(pl.col("ok")).then(pl.col("t").cast(pl.Float64, strict=False)))
+            .to_series())
+
+
+def parse_dates(s: Any, fmt: str | None) -> Any:
+    """Date of every calendar-valid cell (ISO unless ``fmt``, a strptime format); null elsewhere."""
+    import polars as pl
+
+    if fmt:
+        return by_distinct(s, lambda t: parse_date(t, fmt), pl.Date)
+    text = strip(s)
+    # chrono reads year 0; Python's date (and so the row check) does not.
+    shaped = text.str.contains(_DATE_RE.pattern) & ~text.str.starts_with("0000")
+    return (pl.DataFrame({"t": text, "ok": shaped})
+            .select(pl.when(pl.col("ok")).then(pl.col("t").str.to_date("%Y-%m-%d", strict=False)))
+            .to_series())
+
+
+def type_ok(kind: str, s: Any, date_format: str | None = None) -> Any:
+    """Whether each (non-missing) cell parses as the dictionary type ``kind``."""
+    import polars as pl
+
+    if kind == "string":
+        return pl.Series(s.name, [True] * s.len(), dtype=pl.Boolean)
+    if kind == "integer":
+        return strip(s).str.contains(_INT_RE.pattern)
+    if kind == "number":
+        return strip(s).str.contains(_NUM_RE.pattern)
+    if kind == "date":
+        return parse_dates(s, date_format).is_not_null()
+    if kind == "datetime":
+        return by_distinct(s, lambda t: parse_datetime(t) is not None, pl.Boolean)
+    if kind == "boolean":
+        return strip(s).str.to_lowercase().is_in(sorted(_BOOLS))
+    return pl.Series(s.name, [False] * s.len(), dtype=pl.Boolean)
+
+
+def codes_ok(system: str, s: Any) -> Any:
+    import polars as pl
+
+    return by_distinct(s, lambda t: code_ok(system, t), pl.Boolean)
+
+
+def full_match(pattern: Any, s: Any) -> Any:
+    """``pattern`` (a :class:`engine.userpattern.UserPattern`, RE2) full-matching each stripped cell."""
+    import polars as pl
+
+    return by_distinct(strip(s), pattern.fullmatch, pl.Boolean)
