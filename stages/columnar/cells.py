@@ -18,7 +18,9 @@ from typing import Any
 
 from stages.dictionary import _BOOLS, _DATE_RE, _INT_RE, _NUM_RE, code_ok, parse_date, parse_datetime
 
-PY_WHITESPACE = "".join(chr(i) for i in range(0x110000) if chr(i).isspace())
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                 "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+"""The characters ``str.strip()`` removes (``str.isspace``), spelled out: computing them costs 0.1 s."""
 
 
 def strip(s: Any) -> Any:

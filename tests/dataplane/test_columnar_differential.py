@@ -95,3 +95,9 @@ def test_the_bundled_study_gives_the_same_outputs_both_ways(tmp_path: Path) -> N
     assert new == old and old["errors_total"] + old["warnings_total"] > 0
     old, new = _both(check_input, path, profile, dictionary, SchemaCheckConfig())
     assert new == old
+
+
+def test_the_whitespace_stripped_is_pythons() -> None:
+    from stages.columnar.cells import PY_WHITESPACE
+
+    assert set(PY_WHITESPACE) == {chr(i) for i in range(0x110000) if chr(i).isspace()}
