@@ -32,6 +32,8 @@ from stages._fields import inputs_field, max_field_chars_field, phi_columns_fiel
 from stages.components import DatasetProfile, PhiFindingsSummary
 from stages.tabular import TabularError, open_table
 
+METADATA = "<metadata>"
+"""The by_column key of findings in a typed file's metadata (labels, notes, properties, other sheets)."""
 _SCANNER_DELIMITERS = {"csv": ",", "tsv": "\t", "jsonl": "", "text": ""}
 
 
@@ -129,6 +131,8 @@ def _scan_cells(path: Path, profile: DatasetProfile, config: PhiScanConfig, key:
                 categories: dict[str, str | None] | None = None) -> Iterator[_Finding]:
     wanted = set(config.columns)
     cats = categories or {}
+    if is_typed(profile.format):  # labels, notes, key-value metadata, other sheets: data too
+        yield from _metadata_findings(path, profile.format, key)
     with open_table(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint) as reader:
         columns = reader.columns
         for row in reader:
@@ -143,6 +147,17 @@ def _scan_cells(path: Path, profile: DatasetProfile, config: PhiScanConfig, key:
                     norm = span.normalizer(value) if span.normalizer else value
                     yield _Finding(span.category, reader.row, column, None, len(value.encode("utf-8")),
                                    key.digest(span.category, norm))
+
+
+def _metadata_findings(path: Path, fmt: str, key: Any) -> Iterator[_Finding]:
+    from engine.dataplane.metadata import metadata_texts
+
+    for _kind, text in metadata_texts(path, fmt):
+        for span in _phi.find_spans(text, column=None, category=None):
+            value = text[span.start : span.end]
+            norm = span.normalizer(value) if span.normalizer else value
+            yield _Finding(span.category, None, METADATA, None, len(value.encode("utf-8")),
+                           key.digest(span.category, norm))
 
 
 @attrs.frozen
@@ -293,7 +308,7 @@ def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: 
         "rows_with_findings": total["rows_with_findings"],
         "by_category": dict(sorted(total["by_category"].items())),
         "by_column": dict(sorted(by_column.items())),
-        "columns_flagged": sorted(c for c in by_column if c != "<text>"),
+        "columns_flagged": sorted(c for c in by_column if c not in ("<text>", METADATA)),
         "columns_classified": [dict(c) for c in parts[0].classification] if parts else [],
         "scanner": "scan_file" if parts and parts[0].scanner else "per_cell",
     }

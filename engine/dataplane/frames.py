@@ -58,6 +58,8 @@ class TypedTable:
         self.columns: list[str] = []
         self.dtypes: list[Any] = []
         self.extra_sheets = 0
+        self.sheet_name = ""
+        """The workbook sheet read (xlsx): the first visible one."""
         self._sheet: Any = None
         self._meta: Any = None
         require_reader(fmt)
@@ -82,6 +84,7 @@ class TypedTable:
             if not visible:
                 raise FormatError("the workbook has no visible sheet to read")
             self.extra_sheets = len(reader.sheet_names) - 1
+            self.sheet_name = visible[0]
             self._sheet = reader.load_sheet(visible[0]).to_polars()
             self.columns, self.dtypes = list(self._sheet.columns), list(self._sheet.dtypes)
         else:

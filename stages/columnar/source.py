@@ -1,14 +1,23 @@
 """Batches of an input's rows as Polars frames of text cells, numbered as the row reader numbers them.
 
-Why through :class:`stages.tabular.TableReader`: it is the one definition of how a CSV/TSV/JSONL/text
-file parses (quotes, blank lines, ragged rows, encodings such as cp1252 transcoded as they are
-read), so a column check sees exactly the cells the row check saw. A short (ragged) row's missing
-cells are empty, as :func:`stages.tabular.cell` gives them. Typed files are read by the data plane
-in its own batches.
+Two ways in, one meaning:
+
+- **Polars' CSV reader**, on blocks of whole lines, when the file is one where it parses exactly as
+  the row reader (:class:`stages.tabular.TableReader`, Python's ``csv`` module) does: UTF-8, no
+  ragged rows, no quote character anywhere, no blank line, no carriage return except in ``\\r\\n``.
+  Then every line is one row and a field is the text between delimiters, in both readers; a block
+  cut at a newline is a cut between rows. :func:`native_csv_ok` checks this in one pass over the
+  bytes (C speed) before any row is read.
+- **The row reader** otherwise (quoted fields, blank lines, ragged rows, cp1252/latin-1 transcoded
+  as they are read, JSON lines, text), its rows gathered into frames; a short row's missing cells
+  are empty, as :func:`stages.tabular.cell` gives them. Typed files come as the data plane's frames.
+
+Memory is one block (about 4 MiB of text) or one batch of rows, whatever the file's size.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -18,6 +27,8 @@ from engine.dataplane.formats import is_typed
 from stages.tabular import TabularError, open_table
 
 BATCH_ROWS = 65_536
+BLOCK_BYTES = 4 << 20
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def column_names(width: int) -> list[str]:
@@ -29,13 +40,77 @@ def text_batches(path: Path, profile: Any, *, max_field_chars: int, checkpoint: 
                  batch_rows: int = BATCH_ROWS) -> Iterator[tuple[int, Any]]:
     """``(rows before this batch, frame)`` for every batch of data rows; the frame's columns are
     ``c0..cN`` for the profile's columns, every cell a string."""
+    names = column_names(len(profile.columns))
+    if is_typed(profile.format):
+        batches = _typed_batches(path, profile.format, names, batch_rows)
+    elif native_csv_ok(path, profile):
+        batches = _native_batches(path, profile, names)
+    else:
+        yield from _row_batches(path, profile, names, max_field_chars, checkpoint, batch_rows)
+        return
+    for offset, frame in batches:
+        if checkpoint is not None:
+            checkpoint()
+        _check_lengths(frame, offset, max_field_chars, path, profile)
+        yield offset, frame
+
+
+def native_csv_ok(path: Path, profile: Any) -> bool:
+    """Whether Polars' CSV reader reads ``path`` exactly as the row reader does (see the module docstring)."""
+    if (profile.format not in ("csv", "tsv") or profile.encoding not in ("utf-8", "utf-8-sig")
+            or profile.ragged_rows or not profile.columns):
+        return False
+    with open(path, "rb") as fh:
+        previous = b"\n"  # the start of the file is a line start: a leading blank line is found
+        while block := fh.read(BLOCK_BYTES):
+            if b'"' in block:
+                return False
+            joined = previous + block
+            if b"\n\n" in joined or b"\n\r\n" in joined:
+                return False
+            if _LONE_CR.search(joined, 0, len(joined) - 1 if joined.endswith(b"\r") else len(joined)):
+                return False
+            previous = joined[-2:]
+        return not previous.endswith(b"\r")
+
+
+def _native_batches(path: Path, profile: Any, names: list[str]) -> Iterator[tuple[int, Any]]:
     import polars as pl
 
-    width = len(profile.columns)
-    names = column_names(width)
-    if is_typed(profile.format):
-        yield from _typed_batches(path, profile.format, names, max_field_chars, checkpoint, batch_rows)
-        return
+    schema = dict.fromkeys(names, pl.String)
+    separator = "\t" if profile.format == "tsv" else (profile.delimiter or ",")
+    done = 0
+    with open(path, "rb") as fh:
+        if profile.has_header:
+            fh.readline()
+        elif profile.encoding == "utf-8-sig" and fh.read(3) != b"\xef\xbb\xbf":
+            fh.seek(0)
+        rest = b""
+        while True:
+            block = fh.read(BLOCK_BYTES)
+            data = rest + block
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            if cut:
+                chunk, rest = data[:cut], data[cut:]
+                try:
+                    frame = pl.read_csv(chunk, has_header=False, schema=schema, quote_char=None,
+                                        separator=separator, empty_string_is_null=False, encoding="utf8")
+                except Exception:  # the file changed since upload, or is not what upload saw
+                    raise TabularError(f"cannot read the input as UTF-8 {profile.format.upper()} after data row "
+                                       f"{done}; did it change since upload?") from None
+                yield done, frame
+                done += frame.height
+            else:
+                rest = data
+            if not block:
+                return
+
+
+def _row_batches(path: Path, profile: Any, names: list[str], max_field_chars: int,
+                 checkpoint: Callable[[], None] | None, batch_rows: int) -> Iterator[tuple[int, Any]]:
+    import polars as pl
+
+    width = len(names)
     with open_table(path, profile, max_field_chars=max_field_chars, checkpoint=checkpoint) as reader:
         rows = iter(reader)
         done = 0
@@ -43,35 +118,34 @@ def text_batches(path: Path, profile: Any, *, max_field_chars: int, checkpoint: 
             batch = list(islice(rows, batch_rows))
             if not batch:
                 return
-            if all(len(r) == width for r in batch):
-                padded = batch
-            else:
-                padded = [r[:width] + [""] * (width - len(r)) for r in batch]
-            columns = list(zip(*padded, strict=True)) if width else []
+            if not all(len(r) == width for r in batch):
+                batch = [r[:width] + [""] * (width - len(r)) for r in batch]
+            columns = list(zip(*batch, strict=True)) if width else []
             frame = pl.DataFrame({n: pl.Series(n, c, dtype=pl.String) for n, c in zip(names, columns, strict=True)},
                                  height=len(batch))
             yield done, frame
             done += len(batch)
 
 
-def _typed_batches(path: Path, fmt: str, names: list[str], max_field_chars: int,
-                   checkpoint: Callable[[], None] | None, batch_rows: int) -> Iterator[tuple[int, Any]]:
-    """A typed file's own batches as text, without a detour through rows; fields checked as the reader does."""
-    import polars as pl
-
+def _typed_batches(path: Path, fmt: str, names: list[str], batch_rows: int) -> Iterator[tuple[int, Any]]:
+    """A typed file's own batches as text, without a detour through rows."""
     from engine.dataplane.frames import TypedTable, as_text
 
     done = 0
     for batch in TypedTable(path, fmt, batch_rows=batch_rows).batches():
-        if checkpoint is not None:
-            checkpoint()
         frame = as_text(batch)
-        frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
-        if names:
-            too_long = frame.select(pl.max_horizontal(pl.all().str.len_chars()) > max_field_chars).to_series()
-            if too_long.any():
-                row = done + 1 + int(too_long.arg_true()[0])
-                raise TabularError(f"a field in data row {row} is longer than {max_field_chars} characters "
-                                   "(an unclosed quote?); raise 'max_field_chars' if it is real")
-        yield done, frame
+        yield done, frame.rename(dict(zip(frame.columns, names, strict=True)))
         done += frame.height
+
+
+def _check_lengths(frame: Any, offset: int, limit: int, path: Path, profile: Any) -> None:
+    """A field longer than ``limit`` fails as the row reader fails on it (same message)."""
+    import polars as pl
+
+    if not frame.width or not frame.height:
+        return
+    too_long = frame.select(pl.max_horizontal(pl.all().str.len_chars()) > limit).to_series()
+    if too_long.any():
+        row = offset + 1 + int(too_long.arg_true()[0])
+        raise TabularError(f"a field in data row {row} is longer than {limit} characters "
+                           "(an unclosed quote?); raise 'max_field_chars' if it is real")
