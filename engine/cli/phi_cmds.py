@@ -121,7 +121,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         hint = one_column_hint(path, table)
         if hint:
             sys.stderr.write(f"rflow phi: warning: {hint}\n")
-        if table.encoding not in ("utf-8", "utf-8-sig") and args.encoding == "auto":
+        if table.encoding not in ("utf-8", "utf-8-sig", "binary") and args.encoding == "auto":
             sys.stderr.write(f"rflow phi: warning: the input is not UTF-8; read as {table.encoding}\n")
         # The byte scanner reads UTF-8 with ',' (csv) or tab (tsv); anything else is scanned cell by cell.
         native = (table.encoding in ("utf-8", "utf-8-sig") and table.has_header

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from engine.core.sniff import TableFormat, generated_columns
+from engine.dataplane.formats import is_typed
 from engine.phi.columns import SAMPLE_ROWS, ColumnClass, classify_columns
 from engine.phi.errors import PhiInputError
 from engine.phi.keys import PhiKey
@@ -22,6 +23,13 @@ from engine.phi.spans import find_spans
 
 
 def _rows(path: Path, fmt: TableFormat) -> Iterator[list[str]]:
+    if is_typed(fmt.format):  # Parquet, Excel, SAS, Stata, SPSS: the header, then the cells as text
+        from engine.dataplane.frames import TypedTable
+
+        typed = TypedTable(path, fmt.format)
+        yield [str(c) for c in typed.columns]
+        yield from typed.text_rows()
+        return
     encoding = "utf-8-sig" if fmt.encoding in ("utf-8", "utf-8-sig") else fmt.encoding
     try:
         with open(path, encoding=encoding, newline="") as fh:
@@ -41,7 +49,7 @@ def _rows(path: Path, fmt: TableFormat) -> Iterator[list[str]]:
 
 def classify_table(path: Path, fmt: TableFormat, overrides: Mapping[str, str] | None = None) -> list[ColumnClass]:
     """The column classification of a CSV/TSV read as ``fmt`` (header and the first rows)."""
-    if fmt.format not in ("csv", "tsv"):
+    if fmt.format not in ("csv", "tsv") and not is_typed(fmt.format):
         return []
     rows = _rows(path, fmt)
     header, first = _header(rows, fmt)
@@ -67,7 +75,7 @@ def scan_cells(path: Path, fmt: TableFormat, key: PhiKey,
     """Findings of every cell (header cells as row 0), in file order; ``offset`` is None."""
     cats = categories or {}
     rows = _rows(path, fmt)
-    table = fmt.format in ("csv", "tsv")
+    table = fmt.format in ("csv", "tsv") or is_typed(fmt.format)
     header: list[str] = []
     first: list[list[str]] = []
     if table:

@@ -6,7 +6,7 @@ for that cell (the differential tests in tests/dataplane hold them to it):
 - whitespace is Python's (``str.strip``), not Unicode's White_Space (they differ on \\x1c-\\x1f);
 - built-in shapes (integer, number, ISO date, boolean) are fixed ASCII regexes, which mean the same
   in Rust's ``regex`` as in Python's ``re``;
-- what only Python defines exactly (user patterns in RE2 through :mod:`engine.userpattern`,
+- what only Python defines exactly (user patterns in RE2 through :mod:`engine.core.userpattern`,
   strptime ``date_format``, ISO datetimes, ICD-10/LOINC codes) runs once per distinct value of the
   batch. No user pattern ever reaches Polars' regex engine.
 """

@@ -144,3 +144,21 @@ def test_rflow_validate_does_not_import_the_data_plane(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_rflow_phi_scan_reads_a_typed_file_and_names_a_damaged_one(tmp_path: Path) -> None:
+    path = write_as({"contact": ["call (617) 555-0142", "none"], "n": [1, 2]}, "parquet", tmp_path / "t.parquet")
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1" + b"\x00" * 64)
+    root = Path(__file__).resolve().parents[2]
+
+    def phi_scan(target: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "engine", "phi", "scan", str(target), "--format", "json"], cwd=root,
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+    good = phi_scan(path)
+    assert good.returncode == 0, good.stderr
+    assert '"PHONE"' in good.stdout and "555-0142" not in good.stdout + good.stderr and "binary" not in good.stderr
+    bad = phi_scan(broken)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines()[-1].startswith("rflow phi: error: cannot read the input as Parquet")
