@@ -153,8 +153,8 @@ def test_rflow_phi_scan_reads_a_typed_file_and_names_a_damaged_one(tmp_path: Pat
     root = Path(__file__).resolve().parents[2]
 
     def phi_scan(target: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "engine", "phi", "scan", str(target), "--format", "json"], cwd=root,
-                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        command = [sys.executable, "-m", "engine", "phi", "scan", str(target), "--format", "json"]
+        return subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
     good = phi_scan(path)
     assert good.returncode == 0, good.stderr
