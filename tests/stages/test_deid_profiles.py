@@ -104,7 +104,7 @@ def test_one_validity_rule(days: int, kind: str, recipient: str | None) -> None:
 @given(sizes=st.lists(st.integers(1, 9), min_size=1, max_size=25), k=st.integers(2, 6), seed=st.integers(0, 99))
 def test_k_anonymity_counts_generated_classes(tmp_path_factory, sizes: list[int], k: int, seed: int) -> None:
     path = tmp_path_factory.mktemp("kanon") / "copy.csv"
-    rows = [[f"{40 + n % 50}", "FM"[n % 2], f"{100 + n}", str(i)] for n, size in enumerate(sizes) for i in range(size)]
+    rows = [[f"{40 + n % 50}", "FM"[n % 2], f"{1000 + n}", str(i)] for n, size in enumerate(sizes) for i in range(size)]
     random.Random(seed).shuffle(rows)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
