@@ -131,6 +131,10 @@ def classify_column(
         )
     if by_values is not None:
         return ColumnClass(name, by_values, share, "values", share, len(cells))
+    if role_header(name) and len(cells) >= MIN_VALUES:
+        named = round(sum(name_shaped(c) for c in cells) / len(cells), 3)
+        if named >= VALUE_SHARE:
+            return ColumnClass(name, "NAME", named, "both", named, len(cells))
     hinted = header_hint(name)
     if hinted is not None and len(cells) >= MIN_VALUES:
         matcher = load_registry().column_matchers[hinted]
@@ -141,23 +145,60 @@ def classify_column(
 
 
 def header_hint(name: str) -> str | None:
-    """A category one of whose column words stands anywhere in the header (values must confirm it).
+    """A category named by the header (values must confirm it): one of its column words stands
+    anywhere in the header, else one of its label words does ("Implant S/N", "Driver lic", "Birth
+    Cert") or the header is the start of a label ("Registration" of "registration number").
 
-    Whole-cell categories (names, addresses) are left out: any cell would confirm them.
+    Headers are written with the words that introduce the value in text, so the category's label
+    vocabulary serves both. Whole-cell categories (names, addresses) are left out: any cell would
+    confirm them.
     """
     tokens = normalize_column(name).split("_")
-    if NOT_VALUES & set(tokens):
-        return None
     registry = load_registry()
-    for cat in registry.categories:
-        matcher = registry.column_matchers.get(cat.name)
-        if matcher is None or matcher.whole_cell:
-            continue
-        for word in cat.columns:
-            wt = word.split("_")
-            if any(tokens[i : i + len(wt)] == wt for i in range(len(tokens) - len(wt) + 1)):
+    shaped = [c for c in registry.categories
+              if (m := registry.column_matchers.get(c.name)) is not None and not m.whole_cell]
+    for cat in shaped:
+        if any(_holds(tokens, word.split("_")) for word in cat.columns):
+            return cat.name
+    for cat in shaped:
+        for label in cat.labels:
+            lt = normalize_column(label).split("_")
+            if lt != [""] and (_holds(tokens, lt) or lt[: len(tokens)] == tokens):
                 return cat.name
     return None
+
+
+def _holds(tokens: list[str], words: list[str]) -> bool:
+    """``words`` stand together in ``tokens``, and no other token makes the column about them
+    ("mrn_count", "phone_verified": see :data:`NOT_VALUES`)."""
+    for i in range(len(tokens) - len(words) + 1):
+        if tokens[i : i + len(words)] == words:
+            return not NOT_VALUES & set(tokens[:i] + tokens[i + len(words):])
+    return False
+
+
+def role_header(name: str) -> bool:
+    """The header is a person's role ("Client", "Resident", "Patient", "Next of kin"), one of the
+    name cues' role words: its cells are names when they look like names."""
+    from engine.phi.cues import vocab
+
+    return normalize_column(name) in {normalize_column(r) for r in vocab().rules["names"]["roles"]}
+
+
+def name_shaped(text: str) -> bool:
+    """Two to five capitalised words of letters ('"Nick"', "O'Neil", "FAMILY, Given"): a name's shape,
+    whatever the name (most are in no dictionary)."""
+    words = text.replace(",", " ").split()
+    if not 2 <= len(words) <= 5:
+        return False
+    caps = 0
+    for w in words:
+        core = w.strip('"\u201c\u201d()')
+        if not core or not core[0].isupper() or not core.replace("'", "").replace("\u2019", "").replace(
+                "-", "").replace(".", "").isalpha():
+            return False
+        caps += len(core) > 1
+    return caps >= 2
 
 
 def classify_columns(

@@ -25,6 +25,7 @@ from typing import Any, AnyStr
 import attrs
 
 from engine.phi import native_text
+from engine.phi.fastform import case_trie
 
 HERE = Path(__file__).parent
 RULES = HERE / "cues.yaml"
@@ -79,10 +80,14 @@ def _key(word: str) -> str:
 
 
 def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str]:
-    """Phrases as one case-insensitive alternation, longest first, any run of blanks between words."""
+    """Phrases as one case-insensitive alternation, longest first, any run of blanks between words.
+
+    Spelt as a case trie (``[Dd][Rr]...``, grouped by first letter) rather than ``(?i:...)``: ``re``
+    then skips, at each position, every phrase whose first letter does not fit, which made the
+    name cues about 9x cheaper on dense data (docs/benchmarks.md).
+    """
     alts = sorted({p.lower() for p in phrases}, key=len, reverse=True)
-    body = "|".join(re.escape(p).replace("\\ ", "[ \t]+") for p in alts)
-    return re.compile(f"(?i:{body})")
+    return re.compile(case_trie(alts).replace("\\ ", "[ \t]+"))
 
 
 @attrs.frozen

@@ -144,6 +144,8 @@ class PhiRegistry:
         candidates = [tokens]
         if len(tokens) > 1 and tokens[-1] in _COLUMN_TAIL:
             candidates.append(tokens[:-1])
+        if "of" in tokens[1:]:  # "County of residence", "Date of birth": the head noun names the column
+            candidates.append(tokens[: tokens.index("of")])
         for cat in self.categories:
             matcher = self.column_matchers.get(cat.name)
             if matcher is None:
