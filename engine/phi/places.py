@@ -204,10 +204,12 @@ def _guess_after_cue(t: Text, run: list[int], weak: bool) -> tuple[int, int] | N
         while k < len(run) and _ends_in_place_word(t, run[: k + 1]):  # "in Neimmi Crossing"
             k += 1
         return run[0], run[k - 1] + 1
-    if all(english(toks[j].word) for j in run) and not _ends_in_place_word(t, run):
+    # After a strong cue ("lives in") only a real English word is not a place: a Census name that
+    # is also a word ("Babe", "Hope", "Reading") is a town as likely as not.
+    if all(_english_word(toks[j].word) for j in run) and not _ends_in_place_word(t, run):
         return None
     run = list(run)
-    while len(run) > 1 and english(toks[run[-1]].word) and not _ends_in_place_word(t, run):
+    while len(run) > 1 and _english_word(toks[run[-1]].word) and not _ends_in_place_word(t, run):
         run.pop()
     return run[0], run[-1] + 1
 
