@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from engine.phi import native
 from engine.phi.keys import PhiKey
 from engine.phi.scan.rows import row_ends as _row_ends
+from engine.phi.schemes import PURPOSE_DIGEST
 
 REQUIRED = os.environ.get(native.REQUIRE_ENV) == "1"
 
@@ -74,7 +75,8 @@ def test_row_ends_match_the_python_scanner(data: bytes) -> None:
 def test_hmac_digests_match_the_python_key(key: bytes, prefix: bytes, values: list[bytes]) -> None:
     assert native.core is not None
     python = PhiKey(key, "explicit")
-    assert native.core.hmac_sha256_hex_many(key, prefix, values) == [python.digest_bytes(prefix, v) for v in values]
+    subkey = python.subkey(PURPOSE_DIGEST)  # findings are digested under the digest subkey
+    assert native.core.hmac_sha256_hex_many(subkey, prefix, values) == [python.digest_bytes(prefix, v) for v in values]
 
 
 @needs_core
