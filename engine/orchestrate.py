@@ -323,6 +323,11 @@ def _claim_run_folder(run_dir: Path, run_id: str) -> RunFolderLock:
     return lock
 
 
+def _manifest_dir(manifest: Any) -> Path | None:
+    path = getattr(manifest, "path", None)
+    return Path(path).parent if path else None
+
+
 def _open_audit(path: Path, keying: AuditKeying) -> AuditLog:
     try:
         return AuditLog(path, keying)
@@ -415,7 +420,8 @@ async def _run_in_folder(
     policy = PolicyChain([watch, GovernancePolicy(rules, on_decision=recorder.decision)])
     context = StageContext(job_id=job_id or run_id, run_id=run_id, mode=mode_name, world=world,
                            workspace=run_dir, phi_key=key.key, phi_key_source=key.source,
-                           policy=rules.as_policy_mapping(), approvals=approvals, executor=executor)
+                           policy=rules.as_policy_mapping(), approvals=approvals, executor=executor,
+                           allowed_roots=manifest.governance.roots(_manifest_dir(manifest)))
     outcome: RunOutcome | None = None
     changed = None
     try:

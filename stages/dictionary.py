@@ -373,7 +373,7 @@ def parse_dictionary(data: Any, *, source: str, sha256: str) -> Dictionary:
     )
 
 
-def load_dictionary(ref: str, *, allowed_roots: Sequence[str] = ()) -> Dictionary:
+def load_dictionary(ref: str, *, allowed_roots: Sequence[str | Path] = ()) -> Dictionary:
     """Load ``bundled:NAME`` or a YAML file path.
 
     The file is read like every config file (engine.core.configfile: regular files only, capped at

@@ -14,9 +14,10 @@ from typing import Any, Literal
 import attrs
 
 from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage
+from engine.core.configfile import within
 from engine.core.paths import file_problem
 from engine.phi.labels import safe_file_name
-from stages._common import StageConfigError, input_entities, input_path, parse_size, resolve_path
+from stages._common import StageConfigError, input_entities, input_path, parse_size
 from stages.components import DatasetProfile
 from stages.tabular import DEFAULT_MAX_FIELD_CHARS, FORMATS, TableReader, TabularError, one_column_hint, sniff
 
@@ -67,20 +68,14 @@ class UploadConfig:
     )
 
 
-def _within(path: Path, roots: list[Path]) -> bool:
-    return any(path == root or root in path.parents for root in roots)
-
-
 def _check_file(path: Path, config: UploadConfig, bundled: bool, limit: int) -> tuple[str | None, int]:
     """``(problem, size)``: the file must exist, be regular, readable, under the roots and the cap."""
     problem = file_problem(path)
     if problem:
         return problem, 0
     st = os.stat(path)
-    if config.allowed_roots and not bundled:
-        roots = [resolve_path(r).resolve() for r in config.allowed_roots]
-        if not _within(path.resolve(), roots):
-            return "file is outside the allowed roots (allowed_roots)", st.st_size
+    if config.allowed_roots and not bundled and not within(path, config.allowed_roots):
+        return "file is outside the allowed roots (allowed_roots)", st.st_size
     if st.st_size > limit:
         return f"file is {st.st_size} bytes, over the {limit}-byte cap (max_bytes)", st.st_size
     return None, st.st_size

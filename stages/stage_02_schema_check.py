@@ -10,6 +10,8 @@ config says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import attrs
@@ -30,7 +32,7 @@ class SchemaCheckConfig:
     dictionary: str | None = attrs.field(
         default=None,
         metadata={"description": "Data dictionary: 'bundled:NAME.yaml' or a YAML path. "
-                  "None: report the structure only (every column unchecked)."},
+                  "None: report the structure only (every column unchecked).", "config_file": True},
     )
     on_errors: Literal["fail", "report"] = attrs.field(
         default="fail",
@@ -155,8 +157,8 @@ def check_input(
     }
 
 
-def load_dictionary_or_none(ref: str | None) -> Dictionary | None:
-    return None if not ref else load_dictionary(ref)
+def load_dictionary_or_none(ref: str | None, allowed_roots: Sequence[Path] = ()) -> Dictionary | None:
+    return None if not ref else load_dictionary(ref, allowed_roots=allowed_roots)
 
 
 @register_stage
@@ -176,7 +178,7 @@ class SchemaCheck:
     async def execute(self, context: StageContext) -> StageResult:
         config: SchemaCheckConfig = context.config
         try:
-            dictionary = await context.run_blocking(load_dictionary_or_none, config.dictionary)
+            dictionary = await context.run_blocking(load_dictionary_or_none, config.dictionary, context.allowed_roots)
         except StageConfigError as exc:
             return StageResult.failed(f"config dictionary: {exc}")
         selected = [(e, d) for e, d in input_entities(context.world) if not config.inputs or d.name in config.inputs]

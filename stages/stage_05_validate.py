@@ -72,7 +72,8 @@ class ValidateConfig:
 
     dictionary: str | None = attrs.field(
         default=None,
-        metadata={"description": "Data dictionary ('bundled:NAME.yaml' or a path) whose rules apply."},
+        metadata={"description": "Data dictionary ('bundled:NAME.yaml' or a path) whose rules apply.",
+                  "config_file": True},
     )
     rules: list[RuleConfig] = attrs.field(factory=list, metadata={"description": "Extra rules, inline."})
     use_dictionary_rules: bool = attrs.field(
@@ -324,7 +325,9 @@ class Validate:
     async def execute(self, context: StageContext) -> StageResult:
         config: ValidateConfig = context.config
         try:
-            dictionary = await context.run_blocking(load_dictionary, config.dictionary) if config.dictionary else None
+            dictionary = (await context.run_blocking(load_dictionary, config.dictionary,
+                                                     allowed_roots=context.allowed_roots)
+                          if config.dictionary else None)
             rules = collect_rules(dictionary, config)
         except StageConfigError as exc:
             return StageResult.failed(f"config: {exc}")

@@ -35,12 +35,37 @@ def display_name(path: str | Path) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def within(path: Path, roots: Sequence[str | Path]) -> bool:
-    """True if ``path`` (symlinks resolved) is one of ``roots`` or under one of them."""
-    resolved = path.resolve()
+def resolve_roots(roots: Sequence[str | Path], base: Path | None = None) -> tuple[Path, ...]:
+    """``roots`` as absolute folders, symlinks and ``..`` resolved; relative ones from ``base`` (else the cwd)."""
+    out = []
     for root in roots:
-        base = Path(root).expanduser().resolve()
-        if resolved == base or base in resolved.parents:
+        folder = Path(root)
+        if not folder.is_absolute() and not str(root).startswith("~"):
+            folder = (base if base is not None else Path.cwd()) / folder
+        out.append(_resolved(folder) or folder.absolute())
+    return tuple(out)
+
+
+def _resolved(path: Path) -> Path | None:
+    """``path`` with ``~``, symlinks and ``..`` resolved; ``None`` when that fails (a symlink loop,
+    ``~user`` of no user), so the caller fails closed."""
+    try:
+        return path.expanduser().resolve()
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a loop or no such user (Python < 3.13)
+        return None
+
+
+def within(path: Path, roots: Sequence[str | Path]) -> bool:
+    """True if ``path`` (symlinks and ``..`` resolved) is one of ``roots`` or under one of them.
+
+    Fails closed: a path that cannot be resolved (a symlink loop) is under no root.
+    """
+    resolved = _resolved(path)
+    if resolved is None:
+        return False
+    for root in roots:
+        base = _resolved(Path(root))
+        if base is not None and (resolved == base or base in resolved.parents):
             return True
     return False
 

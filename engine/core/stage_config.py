@@ -96,3 +96,28 @@ def schema_for_config(config_cls: type) -> dict[str, Any]:
 def structure_config(config_cls: type, data: Mapping[str, Any] | None) -> Any:
     """Build a config instance from a (schema-validated) mapping."""
     return _converter.structure(dict(data or {}), config_cls)
+
+
+CONFIG_FILE = "config_file"
+"""Field metadata key: ``metadata={"config_file": True}`` marks an option whose value names a file.
+
+Why declared: the engine never imports the built-in stages, yet ``governance.allowed_roots`` must
+apply to every file any step's config names; a stage declares which options those are.
+"""
+
+
+def config_file_fields(config_cls: Any) -> tuple[str, ...]:
+    """Names of the options of ``config_cls`` that name a file (empty for a class without attrs fields)."""
+    if not (isinstance(config_cls, type) and attrs.has(config_cls)):
+        return ()
+    return tuple(f.name for f in attrs.fields(config_cls) if f.metadata.get(CONFIG_FILE))
+
+
+def named_files(config_cls: Any, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(option, value)`` for every file the config mapping names (lists of files give one pair each)."""
+    found: list[tuple[str, str]] = []
+    for name in config_file_fields(config_cls):
+        value = config.get(name)
+        values = value if isinstance(value, list | tuple) else [value]
+        found.extend((name, v) for v in values if isinstance(v, str) and v)
+    return found

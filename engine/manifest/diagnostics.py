@@ -73,6 +73,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RF318": (Severity.WARNING, "a stage plugin failed to load"),
     "RF320": (Severity.ERROR, "a file the step config names is invalid (or, as a warning, unreadable)"),
     "RF321": (Severity.ERROR, "step settings that break a rule of the stage (a de-identification profile)"),
+    "RF323": (Severity.ERROR, "an allowed root is not a folder (or, as a warning, does not exist here)"),
+    "RF324": (Severity.ERROR, "a file the step config names is outside governance.allowed_roots"),
 }
 
 

@@ -97,6 +97,18 @@ class Mode:
 class Governance:
     default_mode: str
     modes: Mapping[str, Mode]
+    allowed_roots: tuple[str, ...] = ()
+    """Folders every file a step's config names must be under (empty: anywhere); see :meth:`roots`."""
+
+    def roots(self, manifest_dir: Path | None = None) -> tuple[Path, ...]:
+        """``allowed_roots`` as absolute, resolved folders: relative ones from the manifest's folder.
+
+        Why the manifest's folder and not the working directory: the set of readable files must
+        not change with where the run was started from.
+        """
+        from engine.core.configfile import resolve_roots
+
+        return resolve_roots(self.allowed_roots, manifest_dir)
 
 
 @attrs.frozen

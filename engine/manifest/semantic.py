@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+from pathlib import Path as PathLib
 from typing import Any
 
 from engine.core.errors import safe_excerpt
@@ -52,10 +53,12 @@ class _Checker:
         self.stages: dict[str, Any] = {}
         """step id -> resolved stage class (only steps whose stage resolved)."""
 
-    def add(self, path: Path, code: str, message: str, hint: str = "", *, key: bool = False) -> None:
+    def add(self, path: Path, code: str, message: str, hint: str = "", *, key: bool = False,
+            severity: str | None = None) -> None:
         pos = self.smap.locate(path, at="key" if key else "value")
+        extra = {"severity": severity} if severity else {}
         self.out.append(Diagnostic(self.name, pos.line, pos.col, code, message, hint=hint,
-                                   end_line=pos.end_line, end_col=pos.end_col, path=tuple(path)))
+                                   end_line=pos.end_line, end_col=pos.end_col, path=tuple(path), **extra))
 
     # -- steps ------------------------------------------------------------------------------------
     def check_steps(self) -> None:
@@ -117,7 +120,8 @@ class _Checker:
         self.out.extend(found)
         if not found:
             self.check_config_rules(base, step, stage)
-            self.check_config_files(base, step, stage)
+            if self.check_config_roots(base, step, stage):
+                self.check_config_files(base, step, stage)
 
     def check_config_rules(self, base: Path, step: Step, stage: Any) -> None:
         """Settings that are each valid but together break a rule the stage states (RF321).
@@ -137,6 +141,29 @@ class _Checker:
         for keys, message, hint in problems[:20]:
             self.add((*base, *keys), "RF321", f"step {show(step.id)}: {safe_excerpt(message, 200)}",
                      safe_excerpt(hint, 300))
+
+    def check_config_roots(self, base: Path, step: Step, stage: Any) -> bool:
+        """Every file the step's config names must be under ``governance.allowed_roots``.
+
+        Paths resolve as the step resolves them (relative ones from the working directory). False
+        when one is outside: then nothing reads it, not even to check it.
+        """
+        from engine.core.stage_config import named_files
+        from engine.core.configfile import within
+
+        roots = self.m.governance.roots(self.m.path.parent if self.m.path is not None else None)
+        if not roots:
+            return True
+        inside = True
+        for key, ref in named_files(getattr(stage, "Config", None), step.config):
+            if ref.startswith("bundled:") or within(PathLib(ref), roots):
+                continue
+            inside = False
+            self.add((*base, key), "RF324",
+                     f"step {show(step.id)}: {key} names a file outside governance.allowed_roots",
+                     "move the file under an allowed root, or add its folder to governance.allowed_roots "
+                     "(symlinks and '..' are resolved first)")
+        return inside
 
     def check_config_files(self, base: Path, step: Step, stage: Any) -> None:
         """Files a step's config names (a data dictionary), through the stage's optional ``config_files``.
@@ -188,6 +215,22 @@ class _Checker:
                          f"the file is looked up {where}; runs must pass --input {item.name}=PATH")
 
     # -- governance -------------------------------------------------------------------------------
+    def check_roots(self) -> None:
+        """Each allowed root must be a folder: an error if it is something else, a warning if it is
+        missing here (CI may validate without the data folders)."""
+        base = self.m.path.parent if self.m.path is not None else None
+        for k, folder in enumerate(self.m.governance.roots(base)):
+            try:
+                is_dir, exists = folder.is_dir(), folder.exists()
+            except OSError:
+                is_dir, exists = False, False
+            if exists and not is_dir:
+                self.add(("governance", "allowed_roots", k), "RF323", f"allowed root {k + 1} is not a folder",
+                         "name a folder; relative folders are relative to the manifest's folder")
+            elif not exists:
+                self.add(("governance", "allowed_roots", k), "RF323", f"allowed root {k + 1} does not exist here",
+                         "relative folders are relative to the manifest's folder", severity="warning")
+
     def check_governance(self) -> None:
         modes = self.m.governance.modes
         default = self.m.governance.default_mode
@@ -306,4 +349,5 @@ def check(manifest: Manifest, smap: SourceMap, name: str, registry: Any) -> list
     checker.check_steps()
     checker.check_inputs()
     checker.check_governance()
+    checker.check_roots()
     return checker.out

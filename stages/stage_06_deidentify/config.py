@@ -35,7 +35,8 @@ class DeidentifyConfig:
 
     dictionary: str | None = attrs.field(
         default=None,
-        metadata={"description": "Data dictionary whose 'phi' kinds classify columns ('bundled:NAME' or a path)."},
+        metadata={"description": "Data dictionary whose 'phi' kinds classify columns ('bundled:NAME' or a path).",
+                  "config_file": True},
     )
     columns: dict[str, str] = attrs.field(
         factory=dict,

@@ -95,7 +95,9 @@ class Deidentify:
     async def execute(self, context: StageContext) -> StageResult:
         config: DeidentifyConfig = context.config
         try:
-            dictionary = await context.run_blocking(load_dictionary, config.dictionary) if config.dictionary else None
+            dictionary = (await context.run_blocking(load_dictionary, config.dictionary,
+                                                     allowed_roots=context.allowed_roots)
+                          if config.dictionary else None)
         except StageConfigError as exc:
             return StageResult.failed(f"config dictionary: {exc}")
         bad = sorted(a for a in config.columns.values() if a not in ACTIONS)
