@@ -22,6 +22,7 @@ import attrs
 from engine.core.bundled import BUNDLED_PREFIX, BundledFileError, bundled_path
 from engine.core.components import RUN_ENTITY, World
 from engine.core.contract import StageContext, StageResult, StageStatus
+from engine.core.display import printable
 from engine.core.engine_components import InputDataset, RunInfo
 from engine.core.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
 from engine.core.paths import file_problem, folder_problem
@@ -356,7 +357,7 @@ async def _run_in_folder(
             "manifest": {
                 "name": manifest.metadata.name,
                 "version": str(manifest.metadata.version),
-                "path": sanitize_text(str(getattr(manifest, "path", "") or "<text>")),
+                "path": printable(sanitize_text(str(getattr(manifest, "path", "") or "<text>"))),
                 "sha256": manifest.sha256,
                 "api_version": manifest.api_version,
             },

@@ -47,8 +47,13 @@ def escape_char(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
-def _escaped(piece: str) -> str:
-    return "".join(ch if ch.isprintable() else escape_char(ch) for ch in piece)
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped (nothing sanitized, nothing cut): a
+    recorded name that must round-trip through UTF-8, such as a non-UTF-8 file name's ``\xff``."""
+    return text if text.isprintable() else "".join(ch if ch.isprintable() else escape_char(ch) for ch in text)
+
+
+_escaped = printable
 
 
 def _tail(text: str, at: int, csi8: bool) -> int:

@@ -44,7 +44,11 @@ def _name_like(text: str) -> bool:
 
 
 def safe_file_name(name: str) -> str:
-    """A file name as shown: itself, or :data:`FILE_NAME_TOKEN` plus its extension when it holds PHI."""
+    """A file name as shown: itself (non-printable characters and the raw bytes of a non-UTF-8 name
+    escaped, ``\xff``), or :data:`FILE_NAME_TOKEN` plus its extension when it holds PHI."""
+    from engine.core.display import printable
+
+    name = printable(name)
     path = PurePath(name)
     if not label_holds_phi(path.stem) and not label_holds_phi(name):
         return name
