@@ -314,7 +314,8 @@ def _claim_run_folder(run_dir: Path, run_id: str) -> RunFolderLock:
     except RunFolderBusy as exc:
         raise RunUsageError(str(exc)) from None
     except OSError as exc:
-        raise RunUsageError(f"cannot create the run folder: {safe_error_text(exc)}") from None
+        raise RunUsageError(f"cannot create the run folder or record its owner ({safe_error_text(exc)}); "
+                            "no step was started") from None
     if any(p.name != LOCK_NAME for p in run_dir.iterdir()):
         if not had_lock:
             (run_dir / LOCK_NAME).unlink(missing_ok=True)

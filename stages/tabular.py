@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from engine.core.jsondepth import JsonTooDeep, loads_record
 from engine.core.sniff import (
     DELIMITERS,
     FORMATS,
@@ -284,9 +285,9 @@ class TableReader:
                 break
         self._check_fields([line], lines + 1)
         try:
-            obj = json.loads(line)
-        except RecursionError:
-            raise TabularError(f"data row {lines + 1} is JSON nested too deeply") from None
+            obj = loads_record(line)
+        except JsonTooDeep as exc:
+            raise TabularError(f"data row {lines + 1} is JSON {exc}") from None
         except ValueError:
             raise TabularError(f"data row {lines + 1} is not valid JSON") from None
         if not isinstance(obj, dict):

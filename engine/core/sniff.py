@@ -10,13 +10,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import re
 from pathlib import Path, PurePath
 
 import attrs
 
 from engine.core.errors import RflowError, safe_excerpt
+from engine.core.jsondepth import JsonTooDeep, loads_record
 from engine.dataplane.formats import TYPED_FORMATS, typed_format
 
 TEXT_FORMATS = ("csv", "tsv", "jsonl", "text")
@@ -114,8 +114,10 @@ def _looks_like_jsonl(text: str) -> bool:
     if not lines or not lines[0].lstrip().startswith("{"):
         return False
     try:
-        return isinstance(json.loads(lines[0]), dict)
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser's stack
+        return isinstance(loads_record(lines[0]), dict)
+    except JsonTooDeep:  # an object too deep to read: JSON Lines, refused with that reason when read
+        return True
+    except ValueError:
         return False
 
 

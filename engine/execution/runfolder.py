@@ -13,6 +13,7 @@ removes it on every exit path, and the next run sweeps the ones a killed run lef
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -47,9 +48,18 @@ class RunFolderLock:
 
     @classmethod
     def acquire(cls, run_dir: Path, run_id: str) -> RunFolderLock:
-        """Take the folder's lock and record the owner, or raise :class:`RunFolderBusy` naming it."""
+        """Take the folder's lock and record the owner, or raise :class:`RunFolderBusy` naming it.
+
+        If the owner cannot be recorded (a full disk), nothing is left behind: the lock file and a
+        folder this call created are removed, so no later command finds an ownerless lock.
+        """
+        new_dir = not run_dir.exists()
         run_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError:
+            _undo(run_dir, new_dir, lock=False)
+            raise
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -63,8 +73,11 @@ class RunFolderLock:
                  "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         try:
             os.ftruncate(fd, 0)
-            os.pwrite(fd, (json.dumps(record) + "\n").encode(), 0)
+            data = (json.dumps(record) + "\n").encode()
+            if os.pwrite(fd, data, 0) != len(data):
+                raise OSError(errno.ENOSPC, "the owner record was cut short")
         except BaseException:
+            _undo(run_dir, new_dir, lock=True)  # still holding the lock: no other run can be using the file
             os.close(fd)  # also drops the lock
             raise
         return cls(run_dir, fd)
@@ -75,6 +88,16 @@ class RunFolderLock:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = -1
+
+
+def _undo(run_dir: Path, new_dir: bool, *, lock: bool) -> None:
+    """Remove what a failed :meth:`RunFolderLock.acquire` created (best effort, on a failing disk)."""
+    if lock:
+        with contextlib.suppress(OSError):
+            (run_dir / LOCK_NAME).unlink()
+    if new_dir:
+        with contextlib.suppress(OSError):
+            run_dir.rmdir()  # only if empty
 
 
 def _owner_text(fd: int) -> str:

@@ -148,8 +148,8 @@ class _Checker:
         Paths resolve as the step resolves them (relative ones from the working directory). False
         when one is outside: then nothing reads it, not even to check it.
         """
-        from engine.core.stage_config import named_files
         from engine.core.configfile import within
+        from engine.core.stage_config import named_files
 
         roots = self.m.governance.roots(self.m.path.parent if self.m.path is not None else None)
         if not roots:

@@ -18,8 +18,8 @@ import pytest
 import engine.core.atomic
 import engine.reporting.audit
 import stages  # noqa: F401 - registers the built-in stages for the in-process runs
-from engine.execution.runfolder import LOCK_NAME, PARTS_DIR, is_locked
-from engine.orchestrate import run_manifest
+from engine.execution.runfolder import LOCK_NAME, PARTS_DIR, RunFolderLock, is_locked
+from engine.orchestrate import RunUsageError, run_manifest
 from engine.reporting.run_report import read_report
 
 HOLD_PLUGIN = """
@@ -275,3 +275,39 @@ def test_cli_with_its_run_folder_on_a_full_disk(tmp_path, small_disk) -> None:
     assert verify.returncode == 1 and "broken" in verify.stdout, verify.stdout
     listing = rflow("runs", str(small_disk), env=env, cwd=tmp_path)
     assert listing.returncode == 0 and ("failed" in listing.stdout or "no report.json" in listing.stdout)
+
+
+def test_a_full_disk_at_run_start_leaves_no_lock_and_exits_2(tmp_path, small_disk) -> None:
+    """The disk is already full when the run claims its folder: the owner record cannot be written."""
+    fill(small_disk, 0)
+    out = small_disk / "run"
+    proc = rflow("run", "--out", str(out), env=_no_key_env(), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("rflow:")]
+    assert len(errors) == 1 and "record its owner" in errors[0] and "No space left" in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()  # neither an empty .rflow.lock nor the folder it would sit in
+    (small_disk / "filler").unlink()
+    again = rflow("run", "--out", str(out), "--only", "upload", env=_no_key_env(), cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr  # the folder is usable once there is room
+
+
+@pytest.mark.parametrize("existed", [False, True])
+@pytest.mark.parametrize("failure", ["raise", "short"])
+def test_an_owner_record_that_cannot_be_written_is_removed(tmp_path, monkeypatch, existed, failure) -> None:
+    out = tmp_path / "run"
+    if existed:
+        out.mkdir()
+
+    def pwrite(fd: int, data: bytes, offset: int) -> int:
+        if failure == "raise":
+            raise _enospc()
+        return len(data) // 2
+
+    monkeypatch.setattr("engine.runfolder.os.pwrite", pwrite)
+    with pytest.raises(OSError):
+        RunFolderLock.acquire(out, "r1")
+    assert not (out / LOCK_NAME).exists()
+    assert out.exists() is existed  # a folder the run did not create is left as it was
+    with pytest.raises(RunUsageError, match="record its owner"):
+        run_manifest(out_dir=out)

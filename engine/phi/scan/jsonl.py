@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
+from engine.core.jsondepth import JsonTooDeep, loads_record
 from engine.phi.errors import PhiInputError
 from engine.phi.matcher import iter_matches
 from engine.phi.normalize import normalize
@@ -37,7 +37,9 @@ def scan_jsonl_chunk(data: bytes, base: int, first_row: int, ctx: ScanContext) -
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = loads_record(line)
+        except JsonTooDeep as exc:
+            raise PhiInputError(f"JSON Lines record {first_row + i} is {exc}") from None
         except ValueError:
             raise PhiInputError(f"JSON Lines record {first_row + i} is not valid JSON") from None
         for path, value in _json_leaves(record, ""):
