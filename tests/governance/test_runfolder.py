@@ -304,7 +304,7 @@ def test_an_owner_record_that_cannot_be_written_is_removed(tmp_path, monkeypatch
             raise _enospc()
         return len(data) // 2
 
-    monkeypatch.setattr("engine.runfolder.os.pwrite", pwrite)
+    monkeypatch.setattr("engine.execution.runfolder.os.pwrite", pwrite)
     with pytest.raises(OSError):
         RunFolderLock.acquire(out, "r1")
     assert not (out / LOCK_NAME).exists()

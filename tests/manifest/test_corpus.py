@@ -23,6 +23,7 @@ NOT_IN_CORPUS = {"RF100": "test_missing_file_is_rf100", "RF208": "test_rf208_fal
                  "RF318": "test_plugin_failure_is_reported_with_unknown_stage",
                  "RF119": "test_validate_dir_isolates_each_file",
                  "RF320": "test_dictionary_patterns_outside_re2_are_refused_at_their_position",
+                 "RF321": "test_breaking_setting_is_reported_at_its_position",
                  "RF323": "test_a_root_that_is_a_file_is_an_error_and_a_missing_one_a_warning",
                  "RF324": "test_validate_refuses_every_escape_at_the_option_and_accepts_the_file_inside"}
 
