@@ -130,7 +130,7 @@ class StageContext:
     approvals: tuple[Any, ...] = ()
     allowed_roots: tuple[Path, ...] = ()
     """Resolved ``governance.allowed_roots``: every file a step's config names must be under one
-    (empty: anywhere). Pass it to :func:`engine.configfile.read_config_bytes` when reading one."""
+    (empty: anywhere). Pass it to :func:`engine.core.configfile.read_config_bytes` when reading one."""
     executor: Any = None
     """The run's :class:`engine.execution.executors.Executor` (``None``: tasks run in process)."""
     progress: Callable[[int, int], None] | None = None
