@@ -385,19 +385,23 @@ def load_dictionary(ref: str, *, allowed_roots: Sequence[str | Path] = ()) -> Di
 
     path = resolve_path(ref)
     source = ref if is_bundled(ref) else display_name(path.name)
+
+    def named() -> str:  # sanitized only for an error: a clean load never loads the PHI registry
+        return repr(safe_excerpt(source, 80))
+
     try:
         raw = read_config_bytes(path, MAX_DICTIONARY_BYTES, allowed_roots=() if is_bundled(ref) else allowed_roots)
     except ConfigFileError as exc:
         if exc.too_large:
-            raise StageConfigError(f"data dictionary {repr(safe_excerpt(source, 80))} is larger than {MAX_DICTIONARY_BYTES} bytes") from None
-        raise StageConfigError(f"data dictionary {repr(safe_excerpt(source, 80))}: cannot read it: {exc.reason}") from None
+            raise StageConfigError(f"data dictionary {named()} is larger than {MAX_DICTIONARY_BYTES} bytes") from None
+        raise StageConfigError(f"data dictionary {named()}: cannot read it: {exc.reason}") from None
     loaded = load_document(raw, name=source, max_bytes=MAX_DICTIONARY_BYTES, max_nodes=MAX_DICTIONARY_NODES)
     errors = [d for d in loaded.diagnostics if d.is_error]
     if errors:
         d = errors[0]
         if d.code == "RF102":
-            raise StageConfigError(f"data dictionary {repr(safe_excerpt(source, 80))} is not UTF-8")
-        raise StageConfigError(f"data dictionary {repr(safe_excerpt(source, 80))} is not valid YAML at line {d.line}, column {d.col}: "
+            raise StageConfigError(f"data dictionary {named()} is not UTF-8")
+        raise StageConfigError(f"data dictionary {named()} is not valid YAML at line {d.line}, column {d.col}: "
                                f"{d.message.replace('manifest', 'file')}")
     try:
         return parse_dictionary(loaded.data, source=source, sha256=hashlib.sha256(raw).hexdigest())
