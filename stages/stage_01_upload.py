@@ -8,6 +8,7 @@ only ever opened for reading.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +20,15 @@ from engine.core.paths import file_problem
 from engine.phi.labels import safe_file_name
 from stages._common import StageConfigError, input_entities, input_path, parse_size
 from stages.components import DatasetProfile
-from stages.tabular import DEFAULT_MAX_FIELD_CHARS, FORMATS, TableReader, TabularError, one_column_hint, sniff
+from stages.tabular import (
+    DEFAULT_MAX_FIELD_CHARS,
+    FORMATS,
+    TableFormat,
+    TableReader,
+    TabularError,
+    one_column_hint,
+    sniff,
+)
 
 
 @attrs.frozen
@@ -82,9 +91,15 @@ def _check_file(path: Path, config: UploadConfig, bundled: bool, limit: int) -> 
 
 
 def profile_input(
-    name: str, dataset: InputDataset, config: UploadConfig, context: StageContext | None = None
+    name: str, dataset: InputDataset, config: UploadConfig, context: StageContext | None = None,
+    engine: str = "columns",
 ) -> tuple[DatasetProfile | None, list[str], list[str]]:
-    """Profile one input: ``(profile or None, errors, warnings)``; blocking, streams the file once."""
+    """Profile one input: ``(profile or None, errors, warnings)``; blocking, streams the file once.
+
+    ``engine``: ``columns`` (blocks parsed by Polars where that reads the file as the row reader does,
+    :mod:`stages.columnar.upload`) or ``rows`` (the row reader; the reference the columnar path is
+    tested against, and what ``columns`` falls back to).
+    """
     errors: list[str] = []
     warnings: list[str] = []
     limit = parse_size(config.max_bytes)
@@ -109,15 +124,8 @@ def profile_input(
     try:
         fmt = sniff(path, declared=declared, encoding=config.encoding, delimiter=config.delimiter)
         checkpoint = context.checkpoint if context is not None else None
-        with TableReader(
-            path, fmt, max_field_chars=config.max_field_chars, hash_bytes=True, checkpoint=checkpoint
-        ) as reader:
-            for _ in reader:
-                pass
-            reader.drain()
-            sha, rows, columns = reader.sha256, reader.row, tuple(reader.columns)
-            ragged, first_ragged, duplicates = reader.ragged_rows, reader.first_ragged, reader.duplicate_columns
-            extra_sheets = reader.extra_sheets
+        sha, rows, columns, ragged, first_ragged, duplicates, extra_sheets = _read(
+            path, fmt, config.max_field_chars, checkpoint, engine)
     except TabularError as exc:
         return None, [f"input {name!r}: {exc}"], warnings
     if not fmt.has_header:
@@ -150,6 +158,25 @@ def profile_input(
         file_name=safe_file_name(path.name), has_header=fmt.has_header,
     )
     return profile, errors, warnings
+
+
+def _read(path: Path, fmt: TableFormat, max_field_chars: int, checkpoint: Callable[[], None] | None,
+          engine: str) -> tuple[str, int, tuple[str, ...], int, list[int], int, int]:
+    """``(sha256, rows, columns, ragged rows, first ragged rows, duplicate names, extra sheets)``."""
+    if engine == "columns":
+        from stages.columnar.upload import checksum_and_rows
+
+        with TableReader(path, fmt, max_field_chars=max_field_chars) as header:
+            columns, duplicates, extra_sheets = tuple(header.columns), header.duplicate_columns, header.extra_sheets
+        fast = checksum_and_rows(path, fmt, list(columns), max_field_chars, checkpoint)
+        if fast is not None:
+            return fast[0], fast[1], columns, 0, [], duplicates, extra_sheets
+    with TableReader(path, fmt, max_field_chars=max_field_chars, hash_bytes=True, checkpoint=checkpoint) as reader:
+        for _ in reader:
+            pass
+        reader.drain()
+        return (reader.sha256, reader.row, tuple(reader.columns), reader.ragged_rows, reader.first_ragged,
+                reader.duplicate_columns, reader.extra_sheets)
 
 
 _EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

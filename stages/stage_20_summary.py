@@ -190,23 +190,50 @@ class _ColumnStats:
 
 
 def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[], None] | None = None,
-                      phi_columns: Collection[str] = ()) -> tuple[int, dict[str, dict[str, Any]]]:
+                      phi_columns: Collection[str] = (),
+                      engine: str = "columns") -> tuple[int, dict[str, dict[str, Any]]]:
     """``(rows, stats per column)`` of a de-identified CSV (blocking, one pass).
 
     ``phi_columns``: columns classified as PHI upstream; a column whose name labels a PHI
-    category is one too. Their statistics are counts only.
+    category is one too. Their statistics are counts only. ``engine``: ``columns`` (column
+    operations per batch, :mod:`stages.columnar.summary`) or ``rows`` (a Python call per cell; the
+    reference the columnar path is tested against).
     """
     rng = random.Random(0)
     fmt = TableFormat(format="csv", encoding="utf-8", delimiter=",")
     with TableReader(path, fmt, max_field_chars=config.max_field_chars, checkpoint=checkpoint) as reader:
-        stats = [_ColumnStats(config.max_categories, config.min_cell_count, rng) for _ in reader.columns]
-        for row in reader:
-            for i, col in enumerate(stats):
-                col.add(row[i] if i < len(row) else "")
-        return reader.row, {
-            name: s.result(config, phi=name in phi_columns or _phi.column_matcher(name) is not None)
-            for name, s in zip(reader.columns, stats, strict=True)
-        }
+        columns = list(reader.columns)
+        stats = [_ColumnStats(config.max_categories, config.min_cell_count, rng) for _ in columns]
+        if engine == "rows":
+            for row in reader:
+                for i, col in enumerate(stats):
+                    col.add(row[i] if i < len(row) else "")
+            rows = reader.row
+    if engine != "rows":
+        from stages.columnar.source import text_batches
+        from stages.columnar.summary import accumulate
+
+        shape = _CopyShape(columns=tuple(columns))
+        rows = accumulate(stats, text_batches(path, shape, max_field_chars=config.max_field_chars,
+                                              checkpoint=checkpoint), RESERVOIR)
+    return rows, {
+        name: s.result(config, phi=name in phi_columns or _phi.column_matcher(name) is not None)
+        for name, s in zip(columns, stats, strict=True)
+    }
+
+
+@attrs.frozen
+class _CopyShape:
+    """How the de-identified copy is read: UTF-8 CSV with a header (what deidentify writes)."""
+
+    columns: tuple[str, ...]
+    format: str = "csv"
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    has_bom: bool = False
+    has_header: bool = True
+    ragged_rows: int = 0
+    """Not known for the copy: a ragged record sends the file to the row reader (stages.columnar.csvchunks)."""
 
 
 def phi_column_names(deid: DeidentifiedDataset, scanned: PhiFindingsSummary | None) -> frozenset[str]:

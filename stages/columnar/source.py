@@ -2,13 +2,13 @@
 
 Two ways in, one meaning:
 
-- **Polars' CSV reader**, on blocks of whole lines, when the file is one where it parses exactly as
+- **Polars' CSV reader**, on blocks of whole records, when the file is one it parses exactly as
   the row reader (:class:`stages.tabular.TableReader`, Python's ``csv`` module) does: UTF-8, no
-  ragged rows, no quote character anywhere, no blank line, no carriage return except in ``\\r\\n``.
-  Then every line is one row and a field is the text between delimiters, in both readers; a block
-  cut at a newline is a cut between rows. :func:`native_csv_ok` checks this in one pass over the
-  bytes (C speed) before any row is read.
-- **The row reader** otherwise (quoted fields, blank lines, ragged rows, cp1252/latin-1 transcoded
+  ragged rows, quotes only well formed (quoted fields may hold delimiters, newlines, ``\r\n`` and
+  doubled quotes), no blank line, no carriage return outside quotes except in ``\r\n``, no NUL.
+  :func:`native_csv_ok` checks this in one pass over the bytes before any row is read
+  (:mod:`stages.columnar.csvchunks`).
+- **The row reader** otherwise (malformed quotes, blank lines, ragged rows, cp1252/latin-1 transcoded
   as they are read, JSON lines, text), its rows gathered into frames; a short row's missing cells
   are empty, as :func:`stages.tabular.cell` gives them. Typed files come as the data plane's frames.
 
@@ -17,18 +17,16 @@ Memory is one block (about 4 MiB of text) or one batch of rows, whatever the fil
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from engine.dataplane.formats import is_typed
+from stages.columnar import csvchunks
 from stages.tabular import TabularError, open_table
 
 BATCH_ROWS = 65_536
-BLOCK_BYTES = 4 << 20
-_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def column_names(width: int) -> list[str]:
@@ -56,54 +54,24 @@ def text_batches(path: Path, profile: Any, *, max_field_chars: int, checkpoint: 
 
 
 def native_csv_ok(path: Path, profile: Any) -> bool:
-    """Whether Polars' CSV reader reads ``path`` exactly as the row reader does (see the module docstring)."""
-    if (profile.format not in ("csv", "tsv") or profile.encoding not in ("utf-8", "utf-8-sig")
-            or profile.ragged_rows or not profile.columns):
-        return False
-    with open(path, "rb") as fh:
-        previous = b"\n"  # the start of the file is a line start: a leading blank line is found
-        while block := fh.read(BLOCK_BYTES):
-            if b'"' in block:
-                return False
-            joined = previous + block
-            if b"\n\n" in joined or b"\n\r\n" in joined:
-                return False
-            if _LONE_CR.search(joined, 0, len(joined) - 1 if joined.endswith(b"\r") else len(joined)):
-                return False
-            previous = joined[-2:]
-        return not previous.endswith(b"\r")
+    """Whether Polars' CSV reader reads ``path`` exactly as the row reader does (see :mod:`.csvchunks`)."""
+    return csvchunks.faithful(path, profile)
 
 
 def _native_batches(path: Path, profile: Any, names: list[str]) -> Iterator[tuple[int, Any]]:
-    import polars as pl
-
-    schema = dict.fromkeys(names, pl.String)
-    separator = "\t" if profile.format == "tsv" else (profile.delimiter or ",")
+    sep = csvchunks.separator(profile)
     done = 0
-    with open(path, "rb") as fh:
-        if profile.has_header:
-            fh.readline()
-        elif profile.encoding == "utf-8-sig" and fh.read(3) != b"\xef\xbb\xbf":
-            fh.seek(0)
-        rest = b""
-        while True:
-            block = fh.read(BLOCK_BYTES)
-            data = rest + block
-            cut = data.rfind(b"\n") + 1 if block else len(data)
-            if cut:
-                chunk, rest = data[:cut], data[cut:]
-                try:
-                    frame = pl.read_csv(chunk, has_header=False, schema=schema, quote_char=None,
-                                        separator=separator, empty_string_is_null=False, encoding="utf8")
-                except Exception:  # the file changed since upload, or is not what upload saw
-                    raise TabularError(f"cannot read the input as UTF-8 {profile.format.upper()} after data row "
-                                       f"{done}; did it change since upload?") from None
-                yield done, frame
-                done += frame.height
-            else:
-                rest = data
-            if not block:
-                return
+    try:
+        for chunk, quoted in csvchunks.record_blocks(path, profile, len(names)):
+            try:
+                frame = csvchunks.parse(chunk, names, sep, quoted)
+            except Exception:  # the file changed since it was checked
+                raise csvchunks.NotFaithful("unparsable") from None
+            yield done, frame
+            done += frame.height
+    except csvchunks.NotFaithful:
+        raise TabularError(f"cannot read the input as UTF-8 {profile.format.upper()} after data row "
+                           f"{done}; did it change since upload?") from None
 
 
 def _row_batches(path: Path, profile: Any, names: list[str], max_field_chars: int,

@@ -54,7 +54,9 @@ def test_native_reading_gives_the_row_readers_outputs(tmp_path: Path, rows: list
 
 
 @pytest.mark.parametrize(("data", "kw"), [
-    (b'a,b\n1,"2"\n', {}), (b"a,b\n1,2\n\n3,4\n", {}), (b"\na,b\n1,2\n", {}), (b"a,b\r\n1,2\r\n\r\n", {}),
+    (b'a,b\n1,"2"x\n', {}), (b'a,b\n1,a"b\n', {}), (b'a,b\n1,"open\n', {}), (b'a,b\n1,"x" \n', {}),
+    (b'"a\nb",c\n1,2\n', {}), (b"a,b\n1,\x00\n", {}),
+    (b"a,b\n1,2\n\n3,4\n", {}), (b"\na,b\n1,2\n", {}), (b"a,b\r\n1,2\r\n\r\n", {}),
     (b"a,b\n1,2\r3,4\n", {}), (b"a,b\n1,2\r", {}), (b"a,b\n1,2\n", {"encoding": "cp1252"}),
     (b"a,b\n1,2\n3\n", {"ragged_rows": 1}), (b"a\tb\n1\t2\n", {"format": "jsonl"}),
 ])

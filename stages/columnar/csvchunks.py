@@ -1,0 +1,159 @@
+"""A CSV/TSV file cut into blocks of whole records that Polars' CSV reader parses exactly as the row reader does.
+
+The row reader is Python's ``csv`` module (:class:`stages.tabular.TableReader`, ``strict=False``).
+Polars parses a block the same way when every quote in it is well formed: a quoted field opens at
+the start of a field, closes just before a delimiter or a line end, and doubles the quotes inside
+it. Then both read embedded delimiters, newlines (``\\n`` or ``\\r\\n``) and doubled quotes alike.
+Where they could part, :class:`NotFaithful` is raised and the caller uses the row reader:
+
+- a quote anywhere else (``ab"c``, ``"ab"c``, ``"x" ,``), or one left open;
+- a NUL byte, a blank line (the row reader skips it), a carriage return outside quotes that is not
+  part of ``\\r\\n`` (the row reader ends a record there);
+- a record whose field count differs from the header's (ragged);
+- a header spanning lines; a record longer than :data:`MAX_RECORD_BYTES`.
+
+How it checks: every well-formed quoted field is replaced by a placeholder (one regex pass, C
+speed); what is left must hold no quote and is split into records, whose delimiters are counted by
+Polars. A block is cut at a newline outside quotes (an even number of quotes before it), so a
+record is never split between blocks. Memory is about one block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+BLOCK_BYTES = 4 << 20
+MAX_RECORD_BYTES = 64 << 20
+"""A record (and so a quoted field) longer than this goes to the row reader, which reports it."""
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+class NotFaithful(Exception):
+    """The file holds something the two readers could read differently (see the module docstring)."""
+
+
+@cache
+def _quoted(delimiter: bytes) -> re.Pattern[bytes]:
+    d = re.escape(delimiter)
+    return re.compile(rb'(?<![^' + d + rb'\n])"(?:[^"]|"")*"(?=[' + d + rb'\r\n]|\Z)')
+
+
+def separator(profile: Any) -> str:
+    return "\t" if profile.format == "tsv" else (profile.delimiter or ",")
+
+
+def eligible(profile: Any) -> bool:
+    """Whether the profile is one this module can read at all (UTF-8 CSV/TSV, columns, no ragged rows)."""
+    sep = separator(profile)
+    return (profile.format in ("csv", "tsv") and profile.encoding in ("utf-8", "utf-8-sig")
+            and not profile.ragged_rows and bool(profile.columns) and len(sep.encode()) == 1 and sep != '"')
+
+
+def record_blocks(path: Path, profile: Any, width: int, *,
+                  on_bytes: Callable[[bytes], None] | None = None) -> Iterator[tuple[bytes, bool]]:
+    """``(block, has_quotes)`` for the data records of ``path`` (header skipped), each block whole records.
+
+    ``on_bytes`` sees every byte of the file in order (the header included), for a checksum.
+    Raises :class:`NotFaithful` as soon as the file is one the row reader must read.
+    """
+    delim = separator(profile).encode()
+    with open(path, "rb") as fh:
+        head = b""
+        if profile.has_header:
+            head = fh.readline()
+            bare = head.removeprefix(b"\xef\xbb\xbf") if profile.encoding == "utf-8-sig" else head
+            if b"\x00" in head or (b'"' in bare and b'"' in _quoted(delim).sub(b"", bare)):
+                raise NotFaithful("the header")
+            if _LONE_CR.search(head) or not bare.rstrip(b"\r\n"):
+                raise NotFaithful("a carriage return or a blank first line")
+        elif profile.encoding == "utf-8-sig":
+            head = fh.read(3)
+            if head != b"\xef\xbb\xbf":
+                fh.seek(0)
+                head = b""
+        if on_bytes is not None and head:
+            on_bytes(head)
+        rest = b""
+        while True:
+            block = fh.read(BLOCK_BYTES)
+            if on_bytes is not None and block:
+                on_bytes(block)
+            data = rest + block
+            cut = _cut(data) if block else len(data)
+            if cut:
+                chunk, rest = data[:cut], data[cut:]
+                yield chunk, _check(chunk, delim, width)
+            else:
+                rest = data
+                if len(rest) > MAX_RECORD_BYTES:
+                    raise NotFaithful("a record too long to hold")
+            if not block:
+                return
+
+
+def _cut(data: bytes) -> int:
+    """The end of the last whole record in ``data`` (just after a newline outside quotes), or 0."""
+    pos = data.rfind(b"\n")
+    if pos < 0:
+        return 0
+    if b'"' not in data:
+        return pos + 1
+    before = data.count(b'"', 0, pos)
+    while pos >= 0:
+        if before % 2 == 0:
+            return pos + 1
+        previous = data.rfind(b"\n", 0, pos)
+        before -= data.count(b'"', previous + 1, pos)
+        pos = previous
+    return 0
+
+
+def _check(chunk: bytes, delim: bytes, width: int) -> bool:
+    """Raise :class:`NotFaithful` unless ``chunk`` reads alike in both readers; whether it holds quotes."""
+    import polars as pl
+
+    if b"\x00" in chunk:
+        raise NotFaithful("a NUL byte")
+    quoted = b'"' in chunk
+    text = _quoted(delim).sub(b"q", chunk) if quoted else chunk
+    if quoted and b'"' in text:
+        raise NotFaithful("a quote")
+    if text.startswith((b"\n", b"\r\n")) or b"\n\n" in text or b"\n\r\n" in text:
+        raise NotFaithful("a blank line")
+    if _LONE_CR.search(text):
+        raise NotFaithful("a carriage return")
+    try:
+        lines = pl.Series("l", [text.decode("utf-8")]).str.split("\n").explode()
+    except UnicodeDecodeError:
+        raise NotFaithful("not UTF-8") from None
+    if text.endswith(b"\n"):
+        lines = lines.head(lines.len() - 1)
+    fields = lines.str.count_matches(delim.decode(), literal=True)
+    if lines.len() and (fields.min() != width - 1 or fields.max() != width - 1):
+        raise NotFaithful("a ragged record")
+    return quoted
+
+
+def parse(chunk: bytes, names: list[str], sep: str, quoted: bool) -> Any:
+    """The records of a checked block as a frame of text columns ``names``."""
+    import polars as pl
+
+    return pl.read_csv(chunk, has_header=False, schema=dict.fromkeys(names, pl.String),
+                       quote_char='"' if quoted else None, separator=sep, empty_string_is_null=False,
+                       encoding="utf8", truncate_ragged_lines=False)
+
+
+def faithful(path: Path, profile: Any) -> bool:
+    """Whether every block of ``path`` passes the checks (one pass over the bytes, no parsing)."""
+    if not eligible(profile):
+        return False
+    try:
+        for _ in record_blocks(path, profile, len(profile.columns)):
+            pass
+    except NotFaithful:
+        return False
+    return True
