@@ -1,8 +1,10 @@
-"""Stage registry: ``@register_stage``, lookups with suggestions, entry-point plugins.
+"""Stage registry: ``@register_stage``, lookups with suggestions, stages loaded from entry points.
 
 The registry is an object so that tests and embedders can use isolated instances; the module-level
-functions use :data:`default_registry`, which imports the built-in ``stages`` package on first use
-and discovers third-party stages in the ``rflow.stages`` entry-point group lazily.
+functions use :data:`default_registry`. Every stage comes from the ``rflow.stages`` entry-point group,
+the built-ins too (they are declared there in pyproject.toml like any plugin), so the engine never
+imports a stage package by name. Entry points are named by stage key and loaded lazily: looking up
+``phi_scan`` imports only that stage's module.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, TypeVar, overload
 import attrs
 
 from engine.core.components import is_component
-from engine.core.contract import ANY_MODE, EmptyConfig
+from engine.core.contract import ANY_MODE, STAGE_DEFAULTS, EmptyConfig, fill_stage_defaults
 from engine.core.errors import PluginLoadError, RegistrationError, UnknownStageError, safe_error_text, safe_excerpt
 from engine.core.versions import is_semver
 
@@ -56,9 +58,12 @@ def check_stage_class(cls: Any) -> None:
     if not is_semver(version):
         problems.append("version must be a semantic version string like '1.0.0'")
     for attr in ("reads", "writes", "optional_reads"):
-        value = getattr(cls, attr, () if attr == "optional_reads" else None)
+        value = getattr(cls, attr, STAGE_DEFAULTS.get(attr))
         if not isinstance(value, tuple) or not all(is_component(t) for t in value):
             problems.append(f"{attr} must be a tuple of component classes (declared with @component)")
+    for flag in ("detects_phi", "removes_phi", "touches_raw_data", "gatekeeping"):
+        if not isinstance(getattr(cls, flag, STAGE_DEFAULTS[flag]), bool):
+            problems.append(f"{flag} must be True or False")
     modes = getattr(cls, "modes", None)
     if (
         not isinstance(modes, tuple)
@@ -81,12 +86,10 @@ def check_stage_class(cls: Any) -> None:
 class StageRegistry:
     """Stages by numeric id and by key."""
 
-    def __init__(self, *, entry_point_group: str | None = ENTRY_POINT_GROUP, builtins: str | None = None):
+    def __init__(self, *, entry_point_group: str | None = ENTRY_POINT_GROUP):
         self._by_id: dict[int, type] = {}
         self._by_key: dict[str, type] = {}
         self._group = entry_point_group
-        self._builtins = builtins
-        self._builtins_loaded = builtins is None
         self._plugins_loaded: set[str] = set()
         self.plugin_errors: list[PluginLoadError] = []
 
@@ -95,6 +98,7 @@ class StageRegistry:
         if getattr(cls, "Config", None) is None and inspect.isclass(cls):
             cls.Config = EmptyConfig  # type: ignore[attr-defined]
         check_stage_class(cls)
+        fill_stage_defaults(cls)
         stage: Any = cls
         for table, ident, label in ((self._by_id, stage.stage_id, "id"), (self._by_key, stage.key, "key")):
             other = table.get(ident)
@@ -109,11 +113,6 @@ class StageRegistry:
         return cls
 
     # -- loading ------------------------------------------------------------------------------
-    def _ensure_builtins(self) -> None:
-        if not self._builtins_loaded and self._builtins:
-            self._builtins_loaded = True
-            __import__(self._builtins)
-
     def _entry_points(self) -> builtins.list[Any]:
         if not self._group:
             return []
@@ -145,7 +144,6 @@ class StageRegistry:
     # -- lookup -------------------------------------------------------------------------------
     def get(self, id_or_key: int | str) -> type:
         """The stage class for a numeric id (or digit string) or a key; suggestions if unknown."""
-        self._ensure_builtins()
         found = self._lookup(id_or_key)
         if found is None:
             # Lazy plugins: first the entry point named like the key, then the rest.
@@ -192,12 +190,11 @@ class StageRegistry:
 
     def list(self) -> builtins.list[type]:
         """Every stage, built-in and plugin, ordered by id."""
-        self._ensure_builtins()
         self.load_plugins()
         return [self._by_id[i] for i in sorted(self._by_id)]
 
     def keys(self) -> builtins.list[str]:
-        self._ensure_builtins()
+        self.load_plugins()
         return sorted(self._by_key)
 
     def __contains__(self, id_or_key: object) -> bool:
@@ -216,7 +213,7 @@ def _stage_classes(loaded: object) -> list[type]:
     raise RegistrationError(f"entry point must name a stage class or module, not {type(loaded).__name__}")
 
 
-default_registry = StageRegistry(builtins="stages")
+default_registry = StageRegistry()
 
 
 @overload

@@ -34,7 +34,7 @@ def describe(stage: Any) -> dict[str, Any]:
         "version": stage.version,
         "module": stage.__module__,
         "reads": [component_name(t) for t in stage.reads],
-        "optional_reads": [component_name(t) for t in getattr(stage, "optional_reads", ())],
+        "optional_reads": [component_name(t) for t in stage.optional_reads],
         "writes": [component_name(t) for t in stage.writes],
         "modes": list(stage.modes),
         "config_schema": schema_for_config(stage.Config),

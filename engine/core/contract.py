@@ -231,14 +231,42 @@ class Stage(Protocol):
     reads: ClassVar[tuple[type, ...]]
     """Components the stage needs; the plan proves an earlier step or an input provides them."""
     writes: ClassVar[tuple[type, ...]]
-    # Optional class attributes: ``optional_reads`` (components used when present, e.g. by a
-    # summary), ``detects_phi`` (its results carry ``phi_findings``), ``removes_phi``,
-    # ``touches_raw_data`` and ``gatekeeping`` (a step of this stage that does not complete keeps
-    # raw data from every later step; see engine.governance.policy).
     modes: ClassVar[tuple[str, ...]]
     Config: ClassVar[type]
+    # Optional in a stage class (registration fills the defaults of STAGE_DEFAULTS):
+    optional_reads: ClassVar[tuple[type, ...]]
+    """Components used when present (a summary), never required of the plan."""
+    detects_phi: ClassVar[bool]
+    """Its results carry ``phi_findings``, which decides the mode's ``phi_policy`` (engine.governance.policy)."""
+    removes_phi: ClassVar[bool]
+    """It may read raw data under a ``phi_policy`` block, because it removes PHI (deidentify)."""
+    touches_raw_data: ClassVar[bool]
+    """It reads the raw input; false for stages that see only metadata (irb_check, summary)."""
+    gatekeeping: ClassVar[bool]
+    """A step of it that does not complete keeps raw data from every later step."""
 
     async def execute(self, context: StageContext) -> StageResult: ...
+
+
+STAGE_DEFAULTS: Mapping[str, Any] = {
+    "optional_reads": (),
+    "detects_phi": False,
+    "removes_phi": False,
+    "touches_raw_data": True,
+    "gatekeeping": False,
+}
+"""The optional attributes of :class:`Stage` and their values when a stage class leaves them out."""
+
+
+def fill_stage_defaults(cls: type) -> None:
+    """Give a stage class every optional attribute of the contract it leaves out, so readers need no getattr."""
+    for name, default in STAGE_DEFAULTS.items():
+        if not hasattr(cls, name):
+            setattr(cls, name, default)
+
+
+def _complete_stage(_step: object, _attribute: object, stage: type) -> None:
+    fill_stage_defaults(stage)
 
 
 @attrs.frozen
@@ -246,7 +274,7 @@ class PlannedStep:
     """One step ready to run: the stage class, its structured config, its time budget."""
 
     step_id: str
-    stage: type
+    stage: type = attrs.field(validator=_complete_stage)
     config: Any
     timeout_s: float | None = None
     gate: str | None = None

@@ -271,7 +271,7 @@ async def execute_plan(
             context,
             step_id=step.step_id,
             config=step.config,
-            world=WorldView(world, stage.key, (*stage.reads, *getattr(stage, 'optional_reads', ())), stage.writes),
+            world=WorldView(world, stage.key, (*stage.reads, *stage.optional_reads), stage.writes),
             logger=step_logger(stage.key),
             deadline=(time.monotonic() + step.timeout_s) if step.timeout_s else None,
             interrupt=threading.Event(),

@@ -1,1 +1,1 @@
-"""Governance: the policies a manifest mode sets, approvals, gate expressions, step selection."""
+"""Governance: the policies a manifest mode sets, approvals, step selection, unchanged inputs."""

@@ -28,11 +28,10 @@ from typing import Any
 import attrs
 
 from engine.core.components import World
-from engine.core.contract import StageResult, StageStatus, mode_refusals
+from engine.core.contract import PlannedStep, Stage, StageResult, StageStatus, Verdict, mode_refusals
 from engine.core.errors import sanitize_text
-from engine.execution.step_runner import PlannedStep, Verdict
 from engine.governance.approvals import REQUIRED_FIELDS, days_remaining, valid_approvals
-from engine.governance.gates import evaluate_gate
+from engine.manifest.gates import evaluate_gate
 
 PHI_POLICIES = ("warn", "block")
 
@@ -166,14 +165,14 @@ def refused(decisions: Iterable[PolicyDecision]) -> list[PolicyDecision]:
     return [d for d in decisions if d.outcome == "refused"]
 
 
-def reads_raw_data(stage: Any) -> bool:
+def reads_raw_data(stage: type[Stage]) -> bool:
     """Does a stage read the raw input (``touches_raw_data``, true unless a stage says otherwise)?"""
-    return bool(getattr(stage, "touches_raw_data", True))
+    return stage.touches_raw_data
 
 
-def is_gatekeeping(stage: Any) -> bool:
+def is_gatekeeping(stage: type[Stage]) -> bool:
     """Must a step of this stage complete before any later step may read raw data?"""
-    return bool(getattr(stage, "gatekeeping", False))
+    return stage.gatekeeping
 
 
 def phi_findings(result: StageResult) -> int | None:
@@ -213,7 +212,7 @@ class GovernancePolicy:
             self._record(PolicyDecision("gatekeeping", step.step_id, "blocked", why))
             return Verdict(StageStatus.BLOCKED, why, blocked_by=gatekeeper)
         if self.phi_block is not None:
-            removes = bool(getattr(stage, "removes_phi", False))
+            removes = stage.removes_phi
             if raw and not removes:
                 why = f"phi_policy block: {self.phi_block.reason}; '{step.step_id}' would see raw data"
                 self._record(PolicyDecision("phi", step.step_id, "blocked", why))
@@ -239,7 +238,7 @@ class GovernancePolicy:
                 "gatekeeping", step.step_id, "blocked",
                 f"gatekeeping step '{step.step_id}' was {result.status.value}, so no later step may read raw data"))
             return None
-        if not getattr(stage, "detects_phi", False) or result.status is not StageStatus.COMPLETED:
+        if not stage.detects_phi or result.status is not StageStatus.COMPLETED:
             return None
         count = phi_findings(result)
         found = "no PHI finding count" if count is None else f"{count} PHI findings"

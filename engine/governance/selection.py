@@ -22,7 +22,7 @@ from engine.core.components import component_name
 from engine.core.contract import PlannedStep
 from engine.core.engine_components import InputDataset, RunInfo
 from engine.core.errors import RflowError, safe_excerpt
-from engine.governance.gates import gate_steps
+from engine.manifest.gates import gate_steps
 from engine.governance.policy import PolicyDecision, is_gatekeeping, reads_raw_data
 
 ENGINE_PROVIDED: tuple[type, ...] = (InputDataset, RunInfo)
@@ -59,7 +59,7 @@ def _needs(steps: Sequence[PlannedStep], index: int) -> list[tuple[str, str]]:
     for component in stage.reads:
         if component in ENGINE_PROVIDED:
             continue
-        producers = [s for s in earlier if component in getattr(s.stage, "writes", ())]
+        producers = [s for s in earlier if component in s.stage.writes]
         if producers:
             needs.append((producers[-1].step_id, f"it writes {component_name(component)}, "
                                                  f"which '{step.step_id}' reads"))

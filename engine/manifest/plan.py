@@ -138,7 +138,7 @@ def build_plan(manifest: Manifest, mode_name: str, registry: Any) -> Plan:
             index=index, planned=planned, stage_id=stage.stage_id, stage_key=stage.key,
             stage_name=stage.stage_name, stage_version=stage.version,
             reads=tuple(component_name(t) for t in stage.reads)
-            + tuple(f"{component_name(t)}?" for t in getattr(stage, "optional_reads", ())),
+            + tuple(f"{component_name(t)}?" for t in stage.optional_reads),
             writes=tuple(component_name(t) for t in stage.writes),
             config=config, description=step.description,
         ))

@@ -309,7 +309,7 @@ class _Checker:
         if not mode.gates:
             return
         try:
-            from engine.governance.gates import check_gate
+            from engine.manifest.gates import check_gate
         except ImportError:  # gates land separately; nothing to check against yet
             return
         for step_id, expr in mode.gates.items():

@@ -31,4 +31,4 @@ class CountConfig:
 
 @pytest.fixture
 def registry() -> StageRegistry:
-    return StageRegistry(builtins=None, entry_point_group=None)
+    return StageRegistry(entry_point_group=None)

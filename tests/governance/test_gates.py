@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.core.contract import StageResult, StageStatus
-from engine.governance.gates import check_gate, evaluate_gate, gate_steps, parse_gate
+from engine.manifest.gates import check_gate, evaluate_gate, gate_steps, parse_gate
 
 RESULTS = {
     "phi_scan": StageResult.completed({"findings_total": 0, "by_category": {"SSN": 0}}),

@@ -42,7 +42,7 @@ class _Base:
 
 
 def make_registry() -> StageRegistry:
-    reg = StageRegistry(builtins=None, entry_point_group=None)
+    reg = StageRegistry(entry_point_group=None)
 
     @reg.register
     class Upload(_Base):

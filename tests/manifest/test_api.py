@@ -182,7 +182,7 @@ def test_plan_rechecks_against_another_registry(registry):
 
     m = load_manifest(HERE / "good.yaml", registry=registry)
     with pytest.raises(ManifestError):
-        plan(m, registry=StageRegistry(builtins=None, entry_point_group=None))
+        plan(m, registry=StageRegistry(entry_point_group=None))
 
 
 def test_renderers():

@@ -52,7 +52,7 @@ class TaskError(RflowError):
 
 
 def warm_worker() -> None:
-    """Import the built-in stages and compile the PHI registry in a new worker process.
+    """Load the installed stage plugins and compile the PHI registry in a new worker process.
 
     Why: a spawned worker pays about a second of imports and regex compilation before its first
     task. Run when the worker starts (the pool is started before the first step), that second
@@ -60,7 +60,9 @@ def warm_worker() -> None:
     a task that needs these imports does them itself anyway.
     """
     try:
-        import stages  # noqa: F401  (the built-in stage modules that tasks live in)
+        from engine.plugins import default_registry  # the stage modules that tasks live in
+
+        default_registry.load_plugins()
         from engine.phi import load_registry
         from engine.phi.accel import accelerator_for
 

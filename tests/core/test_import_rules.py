@@ -1,0 +1,115 @@
+"""The import rules of docs/architecture.md, read from the source (every import, in functions too).
+
+A new import that breaks a rule fails here. The few imports that still break one are listed in
+``KNOWN`` with the reason; each must still exist (so the list shrinks as they are fixed, never grows).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Which engine packages each package may import (besides itself). The built-in stages are a plugin:
+# no engine module imports ``stages``.
+ALLOWED: dict[str, set[str]] = {
+    "engine.core": set(),
+    "engine.plugins": {"engine.core"},
+    "engine.phi": {"engine.core", "engine._native"},
+    "engine.manifest": {"engine.core", "engine.plugins"},
+    "engine.authoring": {"engine.core", "engine.plugins", "engine.manifest"},
+    "engine.governance": {"engine.core", "engine.plugins", "engine.manifest"},
+    "engine.execution": {"engine.core", "engine.plugins", "engine.phi"},
+    "engine.reporting": {"engine.core", "engine.phi", "engine.execution"},
+    "engine.orchestrate": {"engine.core", "engine.plugins", "engine.phi", "engine.manifest", "engine.governance",
+                           "engine.execution", "engine.reporting", "engine"},
+    "engine.cli": {"engine.core", "engine.plugins", "engine.phi", "engine.manifest", "engine.authoring",
+                   "engine.governance", "engine.execution", "engine.reporting", "engine.orchestrate", "engine"},
+    "engine.__main__": {"engine.cli"},
+    "engine": set(),  # engine/__init__.py names its exports as strings, imported on first use
+}
+
+KNOWN: dict[tuple[str, str], str] = {
+    ("engine.core.contract", "engine.execution.blocking"): "StageContext.run_blocking runs work in an abandonable thread",
+    ("engine.core.contract", "engine.execution.executors"): "StageContext.map_tasks creates a local executor on demand",
+    ("engine.core.errors", "engine.phi"): "error texts are sanitized by the PHI sanitizer (not yet injected)",
+    ("engine.core.sniff", "engine.phi.labels"): "a header row that holds PHI is data, not a header",
+    ("engine.manifest.api", "engine.authoring.migrate"): "loading a legacy job config migrates it first",
+}
+
+
+def package_of(module: str) -> str:
+    parts = module.split(".")
+    if parts[0] != "engine" or len(parts) == 1:
+        return parts[0]
+    return ".".join(parts[:2])
+
+
+def module_name(path: Path) -> str:
+    name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+def imports(path: Path) -> Iterator[str]:
+    """Every module an engine file imports (``from engine import _native`` counts as engine._native)."""
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "engine":
+                yield from (f"engine.{alias.name}" for alias in node.names if alias.name != "__version__")
+            else:
+                yield node.module
+
+
+def edges() -> list[tuple[str, str]]:
+    found = []
+    for path in sorted((ROOT / "engine").rglob("*.py")):
+        source = module_name(path)
+        for target in imports(path):
+            if target.split(".")[0] in ("engine", "stages"):
+                found.append((source, target))
+    return found
+
+
+def test_the_engine_never_imports_the_built_in_stages() -> None:
+    assert [e for e in edges() if e[1].split(".")[0] == "stages"] == []
+
+
+def test_every_package_imports_only_the_layers_below_it() -> None:
+    broken = []
+    for source, target in edges():
+        src, dst = package_of(source), package_of(target)
+        if src == dst or (source, target) in KNOWN or target.split(".")[0] != "engine":
+            continue
+        if dst not in ALLOWED.get(src, set()) and not (dst == "engine" and target == "engine"):
+            broken.append(f"{source} imports {target}")
+    assert broken == [], "\n".join(broken)
+
+
+def test_no_import_cycle_between_packages() -> None:
+    graph: dict[str, set[str]] = {}
+    for source, target in edges():
+        if (source, target) in KNOWN or target.split(".")[0] != "engine":
+            continue
+        src, dst = package_of(source), package_of(target)
+        if src != dst and dst != "engine":
+            graph.setdefault(src, set()).add(dst)
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in graph.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    assert [p for p in graph if reaches(p, p, set())] == []
+
+
+@pytest.mark.parametrize("edge", sorted(KNOWN))
+def test_a_known_exception_still_exists(edge: tuple[str, str]) -> None:
+    """Fixed exceptions leave the list, so it can only shrink."""
+    assert edge in edges(), f"{edge[0]} no longer imports {edge[1]}: remove it from KNOWN"
