@@ -26,9 +26,9 @@ from engine.core.display import printable
 from engine.core.engine_components import InputDataset, RunInfo
 from engine.core.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
 from engine.core.paths import file_problem, folder_problem
-from engine.governance.input_watch import Fingerprint, InputChanged, InputWatch, fingerprint
 from engine.execution.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
 from engine.execution.step_runner import ObserverGroup, PlannedStep, PolicyChain, RunObserver, RunOutcome, execute_plan
+from engine.governance.input_watch import Fingerprint, InputChanged, InputWatch, fingerprint
 from engine.governance.policy import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused
 from engine.governance.selection import SelectionError, select_steps
 from engine.phi.labels import safe_file_name

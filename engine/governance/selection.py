@@ -22,8 +22,8 @@ from engine.core.components import component_name
 from engine.core.contract import PlannedStep
 from engine.core.engine_components import InputDataset, RunInfo
 from engine.core.errors import RflowError, safe_excerpt
-from engine.manifest.gates import gate_steps
 from engine.governance.policy import PolicyDecision, is_gatekeeping, reads_raw_data
+from engine.manifest.gates import gate_steps
 
 ENGINE_PROVIDED: tuple[type, ...] = (InputDataset, RunInfo)
 """Components in the world before any step runs."""
@@ -32,6 +32,11 @@ ENGINE_PROVIDED: tuple[type, ...] = (InputDataset, RunInfo)
 class SelectionError(RflowError):
     """An ``--only``/``--from`` that names no step of the mode (CLI exit 2)."""
 
+
+
+def _writes(step: PlannedStep) -> tuple[type, ...]:
+    stage: Any = step.stage
+    return tuple(stage.writes)
 
 def _requested(steps: Sequence[PlannedStep], only: Iterable[str] | None, from_step: str | None) -> list[str]:
     ids = [s.step_id for s in steps]
@@ -59,7 +64,7 @@ def _needs(steps: Sequence[PlannedStep], index: int) -> list[tuple[str, str]]:
     for component in stage.reads:
         if component in ENGINE_PROVIDED:
             continue
-        producers = [s for s in earlier if component in s.stage.writes]
+        producers = [s for s in earlier if component in _writes(s)]
         if producers:
             needs.append((producers[-1].step_id, f"it writes {component_name(component)}, "
                                                  f"which '{step.step_id}' reads"))

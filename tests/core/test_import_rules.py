@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 KNOWN: dict[tuple[str, str], str] = {
-    ("engine.core.contract", "engine.execution.blocking"): "StageContext.run_blocking runs work in an abandonable thread",
+    ("engine.core.contract", "engine.execution.blocking"): "StageContext.run_blocking: abandonable threads",
     ("engine.core.contract", "engine.execution.executors"): "StageContext.map_tasks creates a local executor on demand",
     ("engine.core.errors", "engine.phi"): "error texts are sanitized by the PHI sanitizer (not yet injected)",
     ("engine.core.sniff", "engine.phi.labels"): "a header row that holds PHI is data, not a header",
@@ -101,10 +101,8 @@ def test_no_import_cycle_between_packages() -> None:
             graph.setdefault(src, set()).add(dst)
 
     def reaches(start: str, goal: str, seen: set[str]) -> bool:
-        for nxt in graph.get(start, ()):
-            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
-                return True
-        return False
+        return any(nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt}))
+                   for nxt in graph.get(start, ()))
 
     assert [p for p in graph if reaches(p, p, set())] == []
 

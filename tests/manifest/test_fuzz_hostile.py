@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from engine.core.contract import StageResult, StageStatus
 from engine.core.errors import RflowError
 from engine.governance.approvals import ApprovalError, approvals_from_text
-from engine.manifest.gates import check_gate, evaluate_gate
 from engine.manifest import CODES, Diagnostic, analyze, plan
+from engine.manifest.gates import check_gate, evaluate_gate
 from engine.manifest.loader import make_yaml
 from tests.manifest.stagekit import make_registry
 
