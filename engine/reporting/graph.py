@@ -8,11 +8,14 @@ picture a user pastes into a wiki is the one the report shows. Every label goes 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from engine.core.display import shown
+
+if TYPE_CHECKING:
+    from engine.core.contract import Stage
 
 
 @attrs.frozen
@@ -85,9 +88,9 @@ def build_graph(manifest: Any, registry: Any = None) -> PipelineGraph:
     modes = {name: tuple(mode.steps) for name, mode in manifest.governance.modes.items()}
     steps = []
     for step in manifest.steps:
-        stage: Any = registry.get(step.stage_ref)
+        stage: type[Stage] = registry.get(step.stage_ref)
         reads = tuple(Read(component_name(t)) for t in stage.reads)
-        reads += tuple(Read(component_name(t), True) for t in getattr(stage, "optional_reads", ()))
+        reads += tuple(Read(component_name(t), True) for t in stage.optional_reads)
         steps.append(StepNode(
             id=step.id, stage=f"{stage.key}@{stage.version}", description=step.description or "",
             modes=tuple(m for m, ids in modes.items() if step.id in ids), reads=reads,
