@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED: dict[str, set[str]] = {
     "engine.core": set(),
     "engine.plugins": {"engine.core"},
+    "engine.dataplane": {"engine.core"},
     "engine.phi": {"engine.core", "engine._native"},
     "engine.manifest": {"engine.core", "engine.plugins"},
     "engine.authoring": {"engine.core", "engine.plugins", "engine.manifest"},
@@ -42,6 +43,9 @@ KNOWN: dict[tuple[str, str], str] = {
     ("engine.execution.live", "engine.reporting.run_report"): "recorded_errors, as the report counts them",
     ("engine.execution.progress", "engine.reporting.run_report"): "recorded_errors, as the report counts them",
     ("engine.phi.crosswalk", "engine.governance.approvals"): "rflow phi crosswalk needs a valid approval",
+    ("engine.core.sniff", "engine.dataplane.formats"): "a typed file (Parquet, Excel...) is recognised first",
+    ("engine.phi.cells", "engine.dataplane.formats"): "rflow phi scan reads typed files' cells",
+    ("engine.phi.cells", "engine.dataplane.frames"): "rflow phi scan reads typed files' cells",
 }
 
 
