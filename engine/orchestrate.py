@@ -25,6 +25,7 @@ from engine.core.contract import StageContext, StageResult, StageStatus
 from engine.core.display import printable
 from engine.core.engine_components import InputDataset, RunInfo
 from engine.core.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
+from engine.core.exitcodes import BY_RUN_STATUS
 from engine.core.paths import file_problem, folder_problem
 from engine.execution.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
 from engine.execution.step_runner import ObserverGroup, PlannedStep, PolicyChain, RunObserver, RunOutcome, execute_plan
@@ -33,7 +34,7 @@ from engine.governance.policy import GovernancePolicy, ModeRules, PolicyDecision
 from engine.governance.selection import SelectionError, select_steps
 from engine.phi.labels import safe_file_name
 from engine.reporting.audit import AuditKeying, AuditLog, AuditLogError
-from engine.reporting.run_report import EXIT_CODES, REPORT_KIND, RunReport, step_record
+from engine.reporting.run_report import REPORT_KIND, RunReport, step_record
 from engine.reporting.timestamps import iso
 
 DEFAULT_MANIFEST = "demo.yaml"
@@ -164,7 +165,7 @@ class _ReportObserver(RunObserver):
         if self.error is not None:
             status = "failed"
         with contextlib.suppress(RecordError):
-            self._log("run_finished", run_id=self.report.run_id, status=status, exit_code=EXIT_CODES.get(status, 1))
+            self._log("run_finished", run_id=self.report.run_id, status=status, exit_code=BY_RUN_STATUS.get(status, 1))
         with contextlib.suppress(RecordError):
             self.write(finish=status)
         self.report.data["status"] = status

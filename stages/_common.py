@@ -6,10 +6,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.core.atomic import atomic_output as atomic_output
-from engine.core.bundled import BUNDLED_PREFIX, BundledFileError, is_bundled
-from engine.core.bundled import bundled_path as engine_bundled_path
-from engine.core.engine_components import InputDataset
+from engine import BUNDLED_PREFIX, BundledFileError, InputDataset, is_bundled
+from engine import atomic_output as atomic_output
+from engine import bundled_path as engine_bundled_path
 
 _SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
 _UNITS = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import attrs
 
-from engine.core.components import ComponentKind, component
+from engine import ComponentKind, component
 
 
 def _tuple(value: object) -> tuple[object, ...]:

@@ -28,8 +28,7 @@ from typing import Any, Literal
 
 import attrs
 
-from engine.core.errors import safe_excerpt
-from engine.core.userpattern import PatternError, UserPattern, compile_pattern
+from engine import PatternError, UserPattern, compile_pattern, safe_excerpt
 from engine.phi.validators import luhn
 from stages._common import StageConfigError, is_bundled, resolve_path
 
@@ -380,8 +379,7 @@ def load_dictionary(ref: str, *, allowed_roots: Sequence[str | Path] = ()) -> Di
     ``MAX_DICTIONARY_BYTES``, inside ``allowed_roots`` when given) and parsed by the manifest
     loader, so a device, a FIFO, a date that does not exist or deep nesting is a named error.
     """
-    from engine.core.configfile import ConfigFileError, display_name, read_config_bytes
-    from engine.manifest.loader import load_document
+    from engine import ConfigFileError, display_name, load_document, read_config_bytes
 
     path = resolve_path(ref)
     source = ref if is_bundled(ref) else display_name(path.name)
@@ -421,7 +419,7 @@ def dictionary_problems(ref: str, manifest_dir: Path | None = None) -> list[tupl
     pattern is refused before anything runs. Paths resolve as the step resolves them (relative
     ones from the working directory), so ``manifest_dir`` is not used.
     """
-    from engine.core.configfile import display_name
+    from engine import display_name
 
     shown = ref if is_bundled(ref) else display_name(ref)
     try:

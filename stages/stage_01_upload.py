@@ -14,9 +14,7 @@ from typing import Any, Literal
 
 import attrs
 
-from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage
-from engine.core.configfile import within
-from engine.core.paths import file_problem
+from engine import ANY_MODE, InputDataset, StageContext, StageResult, file_problem, register_stage, within
 from engine.phi.labels import safe_file_name
 from stages._common import StageConfigError, input_entities, input_path, parse_size
 from stages.components import DatasetProfile

@@ -14,10 +14,18 @@ from typing import Any
 
 import attrs
 
-from engine import InputDataset, StageContext, StageResult, StageStatus, register_stage
-from engine.core.components import RUN_ENTITY
-from engine.core.contract import ANY_MODE
-from engine.governance.approvals import approval_problem, covers, days_remaining
+from engine import (
+    ANY_MODE,
+    RUN_ENTITY,
+    InputDataset,
+    StageContext,
+    StageResult,
+    StageStatus,
+    approval_problem,
+    covers,
+    days_remaining,
+    register_stage,
+)
 from stages._common import input_entities
 from stages.components import ApprovalCheck
 

@@ -21,11 +21,7 @@ from typing import Any, Literal, NamedTuple
 
 import attrs
 
-from engine import InputDataset, StageContext, StageResult, register_stage
-from engine.core.contract import ANY_MODE
-from engine.core.errors import safe_excerpt
-from engine.dataplane.formats import is_typed
-from engine.execution.runfolder import PARTS_DIR
+from engine import ANY_MODE, PARTS_DIR, InputDataset, StageContext, StageResult, is_typed, register_stage, safe_excerpt
 from stages import _phi
 from stages._common import atomic_output, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages._fields import inputs_field, max_field_chars_field, phi_columns_field
@@ -150,7 +146,7 @@ def _scan_cells(path: Path, profile: DatasetProfile, config: PhiScanConfig, key:
 
 
 def _metadata_findings(path: Path, fmt: str, key: Any) -> Iterator[_Finding]:
-    from engine.dataplane.metadata import metadata_texts
+    from engine import metadata_texts
 
     for _kind, text in metadata_texts(path, fmt):
         for span in _phi.find_spans(text, column=None, category=None):
@@ -192,7 +188,7 @@ def _empty_counts() -> dict[str, Any]:
 
 def scan_part(part: ScanPart) -> dict[str, Any]:
     """Task: scan one partition; hash-only findings to the part file, counts returned."""
-    from engine.execution.executors import task_checkpoint
+    from engine import task_checkpoint
     from engine.phi import PhiInputError
 
     counts = _empty_counts()

@@ -19,9 +19,7 @@ from typing import Any, Literal
 
 import attrs
 
-from engine import InputDataset, StageContext, StageResult, register_stage
-from engine.core.contract import ANY_MODE
-from engine.core.errors import safe_excerpt
+from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage, safe_excerpt
 from stages._common import StageConfigError, input_entities, input_path
 from stages.components import DatasetProfile, QualityReport
 from stages.dictionary import (

@@ -32,9 +32,7 @@ from typing import Any, cast
 
 import attrs
 
-from engine import StageContext, StageResult, register_stage
-from engine.core.contract import ANY_MODE
-from engine.core.display import shown
+from engine import ANY_MODE, StageContext, StageResult, register_stage, shown
 from engine.phi import sanitize
 from stages import _phi
 from stages._common import atomic_output, relative_to_workspace

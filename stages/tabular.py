@@ -23,21 +23,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from engine.core.jsondepth import JsonTooDeep, loads_record
-from engine.core.sniff import (
+from engine import (
     DELIMITERS,
     FORMATS,
     SAMPLE_BYTES,
+    JsonTooDeep,
     TableFormat,
     TabularError,
     detect_delimiter,
     detect_encoding,
     first_row_is_data,
     generated_columns,
+    is_typed,
+    loads_record,
     one_column_hint,
     sniff,
 )
-from engine.dataplane.formats import is_typed
 from engine.phi.labels import safe_column_names
 
 __all__ = [
@@ -295,7 +296,7 @@ class TableReader:
         return obj
 
     def _open_typed(self) -> None:
-        from engine.dataplane.frames import TypedTable
+        from engine import TypedTable
 
         table = TypedTable(self.path, self.fmt.format)
         self.extra_sheets = table.extra_sheets

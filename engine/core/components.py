@@ -14,7 +14,7 @@ Stages are the systems: they declare which component types they read and write, 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, dataclass_transform
 
 import attrs
@@ -22,6 +22,7 @@ import attrs
 from engine.core.errors import ComponentError, RestrictedComponentError, UndeclaredComponentAccess
 
 T = TypeVar("T")
+C = TypeVar("C", bound=type)
 
 RUN_ENTITY = "run"
 """The entity id of the run itself; input datasets are ``input:<name>``."""
@@ -44,14 +45,14 @@ _COMPONENTS_BY_NAME: dict[str, type] = {}
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(attrs.field,))
-def component(name: str, kind: ComponentKind | str = ComponentKind.METADATA) -> Any:
+def component(name: str, kind: ComponentKind | str = ComponentKind.METADATA) -> Callable[[C], C]:
     """Class decorator: make ``cls`` a frozen attrs component called ``name``.
 
     Artifact components must have a ``path`` field (a workspace-relative string).
     """
     spec = ComponentSpec(name=name, kind=ComponentKind(kind))
 
-    def decorate(cls: Any) -> Any:
+    def decorate(cls: C) -> C:
         if not attrs.has(cls):
             cls = attrs.frozen(cls)
         elif not _is_frozen(cls):

@@ -22,7 +22,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from engine.dataplane.formats import is_typed
+from engine import is_typed
 from stages.columnar import csvchunks
 from stages.tabular import TabularError, open_table
 
@@ -97,7 +97,7 @@ def _row_batches(path: Path, profile: Any, names: list[str], max_field_chars: in
 
 def _typed_batches(path: Path, fmt: str, names: list[str], batch_rows: int) -> Iterator[tuple[int, Any]]:
     """A typed file's own batches as text, without a detour through rows."""
-    from engine.dataplane.frames import TypedTable, as_text
+    from engine import TypedTable, as_text
 
     done = 0
     for batch in TypedTable(path, fmt, batch_rows=batch_rows).batches():

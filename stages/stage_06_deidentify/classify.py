@@ -8,7 +8,7 @@ from pathlib import Path
 
 import attrs
 
-from engine.core.errors import safe_excerpt
+from engine import safe_excerpt
 from stages._common import StageConfigError
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary

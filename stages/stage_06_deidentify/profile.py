@@ -12,9 +12,7 @@ from typing import Any
 
 import attrs
 
-from engine.core.errors import safe_excerpt
-from engine.governance.approvals import covers, days_remaining, valid_approvals
-from engine.governance.deid_profiles import APPROVAL_KIND, REGULATION, action_problem, config_violations
+from engine import covers, days_remaining, deid_profiles, safe_excerpt, valid_approvals
 from stages.stage_06_deidentify.classify import Prepared
 from stages.stage_06_deidentify.config import DeidentifyConfig
 
@@ -36,11 +34,11 @@ def check_profile(config: DeidentifyConfig, approvals: Iterable[Any], inputs: Se
     profile = config.profile
     if profile is None:
         return ProfileGate()
-    broken = config_violations(attrs.asdict(config))
+    broken = deid_profiles.config_violations(attrs.asdict(config))
     if broken:
         first = broken[0]
         return ProfileGate(problem=f"{'.'.join(first.path)}: {first.message} ({first.hint})")
-    kind = APPROVAL_KIND.get(profile)
+    kind = deid_profiles.APPROVAL_KIND.get(profile)
     if kind is None:
         return ProfileGate()
     valid, problem = valid_approvals(approvals, kind)
@@ -57,7 +55,7 @@ def check_profile(config: DeidentifyConfig, approvals: Iterable[Any], inputs: Se
 def plan_problem(profile: str | None, prep: Prepared, transforms: Sequence[str]) -> str | None:
     """The first column whose decided action breaks the profile, said without its values."""
     for column, (action, kind, _) in zip(prep.plan.columns, prep.plan.actions, strict=True):
-        problem = action_problem(profile, action, kind, transforms)
+        problem = deid_profiles.action_problem(profile, action, kind, transforms)
         if problem is not None:
             return f"column {safe_excerpt(column, 40)!r} ({kind}) would get '{action}': {problem}"
     return None
@@ -67,7 +65,7 @@ def describe_profile(config: DeidentifyConfig, gate: ProfileGate) -> dict[str, A
     """What the output says of the profile: the path, its regulation, the approval relied on."""
     if config.profile is None:
         return {"name": None}
-    out: dict[str, Any] = {"name": config.profile, "regulation": REGULATION[config.profile]}
+    out: dict[str, Any] = {"name": config.profile, "regulation": deid_profiles.REGULATION[config.profile]}
     if gate.approval is not None:
         approval = gate.approval
         out["approval"] = {"kind": approval.kind, "reference": approval.reference,

@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import attrs
 
-from engine.core.errors import safe_excerpt
+from engine import safe_excerpt
 from stages._common import StageConfigError, atomic_output
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
@@ -33,7 +33,7 @@ def prepare_input(
     ``columns_classified``: ``phi_scan``'s classification of this input, if it ran (see
     :func:`scanned_clear_columns`).
     """
-    from engine.execution.executors.partitions import SPLITTABLE_ENCODINGS, plan_byte_ranges
+    from engine import SPLITTABLE_ENCODINGS, plan_byte_ranges
 
     plan, raw_header = _plan(path, profile, config, dictionary, columns_classified)
     actions = [a for a, _, _ in plan.actions]
@@ -172,7 +172,7 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
     Returns ``rows``, ``replacements``, ``rescan`` (counts, first rows relative to the part) and
     ``split_ok``; or ``error`` (a position-only message) with ``rows`` read before it.
     """
-    from engine.execution.executors import task_checkpoint
+    from engine import task_checkpoint
 
     prep = part.prepared
     tx = _Transformer(part.key, part.config, None, prep.as_of_year)

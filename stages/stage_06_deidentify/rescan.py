@@ -112,7 +112,7 @@ def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]],
 
     ``categories``: :func:`rescan_categories` of the header, decided once per input.
     """
-    from engine.execution.executors import task_checkpoint
+    from engine import task_checkpoint
     from engine.phi import scan_range
 
     size = path.stat().st_size

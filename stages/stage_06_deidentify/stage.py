@@ -9,11 +9,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from engine import InputDataset, StageContext, StageResult, StageStatus, register_stage
-from engine.core.contract import ANY_MODE
-from engine.core.errors import safe_excerpt
-from engine.execution.runfolder import PARTS_DIR
-from engine.governance.deid_profiles import safe_harbor_attestation
+from engine import (
+    ANY_MODE,
+    PARTS_DIR,
+    InputDataset,
+    StageContext,
+    StageResult,
+    StageStatus,
+    deid_profiles,
+    register_stage,
+    safe_excerpt,
+)
 from stages._common import StageConfigError, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages.components import DatasetProfile, DeidentifiedDataset, PhiFindingsSummary
 from stages.dictionary import load_dictionary
@@ -81,16 +87,12 @@ class Deidentify:
     @staticmethod
     def approvals_needed(config: DeidentifyConfig) -> tuple[tuple[str, str], ...]:
         """The approval the step's profile needs, decided by the governance preflight."""
-        from engine.governance.deid_profiles import approvals_needed
-
-        return approvals_needed(getattr(config, "profile", None))
+        return deid_profiles.approvals_needed(getattr(config, "profile", None))
 
     @staticmethod
     def config_problems(config: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str, str]]:
         """Settings that break the step's profile, for ``rflow validate`` (``(keys, message, hint)``)."""
-        from engine.governance.deid_profiles import config_violations
-
-        return [(v.path, v.message, v.hint) for v in config_violations(config)]
+        return [(v.path, v.message, v.hint) for v in deid_profiles.config_violations(config)]
 
     async def execute(self, context: StageContext) -> StageResult:
         config: DeidentifyConfig = context.config
@@ -208,7 +210,7 @@ class Deidentify:
                     outputs[dataset.name]["k_anonymity"] = await context.run_blocking(
                         k_anonymity, out_path, config.quasi_identifiers, config.k, config.max_field_chars)
                 if config.profile == "safe_harbor":
-                    outputs[dataset.name]["attestation"] = safe_harbor_attestation(
+                    outputs[dataset.name]["attestation"] = deid_profiles.safe_harbor_attestation(
                         [(c, a, k) for c, (a, k, _) in zip(prep.plan.columns, prep.plan.actions, strict=True)],
                         merged["replacements"])
                 artifacts.append(rel)
