@@ -21,7 +21,7 @@ import attrs
 
 from engine.core.bundled import BUNDLED_PREFIX, BundledFileError, bundled_path
 from engine.core.components import RUN_ENTITY, World
-from engine.core.contract import StageContext, StageResult, StageStatus
+from engine.core.contract import StageContext, StageResult
 from engine.core.display import printable
 from engine.core.engine_components import InputDataset, RunInfo
 from engine.core.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
@@ -30,7 +30,7 @@ from engine.core.paths import file_problem, folder_problem
 from engine.execution.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
 from engine.execution.step_runner import ObserverGroup, PlannedStep, PolicyChain, RunObserver, RunOutcome, execute_plan
 from engine.governance.input_watch import Fingerprint, InputChanged, InputWatch, fingerprint
-from engine.governance.policy import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused
+from engine.governance.policy import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused, refused_results
 from engine.governance.selection import SelectionError, select_steps
 from engine.phi.labels import safe_file_name
 from engine.reporting.audit import AuditKeying, AuditLog, AuditLogError
@@ -404,13 +404,7 @@ async def _run_in_folder(
         recorder.close("failed")
         return report
     if refused(decisions):
-        for step in steps:
-            stage: Any = step.stage
-            report.data["steps"].append(step_record(
-                StageResult(status=StageStatus.BLOCKED, errors=("run refused by governance before any step",),
-                            stage_id=stage.stage_id, stage_key=stage.key, stage_name=stage.stage_name,
-                            stage_version=stage.version, step_id=step.step_id)
-            ))
+        report.data["steps"].extend(step_record(result) for result in refused_results(steps))
         recorder.close("refused")
         return report
 

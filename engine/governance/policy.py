@@ -165,6 +165,19 @@ def refused(decisions: Iterable[PolicyDecision]) -> list[PolicyDecision]:
     return [d for d in decisions if d.outcome == "refused"]
 
 
+def refused_results(steps: Sequence[PlannedStep]) -> list[StageResult]:
+    """Every step ``blocked``, for a run that governance refused before any step."""
+    results = []
+    for step in steps:
+        stage: Any = step.stage
+        results.append(StageResult(
+            status=StageStatus.BLOCKED, errors=("run refused by governance before any step",),
+            stage_id=stage.stage_id, stage_key=stage.key, stage_name=stage.stage_name,
+            stage_version=stage.version, step_id=step.step_id,
+        ))
+    return results
+
+
 def reads_raw_data(stage: type[Stage]) -> bool:
     """Does a stage read the raw input (``touches_raw_data``, true unless a stage says otherwise)?"""
     return stage.touches_raw_data

@@ -6,29 +6,24 @@ from pathlib import Path
 
 import pytest
 
-from engine import EmptyConfig, RegistrationError, StageRegistry, StageResult, UnknownStageError, register_stage
+from engine import (
+    EmptyConfig,
+    RegistrationError,
+    StageRegistry,
+    UnknownStageError,
+    register_stage,
+)
+from engine.testing import make_stage as build_stage
 
 from .conftest import Counter
 
 
 def make_stage(**overrides):
-    attrs_ = {
-        "stage_id": 7,
-        "stage_name": "Seven",
-        "key": "seven",
-        "version": "1.0.0",
-        "reads": (),
-        "writes": (Counter,),
-        "modes": ("DEMO",),
-        "Config": EmptyConfig,
-    }
-    attrs_.update(overrides)
-
-    async def execute(self, context):
-        return StageResult.completed({})
-
-    attrs_.setdefault("execute", execute)
-    return type(overrides.get("name", "SevenStage"), (), attrs_)
+    """Stage seven, with any attribute replaced (a malformed one, for the registration checks)."""
+    fields = {"stage_name": "Seven", "writes": (Counter,), "modes": ("DEMO",), "__module__": __name__, **overrides}
+    return build_stage(
+        fields.pop("key", "seven"), fields.pop("stage_id", 7), class_name=fields.pop("name", "SevenStage"), **fields
+    )
 
 
 def test_register_and_lookup_by_id_key_and_digit_string(registry: StageRegistry) -> None:

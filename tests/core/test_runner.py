@@ -10,6 +10,7 @@ import pytest
 
 from engine import InputDataset, StageContext, StageRegistry, StageResult, StageStatus, World, run_stages
 from engine.execution.step_runner import PlannedStep, RunObserver, execute_plan
+from engine.testing import make_stage
 
 from .conftest import CountConfig, Counter, ReportFile, Secret
 
@@ -25,22 +26,7 @@ def stage(registry: StageRegistry, key: str, sid: int, *, reads=(), writes=(), c
     """Register a stage whose behaviour is the decorated coroutine function."""
 
     def wrap(fn):
-        cls = type(
-            f"{key.title()}Stage",
-            (),
-            {
-                "stage_id": sid,
-                "stage_name": key.replace("_", " "),
-                "key": key,
-                "version": "1.0.0",
-                "reads": reads,
-                "writes": writes,
-                "modes": ("*",),
-                "Config": config,
-                "execute": fn,
-            },
-        )
-        return registry.register(cls)
+        return make_stage(key, sid, fn, reads=reads, writes=writes, config=config, registry=registry)
 
     return wrap
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from engine import StageContext, StageResult, StageStatus
 from engine.execution.step_runner import PlannedStep, execute_plan
 from engine.governance.policy import GovernancePolicy, ModeRules
+from engine.testing import make_stage as build_stage
 
 
 @attrs.frozen
@@ -38,12 +39,10 @@ def make_stage(index: int, shape: Shape, ran: list[str]) -> type:
             return StageResult.completed(phi_findings=3 if shape.detects_phi else None)
         return StageResult(status=shape.outcome, errors=("no",))
 
-    return type(f"S{index}", (), {
-        "stage_id": 500 + index, "stage_name": f"s{index}", "key": f"s{index}", "version": "1.0.0",
-        "reads": (), "writes": (), "modes": ("*",), "Config": NoConfig, "execute": execute,
-        "gatekeeping": shape.gatekeeping, "touches_raw_data": shape.raw, "removes_phi": shape.removes_phi,
-        "detects_phi": shape.detects_phi,
-    })
+    return build_stage(
+        f"s{index}", 500 + index, execute, config=NoConfig, gatekeeping=shape.gatekeeping,
+        touches_raw_data=shape.raw, removes_phi=shape.removes_phi, detects_phi=shape.detects_phi,
+    )
 
 
 shapes = st.builds(
