@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from engine.dataplane.formats import is_typed
+from engine import is_typed
 from stages.columnar import csvchunks
 
 
