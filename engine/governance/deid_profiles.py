@@ -8,8 +8,9 @@ the profile at run time. What the profiles are (45 CFR 164.514):
 * ``safe_harbor`` (b)(2): only the year of a date remains, ages over 89 become ``90+``, ZIPs are
   cut to three digits (``000`` for the restricted prefixes), every direct identifier is
   removed; no keyed code derived from an identifier (a pseudonym) and no column kept as is;
-* ``limited_data_set`` (e): dates, town, city, state and ZIP may stay; the direct identifiers
-  of (e)(2) are removed (no pseudonyms of them); needs a ``data_use_agreement`` approval;
+* ``limited_data_set`` (e): dates, town, city, state and ZIP may stay (``dates: keep``,
+  ``geography: keep``); the direct identifiers of (e)(2) are removed (no pseudonyms of them),
+  street addresses included; needs a ``data_use_agreement`` approval;
 * ``expert_determination`` (b)(1): needs an ``expert_determination`` approval that lists the
   transforms the expert allowed; only those run (dropping a column is always allowed).
 
@@ -38,7 +39,7 @@ IDENTIFIER = "identifier"
 _KIND_CLASS = {
     "DATE": "date", "DATE_OF_BIRTH": "dob", "ZIP": "zip", "AGE": "age", "AGE_OVER_89": "age",
     "SUBJECT_ID": "subject", "SUBJECT": "subject", "DOB": "dob", "ADDRESS": "address",
-    "FREE_TEXT": "text", "none": "text", "configured": "configured",
+    "CITY": "place", "FREE_TEXT": "text", "none": "text", "configured": "configured",
 }
 """A column's kind (dictionary ``phi`` kind or PHI category) as the profiles see it; others are identifiers."""
 
@@ -46,13 +47,14 @@ _ALLOWED: dict[str, dict[str, frozenset[str]]] = {
     "safe_harbor": {
         IDENTIFIER: frozenset({"drop"}), "date": frozenset({"year"}), "dob": frozenset({"dob"}),
         "zip": frozenset({"zip3"}), "age": frozenset({"age"}), "subject": frozenset({"subject"}),
-        "address": frozenset({"address"}), "text": frozenset({"scrub"}),
+        "address": frozenset({"address"}), "place": frozenset({"address"}), "text": frozenset({"scrub"}),
         "configured": frozenset({"drop", "subject", "year", "dob", "zip3", "address", "age", "scrub"}),
     },
     "limited_data_set": {
-        IDENTIFIER: frozenset({"drop"}), "date": frozenset({"year", "shift"}),
-        "dob": frozenset({"dob", "year", "shift"}), "zip": frozenset({"zip3"}), "age": frozenset({"age"}),
-        "subject": frozenset({"subject"}), "address": frozenset({"address"}), "text": frozenset({"scrub"}),
+        IDENTIFIER: frozenset({"drop"}), "date": frozenset({"year", "shift", "keep"}),
+        "dob": frozenset({"dob", "year", "shift", "keep"}), "zip": frozenset({"zip3", "keep"}),
+        "age": frozenset({"age"}), "subject": frozenset({"subject"}), "address": frozenset({"address"}),
+        "place": frozenset({"address", "keep"}), "text": frozenset({"scrub"}),
         "configured": frozenset({"drop", "subject", "year", "shift", "dob", "zip3", "address", "age", "scrub",
                                  "keep"}),
     },
@@ -69,6 +71,10 @@ _WHY_NOT = {
                                        "it does not replace them with codes derived from them; use "
                                        "identifiers: drop",
 }
+
+
+_KEEP_DATES_HINT = ("Safe Harbor keeps only the year of a date; keeping dates is a Limited Data Set "
+                    "(profile: limited_data_set, with a data use agreement)")
 
 
 @attrs.frozen
@@ -91,7 +97,7 @@ def config_violations(config: Mapping[str, Any]) -> list[Violation]:
     """
     profile = config.get("profile")
     if profile not in PROFILES:
-        return []
+        return _unprofiled_keeps(config) if profile is None else []
     found: list[Violation] = []
     fail_on_residual = config.get("fail_on_residual")
     if profile != "expert_determination" and fail_on_residual is False:
@@ -106,7 +112,14 @@ def config_violations(config: Mapping[str, Any]) -> list[Violation]:
     allowed = _ALLOWED[profile]
     dates = config.get("dates", "year")
     if dates not in allowed["date"]:
-        found.append(Violation(("dates",), f"dates: {dates} breaks profile {profile}", _why(profile, str(dates))))
+        hint = (_KEEP_DATES_HINT if dates == "keep" else _why(profile, str(dates)))
+        found.append(Violation(("dates",), f"dates: {dates} breaks profile {profile}", hint))
+    geography = config.get("geography", "zip3")
+    if geography not in allowed["zip"]:
+        found.append(Violation(("geography",), f"geography: {geography} breaks profile {profile}",
+                               "Safe Harbor keeps no geographic unit smaller than a state but the first three "
+                               "ZIP digits; keeping 5-digit ZIPs, towns and cities is a Limited Data Set "
+                               "(profile: limited_data_set, with a data use agreement)"))
     identifiers = config.get("identifiers", "drop")
     if identifiers not in allowed[IDENTIFIER]:
         found.append(Violation(("identifiers",), f"identifiers: {identifiers} breaks profile {profile}",
@@ -118,6 +131,30 @@ def config_violations(config: Mapping[str, Any]) -> list[Violation]:
                 found.append(Violation(("columns", str(name)), f"column action '{action}' breaks profile {profile}",
                                        _why(profile, action)))
     return found
+
+
+KEEP_SETTINGS = (("dates", "dates stay as they are"), ("geography", "5-digit ZIPs, towns and cities stay"))
+"""Settings whose ``keep`` leaves Limited Data Set elements in the copy: never without a profile."""
+
+
+def _unprofiled_keeps(config: Mapping[str, Any]) -> list[Violation]:
+    """``keep`` settings on a step with no profile: such a copy is neither Safe Harbor nor unstated."""
+    return [
+        Violation((key,), f"{key}: keep needs a profile ({what}: a Limited Data Set)",
+                  "set profile: limited_data_set (with a data_use_agreement approval) or "
+                  "expert_determination (with an approval that allows 'keep')")
+        for key, what in KEEP_SETTINGS if config.get(key) == "keep"
+    ]
+
+
+def kept_categories(config: Mapping[str, Any]) -> frozenset[str]:
+    """The PHI categories a step's settings keep in the copy, in every column and in text."""
+    kept: set[str] = set()
+    if config.get("dates") == "keep":
+        kept.add("DATE")
+    if config.get("geography") == "keep":
+        kept.update(("ZIP", "CITY"))
+    return frozenset(kept)
 
 
 def kind_class(kind: str) -> str:

@@ -25,7 +25,8 @@ _HEADER_WORDS: list[tuple[str, frozenset[str]]] = [
         "middle_name", "maiden_name", "nickname", "patient", "fname", "lname", "firstname", "lastname",
     })),
     ("ADDRESS", frozenset({"address", "street", "street_address", "addr", "address1", "address2", "address_line1",
-                           "address_line2", "city", "town"})),
+                           "address_line2"})),
+    ("CITY", frozenset({"city", "town"})),
     ("EMAIL", frozenset({"email", "e_mail", "email_address"})),
     ("PHONE", frozenset({"phone", "telephone", "tel", "mobile", "cell", "fax", "phone_number", "home_phone"})),
 ]
@@ -62,13 +63,14 @@ def classify_column(
     spec = dictionary.columns.get(name) if dictionary else None
     if spec is not None and spec.phi:
         kind = spec.phi
-        by_kind = {"SUBJECT_ID": "subject", "DATE_OF_BIRTH": "dob", "DATE": dates, "ZIP": "zip3", "AGE": "age",
-                   "FREE_TEXT": "scrub", "none": "scrub"}
+        by_kind = {"SUBJECT_ID": "subject", "DATE_OF_BIRTH": _dob_action(config), "DATE": dates,
+                   "ZIP": _zip_action(config), "AGE": "age", "FREE_TEXT": "scrub", "none": "scrub"}
         return (ident if kind in IDENTIFIER_KINDS else by_kind[kind]), kind, "dictionary"
     norm = _norm(name)
     for kind, words in _HEADER_WORDS:
         if norm in words:
-            action = {"subject": "subject", "dob": "dob", "age": "age", "ADDRESS": "address"}.get(kind, ident)
+            action = {"subject": "subject", "dob": _dob_action(config), "age": "age", "ADDRESS": "address",
+                      "CITY": _place_action(config)}.get(kind, ident)
             return action, kind.upper() if kind in ("subject", "dob", "age") else kind, "header"
     if not phi_clear:
         from engine.phi.columns import classify_column as classify_phi_column
@@ -97,8 +99,23 @@ def _is_date_value(text: str) -> bool:
 
 def _action_for(category: str, config: DeidentifyConfig) -> str:
     """The action for a column classified as PHI ``category``."""
-    return {"ZIP": "zip3", "DATE": config.dates, "ADDRESS": "address", "AGE_OVER_89": "age"}.get(
+    if category == "CITY" and config.geography == "keep":
+        return "keep"
+    return {"ZIP": _zip_action(config), "DATE": config.dates, "ADDRESS": "address", "AGE_OVER_89": "age"}.get(
         category, config.identifiers)
+
+
+def _zip_action(config: DeidentifyConfig) -> str:
+    return "keep" if config.geography == "keep" else "zip3"
+
+
+def _place_action(config: DeidentifyConfig) -> str:
+    """A town or city column: kept under ``geography: keep``, else reduced like an address (to a ZIP3)."""
+    return "keep" if config.geography == "keep" else "address"
+
+
+def _dob_action(config: DeidentifyConfig) -> str:
+    return "keep" if config.dates == "keep" else "dob"
 
 
 @attrs.frozen
@@ -177,6 +194,8 @@ class Prepared:
     """``(start, end, last)`` byte ranges of the data rows; one ``(0, size, True)`` when not split."""
     rescan_columns: tuple[str, ...] = ()
     """Output columns the rescan does not treat as whole cells (see :func:`rescan_categories`)."""
+    kept_categories: frozenset[str] = frozenset()
+    """PHI categories the settings keep in every column and in text (``dates``/``geography: keep``)."""
 
     @property
     def out_columns(self) -> list[str]:
@@ -192,9 +211,14 @@ class Prepared:
         return self.subject_index is not None and bool(self.shifted_columns)
 
     @property
-    def dates_by_design(self) -> dict[str, set[str]]:
-        """Column -> categories the rescan accepts there: shifted dates (in text too, when shifted)."""
+    def accepted_by_design(self) -> dict[str, set[str]]:
+        """Column -> categories the rescan accepts there: shifted dates (in text too, when shifted),
+        and in every column (and the header) what the settings keep (``dates``/``geography: keep``)."""
         columns = self.shifted_columns
         if self.text_shift:
             columns = columns + [self.plan.columns[i] for i in self.kept if self.plan.actions[i][0] == "scrub"]
-        return {c: {"DATE"} for c in columns}
+        accepted: dict[str, set[str]] = {c: {"DATE"} for c in columns}
+        if self.kept_categories:
+            for column in ("", *self.out_columns):
+                accepted.setdefault(column, set()).update(self.kept_categories)
+        return accepted

@@ -46,8 +46,18 @@ class DeidentifyConfig:
     identifiers: Literal["drop", "pseudonym"] = attrs.field(
         default="drop", metadata={"description": "What direct-identifier columns become."}
     )
-    dates: Literal["year", "shift"] = attrs.field(
-        default="year", metadata={"description": "'year' (Safe Harbor) or a per-subject 'shift'."}
+    dates: Literal["year", "shift", "keep"] = attrs.field(
+        default="year",
+        metadata={"description": "'year' (Safe Harbor), a per-subject 'shift', or 'keep' (dates stay as they are, "
+                  "in columns and in text: only under profile limited_data_set or an expert determination "
+                  "that allows 'keep')."},
+    )
+    geography: Literal["zip3", "keep"] = attrs.field(
+        default="zip3",
+        metadata={"description": "'zip3' (Safe Harbor: ZIPs cut to three digits, towns and cities removed) or "
+                  "'keep': 5-digit ZIPs and town, city and county stay, in columns and in text (only under "
+                  "profile limited_data_set or an expert determination that allows 'keep'). A street address "
+                  "(a direct identifier in a Limited Data Set too) is reduced to its three-digit ZIP either way."},
     )
     max_shift_days: int = attrs.field(
         default=180, metadata={"description": "Largest date shift, in days, either way.",

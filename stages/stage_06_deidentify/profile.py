@@ -32,19 +32,25 @@ class ProfileGate:
 def check_profile(config: DeidentifyConfig, approvals: Iterable[Any], inputs: Sequence[str]) -> ProfileGate:
     """The settings against the profile, and the profile's approval (valid, covering every input)."""
     profile = config.profile
-    if profile is None:
-        return ProfileGate()
-    broken = deid_profiles.config_violations(attrs.asdict(config))
+    settings = attrs.asdict(config)
+    broken = deid_profiles.config_violations(settings)
     if broken:
         first = broken[0]
         return ProfileGate(problem=f"{'.'.join(first.path)}: {first.message} ({first.hint})")
+    if profile is None:
+        return ProfileGate()
     kind = deid_profiles.APPROVAL_KIND.get(profile)
     if kind is None:
         return ProfileGate()
     valid, problem = valid_approvals(approvals, kind)
     usable = [a for a in valid if all(covers(a, name) for name in inputs)]
     if usable:
-        return ProfileGate(approval=usable[0])
+        gate = ProfileGate(approval=usable[0])
+        if (profile == "expert_determination" and deid_profiles.kept_categories(settings)
+                and "keep" not in gate.transforms):
+            return ProfileGate(problem="the expert determination does not allow the 'keep' transform "
+                                       "(dates: keep or geography: keep)")
+        return gate
     if valid:
         return ProfileGate(problem=f"the '{kind}' approval's scope does not cover every input")
     if problem is not None:
@@ -66,6 +72,9 @@ def describe_profile(config: DeidentifyConfig, gate: ProfileGate) -> dict[str, A
     if config.profile is None:
         return {"name": None}
     out: dict[str, Any] = {"name": config.profile, "regulation": deid_profiles.REGULATION[config.profile]}
+    kept = deid_profiles.kept_categories(attrs.asdict(config))
+    if kept:
+        out["kept_categories"] = sorted(kept)
     if gate.approval is not None:
         approval = gate.approval
         out["approval"] = {"kind": approval.kind, "reference": approval.reference,

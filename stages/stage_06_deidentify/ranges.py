@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import attrs
 
-from engine import safe_excerpt
+from engine import deid_profiles, safe_excerpt
 from stages._common import StageConfigError, atomic_output
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
@@ -60,7 +60,7 @@ def prepare_input(
     kept = tuple(i for i, a in enumerate(actions) if a != "drop")
     rescan_columns = tuple(rescan_categories([plan.columns[i] for i in kept]))
     return Prepared(plan, raw_header, kept, subject_index, date_formats, tx.shift_days(profile.sha256), tx.as_of_year,
-                    data_start, ranges, rescan_columns)
+                    data_start, ranges, rescan_columns, deid_profiles.kept_categories(attrs.asdict(config)))
 
 
 _SENTINEL = "\x1e\x1frflow-partition-end\x1f\x1e"
@@ -192,7 +192,7 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
     except TabularError as exc:
         return {"error": str(exc), "rows": rows}
     split_ok = getattr(reader, "split_ok", True)
-    skip = prep.dates_by_design
+    skip = prep.accepted_by_design
     categories: dict[str, str | None] = dict.fromkeys(prep.rescan_columns)
     check = None
     if split_ok:
@@ -244,7 +244,7 @@ def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: 
                 while block := fh.read(1 << 20):
                     digest.update(block)
                     raw.write(block)
-    skip = prep.dates_by_design
+    skip = prep.accepted_by_design
     replacements: dict[str, int] = {}
     tally = Tally()
     tally.merge(_rescan_header(out_path, len(header), skip, key))

@@ -6,6 +6,9 @@ import datetime as dt
 import re
 from typing import Any
 
+import attrs
+
+from engine import deid_profiles
 from engine.phi import schemes
 from engine.phi.keys import derive_subkey
 from engine.phi.schemes import PURPOSE_DATE_SHIFT, PURPOSE_PSEUDONYM
@@ -45,6 +48,7 @@ class _Transformer:
         self._shifts: dict[str, int] = {}
         self._spans: dict[tuple[str, str, bool], list[_phi.Span]] = {}
         self._name_pseudonyms = config.identifiers == "pseudonym"
+        self._kept = deid_profiles.kept_categories(attrs.asdict(config))
         self.restricted_zip3 = frozenset(
             _phi.registry().category("ZIP").params.get("restricted_zip3", ())
         )
@@ -119,6 +123,8 @@ class _Transformer:
                     self.count(token.strip("[]").split(":")[-1], n)
                     low = text.lower()
         spans = self.spans(text, column, broad)
+        if spans and self._kept:  # dates/geography: keep (a Limited Data Set): those spans stay
+            spans = [s for s in spans if s.category not in self._kept]
         if not spans:
             return text
         for span in spans:

@@ -93,3 +93,30 @@ def test_expert_determination_runs_only_allowed_transforms(tmp_path: Path) -> No
     deid = next(s for s in report["steps"] if s["step_id"] == "deidentify")
     assert deid["status"] == "blocked" and "does not allow the 'year' transform" in deid["errors"][0]
     assert not (out / "artifacts" / "deidentified").exists() or not any((out / "artifacts" / "deidentified").iterdir())
+
+
+def test_limited_data_set_keeps_dates_and_zips_of_the_bundled_study(tmp_path: Path) -> None:
+    manifest = live_manifest(tmp_path, "      profile: limited_data_set\n      dates: keep\n      geography: keep")
+    assert rflow("validate", str(manifest), cwd=tmp_path).returncode == 0
+    proc, out = run_live(tmp_path, manifest)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    deid = next(s for s in load_report(out)["steps"] if s["step_id"] == "deidentify")["output"]
+    assert deid["profile"]["kept_categories"] == ["CITY", "DATE", "ZIP"]
+    assert deid["inputs"]["dataset"]["rescan"]["residual_findings"] == 0
+    with DEMO_DATA.open(newline="", encoding="utf-8") as fh:
+        source = list(csv.DictReader(fh))
+    with (out / deid["inputs"]["dataset"]["path"]).open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["zip"] for r in rows] == [r["zip"] for r in source]
+    assert [r["visit_date"] for r in rows] == [r["visit_date"] for r in source]
+    assert [r["dob"] for r in rows] == [r["dob"] for r in source]  # a birth date may stay in a LDS
+    assert not {"patient_name", "mrn", "ssn", "phone", "email"} & set(rows[0])
+    direct = {v for v in planted_identifiers() if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v)}
+    assert not leaked(direct, proc.stdout, proc.stderr, all_output_text(out))
+
+
+def test_keeping_dates_without_a_profile_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    manifest = live_manifest(tmp_path, "      dates: keep")
+    check = rflow("validate", str(manifest), cwd=tmp_path)
+    assert check.returncode == 1 and "RF321" in check.stdout + check.stderr
+    assert "dates: keep needs a profile" in check.stdout + check.stderr

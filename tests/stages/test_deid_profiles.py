@@ -50,6 +50,18 @@ def test_dates_shift_under_safe_harbor_but_not_limited_data_set() -> None:
     assert not _rf321(text.replace("profile: safe_harbor", "profile: limited_data_set"))
 
 
+def test_keeping_dates_or_zips_is_reported_at_the_setting() -> None:
+    text = LIVE.replace("dates: year ", "dates: keep ").replace(
+        "      profile: safe_harbor", "      profile: safe_harbor\n      geography: keep")
+    found = {d.line: d for d in _rf321(text)}
+    assert set(found) == {_line_of(text, "dates: keep"), _line_of(text, "geography: keep")}
+    assert "Limited Data Set" in found[_line_of(text, "geography: keep")].hint
+    assert not _rf321(text.replace("profile: safe_harbor", "profile: limited_data_set"))
+    unprofiled = text.replace("      profile: safe_harbor\n", "")
+    assert {d.line for d in _rf321(unprofiled)} == {_line_of(unprofiled, "dates: keep"),
+                                                    _line_of(unprofiled, "geography: keep")}
+
+
 def test_expert_determination_needs_quasi_identifiers_at_the_profile() -> None:
     text = _live_with("      profile: expert_determination")
     [diag] = _rf321(text)
@@ -67,12 +79,16 @@ ACTIONS = st.sampled_from(["drop", "pseudonym", "subject", "year", "shift", "dob
                            "scrub", "keep"])
 
 
-@given(dates=st.sampled_from(["year", "shift"]), identifiers=st.sampled_from(["drop", "pseudonym"]),
+@given(dates=st.sampled_from(["year", "shift", "keep"]), identifiers=st.sampled_from(["drop", "pseudonym"]),
+       geography=st.sampled_from(["zip3", "keep"]),
        columns=st.dictionaries(st.from_regex(r"[a-z]{1,8}", fullmatch=True), ACTIONS, max_size=4))
-def test_safe_harbor_refuses_every_shift_pseudonym_and_keep(dates: str, identifiers: str, columns: dict) -> None:
+def test_safe_harbor_refuses_every_shift_pseudonym_and_keep(dates: str, identifiers: str, geography: str,
+                                                            columns: dict) -> None:
     found = {v.path for v in config_violations(
-        {"profile": "safe_harbor", "dates": dates, "identifiers": identifiers, "columns": columns})}
-    expected = {("dates",)} if dates == "shift" else set()
+        {"profile": "safe_harbor", "dates": dates, "identifiers": identifiers, "geography": geography,
+         "columns": columns})}
+    expected = {("dates",)} if dates in ("shift", "keep") else set()
+    expected |= {("geography",)} if geography == "keep" else set()
     expected |= {("identifiers",)} if identifiers == "pseudonym" else set()
     expected |= {("columns", c) for c, a in columns.items() if a in ("shift", "pseudonym", "keep")}
     assert found == expected
