@@ -58,6 +58,7 @@ def _tree(base: Path, escape: str, depth: int, name: str) -> tuple[Path, str, st
 
 def _manifest(folder: Path, ref: str, roots: list[str]) -> Path:
     yaml = YAML()
+    yaml.width = 4096  # ruamel's default width folds a long path at a double space, changing it
     data = yaml.load((ROOT / "manifests" / "demo.yaml").read_text())
     for step in data["steps"]:
         if step["id"] in FILE_STEPS:
