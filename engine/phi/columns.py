@@ -102,13 +102,18 @@ def cell_category(text: str) -> str | None:
     return "NAME" if is_name_cell(value) else None
 
 
+# Missing-value markers of exports: not values, so they neither confirm nor refute a column's shape.
+MISSING = frozenset({"n/a", "na", "n.a.", "none", "null", "nil", "nan", "-", "--", "?", "unknown", "unk", "missing",
+                     "not available", "not applicable", "not recorded", "declined", "refused", "tbd", "pending"})
+
+
 def classify_column(
     name: str, values: Iterable[str], *, override: str | None = None, overridden: bool = False
 ) -> ColumnClass:
     """Classify one column from its header and sampled values (``overridden``: the override decides)."""
     if overridden:
         return ColumnClass(name, override, 1.0, "override")
-    cells = [v for v in values if v and v.strip()]
+    cells = [v for v in values if v and v.strip() and v.strip().casefold() not in MISSING]
     counts: Counter[str] = Counter()
     for cell in cells:
         cat = cell_category(cell)
@@ -136,10 +141,11 @@ def classify_column(
         if named >= VALUE_SHARE:
             return ColumnClass(name, "NAME", named, "both", named, len(cells))
     hinted = header_hint(name)
-    if hinted is not None and len(cells) >= MIN_VALUES:
+    # The header names the category: a few cells are enough when every one has its shape.
+    if hinted is not None and cells:
         matcher = load_registry().column_matchers[hinted]
         shaped = round(sum(cell_span(c, matcher) is not None for c in cells) / len(cells), 3)
-        if shaped >= VALUE_SHARE:
+        if shaped >= VALUE_SHARE if len(cells) >= MIN_VALUES else shaped == 1.0:
             return ColumnClass(name, hinted, shaped, "both", shaped, len(cells))
     return ColumnClass(name, None, 0.0, NONE, share, len(cells))
 

@@ -216,6 +216,11 @@ def validate_document(doc: Any) -> list[str]:
     if not is_class(lb["after_label"]):
         problems.append("label_boundary/after_label: must be one character class")
     regexes.append(("label_boundary/glued", lb["glued"]))
+    lw = doc["label_window"]
+    if "word" in lw:
+        regexes.append(("label_window/word", lw["word"]))
+    if "punctuation" in lw and not is_class(lw["punctuation"]):
+        problems.append("label_window/punctuation: must be one character class")
     for ci, cat in enumerate(doc["categories"]):
         where = f"categories/{ci}"
         if cat["name"] in seen_names:
@@ -291,9 +296,14 @@ def _label_regex(labels: Sequence[str], doc: Mapping[str, Any]) -> str:
     ]
     out = f"(?<!{bound['left']})(?:" + "|".join(alts) + ")"
     window = doc["label_window"]
-    if window["max_words"] and window["words"]:
-        fillers = case_trie(sorted(window["words"], key=len, reverse=True))
-        out += f"(?:\\.?[ \\t]*[:#=-]?[ \\t]*{fillers}(?![A-Za-z])){{0,{window['max_words']}}}"
+    if window["max_words"] and (window["words"] or "word" in window):
+        # A window word is a listed filler (any case) or, when ``word`` is declared, any word of that
+        # form ("zip code where she lives is 05885"); ``punctuation`` may stand before a word and a
+        # closing parenthesis after it ("registration no. (per front desk) KZ-71581").
+        alts = [case_trie(sorted(window["words"], key=len, reverse=True))] if window["words"] else []
+        alts += [f"(?:{window['word']})"] if "word" in window else []
+        punct = f"(?:{window['punctuation']}[ \\t]*){{0,2}}" if "punctuation" in window else "[:#=-]?[ \\t]*"
+        out += f"(?:\\.?[ \\t]*{punct}(?:{'|'.join(alts)})(?![A-Za-z0-9])\\)?){{0,{window['max_words']}}}"
     return out
 
 

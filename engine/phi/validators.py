@@ -268,9 +268,34 @@ def not_date(value: str) -> bool:
     return _NUMERIC_DATE.fullmatch(value.strip()) is None or parse_date(value) is None
 
 
-def phone_digits(value: str) -> bool:
-    """Ten digits, or eleven with the country code 1: any number a phone cue or column announces."""
+_RATIO = re.compile(r"[0-9]{1,3}/[0-9]{1,3}", re.ASCII)
+_YEAR = re.compile(r"(?:1[89]|2[01])[0-9]{2}", re.ASCII)
+
+
+def not_ratio(value: str) -> bool:
+    """Not a ratio or score (``20/20``, ``120/80``, ``5/325``): after a window of words ("serial
+    blood pressures 120/80") a label's value is an identifier only when it is not one."""
+    return _RATIO.fullmatch(value.strip()) is None
+
+
+def not_year(value: str) -> bool:
+    """Not a bare year ("chart review of admissions from 2015")."""
+    return _YEAR.fullmatch(value.strip()) is None
+
+
+def ssn_digits(value: str) -> bool:
+    """Nine digits in one separator style: any number an SSN label or column announces (SSA rules
+    are confidence; a labelled 9xx or 000 area is still a Social Security number to redact)."""
     ds = digits(value)
+    return len(ds) == 9 and len({c for c in value if not c.isdigit()}) <= 1
+
+
+def phone_digits(value: str) -> bool:
+    """Ten digits, or eleven with the country code 1; or, written with an international prefix
+    (``+``, ``00``, ``011``), 8 to 15 digits (E.164): any number a phone cue or column announces."""
+    ds = digits(value)
+    if value.lstrip("( ").startswith(("+", "00", "011")) and not value.lstrip("( ").startswith("+1"):
+        return 8 <= len(ds) <= 15
     return len(ds) == 10 or (len(ds) == 11 and ds[0] == "1")
 
 
@@ -278,6 +303,9 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "has_digit": has_digit,
     "not_date": not_date,
     "phone_digits": phone_digits,
+    "not_ratio": not_ratio,
+    "not_year": not_year,
+    "ssn_digits": ssn_digits,
     "ssn": ssn,
     "luhn": luhn,
     "card": card,

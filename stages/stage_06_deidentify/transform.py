@@ -107,9 +107,15 @@ class _Transformer:
         return found
 
     def scrub(self, text: str, column: str, broad: bool, row_idents: _RowIdents, shift: int | None = None) -> str:
-        """PHI spans replaced; ``shift``: dates in the text are moved by it instead (a subject's offset)."""
+        """PHI spans replaced, then the row's own identifier values; ``shift``: dates in the text are
+        moved by it instead (a subject's offset).
+
+        Spans first: a name the row's identifier column shares only in part ("TIMIX BOATENG" where
+        the column holds another Boateng) is found whole before the shared part is replaced.
+        """
         if not text:
             return text
+        text = self._replace_spans(text, column, broad, shift)
         if row_idents:
             low = text.lower()
             for value, needle, token in row_idents:
@@ -122,6 +128,9 @@ class _Transformer:
                 if n:
                     self.count(token.strip("[]").split(":")[-1], n)
                     low = text.lower()
+        return text
+
+    def _replace_spans(self, text: str, column: str, broad: bool, shift: int | None) -> str:
         spans = self.spans(text, column, broad)
         if spans and self._kept:  # dates/geography: keep (a Limited Data Set): those spans stay
             spans = [s for s in spans if s.category not in self._kept]

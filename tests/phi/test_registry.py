@@ -98,7 +98,7 @@ def test_a_pattern_without_a_boundary_fails_the_schema() -> None:
 
 
 def _declared_regexes(doc: dict[str, Any]) -> list[str]:
-    out = [doc["label_separator"], doc["prefilter"], doc["label_boundary"]["right"]]
+    out = [doc["label_separator"], doc["prefilter"], doc["label_boundary"]["right"], doc["label_window"]["word"]]
     for cat in doc["categories"]:
         if "value" in cat:
             out.append(cat["value"]["regex"])
