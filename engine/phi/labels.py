@@ -40,7 +40,27 @@ def _name_like(text: str) -> bool:
         return False
     common = dictionaries().common
     # A name word that is also a common English word ("Grace", "Study") does not count.
-    return any(w.upper() not in common and (is_first_name(w) or is_surname(w)) for w in words)
+    if any(w.upper() not in common and (is_first_name(w) or is_surname(w)) for w in words):
+        return True
+    return _unknown_pair(text)
+
+
+_TITLE_WORD = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?")
+
+
+def _unknown_pair(text: str) -> bool:
+    """Two or three capitalised words, none an English word, a drug, an eponym or a stop word: a
+    header like that is a person's name as likely as not (most names are in no dictionary), and a
+    header shown as ``column_N`` costs less than a name in every report."""
+    from engine.phi.cues import english, vocab
+    from engine.phi.names import dictionaries
+
+    words = text.split()
+    if not 2 <= len(words) <= 3 or not all(_TITLE_WORD.fullmatch(w) for w in words):
+        return False
+    v, common = vocab(), dictionaries().common
+    return not any(english(w) or w.upper() in common or w.upper() in v.negatives or w.upper() in v.stop
+                   for w in words)
 
 
 def safe_file_name(name: str) -> str:
