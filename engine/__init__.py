@@ -13,6 +13,25 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from engine.core import redaction as _redaction
+
+
+def _sanitize(text: str) -> str:
+    from engine.phi import sanitize
+
+    return sanitize(text)
+
+
+def _holds_phi(text: str) -> bool:
+    from engine.phi.labels import label_holds_phi
+
+    return label_holds_phi(text)
+
+
+# The core knows nothing of PHI: its error texts and header check use what is installed here,
+# before any engine module runs (importing one imports this package first).
+_redaction.install(_sanitize, _holds_phi)
+
 # Public name -> defining module, by audience.
 _EXPORTS: dict[str, str] = {
     # The stage contract.
@@ -61,17 +80,17 @@ _EXPORTS: dict[str, str] = {
     "UserPattern": "engine.core.userpattern",
     "compile_pattern": "engine.core.userpattern",
     # Tables: sniffing text tables, typed files through the data plane (Polars, loaded on use).
-    "DELIMITERS": "engine.core.sniff",
-    "FORMATS": "engine.core.sniff",
-    "SAMPLE_BYTES": "engine.core.sniff",
-    "TableFormat": "engine.core.sniff",
-    "TabularError": "engine.core.sniff",
-    "detect_delimiter": "engine.core.sniff",
-    "detect_encoding": "engine.core.sniff",
-    "first_row_is_data": "engine.core.sniff",
-    "generated_columns": "engine.core.sniff",
-    "one_column_hint": "engine.core.sniff",
-    "sniff": "engine.core.sniff",
+    "DELIMITERS": "engine.dataplane.sniff",
+    "FORMATS": "engine.dataplane.sniff",
+    "SAMPLE_BYTES": "engine.dataplane.sniff",
+    "TableFormat": "engine.dataplane.sniff",
+    "TabularError": "engine.dataplane.sniff",
+    "detect_delimiter": "engine.dataplane.sniff",
+    "detect_encoding": "engine.dataplane.sniff",
+    "first_row_is_data": "engine.dataplane.sniff",
+    "generated_columns": "engine.dataplane.sniff",
+    "one_column_hint": "engine.dataplane.sniff",
+    "sniff": "engine.dataplane.sniff",
     "is_typed": "engine.dataplane.formats",
     "TypedTable": "engine.dataplane.frames",
     "as_text": "engine.dataplane.frames",
@@ -140,17 +159,6 @@ if TYPE_CHECKING:
     from engine.core.jsondepth import JsonTooDeep as JsonTooDeep
     from engine.core.jsondepth import loads_record as loads_record
     from engine.core.paths import file_problem as file_problem
-    from engine.core.sniff import DELIMITERS as DELIMITERS
-    from engine.core.sniff import FORMATS as FORMATS
-    from engine.core.sniff import SAMPLE_BYTES as SAMPLE_BYTES
-    from engine.core.sniff import TableFormat as TableFormat
-    from engine.core.sniff import TabularError as TabularError
-    from engine.core.sniff import detect_delimiter as detect_delimiter
-    from engine.core.sniff import detect_encoding as detect_encoding
-    from engine.core.sniff import first_row_is_data as first_row_is_data
-    from engine.core.sniff import generated_columns as generated_columns
-    from engine.core.sniff import one_column_hint as one_column_hint
-    from engine.core.sniff import sniff as sniff
     from engine.core.userpattern import PatternError as PatternError
     from engine.core.userpattern import UserPattern as UserPattern
     from engine.core.userpattern import compile_pattern as compile_pattern
@@ -158,6 +166,17 @@ if TYPE_CHECKING:
     from engine.dataplane.frames import TypedTable as TypedTable
     from engine.dataplane.frames import as_text as as_text
     from engine.dataplane.metadata import metadata_texts as metadata_texts
+    from engine.dataplane.sniff import DELIMITERS as DELIMITERS
+    from engine.dataplane.sniff import FORMATS as FORMATS
+    from engine.dataplane.sniff import SAMPLE_BYTES as SAMPLE_BYTES
+    from engine.dataplane.sniff import TableFormat as TableFormat
+    from engine.dataplane.sniff import TabularError as TabularError
+    from engine.dataplane.sniff import detect_delimiter as detect_delimiter
+    from engine.dataplane.sniff import detect_encoding as detect_encoding
+    from engine.dataplane.sniff import first_row_is_data as first_row_is_data
+    from engine.dataplane.sniff import generated_columns as generated_columns
+    from engine.dataplane.sniff import one_column_hint as one_column_hint
+    from engine.dataplane.sniff import sniff as sniff
     from engine.execution.executors import task_checkpoint as task_checkpoint
     from engine.execution.executors.partitions import SPLITTABLE_ENCODINGS as SPLITTABLE_ENCODINGS
     from engine.execution.executors.partitions import plan_byte_ranges as plan_byte_ranges

@@ -5,7 +5,7 @@ stage must fail the same way on a broken file, with messages built from position
 never from the bytes of the file (a malformed cell is exactly where an identifier hides).
 
 Row numbers are 1-based data rows: the header is not counted (in text files, lines). How a file
-is read (format, encoding, delimiter) is sniffed by :mod:`engine.core.sniff`, shared with ``rflow phi
+is read (format, encoding, delimiter) is sniffed by :mod:`engine.dataplane.sniff`, shared with ``rflow phi
 scan``, and re-exported here. Typed files (Parquet, Excel, SAS, Stata, SPSS) are read by
 :mod:`engine.dataplane.frames` and yielded as the same rows of text cells.
 """

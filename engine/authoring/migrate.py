@@ -35,7 +35,6 @@ config the stage rejects, a step whose inputs no earlier step writes) is refused
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ import attrs
 
 from engine.core.errors import RflowError, safe_excerpt
 from engine.manifest.diagnostics import Diagnostic, has_errors
+from engine.manifest.legacy import is_legacy_job
 from engine.manifest.schema import CURRENT_API_VERSION, show
 
 LEGACY_TARGET = "rflow/v1"
@@ -95,18 +95,6 @@ class LegacyOptions:
     name: str | None = None
     version: str = "1.0.0"
     drop_unknown: bool = False
-
-
-def is_legacy_job(data: Any) -> bool:
-    return isinstance(data, Mapping) and "apiVersion" not in data and "stages" in data
-
-
-def hint_for(data: Any, name: str) -> str | None:
-    """The migrate command for an out-of-date source (used by ``rflow validate``), or None."""
-    shown = shlex.quote(safe_excerpt(name, 200))
-    if is_legacy_job(data):
-        return f"this is a legacy job config; convert it with: rflow manifest migrate {shown} -o pipeline.yaml"
-    return None
 
 
 def migrate_text(text: str, *, name: str = "<string>", target: str = CURRENT_API_VERSION, registry: Any = None,

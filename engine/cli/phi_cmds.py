@@ -102,7 +102,7 @@ def _error(message: str) -> int:
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan ``args.file``; exit 1 with --fail-on-findings when anything is found."""
     from engine.core.inputfile import require_regular_file
-    from engine.core.sniff import TabularError, one_column_hint, sniff
+    from engine.dataplane.sniff import TabularError, one_column_hint, sniff
     from engine.phi.cells import classify_table, scan_cells
     from engine.phi.columns import category_map, check_overrides, classify_file
     from engine.phi.keys import resolve_key

@@ -132,7 +132,7 @@ def _execution(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def _data_file_hint(manifest: str | None) -> str | None:
     """When a data file was given where the manifest goes: how to pass it as an input instead."""
-    from engine.core.sniff import format_by_name
+    from engine.dataplane.sniff import format_by_name
 
     if manifest is None or format_by_name(manifest) is None:
         return None

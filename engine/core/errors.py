@@ -3,10 +3,12 @@
 Why one function: exception messages routinely quote raw input (``int("123-45-6789")``,
 ``UnicodeDecodeError.object``, csv errors). Every error string the engine reports is built by
 :func:`safe_error_text`, which keeps the exception type and runs the message through the PHI
-sanitizer, so nothing raw leaves through an error path.
+sanitizer (installed by the layer above: :mod:`engine.core.redaction`), so nothing raw leaves through an error path.
 """
 
 from __future__ import annotations
+
+from engine.core.redaction import redact
 
 MAX_ERROR_CHARS = 500
 
@@ -48,14 +50,12 @@ class PluginLoadError(RflowError):
 
 
 def sanitize_text(text: str, limit: int | None = MAX_ERROR_CHARS) -> str:
-    """Remove PHI from ``text`` with the canonical sanitizer, then bound its length (``None``: keep it).
+    """Remove PHI from ``text`` with the installed sanitizer, then bound its length (``None``: keep it).
 
-    The one place the engine core reaches the PHI patterns (imported on first use, so that the
-    core stays importable and cheap); :mod:`engine.core.display` builds on it.
+    The one place error texts meet the sanitizer, which the layer above injects
+    (:mod:`engine.core.redaction`); :mod:`engine.core.display` builds on it.
     """
-    from engine.phi import sanitize
-
-    cleaned = sanitize(text)
+    cleaned = redact(text)
     if limit is not None and len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     return cleaned

@@ -1,6 +1,6 @@
 """Which typed (binary, self-describing) format a file is, from its name and first bytes; no heavy imports.
 
-Why here and not in :mod:`engine.core.sniff`: sniff asks this module first, so a Parquet or SPSS file is
+Why here and not in :mod:`engine.dataplane.sniff`: sniff asks this module first, so a Parquet or SPSS file is
 recognised before it is mistaken for a text file holding NUL bytes; this module knows nothing of
 text and stays importable by ``rflow validate``.
 """

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from engine.core.sniff import TabularError
 from engine.dataplane.formats import TYPED
+from engine.dataplane.sniff import TabularError
 
 BATCH_ROWS = 50_000
 _READSTAT = {"sas7bdat": "read_sas7bdat", "xpt": "read_xport", "dta": "read_dta", "sav": "read_sav"}

@@ -14,6 +14,7 @@ import attrs
 
 from engine.core.errors import RflowError, safe_excerpt
 from engine.manifest.diagnostics import Diagnostic, has_errors, sort_key
+from engine.manifest.legacy import hint_for
 from engine.manifest.loader import DEFAULT_MAX_BYTES, LoadedDocument, load_document
 from engine.manifest.model import Manifest, ManifestSource, structure
 from engine.manifest.plan import Plan, build_plan
@@ -89,12 +90,7 @@ def analyze(
 
 def _with_migrate_hint(diagnostic: Diagnostic, loaded: LoadedDocument) -> Diagnostic:
     """RF200 on a legacy job config or an older apiVersion names the command that migrates it."""
-    try:
-        from engine.authoring.migrate import hint_for
-
-        hint = hint_for(loaded.data, loaded.name)
-    except Exception:  # a hint is a courtesy; never let it break validation
-        return diagnostic
+    hint = hint_for(loaded.data, loaded.name)
     return attrs.evolve(diagnostic, hint=hint) if hint else diagnostic
 
 

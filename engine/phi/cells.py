@@ -13,8 +13,8 @@ import csv
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from engine.core.sniff import TableFormat, generated_columns
 from engine.dataplane.formats import is_typed
+from engine.dataplane.sniff import TableFormat, generated_columns
 from engine.phi.columns import SAMPLE_ROWS, ColumnClass, classify_columns
 from engine.phi.errors import PhiInputError
 from engine.phi.keys import PhiKey

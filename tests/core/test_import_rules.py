@@ -20,7 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "engine.core": set(),
     "engine.plugins": {"engine.core"},
     "engine.dataplane": {"engine.core"},
-    "engine.phi": {"engine.core", "engine._native"},
+    "engine.phi": {"engine.core", "engine._native", "engine.dataplane"},  # rflow phi scan reads typed files
     "engine.manifest": {"engine.core", "engine.plugins"},
     "engine.authoring": {"engine.core", "engine.plugins", "engine.manifest"},
     "engine.governance": {"engine.core", "engine.plugins", "engine.manifest"},
@@ -28,8 +28,9 @@ ALLOWED: dict[str, set[str]] = {
     "engine.reporting": {"engine.core", "engine.plugins", "engine.phi", "engine.manifest", "engine.execution"},
     "engine.orchestrate": {"engine.core", "engine.plugins", "engine.phi", "engine.manifest", "engine.governance",
                            "engine.execution", "engine.reporting", "engine"},
-    "engine.cli": {"engine.core", "engine.plugins", "engine.phi", "engine.manifest", "engine.authoring",
-                   "engine.governance", "engine.execution", "engine.reporting", "engine.orchestrate", "engine"},
+    "engine.cli": {"engine.core", "engine.plugins", "engine.dataplane", "engine.phi", "engine.manifest",
+                   "engine.authoring", "engine.governance", "engine.execution", "engine.reporting",
+                   "engine.orchestrate", "engine"},
     "engine.testing": {"engine.core", "engine.plugins", "engine.governance", "engine.execution"},
     "engine.__main__": {"engine.cli"},
 }
@@ -40,15 +41,9 @@ ALLOWED["engine"] = {package for package in ALLOWED if package != "engine.__main
 KNOWN: dict[tuple[str, str], str] = {
     ("engine.core.contract", "engine.execution.blocking"): "StageContext.run_blocking: abandonable threads",
     ("engine.core.contract", "engine.execution.executors"): "StageContext.map_tasks creates a local executor on demand",
-    ("engine.core.errors", "engine.phi"): "error texts are sanitized by the PHI sanitizer (not yet injected)",
-    ("engine.core.sniff", "engine.phi.labels"): "a header row that holds PHI is data, not a header",
-    ("engine.manifest.api", "engine.authoring.migrate"): "loading a legacy job config migrates it first",
     ("engine.execution.live", "engine.reporting.run_report"): "recorded_errors, as the report counts them",
     ("engine.execution.progress", "engine.reporting.run_report"): "recorded_errors, as the report counts them",
     ("engine.phi.crosswalk", "engine.governance.approvals"): "rflow phi crosswalk needs a valid approval",
-    ("engine.core.sniff", "engine.dataplane.formats"): "a typed file (Parquet, Excel...) is recognised first",
-    ("engine.phi.cells", "engine.dataplane.formats"): "rflow phi scan reads typed files' cells",
-    ("engine.phi.cells", "engine.dataplane.frames"): "rflow phi scan reads typed files' cells",
 }
 
 

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.core.sniff import TabularError, sniff
 from engine.dataplane import frames
 from engine.dataplane.formats import TYPED, from_magic, typed_format
 from engine.dataplane.frames import FormatError, TypedTable
+from engine.dataplane.sniff import TabularError, sniff
 from stages.components import DatasetProfile
 from tests.dataplane.writers import WRITABLE, write_as
 from tests.stages.conftest import run

@@ -155,7 +155,7 @@ def test_the_bundled_study_uploads_the_same_both_ways() -> None:
 
 
 def test_quoted_files_take_the_columnar_path_and_damaged_ones_do_not(tmp_path: Path) -> None:
-    from engine.core.sniff import sniff
+    from engine.dataplane.sniff import sniff
     from stages.columnar.upload import checksum_and_rows
 
     good = tmp_path / "good.csv"

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.core.sniff import first_row_is_data
+from engine.dataplane.sniff import first_row_is_data
 from engine.phi.labels import FILE_NAME_TOKEN, label_holds_phi, safe_file_name
 from tests.e2e.conftest import load_report, rflow
 

@@ -61,7 +61,7 @@ def test_unknown_encoding_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_the_cli_and_upload_share_one_sniffing_function() -> None:
-    import engine.core.sniff
+    import engine.dataplane.sniff
     import stages.tabular
 
-    assert stages.tabular.sniff is engine.core.sniff.sniff
+    assert stages.tabular.sniff is engine.dataplane.sniff.sniff

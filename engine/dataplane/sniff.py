@@ -17,6 +17,7 @@ import attrs
 
 from engine.core.errors import RflowError, safe_excerpt
 from engine.core.jsondepth import JsonTooDeep, loads_record
+from engine.core.redaction import holds_identifier
 from engine.dataplane.formats import TYPED_FORMATS, typed_format
 
 TEXT_FORMATS = ("csv", "tsv", "jsonl", "text")
@@ -174,10 +175,8 @@ def first_row_is_data(cells: list[str]) -> bool:
     """Whether a table's first row looks like data, not a header: several cells (two, or all of a
     one-cell row) are numbers, dates or PHI. Header cells are words; a row of values is not.
     """
-    from engine.phi.labels import label_holds_phi
-
     values = [c.strip() for c in cells if c.strip()]
-    datalike = sum(1 for v in values if _NUMBER.fullmatch(v) or _DATE.fullmatch(v) or label_holds_phi(v))
+    datalike = sum(1 for v in values if _NUMBER.fullmatch(v) or _DATE.fullmatch(v) or holds_identifier(v))
     return datalike >= min(2, len(values)) and datalike > 0
 
 
