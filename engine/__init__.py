@@ -73,6 +73,8 @@ _EXPORTS: dict[str, str] = {
     "read_config_bytes": "engine.core.configfile",
     "within": "engine.core.configfile",
     "file_problem": "engine.core.paths",
+    "SizeError": "engine.core.sizes",
+    "parse_size": "engine.core.sizes",
     "JsonTooDeep": "engine.core.jsondepth",
     "loads_record": "engine.core.jsondepth",
     "load_document": "engine.manifest.loader",
@@ -159,6 +161,8 @@ if TYPE_CHECKING:
     from engine.core.jsondepth import JsonTooDeep as JsonTooDeep
     from engine.core.jsondepth import loads_record as loads_record
     from engine.core.paths import file_problem as file_problem
+    from engine.core.sizes import SizeError as SizeError
+    from engine.core.sizes import parse_size as parse_size
     from engine.core.userpattern import PatternError as PatternError
     from engine.core.userpattern import UserPattern as UserPattern
     from engine.core.userpattern import compile_pattern as compile_pattern

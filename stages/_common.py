@@ -6,19 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine import BUNDLED_PREFIX, BundledFileError, InputDataset, is_bundled
+from engine import BUNDLED_PREFIX, BundledFileError, InputDataset, SizeError, is_bundled
 from engine import atomic_output as atomic_output
 from engine import bundled_path as engine_bundled_path
-
-_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
-_UNITS = {
-    "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
-}
-
-
-MAX_SIZE = 2**63
-"""Sizes are bounded so that every size the schema admits converts to an int a file API accepts."""
+from engine import parse_size as engine_parse_size
 
 
 class StageConfigError(ValueError):
@@ -40,24 +31,19 @@ def resolve_path(text: str) -> Path:
     return Path(text).expanduser()
 
 
+_SIZE_ERRORS = {
+    "shape": "a size must be a number of bytes or a string like '2GiB', '500MB'",
+    "negative": "a size cannot be negative",
+    "too_large": "a size must be below 8 EiB",
+}
+
+
 def parse_size(value: int | str) -> int:
-    """Bytes from an int or a string such as ``2GiB``, ``500 MB``, ``1024``."""
-    if isinstance(value, bool):
-        raise StageConfigError("a size must be a number of bytes or a string like '2GiB'")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, int):
-        if value < 0:
-            raise StageConfigError("a size cannot be negative")
-        return value
-    match = _SIZE_RE.match(value)
-    if not match:
-        raise StageConfigError("a size must be a number of bytes or a string like '2GiB', '500MB'")
-    number, unit = float(match.group(1)), (match.group(2) or "b").lower()
-    size = number * _UNITS[unit]
-    if not size < MAX_SIZE:  # also catches inf from a 400-digit number
-        raise StageConfigError("a size must be below 8 EiB")
-    return int(size)
+    """Bytes from an int or a string such as ``2GiB``, ``500 MB``, ``1024`` (a config error otherwise)."""
+    try:
+        return engine_parse_size(value)
+    except SizeError as exc:
+        raise StageConfigError(_SIZE_ERRORS[exc.reason]) from None
 
 
 def input_entities(world: Any) -> list[tuple[str, InputDataset]]:

@@ -261,14 +261,19 @@ class TextDoc:
 
         return self._result(self._replace_text(path, value), self._expect(change))
 
-    def insert_entry(self, path: DocPath, index: int, name: str, value: Any) -> TextDoc:
-        """Add ``name: value`` to the mapping at ``path`` so that it becomes entry ``index``."""
+    def _insertion(self, path: DocPath, value: Any, kind: type, not_kind: str) -> tuple[tuple[Any, ...], Any, Any]:
+        """What every insertion checks first: a local path to an existing ``kind``; the value as plain data."""
         path = tuple(path)
         self.check_local(path)
         value = plain_copy(value)
         current = self.get(path)
-        if not isinstance(current, dict):
-            raise SpliceError("not a mapping")
+        if not isinstance(current, kind):
+            raise SpliceError(not_kind)
+        return path, value, current
+
+    def insert_entry(self, path: DocPath, index: int, name: str, value: Any) -> TextDoc:
+        """Add ``name: value`` to the mapping at ``path`` so that it becomes entry ``index``."""
+        path, value, current = self._insertion(path, value, dict, "not a mapping")
         if name in current:
             raise SpliceError("the key exists already")
 
@@ -291,12 +296,7 @@ class TextDoc:
 
     def insert_item(self, path: DocPath, index: int, value: Any) -> TextDoc:
         """Insert ``value`` into the list at ``path`` at position ``index``."""
-        path = tuple(path)
-        self.check_local(path)
-        value = plain_copy(value)
-        current = self.get(path)
-        if not isinstance(current, list):
-            raise SpliceError("not a list")
+        path, value, current = self._insertion(path, value, list, "not a list")
 
         def change(data: Any) -> None:
             get_in(data, path).insert(index, value)

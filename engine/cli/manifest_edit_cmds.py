@@ -110,7 +110,7 @@ def add_parser(sub: Any) -> None:
     mig.set_defaults(func=_migrate)
 
 
-def _edit_parser(sub: Any, name: str, text: str, handler: Callable[[Any, argparse.Namespace], str]) -> Any:
+def _edit_parser(sub: Any, name: str, text: str, handler: Callable[[Any, argparse.Namespace], None]) -> Any:
     parser = sub.add_parser(name, help=text, description=text + ". The result is validated before it is written.")
     parser.add_argument("manifest", metavar="MANIFEST", help=_EDIT_HELP)
     parser.add_argument("--dry-run", action="store_true", help="print a unified diff instead of writing")
@@ -144,12 +144,13 @@ def _warnings(doc: Any) -> None:
         sys.stderr.write(f"note: {shown(note, 2000)}\n")
 
 
-def _edit(args: argparse.Namespace, handler: Callable[[Any, argparse.Namespace], str]) -> int:
+def _edit(args: argparse.Namespace, handler: Callable[[Any, argparse.Namespace], None]) -> int:
     from engine.authoring import EditError, ManifestDocument
 
     try:
         doc = ManifestDocument.open(args.manifest)
-        done = handler(doc, args)
+        handler(doc, args)
+        done = str(doc.history[-1])  # what the edit did, as the document records it
         _warnings(doc)
         if args.dry_run:
             sys.stdout.write(doc.diff())
@@ -164,52 +165,43 @@ def _edit(args: argparse.Namespace, handler: Callable[[Any, argparse.Namespace],
 
 
 # -- edits -----------------------------------------------------------------------------------------
-def _add_step(doc: Any, args: argparse.Namespace) -> str:
+def _add_step(doc: Any, args: argparse.Namespace) -> None:
     config = doc.parse_config(args.stage, args.config)
     doc.add_step(args.step_id, args.stage, after=args.after, before=args.before, config=config,
                  description=args.description, modes=args.mode)
-    return str(doc.history[-1])
 
 
-def _remove_step(doc: Any, args: argparse.Namespace) -> str:
+def _remove_step(doc: Any, args: argparse.Namespace) -> None:
     doc.remove_step(args.step_id, force=args.force)
-    return str(doc.history[-1])
 
 
-def _move_step(doc: Any, args: argparse.Namespace) -> str:
+def _move_step(doc: Any, args: argparse.Namespace) -> None:
     doc.move_step(args.step_id, after=args.after, before=args.before, modes=args.mode)
-    return str(doc.history[-1])
 
 
-def _set(doc: Any, args: argparse.Namespace) -> str:
+def _set(doc: Any, args: argparse.Namespace) -> None:
     doc.set_text(args.path, args.value)
-    return str(doc.history[-1])
 
 
-def _unset(doc: Any, args: argparse.Namespace) -> str:
+def _unset(doc: Any, args: argparse.Namespace) -> None:
     doc.unset(args.path)
-    return str(doc.history[-1])
 
 
-def _mode_add(doc: Any, args: argparse.Namespace) -> str:
+def _mode_add(doc: Any, args: argparse.Namespace) -> None:
     doc.mode_add(args.mode, args.steps, description=args.description, phi_policy=args.phi_policy,
                  require=args.require, copy_from=args.copy_from, default=args.default)
-    return str(doc.history[-1])
 
 
-def _mode_remove(doc: Any, args: argparse.Namespace) -> str:
+def _mode_remove(doc: Any, args: argparse.Namespace) -> None:
     doc.mode_remove(args.mode)
-    return str(doc.history[-1])
 
 
-def _mode_set_steps(doc: Any, args: argparse.Namespace) -> str:
+def _mode_set_steps(doc: Any, args: argparse.Namespace) -> None:
     doc.mode_set_steps(args.mode, args.steps)
-    return str(doc.history[-1])
 
 
-def _bump(doc: Any, args: argparse.Namespace) -> str:
+def _bump(doc: Any, args: argparse.Namespace) -> None:
     doc.bump_version(args.part)
-    return str(doc.history[-1])
 
 
 # -- whole files -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ picture a user pastes into a wiki is the one the report shows. Every label goes 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -120,6 +121,16 @@ def _step_lines(step: StepNode) -> list[str]:
     return lines
 
 
+def _labelled_nodes(
+    graph: PipelineGraph, ids: dict[str, str], escape: Callable[[str], str], line_break: str
+) -> Iterator[tuple[str, str, Any]]:
+    """``(node id, escaped label, step)`` for every step, then ``(..., None)`` for every component."""
+    for step in graph.steps:
+        yield ids["s:" + step.id], line_break.join(escape(line) for line in _step_lines(step)), step
+    for component in graph.components:
+        yield ids["c:" + component], escape(shown(component, 120)), None
+
+
 def _mermaid_text(text: str) -> str:
     """Mermaid's entity codes for the characters that end or mark up a quoted label."""
     return "".join({'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "&": "#amp;"}.get(ch, ch) for ch in text)
@@ -129,11 +140,8 @@ def to_mermaid(graph: PipelineGraph) -> str:
     """A ``flowchart LR``: steps as boxes, components as stadiums, optional reads dotted."""
     ids = _node_ids(graph)
     out = ["flowchart LR", f"  %% {_mermaid_text(shown(graph.name, 200))} {_mermaid_text(shown(graph.version, 64))}"]
-    for step in graph.steps:
-        label = "<br/>".join(_mermaid_text(line) for line in _step_lines(step))
-        out.append(f'  {ids["s:" + step.id]}["{label}"]')
-    for component in graph.components:
-        out.append(f'  {ids["c:" + component]}(["{_mermaid_text(shown(component, 120))}"])')
+    for node, label, step in _labelled_nodes(graph, ids, _mermaid_text, "<br/>"):
+        out.append(f'  {node}["{label}"]' if step is not None else f'  {node}(["{label}"])')
     for source, target, optional in graph.edges:
         out.append(f"  {ids[source]} {'-.->' if optional else '-->'} {ids[target]}")
     out.append("  classDef component fill:#eef3fb,stroke:#5b7db1")
@@ -155,12 +163,12 @@ def to_dot(graph: PipelineGraph) -> str:
     ids = _node_ids(graph)
     title = _dot_text(f"{shown(graph.name, 200)} {shown(graph.version, 64)}")
     out = ["digraph pipeline {", "  rankdir=LR;", f'  label="{title}";', '  node [fontname="Helvetica"];']
-    for step in graph.steps:
-        label = "\\n".join(_dot_text(line) for line in _step_lines(step))
-        style = ', style="dashed"' if not step.modes else ""
-        out.append(f'  {ids["s:" + step.id]} [shape=box, label="{label}"{style}];')
-    for component in graph.components:
-        out.append(f'  {ids["c:" + component]} [shape=ellipse, label="{_dot_text(shown(component, 120))}"];')
+    for node, label, step in _labelled_nodes(graph, ids, _dot_text, "\\n"):
+        if step is None:
+            out.append(f'  {node} [shape=ellipse, label="{label}"];')
+        else:
+            style = ', style="dashed"' if not step.modes else ""
+            out.append(f'  {node} [shape=box, label="{label}"{style}];')
     for source, target, optional in graph.edges:
         out.append(f"  {ids[source]} -> {ids[target]}{' [style=dashed]' if optional else ''};")
     out.append("}")

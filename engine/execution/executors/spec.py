@@ -8,13 +8,14 @@ kind's address.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
+from engine.core import sizes
 from engine.core.errors import safe_excerpt
+from engine.core.sizes import SizeError
 from engine.execution.executors.base import (
     DEFAULT_PARTITION_BYTES,
     KINDS,
@@ -24,26 +25,19 @@ from engine.execution.executors.base import (
     cpu_count,
 )
 
-_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
-_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 _FIELDS = ("kind", "workers", "address", "partition_bytes", "retries")
 
 
 def parse_size(value: int | str) -> int:
-    """Bytes from ``67108864``, ``"64MiB"`` or ``"500 MB"``."""
-    if isinstance(value, bool):
-        raise ExecutorError("partition size must be a number of bytes or a size like '64MiB'")
-    if isinstance(value, int):
-        size = value
-    else:
-        m = _SIZE.match(str(value))
-        if not m:
-            raise ExecutorError("partition size must be a number of bytes or a size like '64MiB'")
-        scaled = float(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
-        if not scaled < 2**63:  # a 400-digit size is inf as a float: a named error, not OverflowError
-            raise ExecutorError("partition size is too large")
-        size = int(scaled)
+    """Partition bytes from ``67108864``, ``"64MiB"`` or ``"500 MB"``."""
+    try:
+        size = sizes.parse_size(value)
+    except SizeError as exc:
+        if exc.reason == "too_large":
+            raise ExecutorError("partition size is too large") from None
+        if exc.reason != "negative":
+            raise ExecutorError("partition size must be a number of bytes or a size like '64MiB'") from None
+        size = -1
     if size < MIN_PARTITION_BYTES:
         raise ExecutorError(f"partition size must be at least {MIN_PARTITION_BYTES} bytes")
     return size
