@@ -190,7 +190,7 @@ class _ColumnStats:
 def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[], None] | None = None,
                       phi_columns: Collection[str] = (),
                       engine: str = "columns") -> tuple[int, dict[str, dict[str, Any]]]:
-    """``(rows, stats per column)`` of a de-identified CSV (blocking, one pass).
+    """``(rows, stats per column)`` of a de-identified copy, CSV or Parquet (blocking, one pass).
 
     ``phi_columns``: columns classified as PHI upstream; a column whose name labels a PHI
     category is one too. Their statistics are counts only. ``engine``: ``columns`` (column
@@ -198,7 +198,9 @@ def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[]
     reference the columnar path is tested against).
     """
     rng = random.Random(0)
-    fmt = TableFormat(format="csv", encoding="utf-8", delimiter=",")
+    # A Parquet input's copy is Parquet (stages/stage_06_deidentify/writer.py), every other copy CSV.
+    fmt = (TableFormat(format="parquet", encoding="binary", delimiter="") if path.suffix == ".parquet"
+           else TableFormat(format="csv", encoding="utf-8", delimiter=","))
     with TableReader(path, fmt, max_field_chars=config.max_field_chars, checkpoint=checkpoint) as reader:
         columns = list(reader.columns)
         stats = [_ColumnStats(config.max_categories, config.min_cell_count, rng) for _ in columns]
@@ -211,7 +213,7 @@ def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[]
         from stages.columnar.source import text_batches
         from stages.columnar.summary import accumulate
 
-        shape = _CopyShape(columns=tuple(columns))
+        shape = _CopyShape(columns=tuple(columns), format=fmt.format, encoding=fmt.encoding)
         rows = accumulate(stats, text_batches(path, shape, max_field_chars=config.max_field_chars,
                                               checkpoint=checkpoint), RESERVOIR)
     return rows, {
@@ -222,7 +224,7 @@ def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[]
 
 @attrs.frozen
 class _CopyShape:
-    """How the de-identified copy is read: UTF-8 CSV with a header (what deidentify writes)."""
+    """How the de-identified copy is read: UTF-8 CSV with a header, or Parquet (what deidentify writes)."""
 
     columns: tuple[str, ...]
     format: str = "csv"

@@ -40,12 +40,14 @@ def _norm(name: str) -> str:
 
 def classify_column(
     name: str, config: DeidentifyConfig, dictionary: Dictionary | None, sample: list[str], *,
-    phi_clear: bool = False,
+    phi_clear: bool = False, typed_date: bool = False,
 ) -> tuple[str, str, str]:
-    """``(action, kind, evidence)`` for one column; evidence is config, dictionary, header or values.
+    """``(action, kind, evidence)`` for one column; evidence is config, dictionary, header, type or values.
 
     ``phi_clear``: ``phi_scan`` already ran the PHI column classification on this column (same
     name, same sample, no override) and found no category, so it is not run again.
+    ``typed_date``: the file stores the column as a date or datetime (Parquet, Excel, SAS, Stata,
+    SPSS): it is a date by its type, whatever its cells look like.
     """
     ident = config.identifiers
     dates = config.dates
@@ -72,6 +74,8 @@ def classify_column(
             action = {"subject": "subject", "dob": _dob_action(config), "age": "age", "ADDRESS": "address",
                       "CITY": _place_action(config)}.get(kind, ident)
             return action, kind.upper() if kind in ("subject", "dob", "age") else kind, "header"
+    if typed_date:
+        return dates, "DATE", "type"
     if not phi_clear:
         from engine.phi.columns import classify_column as classify_phi_column
 
@@ -173,8 +177,22 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
     if profile.rows:
         _check_config_columns(config, columns)
     clear = scanned_clear_columns(profile, raw_header, columns_classified)
-    actions = [classify_column(c, config, dictionary, samples[i], phi_clear=c in clear) for i, c in enumerate(columns)]
+    typed = _typed_dates(path, profile.format, len(columns))
+    actions = [classify_column(c, config, dictionary, samples[i], phi_clear=c in clear, typed_date=typed[i])
+               for i, c in enumerate(columns)]
     return _Plan(columns, actions), raw_header
+
+
+def _typed_dates(path: Path, fmt: str, width: int) -> list[bool]:
+    """Per column, whether a typed file stores it as a date or datetime (all False for text files)."""
+    from engine import TypedTable, is_typed
+
+    if not is_typed(fmt):
+        return [False] * width
+    import polars as pl
+
+    dtypes = TypedTable(path, fmt, batch_rows=1).dtypes
+    return [i < len(dtypes) and (dtypes[i] == pl.Date or dtypes[i] == pl.Datetime) for i in range(width)]
 
 
 @attrs.frozen

@@ -28,6 +28,7 @@ from stages.stage_06_deidentify.config import ACTIONS, DeidentifyConfig
 from stages.stage_06_deidentify.kanon import k_anonymity
 from stages.stage_06_deidentify.profile import check_profile, describe_profile, plan_problem
 from stages.stage_06_deidentify.ranges import DeidPart, deidentify_part, merge_parts, plan_parts, prepare_input
+from stages.stage_06_deidentify.writer import in_input_format
 from stages.tabular import TabularError
 
 
@@ -213,6 +214,12 @@ class Deidentify:
                     outputs[dataset.name]["attestation"] = deid_profiles.safe_harbor_attestation(
                         [(c, a, k) for c, (a, k, _) in zip(prep.plan.columns, prep.plan.actions, strict=True)],
                         merged["replacements"])
+                rewritten = await context.run_blocking(in_input_format, out_path, parts[0].profile.format,
+                                                       input_path(dataset), prep)
+                if rewritten is not None:
+                    out_path, sha = rewritten
+                    rel = relative_to_workspace(out_path, context.workspace)
+                    outputs[dataset.name].update(path=rel, sha256=sha)
                 artifacts.append(rel)
                 context.world.add(
                     entity,
