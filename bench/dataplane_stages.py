@@ -3,10 +3,10 @@
 Usage: python bench/dataplane_stages.py [--copies 3] [--repeat 3] [--plain]
 The bundled study is concatenated ``--copies`` times (one header) into a temporary CSV; each stage
 function runs with ``engine="rows"`` (the implementation before the data plane) and
-``engine="columns"``, interleaved, ``--repeat`` times; medians and MB/s are printed. Upload (the
-sniff, checksum and row count) reads rows as before and is not timed. ``--plain`` writes the cells'
-commas as semicolons, so no field needs quotes: such a file is read by Polars' CSV reader (see
-stages/columnar/source.py); the bundled study as it is has quoted fields and is read row by row.
+``engine="columns"``, interleaved, ``--repeat`` times; medians and MB/s are printed. upload and
+summary are timed by bench/dataplane_e2e.py. ``--plain`` writes the cells' commas as semicolons, so
+no field needs quotes; both files are read by Polars' CSV reader, whose quoted fields are well formed
+(see stages/columnar/csvchunks.py).
 """
 
 from __future__ import annotations

@@ -13,10 +13,17 @@ import pytest
 
 from engine import StageStatus
 from stages.components import DeidentifiedDataset
-from tests.stages.conftest import run, ws  # noqa: F401 - the fixture
+from tests.stages.conftest import run
 
 KEYS = ["upload", "phi_scan", "deidentify", "summary"]
 N = 40
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    path = tmp_path / "run"
+    path.mkdir()
+    return path
 
 
 def _frame() -> pl.DataFrame:
