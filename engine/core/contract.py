@@ -162,7 +162,7 @@ class StageContext:
         The work runs in a daemon thread of its own: past the step's timeout it is abandoned if it
         does not reach a :meth:`checkpoint`, and it never keeps the process from exiting.
         """
-        from engine.execution.blocking import run_in_thread
+        from engine.core.blocking import run_in_thread
 
         return await run_in_thread(self.threads, fn, *args, **kwargs)
 

@@ -198,7 +198,7 @@ ABANDON_GRACE_S = 1.0
 
 async def _stop_blocking(context: StageContext, message: str) -> str:
     """Interrupt the step's blocking work; say so in ``message`` if some of it had to be abandoned."""
-    from engine.execution.blocking import abandon
+    from engine.core.blocking import abandon
 
     context.interrupt.set()
     left = await asyncio.to_thread(abandon, list(context.threads), ABANDON_GRACE_S) if context.threads else 0

@@ -39,7 +39,6 @@ ALLOWED: dict[str, set[str]] = {
 ALLOWED["engine"] = {package for package in ALLOWED if package != "engine.__main__"} - {"engine.cli", "engine.testing"}
 
 KNOWN: dict[tuple[str, str], str] = {
-    ("engine.core.contract", "engine.execution.blocking"): "StageContext.run_blocking: abandonable threads",
     ("engine.core.contract", "engine.execution.executors"): "StageContext.map_tasks creates a local executor on demand",
     ("engine.execution.live", "engine.reporting.run_report"): "recorded_errors, as the report counts them",
     ("engine.execution.progress", "engine.reporting.run_report"): "recorded_errors, as the report counts them",

@@ -14,8 +14,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from engine.core.blocking import run_in_thread
 from engine.core.errors import safe_error_text
-from engine.execution.blocking import run_in_thread
 from engine.execution.executors.base import _STOP, Executor, ProgressFn, TaskCancelled, TaskFailed
 from engine.execution.executors.gc_policy import task_gc
 
