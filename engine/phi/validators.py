@@ -226,6 +226,15 @@ def date_text(value: str) -> bool:
     return parse_written(value, MIN_YEAR, MAX_YEAR) is not None
 
 
+_YMD_TEXT = re.compile(r"([0-9]{4})[ /-]([A-Za-z]{3,9})\.?[ /-]([0-9]{1,2})", re.ASCII)
+
+
+def date_ymd_text(value: str) -> bool:
+    """Year, month name, day (``1932-Feb-06``, ``2021 Mar 4``) that exists on the calendar."""
+    m = _YMD_TEXT.fullmatch(value.strip())
+    return m is not None and parse_written(f"{m[3]} {m[2]} {m[1]}", MIN_YEAR, MAX_YEAR) is not None
+
+
 def date_compact(value: str) -> bool:
     """YYYYMMDD that exists on the calendar (used only next to a DOB-like label)."""
     return len(value) == 8 and parse_date(value) is not None
@@ -318,6 +327,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "date_mdy": date_mdy,
     "date_text": date_text,
     "date_compact": date_compact,
+    "date_ymd_text": date_ymd_text,
     "age_over_89": age_over_89,
     "name_pair": name_pair,
     "name_strong": name_strong,
