@@ -277,13 +277,15 @@ def not_date(value: str) -> bool:
     return _NUMERIC_DATE.fullmatch(value.strip()) is None or parse_date(value) is None
 
 
-_RATIO = re.compile(r"[0-9]{1,3}/[0-9]{1,3}", re.ASCII)
+_UNITS = "(?:mg|mcg|ug|g|kg|mL|ml|dL|dl|mmHg|mm|cm|units?|IU|mEq|meq|mmol|%|bpm|hrs?|h|mins?|days?|wks?|weeks?)"
+_RATIO = re.compile(rf"[0-9]{{1,3}}/[0-9]{{1,3}}|[0-9]{{1,5}}\.[0-9]{{1,3}}{_UNITS}?|[0-9]{{1,5}}{_UNITS}", re.ASCII)
 _YEAR = re.compile(r"(?:1[89]|2[01])[0-9]{2}", re.ASCII)
 
 
 def not_ratio(value: str) -> bool:
-    """Not a ratio or score (``20/20``, ``120/80``, ``5/325``): after a window of words ("serial
-    blood pressures 120/80") a label's value is an identifier only when it is not one."""
+    """Not a ratio, score or measurement (``20/20``, ``120/80``, ``1.25mg``, ``100units``): after a
+    window of words ("serial blood pressures 120/80") a label's value is an identifier only when
+    it is not one."""
     return _RATIO.fullmatch(value.strip()) is None
 
 
