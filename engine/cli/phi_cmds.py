@@ -111,6 +111,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from engine.phi.scanner import scan_file
 
     try:
+        engine_name = regex_engine()  # first: with the core loaded, every text of the scan uses it
         require_regular_file(args.file, shown_path(args.file))
         key = resolve_key()
         path = Path(args.file)
@@ -177,7 +178,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "encoding": table.encoding,
         "delimiter": table.delimiter,
         "registry_version": load_registry().version,
-        "regex_engine": regex_engine(),
+        "regex_engine": engine_name,
         "key_source": key.source,
         "total": total,
         "by_category": dict(sorted(by_cat.items())),

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 from re import _constants as C  # type: ignore[attr-defined]
-from re import _parser as P  # type: ignore[attr-defined]
 from typing import Any
+
+from engine.phi.native_lazy import parse_ascii
 
 _ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _LEFT_BOUNDARY = re.compile(r"\(\?<!(\[(?:\\.|[^\]\\])+\])\)")
@@ -90,7 +91,7 @@ def first_set(seq: Any, flags: int = 0) -> tuple[set[int] | None, bool]:
 
 def first_chars(source: str) -> set[int] | None:
     """First characters of a regex source (ASCII flag), or None when they cannot be bounded."""
-    parsed = P.parse(source, re.ASCII)
+    parsed = parse_ascii(source)
     chars, nullable = first_set(parsed, parsed.state.flags)
     if chars is None or nullable or any(c > 127 for c in chars):
         return None

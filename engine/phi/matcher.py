@@ -76,11 +76,11 @@ def _pattern_matches(
     if (
         pos == 0
         and endpos is None
-        and (len(data) >= accel.MIN_BYTES or native_match.is_built(tier))
+        and (len(data) >= accel.MIN_BYTES or native_match.is_built(tier) or native_match.core_loaded())
         and (isinstance(data, bytes) or data.isascii())
     ):
-        # A short text (a log line, a message) never pays the core's compile; once it is built
-        # (a file scan in this process), every text of that tier uses it.
+        # A short text (a log line, a message) never pays the core's compile; once it is built or
+        # loaded (a file scan in this process), every text of that tier uses it.
         core_matcher = native_match.matcher_for(tier)
         if core_matcher is not None:
             # ASCII text: the bytes patterns match it exactly as the str patterns do, same offsets

@@ -23,6 +23,7 @@ a position only against the patterns that can start there.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as P  # type: ignore[attr-defined]
@@ -30,6 +31,7 @@ from typing import Any, Literal
 
 from engine.phi import accel
 from engine.phi.fastform import first_set
+from engine.phi.native_lazy import parse_ascii
 from engine.phi.prefilter import Unsupported, prefix_condition_of
 from engine.phi.registry import CompiledPattern, CompiledTier
 
@@ -214,8 +216,21 @@ def _left_set(parsed: Any) -> frozenset[int] | None:
 
 
 def pattern_spec(pattern: CompiledPattern) -> Spec:
-    """What the core compiles for one pattern: exact where the translation exists, else a prefix."""
-    parsed = P.parse(pattern.source, re.ASCII)  # once: the labelled patterns are large
+    """What the core compiles for one pattern: exact where the translation exists, else a prefix.
+
+    Translated once per source (the guard tier repeats the scan tier's patterns).
+    """
+    spec = _SPECS.get(pattern.source)
+    if spec is None:
+        spec = _SPECS[pattern.source] = _translate_pattern(pattern)
+    return spec
+
+
+_SPECS: dict[str, Spec] = {}
+
+
+def _translate_pattern(pattern: CompiledPattern) -> Spec:
+    parsed = parse_ascii(pattern.source)  # once per source: the labelled patterns are large
     left = bytes(sorted(_left_set(parsed) or ()))
     firsts, nullable = first_set(parsed, parsed.state.flags)
     known = firsts is not None and not nullable and all(c < 128 for c in firsts)
@@ -250,6 +265,14 @@ def use_core() -> bool:
     from engine.phi import native  # the core is loaded only where a scan needs it
 
     return native.engine() == "native"
+
+
+def core_loaded() -> bool:
+    """True when this process has loaded the core (a scan asked for it): short texts use it too.
+
+    A process that never scans (``rflow validate`` sanitizing a message) never imports the core.
+    """
+    return "engine.phi.native" in sys.modules
 
 
 def is_built(tier: CompiledTier) -> bool:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine.phi.native_match import translate, use_core
+from engine.phi import accel
+from engine.phi.native_match import core_loaded, translate, use_core
 from engine.phi.prefilter import Unsupported
 
 _BUILT: dict[int, tuple[re.Pattern[str], Any]] = {}
@@ -44,8 +45,12 @@ def finder_for(rx: re.Pattern[str]) -> Any | None:
 
 
 def spans(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
-    """``[m.span() for m in rx.finditer(text)]``, from the core where it gives the same."""
-    finder = finder_for(rx)
+    """``[m.span() for m in rx.finditer(text)]``, from the core where it gives the same.
+
+    A short text (a message being sanitized) uses the core only once a scan loaded it, so that
+    ``rflow validate`` never imports the core.
+    """
+    finder = finder_for(rx) if len(text) >= accel.MIN_BYTES or core_loaded() else None
     if finder is not None:
         try:
             data = text.encode("latin-1")

@@ -20,6 +20,7 @@ import attrs
 from engine.phi.dialect import dialect_problem, is_class, short_alternatives
 from engine.phi.errors import PhiRegistryError
 from engine.phi.fastform import case_trie, class_covers_alnum, expand_ignorecase_words, fast_form
+from engine.phi.native_lazy import lazy_compile
 from engine.phi.validators import NORMALIZERS, VALIDATORS
 
 Tier = Literal["scan", "guard"]
@@ -335,8 +336,8 @@ def _compile_tier(name: str, patterns: list[CompiledPattern]) -> CompiledTier:
     combined = fast_form(sources) or "|".join(
         f"(?P<p{i}>{src.replace('(?P<value>', f'(?P<p{i}v>')})" for i, src in enumerate(sources)
     )
-    str_re = re.compile(combined, re.ASCII)
-    bytes_re = re.compile(combined.encode("ascii"))
+    str_re = lazy_compile(combined, re.ASCII)
+    bytes_re = lazy_compile(combined.encode("ascii"))
     rebuilt = tuple(
         attrs.evolve(p, value_group=str_re.groupindex.get(f"p{i}v"), group=str_re.groupindex[f"p{i}"])
         for i, p in enumerate(patterns)
@@ -392,7 +393,7 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
         )
         for pid, tier, raw_src, vals, left, after in specs:
             src = expand_ignorecase_words(raw_src)
-            compiled = re.compile(src, re.ASCII)
+            compiled = lazy_compile(src, re.ASCII)
             all_patterns.append(
                 CompiledPattern(
                     id=pid,
@@ -403,11 +404,11 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
                     normalizer=normalizer,
                     value_group=None,
                     str_re=compiled,
-                    bytes_re=re.compile(src.encode("ascii")),
+                    bytes_re=lazy_compile(src.encode("ascii")),
                     has_value="value" in compiled.groupindex,
                     left=left,
-                    reject_after=re.compile(after, re.ASCII) if after else None,
-                    reject_after_bytes=re.compile(after.encode("ascii")) if after else None,
+                    reject_after=lazy_compile(after, re.ASCII) if after else None,
+                    reject_after_bytes=lazy_compile(after.encode("ascii")) if after else None,
                 )
             )
         if cat.columns and (value or cat.whole_cell):

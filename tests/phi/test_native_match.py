@@ -179,6 +179,7 @@ def test_the_re_setting_is_the_python_reference_path(monkeypatch: pytest.MonkeyP
     assert not calls
     monkeypatch.setenv(accel.ENV_ENGINE, "auto")
     monkeypatch.setattr(native_match, "_BUILT", {})
+    monkeypatch.delitem(sys.modules, "engine.phi.native")  # a process that never asked for the core
     list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
     assert not calls and not native_match.is_built(load_registry().scan), "a short text compiled the core"
     list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789 " * 3000))
