@@ -39,12 +39,43 @@ impl PrimedHmac {
     }
 }
 
+/// HKDF-SHA-256 (RFC 5869) with a zero salt: the subkey of `ikm` for one purpose (`info`).
+///
+/// `length` is at most 255 blocks of 32 bytes; the caller checks it.
+pub fn hkdf_sha256(ikm: &[u8], info: &[u8], length: usize) -> Vec<u8> {
+    let prk = PrimedHmac::new(&[0u8; 32]).digest(b"", ikm);
+    let expand = PrimedHmac::new(&prk);
+    let mut out = Vec::with_capacity(length + 32);
+    let mut block: Vec<u8> = Vec::new();
+    let mut counter: u8 = 1;
+    while out.len() < length {
+        let mut msg = block.clone();
+        msg.extend_from_slice(info);
+        msg.push(counter);
+        block = expand.digest(b"", &msg).to_vec();
+        out.extend_from_slice(&block);
+        counter = counter.wrapping_add(1);
+    }
+    out.truncate(length);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn rfc5869_case_3_with_zero_salt() {
+        // RFC 5869 A.3: an empty salt is hashed as 32 zero bytes, as this function does.
+        let okm = hkdf_sha256(&[0x0bu8; 22], b"", 42);
+        assert_eq!(
+            hex(&okm),
+            "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8"
+        );
     }
 
     #[test]

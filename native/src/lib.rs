@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 mod digest;
 mod finder;
+mod golden;
 mod matcher;
 mod rows;
 
@@ -37,6 +38,34 @@ fn hmac_sha256_hex_many(py: Python<'_>, key: &[u8], prefix: &[u8], values: Vec<V
         let mac = digest::PrimedHmac::new(key);
         values.iter().map(|v| hex(&mac.digest(prefix, v))).collect()
     })
+}
+
+/// HKDF-SHA-256 subkey of `key` for `purpose` (zero salt, RFC 5869), `length` bytes (1 to 8160).
+#[pyfunction]
+fn derive_subkey(key: &[u8], purpose: &[u8], length: usize) -> PyResult<Vec<u8>> {
+    if !(1..=255 * 32).contains(&length) {
+        return Err(PyValueError::new_err("HKDF-SHA-256 derives 1 to 8160 bytes"));
+    }
+    Ok(digest::hkdf_sha256(key, purpose, length))
+}
+
+/// Hex HMAC-SHA-256 of `prefix + value` under one key, the pads primed once (finding digests).
+#[pyclass(frozen, module = "engine._native")]
+struct Digester {
+    mac: digest::PrimedHmac,
+}
+
+#[pymethods]
+impl Digester {
+    #[new]
+    fn new(key: &[u8]) -> Self {
+        Digester { mac: digest::PrimedHmac::new(key) }
+    }
+
+    /// Hex HMAC of `prefix + value` (one finding: short inputs, so the GIL is kept).
+    fn __call__(&self, prefix: &[u8], value: &[u8]) -> String {
+        hex(&self.mac.digest(prefix, value))
+    }
 }
 
 /// Offsets just past each row's newline, quote-aware; a final unterminated row ends at `len`.
@@ -132,6 +161,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(registry_sha256, m)?)?;
     m.add_function(wrap_pyfunction!(hmac_sha256_hex_many, m)?)?;
     m.add_function(wrap_pyfunction!(row_ends, m)?)?;
+    m.add_function(wrap_pyfunction!(derive_subkey, m)?)?;
+    m.add_class::<Digester>()?;
     m.add_class::<Matcher>()?;
     m.add_class::<Finder>()?;
     Ok(())
