@@ -1,17 +1,7 @@
-"""Built-in stages of rflow; importing this package registers them all.
+"""Built-in stages of rflow, a plugin like any other: each is declared under the ``rflow.stages``
+entry points (pyproject.toml) and registered when the registry loads it.
 
 One module per stage (``stage_NN_<key>.py``); shared components in :mod:`stages.components`,
-shared tabular reading in :mod:`stages.tabular`.
+shared tabular reading in :mod:`stages.tabular`. Importing this package imports no stage: looking
+up one stage by key loads only that stage's module.
 """
-
-from __future__ import annotations
-
-from stages import (  # noqa: F401 - imported for their @register_stage side effect
-    stage_01_upload,
-    stage_02_schema_check,
-    stage_03_irb_check,
-    stage_04_phi_scan,
-    stage_05_validate,
-    stage_06_deidentify,
-    stage_20_summary,
-)
