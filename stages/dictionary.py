@@ -440,3 +440,16 @@ def _problems(_path: str, ref: str, _mtime: int, _size: int, shown: str) -> tupl
     except StageConfigError as exc:
         return ((shown, 0, 0, str(exc), True),)
     return ()
+
+
+def dictionary_config_files(config: Mapping[str, Any], manifest_dir: Any = None) -> list[
+        tuple[str, str, int, int, str, bool]]:
+    """The ``config_files`` hook of a step with a ``dictionary`` option, for ``rflow validate``:
+    ``(key, file, line, col, message, is_error)`` of each problem in the file it names.
+
+    A module-level function, so a stage card can name it and validation need not import the stage.
+    """
+    ref = config.get("dictionary")
+    if not isinstance(ref, str) or not ref:
+        return []
+    return [("dictionary", *problem) for problem in dictionary_problems(ref, manifest_dir)]

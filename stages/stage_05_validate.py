@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
 from typing import Any, Literal
 
 import attrs
@@ -28,7 +27,7 @@ from stages.dictionary import (
     RuleSpec,
     build_rule,
     code_ok,
-    dictionary_problems,
+    dictionary_config_files,
     load_dictionary,
     parse_date,
     parse_number,
@@ -312,13 +311,7 @@ class Validate:
     modes = (ANY_MODE,)
     Config = ValidateConfig
 
-    @staticmethod
-    def config_files(config: Mapping[str, Any], manifest_dir: Any = None) -> list[tuple[str, str, int, int, str, bool]]:
-        """Files the config names, for ``rflow validate``: ``(key, file, line, col, message, is_error)``."""
-        ref = config.get("dictionary")
-        if not isinstance(ref, str) or not ref:
-            return []
-        return [("dictionary", *problem) for problem in dictionary_problems(ref, manifest_dir)]
+    config_files = staticmethod(dictionary_config_files)
 
     async def execute(self, context: StageContext) -> StageResult:
         config: ValidateConfig = context.config

@@ -115,8 +115,13 @@ def config_file_fields(config_cls: Any) -> tuple[str, ...]:
 
 def named_files(config_cls: Any, config: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(option, value)`` for every file the config mapping names (lists of files give one pair each)."""
+    return files_named(config_file_fields(config_cls), config)
+
+
+def files_named(options: tuple[str, ...], config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(option, value)`` for every file ``config`` names under one of the file ``options``."""
     found: list[tuple[str, str]] = []
-    for name in config_file_fields(config_cls):
+    for name in options:
         value = config.get(name)
         values = value if isinstance(value, list | tuple) else [value]
         found.extend((name, v) for v in values if isinstance(v, str) and v)

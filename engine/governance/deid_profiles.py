@@ -157,6 +157,12 @@ def kept_categories(config: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(kept)
 
 
+def config_problems(config: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str, str]]:
+    """The deidentify stage's ``config_problems`` hook for ``rflow validate``: ``(keys, message, hint)``
+    of each setting that breaks the step's profile (a function here, so validation imports no stage)."""
+    return [(v.path, v.message, v.hint) for v in config_violations(config)]
+
+
 def kind_class(kind: str) -> str:
     """``date``, ``zip``, ... or ``identifier`` for a column kind (every unknown kind is an identifier)."""
     return _KIND_CLASS.get(kind, IDENTIFIER)

@@ -9,7 +9,6 @@ mode's order* or provided by a declared input, before anything runs.
 from __future__ import annotations
 
 import difflib
-import functools
 import json
 from pathlib import Path as PathLib
 from typing import Any
@@ -35,12 +34,18 @@ class DataFlow:
         self.available = set(ALWAYS_PROVIDED) | ({INPUT_COMPONENT} if has_inputs else set())
 
     def step(self, stage: Any) -> list[str]:
-        """The components ``stage`` reads that are not available yet; then what it writes is."""
-        from engine.core.components import component_name
-
-        missing = [component_name(t) for t in stage.reads if component_name(t) not in self.available]
-        self.available.update(component_name(t) for t in stage.writes)
+        """The components ``stage`` (a class or its card) reads that are not available yet; then
+        what it writes is."""
+        missing = [name for name in _component_names(stage.reads) if name not in self.available]
+        self.available.update(_component_names(stage.writes))
         return missing
+
+
+def _component_names(types: Any) -> list[str]:
+    """Component names of a stage class's reads/writes, or of its card's (already names)."""
+    from engine.core.components import component_name
+
+    return [t if isinstance(t, str) else component_name(t) for t in types]
 
 
 class _Checker:
@@ -85,7 +90,7 @@ class _Checker:
 
         ref = step.stage_ref
         path = ("steps", index, "stage")
-        stage = self.registry.find(ref)
+        stage = _describe(self.registry, ref)
         if stage is None:
             close = self.registry.suggestions(ref)
             if close:
@@ -130,8 +135,8 @@ class _Checker:
         each: the engine does not import the built-in stages, and only the stage knows its rules
         (a deidentify step's profile). Reported at the setting that breaks the rule.
         """
-        hook = getattr(stage, "config_problems", None)
-        if not callable(hook):
+        hook = _hook(stage, "config_problems")
+        if hook is None:
             return
         try:
             problems = list(hook(dict(step.config)))
@@ -149,13 +154,13 @@ class _Checker:
         when one is outside: then nothing reads it, not even to check it.
         """
         from engine.core.configfile import within
-        from engine.core.stage_config import named_files
+        from engine.core.stage_config import files_named
 
         roots = self.m.governance.roots(self.m.path.parent if self.m.path is not None else None)
         if not roots:
             return True
         inside = True
-        for key, ref in named_files(getattr(stage, "Config", None), step.config):
+        for key, ref in files_named(stage.config_files, step.config):
             if ref.startswith("bundled:") or within(PathLib(ref), roots):
                 continue
             inside = False
@@ -172,8 +177,8 @@ class _Checker:
         its options are files and what is valid inside them. A problem inside the file is an error
         at that file's line and column; the manifest gets one RF320 at the option that names it.
         """
-        hook = getattr(stage, "config_files", None)
-        if not callable(hook):
+        hook = _hook(stage, "config_files")
+        if hook is None:
             return
         manifest_dir = self.m.path.parent if self.m.path is not None else None
         try:
@@ -295,10 +300,7 @@ class _Checker:
     def _provider_hint(self, comp: str, step_id: str) -> str:
         if comp == INPUT_COMPONENT:
             return "declare the dataset under inputs:"
-        from engine.core.components import component_name
-
-        writers = [sid for sid, st in self.stages.items()
-                   if sid != step_id and comp in {component_name(t) for t in st.writes}]
+        writers = [sid for sid, st in self.stages.items() if sid != step_id and comp in _component_names(st.writes)]
         if writers:
             return "run it after step " + " or ".join(repr(w) for w in writers[:3]) + ", which writes it"
         return "no step in this manifest writes it; add a stage that does"
@@ -328,15 +330,55 @@ class _Checker:
                                            "phi_scan.findings_total == 0", path=gpath))
 
 
-@functools.lru_cache(maxsize=512)
+def _describe(registry: Any, ref: Any) -> Any:
+    """The stage's card (:mod:`engine.plugins.cards`): from its plugin's card file when it ships one,
+    so validating imports no stage module; from the class otherwise. A registry without cards (an
+    embedder's) gives its class, wrapped the same way."""
+    if hasattr(registry, "card"):
+        try:
+            return registry.card(ref)
+        except Exception:  # a stage whose config cannot be described: check what can be
+            cls = registry.find(ref)
+            return None if cls is None else _Uncarded(cls)
+    cls = registry.find(ref)
+    return None if cls is None else _Uncarded(cls)
+
+
+class _Uncarded:
+    """A stage class seen through the card's attribute names (config schema text, file options)."""
+
+    def __init__(self, cls: Any) -> None:
+        from engine.core.stage_config import config_file_fields, schema_for_config
+
+        self.cls = cls
+        self.key, self.version, self.modes = cls.key, cls.version, cls.modes
+        self.reads, self.writes = cls.reads, cls.writes
+        try:
+            self.config_schema: str | None = json.dumps(schema_for_config(cls.Config), sort_keys=True, default=str)
+        except Exception:  # a stage whose config cannot be described: nothing to check against
+            self.config_schema = None
+        self.config_files = config_file_fields(getattr(cls, "Config", None))
+
+    def hook(self, name: str) -> Any:
+        found = getattr(self.cls, name, None)
+        return found if callable(found) else None
+
+
+def _hook(stage: Any, name: str) -> Any:
+    try:
+        return stage.hook(name)
+    except Exception:  # a hook that cannot be imported is reported like one that fails
+        return _broken_hook
+
+
+def _broken_hook(*_args: Any) -> list[Any]:
+    raise RuntimeError("the stage's validation hook could not be loaded")
+
+
 def _config_schema_text(stage: Any) -> str | None:
     """A stage's config schema as canonical JSON (the validator cache key); None if it has none."""
-    from engine.core.stage_config import schema_for_config
-
-    try:
-        return json.dumps(schema_for_config(stage.Config), sort_keys=True, default=str)
-    except Exception:  # a stage whose config cannot be described: nothing to check against
-        return None
+    text = stage.config_schema
+    return text if isinstance(text, str) else None
 
 
 def _safe_gate_message(message: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +89,7 @@ class Deidentify:
         """The approval the step's profile needs, decided by the governance preflight."""
         return deid_profiles.approvals_needed(getattr(config, "profile", None))
 
-    @staticmethod
-    def config_problems(config: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str, str]]:
-        """Settings that break the step's profile, for ``rflow validate`` (``(keys, message, hint)``)."""
-        return [(v.path, v.message, v.hint) for v in deid_profiles.config_violations(config)]
+    config_problems = staticmethod(deid_profiles.config_problems)
 
     async def execute(self, context: StageContext) -> StageResult:
         config: DeidentifyConfig = context.config

@@ -24,6 +24,7 @@ from engine.core.components import is_component
 from engine.core.contract import ANY_MODE, STAGE_DEFAULTS, EmptyConfig, fill_stage_defaults
 from engine.core.errors import PluginLoadError, RegistrationError, UnknownStageError, safe_error_text, safe_excerpt
 from engine.core.versions import is_semver
+from engine.plugins.cards import StageCard, card_of, read_cards
 
 log = logging.getLogger("rflow.registry")
 
@@ -92,6 +93,9 @@ class StageRegistry:
         self._group = entry_point_group
         self._plugins_loaded: set[str] = set()
         self.plugin_errors: list[PluginLoadError] = []
+        self._cards: dict[type, StageCard] = {}
+        self._package_cards: dict[str, dict[str, StageCard]] = {}
+        self._card_entry_points: builtins.list[Any] | None = None
 
     # -- registration -------------------------------------------------------------------------
     def register(self, cls: S) -> S:
@@ -156,6 +160,42 @@ class StageRegistry:
         if found is None:
             raise UnknownStageError(self._unknown_message(id_or_key))
         return found
+
+    def card(self, id_or_key: int | str) -> StageCard | None:
+        """What validating a manifest needs of a stage, without importing it where it can.
+
+        A stage already loaded gives its class's card; else the card its plugin package ships
+        (:mod:`engine.plugins.cards`) for the entry point named like the key; else the stage is
+        loaded and its class gives the card. None if there is no such stage.
+        """
+        cls = self._lookup(id_or_key)
+        if cls is None and isinstance(id_or_key, str) and not id_or_key.isdigit():
+            shipped = self._shipped_card(id_or_key)
+            if shipped is not None:
+                return shipped
+        if cls is None:
+            cls = self.find(id_or_key)
+        if cls is None:
+            return None
+        found = self._cards.get(cls)
+        if found is None:
+            found = self._cards[cls] = card_of(cls)
+        return found
+
+    def _shipped_card(self, key: str) -> StageCard | None:
+        if self._card_entry_points is None:
+            self._card_entry_points = self._entry_points()
+        for ep in self._card_entry_points:
+            if ep.name != key or ep.name in self._plugins_loaded:
+                continue
+            module = str(getattr(ep, "module", "") or ep.value.partition(":")[0])
+            package = module.split(".")[0]
+            if package not in self._package_cards:
+                self._package_cards[package] = read_cards(package)
+            card = self._package_cards[package].get(key)
+            # A card speaks for the module the entry point loads, or for nothing.
+            return card if card is not None and card.module == module and card.key == key else None
+        return None
 
     def find(self, id_or_key: int | str) -> type | None:
         try:
