@@ -14,7 +14,7 @@ import difflib
 import inspect
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any, TypeVar, overload
 
@@ -259,7 +259,7 @@ default_registry = StageRegistry()
 @overload
 def register_stage(cls: S, /) -> S: ...
 @overload
-def register_stage(*, registry: StageRegistry) -> Any: ...
+def register_stage(*, registry: StageRegistry) -> Callable[[S], S]: ...
 def register_stage(cls: Any = None, /, *, registry: StageRegistry | None = None) -> Any:
     """Class decorator registering a stage (in ``registry`` or the default one)."""
     target = registry or default_registry
