@@ -33,6 +33,11 @@ VOLATILE_KEYS = {
 RUN_ID = re.compile(r"\b\d{8}T\d{6}Z-[0-9a-f]{6}\b")
 ISO_TIME = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z\b")
 SKIPPED_FILES = {".rflow.lock"}  # the run folder's owner record: pid, host and start time only
+# report.html's step timeline draws each step at its start and duration: its bar geometry and its
+# "completed 0.65s" texts are times too (the other charts draw counts and are compared as they are).
+TIMELINE = re.compile(r'(<svg[^>]*aria-labelledby="timeline-t".*?</svg>)', re.S)
+TIMELINE_TIMES = re.compile(r'\b(x|width)="[0-9.]+"|\b[0-9]+\.[0-9]+s\b')
+DURATION_CELL = re.compile(r"\b[0-9]+\.[0-9]{2}s\b")
 
 
 def runs(demo_csv: Path) -> dict[str, list[str]]:
@@ -112,6 +117,9 @@ def normalized(path: Path, roots: list[Path]) -> bytes:
     if path.suffix == ".jsonl":
         lines = [json.dumps(normalize_json(json.loads(line), roots), sort_keys=True) for line in text.splitlines()]
         return "\n".join(lines).encode()
+    if path.suffix == ".html":
+        text = TIMELINE.sub(lambda m: TIMELINE_TIMES.sub("<TIME>", m.group(1)), text)
+        text = DURATION_CELL.sub("<DURATION>", text)
     return normalize_text(text, roots).encode()
 
 
