@@ -77,6 +77,7 @@ _EXPORTS: dict[str, str] = {
     "parse_size": "engine.core.sizes",
     "JsonTooDeep": "engine.core.jsondepth",
     "loads_record": "engine.core.jsondepth",
+    "load_record": "engine.core.jsondepth",
     "load_document": "engine.manifest.loader",
     "PatternError": "engine.core.userpattern",
     "UserPattern": "engine.core.userpattern",
@@ -159,6 +160,7 @@ if TYPE_CHECKING:
     from engine.core.errors import UnknownStageError as UnknownStageError
     from engine.core.errors import safe_excerpt as safe_excerpt
     from engine.core.jsondepth import JsonTooDeep as JsonTooDeep
+    from engine.core.jsondepth import load_record as load_record
     from engine.core.jsondepth import loads_record as loads_record
     from engine.core.paths import file_problem as file_problem
     from engine.core.sizes import SizeError as SizeError

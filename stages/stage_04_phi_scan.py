@@ -17,11 +17,12 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import attrs
 
 from engine import ANY_MODE, PARTS_DIR, InputDataset, StageContext, StageResult, is_typed, register_stage, safe_excerpt
+from engine.phi import Finding
 from stages import _phi
 from stages._common import atomic_output, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages._fields import inputs_field, max_field_chars_field, phi_columns_field
@@ -59,17 +60,6 @@ class PhiScanConfig:
     phi_columns: dict[str, str] = phi_columns_field("not an identifying column; its cells are still scanned")  # noqa: RUF009
 
 
-class _Finding(NamedTuple):
-    """A finding as the part file records it (a tuple: made ~29,000 times per MB of dense data)."""
-
-    category: str
-    row: int | None
-    column: str | None
-    offset: int | None
-    length: int
-    digest: str
-
-
 class FindingLine:
     """One finding as a JSON line, byte for byte ``json.dumps(f._asdict(), separators=(",", ":"))``.
 
@@ -86,7 +76,7 @@ class FindingLine:
             text = self._strings[value] = json.dumps(value)
         return text
 
-    def __call__(self, f: _Finding) -> str:
+    def __call__(self, f: Finding) -> str:
         digest = f.digest
         digest_json = f'"{digest}"' if digest.isascii() and digest.isalnum() else json.dumps(digest)
         row = "null" if f.row is None else str(int(f.row))
@@ -105,7 +95,7 @@ def _scanner_compatible(profile: DatasetProfile) -> bool:
     )
 
 
-def _scan_with_scanner(part: ScanPart) -> Iterator[_Finding]:
+def _scan_with_scanner(part: ScanPart) -> Iterator[Finding]:
     from engine.phi import scan_range
 
     names = dict(part.names)
@@ -119,12 +109,12 @@ def _scan_with_scanner(part: ScanPart) -> Iterator[_Finding]:
             column = shown[raw]
         else:
             column = shown[raw] = names.get(raw.lstrip("\ufeff").strip(), "column_?")  # type: ignore[union-attr]
-        yield _Finding(f.category, f.row, column, f.offset, f.length, f.digest)
+        yield Finding(f.category, f.row, column, f.offset, f.length, f.digest)
 
 
 def _scan_cells(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: Any,
                 checkpoint: Callable[[], None] | None,
-                categories: dict[str, str | None] | None = None) -> Iterator[_Finding]:
+                categories: dict[str, str | None] | None = None) -> Iterator[Finding]:
     wanted = set(config.columns)
     cats = categories or {}
     if is_typed(profile.format):  # labels, notes, key-value metadata, other sheets: data too
@@ -141,18 +131,18 @@ def _scan_cells(path: Path, profile: DatasetProfile, config: PhiScanConfig, key:
                                             category=cats.get(column or "") if classified else None):
                     value = text[span.start : span.end]
                     norm = span.normalizer(value) if span.normalizer else value
-                    yield _Finding(span.category, reader.row, column, None, len(value.encode("utf-8")),
+                    yield Finding(span.category, reader.row, column, None, len(value.encode("utf-8")),
                                    key.digest(span.category, norm))
 
 
-def _metadata_findings(path: Path, fmt: str, key: Any) -> Iterator[_Finding]:
+def _metadata_findings(path: Path, fmt: str, key: Any) -> Iterator[Finding]:
     from engine import metadata_texts
 
     for _kind, text in metadata_texts(path, fmt):
         for span in _phi.find_spans(text, column=None, category=None):
             value = text[span.start : span.end]
             norm = span.normalizer(value) if span.normalizer else value
-            yield _Finding(span.category, None, METADATA, None, len(value.encode("utf-8")),
+            yield Finding(span.category, None, METADATA, None, len(value.encode("utf-8")),
                            key.digest(span.category, norm))
 
 
@@ -198,7 +188,7 @@ def scan_part(part: ScanPart) -> dict[str, Any]:
 
     line = FindingLine()
 
-    def consume(findings: Iterator[_Finding], write: Callable[[str], Any] | None) -> None:
+    def consume(findings: Iterator[Finding], write: Callable[[str], Any] | None) -> None:
         nonlocal last_row
         for n, f in enumerate(findings):
             if n % 4096 == 0:

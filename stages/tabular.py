@@ -27,7 +27,6 @@ from engine import (
     DELIMITERS,
     FORMATS,
     SAMPLE_BYTES,
-    JsonTooDeep,
     TableFormat,
     TabularError,
     detect_delimiter,
@@ -35,7 +34,7 @@ from engine import (
     first_row_is_data,
     generated_columns,
     is_typed,
-    loads_record,
+    load_record,
     one_column_hint,
     sniff,
 )
@@ -285,12 +284,7 @@ class TableReader:
             if line.strip():
                 break
         self._check_fields([line], lines + 1)
-        try:
-            obj = loads_record(line)
-        except JsonTooDeep as exc:
-            raise TabularError(f"data row {lines + 1} is JSON {exc}") from None
-        except ValueError:
-            raise TabularError(f"data row {lines + 1} is not valid JSON") from None
+        obj = load_record(line, f"data row {lines + 1}", TabularError, deep="JSON ")
         if not isinstance(obj, dict):
             raise TabularError(f"data row {lines + 1} is not a JSON object")
         return obj

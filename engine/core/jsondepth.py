@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 MAX_JSON_DEPTH = 200
@@ -47,3 +48,17 @@ def loads_record(line: str | bytes) -> Any:
         return json.loads(line)
     except RecursionError:  # cannot happen under the limit; kept so it can never escape as a crash
         raise JsonTooDeep(f"nested more than {MAX_JSON_DEPTH} levels deep") from None
+
+
+def load_record(line: str | bytes, where: str, error: Callable[[str], Exception], *, deep: str = "") -> Any:
+    """One JSON record, or ``error`` with one line that names ``where`` and never quotes the record.
+
+    The one reading of a JSON Lines record for the scanner and the table reader; ``deep`` words
+    the too-deep reason for the caller's message (``"JSON "``: "data row 3 is JSON nested ...").
+    """
+    try:
+        return loads_record(line)
+    except JsonTooDeep as exc:
+        raise error(f"{where} is {deep}{exc}") from None
+    except ValueError:
+        raise error(f"{where} is not valid JSON") from None

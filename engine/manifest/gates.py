@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -162,20 +162,19 @@ class _Parser:
         return node
 
     def parse_or(self) -> Any:
-        first = self.parse_and()
-        items = [first]
-        while self.at("kw", "or"):
-            self.take()
-            items.append(self.parse_and())
-        return first if len(items) == 1 else BoolOp("or", tuple(items), _offset(first))
+        return self._chain("or", self.parse_and)
 
     def parse_and(self) -> Any:
-        first = self.parse_not()
+        return self._chain("and", self.parse_not)
+
+    def _chain(self, op: str, operand: Callable[[], Any]) -> Any:
+        """``operand (op operand)*``: one operand as it is, two or more as one BoolOp."""
+        first = operand()
         items = [first]
-        while self.at("kw", "and"):
+        while self.at("kw", op):
             self.take()
-            items.append(self.parse_not())
-        return first if len(items) == 1 else BoolOp("and", tuple(items), _offset(first))
+            items.append(operand())
+        return first if len(items) == 1 else BoolOp(op, tuple(items), _offset(first))
 
     def parse_not(self) -> Any:
         if self.at("kw", "not"):

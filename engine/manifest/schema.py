@@ -103,23 +103,23 @@ def where(path: Path) -> str:
     return out or "the manifest"
 
 
+_JSON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (type(None), "null"),
+    (bool, "boolean"),  # before int: a bool is an int
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (Mapping, "mapping"),
+    (list, "list"),
+    ((_dt.date, _dt.datetime), "date"),
+)
+
+
 def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "mapping"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return "date"
+    """The schema's name for a value's type (first match wins), else the Python type's name."""
+    for kind, name in _JSON_TYPES:
+        if isinstance(value, kind):
+            return name
     return type(value).__name__
 
 

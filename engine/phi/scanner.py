@@ -17,8 +17,6 @@ import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-import attrs
-
 from engine.phi.errors import PhiInputError
 from engine.phi.keys import PhiKey, resolve_key
 from engine.phi.registry import Tier, load_registry
@@ -114,7 +112,7 @@ def _scan_header_line(fh: io.BufferedReader, data_start: int, ctx: ScanContext) 
     fh.seek(0)
     line = fh.read(data_start)
     for f in scan_text_bytes(line, 0, ctx):
-        yield attrs.evolve(f, row=0)
+        yield f._replace(row=0)
 
 
 def _scan_ranges_in(

@@ -96,9 +96,10 @@ def test_no_findings_file(tmp_path: Path, ws: Path) -> None:
 def test_finding_lines_are_the_json_of_the_finding(
     category: str, row: int | None, column: str | None, offset: int | None, length: int, digest: str
 ) -> None:
-    from stages.stage_04_phi_scan import FindingLine, _Finding
+    from engine.phi import Finding
+    from stages.stage_04_phi_scan import FindingLine
 
-    f = _Finding(category, row, column, offset, length, digest)
+    f = Finding(category, row, column, offset, length, digest)
     line = FindingLine()
     expected = json.dumps(f._asdict(), separators=(",", ":")) + "\n"
     assert line(f) == expected

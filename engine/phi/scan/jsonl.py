@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from engine.core.jsondepth import JsonTooDeep, loads_record
+from engine.core.jsondepth import load_record
 from engine.phi.errors import PhiInputError
 from engine.phi.matcher import iter_matches
 from engine.phi.normalize import normalize
@@ -36,12 +36,7 @@ def scan_jsonl_chunk(data: bytes, base: int, first_row: int, ctx: ScanContext) -
     for i, line in enumerate(lines):
         if not line.strip():
             continue
-        try:
-            record = loads_record(line)
-        except JsonTooDeep as exc:
-            raise PhiInputError(f"JSON Lines record {first_row + i} is {exc}") from None
-        except ValueError:
-            raise PhiInputError(f"JSON Lines record {first_row + i} is not valid JSON") from None
+        record = load_record(line, f"JSON Lines record {first_row + i}", PhiInputError)
         for path, value in _json_leaves(record, ""):
             leaf = path.rsplit(".", 1)[-1].split("[", 1)[0]
             if ctx.only is not None and path not in ctx.only:
