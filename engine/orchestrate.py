@@ -27,6 +27,7 @@ from engine.core.engine_components import InputDataset, RunInfo
 from engine.core.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
 from engine.core.exitcodes import BY_RUN_STATUS
 from engine.core.paths import file_problem, folder_problem
+from engine.core.timestamps import iso
 from engine.execution.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
 from engine.execution.step_runner import ObserverGroup, PlannedStep, PolicyChain, RunObserver, RunOutcome, execute_plan
 from engine.governance.input_watch import Fingerprint, InputChanged, InputWatch, fingerprint
@@ -35,7 +36,6 @@ from engine.governance.selection import SelectionError, select_steps
 from engine.phi.labels import safe_file_name
 from engine.reporting.audit import AuditKeying, AuditLog, AuditLogError
 from engine.reporting.run_report import REPORT_KIND, RunReport, step_record
-from engine.reporting.timestamps import iso
 
 DEFAULT_MANIFEST = "demo.yaml"
 

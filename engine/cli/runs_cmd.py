@@ -40,10 +40,10 @@ def _is_run(path: Path) -> bool:
 
 def run_entry(run_dir: Path) -> dict[str, Any]:
     """One run folder as a history entry (metadata only, every user-typed value through ``shown``)."""
+    from engine.core.timestamps import epoch
     from engine.execution.runfolder import is_locked
     from engine.reporting.audit_verify import shown_run
     from engine.reporting.run_report import REPORT_NAME, ReportError, read_report, recorded_errors
-    from engine.reporting.timestamps import epoch
 
     entry: dict[str, Any] = {"folder": shown_path(run_dir.name)}
     if not (run_dir / REPORT_NAME).exists():
@@ -80,7 +80,7 @@ def history(folder: Path) -> list[dict[str, Any]]:
 
     Order: start time from the report, else the folder's modification time; ties by folder name.
     """
-    from engine.reporting.timestamps import epoch
+    from engine.core.timestamps import epoch
 
     folders = [folder] if _is_run(folder) else [p for p in folder.iterdir() if p.is_dir() and _is_run(p)]
 
@@ -99,7 +99,7 @@ def history(folder: Path) -> list[dict[str, Any]]:
 
 
 def _when(value: Any) -> str:
-    from engine.reporting.timestamps import epoch, iso
+    from engine.core.timestamps import epoch, iso
 
     seconds = epoch(value)
     text = iso(seconds) if seconds is not None else None

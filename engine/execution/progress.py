@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from engine.core.contract import StageResult
 from engine.core.display import shown
+from engine.core.timestamps import iso
 from engine.execution.step_runner import PlannedStep, RunObserver
 from engine.reporting.run_report import recorded_errors
 
@@ -80,13 +81,16 @@ def observer_for(stream: TextIO, *, json_events: bool, environ: Mapping[str, str
 
 
 class JsonEvents(RunObserver):
-    """One JSON object per line (``rflow run --json``): for programs that follow a run."""
+    """One JSON object per line (``rflow run --json``): for programs that follow a run.
+
+    ``ts`` is an ISO 8601 UTC timestamp, as in report.json (:mod:`engine.core.timestamps`).
+    """
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
 
     def emit(self, event: str, **data: Any) -> None:
-        self.stream.write(json.dumps({"event": event, "ts": time.time(), **data}, default=str) + "\n")
+        self.stream.write(json.dumps({"event": event, "ts": iso(time.time()), **data}, default=str) + "\n")
         self.stream.flush()
 
     def run_started(self, steps: Sequence[PlannedStep]) -> None:

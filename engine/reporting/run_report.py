@@ -4,7 +4,7 @@ It is written when the run starts, after every step, and at the end — so a fai
 interrupted run still leaves a complete, schema-valid report behind. Its ``audit`` block anchors
 the run's audit log (keying, entry count, head hash), so a cut or extended log is detectable.
 
-Timestamps are ISO 8601 in UTC (:mod:`engine.reporting.timestamps`); :func:`read_report` also reads v1
+Timestamps are ISO 8601 in UTC (:mod:`engine.core.timestamps`); :func:`read_report` also reads v1
 reports, whose epoch-second timestamps it converts.
 
 A run that was killed cannot finish its report; :func:`read_report` shows such a report (still
@@ -26,8 +26,8 @@ from engine.core.atomic import write_json_atomic
 from engine.core.errors import RflowError
 from engine.core.exitcodes import BY_RUN_STATUS as EXIT_CODES
 from engine.core.exitcodes import for_run_status
+from engine.core.timestamps import as_iso, epoch, iso
 from engine.execution.runfolder import is_locked
-from engine.reporting.timestamps import as_iso, epoch, iso
 
 if TYPE_CHECKING:
     from engine.core.contract import StageResult

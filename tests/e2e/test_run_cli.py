@@ -185,6 +185,12 @@ def test_json_event_stream(tmp_path) -> None:
     assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
     assert kinds.count("step_started") == kinds.count("step_finished") >= 3
     assert events[-1]["exit_code"] == proc.returncode == 0
+    # timestamps as report.json writes them: ISO 8601 in UTC, in order
+    from engine.core.timestamps import epoch
+
+    assert all(isinstance(e["ts"], str) and e["ts"].endswith("Z") for e in events)
+    times = [epoch(e["ts"]) for e in events]
+    assert None not in times and times == sorted(times)
 
 
 SLEEP_PLUGIN = """

@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 
 from engine.core.display import shown
+from engine.core.timestamps import epoch
 from engine.reporting.run_report import report_schema
-from engine.reporting.timestamps import epoch
 
 from .conftest import demo_with_a_schema_error, load_report, rflow
 
