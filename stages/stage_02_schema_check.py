@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 import attrs
 
-from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage, safe_excerpt
-from stages._common import StageConfigError, input_entities, input_path
+from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage
+from stages._common import StageConfigError, input_path
+from stages._inputs import profiled_inputs, unknown_input
 from stages.components import DatasetProfile, SchemaReport
 from stages.dictionary import Dictionary, load_dictionary, type_ok
 from stages.tabular import DEFAULT_MAX_FIELD_CHARS, TabularError, cell, column_index, open_table
@@ -179,18 +180,13 @@ class SchemaCheck:
             dictionary = await context.run_blocking(load_dictionary_or_none, config.dictionary, context.allowed_roots)
         except StageConfigError as exc:
             return StageResult.failed(f"config dictionary: {exc}")
-        selected = [(e, d) for e, d in input_entities(context.world) if not config.inputs or d.name in config.inputs]
-        unknown = sorted(set(config.inputs) - {d.name for _, d in input_entities(context.world)})
-        if unknown:
-            return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
+        refusal = unknown_input(context.world, config.inputs)
+        if refusal is not None:
+            return StageResult.failed(refusal)
         results: dict[str, Any] = {}
         warnings: list[str] = []
         errors_total = warnings_total = 0
-        for entity, dataset in selected:
-            profile = context.world.get(entity, DatasetProfile)
-            if profile is None:
-                warnings.append(f"input {dataset.name!r} has no profile (upload failed?); not checked")
-                continue
+        for entity, dataset, profile in profiled_inputs(context.world, config.inputs, warnings, "not checked"):
             try:
                 res = await context.run_blocking(
                     check_input, input_path(dataset), profile, dictionary, config, context.checkpoint

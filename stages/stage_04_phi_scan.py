@@ -26,6 +26,7 @@ from engine.phi import Finding
 from stages import _phi
 from stages._common import atomic_output, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages._fields import inputs_field, max_field_chars_field, phi_columns_field
+from stages._inputs import profiled_inputs, unknown_input
 from stages.components import DatasetProfile, PhiFindingsSummary
 from stages.tabular import TabularError, open_table
 
@@ -319,10 +320,9 @@ class PhiScan:
         from engine.phi.native_match import regex_engine
 
         config: PhiScanConfig = context.config
-        names = {d.name for _, d in input_entities(context.world)}
-        unknown = sorted(set(config.inputs) - names)
-        if unknown:
-            return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
+        refusal = unknown_input(context.world, config.inputs)
+        if refusal is not None:
+            return StageResult.failed(refusal)
         key = stage_key(context.phi_key, context.phi_key_source)
         policy = str(context.policy.get("phi_policy", "warn"))
         results: dict[str, Any] = {}
@@ -336,19 +336,13 @@ class PhiScan:
         parts_root = context.workspace / PARTS_DIR / safe_slug(context.step_id or self.key)
         jobs: list[tuple[str, Any, Path | None, list[ScanPart]]] = []
         try:
-            for entity, dataset in input_entities(context.world):
-                if config.inputs and dataset.name not in config.inputs:
-                    continue
-                profile = context.world.get(entity, DatasetProfile)
-                if profile is None:
-                    warnings.append(f"input {dataset.name!r} has no profile (upload failed?); not scanned")
-                    continue
+            for entity, dataset, profile in profiled_inputs(context.world, config.inputs, warnings, "not scanned"):
                 missing = sorted(set(config.columns) - set(profile.columns))
                 if missing:
                     return StageResult.failed(
                         f"config columns: input {dataset.name!r} has no column {safe_excerpt(missing[0], 40)!r}")
                 missing = sorted(set(config.phi_columns) - set(profile.columns))
-                if missing and not config.inputs and len(names) > 1:
+                if missing and not config.inputs and len(input_entities(context.world)) > 1:
                     missing = []  # with several inputs, an override names a column of some of them
                 if missing:
                     return StageResult.failed(

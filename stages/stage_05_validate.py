@@ -19,7 +19,8 @@ from typing import Any, Literal
 import attrs
 
 from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage, safe_excerpt
-from stages._common import StageConfigError, input_entities, input_path
+from stages._common import StageConfigError, input_path
+from stages._inputs import profiled_inputs, unknown_input
 from stages.components import DatasetProfile, QualityReport
 from stages.dictionary import (
     DEFAULT_MISSING,
@@ -322,23 +323,16 @@ class Validate:
             rules = collect_rules(dictionary, config)
         except StageConfigError as exc:
             return StageResult.failed(f"config: {exc}")
-        names = {d.name for _, d in input_entities(context.world)}
-        unknown = sorted(set(config.inputs) - names)
-        if unknown:
-            return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
+        refusal = unknown_input(context.world, config.inputs)
+        if refusal is not None:
+            return StageResult.failed(refusal)
         if not rules and config.max_missing_default is None:
             warnings = ["no rules configured (no dictionary, no rules, no max_missing_default): nothing checked"]
         else:
             warnings = []
         results: dict[str, Any] = {}
         errors_total = warnings_total = 0
-        for entity, dataset in input_entities(context.world):
-            if config.inputs and dataset.name not in config.inputs:
-                continue
-            profile = context.world.get(entity, DatasetProfile)
-            if profile is None:
-                warnings.append(f"input {dataset.name!r} has no profile (upload failed?); not validated")
-                continue
+        for entity, dataset, profile in profiled_inputs(context.world, config.inputs, warnings, "not validated"):
             try:
                 res = await context.run_blocking(
                     validate_input, input_path(dataset), profile, dictionary, rules, config, context.checkpoint

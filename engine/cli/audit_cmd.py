@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from engine.cli.parsing import action, action_group
 from engine.core import exitcodes
 from engine.core.display import shown as _text
 from engine.core.display import shown_path
@@ -18,10 +19,9 @@ EXIT_INTACT, EXIT_BROKEN, EXIT_USAGE = exitcodes.OK, exitcodes.FAILED, exitcodes
 
 
 def add_parser(sub: Any) -> None:
-    audit = sub.add_parser("audit", help="check a run's tamper-evident audit log")
-    asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    verify = asub.add_parser(
-        "verify", help="verify an audit log (a run folder, or a log file such as a shared --audit-log)",
+    asub = action_group(sub, "audit", "check a run's tamper-evident audit log", dest="audit_command")
+    verify = action(
+        asub, "verify", "verify an audit log (a run folder, or a log file such as a shared --audit-log)", _verify,
         description="Check the hash chain, the keying, that every run finished, and (for a run folder) the "
                     "entry count and head hash report.json recorded. A keyed log needs its key in RFLOW_PHI_KEY "
                     "or RFLOW_PHI_KEY_FILE. Exit: 0 intact, 1 broken, tampered or unfinished, 2 usage (no log, "
@@ -32,7 +32,6 @@ def add_parser(sub: Any) -> None:
                              "recorded (repeatable)")
     verify.add_argument("--allow-unkeyed", action="store_true",
                         help="accept a plain SHA-256 log although a deployment key is configured")
-    verify.set_defaults(func=_verify)
 
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.cli.parsing import action, action_group
 from engine.core import exitcodes
 from engine.core.display import shown
 
@@ -20,22 +21,19 @@ ENV_HINT = "point RFLOW_PHI_KEYRING at the keyring file"
 
 def add_parsers(sub: Any) -> None:
     """Register ``keyring`` and ``crosswalk`` under ``rflow phi``."""
-    ring = sub.add_parser("keyring", help="a keyring: rotate the deployment key, keep the old ids",
-                          description="A keyring file (mode 0600) holds every deployment key with its key id; "
-                          "runs use the active key, rflow audit verify finds the key a log was written under. "
-                          "Set RFLOW_PHI_KEYRING=FILE to use it.")
-    rsub = ring.add_subparsers(dest="keyring_command", metavar="ACTION", required=True)
-    new = rsub.add_parser("new", help="create a keyring holding one fresh key (or an existing key file's key)")
+    rsub = action_group(sub, "keyring", "a keyring: rotate the deployment key, keep the old ids",
+                        dest="keyring_command",
+                        description="A keyring file (mode 0600) holds every deployment key with its key id; "
+                        "runs use the active key, rflow audit verify finds the key a log was written under. "
+                        "Set RFLOW_PHI_KEYRING=FILE to use it.")
+    new = action(rsub, "new", "create a keyring holding one fresh key (or an existing key file's key)", _new)
     new.add_argument("file", metavar="FILE", help="the keyring file to create (mode 0600)")
     new.add_argument("--from-key-file", metavar="KEY_FILE",
                      help="start from this key file's key, so what it wrote keeps its key id")
-    new.set_defaults(func=_new)
-    rotate = rsub.add_parser("rotate", help="add a fresh key and make it active; older keys stay")
+    rotate = action(rsub, "rotate", "add a fresh key and make it active; older keys stay", _rotate)
     rotate.add_argument("file", metavar="FILE", help="the keyring file to add a key to")
-    rotate.set_defaults(func=_rotate)
-    show = rsub.add_parser("list", help="the key ids of a keyring, the active one marked")
+    show = action(rsub, "list", "the key ids of a keyring, the active one marked", _list)
     show.add_argument("file", metavar="FILE", help="the keyring file to read")
-    show.set_defaults(func=_list)
 
     walk = sub.add_parser(
         "crosswalk", help="map the pseudonyms of an old key id to those of a new one (approved, audited)",

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.cli.parsing import action, action_group
 from engine.core import exitcodes
 from engine.core.display import shown
 from engine.core.errors import safe_excerpt
@@ -48,12 +49,10 @@ def add_parser(sub: Any) -> None:
                          "graph of every step, the components it reads and writes, and the modes that run it")
     pl.set_defaults(func=_plan)
 
-    sch = sub.add_parser("schema", help="JSON Schemas for editors and external validators")
-    ssub = sch.add_subparsers(dest="schema_command", metavar="ACTION", required=True)
-    exp = ssub.add_parser("export", help="the manifest schema with every stage's config schema bundled in")
+    ssub = action_group(sub, "schema", "JSON Schemas for editors and external validators", dest="schema_command")
+    exp = action(ssub, "export", "the manifest schema with every stage's config schema bundled in", _schema_export)
     exp.add_argument("--out", "-o", default=None, metavar="FILE", help="write here instead of stdout")
     exp.add_argument("--plain", action="store_true", help="the base schema, without stage configs")
-    exp.set_defaults(func=_schema_export)
 
 
 def expand_paths(patterns: list[str]) -> list[Path]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.cli.parsing import action, action_group
 from engine.core import exitcodes
 from engine.core.display import shown, shown_path
 from engine.core.errors import safe_excerpt
@@ -22,20 +23,19 @@ _EDIT_HELP = "the manifest file to edit"
 
 
 def add_parser(sub: Any) -> None:
-    man = sub.add_parser("manifest", help="create, edit, format and migrate manifests (comments kept)",
-                         description="Edit pipeline manifests like a careful person would: comments, key "
-                         "order, quoting, blank lines and indentation outside the edit stay byte for byte. "
-                         "Each edit is validated before it is written.")
-    msub = man.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
+    msub = action_group(sub, "manifest", "create, edit, format and migrate manifests (comments kept)",
+                        dest="manifest_command",
+                        description="Edit pipeline manifests like a careful person would: comments, key "
+                        "order, quoting, blank lines and indentation outside the edit stay byte for byte. "
+                        "Each edit is validated before it is written.")
 
-    new = msub.add_parser("new", help="write a new, valid, commented manifest from a template")
+    new = action(msub, "new", "write a new, valid, commented manifest from a template", _new)
     new.add_argument("name", metavar="NAME", help="pipeline name (a-z 0-9 . _ -)")
     new.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: NAME.yaml)")
     new.add_argument("--from-template", dest="template", default="demo", metavar="TEMPLATE",
                      help="demo (default), live or minimal")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
     new.add_argument("--dry-run", action="store_true", help="print the manifest instead of writing it")
-    new.set_defaults(func=_new)
 
     add = _edit_parser(msub, "add-step", "add a step (and to modes)", _add_step)
     add.add_argument("step_id", metavar="ID", help="the new step's id (unique in the manifest)")
@@ -70,8 +70,7 @@ def add_parser(sub: Any) -> None:
     un = _edit_parser(msub, "unset", "remove a key or list item by dotted path", _unset)
     un.add_argument("path", metavar="DOTTED.PATH", help="what to remove: keys joined by dots, a step by its id")
 
-    mode = msub.add_parser("mode", help="add or remove a governance mode, or set its steps")
-    modesub = mode.add_subparsers(dest="mode_command", metavar="ACTION", required=True)
+    modesub = action_group(msub, "mode", "add or remove a governance mode, or set its steps", dest="mode_command")
     madd = _edit_parser(modesub, "add", "add a mode", _mode_add)
     madd.add_argument("mode", metavar="NAME", help="the new mode's name (such as AUDIT)")
     madd.add_argument("--steps", nargs="+", metavar="STEP", help="its steps, in run order")
@@ -91,11 +90,10 @@ def add_parser(sub: Any) -> None:
     bump.add_argument("part", choices=("major", "minor", "patch"),
                       help="which part of the version to raise (the parts after it reset to 0)")
 
-    fmt = msub.add_parser("fmt", help="canonical key order and indentation (comments kept)")
+    fmt = action(msub, "fmt", "canonical key order and indentation (comments kept)", _fmt)
     fmt.add_argument("manifests", nargs="+", metavar="MANIFEST", help="manifest files to format")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would be reformatted")
     fmt.add_argument("--dry-run", action="store_true", help="print the diff instead of writing")
-    fmt.set_defaults(func=_fmt)
 
     mig = msub.add_parser("migrate", help="a legacy job config or an older manifest -> the current format")
     mig.add_argument("source", metavar="SOURCE", help="legacy job config (JSON/YAML) or manifest")

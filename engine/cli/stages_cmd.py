@@ -7,20 +7,18 @@ import json
 import sys
 from typing import Any
 
+from engine.cli.parsing import action, action_group
 from engine.core import exitcodes
 from engine.core.display import shown
 
 
 def add_parser(sub: Any) -> None:
-    stages = sub.add_parser("stages", help="list the registered stages")
-    ssub = stages.add_subparsers(dest="stages_command", metavar="ACTION", required=True)
-    lst = ssub.add_parser("list", help="every stage with id, key, version, reads, writes, modes")
+    ssub = action_group(sub, "stages", "list the registered stages", dest="stages_command")
+    lst = action(ssub, "list", "every stage with id, key, version, reads, writes, modes", _list)
     lst.add_argument("--format", choices=("text", "json"), default="text",
                      help="text: an aligned table (optional reads marked ?); json: a list for programs")
-    lst.set_defaults(func=_list)
-    show = ssub.add_parser("show", help="one stage, with its config schema")
+    show = action(ssub, "show", "one stage, with its config schema", _show)
     show.add_argument("stage", help="stage key or numeric id")
-    show.set_defaults(func=_show)
 
 
 def describe(stage: Any) -> dict[str, Any]:

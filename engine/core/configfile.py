@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engine.core.errors import RflowError
@@ -20,10 +20,14 @@ from engine.core.errors import RflowError
 class ConfigFileError(RflowError, OSError):
     """A config file that cannot be used; ``reason`` is one line that never quotes the file's content."""
 
-    def __init__(self, reason: str, *, too_large: bool = False) -> None:
+    def __init__(self, reason: str, *, too_large: bool = False, not_regular: bool = False,
+                 cause: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.too_large = too_large
+        self.not_regular = not_regular
+        self.cause = cause or reason
+        """The system's words for an I/O failure (``No such file or directory``), else ``reason``."""
 
 
 def display_name(path: str | Path) -> str:
@@ -79,22 +83,40 @@ def read_config_bytes(path: str | Path, max_bytes: int, *, allowed_roots: Sequen
     file = Path(path)
     if allowed_roots and not within(file, allowed_roots):
         raise ConfigFileError("is outside the allowed roots (allowed_roots)")
+    return read_regular_bytes(file, max_bytes)
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+"""O_NONBLOCK: a FIFO in the file's place cannot hang the open; O_NOCTTY: a terminal never becomes ours."""
+
+
+def read_regular_bytes(path: str | os.PathLike[str], max_bytes: int, *,
+                       inspect: Callable[[os.stat_result], None] | None = None) -> bytes:
+    """The bytes of the regular file ``path``, at most ``max_bytes``: the one bounded, regular-file read.
+
+    Config files and key files both go through here. ``inspect`` sees the opened file's status
+    (after the regular-file check, before reading) and may refuse it by raising (a key file's mode).
+    Raises :class:`ConfigFileError` (``cause``: the system's words) for everything else.
+    """
     try:
-        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise ConfigFileError("file not found") from None
-    except IsADirectoryError:
-        raise ConfigFileError("is a directory, not a file") from None
-    except PermissionError:
-        raise ConfigFileError("cannot read it (permission denied)") from None
+        fd = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError as exc:
+        raise ConfigFileError("file not found", cause=exc.strerror) from None
+    except IsADirectoryError as exc:
+        raise ConfigFileError("is a directory, not a file", not_regular=True, cause=exc.strerror) from None
+    except PermissionError as exc:
+        raise ConfigFileError("cannot read it (permission denied)", cause=exc.strerror) from None
     except (OSError, ValueError) as exc:
-        raise ConfigFileError(f"cannot read it ({type(exc).__name__})") from None
+        cause = getattr(exc, "strerror", None)
+        raise ConfigFileError(f"cannot read it ({type(exc).__name__})", cause=cause) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise ConfigFileError("is a directory, not a file")
+            raise ConfigFileError("is a directory, not a file", not_regular=True)
         if not stat.S_ISREG(info.st_mode):
-            raise ConfigFileError("is not a regular file (a device, FIFO or socket)")
+            raise ConfigFileError("is not a regular file (a device, FIFO or socket)", not_regular=True)
+        if inspect is not None:
+            inspect(info)
         if info.st_size > max_bytes:
             raise ConfigFileError(f"is larger than the {max_bytes}-byte cap", too_large=True)
         chunks: list[bytes] = []
@@ -108,7 +130,7 @@ def read_config_bytes(path: str | Path, max_bytes: int, *, allowed_roots: Sequen
     except OSError as exc:
         if isinstance(exc, ConfigFileError):
             raise
-        raise ConfigFileError(f"cannot read it ({type(exc).__name__})") from None
+        raise ConfigFileError(f"cannot read it ({type(exc).__name__})", cause=exc.strerror) from None
     finally:
         os.close(fd)
     raw = b"".join(chunks)

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import attrs
 
+from engine.core.configfile import ConfigFileError, read_regular_bytes
 from engine.phi.errors import PhiKeyError
 from engine.phi.schemes import PURPOSE_AUDIT_MAC, PURPOSE_DIGEST, SCHEMES
 
@@ -157,27 +158,22 @@ def read_key_file(path: str | os.PathLike[str], where: str = ENV_KEY_FILE, *,
 
     ``check=False``: the file's bytes as they are (a keyring, whose keys are checked one by one).
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(path, flags)  # O_NONBLOCK: a FIFO in its place cannot hang the open
-    except OSError as exc:
-        raise PhiKeyError(f"cannot read the key file named by {where}: {exc.strerror or type(exc).__name__}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise PhiKeyError(f"the key file named by {where} is not a regular file: {HOW_TO_MAKE}")
+    def owner_only(info: os.stat_result) -> None:
         if os.name == "posix" and info.st_mode & 0o077:
             raise PhiKeyError(
                 f"the key file named by {where} can be read by group or others (mode "
                 f"{stat.S_IMODE(info.st_mode):04o}): run chmod 600 on it, or {HOW_TO_MAKE}"
             )
-        data = os.read(fd, max_bytes + 1)
-    except OSError as exc:
-        raise PhiKeyError(f"cannot read the key file named by {where}: {exc.strerror or type(exc).__name__}") from None
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        raise PhiKeyError(f"the key file named by {where} is larger than {max_bytes} bytes: not a key file")
+
+    try:
+        data = read_regular_bytes(path, max_bytes, inspect=owner_only)
+    except ConfigFileError as exc:
+        if exc.not_regular:
+            raise PhiKeyError(f"the key file named by {where} is not a regular file: {HOW_TO_MAKE}") from None
+        if exc.too_large:
+            raise PhiKeyError(
+                f"the key file named by {where} is larger than {max_bytes} bytes: not a key file") from None
+        raise PhiKeyError(f"cannot read the key file named by {where}: {exc.cause}") from None
     if not check:
         return data
     return _configured(data.rstrip(b"\r\n"), f"the key in the file named by {where}")

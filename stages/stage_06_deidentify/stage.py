@@ -17,9 +17,9 @@ from engine import (
     StageStatus,
     deid_profiles,
     register_stage,
-    safe_excerpt,
 )
 from stages._common import StageConfigError, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
+from stages._inputs import profiled_inputs, unknown_input
 from stages.components import DatasetProfile, DeidentifiedDataset, PhiFindingsSummary
 from stages.dictionary import load_dictionary
 from stages.stage_06_deidentify.classify import Prepared
@@ -102,10 +102,9 @@ class Deidentify:
         bad = sorted(a for a in config.columns.values() if a not in ACTIONS)
         if bad:
             return StageResult.failed(f"config columns: unknown action(s); expected one of {', '.join(ACTIONS)}")
-        names = {d.name for _, d in input_entities(context.world)}
-        unknown = sorted(set(config.inputs) - names)
-        if unknown:
-            return StageResult.failed(f"config inputs: no input named {safe_excerpt(unknown[0], 40)!r}")
+        refusal = unknown_input(context.world, config.inputs)
+        if refusal is not None:
+            return StageResult.failed(refusal)
         selected = [n for n in (d.name for _, d in input_entities(context.world)) if not config.inputs or
                     n in config.inputs]
         gate = check_profile(config, context.approvals, selected)
@@ -134,13 +133,8 @@ class Deidentify:
         parts_root = context.workspace / PARTS_DIR / safe_slug(context.step_id or self.key)
         jobs: list[tuple[str, Any, Path, Prepared, list[DeidPart]]] = []
         try:
-            for entity, dataset in input_entities(context.world):
-                if config.inputs and dataset.name not in config.inputs:
-                    continue
-                profile = context.world.get(entity, DatasetProfile)
-                if profile is None:
-                    warnings.append(f"input {dataset.name!r} has no profile (upload failed?); not de-identified")
-                    continue
+            for entity, dataset, profile in profiled_inputs(context.world, config.inputs, warnings,
+                                                            "not de-identified"):
                 out_path = context.artifact_path(f"deidentified/{safe_slug(dataset.name)}.csv")
                 parts_dir = parts_root / f"{len(jobs):04d}"
                 parts_dir.mkdir(parents=True, exist_ok=True)
