@@ -5,7 +5,9 @@ findings file, summary and artifact header. Redacting the matching part
 (``Okonkwo_Margaret_[PHI:SSN].csv``) leaves the name beside it, so a label that holds any PHI is
 replaced entirely. Underscores, dashes and dots join words in labels (``Okonkwo_Margaret``), so
 they are read as spaces too; a label of two or more capitalised words one of which is a known
-given name or surname reads as a person's name. Upload, phi_scan, deidentify, summary and
+given name or surname reads as a person's name. Words are read in any cased script (``Çelik``,
+``Łukasz``, ``Осипов``): most names are not written in ASCII. Scripts without letter case (Han,
+Arabic, Devanagari) give no capital to go by and are not read as names here. Upload, phi_scan, deidentify, summary and
 ``rflow phi scan`` all call :func:`label_holds_phi`.
 """
 
@@ -18,6 +20,8 @@ from pathlib import PurePath
 from engine.phi.sanitizer import contains_phi
 
 FILE_NAME_TOKEN = "[PHI:FILE_NAME]"
+HEADER_CELL_TOKEN = "[PHI:HEADER_CELL]"
+"""A cell of a headerless file's first row (a header row read as data, perhaps) that holds PHI."""
 MAX_COLUMN_NAME = 64
 _JOINERS = re.compile(r"[_\-.]+")
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]{2,}")
@@ -32,10 +36,30 @@ def label_holds_phi(text: str) -> bool:
     return _name_like(spaced)
 
 
+_ANY_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+_WORD_JOINER = re.compile(r"['\u2019-]")
+
+
+def _title_word(word: str) -> bool:
+    """A capitalised word (``Ngata``, ``Çelik``, ``O'Brien``, ``Jean-Luc``), in any cased script."""
+    if word.isascii():
+        return _TITLE_WORD.fullmatch(word) is not None
+    head, *rest = _WORD_JOINER.split(word)
+    return (len(head) >= 2 and head[0].isupper() and head[1:].islower()
+            and all(p.islower() or (p[:1].isupper() and p[1:].islower()) for p in rest))
+
+
+def _words(text: str) -> list[str]:
+    """The capitalised or all-capital words of a label (ASCII labels split at camel case too)."""
+    if text.isascii():
+        return [w for w in _WORD.findall(text) if w[:1].isupper()]
+    return [w for w in _ANY_WORD.findall(text) if _title_word(w) or (len(w) >= 2 and w.isupper())]
+
+
 def _name_like(text: str) -> bool:
     from engine.phi.names import dictionaries, is_first_name, is_surname
 
-    words = [w for w in _WORD.findall(text) if w[:1].isupper()]
+    words = _words(text)
     if len(words) < 2:
         return False
     common = dictionaries().common
@@ -49,18 +73,24 @@ _TITLE_WORD = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?")
 
 
 def _unknown_pair(text: str) -> bool:
-    """Two or three capitalised words, none an English word, a drug, an eponym or a stop word: a
-    header like that is a person's name as likely as not (most names are in no dictionary), and a
-    header shown as ``column_N`` costs less than a name in every report."""
+    """Two or three capitalised words, none a drug, an eponym or a stop word, none an English word
+    but the first, which may be a given name (``Bob Kjeldsen``, ``Grace Nwachukwu``):
+    a header like that is a person's name as likely as not (most names are in no dictionary, and
+    many given names are English words), and a header shown as ``column_N`` costs less than a name
+    in every report."""
     from engine.phi.cues import english, vocab
-    from engine.phi.names import dictionaries
+    from engine.phi.names import dictionaries, is_first_name
 
     words = text.split()
-    if not 2 <= len(words) <= 3 or not all(_TITLE_WORD.fullmatch(w) for w in words):
+    if not 2 <= len(words) <= 3 or not all(_title_word(w) for w in words):
         return False
     v, common = vocab(), dictionaries().common
-    return not any(english(w) or w.upper() in common or w.upper() in v.negatives or w.upper() in v.stop
-                   for w in words)
+    if any(w.upper() in v.negatives or w.upper() in v.stop for w in words):
+        return False
+    unknown = [not (english(w) or w.upper() in common) for w in words]
+    # Only the first word may be a known word, and only as a given name: surnames hold too many
+    # English words (Score, Bell, Price) to vouch for the word beside them.
+    return all(unknown[1:]) and (unknown[0] or is_first_name(words[0]))
 
 
 def safe_file_name(name: str) -> str:

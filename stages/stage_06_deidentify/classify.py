@@ -214,6 +214,9 @@ class Prepared:
     """Output columns the rescan does not treat as whole cells (see :func:`rescan_categories`)."""
     kept_categories: frozenset[str] = frozenset()
     """PHI categories the settings keep in every column and in text (``dates``/``geography: keep``)."""
+    first_row_as_header: bool = False
+    """A CSV/TSV read as headerless: its first row may be a header that looked like data (PHI in
+    several cells), so its cells are also checked whole, as header cells are."""
 
     @property
     def out_columns(self) -> list[str]:

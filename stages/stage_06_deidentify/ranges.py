@@ -60,7 +60,8 @@ def prepare_input(
     kept = tuple(i for i, a in enumerate(actions) if a != "drop")
     rescan_columns = tuple(rescan_categories([plan.columns[i] for i in kept]))
     return Prepared(plan, raw_header, kept, subject_index, date_formats, tx.shift_days(profile.sha256), tx.as_of_year,
-                    data_start, ranges, rescan_columns, deid_profiles.kept_categories(attrs.asdict(config)))
+                    data_start, ranges, rescan_columns, deid_profiles.kept_categories(attrs.asdict(config)),
+                    profile.format in ("csv", "tsv") and not profile.has_header)
 
 
 _SENTINEL = "\x1e\x1frflow-partition-end\x1f\x1e"
@@ -188,7 +189,8 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
             reader = RangeReader(Path(part.path), fmt, prep.raw_header, part.start, part.end, part.last,
                                  max_field_chars=part.config.max_field_chars, checkpoint=task_checkpoint)
         with reader, open(part.out, "w", encoding="utf-8", newline="") as fh:
-            rows = _transform(reader, csv.writer(fh, lineterminator="\n"), prep, tx, tally)
+            first_row = prep.first_row_as_header and (part.whole or part.start == prep.ranges[0][0])
+            rows = _transform(reader, csv.writer(fh, lineterminator="\n"), prep, tx, tally, first_row=first_row)
     except TabularError as exc:
         return {"error": str(exc), "rows": rows}
     split_ok = getattr(reader, "split_ok", True)

@@ -250,8 +250,33 @@ def _is_date(text: str, date_format: str | None) -> bool:
                                                       is not None)
 
 
-def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transformer, tally: Tally | None = None) -> int:
+def _header_like_cells(row: list[str], out: list[str], checked: list[tuple[int, int]], count: Any) -> list[str]:
+    """A headerless file's first row as written, each cell whose input holds PHI read whole as a
+    header cell is (a name, an SSN with its label) replaced by a token; ``checked``: ``(output
+    index, input index)`` pairs.
+
+    Why: the sniffer reads a first row as data when it looks like data, and a header row that holds
+    PHI does; its cells then sit in columns whose values do not say what a header cell is (a bare
+    name at the top of a numeric column), so the spans of the data rules miss them.
+    """
+    from engine.phi.labels import HEADER_CELL_TOKEN, label_holds_phi
+
+    out = list(out)
+    for n, i in checked:
+        value = row[i].strip() if i < len(row) else ""
+        if value and out[n] != HEADER_CELL_TOKEN and label_holds_phi(value):
+            out[n] = HEADER_CELL_TOKEN
+            count("header_cells")
+    return out
+
+
+def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transformer, tally: Tally | None = None, *,
+               first_row: bool = False) -> int:
     """Write the de-identified rows; returns how many.
+
+    ``first_row``: the reader starts at the first row of a file read as headerless, whose cells are
+    also checked whole as header cells (see :func:`_header_like_cells`). Cells of the identifier
+    actions (written in their own form) and of columns the settings keep are not.
 
     ``tally`` receives the identifier cells whose output is not of their action's form (see
     :func:`~stages.stage_06_deidentify.rescan.out_of_form`), checked on the values as written.
@@ -277,6 +302,8 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
     count = tx.count
     scrub = tx.scrub
     writerow = writer.writerow
+    header_checked = [(n, i) for n, (i, action, *_) in enumerate(columns)
+                      if action not in FORM_CHECKED and action != "keep"] if first_row else []
     rows = 0
     for row in reader:
         rows += 1
@@ -338,6 +365,9 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
                     out.append(scrub(text, column, False, idents))
             else:  # an action classify_column does not produce (drop columns are not kept)
                 out.append(scrub(text, "", broad, idents))
+        if first_row:
+            out = _header_like_cells(row, out, header_checked, count)
+            first_row = False
         for n, action, column, category, date_format in checked:
             value = out[n]
             if value and out_of_form(action, value, action == "shift" and _is_date(value, date_format)):
