@@ -69,7 +69,7 @@ _EXPORTS: dict[str, str] = {
     "bundled_path": "engine.core.bundled",
     "is_bundled": "engine.core.bundled",
     "ConfigFileError": "engine.core.configfile",
-    "display_name": "engine.core.configfile",
+    "display_name": "engine.core.display",
     "read_config_bytes": "engine.core.configfile",
     "within": "engine.core.configfile",
     "file_problem": "engine.core.paths",
@@ -137,7 +137,6 @@ if TYPE_CHECKING:
     from engine.core.components import WorldView as WorldView
     from engine.core.components import component as component
     from engine.core.configfile import ConfigFileError as ConfigFileError
-    from engine.core.configfile import display_name as display_name
     from engine.core.configfile import read_config_bytes as read_config_bytes
     from engine.core.configfile import within as within
     from engine.core.contract import ANY_MODE as ANY_MODE
@@ -147,6 +146,7 @@ if TYPE_CHECKING:
     from engine.core.contract import StageResult as StageResult
     from engine.core.contract import StageStatus as StageStatus
     from engine.core.contract import StepInterrupted as StepInterrupted
+    from engine.core.display import display_name as display_name
     from engine.core.display import shown as shown
     from engine.core.engine_components import InputDataset as InputDataset
     from engine.core.engine_components import RunInfo as RunInfo

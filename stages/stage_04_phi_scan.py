@@ -47,10 +47,6 @@ class PhiScanConfig:
     columns: list[str] = attrs.field(
         factory=list, metadata={"description": "Only these columns (tables); empty: every column."}
     )
-    workers: int = attrs.field(
-        default=1, metadata={"description": "Scanner processes for large UTF-8 files.",
-                             "schema": {"minimum": 1, "maximum": 32}}
-    )
     findings_file: bool = attrs.field(
         default=True,
         metadata={"description": "Write the findings (category, row, column, offset, length, keyed digest; "
@@ -328,9 +324,6 @@ class PhiScan:
         results: dict[str, Any] = {}
         artifacts: list[str] = []
         warnings: list[str] = []
-        if config.workers > 1:
-            warnings.append("config workers is superseded by the run's executor (execution: in the manifest, "
-                            "or rflow run --executor processes --workers N); ignored")
         # Plan every input's partitions, run them all as one batch (inputs and partitions in
         # parallel), then merge each input's results in file order.
         parts_root = context.workspace / PARTS_DIR / safe_slug(context.step_id or self.key)

@@ -112,7 +112,7 @@ def _analyze_one(item: tuple[str, int]) -> list[Any]:
     Why in process: a try around each file isolates it at no cost, where a process per file would
     multiply validate's wall time in CI.
     """
-    from engine.core.configfile import display_name
+    from engine.core.display import display_name
     from engine.manifest import Diagnostic, analyze
 
     path, max_bytes = item

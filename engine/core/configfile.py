@@ -14,6 +14,7 @@ import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from engine.core.display import display_name as display_name
 from engine.core.errors import RflowError
 
 
@@ -28,15 +29,6 @@ class ConfigFileError(RflowError, OSError):
         self.not_regular = not_regular
         self.cause = cause or reason
         """The system's words for an I/O failure (``No such file or directory``), else ``reason``."""
-
-
-def display_name(path: str | Path) -> str:
-    """A path as printable text: bytes that are not UTF-8 (``surrogateescape``) shown as ``\\xNN``."""
-    text = os.fspath(path)
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate that no file name decodes to
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def resolve_roots(roots: Sequence[str | Path], base: Path | None = None) -> tuple[Path, ...]:

@@ -16,7 +16,9 @@ runs the same way.
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from engine.core.errors import sanitize_text
 
@@ -134,3 +136,15 @@ def shown(value: object, limit: int = DEFAULT_LIMIT) -> str:
 def shown_path(path: object) -> str:
     """A file path for display: like :func:`shown`, with room for a long absolute path."""
     return shown(path, limit=1000)
+
+
+def display_name(path: str | Path) -> str:
+    """A path as recorded text (a diagnostic's file, a dictionary's source): bytes that are not
+    UTF-8 (``surrogateescape``) as ``\\xNN``, nothing sanitized or cut, so it survives JSON and UTF-8.
+    What reaches a terminal or a report goes through :func:`shown_path` (which escapes the same way).
+    """
+    text = os.fspath(path)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no file name decodes to
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -265,7 +265,7 @@ def load_approvals(path: str | Path) -> tuple[Approval, ...]:
     YAML 1.2 document with no tags or directives, bounded nesting and aliases, finite numbers,
     dates that exist. Every problem is an :class:`ApprovalError` with ``file:line:col``.
     """
-    from engine.core.configfile import display_name
+    from engine.core.display import display_name
 
     file = Path(path)
     return _approvals_from(file, display_name(file.name))

@@ -105,7 +105,8 @@ def read_source(
 
     Raises :class:`LoadError` (RF100/RF101) for unreadable or oversized files.
     """
-    from engine.core.configfile import ConfigFileError, display_name, read_config_bytes
+    from engine.core.configfile import ConfigFileError, read_config_bytes
+    from engine.core.display import display_name
 
     if isinstance(source, bytes):
         return display_name(name or "<string>"), None, source
@@ -166,7 +167,7 @@ def load_document(
     Other config files (approvals, data dictionaries) are read with it too, so every YAML file
     rflow reads is held to the same rules; ``max_nodes`` lets a large dictionary through.
     """
-    from engine.core.configfile import display_name
+    from engine.core.display import display_name
 
     display = display_name(name or ("<string>" if isinstance(source, bytes) or "\n" in str(source) else source))
     try:

@@ -50,9 +50,10 @@ def test_dry_run_prints_a_diff_and_writes_nothing(manifest: Path) -> None:
 
 def test_an_invalid_result_is_refused_and_the_file_untouched(manifest: Path) -> None:
     before = manifest.read_bytes()
-    done = rflow("manifest", "set", manifest, "steps.phi_scan.config.workers", "123-45-6789")
+    done = rflow("manifest", "set", manifest, "steps.phi_scan.config.max_field_chars", "123-45-6789")
     assert done.returncode == 1
-    assert done.stderr.startswith("rflow: error: set steps.phi_scan.config.workers: the result would be an invalid")
+    assert done.stderr.startswith(
+        "rflow: error: set steps.phi_scan.config.max_field_chars: the result would be an invalid")
     assert "RF309" in done.stderr and "6789" not in done.stderr
     assert manifest.read_bytes() == before
 

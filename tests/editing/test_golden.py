@@ -25,7 +25,7 @@ CASES: dict[str, Edit] = {
     "set_typed_as_text": lambda d: d.set_text("steps.upload.description", "2024-01-01"),
     "set_literal_block": lambda d: d.set("steps.upload.description", "Intake:\nsniff only.\n"),
     "set_new_key_in_place": lambda d: d.set_text("steps.validate.description", "Quality rules"),
-    "set_flow_map_new_key": lambda d: d.set_text("steps.phi_scan.config.workers", "2"),
+    "set_flow_map_new_key": lambda d: d.set_text("steps.phi_scan.config.max_field_chars", "2"),
     "set_flow_map_key": lambda d: d.set_text("steps.schema_check.config.extra_columns", "warning"),
     "set_new_nested_mapping": lambda d: d.set_text("execution.executor", "local"),
     "set_flow_list": lambda d: d.set_text("governance.modes.LIVE.require", "[irb_approval, dua]"),

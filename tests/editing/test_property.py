@@ -59,7 +59,7 @@ def set_text_value(doc: ManifestDocument, data: st.DataObject) -> None:
 
 def set_config(doc: ManifestDocument, data: st.DataObject) -> None:
     step = data.draw(st.sampled_from(_ids(doc)))
-    key, value = data.draw(st.sampled_from([("workers", "3"), ("on_findings", "fail"), ("on_errors", "report"),
+    key, value = data.draw(st.sampled_from([("max_field_chars", "3"), ("on_findings", "fail"), ("on_errors", "report"),
                                             ("ragged_rows", "warn"), ("title", "T: x # y"), ("nope", "1")]))
     doc.set_text(f"steps.{step}.config.{key}", value)
 

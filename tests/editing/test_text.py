@@ -38,10 +38,10 @@ governance:
 def test_a_compact_layout_is_followed_by_new_lines() -> None:
     doc = ManifestDocument.from_text(COMPACT)
     doc.add_step("validate", "validate", after="upload", modes=["DEMO"])
-    doc.set_text("steps.phi_scan.config.workers", "2")
+    doc.set_text("steps.phi_scan.config.max_field_chars", "2")
     assert doc.text == COMPACT.replace(
         "- id: phi_scan\n", "- id: validate\n  stage: validate\n- id: phi_scan\n").replace(
-        "  stage: phi_scan\n", "  stage: phi_scan\n  config:\n      workers: 2\n").replace(
+        "  stage: phi_scan\n", "  stage: phi_scan\n  config:\n      max_field_chars: 2\n").replace(
         "            - upload\n", "            - upload\n            - validate\n")
 
 
