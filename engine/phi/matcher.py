@@ -10,8 +10,8 @@ alternation at every word.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import AnyStr
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, AnyStr
 
 from engine.phi import accel, cues, native_match
 from engine.phi.registry import CompiledPattern, CompiledTier
@@ -136,21 +136,57 @@ def _pattern_matches(
                 break
 
 
-def _accelerated(
-    tier: CompiledTier, acc: accel.Accelerator, data: bytes
+Spans = tuple[int, int, int]
+"""A candidate's value start, value end and match end."""
+
+
+def leftmost_accepted(
+    patterns: Sequence[CompiledPattern], candidates: Iterable[tuple[int, int, Spans | None]], data: bytes,
+    resolve: Callable[[CompiledPattern, bytes, int], Spans | None],
 ) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
-    """The combined-regex semantics over every exact match: leftmost first, registry order at a tie."""
-    patterns = tier.patterns
+    """The combined-regex semantics over exact candidates: leftmost first, registry order at a tie.
+
+    ``candidates`` are ``(start, pattern index, spans)`` in start order, registry order at one
+    start; ``spans`` None asks ``resolve`` (run only for a candidate not already covered). A
+    candidate its validators or context refuse gives way to the next one at its start or beyond.
+    The one definition for the accelerator and the native core.
+    """
     pos = 0
-    for start, index, m in acc.candidates(data):
+    for start, index, spans in candidates:
         if start < pos:
             continue
         pat = patterns[index]
-        vs, ve = m.span("value") if pat.has_value else m.span()
+        if spans is None:
+            spans = resolve(pat, data, start)
+            if spans is None:
+                continue
+        vs, ve, mend = spans
         if pat.validators and not accepts(pat, data[vs:ve]):
             continue  # the next candidate at this position, or further right
-        mend = m.end()
         if pat.reject_after is not None and not context_ok(pat, data, mend):
             continue
         yield pat, start, vs, ve, mend
         pos = mend if mend > start else start + 1
+
+
+def match_spans(pat: CompiledPattern, data: bytes, start: int) -> Spans | None:
+    """``pat`` matched at ``start``: its spans, or None."""
+    m = pat.bytes_re.match(data, start)
+    if m is None:
+        return None
+    vs, ve = m.span("value") if pat.has_value else m.span()
+    return vs, ve, m.end()
+
+
+def _accelerated(
+    tier: CompiledTier, acc: accel.Accelerator, data: bytes
+) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
+    """:func:`leftmost_accepted` over the accelerator's exact matches."""
+    patterns = tier.patterns
+
+    def spans(index: int, m: Any) -> Spans:
+        vs, ve = m.span("value") if patterns[index].has_value else m.span()
+        return vs, ve, m.end()
+
+    candidates = ((start, index, spans(index, m)) for start, index, m in acc.candidates(data))
+    return leftmost_accepted(patterns, candidates, data, match_spans)

@@ -300,25 +300,6 @@ def native_matches(
     tier: CompiledTier, core_matcher: Any, data: bytes
 ) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
     """The combined-regex semantics over the core's candidates: leftmost first, registry order at a tie."""
-    from engine.phi.matcher import accepts, context_ok  # matcher imports this module
+    from engine.phi.matcher import leftmost_accepted, match_spans  # matcher imports this module
 
-    patterns = tier.patterns
-    pos = 0
-    for start, index, spans in core_matcher.candidates(data):
-        if start < pos:
-            continue
-        pat = patterns[index]
-        if spans is None:
-            m = pat.bytes_re.match(data, start)
-            if m is None:
-                continue
-            vs, ve = m.span("value") if pat.has_value else m.span()
-            mend = m.end()
-        else:
-            vs, ve, mend = spans
-        if pat.validators and not accepts(pat, data[vs:ve]):
-            continue
-        if pat.reject_after is not None and not context_ok(pat, data, mend):
-            continue
-        yield pat, start, vs, ve, mend
-        pos = mend if mend > start else start + 1
+    return leftmost_accepted(tier.patterns, core_matcher.candidates(data), data, match_spans)
