@@ -98,7 +98,8 @@ def _scan_with_scanner(part: ScanPart) -> Iterator[Finding]:
     names = dict(part.names)
     shown: dict[str | None, str | None] = {None: None}
     for f in scan_range(part.path, part.start, part.end, format=part.format,  # type: ignore[arg-type]
-                        first_row=part.first_row, key=part.key, columns=part.config.columns or None,
+                        first_row=part.first_row, header=part.header, key=part.key,
+                        columns=part.config.columns or None,
                         categories=dict(part.categories)):
         # Report the profile's (safe) column name; a header cell that is not one stays unnamed.
         raw = f.column
@@ -167,6 +168,8 @@ class ScanPart:
     """Column -> classified category (None: not identifying), decided once for the whole input."""
     classification: tuple[dict[str, Any], ...] = ()
     """The input's column classification as report metadata (profile column names)."""
+    header: tuple[str, ...] | None = None
+    """The column names of a file read as headerless (the scanner then reads no header line)."""
 
 
 def _empty_counts() -> dict[str, Any]:
@@ -223,10 +226,13 @@ def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: 
     """The tasks of one input (blocking: a quote-aware pass over a file larger than one partition)."""
     from engine.phi import plan_ranges
 
-    scanner = _scanner_compatible(profile) and profile.has_header  # the byte scanner reads a header line
+    scanner = _scanner_compatible(profile)
+    # A headerless file is scanned whole, under its generated names: range planning counts rows
+    # from a header line. Findings then carry byte offsets, as they do for a file with a header.
+    header = None if profile.has_header else tuple(profile.columns)
     size = path.stat().st_size
     count = -(-size // partition_bytes)
-    if scanner and count > 1:
+    if scanner and count > 1 and header is None:
         ranges = [(r.start, r.end, r.first_row) for r in plan_ranges(path, count, profile.format)]  # type: ignore[arg-type]
         ranges[0] = (0, ranges[0][1], ranges[0][2])  # the first task also scans the header line
     else:
@@ -237,7 +243,7 @@ def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: 
         ScanPart(str(path), start, end, first_row, profile.format, scanner, config, key, names,
                  None if scanner else profile,
                  None if parts_dir is None else str(parts_dir / f"{i:05d}.findings.jsonl"),
-                 categories, classification)
+                 categories, classification, header if scanner else None)
         for i, (start, end, first_row) in enumerate(ranges)
     ]
 
