@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -140,6 +141,10 @@ def classify_column(
         named = round(sum(name_shaped(c) for c in cells) / len(cells), 3)
         if named >= VALUE_SHARE:
             return ColumnClass(name, "NAME", named, "both", named, len(cells))
+    if anonymous_header(name) and len(cells) >= MIN_VALUES:
+        named = round(sum(name_cell_whole(c) for c in cells) / len(cells), 3)
+        if named >= VALUE_SHARE:
+            return ColumnClass(name, "NAME", named, "values", named, len(cells))
     hinted = header_hint(name)
     # The header names the category: a few cells are enough when every one has its shape.
     if hinted is not None and cells:
@@ -189,6 +194,23 @@ def role_header(name: str) -> bool:
     from engine.phi.cues import vocab
 
     return normalize_column(name) in {normalize_column(r) for r in vocab().rules["names"]["roles"]}
+
+
+_ANONYMOUS = re.compile(r"col(?:umn)?_?[0-9]+")
+
+
+def anonymous_header(name: str) -> bool:
+    """A header that says nothing of its column: a generated name (``col_3`` of a file without a
+    header row, ``column_3`` for a header that held PHI). Only the cells can tell what it holds."""
+    return _ANONYMOUS.fullmatch(normalize_column(name)) is not None
+
+
+def name_cell_whole(text: str) -> bool:
+    """A cell with a name's shape that the whole-cell name rule of headers reads as a person's name
+    (``Lailtes Ngata``, ``Łukasz Zięcik``; not ``Chest Pain``): names in no dictionary included."""
+    from engine.phi.labels import label_holds_phi
+
+    return name_shaped(text) and label_holds_phi(text.strip())
 
 
 def name_shaped(text: str) -> bool:

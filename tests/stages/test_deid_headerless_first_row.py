@@ -112,3 +112,29 @@ def test_the_first_row_of_a_file_with_a_header_is_not_checked_as_one(tmp_path: P
     assert result.status is StageStatus.COMPLETED, result.errors
     assert profile is not None and profile.has_header
     assert HEADER_CELL_TOKEN not in copy and copy.splitlines()[1].endswith(",7.5")
+
+
+CLINICAL = ["Chest Pain", "Heart Failure", "Acute Asthma", "Sleep Apnea", "Back Pain", "Kidney Stones",
+            "Migraine", "Pneumonia", "Stable", "Improved", "Normal Sinus Rhythm", "Mild Anemia"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people=st.lists(names, min_size=12, max_size=40), seed=st.randoms(use_true_random=False))
+def test_a_column_of_names_in_a_headerless_file_is_classified_by_its_cells(
+        people: list[tuple[str, str]], seed: object) -> None:
+    """A headerless file's columns have generated names that say nothing: a column whose cells read
+    as names (names in no dictionary included) is a name column; Title Case clinical terms are not."""
+    rows = [[str(n + 1), f"{first} {last}", seed.choice(CLINICAL), "7.5"]  # type: ignore[attr-defined]
+            for n, (first, last) in enumerate(people)]
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Path(tmp) / "run"
+        ws.mkdir()
+        with (Path(tmp) / "in.csv").open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+        result, profile, copy = _deidentify(Path(tmp) / "in.csv", ws, None)
+    assert result.status is StageStatus.COMPLETED, result.errors
+    assert profile is not None and not profile.has_header
+    out = list(csv.reader(copy.splitlines()))[1:]
+    leaked = {w for first, last in people for w in _words(f"{first} {last}") if len(w) > 1} & _words(copy)
+    assert not leaked, f"name part(s) in the copy: {sorted(leaked)[:5]}"
+    assert [r[2] for r in rows] in [list(c) for c in zip(*out, strict=True)]  # the clinical column kept as written
