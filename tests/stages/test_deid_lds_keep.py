@@ -3,7 +3,6 @@ columns and in text, accepted by the rescan; still no direct identifier; never w
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
@@ -12,8 +11,8 @@ import pytest
 from engine import StageStatus
 from engine.governance.approvals import Approval
 from engine.governance.deid_profiles import config_violations
-from stages.components import DeidentifiedDataset
-from tests.stages.conftest import run, write
+from tests.stages.conftest import write
+from tests.stages.test_deidentify import _deid as deidentify_run
 
 ENTITY = "input:dataset"
 BODY = (
@@ -27,13 +26,8 @@ KEEP = {"profile": "limited_data_set", "dates": "keep", "geography": "keep", "fa
 
 
 def _deid(path: Path, ws: Path, approvals: tuple[Approval, ...] = (DUA,), **config: object):
-    r = run(["upload", "deidentify"], path, ws, {"deidentify": config}, mode="LIVE", approvals=approvals)
-    result = r.result("deidentify")
-    deid = r.component(ENTITY, DeidentifiedDataset)
-    rows = []
-    if deid is not None:
-        with (ws / deid.path).open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+    """deidentify in LIVE (the one stage-test helper of test_deidentify), its result and copy's rows."""
+    result, _, rows = deidentify_run(path, ws, "LIVE", approvals, **config)
     return result, rows
 
 

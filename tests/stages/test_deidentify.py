@@ -24,8 +24,8 @@ BODY = (
 )
 
 
-def _deid(path: Path, ws: Path, mode: str = "DEMO", **config: object):
-    r = run(["upload", "deidentify"], path, ws, {"deidentify": config}, mode=mode)
+def _deid(path: Path, ws: Path, mode: str = "DEMO", approvals: tuple[object, ...] = (), **config: object):
+    r = run(["upload", "deidentify"], path, ws, {"deidentify": config}, mode=mode, approvals=approvals)
     result = r.result("deidentify")
     deid = r.component(ENTITY, DeidentifiedDataset)
     rows = []
