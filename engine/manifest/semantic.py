@@ -9,7 +9,6 @@ mode's order* or provided by a declared input, before anything runs.
 from __future__ import annotations
 
 import difflib
-import json
 from pathlib import Path as PathLib
 from typing import Any
 
@@ -18,6 +17,7 @@ from engine.manifest.diagnostics import Diagnostic
 from engine.manifest.model import Manifest, Step
 from engine.manifest.positions import Path, SourceMap
 from engine.manifest.schema import show, validate_fragment
+from engine.plugins.cards import StageCard, card_of
 
 ALWAYS_PROVIDED = ("run_info",)
 """Components the engine adds to every run before the first step (see engine.core.engine_components)."""
@@ -330,38 +330,15 @@ class _Checker:
                                            "phi_scan.findings_total == 0", path=gpath))
 
 
-def _describe(registry: Any, ref: Any) -> Any:
+def _describe(registry: Any, ref: Any) -> StageCard | None:
     """The stage's card (:mod:`engine.plugins.cards`): from its plugin's card file when it ships one,
-    so validating imports no stage module; from the class otherwise. A registry without cards (an
-    embedder's) gives its class, wrapped the same way."""
+    so validating imports no stage module; from the class otherwise (a registry without cards, an
+    embedder's, gives classes)."""
     if hasattr(registry, "card"):
-        try:
-            return registry.card(ref)
-        except Exception:  # a stage whose config cannot be described: check what can be
-            cls = registry.find(ref)
-            return None if cls is None else _Uncarded(cls)
+        found: StageCard | None = registry.card(ref)
+        return found
     cls = registry.find(ref)
-    return None if cls is None else _Uncarded(cls)
-
-
-class _Uncarded:
-    """A stage class seen through the card's attribute names (config schema text, file options)."""
-
-    def __init__(self, cls: Any) -> None:
-        from engine.core.stage_config import config_file_fields, schema_for_config
-
-        self.cls = cls
-        self.key, self.version, self.modes = cls.key, cls.version, cls.modes
-        self.reads, self.writes = cls.reads, cls.writes
-        try:
-            self.config_schema: str | None = json.dumps(schema_for_config(cls.Config), sort_keys=True, default=str)
-        except Exception:  # a stage whose config cannot be described: nothing to check against
-            self.config_schema = None
-        self.config_files = config_file_fields(getattr(cls, "Config", None))
-
-    def hook(self, name: str) -> Any:
-        found = getattr(self.cls, name, None)
-        return found if callable(found) else None
+    return None if cls is None else card_of(cls)
 
 
 def _hook(stage: Any, name: str) -> Any:

@@ -43,15 +43,22 @@ class StageCard:
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     optional_reads: tuple[str, ...]
-    config_schema: str
-    """Canonical JSON (sorted keys) of the config schema: the validator cache key."""
+    config_schema: str | None
+    """Canonical JSON (sorted keys) of the config schema: the validator cache key; None when the
+    stage's config cannot be described (validation then checks what it can)."""
     config_files: tuple[str, ...] = ()
     """Config options whose values name files."""
     hooks: Mapping[str, str] = attrs.field(factory=dict)
     """Hook name -> ``module:function``."""
+    stage_class: Any = attrs.field(default=None, eq=False, repr=False)
+    """The class the card was made from (None for a card read from a file): its hooks are used as
+    they are, even one that cannot be named by ``module:function``."""
 
     def hook(self, name: str) -> Callable[..., Any] | None:
         """The hook ``name``, imported on first use; None when the stage has none."""
+        if self.stage_class is not None:
+            attribute = getattr(self.stage_class, name, None)
+            return attribute if callable(attribute) else None
         target = self.hooks.get(name)
         if not target:
             return None
@@ -62,8 +69,8 @@ class StageCard:
         return found if callable(found) else None
 
     def to_json(self) -> dict[str, Any]:
-        data = attrs.asdict(self)
-        data["config_schema"] = json.loads(self.config_schema)
+        data = attrs.asdict(self, filter=lambda field, _value: field.name != "stage_class")
+        data["config_schema"] = None if self.config_schema is None else json.loads(self.config_schema)
         return data
 
 
@@ -83,16 +90,22 @@ def _hook_target(cls: type, name: str) -> str | None:
 
 
 def card_of(cls: Any) -> StageCard:
-    """The card of a registered stage class."""
+    """The card of a stage class: the one way validation sees a stage. A config that cannot be
+    described gives ``config_schema=None`` rather than an error, so the rest is still checked; a
+    class an embedder registered by hand may lack the attributes registration fills."""
     from engine.core.stage_config import config_file_fields, schema_for_config
 
-    schema = json.dumps(schema_for_config(cls.Config), sort_keys=True, default=str)
+    config: Any = getattr(cls, "Config", None)
+    try:
+        schema: str | None = json.dumps(schema_for_config(config), sort_keys=True, default=str)
+    except Exception:  # a stage whose config cannot be described: nothing to check it against
+        schema = None
     hooks = {name: target for name in HOOKS if (target := _hook_target(cls, name)) is not None}
     return StageCard(
-        key=cls.key, stage_id=cls.stage_id, stage_name=cls.stage_name, version=cls.version,
-        module=cls.__module__, modes=tuple(cls.modes), reads=_names(cls.reads), writes=_names(cls.writes),
-        optional_reads=_names(cls.optional_reads), config_schema=schema,
-        config_files=tuple(config_file_fields(cls.Config)), hooks=hooks,
+        key=cls.key, stage_id=getattr(cls, "stage_id", 0), stage_name=getattr(cls, "stage_name", cls.key),
+        version=cls.version, module=cls.__module__, modes=tuple(cls.modes), reads=_names(cls.reads),
+        writes=_names(cls.writes), optional_reads=_names(getattr(cls, "optional_reads", ())),
+        config_schema=schema, config_files=tuple(config_file_fields(config)), hooks=hooks, stage_class=cls,
     )
 
 
@@ -101,7 +114,8 @@ def _card_from_json(data: Mapping[str, Any]) -> StageCard:
         key=str(data["key"]), stage_id=int(data["stage_id"]), stage_name=str(data["stage_name"]),
         version=str(data["version"]), module=str(data["module"]), modes=tuple(data["modes"]),
         reads=tuple(data["reads"]), writes=tuple(data["writes"]), optional_reads=tuple(data["optional_reads"]),
-        config_schema=json.dumps(data["config_schema"], sort_keys=True, default=str),
+        config_schema=None if data["config_schema"] is None else json.dumps(data["config_schema"], sort_keys=True,
+                                                                            default=str),
         config_files=tuple(data.get("config_files", ())), hooks=dict(data.get("hooks", {})),
     )
 
