@@ -106,6 +106,8 @@ class Vocab:
     negatives: frozenset[str]
     """Departments, brand and generic drugs: never a name or a place after a cue."""
     eponyms: frozenset[str]
+    abbreviations: frozenset[str]
+    """Clinical abbreviations: in capitals never a surname before ", Given"."""
     suffixes: frozenset[str]
     english: frozenset[str]
     token_str: re.Pattern[str]
@@ -140,6 +142,7 @@ def vocab() -> Vocab:
         stop=_upper(names["stop_words"]),
         negatives=_upper([*names["departments"], *names["brand_drugs"], *neg["drugs"].split()]),
         eponyms=_upper(names["eponyms"]),
+        abbreviations=_upper(names["abbreviations"]),
         suffixes=frozenset(s.lower() for s in names["suffixes"]),
         english=frozenset(neg["english"].upper().split()),
         token_str=_token_regex(_STR_UP, _STR_LO, prefixes),
@@ -168,15 +171,15 @@ class Text:
         i = bisect.bisect_left(self.starts, pos)
         return i if i < len(self.tokens) else None
 
-    def cue_hits(self, rx: re.Pattern[str]) -> Iterator[tuple[int, int, str]]:
-        """``(end, token, gap)`` for every whole-word match of the cue ``rx`` followed by a token:
-        the match's end, the index of the next capitalised token and the text between them."""
+    def cue_hits(self, rx: re.Pattern[str]) -> Iterator[tuple[int, int, int, str]]:
+        """``(start, end, token, gap)`` for every whole-word match of the cue ``rx`` followed by a
+        token: the match's span, the index of the next capitalised token and the text between them."""
         for s, e in native_text.spans(rx, self.text):
             if self.is_word_char(s - 1) or self.is_word_char(e):
                 continue
             i = self.token_at(e)
             if i is not None:
-                yield e, i, self.text[e : self.tokens[i].start]
+                yield s, e, i, self.text[e : self.tokens[i].start]
 
     def suffix_after(self, end: int) -> bool:
         """The word after ``end`` (past a possessive) makes what precedes it an eponym or an

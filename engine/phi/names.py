@@ -236,6 +236,34 @@ def _joined(t: Text, a: Token, b: Token) -> tuple[bool, bool]:
     return False, False
 
 
+def _blocked(tok: Token) -> bool:
+    """A stop word, credential, department or drug: never a part of a name after a cue."""
+    v = vocab()
+    return tok.key in v.stop or tok.key in v.credentials or tok.key in v.negatives
+
+
+def _surname_given(t: Text, i: int) -> bool:
+    """Tokens ``i`` and ``i+1`` read "SURNAME, Given" after a cue or title ("Patient: EZE, Yasaman",
+    "seen by Ng, Wei"): a surname of any length, in capitals or Title Case, a comma, then a Title Case
+    given name. The cue and the comma are the evidence, so neither word needs a dictionary; the given
+    name must be a dictionary first name or no English word ("seen by ENT, Recommend ..." is no name),
+    and a Title Case surname no English word either when the given name is one."""
+    toks = t.tokens
+    if i + 1 >= len(toks):
+        return False
+    a, b = toks[i], toks[i + 1]
+    if a.initial or b.initial or b.caps or _state_like(b) or _joined(t, a, b) != (True, True):
+        return False
+    v = vocab()
+    if _blocked(a) or _blocked(b) or (a.caps and a.key in v.abbreviations) or b.key in v.eponyms:
+        return False
+    if _particle(b) and not a.caps:
+        return False
+    if b.key in dictionaries().needs_context:
+        return False  # "seen by ENT, Will follow up"
+    return is_first_name(b.word) or not _english_only(b)
+
+
 def _extent(t: Text, i: int, strength: str) -> tuple[int, int] | None:
     """Token range ``[i, j)`` of the name starting at token ``i``, or None if it is no name."""
     v = vocab()
@@ -244,6 +272,8 @@ def _extent(t: Text, i: int, strength: str) -> tuple[int, int] | None:
     paired = strength == PAIR  # _pair has checked the first two tokens
     lead = _particle(first) and strength != PAIR  # "Dr. Van der Berg", "DE LA FUENTE"
     caps_run = strength in CUES and _caps_run(t, i)  # "Seen by REXDONDLOU LITAI"
+    inverted = strength != PAIR and _surname_given(t, i)  # "Patient: EZE, Yasaman"
+    paired = paired or inverted
     if not (paired or lead or first.initial or caps_run) and _negative(first, strength, alone=False):
         return None
     j = i + 1
@@ -267,7 +297,7 @@ def _extent(t: Text, i: int, strength: str) -> tuple[int, int] | None:
             break
         comma = comma or with_comma
         j += 1
-    while j - i > 1 and (toks[j - 1].initial or _particle(toks[j - 1])):  # the next sentence's
+    while j - i > (2 if inverted else 1) and (toks[j - 1].initial or _particle(toks[j - 1])):  # the next sentence's
         j -= 1
     if all(_particle(toks[k]) for k in range(i, j)):
         return None
@@ -358,10 +388,12 @@ def name_spans(t: Text) -> list[tuple[int, int, str, int]]:
                 claimed = max(claimed, toks[b - 1].end)
 
     # Cues: a role, phrase or label, a gap of separators and at most `window` filler words.
-    for e, i, gap in t.cue_hits(v.name_cues):
+    cue_words: set[int] = set()  # tokens inside a cue ("Caregiver Pham, ..." is no pair)
+    for s, e, i, gap in t.cue_hits(v.name_cues):
+        cue_words.update(range(t.token_at(s) or 0, i))
         words = gap_words(gap)
-        if words is None:
-            continue
+        if words is None or toks[i].word in v.titles:
+            continue  # a title after the cue ("spoke with Prof. Eze") is the title rule's
         particles = _leading_particles(gap, words)
         words = words[: len(words) - len(particles)]
         words = [w for w in words if w.capitalize() not in v.titles]  # "seen by dr. Adebayo"
@@ -377,6 +409,6 @@ def name_spans(t: Text) -> list[tuple[int, int, str, int]]:
             if blank and _leading_particles(rest, words) == words:
                 add(i + 1, TITLE, tok.end + gap.index(words[0]) if words else None)
                 continue
-        if tok.start >= claimed and _pair(t, i):
+        if tok.start >= claimed and i not in cue_words and _pair(t, i):
             add(i, PAIR)
     return out

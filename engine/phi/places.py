@@ -219,7 +219,7 @@ def _cue_spans(t: Text) -> list[tuple[int, int, str, int]]:
     v = vocab()
     out: list[tuple[int, int, str, int]] = []
     for rx, weak in ((v.place_cues, False), (v.weak_place_cues, True)):
-        for _, i, gap in t.cue_hits(rx):
+        for _, _, i, gap in t.cue_hits(rx):
             words = gap_words(gap)
             if words is None or len(words) > (0 if weak else v.window) or any(w.lower() != "the" for w in words):
                 continue

@@ -81,6 +81,41 @@ def test_last_comma_first_and_capitals(cue: str, family: str, given_: str) -> No
     assert _covered(text, value), (text, find_spans(text))
 
 
+# Short surnames of other locales (Chinese, Vietnamese, Korean, Igbo, Japanese, Malay...), written here.
+SHORT_FAMILY = ["Ng", "Li", "Wu", "Xu", "Vo", "Ha", "Yu", "Ko", "Eze", "Obi", "Lim", "Tan", "Abe", "Ito",
+                "Ali", "Sen", "Kaur", "Diop", "Ba", "Sy"]  # fmt: skip
+# Cue wordings before an inverted name, with and without a colon.
+INVERTED_CUES = ["Patient: {}", "Patient {} was seen", "pt {} agrees", "Seen by {} today.", "seen by: {}",
+                 "NOK: {}", "spoke with {} by phone", "Daughter {} at bedside", "per {}, no falls",
+                 "Accompanied by her son {}.", "Attending - {}", "Consent signed by guardian {}.",
+                 "Dr. {} reviewed", "Mrs. {} called", "history obtained from {}"]  # fmt: skip
+surname_any = st.one_of(st.sampled_from(SHORT_FAMILY), st.sampled_from(FAMILY), random_name)
+
+
+@FAST
+@given(PADDING, st.sampled_from(INVERTED_CUES), surname_any, st.booleans(), given_name)
+def test_surname_comma_given_after_a_cue(pad: str, cue: str, family: str, caps: bool, given_: str) -> None:
+    # "SURNAME, Given" (capitals or Title Case, any length) after any name cue: the cue and the
+    # comma are the evidence, no dictionary needs to know either word.
+    surname = family.upper() if caps else family
+    value = f"{surname}, {given_}"
+    text = pad + cue.format(value)
+    assert _covered(text, value), (text, [(s.category, text[s.start : s.end]) for s in find_spans(text)])
+
+
+# An acronym, service or department, a comma, then a clinical word: no name.
+INVERTED_NEGATIVES = ["Seen by ENT, Recommend CT sinus.", "per CDC, Isolation for 5 days.",
+                      "per IDSA, Vancomycin trough before dose 4.", "Seen by ENT, Will follow up.",
+                      "per Cardiology, Neurology agrees.", "patient HR, Temp and BP stable.",
+                      "seen by OT, Transfers with assist.", "per protocol, Heparin held.",
+                      "discussed with ICU, Transfer accepted.", "Patient SOB, Denies chest pain."]  # fmt: skip
+
+
+def test_acronym_comma_word_after_a_cue_is_kept() -> None:
+    flagged = [(t, [t[s.start : s.end] for s in find_spans(t)]) for t in INVERTED_NEGATIVES if find_spans(t)]
+    assert not flagged, flagged
+
+
 @FAST
 @given(st.sampled_from(CUES[:8]), given_name, st.sampled_from(["Peggy", "Bisi", "Koko", "Tunde"]), family_name)
 def test_nicknames_in_quotes_and_initials(cue: str, given_: str, nick: str, family: str) -> None:
