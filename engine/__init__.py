@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from engine.core import default_executor as _default_executor
 from engine.core import redaction as _redaction
 
 
@@ -31,6 +32,16 @@ def _holds_phi(text: str) -> bool:
 # The core knows nothing of PHI: its error texts and header check use what is installed here,
 # before any engine module runs (importing one imports this package first).
 _redaction.install(_sanitize, _holds_phi)
+
+
+def _local_executor() -> Any:
+    from engine.execution.executors import default_executor
+
+    return default_executor()
+
+
+# Likewise the executor a step gets when its run configured none (the executors sit above the core).
+_default_executor.install(_local_executor)
 
 # Public name -> defining module, by audience.
 _EXPORTS: dict[str, str] = {

@@ -127,14 +127,14 @@ def _crosswalk(args: argparse.Namespace) -> int:
             "source": source}
     try:
         try:
-            approval = cw.approve(approvals, Path(args.input).stem)
+            approval = _approval(approvals, Path(args.input).stem)
         except cw.CrosswalkRefused as exc:
             log.append("crosswalk_refused", **base, reason=str(exc))
             return _fail(f"crosswalk refused: {exc}", exitcodes.REFUSED)
         pairs = cw.build(ring, args.from_key, to_key, args.kind, cw.distinct_values(Path(args.input), args.column))
         digest = cw.write_pairs(Path(args.out), pairs)
         done = cw.Crosswalk(len(pairs), args.from_key, to_key, digest, approval.reference)
-        log.append("crosswalk_written", **{**base, **done.to_dict(), "approval": cw.approval_record(approval)})
+        log.append("crosswalk_written", **{**base, **done.to_dict(), "approval": _approval_record(approval)})
     except PhiError as exc:
         log.append("crosswalk_failed", **base, reason=str(exc))
         return _fail(str(exc))
@@ -143,6 +143,30 @@ def _crosswalk(args: argparse.Namespace) -> int:
     sys.stdout.write(f"crosswalk of {len(pairs)} pseudonym(s) from key id {done.from_key} to {done.to_key} "
                      f"written (mode 0600); recorded in the audit log\n")
     return exitcodes.OK
+
+
+def _approval(approvals: list[Any], source_name: str) -> Any:
+    """The approval the crosswalk relies on (the one validity rule, then its scope), or
+    :class:`engine.phi.crosswalk.CrosswalkRefused` saying why not."""
+    from engine.governance.approvals import covers, valid_approvals
+    from engine.phi.crosswalk import APPROVAL_KIND, CrosswalkRefused
+
+    valid, problem = valid_approvals(tuple(approvals), APPROVAL_KIND)
+    usable = [a for a in valid if covers(a, source_name)]
+    if usable:
+        return usable[0]
+    if valid:
+        raise CrosswalkRefused(f"the '{APPROVAL_KIND}' approval's scope does not cover '{source_name}'")
+    if problem is not None:
+        raise CrosswalkRefused(problem[1])
+    raise CrosswalkRefused(f"a crosswalk needs a '{APPROVAL_KIND}' approval "
+                           f"(--approval {APPROVAL_KIND}=REFERENCE:YYYY-MM-DD or --approvals FILE)")
+
+
+def _approval_record(approval: Any) -> dict[str, Any]:
+    from engine.governance.approvals import days_remaining
+
+    return {"kind": approval.kind, "reference": approval.reference, "days_remaining": days_remaining(approval)}
 
 
 def _id(value: str) -> str:

@@ -41,9 +41,10 @@ def _is_run(path: Path) -> bool:
 def run_entry(run_dir: Path) -> dict[str, Any]:
     """One run folder as a history entry (metadata only, every user-typed value through ``shown``)."""
     from engine.core.timestamps import epoch
+    from engine.execution.recorded import recorded_errors
     from engine.execution.runfolder import is_locked
     from engine.reporting.audit_verify import shown_run
-    from engine.reporting.run_report import REPORT_NAME, ReportError, read_report, recorded_errors
+    from engine.reporting.run_report import REPORT_NAME, ReportError, read_report
 
     entry: dict[str, Any] = {"folder": shown_path(run_dir.name)}
     if not (run_dir / REPORT_NAME).exists():

@@ -169,7 +169,7 @@ class StageContext:
     @property
     def partition_bytes(self) -> int:
         """Target size of one partition of a large input (the run's ``execution.partition_bytes``)."""
-        from engine.execution.executors import DEFAULT_PARTITION_BYTES
+        from engine.core.sizes import DEFAULT_PARTITION_BYTES
 
         return int(getattr(self.executor, "partition_bytes", DEFAULT_PARTITION_BYTES))
 
@@ -181,12 +181,12 @@ class StageContext:
         machine boundaries. Tasks return metadata only. Progress (tasks done/total) reaches the
         run's observers; an interrupted step cancels the outstanding tasks.
         """
-        from engine.execution.executors import default_executor
+        from engine.core import default_executor
 
         executor = self.executor
         owned = executor is None
         if owned:
-            executor = default_executor()
+            executor = default_executor.create()
         try:
             result: list[T] = await executor.map(
                 fn, tasks, label=label or self.step_id or "task", progress=self.progress, interrupt=self.interrupt

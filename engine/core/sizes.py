@@ -15,6 +15,8 @@ _UNITS = {
     "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
 }
 
+DEFAULT_PARTITION_BYTES = 64 << 20
+"""Target size of one partition of a large file (64 MiB), when the run's executor sets none."""
 MAX_SIZE = 2**63
 """Sizes are bounded so that every size converts to an int a file API accepts."""
 

@@ -21,8 +21,8 @@ from rich.text import Text
 from engine.core.contract import StageResult
 from engine.core.display import shown
 from engine.execution.progress import finished_line
+from engine.execution.recorded import recorded_errors
 from engine.execution.step_runner import PlannedStep, RunObserver, RunOutcome
-from engine.reporting.run_report import recorded_errors
 
 _STYLE = {"completed": "green", "failed": "bold red", "skipped": "dim", "blocked": "bold red"}
 _SIGN = {"completed": "✓", "failed": "✗", "skipped": "-", "blocked": "■"}

@@ -11,8 +11,8 @@ from typing import Any, TextIO
 from engine.core.contract import StageResult
 from engine.core.display import shown
 from engine.core.timestamps import iso
+from engine.execution.recorded import recorded_errors
 from engine.execution.step_runner import PlannedStep, RunObserver
-from engine.reporting.run_report import recorded_errors
 
 PLAIN_PROGRESS_EVERY_S = 5.0
 _MARK = {"completed": "ok", "failed": "FAILED", "skipped": "skipped", "blocked": "BLOCKED"}

@@ -3,8 +3,9 @@
 After a key rotation the same subject gets another pseudonym, so a new delivery no longer links
 to an old one. Linking them again re-identifies nobody, but it joins two releases, which is a
 decision for governance: the crosswalk needs a valid ``pseudonym_crosswalk`` approval (the one
-validity rule, :func:`engine.approvals.approval_problem`), and every request, refused or
-written, is an entry in a keyed audit log. The crosswalk holds the two pseudonyms of each
+validity rule, :func:`engine.governance.approvals.approval_problem`, applied by the command that
+asks for a crosswalk: this module only builds it), and every request, refused or written, is an
+entry in a keyed audit log. The crosswalk holds the two pseudonyms of each
 distinct value of a column of the raw source, never the value itself, in a file only its owner
 can read.
 """
@@ -21,7 +22,6 @@ from typing import Any
 
 import attrs
 
-from engine.governance.approvals import covers, days_remaining, valid_approvals
 from engine.phi.errors import PhiError
 from engine.phi.keyring import Keyring
 from engine.phi.schemes import PSEUDONYM_SCHEME, PURPOSE_PSEUDONYM, pseudonym
@@ -31,7 +31,9 @@ MAX_FIELD_CHARS = 1 << 20
 
 
 class CrosswalkRefused(PhiError):
-    """The crosswalk was not approved (exit 3); the message says which rule refused it."""
+    """The crosswalk was not approved (exit 3); the message says which rule refused it.
+
+    Raised by the caller's approval check (``rflow phi crosswalk``), which governance owns."""
 
 
 class CrosswalkError(PhiError):
@@ -51,20 +53,6 @@ class Crosswalk:
     def to_dict(self) -> dict[str, Any]:
         return {"pairs": self.pairs, "from_key_id": self.from_key, "to_key_id": self.to_key,
                 "sha256": self.sha256, "approval": self.approval, "scheme": PSEUDONYM_SCHEME}
-
-
-def approve(approvals: Iterable[Any], source_name: str) -> Any:
-    """The approval the crosswalk relies on, or :class:`CrosswalkRefused` saying why not."""
-    valid, problem = valid_approvals(tuple(approvals), APPROVAL_KIND)
-    usable = [a for a in valid if covers(a, source_name)]
-    if usable:
-        return usable[0]
-    if valid:
-        raise CrosswalkRefused(f"the '{APPROVAL_KIND}' approval's scope does not cover '{source_name}'")
-    if problem is not None:
-        raise CrosswalkRefused(problem[1])
-    raise CrosswalkRefused(f"a crosswalk needs a '{APPROVAL_KIND}' approval "
-                           f"(--approval {APPROVAL_KIND}=REFERENCE:YYYY-MM-DD or --approvals FILE)")
 
 
 def distinct_values(path: Path, column: str) -> list[str]:
@@ -111,7 +99,3 @@ def write_pairs(path: Path, pairs: list[tuple[str, str]]) -> str:
         fh.flush()
         os.fsync(fh.fileno())
     return hashlib.sha256(data).hexdigest()
-
-
-def approval_record(approval: Any) -> dict[str, Any]:
-    return {"kind": approval.kind, "reference": approval.reference, "days_remaining": days_remaining(approval)}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from engine.core.errors import RflowError
 from engine.core.exitcodes import BY_RUN_STATUS as EXIT_CODES
 from engine.core.exitcodes import for_run_status
 from engine.core.timestamps import as_iso, epoch, iso
+from engine.execution.recorded import recorded_errors
 from engine.execution.runfolder import is_locked
 
 if TYPE_CHECKING:
@@ -113,17 +113,6 @@ def step_record(result: StageResult) -> dict[str, Any]:
     if recorded:
         data["errors_recorded"] = recorded
     return data
-
-
-def recorded_errors(step: Mapping[str, Any]) -> int:
-    """How many errors a completed step recorded without failing (0: none, or it did not complete)."""
-    if step.get("status") != "completed":
-        return 0
-    given = step.get("errors_recorded")
-    if given is None:
-        output = step.get("output")
-        given = output.get("errors_total") if isinstance(output, Mapping) else None
-    return given if isinstance(given, int) and not isinstance(given, bool) and given > 0 else 0
 
 
 def _upgraded(data: dict[str, Any]) -> dict[str, Any]:

@@ -52,10 +52,11 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         _ = engine.Nope  # type: ignore[attr-defined]
 
 
-def test_importing_engine_loads_only_the_redaction_hook() -> None:
+def test_importing_engine_loads_only_the_installed_hooks() -> None:
+    """``import engine`` stays cheap: only the two hooks it installs into the core (sanitizer, default executor)."""
     code = "import sys, engine; print(sorted(m for m in sys.modules if m.startswith('engine.')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert out.stdout.strip() == "['engine.core', 'engine.core.redaction']"
+    assert out.stdout.strip() == "['engine.core', 'engine.core.default_executor', 'engine.core.redaction']"
 
 
 def test_built_in_stages_import_only_the_public_api() -> None:

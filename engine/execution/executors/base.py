@@ -17,13 +17,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from engine.core.errors import RflowError
+from engine.core.sizes import DEFAULT_PARTITION_BYTES
 from engine.execution.executors.gc_policy import task_gc
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-DEFAULT_PARTITION_BYTES = 64 << 20
-"""Target size of one partition of a large file (64 MiB)."""
 MIN_PARTITION_BYTES = 4096
 KINDS = ("local", "processes", "dask")
 
