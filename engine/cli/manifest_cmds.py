@@ -125,29 +125,25 @@ def _analyze_one(item: tuple[str, int]) -> list[Any]:
 
 
 def _analyze_all(files: list[Path], max_bytes: int, jobs: int) -> list[list[Any]]:
-    """Diagnostics per file, in file order; large batches in a fork-based process pool.
+    """Diagnostics per file, in file order; large batches in forked processes (:mod:`engine.core.pool`).
 
-    Why processes: YAML parsing is pure Python and takes most of the time per file; a pool of
-    forked workers (which inherit the already imported registry and validators) scales it by
-    cores. Where fork is unavailable, or for few files, it stays in this process.
+    Why processes: YAML parsing is pure Python and takes most of the time per file; forked
+    workers (which inherit the already imported registry and validators) scale it by cores.
+    Where fork is unavailable, or for few files, it stays in this process.
     """
-    import multiprocessing
-
-    from engine.execution.executors.base import cpu_count
+    from engine.core.pool import can_fork, cpu_count, ordered_map
 
     items = [(str(p), max_bytes) for p in files]
     if jobs <= 0:
         jobs = min(cpu_count(), MAX_AUTO_JOBS) if len(items) >= PARALLEL_MIN_FILES else 1
     jobs = min(jobs, len(items))
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or not can_fork():
         return [_analyze_one(item) for item in items]
     # The first file is done here, before forking, so every worker inherits the imported stages,
     # schema and compiled validators instead of loading them again.
     first = _analyze_one(items[0])
-    context = multiprocessing.get_context("fork")
-    with context.Pool(jobs) as pool:
-        rest = pool.map(_analyze_one, items[1:], chunksize=max(1, len(items) // (jobs * 4)))
-    return [first, *rest]
+    return [first, *ordered_map(_analyze_one, items[1:], jobs, chunksize=max(1, len(items) // (jobs * 4)),
+                                    in_process=True)]
 
 
 def _plan(args: argparse.Namespace) -> int:

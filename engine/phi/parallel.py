@@ -1,17 +1,17 @@
 """``workers=N``: scan row ranges of one file in processes, yield findings in file order.
 
 Workers send back compact tuples (category, local row, column, offset, length, digest) rather
-than pickled objects; the parent re-numbers rows with each range's first row. At most
-``workers + 1`` ranges are in flight, so memory stays bounded however large the file.
+than pickled objects; the parent re-numbers rows with each range's first row. The pool is the
+commands' one ordered pool (:func:`engine.core.pool.ordered_map`): at most ``workers + 1`` ranges
+are in flight, so memory stays bounded however large the file.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from engine.core.pool import ordered_map
 from engine.phi.keys import PhiKey
 from engine.phi.scanner import Finding, ScanRange, plan_ranges, scan_header_line, scan_range
 
@@ -57,18 +57,6 @@ def scan_parallel(
     cols = tuple(columns) if columns is not None else None
     cats = dict(categories) if categories is not None else None
     tasks = [(str(path), fmt, r, key.key, key.source, chunk_size, cols, cats) for r in ranges]
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    with ctx.Pool(workers) as pool:
-        pending: deque = deque()
-        it = iter(tasks)
-        for task in it:
-            pending.append(pool.apply_async(_work, (task,)))
-            if len(pending) >= workers + 1:
-                break
-        while pending:
-            rows = pending.popleft().get()
-            nxt = next(it, None)
-            if nxt is not None:
-                pending.append(pool.apply_async(_work, (nxt,)))
-            for row in rows:
-                yield Finding(*row)
+    for rows in ordered_map(_work, tasks, workers, in_flight=workers + 1):
+        for row in rows:
+            yield Finding(*row)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import abc
 import contextvars
-import os
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -100,14 +99,6 @@ def task_checkpoint() -> None:
     stop = _STOP.get()
     if stop is not None and stop():
         raise TaskCancelled("task interrupted (timeout or cancellation)")
-
-
-def cpu_count() -> int:
-    """The CPUs this process may run on (its affinity where the OS has one), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def task_names(label: str, count: int) -> list[str]:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from engine.core.errors import safe_error_text
+from engine.core.pool import cpu_count
 from engine.execution.executors.base import (
     DEFAULT_PARTITION_BYTES,
     Executor,
@@ -28,7 +29,6 @@ from engine.execution.executors.base import (
     ExecutorUnavailable,
     ProgressFn,
     TaskFailed,
-    cpu_count,
     guarded_call,
 )
 

@@ -15,6 +15,7 @@ import attrs
 
 from engine.core import sizes
 from engine.core.errors import safe_excerpt
+from engine.core.pool import cpu_count
 from engine.core.sizes import SizeError
 from engine.execution.executors.base import (
     DEFAULT_PARTITION_BYTES,
@@ -22,7 +23,6 @@ from engine.execution.executors.base import (
     MIN_PARTITION_BYTES,
     Executor,
     ExecutorError,
-    cpu_count,
 )
 
 _FIELDS = ("kind", "workers", "address", "partition_bytes", "retries")
