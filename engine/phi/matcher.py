@@ -156,17 +156,33 @@ def leftmost_accepted(
         if start < pos:
             continue
         pat = patterns[index]
+        spans = decide(pat, data, start, spans, resolve)
         if spans is None:
-            spans = resolve(pat, data, start)
-            if spans is None:
-                continue
-        vs, ve, mend = spans
-        if pat.validators and not accepts(pat, data[vs:ve]):
             continue  # the next candidate at this position, or further right
-        if pat.reject_after is not None and not context_ok(pat, data, mend):
-            continue
+        vs, ve, mend = spans
         yield pat, start, vs, ve, mend
         pos = mend if mend > start else start + 1
+
+
+def decide(
+    pat: CompiledPattern, data: bytes, start: int, spans: Spans | None,
+    resolve: Callable[[CompiledPattern, bytes, int], Spans | None],
+) -> Spans | None:
+    """The spans of ``pat``'s match at ``start`` when its validators and context accept it, else None.
+
+    ``spans`` None asks ``resolve`` for them. The one rule for the Python walk and the questions
+    the native core's walk asks (a candidate it cannot decide by itself).
+    """
+    if spans is None:
+        spans = resolve(pat, data, start)
+        if spans is None:
+            return None
+    vs, ve, mend = spans
+    if pat.validators and not accepts(pat, data[vs:ve]):
+        return None
+    if pat.reject_after is not None and not context_ok(pat, data, mend):
+        return None
+    return spans
 
 
 def match_spans(pat: CompiledPattern, data: bytes, start: int) -> Spans | None:

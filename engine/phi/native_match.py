@@ -22,9 +22,10 @@ a position only against the patterns that can start there.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as P  # type: ignore[attr-defined]
 from typing import Any, Literal
@@ -34,8 +35,10 @@ from engine.phi.fastform import first_set
 from engine.phi.native_lazy import parse_ascii
 from engine.phi.prefilter import Unsupported, prefix_condition_of
 from engine.phi.registry import CompiledPattern, CompiledTier
+from engine.phi.validators import VALIDATORS
 
 Spec = tuple[str, bool, bytes, bytes]
+Spans = tuple[int, int, int]
 _ALL = frozenset(range(256))
 
 
@@ -93,21 +96,26 @@ def _item_set(op: Any, av: Any, ignore: bool) -> frozenset[int]:
     raise Unsupported(f"regex construct {op} in a boundary")
 
 
-def _emit(seq: Sequence[tuple[Any, Any]], flags: int, names: dict[int, str]) -> str:
-    """Exact ``regex``-crate source of a lookaround-free parsed sequence (capture groups kept)."""
+def _emit(seq: Sequence[tuple[Any, Any]], flags: int, names: dict[int, str], dollar: str | None = None) -> str:
+    """Exact ``regex``-crate source of a lookaround-free parsed sequence (capture groups kept).
+
+    ``dollar``: how to spell ``$`` (only where the caller knows it closes the pattern).
+    """
     ignore = bool(flags & C.SRE_FLAG_IGNORECASE)
     parts: list[str] = []
     for op, av in seq:
-        if op in (C.LITERAL, C.NOT_LITERAL, C.IN):
+        if op is C.AT and av is C.AT_END and dollar is not None:
+            parts.append(dollar)
+        elif op in (C.LITERAL, C.NOT_LITERAL, C.IN):
             chars = _item_set(op, av, ignore)
             parts.append(_set_source(chars) if len(chars) != 1 else _byte(next(iter(chars))))
         elif op is C.ANY:
             parts.append("[\\x00-\\xff]" if flags & C.SRE_FLAG_DOTALL else "[^\\n]")
         elif op is C.BRANCH:
-            parts.append("(?:" + "|".join(_emit(alt, flags, names) for alt in av[1]) + ")")
+            parts.append("(?:" + "|".join(_emit(alt, flags, names, dollar) for alt in av[1]) + ")")
         elif op is C.SUBPATTERN:
             group, add, delete, sub = av
-            inner = _emit(sub, (flags | add) & ~delete, names)
+            inner = _emit(sub, (flags | add) & ~delete, names, dollar)
             if group is None:
                 parts.append(f"(?:{inner})")
             elif group in names:
@@ -118,7 +126,7 @@ def _emit(seq: Sequence[tuple[Any, Any]], flags: int, names: dict[int, str]) -> 
             lo, hi, sub = av
             upper = "" if hi is C.MAXREPEAT else str(hi)
             lazy = "?" if op is C.MIN_REPEAT else ""
-            parts.append(f"(?:{_emit(sub, flags, names)}){{{lo},{upper}}}{lazy}")
+            parts.append(f"(?:{_emit(sub, flags, names, dollar)}){{{lo},{upper}}}{lazy}")
         else:
             raise Unsupported(f"regex construct {op}")
     return "".join(parts)
@@ -200,6 +208,21 @@ def translate(source: str, flags: int = 0) -> str:
     return _emit(parsed, parsed.state.flags, {})
 
 
+def exclusion_source(source: str) -> str:
+    """A pattern's exclusion words (matched right after a match) in the native dialect.
+
+    Only ever asked "does it match here", so a single ``$`` that closes the pattern may consume
+    the final newline it stands before: ``(?:\\n?\\z)``. Unsupported for anything else.
+    """
+    plain = source.replace("$", "")
+    if source.count("$") > 1 or (source.count("$") == 1 and not source.rstrip(")").endswith("$")):
+        raise Unsupported("a $ that does not close the exclusion words")
+    if "\\$" in source or _has_lookaround(P.parse(plain, re.ASCII)):
+        raise Unsupported("a lookaround in the exclusion words")
+    parsed = P.parse(source, re.ASCII)
+    return _emit(parsed, parsed.state.flags, {}, dollar="(?:\\n?\\z)")
+
+
 def _left_set(parsed: Any) -> frozenset[int] | None:
     """The bytes a parsed pattern's leading one-character lookbehind refuses (None: it has none)."""
     first = list(parsed)[:1]
@@ -239,6 +262,34 @@ def _translate_pattern(pattern: CompiledPattern) -> Spec:
         return exact_source(pattern, parsed), True, left, first
     except Unsupported:
         return prefix_condition_of(parsed), False, left, first
+
+
+Plan = tuple[list[str], bool, str | None, str, str]
+_VALIDATOR_NAMES = {check: name for name, check in VALIDATORS.items()}
+PYTHON_ONLY = "<python>"
+"""The name the core is given for a validator it cannot know: Python decides such a pattern."""
+
+
+def pattern_plan(pattern: CompiledPattern) -> Plan:
+    """What the core decides a match of ``pattern`` with: (validator names, has exclusion words,
+    their native source or None (Python checks them), category, digest normalizer)."""
+    names = [_VALIDATOR_NAMES.get(check, PYTHON_ONLY) for check in pattern.validators]
+    source = None
+    if pattern.reject_after is not None:
+        try:
+            source = exclusion_source(pattern.reject_after.pattern)
+        except Unsupported:
+            source = None
+    return names, pattern.reject_after is not None, source, pattern.category.name, pattern.category.normalize
+
+
+WALK_ENV = "RFLOW_PHI_CORE_WALK"
+"""``0``: Python walks the core's candidates and maps the findings (the previous path, for benchmarks)."""
+
+
+def core_walks() -> bool:
+    """True unless ``RFLOW_PHI_CORE_WALK=0``: the core walks, validates, locates and digests."""
+    return os.environ.get(WALK_ENV, "1") != "0"
 
 
 _BUILT: dict[int, tuple[CompiledTier, Any]] = {}
@@ -291,7 +342,7 @@ def matcher_for(tier: CompiledTier) -> Any | None:
     if hit is not None and hit[0] is tier:
         return hit[1]
     assert native.core is not None
-    built = native.core.Matcher([pattern_spec(p) for p in tier.patterns])
+    built = native.core.Matcher([pattern_spec(p) for p in tier.patterns], [pattern_plan(p) for p in tier.patterns])
     _BUILT[id(tier)] = (tier, built)
     return built
 
@@ -299,7 +350,23 @@ def matcher_for(tier: CompiledTier) -> Any | None:
 def native_matches(
     tier: CompiledTier, core_matcher: Any, data: bytes
 ) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
-    """The combined-regex semantics over the core's candidates: leftmost first, registry order at a tie."""
+    """The combined-regex semantics over the core's candidates: leftmost first, registry order at a tie.
+
+    The core walks and validates; what it cannot decide it asks :func:`engine.phi.matcher.decide`.
+    """
     from engine.phi.matcher import leftmost_accepted, match_spans  # matcher imports this module
 
-    return leftmost_accepted(tier.patterns, core_matcher.candidates(data), data, match_spans)
+    patterns = tier.patterns
+    if not core_walks():
+        return leftmost_accepted(patterns, core_matcher.candidates(data), data, match_spans)
+    return ((patterns[i], ms, vs, ve, me) for i, ms, vs, ve, me in core_matcher.walk(data, asker(patterns, data)))
+
+
+def asker(patterns: Sequence[CompiledPattern], data: bytes) -> Callable[[int, int, Spans | None], Spans | None]:
+    """The core's question for a candidate it cannot decide, answered by the Python reference."""
+    from engine.phi.matcher import decide, match_spans
+
+    def ask(index: int, start: int, spans: Spans | None) -> Spans | None:
+        return decide(patterns[index], data, start, spans, match_spans)
+
+    return ask

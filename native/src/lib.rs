@@ -16,6 +16,9 @@ mod finder;
 mod golden;
 mod matcher;
 mod rows;
+mod table;
+mod validators;
+mod walk;
 
 /// The PHI registry this build was compiled against, byte for byte.
 ///
@@ -78,21 +81,109 @@ fn row_ends(py: Python<'_>, data: &[u8]) -> Vec<usize> {
 }
 
 /// The compiled patterns of one tier (see `matcher.rs`); built once per process and tier.
+///
+/// With plans (each pattern's validators, exclusion words, category and normalizer) the core
+/// also walks the candidates (`walk.rs`) and maps a table chunk's findings (`table.rs`).
 #[pyclass(frozen, module = "engine._native")]
 struct Matcher {
     inner: matcher::Matcher,
+    plans: Vec<walk::Plan>,
+    digests: Vec<table::DigestPlan>,
+}
+
+/// A pattern's plan as Python sends it: (validator names, has exclusion words, their regex in
+/// the core's dialect or None when only Python has it, category, normalizer).
+type PlanArg = (Vec<String>, bool, Option<String>, String, String);
+
+/// The ask callback: Python decides `(index, start, spans | None) -> spans | None`.
+fn ask_python(
+    ask: &Py<PyAny>,
+    index: usize,
+    start: usize,
+    spans: Option<matcher::Spans>,
+) -> PyResult<Option<matcher::Spans>> {
+    Python::attach(|py| ask.bind(py).call1((index, start, spans))?.extract())
 }
 
 #[pymethods]
 impl Matcher {
     /// Compiles `(regex, exact, left-boundary bytes, first bytes)` specs; ValueError names a pattern that fails.
     #[new]
-    fn new(py: Python<'_>, specs: Vec<matcher::Spec>) -> PyResult<Self> {
-        let built = py.detach(|| catch_unwind(|| matcher::Matcher::new(&specs)));
+    #[pyo3(signature = (specs, plans = None))]
+    fn new(py: Python<'_>, specs: Vec<matcher::Spec>, plans: Option<Vec<PlanArg>>) -> PyResult<Self> {
+        let plans = plans.unwrap_or_default();
+        if !plans.is_empty() && plans.len() != specs.len() {
+            return Err(PyValueError::new_err("one plan per pattern, or none"));
+        }
+        let built = py.detach(|| {
+            catch_unwind(|| -> Result<Self, String> {
+                let inner = matcher::Matcher::new(&specs)?;
+                let mut walks = Vec::with_capacity(plans.len());
+                let mut digests = Vec::with_capacity(plans.len());
+                for (names, excludes, source, category, norm) in &plans {
+                    let reject = excludes.then(|| source.clone());
+                    walks.push(walk::Plan::new(&(names.clone(), reject))?);
+                    let mut prefix = category.as_bytes().to_vec();
+                    prefix.push(0x1f);
+                    digests.push(table::DigestPlan { prefix, norm: table::Norm::named(norm) });
+                }
+                Ok(Matcher { inner, plans: walks, digests })
+            })
+        });
         match built {
-            Ok(Ok(inner)) => Ok(Matcher { inner }),
+            Ok(Ok(m)) => Ok(m),
             Ok(Err(msg)) => Err(PyValueError::new_err(msg)),
             Err(_) => Err(PyValueError::new_err("the native engine failed while compiling the registry")),
+        }
+    }
+
+    /// The accepted matches `(index, start, value start, value end, match end)`, left to right.
+    ///
+    /// The candidate walk of `matcher.leftmost_accepted` with the core's validators;
+    /// `ask(index, start, spans | None)` decides what the core cannot (spans or None).
+    fn walk(&self, py: Python<'_>, data: &[u8], ask: Py<PyAny>) -> PyResult<Vec<walk::Match>> {
+        self.need_plans()?;
+        let run = || -> PyResult<Vec<walk::Match>> {
+            let cands = self.inner.candidates(data);
+            walk::walk(&cands, &self.plans, data, |i, s, sp| ask_python(&ask, i, s, sp))
+        };
+        match py.detach(|| catch_unwind(AssertUnwindSafe(run))) {
+            Ok(found) => found,
+            Err(_) => Err(phi_input_error(py, format!("the native walk failed on a buffer of {} bytes", data.len()))),
+        }
+    }
+
+    /// One chunk of whole CSV/TSV rows: `(kind, value start, value end, row, column, in cell,
+    /// digest | None)` of every finding (see `table.rs`), `kind` the pattern index or `-1 - i`
+    /// for the i-th cue span of `extras` (`(start, end)`, sorted). The GIL is released except
+    /// while `ask` runs; digests come from `digester` (None: Python computes them).
+    #[pyo3(signature = (data, delim, extras, ask, digester = None))]
+    fn scan_table(
+        &self,
+        py: Python<'_>,
+        data: &[u8],
+        delim: u8,
+        extras: Vec<(usize, usize)>,
+        ask: Py<PyAny>,
+        digester: Option<PyRef<'_, Digester>>,
+    ) -> PyResult<Vec<table::Row>> {
+        self.need_plans()?;
+        if extras.iter().any(|&(s, e)| s > e || e > data.len()) {
+            return Err(PyValueError::new_err("a cue span lies outside the chunk"));
+        }
+        let mac = digester.as_ref().map(|d| &d.mac);
+        let run = || -> PyResult<Vec<table::Row>> {
+            let cands = self.inner.candidates(data);
+            let found = walk::walk(&cands, &self.plans, data, |i, s, sp| ask_python(&ask, i, s, sp))?;
+            if found.iter().any(|m| m.2 > m.3 || m.3 > data.len() || m.4 > data.len() || m.1 > m.4) {
+                return Err(PyValueError::new_err("a decided match lies outside the chunk"));
+            }
+            let merged = table::merge(&found, &extras);
+            Ok(table::locate(data, delim, &merged, &self.digests, mac))
+        };
+        match py.detach(|| catch_unwind(AssertUnwindSafe(run))) {
+            Ok(found) => found,
+            Err(_) => Err(phi_input_error(py, format!("the native table scan failed on a chunk of {} bytes", data.len()))),
         }
     }
 
@@ -107,6 +198,28 @@ impl Matcher {
             Err(_) => Err(phi_input_error(py, format!("the native matcher failed on a buffer of {} bytes", data.len()))),
         }
     }
+}
+
+impl Matcher {
+    fn need_plans(&self) -> PyResult<()> {
+        if self.plans.is_empty() && !self.inner.is_empty() {
+            return Err(PyValueError::new_err("this matcher was built without plans"));
+        }
+        Ok(())
+    }
+}
+
+/// Whether validator `name` accepts `value`: None when the core does not decide it (an unknown
+/// name or a non-ASCII value; Python's validator is the reference).
+#[pyfunction]
+fn validate(name: &str, value: &[u8]) -> Option<bool> {
+    validators::validate(name, value)
+}
+
+/// The validator names the core implements.
+#[pyfunction]
+fn validator_names() -> Vec<&'static str> {
+    validators::NAMES.to_vec()
 }
 
 /// One regex for `re.finditer`-like scans of bytes (the cue phrase lists, see `finder.rs`).
@@ -162,6 +275,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hmac_sha256_hex_many, m)?)?;
     m.add_function(wrap_pyfunction!(row_ends, m)?)?;
     m.add_function(wrap_pyfunction!(derive_subkey, m)?)?;
+    m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(validator_names, m)?)?;
     m.add_class::<Digester>()?;
     m.add_class::<Matcher>()?;
     m.add_class::<Finder>()?;

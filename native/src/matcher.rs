@@ -104,6 +104,11 @@ impl Matcher {
         Ok(Matcher { patterns, all, first, blocked })
     }
 
+    /// True when the tier has no patterns.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
     /// Every (start, pattern) where the pattern may match, sorted by start, then registry order.
     pub fn candidates(&self, data: &[u8]) -> Vec<Candidate> {
         let mut found: Vec<Candidate> = Vec::new();

@@ -1,0 +1,688 @@
+//! The registry's validators, byte for byte the rules of `engine/phi/validators.py`.
+//!
+//! Why: a dense scan runs a validator on most candidates; in Python that is most of the
+//! per-finding cost. Each function here takes a matched value and says whether it is accepted.
+//! Only ASCII values are decided (Python decodes a value with `errors="replace"` and applies
+//! `str` rules to non-ASCII characters); for any other value, or a name this file does not know,
+//! [`validate`] answers None and the caller asks Python (fail closed: never unvalidated).
+//! A differential test (tests/native) requires both to agree on generated and hostile values.
+
+use std::sync::OnceLock;
+
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+
+/// Every validator name the core implements (a test compares this with the registry).
+pub const NAMES: &[&str] = &[
+    "has_digit",
+    "not_date",
+    "phone_digits",
+    "not_ratio",
+    "not_year",
+    "ssn_digits",
+    "ssn",
+    "luhn",
+    "card",
+    "nanp",
+    "intl_phone",
+    "ipv4",
+    "ipv6",
+    "vin",
+    "date_ymd",
+    "date_mdy",
+    "date_text",
+    "date_compact",
+    "date_ymd_text",
+    "age_over_89",
+];
+
+/// One validator, resolved once from its registry name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Validator(usize);
+
+impl Validator {
+    /// The validator called `name`, or None when the core does not implement it.
+    pub fn named(name: &str) -> Option<Self> {
+        NAMES.iter().position(|n| *n == name).map(Validator)
+    }
+
+    /// Whether `value` passes; None when the value is not ASCII (Python decides it).
+    pub fn check(self, value: &[u8]) -> Option<bool> {
+        if !value.is_ascii() {
+            return None;
+        }
+        Some(match NAMES[self.0] {
+            "has_digit" => value.iter().any(u8::is_ascii_digit),
+            "not_date" => not_date(value),
+            "phone_digits" => phone_digits(value),
+            "not_ratio" => !full(ratio(), strip(value)),
+            "not_year" => !full(year(), strip(value)),
+            "ssn_digits" => ssn_digits(value),
+            "ssn" => ssn(value),
+            "luhn" => luhn(&digits(value)),
+            "card" => card(value),
+            "nanp" => nanp(value),
+            "intl_phone" => (8..=15).contains(&digits(value).len()),
+            "ipv4" => ipv4(value),
+            "ipv6" => return ipv6(value),
+            "vin" => vin(value),
+            "date_ymd" => numeric_date(strip(value)).is_some_and(|p| p.0.len() == 4) && parse_date(value).is_some(),
+            "date_mdy" => parse_date(value).is_some(),
+            "date_text" => parse_written(value).is_some(),
+            "date_compact" => value.len() == 8 && parse_date(value).is_some(),
+            "date_ymd_text" => date_ymd_text(value),
+            "age_over_89" => age_over_89(value),
+            _ => return None,
+        })
+    }
+}
+
+/// Whether validator `name` accepts `value`; None: unknown name or a non-ASCII value.
+pub fn validate(name: &str, value: &[u8]) -> Option<bool> {
+    Validator::named(name)?.check(value)
+}
+
+fn regex(source: &str) -> Regex {
+    Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .build(source)
+        .expect("a validator regex compiles")
+}
+
+fn full(rx: &Regex, value: &[u8]) -> bool {
+    rx.is_match(value)
+}
+
+fn ratio() -> &'static Regex {
+    static RX: OnceLock<Regex> = OnceLock::new();
+    const UNITS: &str =
+        "(?:mg|mcg|ug|g|kg|mL|ml|dL|dl|mmHg|mm|cm|units?|IU|mEq|meq|mmol|%|bpm|hrs?|h|mins?|days?|wks?|weeks?)";
+    RX.get_or_init(|| {
+        regex(&format!(r"\A(?:[0-9]{{1,3}}/[0-9]{{1,3}}|[0-9]{{1,5}}\.[0-9]{{1,3}}{UNITS}?|[0-9]{{1,5}}{UNITS})\z"))
+    })
+}
+
+fn year() -> &'static Regex {
+    static RX: OnceLock<Regex> = OnceLock::new();
+    RX.get_or_init(|| regex(r"\A(?:1[89]|2[01])[0-9]{2}\z"))
+}
+
+/// `str.strip()` of an ASCII value: Python's whitespace includes the separators 0x1c-0x1f.
+fn strip(value: &[u8]) -> &[u8] {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f);
+    let start = value.iter().position(|b| !space(b)).unwrap_or(value.len());
+    let end = value.iter().rposition(|b| !space(b)).map_or(start, |i| i + 1);
+    &value[start..end.max(start)]
+}
+
+fn digits(value: &[u8]) -> Vec<u8> {
+    value.iter().copied().filter(u8::is_ascii_digit).collect()
+}
+
+/// The distinct non-digit bytes of `value` number at most one (one separator style).
+fn one_separator(value: &[u8]) -> bool {
+    let mut sep: Option<u8> = None;
+    for &b in value.iter().filter(|b| !b.is_ascii_digit()) {
+        match sep {
+            None => sep = Some(b),
+            Some(s) if s != b => return false,
+            Some(_) => {}
+        }
+    }
+    true
+}
+
+/// The integer of ASCII digits, saturating (any value past `u64` is only ever compared as large).
+fn number(ds: &[u8]) -> u64 {
+    ds.iter().fold(0u64, |n, &d| n.saturating_mul(10).saturating_add(u64::from(d - b'0')))
+}
+
+fn luhn(ds: &[u8]) -> bool {
+    if ds.len() < 2 {
+        return false;
+    }
+    let total: u32 = ds
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &c)| {
+            let d = u32::from(c - b'0');
+            if i % 2 == 1 {
+                if d < 5 {
+                    2 * d
+                } else {
+                    2 * d - 9
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    total % 10 == 0
+}
+
+fn card_lengths(ds: &[u8]) -> &'static [usize] {
+    let (p2, p3, p4, p6) = (number(&ds[..2]), number(&ds[..3]), number(&ds[..4]), number(&ds[..6]));
+    if ds[0] == b'4' {
+        &[13, 16, 19]
+    } else if (51..=55).contains(&p2) || (2221..=2720).contains(&p4) {
+        &[16]
+    } else if p2 == 34 || p2 == 37 {
+        &[15]
+    } else if p4 == 6011
+        || p2 == 65
+        || (644..=649).contains(&p3)
+        || (622126..=622925).contains(&p6)
+        || (3528..=3589).contains(&p4)
+    {
+        &[16, 19] // Discover, JCB
+    } else if matches!(p2, 36 | 38 | 39) || (300..=305).contains(&p3) || p4 == 3095 {
+        &[14, 16, 19]
+    } else if p2 == 62 {
+        &[16, 17, 18, 19]
+    } else if matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763) {
+        &[12, 13, 14, 15, 16, 17, 18, 19]
+    } else {
+        &[]
+    }
+}
+
+fn card(value: &[u8]) -> bool {
+    let ds = digits(value);
+    if !(12..=19).contains(&ds.len()) || !one_separator(value) {
+        return false;
+    }
+    card_lengths(&ds).contains(&ds.len()) && luhn(&ds)
+}
+
+fn ssn(value: &[u8]) -> bool {
+    let ds = digits(value);
+    if ds.len() != 9 || !one_separator(value) {
+        return false;
+    }
+    let (area, group, serial) = (&ds[..3], &ds[3..5], &ds[5..]);
+    if area == b"000" || area == b"666" || area[0] == b'9' || group == b"00" || serial == b"0000" {
+        return false;
+    }
+    !matches!(&ds[..], b"078051120" | b"219099999" | b"123456789")
+}
+
+fn ssn_digits(value: &[u8]) -> bool {
+    digits(value).len() == 9 && one_separator(value)
+}
+
+fn nanp(value: &[u8]) -> bool {
+    let all = digits(value);
+    let ds = if all.len() == 11 && all[0] == b'1' { &all[1..] } else { &all[..] };
+    if ds.len() != 10 {
+        return false;
+    }
+    let (npa, nxx) = (&ds[..3], &ds[3..6]);
+    if matches!(npa[0], b'0' | b'1') || matches!(nxx[0], b'0' | b'1') {
+        return false;
+    }
+    if &npa[1..] == b"11" || &nxx[1..] == b"11" {
+        return false;
+    }
+    npa[1] != b'9'
+}
+
+fn phone_digits(value: &[u8]) -> bool {
+    let ds = digits(value);
+    let start = value.iter().position(|&b| b != b'(' && b != b' ').unwrap_or(value.len());
+    let rest = &value[start..];
+    let intl = rest.starts_with(b"+") || rest.starts_with(b"00") || rest.starts_with(b"011");
+    if intl && !rest.starts_with(b"+1") {
+        return (8..=15).contains(&ds.len());
+    }
+    ds.len() == 10 || (ds.len() == 11 && ds[0] == b'1')
+}
+
+fn ipv4(value: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = value.split(|&b| b == b'.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.iter().all(u8::is_ascii_digit)
+                && (p.len() == 1 || p[0] != b'0')
+                && p.len() <= 3
+                && number(p) <= 255
+        })
+}
+
+/// `ipaddress.IPv4Address(text)` succeeds: four decimal octets, no leading zeros.
+fn strict_ipv4(text: &[u8]) -> bool {
+    ipv4(text)
+}
+
+/// `ipaddress.IPv6Address(value)` succeeds (3.11 rules), plus the validator's own shape checks.
+fn ipv6(value: &[u8]) -> Option<bool> {
+    let has = |s: &[u8]| value.windows(s.len()).any(|w| w == s);
+    if !has(b"::") && !value.iter().any(u8::is_ascii_digit) {
+        return Some(false);
+    }
+    let colons = value.iter().filter(|&&b| b == b':').count();
+    if colons < 2 || value.split(|&b| b == b':').filter(|g| !g.is_empty()).count() < 3 {
+        return Some(false);
+    }
+    if value.contains(&b'/') {
+        return Some(false);
+    }
+    if value.contains(&b'%') {
+        return None; // a scope id: Python's rules decide
+    }
+    Some(ipv6_parts(value))
+}
+
+fn ipv6_parts(text: &[u8]) -> bool {
+    const HEXTETS: usize = 8;
+    if text.is_empty() {
+        return false;
+    }
+    let mut parts: Vec<&[u8]> = text.split(|&b| b == b':').collect();
+    if parts.len() < 3 {
+        return false;
+    }
+    let last = parts[parts.len() - 1];
+    let mut extra = 0;
+    if last.contains(&b'.') {
+        if !strict_ipv4(last) {
+            return false;
+        }
+        parts.pop();
+        extra = 2; // two hex parts stand for the dotted quad
+    }
+    let n = parts.len() + extra;
+    if n > HEXTETS + 1 {
+        return false;
+    }
+    let hex_ok = |p: &[u8]| !p.is_empty() && p.len() <= 4 && p.iter().all(u8::is_ascii_hexdigit);
+    // Python scans the parts after the quad's expansion: the synthetic parts are never empty.
+    let empty = |i: usize| i < parts.len() && parts[i].is_empty();
+    let mut skip: Option<usize> = None;
+    for i in 1..n.saturating_sub(1) {
+        if empty(i) {
+            if skip.is_some() {
+                return false;
+            }
+            skip = Some(i);
+        }
+    }
+    let first_empty = empty(0);
+    let last_empty = empty(n - 1);
+    let (hi, lo) = if let Some(s) = skip {
+        let mut hi = s;
+        let mut lo = n - s - 1;
+        if first_empty {
+            hi -= 1;
+            if hi > 0 {
+                return false;
+            }
+        }
+        if last_empty {
+            lo -= 1;
+            if lo > 0 {
+                return false;
+            }
+        }
+        if HEXTETS < hi + lo + 1 {
+            return false;
+        }
+        (hi, lo)
+    } else {
+        if n != HEXTETS || first_empty || last_empty {
+            return false;
+        }
+        (n, 0)
+    };
+    let real = |i: usize| i >= parts.len() || hex_ok(parts[i]);
+    (0..hi).all(real) && (n - lo..n).all(real)
+}
+
+fn vin_value(c: u8) -> Option<u32> {
+    Some(match c {
+        b'0'..=b'9' => u32::from(c - b'0'),
+        b'A'..=b'H' => u32::from(c - b'A') + 1,
+        b'J'..=b'N' => u32::from(c - b'J') + 1,
+        b'P' => 7,
+        b'R' => 9,
+        b'S'..=b'Z' => u32::from(c - b'S') + 2,
+        _ => return None,
+    })
+}
+
+fn vin(value: &[u8]) -> bool {
+    const WEIGHTS: [u32; 17] = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
+    let v = value.to_ascii_uppercase();
+    if v.len() != 17 {
+        return false;
+    }
+    let mut total = 0;
+    for (&c, w) in v.iter().zip(WEIGHTS) {
+        let Some(x) = vin_value(c) else { return false };
+        total += x * w;
+    }
+    let check = match total % 11 {
+        10 => b'X',
+        r => b'0' + r as u8,
+    };
+    if v[8] != check {
+        return false;
+    }
+    // `len(_NON_DIGIT.sub("", v)) >= 5` in Python: at least five digits
+    !v.iter().all(u8::is_ascii_digit) && v.iter().filter(|b| b.is_ascii_digit()).count() >= 5
+}
+
+fn age_over_89(value: &[u8]) -> bool {
+    let ds = digits(value);
+    !ds.is_empty() && (90..=125).contains(&number(&ds))
+}
+
+// --- dates ------------------------------------------------------------------------------------
+
+const MIN_YEAR: u64 = 1870;
+const MAX_YEAR: u64 = 2150;
+const LEAP: u64 = 2000;
+
+/// Year, month and day of a calendar date.
+pub type Ymd = (u64, u64, u64);
+
+fn days_in(year: u64, month: u64) -> u64 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// `datetime.date(y, m, d)` exists (years 1-9999).
+fn real_date(y: u64, m: u64, d: u64) -> bool {
+    (1..=9999).contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days_in(y, m)
+}
+
+fn valid(y: u64, m: u64, d: u64) -> Option<Ymd> {
+    ((MIN_YEAR..=MAX_YEAR).contains(&y) && real_date(y, m, d)).then_some((y, m, d))
+}
+
+/// The parts of `[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}` matching all of `v`.
+/// The parts of a numeric date: (first number, separator, second, separator, third).
+type DateParts<'a> = (&'a [u8], u8, &'a [u8], u8, &'a [u8]);
+
+fn numeric_date(v: &[u8]) -> Option<DateParts<'_>> {
+    let run = |from: usize| from + v[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let sep = |b: u8| matches!(b, b'/' | b'.' | b'-');
+    let a_end = run(0);
+    if !(1..=4).contains(&a_end) || a_end >= v.len() || !sep(v[a_end]) {
+        return None;
+    }
+    let b_end = run(a_end + 1);
+    if !(1..=2).contains(&(b_end - a_end - 1)) || b_end >= v.len() || !sep(v[b_end]) {
+        return None;
+    }
+    let c_end = run(b_end + 1);
+    if !(1..=4).contains(&(c_end - b_end - 1)) || c_end != v.len() {
+        return None;
+    }
+    Some((&v[..a_end], v[a_end], &v[a_end + 1..b_end], v[b_end], &v[b_end + 1..]))
+}
+
+/// The calendar date of a value in any registry form (`validators.parse_date`).
+pub fn parse_date(value: &[u8]) -> Option<Ymd> {
+    let v = strip(value);
+    if let Some((a, s1, b, s2, c)) = numeric_date(v) {
+        if a.len() == 4 {
+            return if c.len() <= 2 { valid(number(a), number(b), number(c)) } else { None };
+        }
+        if a.len() > 2 || s1 != s2 || !(c.len() == 2 || c.len() == 4) || (s1 == b'.' && c.len() != 4) {
+            return None;
+        }
+        let year = if c.len() == 4 {
+            number(c)
+        } else if number(c) < 69 {
+            2000 + number(c)
+        } else {
+            1900 + number(c)
+        };
+        return valid(year, number(a), number(b));
+    }
+    if v.len() == 8 && v.iter().all(u8::is_ascii_digit) {
+        return valid(number(&v[..4]), number(&v[4..6]), number(&v[6..]));
+    }
+    match parse_written(v) {
+        Some((Some(y), m, d)) => valid(y, m, d),
+        _ => None,
+    }
+}
+
+fn month(word: &[u8]) -> Option<u64> {
+    Some(match word {
+        b"jan" | b"january" => 1,
+        b"feb" | b"february" => 2,
+        b"mar" | b"march" => 3,
+        b"apr" | b"april" => 4,
+        b"may" => 5,
+        b"jun" | b"june" => 6,
+        b"jul" | b"july" => 7,
+        b"aug" | b"august" => 8,
+        b"sep" | b"sept" | b"september" => 9,
+        b"oct" | b"october" => 10,
+        b"nov" | b"november" => 11,
+        b"dec" | b"december" => 12,
+        _ => return None,
+    })
+}
+
+const UNITS: [&[u8]; 9] = [b"first", b"second", b"third", b"fourth", b"fifth", b"sixth", b"seventh", b"eighth", b"ninth"];
+
+fn ordinal(words: &[&[u8]]) -> Option<u64> {
+    match words {
+        [w] => {
+            if let Some(i) = UNITS.iter().position(|u| u == w) {
+                return Some(i as u64 + 1);
+            }
+            let teens: [&[u8]; 11] = [
+                b"tenth",
+                b"eleventh",
+                b"twelfth",
+                b"thirteenth",
+                b"fourteenth",
+                b"fifteenth",
+                b"sixteenth",
+                b"seventeenth",
+                b"eighteenth",
+                b"nineteenth",
+                b"twentieth",
+            ];
+            if let Some(i) = teens.iter().position(|u| u == w) {
+                return Some(i as u64 + 10);
+            }
+            (*w == b"thirtieth").then_some(30)
+        }
+        [a, b] if *a == b"thirty" && *b == b"first" => Some(31),
+        [a, b] if *a == b"twenty" => UNITS.iter().position(|u| u == b).map(|i| 21 + i as u64),
+        _ => None,
+    }
+}
+
+/// The day at the start of `tokens` (digits or ordinal words) and how many tokens it took.
+fn day(tokens: &[Vec<u8>]) -> Option<(u64, usize)> {
+    let first = tokens.first()?;
+    if first.iter().all(u8::is_ascii_digit) {
+        return Some((number(first), 1));
+    }
+    for size in [2, 1] {
+        let words: Vec<&[u8]> = tokens.iter().take(size).map(Vec::as_slice).collect();
+        // " ".join(tokens[:2]) of a single token is that token: the one-word lookup
+        if let Some(d) = ordinal(&words) {
+            return Some((d, words.len()));
+        }
+    }
+    None
+}
+
+/// `dates.parse_written`: (year or None, month, day) of a written date, or None.
+pub fn parse_written(value: &[u8]) -> Option<(Option<u64>, u64, u64)> {
+    const FILLER: [&[u8]; 6] = [b"the", b"of", b"st", b"nd", b"rd", b"th"];
+    let mut tokens: Vec<Vec<u8>> = Vec::new();
+    let mut i = 0;
+    while i < value.len() {
+        let b = value[i];
+        let kind = |x: u8| if x.is_ascii_alphabetic() { 1 } else if x.is_ascii_digit() { 2 } else { 0 };
+        let k = kind(b);
+        if k == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < value.len() && kind(value[i]) == k {
+            i += 1;
+        }
+        let token = value[start..i].to_ascii_lowercase();
+        if !FILLER.contains(&token.as_slice()) {
+            tokens.push(token);
+        }
+    }
+    if tokens.is_empty() {
+        return None;
+    }
+    let mut year = None;
+    if tokens.len() >= 3 {
+        let last = &tokens[tokens.len() - 1];
+        if last.len() == 4 && last.iter().all(u8::is_ascii_digit) {
+            let y = number(last);
+            if !(MIN_YEAR..=MAX_YEAR).contains(&y) {
+                return None;
+            }
+            year = Some(y);
+            tokens.pop();
+        }
+    }
+    let (m, d) = if let Some(m) = month(&tokens[0]) {
+        let (d, used) = day(&tokens[1..])?;
+        if 1 + used != tokens.len() {
+            return None;
+        }
+        (m, d)
+    } else {
+        let (d, used) = day(&tokens)?;
+        if tokens.len() != used + 1 {
+            return None;
+        }
+        (month(&tokens[used])?, d)
+    };
+    real_date(year.unwrap_or(LEAP), m, d).then_some((year, m, d))
+}
+
+fn date_ymd_text(value: &[u8]) -> bool {
+    // ([0-9]{4})[ /-]([A-Za-z]{3,9})\.?[ /-]([0-9]{1,2}) over the stripped value
+    let v = strip(value);
+    let sep = |b: u8| matches!(b, b' ' | b'/' | b'-');
+    if v.len() < 4 + 1 + 3 + 1 + 1 || !v[..4].iter().all(u8::is_ascii_digit) || !sep(v[4]) {
+        return false;
+    }
+    let letters = v[5..].iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    if !(3..=9).contains(&letters) {
+        return false;
+    }
+    let mut at = 5 + letters;
+    if v.get(at) == Some(&b'.') {
+        at += 1;
+    }
+    if !v.get(at).is_some_and(|&b| sep(b)) {
+        return false;
+    }
+    let day_digits = &v[at + 1..];
+    if !(1..=2).contains(&day_digits.len()) || !day_digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut text = day_digits.to_vec();
+    text.push(b' ');
+    text.extend_from_slice(&v[5..5 + letters]);
+    text.push(b' ');
+    text.extend_from_slice(&v[..4]);
+    parse_written(&text).is_some()
+}
+
+fn not_date(value: &[u8]) -> bool {
+    numeric_date(strip(value)).is_none() || parse_date(value).is_none()
+}
+
+/// ISO form of a date for the digest (`validators._norm_date`), None: Python normalizes it.
+pub fn iso_date(value: &[u8]) -> Option<Vec<u8>> {
+    if !value.is_ascii() {
+        return None;
+    }
+    if let Some((y, m, d)) = parse_date(value) {
+        return Some(format!("{y:04}-{m:02}-{d:02}").into_bytes());
+    }
+    Some(match parse_written(value) {
+        Some((Some(y), m, d)) => format!("{y:04}-{m:02}-{d:02}").into_bytes(),
+        Some((None, m, d)) => format!("--{m:02}-{d:02}").into_bytes(),
+        None => digits(value),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(name: &str, value: &str) -> bool {
+        validate(name, value.as_bytes()).expect("decided")
+    }
+
+    #[test]
+    fn numbers() {
+        assert!(!ok("ssn", "123-45-6789") && ok("ssn", "219-09-9998"));
+        assert!(!ok("ssn", "912-34-5678") && !ok("ssn", "123-45 6789"));
+        assert!(ok("card", "4111 1111 1111 1111") && !ok("card", "4111-1111 1111 1111"));
+        assert!(ok("nanp", "(212) 555-0142") && !ok("nanp", "(212) 911-0142") && !ok("nanp", "192-555-0142"));
+        assert!(ok("phone_digits", "+44 20 7946 0958") && !ok("phone_digits", "555-0142"));
+        assert!(ok("ipv4", "10.0.0.255") && !ok("ipv4", "01.02.2020.1") && !ok("ipv4", "1.2.3.256"));
+        assert!(ok("vin", "1HGCM82633A004352") && !ok("vin", "1HGCM82633A004353"));
+        assert!(ok("age_over_89", "aged 0095") && !ok("age_over_89", "126"));
+        assert!(ok("not_ratio", "7F3K") && !ok("not_ratio", " 120/80 ") && !ok("not_ratio", "1.25mg"));
+        assert!(!ok("not_year", "2015") && ok("not_year", "2215"));
+    }
+
+    #[test]
+    fn ipv6_rules() {
+        for (v, want) in [
+            ("2001:db8::1", true),
+            ("::ffff:10.0.0.1", false),
+            ("::ffff:1:10.0.0.1", true),
+            ("1:2:3:4:5:6:7:8", true),
+            ("1:2:3:4:5:6:7:8:9", false),
+            ("1::2::3", false),
+            ("a::b", false),
+            ("1:2:3:4:5:6:1.2.3.4", true),
+            ("1:2:3:4:5:6:7:1.2.3.4", false),
+            ("::1:2:3:4:5:6:7", true),
+            ("1:2:3:4:5:6:7::", true),
+            (":1:2:3:4:5:6:7", false),
+            ("12345::1:2", false),
+        ] {
+            assert_eq!(ipv6(v.as_bytes()), Some(want), "{v}");
+        }
+        assert_eq!(ipv6(b"fe80::1:2%eth0"), None);
+    }
+
+    #[test]
+    fn dates() {
+        assert!(ok("date_ymd", "2021-02-28") && !ok("date_ymd", "2021-02-29") && !ok("date_ymd", "02/03/2021"));
+        assert!(ok("date_mdy", "2/29/2000") && !ok("date_mdy", "2/29/2001") && !ok("date_mdy", "2.3.21"));
+        assert!(ok("date_text", "the fourth of March") && ok("date_text", "Sept. 4th, 2021"));
+        assert!(ok("date_text", "twenty first of June") && !ok("date_text", "March 32nd"));
+        assert!(ok("date_text", "Feb 29") && !ok("date_text", "Feb 30, 2021"));
+        assert!(ok("date_ymd_text", "1932-Feb-06") && !ok("date_ymd_text", "1932-Feb-30"));
+        assert!(ok("date_compact", "19320206") && !ok("date_compact", "19321306"));
+        assert_eq!(iso_date(b"4 March"), Some(b"--03-04".to_vec()));
+        assert_eq!(iso_date(b"03/04/21"), Some(b"2021-03-04".to_vec()));
+    }
+
+    #[test]
+    fn unknown_and_non_ascii_are_undecided() {
+        assert_eq!(validate("name_pair", b"Ann Lee"), None);
+        assert_eq!(validate("ssn", "123\u{2010}45-6789".as_bytes()), None);
+    }
+}
