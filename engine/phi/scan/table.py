@@ -14,6 +14,7 @@ from operator import itemgetter
 from engine.phi.matcher import iter_matches
 from engine.phi.normalize import normalize, normalize_bytes_with_map
 from engine.phi.scan.context import ScanContext
+from engine.phi.scan.core_table import core_findings
 from engine.phi.scan.findings import Finding
 from engine.phi.scan.rows import cell_value_span, field_starts, row_ends
 
@@ -23,8 +24,32 @@ _PADDING_END = frozenset(b' \t"\r\n')
 
 
 def scan_table_chunk(data: bytes, base: int, first_row: int, ctx: ScanContext) -> tuple[list[Finding], int]:
-    """Findings of a chunk of whole rows, and the number of rows in it (the hot loop: kept flat)."""
+    """Findings of a chunk of whole rows, and the number of rows in it.
+
+    The native core does the per-finding work where it runs (:mod:`engine.phi.scan.core_table`);
+    :func:`_python_findings` is the reference.
+    """
     ends = row_ends(data)
+    fast = core_findings(data, base, first_row, ctx)
+    row_fields: dict[int, list[int]] = {}
+    if fast is not None:
+        out, starts, taken = fast
+    else:
+        out, starts, taken = _python_findings(data, base, first_row, ends, ctx, row_fields)
+    if ctx.labelled:
+        extra = list(_labelled_cells(data, base, first_row, ends, ctx, taken, row_fields))
+        if extra:
+            merged = [(vs, 0, f) for vs, f in zip(starts, out, strict=True)]
+            merged.extend(extra)
+            merged.sort(key=_POS_KIND)
+            out = [f for _, _, f in merged]
+    return out, len(ends)
+
+
+def _python_findings(
+    data: bytes, base: int, first_row: int, ends: list[int], ctx: ScanContext, row_fields: dict[int, list[int]]
+) -> tuple[list[Finding], list[int], set[tuple[int, int]]]:
+    """Findings, their value starts and the cells a pattern found (the hot loop: kept flat)."""
     header = ctx.header
     ncols = len(header)
     delim = ctx.delim
@@ -37,7 +62,6 @@ def scan_table_chunk(data: bytes, base: int, first_row: int, ctx: ScanContext) -
     r = -1
     row_start = row_end = 0
     fields: list[int] = []
-    row_fields: dict[int, list[int]] = {}
     norm, omap = normalize_bytes_with_map(data)
     mapped = not omap.identity
     for pat, ms, vs, ve, me in iter_matches(ctx.patterns, norm):
@@ -61,14 +85,7 @@ def scan_table_chunk(data: bytes, base: int, first_row: int, ctx: ScanContext) -
         starts.append(vs)
         if vs < (fields[col + 1] - 1 if col + 1 < len(fields) else row_end):
             taken.add((r, col))
-    if ctx.labelled:
-        extra = list(_labelled_cells(data, base, first_row, ends, ctx, taken, row_fields))
-        if extra:
-            merged = [(vs, 0, f) for vs, f in zip(starts, out, strict=True)]
-            merged.extend(extra)
-            merged.sort(key=_POS_KIND)
-            out = [f for _, _, f in merged]
-    return out, len(ends)
+    return out, starts, taken
 
 
 def _labelled_cells(

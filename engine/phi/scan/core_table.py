@@ -1,0 +1,59 @@
+"""A table chunk's findings from one call into the native core (the structured tier's hot loop).
+
+Why: after the core found the candidates, a dense scan spent most of its time in Python per
+finding - validators, the candidate walk, the row and column of each match, its digest. Here
+the core does all of that for a chunk in one call (``Matcher.scan_table``, the GIL released),
+and Python only builds the :class:`Finding` tuples. The cue rules (names, places) stay in
+Python: their spans are passed in and merged by the core exactly as
+:func:`engine.phi.matcher.iter_matches` merges them; what the core cannot decide (a prefix
+candidate, a validator it lacks, a non-ASCII value or digest) it asks Python. The reference is
+the Python loop in :mod:`engine.phi.scan.table`; the findings are identical (tests/native).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.phi import cues, native_match
+from engine.phi.scan.context import ScanContext
+from engine.phi.scan.findings import Finding
+
+
+def core_findings(
+    data: bytes, base: int, first_row: int, ctx: ScanContext
+) -> tuple[list[Finding], list[int], set[tuple[int, int]]] | None:
+    """``(findings, value starts, cells a pattern found)`` of a chunk, or None: the Python path.
+
+    None where the core is not in use, the chunk is not ASCII (normalization would move the
+    offsets) or ``RFLOW_PHI_CORE_WALK=0``.
+    """
+    if not native_match.core_walks() or not data.isascii():
+        return None
+    tier = ctx.patterns
+    core_matcher: Any = native_match.matcher_for(tier)
+    if core_matcher is None:
+        return None
+    extras = cues.matches(data)
+    patterns = tier.patterns
+    rows = core_matcher.scan_table(
+        data, ctx.delim[0], [(e[1], e[4]) for e in extras], native_match.asker(patterns, data), ctx.digest_fn
+    )
+    header = ctx.header
+    ncols = len(header)
+    only = ctx.only
+    digest_of = ctx.digest_of
+    out: list[Finding] = []
+    starts: list[int] = []
+    taken: set[tuple[int, int]] = set()
+    for kind, vs, ve, r, col, in_cell, digest in rows:
+        name = header[col] if col < ncols else None
+        if only is not None and name not in only:
+            continue
+        pat = patterns[kind] if kind >= 0 else extras[-1 - kind][0]
+        if digest is None:
+            digest = digest_of(pat, data[vs:ve])
+        out.append(Finding(pat.category.name, first_row + r, name, base + vs, ve - vs, digest))
+        starts.append(vs)
+        if in_cell:
+            taken.add((r, col))
+    return out, starts, taken

@@ -1,0 +1,137 @@
+"""A table chunk scanned by one core call gives exactly the Python reference's findings.
+
+The reference is ``RFLOW_PHI_REGEX=re`` (no core at all); the previous native path
+(``RFLOW_PHI_CORE_WALK=0``: the core's candidates walked, validated and mapped in Python) must
+agree too. Generated CSV/TSV with quoted cells (delimiters, newlines and doubled quotes inside),
+CRLF or LF row ends and a byte order mark, for several chunk sizes and worker counts; the
+dense corpus with a column subset and labelled columns.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from phi_corpus import COLUMNS, dense_block
+from phi_values import IN_CONTEXT
+
+from engine.phi import accel, native, native_match, scan_file
+from engine.phi.scan import table
+
+needs_core = pytest.mark.skipif(
+    native.core is None and os.environ.get(native.REQUIRE_ENV) != "1",
+    reason="NATIVE CORE NOT BUILT (no cargo at install time); CI sets RFLOW_REQUIRE_NATIVE=1",
+)
+piece = st.sampled_from(sorted(IN_CONTEXT)).flatmap(
+    lambda c: IN_CONTEXT[c].map(lambda tv: tv[1] if len(tv[1]) % 2 else tv[0])
+)
+plain = st.sampled_from(["", "seen today", "Dr. Ann Lee", "n/a", "4 mg", "March 4", "MRN: 4857211", "Boston, MA"])
+cell = st.one_of(piece, plain, st.text("0123456789-/. :x", max_size=12))
+
+
+def _quoted(text: str, delim: str) -> str:
+    if any(c in text for c in (delim, '"', "\n", "\r")) or text.startswith(" "):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+@st.composite
+def tables(draw: Any) -> tuple[str, bytes]:
+    fmt = draw(st.sampled_from(["csv", "tsv"]))
+    delim = "," if fmt == "csv" else "\t"
+    ncols = draw(st.integers(1, 5))
+    header = draw(st.permutations(["name", "ssn", "phone", "note", "mrn", "dob", "zip", "email"]))[:ncols]
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    joined = st.tuples(cell, st.sampled_from([delim, "\n", '"', "\r\n"]), cell).map("".join)
+    rows = draw(st.lists(st.lists(st.one_of(cell, joined), min_size=1, max_size=ncols + 1), min_size=1, max_size=12))
+    lines = [delim.join(header)] + [delim.join(_quoted(c, delim) for c in row) for row in rows]
+    text = eol.join(lines) + draw(st.sampled_from(["", eol]))
+    bom = "\ufeff" if draw(st.booleans()) else ""
+    return fmt, (bom + text).encode("utf-8")
+
+
+def _scan(path: Path, mp: pytest.MonkeyPatch, engine: str, walk: str, **kw: Any) -> list[Any]:
+    mp.setenv(accel.ENV_ENGINE, engine)
+    mp.setenv(native_match.WALK_ENV, walk)
+    return list(scan_file(path, **kw))
+
+
+def _all_paths(path: Path, **kw: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    with pytest.MonkeyPatch.context() as mp:
+        reference = _scan(path, mp, "re", "1", **kw)
+        previous = _scan(path, mp, "auto", "0", **kw)
+        core = _scan(path, mp, "auto", "1", **kw)
+    return reference, previous, core
+
+
+@pytest.fixture
+def core_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each table chunk went through the one core call (so a silent fallback fails)."""
+    calls: list[bool] = []
+    real = table.core_findings
+
+    def spy(*args: Any) -> Any:
+        out = real(*args)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(table, "core_findings", spy)
+    return calls
+
+
+@needs_core
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(table_=tables(), chunk_size=st.sampled_from([64, 1 << 10, 1 << 20]))
+def test_generated_tables_give_identical_findings(tmp_path: Path, table_: tuple[str, bytes], chunk_size: int) -> None:
+    fmt, raw = table_
+    path = tmp_path / f"t.{fmt}"
+    path.write_bytes(raw)
+    reference, previous, core = _all_paths(path, chunk_size=chunk_size)
+    assert previous == reference
+    assert core == reference
+
+
+@needs_core
+@pytest.mark.parametrize(
+    ("chunk_size", "workers"), [(1 << 12, 1), (1 << 16, 1), (1 << 20, 1), (1 << 14, 2), (1 << 20, 2)]
+)
+def test_dense_corpus_findings_are_identical(
+    tmp_path: Path, core_calls: list[bool], chunk_size: int, workers: int
+) -> None:
+    path = tmp_path / "dense.csv"
+    body = dense_block(250, seed=9).replace(b"\n", b"\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + (",".join(COLUMNS) + "\r\n").encode() + body)
+    reference, previous, core = _all_paths(path, chunk_size=chunk_size, workers=workers)
+    assert len(reference) > 3000
+    assert previous == reference
+    assert core == reference
+    if workers == 1:
+        assert core_calls and core_calls[-1], "the core path was not taken"
+
+
+@needs_core
+def test_a_column_subset_and_labelled_columns_are_identical(tmp_path: Path, core_calls: list[bool]) -> None:
+    path = tmp_path / "dense.csv"
+    path.write_bytes((",".join(COLUMNS) + "\n").encode() + dense_block(120, seed=3))
+    subset = COLUMNS[::2]
+    reference, previous, core = _all_paths(path, columns=subset, chunk_size=1 << 13)
+    assert reference and {f.column for f in reference} - {None} <= set(subset)  # None: the header row
+    assert previous == reference
+    assert core == reference
+    assert any(core_calls)
+
+
+@needs_core
+def test_a_non_ascii_chunk_takes_the_python_path_and_agrees(tmp_path: Path, core_calls: list[bool]) -> None:
+    path = tmp_path / "accents.csv"
+    path.write_bytes("name,ssn,note\nJos\u00e9 Mu\u00f1oz,536-22-8410,\uff15\uff13\uff16-22-8410 seen\n".encode())
+    reference, previous, core = _all_paths(path)
+    assert reference
+    assert core == previous == reference
+    assert core_calls and not core_calls[-1]
