@@ -270,10 +270,15 @@ PYTHON_ONLY = "<python>"
 """The name the core is given for a validator it cannot know: Python decides such a pattern."""
 
 
+def validator_name(check: Callable[[str], bool]) -> str:
+    """The registry name of a validator function, for the core (``PYTHON_ONLY`` if it has none)."""
+    return _VALIDATOR_NAMES.get(check, PYTHON_ONLY)
+
+
 def pattern_plan(pattern: CompiledPattern) -> Plan:
     """What the core decides a match of ``pattern`` with: (validator names, has exclusion words,
     their native source or None (Python checks them), category, digest normalizer)."""
-    names = [_VALIDATOR_NAMES.get(check, PYTHON_ONLY) for check in pattern.validators]
+    names = [validator_name(check) for check in pattern.validators]
     source = None
     if pattern.reject_after is not None:
         try:

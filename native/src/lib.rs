@@ -5,12 +5,14 @@
 //! GIL released so that threads scale. No panic may cross into Python: every entry point works on
 //! plain byte slices and returns values, never unwraps on input data.
 
+use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use sha2::{Digest, Sha256};
 
+mod cells;
 mod digest;
 mod finder;
 mod golden;
@@ -209,6 +211,46 @@ impl Matcher {
     }
 }
 
+/// A labelled column's rule (see `cells.rs`), compiled once per scan.
+#[pyclass(frozen, module = "engine._native")]
+struct Column {
+    inner: cells::Column,
+}
+
+#[pymethods]
+impl Column {
+    /// Compiles `(value regex, validator names, category, normalizer)`; ValueError says why not.
+    #[new]
+    fn new(spec: cells::ColumnSpec) -> PyResult<Self> {
+        match catch_unwind(|| cells::Column::new(&spec)) {
+            Ok(Ok(inner)) => Ok(Column { inner }),
+            Ok(Err(msg)) => Err(PyValueError::new_err(msg)),
+            Err(_) => Err(PyValueError::new_err("the native engine failed while compiling a column rule")),
+        }
+    }
+}
+
+/// The labelled cells of a chunk of whole rows: `(row, position in columns, value start, value
+/// end, decided, digest | None)`; `columns` are `(column index, Column)` in header order, and
+/// `taken` the `(row, column)` cells a pattern already found. The GIL is released.
+#[pyfunction]
+#[pyo3(signature = (data, delim, columns, taken, digester = None))]
+fn labelled_cells(
+    py: Python<'_>,
+    data: &[u8],
+    delim: u8,
+    columns: Vec<(usize, PyRef<'_, Column>)>,
+    taken: HashSet<(usize, usize)>,
+    digester: Option<PyRef<'_, Digester>>,
+) -> PyResult<Vec<cells::Cell>> {
+    let cols: Vec<(usize, &cells::Column)> = columns.iter().map(|(c, rule)| (*c, &rule.inner)).collect();
+    let mac = digester.as_ref().map(|d| &d.mac);
+    match py.detach(|| catch_unwind(AssertUnwindSafe(|| cells::cells(data, delim, &cols, &taken, mac)))) {
+        Ok(found) => Ok(found),
+        Err(_) => Err(phi_input_error(py, format!("the native cell scan failed on a chunk of {} bytes", data.len()))),
+    }
+}
+
 /// Whether validator `name` accepts `value`: None when the core does not decide it (an unknown
 /// name or a non-ASCII value; Python's validator is the reference).
 #[pyfunction]
@@ -276,6 +318,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(row_ends, m)?)?;
     m.add_function(wrap_pyfunction!(derive_subkey, m)?)?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(labelled_cells, m)?)?;
+    m.add_class::<Column>()?;
     m.add_function(wrap_pyfunction!(validator_names, m)?)?;
     m.add_class::<Digester>()?;
     m.add_class::<Matcher>()?;

@@ -108,7 +108,7 @@ pub fn merge(found: &[Match], extras: &[(usize, usize)]) -> Vec<(isize, usize, u
 }
 
 /// Quote-aware start offsets of the fields of the row `data[start..end]`.
-fn field_starts(data: &[u8], start: usize, end: usize, delim: u8, out: &mut Vec<usize>) {
+pub(crate) fn field_starts(data: &[u8], start: usize, end: usize, delim: u8, out: &mut Vec<usize>) {
     out.clear();
     out.push(start);
     let mut quotes = 0usize;

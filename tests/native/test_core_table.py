@@ -30,7 +30,8 @@ piece = st.sampled_from(sorted(IN_CONTEXT)).flatmap(
     lambda c: IN_CONTEXT[c].map(lambda tv: tv[1] if len(tv[1]) % 2 else tv[0])
 )
 plain = st.sampled_from(["", "seen today", "Dr. Ann Lee", "n/a", "4 mg", "March 4", "MRN: 4857211", "Boston, MA"])
-cell = st.one_of(piece, plain, st.text("0123456789-/. :x", max_size=12))
+labelled = st.sampled_from([" 02134", "02134 ", "\t02134-1234", "4857211", "AB123456", "19320206", "536228410", "x"])
+cell = st.one_of(piece, plain, labelled, st.text("0123456789-/. :x", max_size=12))
 
 
 def _quoted(text: str, delim: str) -> str:
@@ -83,6 +84,21 @@ def core_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return calls
 
 
+@pytest.fixture
+def core_cells(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each chunk's labelled cells were checked in the core."""
+    calls: list[bool] = []
+    real = table.core_labelled
+
+    def spy(*args: Any) -> Any:
+        out = real(*args)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(table, "core_labelled", spy)
+    return calls
+
+
 @needs_core
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
@@ -116,7 +132,9 @@ def test_dense_corpus_findings_are_identical(
 
 
 @needs_core
-def test_a_column_subset_and_labelled_columns_are_identical(tmp_path: Path, core_calls: list[bool]) -> None:
+def test_a_column_subset_and_labelled_columns_are_identical(
+    tmp_path: Path, core_calls: list[bool], core_cells: list[bool]
+) -> None:
     path = tmp_path / "dense.csv"
     path.write_bytes((",".join(COLUMNS) + "\n").encode() + dense_block(120, seed=3))
     subset = COLUMNS[::2]
@@ -124,7 +142,8 @@ def test_a_column_subset_and_labelled_columns_are_identical(tmp_path: Path, core
     assert reference and {f.column for f in reference} - {None} <= set(subset)  # None: the header row
     assert previous == reference
     assert core == reference
-    assert any(core_calls)
+    assert any(core_calls) and any(core_cells)
+    assert {"SSN", "ZIP"} <= {f.category for f in reference if f.column in ("ssn", "zip")}
 
 
 @needs_core

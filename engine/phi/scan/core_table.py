@@ -6,7 +6,8 @@ the core does all of that for a chunk in one call (``Matcher.scan_table``, the G
 and Python only builds the :class:`Finding` tuples. The cue rules (names, places) stay in
 Python: their spans are passed in and merged by the core exactly as
 :func:`engine.phi.matcher.iter_matches` merges them; what the core cannot decide (a prefix
-candidate, a validator it lacks, a non-ASCII value or digest) it asks Python. The reference is
+candidate, a validator it lacks, a non-ASCII value or digest) it asks Python. The labelled
+columns' cells (:func:`core_labelled`) are checked in the core as well. The reference is
 the Python loop in :mod:`engine.phi.scan.table`; the findings are identical (tests/native).
 """
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from engine.phi import cues, native_match
+from engine.phi.prefilter import Unsupported
+from engine.phi.registry import ColumnMatcher
 from engine.phi.scan.context import ScanContext
 from engine.phi.scan.findings import Finding
 
@@ -57,3 +60,52 @@ def core_findings(
         if in_cell:
             taken.add((r, col))
     return out, starts, taken
+
+
+def core_labelled(
+    data: bytes, base: int, first_row: int, ctx: ScanContext, taken: set[tuple[int, int]]
+) -> list[tuple[int, int, Finding]] | None:
+    """The labelled columns' findings of a chunk as ``(value start, 1, finding)``, or None when a
+    column's rule does not compile in the core (then the Python loop checks every cell)."""
+    from engine.phi.native import core
+    from engine.phi.scan.table import cell_finding  # table imports this module
+
+    rules = [(col, _column(matcher)) for col, matcher in ctx.labelled]
+    if core is None or any(rule is None for _, rule in rules):
+        return None
+    header = ctx.header
+    out: list[tuple[int, int, Finding]] = []
+    for r, k, vs, ve, decided, digest in core.labelled_cells(data, ctx.delim[0], rules, taken, ctx.digest_fn):
+        col, matcher = ctx.labelled[k]
+        if not decided:
+            found = cell_finding(data, base, first_row + r, header[col], matcher, vs, ve, ctx)
+            if found is not None:
+                out.append((vs, 1, found))
+            continue
+        cat = matcher.category
+        if digest is None:
+            raw = data[vs:ve]
+            digest = ctx.digest_value(cat.name, raw, matcher.normalizer(raw.decode("ascii")))
+        out.append((vs, 1, Finding(cat.name, first_row + r, header[col], base + vs, ve - vs, digest)))
+    return out
+
+
+_COLUMNS: dict[int, tuple[ColumnMatcher, Any]] = {}
+
+
+def _column(matcher: ColumnMatcher) -> Any:
+    """The core's rule for a labelled column (compiled once per process), or None if it has none."""
+    hit = _COLUMNS.get(id(matcher))
+    if hit is not None and hit[0] is matcher:
+        return hit[1]
+    from engine.phi.native import core
+
+    assert core is not None
+    names = [native_match.validator_name(check) for check in matcher.validators]
+    try:
+        rule = core.Column((native_match.translate(matcher.str_re.pattern), names, matcher.category.name,
+                            matcher.category.normalize))  # fmt: skip
+    except (Unsupported, ValueError):
+        rule = None
+    _COLUMNS[id(matcher)] = (matcher, rule)
+    return rule

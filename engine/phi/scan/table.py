@@ -13,8 +13,9 @@ from operator import itemgetter
 
 from engine.phi.matcher import iter_matches
 from engine.phi.normalize import normalize, normalize_bytes_with_map
+from engine.phi.registry import ColumnMatcher
 from engine.phi.scan.context import ScanContext
-from engine.phi.scan.core_table import core_findings
+from engine.phi.scan.core_table import core_findings, core_labelled
 from engine.phi.scan.findings import Finding
 from engine.phi.scan.rows import cell_value_span, field_starts, row_ends
 
@@ -37,7 +38,9 @@ def scan_table_chunk(data: bytes, base: int, first_row: int, ctx: ScanContext) -
     else:
         out, starts, taken = _python_findings(data, base, first_row, ends, ctx, row_fields)
     if ctx.labelled:
-        extra = list(_labelled_cells(data, base, first_row, ends, ctx, taken, row_fields))
+        extra = core_labelled(data, base, first_row, ctx, taken) if fast is not None else None
+        if extra is None:
+            extra = list(_labelled_cells(data, base, first_row, ends, ctx, taken, row_fields))
         if extra:
             merged = [(vs, 0, f) for vs, f in zip(starts, out, strict=True)]
             merged.extend(extra)
@@ -121,18 +124,27 @@ def _labelled_cells(
                 vs, ve = cs, ce
             if ve <= vs:
                 continue
-            raw = data[vs:ve]
-            if raw.isascii():
-                if not matcher.bytes_re.fullmatch(raw):
-                    continue
-                text = raw.decode("ascii")
-            else:
-                text = normalize(raw.decode("utf-8", "replace")).strip()
-                if not matcher.str_re.fullmatch(text):
-                    continue
-            if not all(check(text) for check in matcher.validators):
-                continue
-            cat = matcher.category
-            digest = ctx.digest_value(cat.name, raw, matcher.normalizer(text))
-            yield vs, 1, Finding(cat.name, first_row + r, header[col], base + vs, ve - vs, digest)
+            found = cell_finding(data, base, first_row + r, header[col], matcher, vs, ve, ctx)
+            if found is not None:
+                yield vs, 1, found
         prev = end
+
+
+def cell_finding(
+    data: bytes, base: int, row: int, column: str, matcher: ColumnMatcher, vs: int, ve: int, ctx: ScanContext
+) -> Finding | None:
+    """The finding of a labelled cell's value ``data[vs:ve]``, or None when it is not one."""
+    raw = data[vs:ve]
+    if raw.isascii():
+        if not matcher.bytes_re.fullmatch(raw):
+            return None
+        text = raw.decode("ascii")
+    else:
+        text = normalize(raw.decode("utf-8", "replace")).strip()
+        if not matcher.str_re.fullmatch(text):
+            return None
+    if not all(check(text) for check in matcher.validators):
+        return None
+    cat = matcher.category
+    digest = ctx.digest_value(cat.name, raw, matcher.normalizer(text))
+    return Finding(cat.name, row, column, base + vs, ve - vs, digest)
