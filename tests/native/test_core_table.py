@@ -69,34 +69,30 @@ def _all_paths(path: Path, **kw: Any) -> tuple[list[Any], list[Any], list[Any]]:
     return reference, previous, core
 
 
-@pytest.fixture
-def core_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Whether each table chunk went through the one core call (so a silent fallback fails)."""
+def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[bool]:
+    """Whether each call of ``table.<name>`` took the core (returned something), in call order."""
     calls: list[bool] = []
-    real = table.core_findings
+    real = getattr(table, name)
 
     def spy(*args: Any) -> Any:
         out = real(*args)
         calls.append(out is not None)
         return out
 
-    monkeypatch.setattr(table, "core_findings", spy)
+    monkeypatch.setattr(table, name, spy)
     return calls
+
+
+@pytest.fixture
+def core_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each table chunk went through the one core call (so a silent fallback fails)."""
+    return _spy(monkeypatch, "core_findings")
 
 
 @pytest.fixture
 def core_cells(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each chunk's labelled cells were checked in the core."""
-    calls: list[bool] = []
-    real = table.core_labelled
-
-    def spy(*args: Any) -> Any:
-        out = real(*args)
-        calls.append(out is not None)
-        return out
-
-    monkeypatch.setattr(table, "core_labelled", spy)
-    return calls
+    return _spy(monkeypatch, "core_labelled")
 
 
 @needs_core
