@@ -8,7 +8,9 @@ clean variant (clinical columns and the note), it times:
 - the naive baseline: ``csv.reader`` and, for every cell, the six patterns below with
   ``re.finditer`` (nothing validated, nothing hashed: the cheapest loop there is);
 - the regex stage alone (``matcher._pattern_matches`` over the whole buffer, validators and the
-  candidate walk included) on each engine: ``re`` (Python reference), ``hyperscan``, ``native``;
+  candidate walk included) on each engine: ``re`` (Python reference), ``hyperscan``, ``native``,
+  and ``native-pywalk``: the core's candidates walked, validated and mapped to rows and columns
+  in Python (``RFLOW_PHI_CORE_WALK=0``, the path before the core did that per chunk);
 - ``scan_file`` whole (findings, digests, row and column mapping) on each engine, workers=1;
 - the core's candidate stage in 1 and 2 threads (the GIL is released);
 - ``rflow phi scan`` on the dense file as a whole process (start-up included), each engine;
@@ -47,7 +49,7 @@ NAIVE = [
     r"\b\d{1,2}/\d{1,2}/\d{2,4}\b",
     r"\b\d{4}-\d{2}-\d{2}\b",
 ]
-ENGINES = ("re", "hyperscan", "native")
+ENGINES = ("re", "hyperscan", "native-pywalk", "native")
 
 
 def naive(path: Path) -> tuple[float, int]:
@@ -63,9 +65,15 @@ def naive(path: Path) -> tuple[float, int]:
     return time.perf_counter() - t, n
 
 
+def settings(engine: str) -> dict[str, str]:
+    """The environment that selects ``engine`` (``native-pywalk``: the core without its walk)."""
+    walk = "0" if engine == "native-pywalk" else "1"
+    return {accel.ENV_ENGINE: "auto" if engine.startswith("native") else engine, native_match.WALK_ENV: walk}
+
+
 def use(engine: str) -> None:
-    os.environ[accel.ENV_ENGINE] = "auto" if engine == "native" else engine
-    if native_match.regex_engine() != engine:
+    os.environ.update(settings(engine))
+    if native_match.regex_engine() != engine.split("-")[0]:
         raise SystemExit(f"engine {engine} is not available here (got {native_match.regex_engine()})")
     accel._BUILT.clear()
     if engine == "hyperscan":
@@ -102,7 +110,7 @@ def threads(data: bytes, n: int) -> float:
 
 def process(path: Path, engine: str, repeat: int) -> float:
     """Median seconds of ``rflow phi scan FILE --format json`` as a subprocess (start-up included)."""
-    env = {**os.environ, accel.ENV_ENGINE: "auto" if engine == "native" else engine, "RFLOW_PHI_KEY": KEY.decode()}
+    env = {**os.environ, **settings(engine), "RFLOW_PHI_KEY": KEY.decode()}
     rflow = str(Path(sys.executable).with_name("rflow"))
     times = []
     for _ in range(repeat):
@@ -143,7 +151,7 @@ def section(name: str, path: Path, repeat: int) -> None:
     one = statistics.median(threads(data, 1) for _ in range(repeat))
     two = statistics.median(threads(data, 2) for _ in range(repeat))
     print(f"core candidates: 1 thread {size / one:.1f} MB/s, 2 threads {size / two:.1f} MB/s ({one / two:.2f}x)")
-    for engine in ("re", "native"):
+    for engine in ("re", "native-pywalk", "native"):
         print(f"rflow phi scan, whole process [{engine}]: {size / process(path, engine, repeat):.2f} MB/s")
 
 
@@ -160,7 +168,7 @@ def main() -> None:
         section("dense CSV", dense, args.repeat)
         section("mostly clean CSV", sparse, args.repeat)
         print()
-        for engine in ENGINES:
+        for engine in ("re", "hyperscan", "native"):
             print(f"start-up, rflow phi scan on a one-row file [{engine}]: {startup(root, engine, args.repeat):.2f} s")
 
 
