@@ -129,6 +129,8 @@ class DeidentifiedDataset:
     phi_columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
     """Kept columns that were classified as PHI (pseudonyms, years, ZIP3s, ages...): what they hold
     is still about one person, so reports show counts of them, never values."""
+    delimiter: str = ","
+    """The copy's field delimiter: a CSV/TSV input's own (its copy keeps its bytes), else a comma."""
 
 
 @component("study_summary", ComponentKind.ARTIFACT)

@@ -189,7 +189,7 @@ class _ColumnStats:
 
 def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[], None] | None = None,
                       phi_columns: Collection[str] = (),
-                      engine: str = "columns") -> tuple[int, dict[str, dict[str, Any]]]:
+                      engine: str = "columns", delimiter: str = ",") -> tuple[int, dict[str, dict[str, Any]]]:
     """``(rows, stats per column)`` of a de-identified copy, CSV or Parquet (blocking, one pass).
 
     ``phi_columns``: columns classified as PHI upstream; a column whose name labels a PHI
@@ -200,7 +200,7 @@ def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[]
     rng = random.Random(0)
     # A Parquet input's copy is Parquet (stages/stage_06_deidentify/writer.py), every other copy CSV.
     fmt = (TableFormat(format="parquet", encoding="binary", delimiter="") if path.suffix == ".parquet"
-           else TableFormat(format="csv", encoding="utf-8", delimiter=","))
+           else TableFormat(format="csv", encoding="utf-8-sig", delimiter=delimiter))
     with TableReader(path, fmt, max_field_chars=config.max_field_chars, checkpoint=checkpoint) as reader:
         columns = list(reader.columns)
         stats = [_ColumnStats(config.max_categories, config.min_cell_count, rng) for _ in columns]
@@ -213,7 +213,7 @@ def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[]
         from stages.columnar.source import text_batches
         from stages.columnar.summary import accumulate
 
-        shape = _CopyShape(columns=tuple(columns), format=fmt.format, encoding=fmt.encoding)
+        shape = _CopyShape(columns=tuple(columns), format=fmt.format, encoding=fmt.encoding, delimiter=fmt.delimiter)
         rows = accumulate(stats, text_batches(path, shape, max_field_chars=config.max_field_chars,
                                               checkpoint=checkpoint), RESERVOIR)
     return rows, {
@@ -335,8 +335,8 @@ class Summary:
             deid = cast(DeidentifiedDataset, found[2])
             phi_columns = phi_column_names(deid, context.world.get(entity, PhiFindingsSummary))
             rows, stats = await context.run_blocking(
-                column_statistics, context.workspace / deid.path, config, context.checkpoint, phi_columns
-            )
+                column_statistics, context.workspace / deid.path, config, context.checkpoint, phi_columns,
+                "columns", deid.delimiter)
             datasets[profile.name] = {
                 "rows": rows, "columns": len(stats), "columns_dropped": list(deid.columns_dropped),
                 "source_sha256": profile.sha256, "deidentified_path": deid.path,

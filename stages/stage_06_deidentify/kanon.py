@@ -45,15 +45,16 @@ def summarize(sizes: Counter[bytes], k: int, quasi_identifiers: Sequence[str]) -
     }
 
 
-def k_anonymity(path: Path, quasi_identifiers: Sequence[str], k: int, max_field_chars: int) -> dict[str, Any]:
-    """k-anonymity of the copy at ``path`` (a CSV with a header, as deidentify writes it).
+def k_anonymity(path: Path, quasi_identifiers: Sequence[str], k: int, max_field_chars: int,
+                delimiter: str = ",") -> dict[str, Any]:
+    """k-anonymity of the copy at ``path`` (a CSV with a header, as deidentify writes it, in ``delimiter``).
 
     A quasi-identifier the copy no longer has (its column was dropped) cannot single anyone out:
     it is listed under ``dropped`` and the classes are formed over the others.
     """
     _ensure_csv_limit(max_field_chars + 1)
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, strict=False)
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, strict=False)
         header = next(reader, [])
         present = [q for q in quasi_identifiers if q in header]
         indexes = [header.index(q) for q in present]

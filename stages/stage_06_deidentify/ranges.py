@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -17,6 +18,7 @@ from engine import deid_profiles, safe_excerpt
 from stages._common import StageConfigError, atomic_output
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
+from stages.stage_06_deidentify import bytecopy
 from stages.stage_06_deidentify.classify import Prepared, _plan
 from stages.stage_06_deidentify.config import DeidentifyConfig
 from stages.stage_06_deidentify.rescan import Tally, _rescan_header, _rescan_part, rescan_categories
@@ -165,13 +167,61 @@ class DeidPart:
     config: DeidentifyConfig
     prepared: Prepared
     key: bytes = attrs.field(repr=False)
+    bytewise: bool = True
+    """Write the copy over the input's own text (:mod:`.bytecopy`); False: value by value."""
+
+
+def copy_delimiter(profile: DatasetProfile) -> str:
+    """The copy's delimiter: a CSV/TSV input's own, a comma for every other format."""
+    if profile.format == "tsv":
+        return "\t"
+    return (profile.delimiter or ",") if profile.format == "csv" else ","
+
+
+def _bytewise(part: DeidPart) -> bool:
+    return part.bytewise and part.profile.format in ("csv", "tsv")
+
+
+@contextlib.contextmanager
+def _text_lines(path: Path, profile: DatasetProfile, start: int, end: int | None) -> Iterator[IO[str]]:
+    """The decoded text of ``[start, end)`` (the whole file when ``end`` is None), BOM removed, lines untranslated."""
+    if end is None:
+        with open(path, encoding=profile.encoding, errors="strict", newline="") as fh:
+            yield fh
+        return
+    source = open(path, "rb")  # noqa: SIM115 - closed with the wrapper
+    source.seek(start)
+    encoding = "utf-8" if profile.encoding == "utf-8-sig" else profile.encoding
+    with io.TextIOWrapper(io.BufferedReader(_Bounded(source, end - start, b""), 1 << 16), encoding=encoding,
+                          errors="strict", newline="") as fh:
+        yield fh
+
+
+class _Tee:
+    """The copy's writer, and beside it a comma-separated twin the rescan reads (see :func:`deidentify_part`)."""
+
+    def __init__(self, first: Any, second: bytecopy.PlainWriter) -> None:
+        self._first = first
+        self._second = second
+
+    def write_row(self, row: list[str], out: list[str]) -> None:
+        self._first.write_row(row, out)
+        self._second.write_row(row, out)
+
+    def finish(self) -> None:
+        self._first.finish()
 
 
 def deidentify_part(part: DeidPart) -> dict[str, Any]:
     """Task: de-identify one range into its part file, then rescan the part; counts only.
 
-    Returns ``rows``, ``replacements``, ``rescan`` (counts, first rows relative to the part) and
-    ``split_ok``; or ``error`` (a position-only message) with ``rows`` read before it.
+    Returns ``rows``, ``replacements``, ``rescan`` (counts, first rows relative to the part),
+    ``split_ok`` and ``bytewise_ok`` (False: a record :mod:`.bytecopy` did not read as the row
+    reader did; the input is redone value by value); or ``error`` (a position-only message) with
+    ``rows`` read before it.
+
+    The rescan reads the part as the PHI scanner reads tables (comma or tab separated); a copy in
+    another delimiter gets a comma-separated twin of its rows for the rescan, deleted after it.
     """
     from engine import task_checkpoint
 
@@ -179,6 +229,8 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
     tx = _Transformer(part.key, part.config, None, prep.as_of_year)
     tally = Tally()
     rows = 0
+    delimiter = copy_delimiter(part.profile)
+    twin = Path(part.out + ".rescan.csv") if delimiter not in (",", "\t") else None
     try:
         if part.whole:
             reader: TableReader = open_table(Path(part.path), part.profile, max_field_chars=part.config.max_field_chars,
@@ -188,29 +240,52 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
                               delimiter=part.profile.delimiter, has_bom=part.profile.has_bom)
             reader = RangeReader(Path(part.path), fmt, prep.raw_header, part.start, part.end, part.last,
                                  max_field_chars=part.config.max_field_chars, checkpoint=task_checkpoint)
-        with reader, open(part.out, "w", encoding="utf-8", newline="") as fh:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(reader)
+            fh = stack.enter_context(open(part.out, "w", encoding="utf-8", newline=""))
+            writer: Any
+            if _bytewise(part):
+                lines = stack.enter_context(_text_lines(Path(part.path), part.profile, part.start,
+                                                        None if part.whole else part.end))
+                writer = bytecopy.ByteCopyWriter(fh, lines, prep.kept, delimiter,
+                                                 skip_first=part.whole and part.profile.has_header)
+            else:
+                writer = bytecopy.PlainWriter(fh, delimiter)
+            if twin is not None:
+                writer = _Tee(writer, bytecopy.PlainWriter(stack.enter_context(open(twin, "w", encoding="utf-8",
+                                                                                    newline=""))))
             first_row = prep.first_row_as_header and (part.whole or part.start == prep.ranges[0][0])
-            rows = _transform(reader, csv.writer(fh, lineterminator="\n"), prep, tx, tally, first_row=first_row)
+            rows = _transform(reader, writer, prep, tx, tally, first_row=first_row)
+            split_ok = getattr(reader, "split_ok", True)
+            if split_ok:
+                writer.finish()
     except TabularError as exc:
         return {"error": str(exc), "rows": rows}
-    split_ok = getattr(reader, "split_ok", True)
+    except (bytecopy.NotBytewise, UnicodeDecodeError):
+        if twin is not None:
+            twin.unlink(missing_ok=True)
+        return {"rows": rows, "replacements": {}, "rescan": None, "split_ok": True, "bytewise_ok": False}
     skip = prep.accepted_by_design
     categories: dict[str, str | None] = dict.fromkeys(prep.rescan_columns)
     check = None
     if split_ok:
-        _rescan_part(Path(part.out), tuple(prep.out_columns), skip, part.key, categories, tally)
+        scanned = twin if twin is not None else Path(part.out)
+        _rescan_part(scanned, tuple(prep.out_columns), skip, part.key, categories, tally,
+                     "tsv" if delimiter == "\t" else "csv")
         check = tally.as_dict()
-    return {"rows": rows, "replacements": tx.counts, "rescan": check, "split_ok": split_ok}
+    if twin is not None:
+        twin.unlink(missing_ok=True)
+    return {"rows": rows, "replacements": tx.counts, "rescan": check, "split_ok": split_ok, "bytewise_ok": True}
 
 
 def plan_parts(path: Path, profile: DatasetProfile, config: DeidentifyConfig, prepared: Prepared, key: bytes,
-               parts_dir: Path, whole: bool = False) -> list[DeidPart]:
+               parts_dir: Path, whole: bool = False, bytewise: bool = True) -> list[DeidPart]:
     """The tasks of one input: one per byte range, or one for the whole file."""
     if whole or len(prepared.ranges) == 1:
         return [DeidPart(str(path), 0, path.stat().st_size, True, True, str(parts_dir / "whole.csv"), profile,
-                         config, prepared, key)]
+                         config, prepared, key, bytewise)]
     return [DeidPart(str(path), start, end, last, False, str(parts_dir / f"{i:05d}.csv"), profile, config,
-                     prepared, key)
+                     prepared, key, bytewise)
             for i, (start, end, last) in enumerate(prepared.ranges)]
 
 
@@ -233,9 +308,7 @@ def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: 
             raise TabularError(_shift_rows(res["error"], prior))
         prior += res["rows"]
     prep = parts[0].prepared
-    line = io.StringIO()
-    csv.writer(line, lineterminator="\n").writerow(prep.out_columns)
-    header = line.getvalue().encode("utf-8")
+    header = _header(parts[0]).encode("utf-8")
     digest = hashlib.sha256(header)
     with atomic_output(out_path, newline="") as out:
         out.flush()
@@ -249,7 +322,8 @@ def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: 
     skip = prep.accepted_by_design
     replacements: dict[str, int] = {}
     tally = Tally()
-    tally.merge(_rescan_header(out_path, len(header), skip, key))
+    delimiter = copy_delimiter(parts[0].profile)
+    tally.merge(_rescan_header(out_path, len(header), skip, key, "tsv" if delimiter == "\t" else "csv"))
     offset = 0
     for res in results:
         for k, v in res["replacements"].items():
@@ -261,4 +335,22 @@ def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: 
         "sha256": digest.hexdigest(),
         "replacements": dict(sorted(replacements.items())),
         "rescan": tally.as_dict(),
+        "delimiter": delimiter,
     }
+
+
+def _header(part: DeidPart) -> str:
+    """The copy's header line: over the input's own header line (:func:`.bytecopy.header_text`), or value by value."""
+    prep, profile = part.prepared, part.profile
+    delimiter = copy_delimiter(profile)
+    if _bytewise(part):
+        with _text_lines(Path(part.path), profile, 0, None) as lines:
+            try:
+                return bytecopy.header_text(lines, prep.raw_header if profile.has_header else None,
+                                            prep.out_columns, prep.kept, delimiter,
+                                            bom=profile.encoding == "utf-8-sig")
+            except UnicodeDecodeError:
+                pass
+    line = io.StringIO()
+    csv.writer(line, delimiter=delimiter, lineterminator="\n").writerow(prep.out_columns)
+    return line.getvalue()

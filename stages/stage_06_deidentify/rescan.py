@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from stages import _phi
 
@@ -107,7 +107,7 @@ def _count(findings: Iterable[Any], skip: dict[str, set[str]], tally: Tally, che
 
 
 def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]], key: bytes,
-                 categories: Mapping[str, str | None], tally: Tally) -> None:
+                 categories: Mapping[str, str | None], tally: Tally, fmt: Literal["csv", "tsv"] = "csv") -> None:
     """Scan a headerless part of the copy with the PHI scanner (guard tier), as the whole copy would be.
 
     ``categories``: :func:`rescan_categories` of the header, decided once per input.
@@ -117,13 +117,14 @@ def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]],
 
     size = path.stat().st_size
     if size:
-        _count(scan_range(path, 0, size, format="csv", header=header, key=key, categories=categories,
+        _count(scan_range(path, 0, size, format=fmt, header=header, key=key, categories=categories,
                           tier="guard"), skip, tally, task_checkpoint)
 
 
-def _rescan_header(path: Path, header_len: int, skip: dict[str, set[str]], key: bytes) -> dict[str, Any]:
+def _rescan_header(path: Path, header_len: int, skip: dict[str, set[str]], key: bytes,
+                   fmt: Literal["csv", "tsv"] = "csv") -> dict[str, Any]:
     from engine.phi import scan_range
 
     tally = Tally()
-    _count(scan_range(path, 0, header_len, format="csv", key=key, categories={}, tier="guard"), skip, tally)
+    _count(scan_range(path, 0, header_len, format=fmt, key=key, categories={}, tier="guard"), skip, tally)
     return tally.as_dict()

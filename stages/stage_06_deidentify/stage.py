@@ -135,7 +135,8 @@ class Deidentify:
         try:
             for entity, dataset, profile in profiled_inputs(context.world, config.inputs, warnings,
                                                             "not de-identified"):
-                out_path = context.artifact_path(f"deidentified/{safe_slug(dataset.name)}.csv")
+                suffix = ".tsv" if profile.format == "tsv" else ".csv"
+                out_path = context.artifact_path(f"deidentified/{safe_slug(dataset.name)}{suffix}")
                 parts_dir = parts_root / f"{len(jobs):04d}"
                 parts_dir.mkdir(parents=True, exist_ok=True)
                 scanned = context.world.get(entity, PhiFindingsSummary)
@@ -160,13 +161,16 @@ class Deidentify:
                 jobs.append((entity, dataset, out_path, prep, parts))
             label = context.step_id or self.key
             per_job = await context.map_parts(deidentify_part, [parts for *_, parts in jobs], label=label)
-            # A range that ended inside a quoted field (malformed quoting) is redone whole.
-            redo = [n for n, results in enumerate(per_job) if not all(r.get("split_ok", True) for r in results)]
+            # A range that ended inside a quoted field (malformed quoting) is redone whole; an input
+            # with a record the byte-preserving writer does not read as the row reader did, value by value.
+            redo = [n for n, results in enumerate(per_job)
+                    if not all(r.get("split_ok", True) and r.get("bytewise_ok", True) for r in results)]
             if redo:
                 for n in redo:
                     entity, dataset, out_path, prep, _ = jobs[n]
+                    bytewise = all(r.get("bytewise_ok", True) for r in per_job[n])
                     whole = plan_parts(input_path(dataset), jobs[n][4][0].profile, config, prep, key,
-                                       parts_root / f"{n:04d}", whole=True)
+                                       parts_root / f"{n:04d}", whole=True, bytewise=bytewise)
                     jobs[n] = (entity, dataset, out_path, prep, whole)
                 again = await context.map_tasks(deidentify_part, [jobs[n][4][0] for n in redo], label=label)
                 for n, result in zip(redo, again, strict=True):
@@ -199,7 +203,8 @@ class Deidentify:
                     warnings.append(message)
                 if config.quasi_identifiers:
                     outputs[dataset.name]["k_anonymity"] = await context.run_blocking(
-                        k_anonymity, out_path, config.quasi_identifiers, config.k, config.max_field_chars)
+                        k_anonymity, out_path, config.quasi_identifiers, config.k, config.max_field_chars,
+                        merged["delimiter"])
                 if config.profile == "safe_harbor":
                     outputs[dataset.name]["attestation"] = deid_profiles.safe_harbor_attestation(
                         [(c, a, k) for c, (a, k, _) in zip(prep.plan.columns, prep.plan.actions, strict=True)],
@@ -217,6 +222,7 @@ class Deidentify:
                         path=rel, sha256=sha, rows=merged["rows"], columns=tuple(meta["columns"]),
                         columns_dropped=tuple(meta["columns_dropped"]), replacements=merged["replacements"],
                         residual_findings=check["residual_findings"], phi_columns=tuple(meta["phi_columns"]),
+                        delimiter=merged["delimiter"] if rewritten is None else ",",
                     ),
                 )
                 context.logger.info("de-identified input %s: %d rows", dataset.name, merged["rows"])

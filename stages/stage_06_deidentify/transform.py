@@ -274,6 +274,9 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
                first_row: bool = False) -> int:
     """Write the de-identified rows; returns how many.
 
+    ``writer.write_row(row, out)`` gets each input row with its output cells (see
+    :mod:`~stages.stage_06_deidentify.bytecopy`: the copy keeps the input's bytes around them).
+
     ``first_row``: the reader starts at the first row of a file read as headerless, whose cells are
     also checked whole as header cells (see :func:`_header_like_cells`). Cells of the identifier
     actions (written in their own form) and of columns the settings keep are not.
@@ -301,7 +304,7 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
     restricted_zip3 = tx.restricted_zip3
     count = tx.count
     scrub = tx.scrub
-    writerow = writer.writerow
+    write_row = writer.write_row
     header_checked = [(n, i) for n, (i, action, *_) in enumerate(columns)
                       if action not in FORM_CHECKED and action != "keep"] if first_row else []
     rows = 0
@@ -372,5 +375,5 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
             value = out[n]
             if value and out_of_form(action, value, action == "shift" and _is_date(value, date_format)):
                 tally.add(column, category, reader.row)  # type: ignore[union-attr]
-        writerow(out)
+        write_row(row, out)
     return rows

@@ -30,8 +30,8 @@ def _deid(path: Path, ws: Path, mode: str = "DEMO", approvals: tuple[object, ...
     deid = r.component(ENTITY, DeidentifiedDataset)
     rows = []
     if deid is not None:
-        with (ws / deid.path).open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+        with (ws / deid.path).open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh, delimiter=deid.delimiter))
     return result, deid, rows
 
 
