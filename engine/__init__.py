@@ -126,6 +126,7 @@ _EXPORTS: dict[str, str] = {
     "plan": "engine.manifest.api",
     "validate_manifest": "engine.manifest.api",
     "RunReport": "engine.reporting.run_report",
+    "RunRequest": "engine.orchestrate",
     "arun_manifest": "engine.orchestrate",
     "run_manifest": "engine.orchestrate",
     "run_stages": "engine.execution.step_runner",
@@ -209,6 +210,7 @@ if TYPE_CHECKING:
     from engine.manifest.api import plan as plan
     from engine.manifest.api import validate_manifest as validate_manifest
     from engine.manifest.loader import load_document as load_document
+    from engine.orchestrate import RunRequest as RunRequest
     from engine.orchestrate import arun_manifest as arun_manifest
     from engine.orchestrate import run_manifest as run_manifest
     from engine.plugins import StageRegistry as StageRegistry

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import getpass
 import os
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import attrs
 
@@ -25,7 +26,7 @@ from engine.core.contract import StageContext, StageResult
 from engine.core.display import printable
 from engine.core.engine_components import InputDataset, RunInfo
 from engine.core.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
-from engine.core.exitcodes import BY_RUN_STATUS
+from engine.core.exitcodes import for_run_status
 from engine.core.paths import file_problem, folder_problem
 from engine.core.timestamps import iso
 from engine.execution.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
@@ -38,6 +39,8 @@ from engine.reporting.audit import AuditKeying, AuditLog, AuditLogError
 from engine.reporting.run_report import REPORT_KIND, RunReport, step_record
 
 DEFAULT_MANIFEST = "demo.yaml"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class RunUsageError(RflowError):
@@ -138,7 +141,8 @@ class _ReportObserver(RunObserver):
             self.report.data["error"] = self.error
             raise RecordError(self.error) from None
 
-    def _log(self, event: str, **data: Any) -> None:
+    def log_event(self, event: str, **data: Any) -> None:
+        """Append ``event`` to every audit log of the run (a failure stops the run, see ``_fail``)."""
         for log in self.audit:
             try:
                 log.append(event, **data)
@@ -165,7 +169,7 @@ class _ReportObserver(RunObserver):
         if self.error is not None:
             status = "failed"
         with contextlib.suppress(RecordError):
-            self._log("run_finished", run_id=self.report.run_id, status=status, exit_code=BY_RUN_STATUS.get(status, 1))
+            self.log_event("run_finished", run_id=self.report.run_id, status=status, exit_code=for_run_status(status))
         with contextlib.suppress(RecordError):
             self.write(finish=status)
         self.report.data["status"] = status
@@ -174,18 +178,18 @@ class _ReportObserver(RunObserver):
 
     def step_started(self, index: int, total: int, step: PlannedStep) -> None:
         stage: Any = step.stage
-        self._log("step_started", run_id=self.report.run_id, step=step.step_id, stage=stage.key,
-                  stage_version=stage.version, index=index, total=total)
+        self.log_event("step_started", run_id=self.report.run_id, step=step.step_id, stage=stage.key,
+                       stage_version=stage.version, index=index, total=total)
 
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
         self.report.data["steps"].append(step_record(result))
         self.write()
-        self._log("step_finished", run_id=self.report.run_id, step=step.step_id, status=result.status.value,
-                  duration_s=result.duration_s, errors=len(result.errors))
+        self.log_event("step_finished", run_id=self.report.run_id, step=step.step_id, status=result.status.value,
+                       duration_s=result.duration_s, errors=len(result.errors))
 
     def decision(self, decision: PolicyDecision) -> None:
         self.report.data["policy_decisions"].append(decision.to_dict())
-        self._log("policy_decision", run_id=self.report.run_id, **decision.to_dict())
+        self.log_event("policy_decision", run_id=self.report.run_id, **decision.to_dict())
 
 
 def _load(manifest_or_path: Any, registry: Any) -> Any:
@@ -199,6 +203,56 @@ def _load(manifest_or_path: Any, registry: Any) -> Any:
             raise RunUsageError(f"manifest: {problem}: {sanitize_text(str(manifest_or_path))}")
         return load_manifest(Path(manifest_or_path), registry=registry)
     return manifest_or_path
+
+
+def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(values)
+
+
+def _steps(values: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(values)
+
+
+@attrs.frozen(kw_only=True)
+class RunRequest:
+    """One run as asked for: the keywords of :func:`run_manifest` (``rflow run``'s options) as one value.
+
+    ``manifest``: a loaded manifest, a path, or None for the shipped DEMO pipeline. ``executor``
+    overrides the manifest's ``execution:`` block: a kind (``"processes"``), a mapping
+    (``{"executor": "dask", "address": "local:2", "partition_bytes": "16MiB"}``), an
+    :class:`engine.execution.executors.ExecutorSpec`, or an :class:`engine.execution.executors.Executor`
+    the caller owns (reused and not closed, e.g. one Dask cluster for many runs).
+    """
+
+    manifest: Any = None
+    mode: str | None = None
+    inputs: Mapping[str, str | os.PathLike[str]] = attrs.field(factory=dict)
+    approvals: tuple[Any, ...] = attrs.field(default=(), converter=_tuple)
+    out_dir: str | os.PathLike[str] | None = None
+    only: tuple[str, ...] | None = attrs.field(default=None, converter=_steps)
+    from_step: str | None = None
+    job_id: str | None = None
+    observer: RunObserver | None = None
+    registry: Any = None
+    phi_key: bytes | None = None
+    audit_log: str | os.PathLike[str] | None = None
+    executor: Any = None
+
+
+@attrs.frozen
+class _Prepared:
+    """What :func:`arun_manifest` decided before the run folder exists, each once: the plan, the
+    selected steps, the inputs, the mode's rules and the preflight decisions, the executor."""
+
+    request: RunRequest
+    manifest: Any
+    mode: str
+    steps: list[PlannedStep]
+    selection: list[PolicyDecision]
+    resolved: list[ResolvedInput]
+    rules: ModeRules
+    decisions: list[PolicyDecision]
+    executor: Any
 
 
 async def arun_manifest(
@@ -219,40 +273,47 @@ async def arun_manifest(
 ) -> RunReport:
     """Validate and run a manifest (default: the shipped DEMO pipeline on bundled data).
 
-    ``executor`` overrides the manifest's ``execution:`` block: a kind (``"processes"``), a
-    mapping (``{"executor": "dask", "address": "local:2", "partition_bytes": "16MiB"}``), an
-    :class:`engine.execution.executors.ExecutorSpec`, or an :class:`engine.execution.executors.Executor` the caller
-    owns (reused and not closed, e.g. one Dask cluster for many runs).
+    The keywords are the fields of :class:`RunRequest`; a :class:`RunRequest` may be given
+    instead, as the only argument.
 
     Raises :class:`engine.manifest.ManifestError` for an invalid manifest and
     :class:`RunUsageError` for bad arguments; otherwise returns the report, whatever happened.
     """
+    given = RunRequest(mode=mode, inputs=inputs or {}, approvals=approvals, out_dir=out_dir, only=only,
+                       from_step=from_step, job_id=job_id, observer=observer, registry=registry, phi_key=phi_key,
+                       audit_log=audit_log, executor=executor)
+    if isinstance(manifest_or_path, RunRequest):
+        if given != RunRequest():
+            raise TypeError("arun_manifest takes a RunRequest or keywords, not both")
+        return await _arun(manifest_or_path)
+    return await _arun(attrs.evolve(given, manifest=manifest_or_path))
+
+
+async def _arun(request: RunRequest) -> RunReport:
     from engine.manifest import plan as make_plan
 
-    manifest = _load(manifest_or_path, registry)
-    check_run_paths(out_dir, audit_log)
-    the_plan = make_plan(manifest, mode, registry=registry) if registry is not None else make_plan(manifest, mode)
+    registry = request.registry
+    manifest = _load(request.manifest, registry)
+    check_run_paths(request.out_dir, request.audit_log)
+    the_plan = make_plan(manifest, request.mode, registry=registry) if registry is not None else make_plan(
+        manifest, request.mode)
     try:
-        steps, selection = select_steps(the_plan.steps, only, from_step)
+        steps, selection = select_steps(the_plan.steps, request.only, request.from_step)
     except SelectionError as exc:
         raise RunUsageError(str(exc)) from None
-    resolved = resolve_inputs(manifest, inputs or {})
-    approvals = tuple(approvals)
-    runner_executor, owned = _executor_for(manifest, executor)
+    resolved = resolve_inputs(manifest, request.inputs)
+    runner_executor, owned = _executor_for(manifest, request.executor)
     # Preflight is pure: a run governance will refuse never starts a pool or a cluster.
     rules = ModeRules.from_mode(the_plan.mode, manifest.governance.modes[the_plan.mode])
-    will_refuse = bool(refused(preflight(rules, steps, approvals)))
+    decisions = preflight(rules, steps, request.approvals)
+    run = _Prepared(request, manifest, the_plan.mode, steps, selection, resolved, rules, decisions, runner_executor)
     try:
-        if owned and not will_refuse:
+        if owned and not refused(decisions):
             try:
                 await asyncio.to_thread(runner_executor.start)
             except RflowError as exc:
                 raise RunUsageError(str(exc)) from None
-        return await _run_planned(
-            manifest, the_plan.mode, steps, selection, resolved, approvals=approvals, out_dir=out_dir, only=only,
-            from_step=from_step, job_id=job_id, observer=observer, phi_key=phi_key, audit_log=audit_log,
-            executor=runner_executor,
-        )
+        return await _run_planned(run)
     finally:
         if owned:
             # Every exit path (success, failure, Ctrl-C) closes pools and clusters this run started.
@@ -269,32 +330,6 @@ def _executor_for(manifest: Any, requested: Any) -> tuple[Any, bool]:
         return create(resolve(getattr(manifest, "execution", None), requested)), True
     except ExecutorError as exc:
         raise RunUsageError(str(exc)) from None
-
-
-async def _run_planned(
-    manifest: Any, mode_name: str, steps: list[PlannedStep], selection: list[PolicyDecision],
-    resolved: list[ResolvedInput], *, approvals: Iterable[Any], out_dir: str | os.PathLike[str] | None,
-    only: Iterable[str] | None, from_step: str | None, job_id: str | None, observer: RunObserver | None,
-    phi_key: bytes | None, audit_log: str | os.PathLike[str] | None, executor: Any,
-) -> RunReport:
-    from engine.phi.keys import resolve_key
-
-    approvals = tuple(approvals)
-    key = resolve_key(phi_key)
-
-    run_id = new_run_id()
-    run_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "rflow-runs" / run_id
-    lock = _claim_run_folder(run_dir, run_id)
-    try:
-        report = await _run_in_folder(
-            manifest, mode_name, steps, selection, resolved, approvals=approvals, only=only, from_step=from_step,
-            job_id=job_id, observer=observer, key=key, audit_log=audit_log, executor=executor, run_id=run_id,
-            run_dir=run_dir)
-        _write_html(report, manifest, key)
-        return report
-    finally:
-        remove_parts(run_dir)  # partial outputs may hold raw data: gone on every exit path
-        lock.release()
 
 
 def _write_html(report: RunReport, manifest: Any, key: Any) -> None:
@@ -338,39 +373,50 @@ def _open_audit(path: Path, keying: AuditKeying) -> AuditLog:
         raise RunUsageError(f"audit log {sanitize_text(path.name)}: {safe_error_text(exc)}") from None
 
 
-async def _run_in_folder(
-    manifest: Any, mode_name: str, steps: list[PlannedStep], selection: list[PolicyDecision],
-    resolved: list[ResolvedInput], *, approvals: tuple[Any, ...], only: Iterable[str] | None,
-    from_step: str | None, job_id: str | None, observer: RunObserver | None, key: Any,
-    audit_log: str | os.PathLike[str] | None, executor: Any, run_id: str, run_dir: Path,
-) -> RunReport:
+async def _run_planned(run: _Prepared) -> RunReport:
+    from engine.phi.keys import resolve_key
+
+    key = resolve_key(run.request.phi_key)
+    run_id = new_run_id()
+    out_dir = run.request.out_dir
+    run_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "rflow-runs" / run_id
+    lock = _claim_run_folder(run_dir, run_id)
+    try:
+        report = await _run_in_folder(run, key=key, run_id=run_id, run_dir=run_dir)
+        _write_html(report, run.manifest, key)
+        return report
+    finally:
+        remove_parts(run_dir)  # partial outputs may hold raw data: gone on every exit path
+        lock.release()
+
+
+async def _run_in_folder(run: _Prepared, *, key: Any, run_id: str, run_dir: Path) -> RunReport:
     from engine import __version__
 
-    rules = ModeRules.from_mode(mode_name, manifest.governance.modes[mode_name])
-
+    request = run.request
     report = RunReport(
         {
             "schema": REPORT_KIND,
             "run_id": run_id,
-            "job_id": job_id or run_id,
+            "job_id": request.job_id or run_id,
             "rflow_version": __version__,
             "status": "running",
-            "mode": mode_name,
+            "mode": run.mode,
             "manifest": {
-                "name": manifest.metadata.name,
-                "version": str(manifest.metadata.version),
-                "path": printable(sanitize_text(str(getattr(manifest, "path", "") or "<text>"))),
-                "sha256": manifest.sha256,
-                "api_version": manifest.api_version,
+                "name": run.manifest.metadata.name,
+                "version": str(run.manifest.metadata.version),
+                "path": printable(sanitize_text(str(getattr(run.manifest, "path", "") or "<text>"))),
+                "sha256": run.manifest.sha256,
+                "api_version": run.manifest.api_version,
             },
             "inputs": [
                 {"name": i.name, "file": safe_file_name(i.path.name), "size_bytes": i.fingerprint.size_bytes,
                  "sha256": i.fingerprint.sha256, "format": i.format}
-                for i in resolved
+                for i in run.resolved
             ],
             "phi_key_source": key.source,
             "phi_key": key.describe(),
-            "executor": executor.describe(),
+            "executor": run.executor.describe(),
             "started_at": iso(time.time()),
             "finished_at": None,
             "duration_s": None,
@@ -380,51 +426,50 @@ async def _run_in_folder(
         },
         run_dir / "report.json",
     )
-    if only or from_step:
-        report.data["selection"] = {"only": list(only or []), "from": from_step}
+    if request.only or request.from_step:
+        report.data["selection"] = {"only": list(request.only or []), "from": request.from_step}
     keying = AuditKeying.from_phi_key(key)
     audits = [_open_audit(run_dir / "audit.jsonl", keying)]
-    if audit_log is not None:
-        audits.append(_open_audit(Path(audit_log), keying))
+    if request.audit_log is not None:
+        audits.append(_open_audit(Path(request.audit_log), keying))
     recorder = _ReportObserver(report, audits)
     try:
-        recorder._log("run_started", run_id=run_id, user=getpass.getuser(), mode=mode_name,
+        recorder.log_event("run_started", run_id=run_id, user=getpass.getuser(), mode=run.mode,
                       manifest=report.data["manifest"]["name"], manifest_version=report.data["manifest"]["version"],
-                      manifest_sha256=manifest.sha256, inputs=[{"name": i["name"], "sha256": i["sha256"]}
+                      manifest_sha256=run.manifest.sha256, inputs=[{"name": i["name"], "sha256": i["sha256"]}
                                                               for i in report.data["inputs"]],
-                      steps=[s.step_id for s in steps], phi_key_source=key.source,
+                      steps=[s.step_id for s in run.steps], phi_key_source=key.source,
                       phi_key_id=key.describe()["key_id"])
         recorder.write()
-        for decision in selection:
+        for decision in run.selection:
             recorder.decision(decision)
-        decisions = preflight(rules, steps, approvals)
-        for decision in decisions:
+        for decision in run.decisions:
             recorder.decision(decision)
     except RecordError:
         recorder.close("failed")
         return report
-    if refused(decisions):
-        report.data["steps"].extend(step_record(result) for result in refused_results(steps))
+    if refused(run.decisions):
+        report.data["steps"].extend(step_record(result) for result in refused_results(run.steps))
         recorder.close("refused")
         return report
 
     world = World()
-    world.add(RUN_ENTITY, RunInfo(run_id, job_id or run_id, mode_name, manifest.metadata.name,
-                                  str(manifest.metadata.version)))
-    for item in resolved:
+    world.add(RUN_ENTITY, RunInfo(run_id, request.job_id or run_id, run.mode, run.manifest.metadata.name,
+                                  str(run.manifest.metadata.version)))
+    for item in run.resolved:
         world.add(f"input:{item.name}", InputDataset(item.name, str(item.path), item.format))
-    watch = InputWatch({i.name: (i.path, i.fingerprint) for i in resolved}, on_decision=recorder.decision)
-    policy = PolicyChain([watch, GovernancePolicy(rules, on_decision=recorder.decision)])
-    context = StageContext(job_id=job_id or run_id, run_id=run_id, mode=mode_name, world=world,
+    watch = InputWatch({i.name: (i.path, i.fingerprint) for i in run.resolved}, on_decision=recorder.decision)
+    policy = PolicyChain([watch, GovernancePolicy(run.rules, on_decision=recorder.decision)])
+    context = StageContext(job_id=request.job_id or run_id, run_id=run_id, mode=run.mode, world=world,
                            workspace=run_dir, phi_key=key.key, phi_key_source=key.source,
-                           policy=rules.as_policy_mapping(), approvals=approvals, executor=executor,
-                           allowed_roots=manifest.governance.roots(_manifest_dir(manifest)))
+                           policy=run.rules.as_policy_mapping(), approvals=request.approvals, executor=run.executor,
+                           allowed_roots=run.manifest.governance.roots(_manifest_dir(run.manifest)))
     outcome: RunOutcome | None = None
     changed = None
     try:
         outcome = await execute_plan(
-            steps, context, stop_on_failure=manifest.defaults.stop_on_failure,
-            observer=ObserverGroup([recorder, *([observer] if observer else [])]), policy=policy,
+            run.steps, context, stop_on_failure=run.manifest.defaults.stop_on_failure,
+            observer=ObserverGroup([recorder, *([request.observer] if request.observer else [])]), policy=policy,
         )
         changed = None if outcome.cancelled else watch.finish()
     except RecordError:
@@ -433,11 +478,21 @@ async def _run_in_folder(
         status = "cancelled" if outcome is None else outcome.status
         if changed is not None and status != "cancelled":
             status = "failed"  # the report and outputs may describe other bytes than the run checked
-        report.data["executor"] = executor.describe()
+        report.data["executor"] = run.executor.describe()
         recorder.close(status)
     return report
 
 
-def run_manifest(manifest_or_path: Any = None, **kwargs: Any) -> RunReport:
-    """Synchronous :func:`arun_manifest` (for scripts and notebooks without an event loop)."""
-    return asyncio.run(arun_manifest(manifest_or_path, **kwargs))
+def _synchronous(fn: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, R]:
+    """``fn`` run to completion on a new event loop, with ``fn``'s typed signature."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        return asyncio.run(fn(*args, **kwargs))
+
+    return run
+
+
+run_manifest = _synchronous(arun_manifest)
+run_manifest.__name__ = run_manifest.__qualname__ = "run_manifest"
+run_manifest.__doc__ = """Synchronous :func:`arun_manifest` (for scripts and notebooks without an event loop)."""

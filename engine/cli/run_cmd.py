@@ -7,11 +7,16 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from engine.core import exitcodes
 from engine.core.display import shown, shown_path
 from engine.core.errors import safe_excerpt
+
+if TYPE_CHECKING:
+    from engine.orchestrate import RunRequest
 
 
 def add_parser(sub: Any) -> None:
@@ -130,6 +135,17 @@ def _execution(args: argparse.Namespace) -> dict[str, Any] | None:
     return chosen or None
 
 
+def _request(args: argparse.Namespace) -> RunRequest:
+    """The run the command line asks for; a bad option is a :class:`engine.cli.UsageError` before anything runs."""
+    from engine.orchestrate import RunRequest
+
+    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    return RunRequest(manifest=args.manifest, mode=args.mode, inputs=_parse_inputs(args.input),
+                      approvals=_approvals(args), out_dir=args.out, only=only, from_step=args.from_step,
+                      job_id=_job_id(args.job_id), audit_log=args.audit_log,
+                      executor=_execution(args))
+
+
 def _data_file_hint(manifest: str | None) -> str | None:
     """When a data file was given where the manifest goes: how to pass it as an input instead."""
     from engine.dataplane.sniff import format_by_name
@@ -149,17 +165,10 @@ def _run(args: argparse.Namespace) -> int:
     from engine.manifest import ManifestError
     from engine.orchestrate import RunUsageError, run_manifest
 
-    inputs = _parse_inputs(args.input)
-    approvals = _approvals(args)
-    execution = _execution(args)
-    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    request = _request(args)
     observer: Any = observer_for(sys.stdout, json_events=args.json, environ=os.environ)
     try:
-        report = run_manifest(
-            args.manifest, mode=args.mode, inputs=inputs, approvals=approvals, out_dir=args.out, only=only,
-            from_step=args.from_step, job_id=_job_id(args.job_id), observer=observer, audit_log=args.audit_log,
-            executor=execution,
-        )
+        report = run_manifest(attrs.evolve(request, observer=observer))
     except ManifestError as exc:
         from engine.manifest import render_text
 
