@@ -29,7 +29,10 @@ needs_core = pytest.mark.skipif(
 piece = st.sampled_from(sorted(IN_CONTEXT)).flatmap(
     lambda c: IN_CONTEXT[c].map(lambda tv: tv[1] if len(tv[1]) % 2 else tv[0])
 )
-plain = st.sampled_from(["", "seen today", "Dr. Ann Lee", "n/a", "4 mg", "March 4", "MRN: 4857211", "Boston, MA"])
+plain = st.sampled_from(
+    ["", "seen today", "Dr. Ann Lee", "n/a", "4 mg", "March 4", "MRN: 4857211", "Boston, MA", "Jos\u00e9 Mu\u00f1oz",
+     "Zo\u00eb 536-22-8410", "\u00e9t\u00e9 02134"]
+)  # fmt: skip
 labelled = st.sampled_from([" 02134", "02134 ", "\t02134-1234", "4857211", "AB123456", "19320206", "536228410", "x"])
 cell = st.one_of(piece, plain, labelled, st.text("0123456789-/. :x", max_size=12))
 
@@ -143,10 +146,68 @@ def test_a_column_subset_and_labelled_columns_are_identical(
 
 
 @needs_core
-def test_a_non_ascii_chunk_takes_the_python_path_and_agrees(tmp_path: Path, core_calls: list[bool]) -> None:
+def test_accented_text_stays_on_the_core_and_agrees(
+    tmp_path: Path, core_calls: list[bool], core_cells: list[bool]
+) -> None:
+    path = tmp_path / "accents.csv"
+    path.write_bytes("name,ssn,zip,note\nJos\u00e9 Mu\u00f1oz,536-22-8410,02134,Zo\u00eb seen 03/04/2021\n"
+                     "Ren\u00e9e,536\u00e9-22-8410,\u00e902134,call (212) 555-7123\n".encode())  # fmt: skip
+    reference, previous, core = _all_paths(path)
+    assert {"SSN", "ZIP", "DATE", "PHONE"} <= {f.category for f in reference}
+    assert core == previous == reference
+    assert core_calls and core_calls[-1] and core_cells[-1]
+
+
+@needs_core
+def test_a_chunk_normalization_changes_takes_the_python_path_and_agrees(tmp_path: Path, core_calls: list[bool]) -> None:
     path = tmp_path / "accents.csv"
     path.write_bytes("name,ssn,note\nJos\u00e9 Mu\u00f1oz,536-22-8410,\uff15\uff13\uff16-22-8410 seen\n".encode())
     reference, previous, core = _all_paths(path)
     assert reference
     assert core == previous == reference
     assert core_calls and not core_calls[-1]
+
+
+HOSTILE = [b'"', b",", b"\t", b"\r", b"\n", b"\r\n", b'""', b"\xef\xbb\xbf", b"\xc2\xa0", b"\xff", b"\x00", b" ", b"-"]
+hostile_chunks = st.lists(
+    st.sampled_from(HOSTILE) | piece.map(str.encode) | st.binary(max_size=3), max_size=60
+).map(b"".join)
+
+
+def _chunk(data: bytes, mp: pytest.MonkeyPatch, engine: str, walk: str) -> list[Any]:
+    from engine.phi import load_registry
+    from engine.phi.keys import resolve_key
+    from engine.phi.scan.context import make_context
+
+    mp.setenv(accel.ENV_ENGINE, engine)
+    mp.setenv(native_match.WALK_ENV, walk)
+    ctx = make_context(load_registry(), resolve_key(None), ("mrn", "zip", "note", "ssn"), b",")
+    return table.scan_table_chunk(data, 100, 1, ctx)[0]
+
+
+@needs_core
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=hostile_chunks)
+def test_hostile_chunks_give_the_reference_findings_and_never_a_panic(data: bytes) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        reference = _chunk(data, mp, "re", "1")
+        core = _chunk(data, mp, "auto", "1")
+    assert core == reference
+
+
+@needs_core
+def test_hostile_arguments_to_the_chunk_call_are_python_errors() -> None:
+    from engine.phi import load_registry
+
+    core_matcher: Any = native_match.matcher_for(load_registry().scan)
+    assert core_matcher is not None
+    with pytest.raises(ValueError, match="outside the chunk"):
+        core_matcher.scan_table(b"abc", 44, [(2, 9)], lambda *a: None)
+    with pytest.raises(TypeError):
+        core_matcher.scan_table(b"abc", 44, [], lambda *a: None, "not a digester")
+    assert native.core is not None
+    plain = native.core.Matcher([("(?P<rfm>[0-9]+)", True, b"", b"0123456789")])
+    with pytest.raises(ValueError, match="without plans"):
+        plain.walk(b"12", lambda *a: None)
+    with pytest.raises(ZeroDivisionError):  # an error in Python's answer reaches the caller as is
+        core_matcher.walk(b"MRN: 4857211 and more", lambda *a: 1 / 0)

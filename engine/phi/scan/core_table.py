@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.phi import cues, native_match
+from engine.phi.normalize import normalize_bytes_with_map
 from engine.phi.prefilter import Unsupported
 from engine.phi.registry import ColumnMatcher
 from engine.phi.scan.context import ScanContext
@@ -27,10 +28,11 @@ def core_findings(
 ) -> tuple[list[Finding], list[int], set[tuple[int, int]]] | None:
     """``(findings, value starts, cells a pattern found)`` of a chunk, or None: the Python path.
 
-    None where the core is not in use, the chunk is not ASCII (normalization would move the
-    offsets) or ``RFLOW_PHI_CORE_WALK=0``.
+    None where the core is not in use, normalization changes the chunk (it would move the
+    offsets: a no-break space, a fullwidth digit...) or ``RFLOW_PHI_CORE_WALK=0``. Other
+    non-ASCII text (accented names) stays on the core; its values are decided by Python.
     """
-    if not native_match.core_walks() or not data.isascii():
+    if not native_match.core_walks() or not (data.isascii() or normalize_bytes_with_map(data)[1].identity):
         return None
     tier = ctx.patterns
     core_matcher: Any = native_match.matcher_for(tier)
