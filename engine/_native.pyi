@@ -1,6 +1,6 @@
 """Types of the native PHI core built from native/ (see engine/phi/native.py)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 __version__: str
 
@@ -30,8 +30,15 @@ class Matcher:
     def candidates(self, data: bytes) -> list[tuple[int, int, Spans | None]]: ...
     def walk(self, data: bytes, ask: Ask) -> list[tuple[int, int, int, int, int]]: ...
     def scan_table(
-        self, data: bytes, delim: int, extras: list[tuple[int, int]], ask: Ask, digester: Digester | None = None
-    ) -> list[tuple[int, int, int, int, int, bool, str | None]]: ...
+        self,
+        data: bytes,
+        delim: int,
+        extras: list[tuple[int, int]],
+        ask: Ask,
+        digester: Digester | None = None,
+        original: bytes | None = None,
+        mapping: tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int]] | None = None,
+    ) -> list[tuple[int, int, int, int, int, bool, str | None, int, int]]: ...
 
 class Finder:
     def __init__(self, source: str) -> None: ...

@@ -97,6 +97,9 @@ struct Matcher {
 /// the core's dialect or None when only Python has it, category, normalizer).
 type PlanArg = (Vec<String>, bool, Option<String>, String, String);
 
+/// `OffsetMap`'s four columns as Python sends them: normalized starts and lengths, original ones.
+type MapArg = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>);
+
 /// The ask callback: Python decides `(index, start, spans | None) -> spans | None`.
 fn ask_python(
     ask: &Py<PyAny>,
@@ -159,7 +162,11 @@ impl Matcher {
     /// digest | None)` of every finding (see `table.rs`), `kind` the pattern index or `-1 - i`
     /// for the i-th cue span of `extras` (`(start, end)`, sorted). The GIL is released except
     /// while `ask` runs; digests come from `digester` (None: Python computes them).
-    #[pyo3(signature = (data, delim, extras, ask, digester = None))]
+    ///
+    /// With `original` and `mapping` (`OffsetMap`'s four columns), `data` is the normalized
+    /// chunk: matches and digests are of `data`, rows, columns and offsets of `original`.
+    #[pyo3(signature = (data, delim, extras, ask, digester = None, original = None, mapping = None))]
+    #[allow(clippy::too_many_arguments)]
     fn scan_table(
         &self,
         py: Python<'_>,
@@ -168,11 +175,24 @@ impl Matcher {
         extras: Vec<(usize, usize)>,
         ask: Py<PyAny>,
         digester: Option<PyRef<'_, Digester>>,
+        original: Option<&[u8]>,
+        mapping: Option<MapArg>,
     ) -> PyResult<Vec<table::Row>> {
         self.need_plans()?;
         if extras.iter().any(|&(s, e)| s > e || e > data.len()) {
             return Err(PyValueError::new_err("a cue span lies outside the chunk"));
         }
+        let map = mapping.map(|(norm_starts, norm_lens, orig_starts, orig_lens)| table::OffsetMap {
+            norm_starts,
+            norm_lens,
+            orig_starts,
+            orig_lens,
+        });
+        let source = match (&map, original) {
+            (None, None) => data,
+            (Some(m), Some(o)) if m.is_valid() => o,
+            _ => return Err(PyValueError::new_err("a normalized chunk needs its original bytes and a valid offset map")),
+        };
         let mac = digester.as_ref().map(|d| &d.mac);
         let run = || -> PyResult<Vec<table::Row>> {
             let cands = self.inner.candidates(data);
@@ -181,7 +201,17 @@ impl Matcher {
                 return Err(PyValueError::new_err("a decided match lies outside the chunk"));
             }
             let merged = table::merge(&found, &extras);
-            Ok(table::locate(data, delim, &merged, &self.digests, mac))
+            if let Some(m) = &map {
+                // a mapped span must lie inside the original chunk (a bad map is an error, not a panic)
+                let fits = |s: usize, e: usize| {
+                    let (a, b) = m.span(s, e);
+                    a <= b && b <= source.len()
+                };
+                if merged.iter().any(|x| !fits(x.1, x.4) || !fits(x.2, x.3)) {
+                    return Err(PyValueError::new_err("the offset map sends a match outside the original chunk"));
+                }
+            }
+            Ok(table::locate(data, source, map.as_ref(), delim, &merged, &self.digests, mac))
         };
         match py.detach(|| catch_unwind(AssertUnwindSafe(run))) {
             Ok(found) => found,

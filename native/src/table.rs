@@ -76,8 +76,68 @@ pub struct DigestPlan {
 }
 
 /// One finding of a chunk: (kind, value start, value end, row index, column index, in its cell,
-/// digest). `kind` is the pattern index, or `-1 - i` for the i-th cue span.
-pub type Row = (isize, usize, usize, usize, usize, bool, Option<String>);
+/// digest, and the value's start and end in the scanned bytes). `kind` is the pattern index, or
+/// `-1 - i` for the i-th cue span.
+pub type Row = (isize, usize, usize, usize, usize, bool, Option<String>, usize, usize);
+
+/// `engine.phi.normalize.OffsetMap`: changed pieces (normalized start and length, original
+/// start and length), sorted; bytes between them map one to one.
+pub struct OffsetMap {
+    pub norm_starts: Vec<usize>,
+    pub norm_lens: Vec<usize>,
+    pub orig_starts: Vec<usize>,
+    pub orig_lens: Vec<usize>,
+}
+
+impl OffsetMap {
+    /// Whether the four columns have one length and the pieces are in order.
+    pub fn is_valid(&self) -> bool {
+        let n = self.norm_starts.len();
+        self.norm_lens.len() == n
+            && self.orig_starts.len() == n
+            && self.orig_lens.len() == n
+            && self.norm_starts.windows(2).all(|w| w[0] <= w[1])
+    }
+
+    fn start(&self, x: usize) -> usize {
+        let k = self.norm_starts.partition_point(|&v| v <= x);
+        if k == 0 {
+            return x;
+        }
+        let (n, nl, o, ol) = self.piece(k - 1);
+        if x < n + nl {
+            o
+        } else {
+            o + ol + (x - n - nl)
+        }
+    }
+
+    fn end(&self, x: usize) -> usize {
+        let k = self.norm_starts.partition_point(|&v| v < x);
+        if k == 0 {
+            return x;
+        }
+        let (n, nl, o, ol) = self.piece(k - 1);
+        if x - 1 < n + nl {
+            o + ol
+        } else {
+            o + ol + (x - n - nl)
+        }
+    }
+
+    fn piece(&self, k: usize) -> (usize, usize, usize, usize) {
+        (self.norm_starts[k], self.norm_lens[k], self.orig_starts[k], self.orig_lens[k])
+    }
+
+    /// The original span of the normalized span `[start, end)`.
+    pub fn span(&self, start: usize, end: usize) -> (usize, usize) {
+        if end <= start {
+            let s = self.start(start);
+            return (s, s);
+        }
+        (self.start(start), self.end(end))
+    }
+}
 
 /// Pattern matches and cue spans `(start, end)`, both sorted, merged as `matcher.iter_matches`.
 pub fn merge(found: &[Match], extras: &[(usize, usize)]) -> Vec<(isize, usize, usize, usize, usize)> {
@@ -126,8 +186,14 @@ fn bisect_right(xs: &[usize], x: usize) -> usize {
 }
 
 /// Rows, columns and digests of merged matches; `digests[kind]` for patterns (cue spans: None).
+///
+/// `scanned` is what was matched (the normalized chunk) and `data` the chunk as read; `map` takes
+/// spans of the one to the other (None: they are the same bytes). Digests are of the scanned
+/// value; rows and columns are the original's.
 pub fn locate(
+    scanned: &[u8],
     data: &[u8],
+    map: Option<&OffsetMap>,
     delim: u8,
     merged: &[(isize, usize, usize, usize, usize)],
     plans: &[DigestPlan],
@@ -138,7 +204,11 @@ pub fn locate(
     let mut fields: Vec<usize> = Vec::new();
     let (mut r, mut row_end) = (0usize, 0usize);
     let mut cache: HashMap<(isize, &[u8]), String> = HashMap::new();
-    for &(kind, ms, vs, ve, me) in merged {
+    for &(kind, nms, nvs, nve, nme) in merged {
+        let ((ms, me), (vs, ve)) = match map {
+            None => ((nms, nme), (nvs, nve)),
+            Some(m) => (m.span(nms, nme), m.span(nvs, nve)),
+        };
         if ms >= row_end || fields.is_empty() {
             r = bisect_right(&ends, ms);
             let row_start = if r > 0 { ends[r - 1] } else { 0 };
@@ -152,7 +222,7 @@ pub fn locate(
         let cell_end = if col + 1 < fields.len() { fields[col + 1] - 1 } else { row_end };
         let digest = match (kind >= 0, mac) {
             (true, Some(mac)) => {
-                let raw = &data[vs..ve];
+                let raw = &scanned[nvs..nve];
                 match cache.get(&(kind, raw)) {
                     Some(hit) => Some(hit.clone()),
                     None => {
@@ -167,7 +237,7 @@ pub fn locate(
             }
             _ => None,
         };
-        out.push((kind, vs, ve, r, col, vs < cell_end, digest));
+        out.push((kind, vs, ve, r, col, vs < cell_end, digest, nvs, nve));
     }
     out
 }
@@ -198,8 +268,18 @@ mod tests {
         let data = b"a,\"x,y\",b\nc,d\n";
         let merged = [(0, 3, 3, 6, 6), (0, 8, 8, 9, 9), (0, 11, 11, 14, 14), (0, 12, 12, 13, 13)];
         let plans = [DigestPlan { prefix: b"X\x1f".to_vec(), norm: Norm::Lower }];
-        let got = locate(data, b',', &merged, &plans, None);
+        let got = locate(data, data, None, b',', &merged, &plans, None);
         let where_: Vec<(usize, usize, bool)> = got.iter().map(|f| (f.3, f.4, f.5)).collect();
         assert_eq!(where_, vec![(0, 1, true), (0, 2, true), (1, 1, true)]);
+    }
+
+    #[test]
+    fn offsets_map_back_like_python() {
+        // "a\u{a0}b" normalized to "a b": the 2-byte no-break space became one space
+        let m = OffsetMap { norm_starts: vec![1], norm_lens: vec![1], orig_starts: vec![1], orig_lens: vec![2] };
+        assert_eq!(m.span(0, 3), (0, 4));
+        assert_eq!(m.span(2, 3), (3, 4));
+        assert_eq!(m.span(1, 1), (1, 1));
+        assert!(m.is_valid());
     }
 }

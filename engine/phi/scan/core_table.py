@@ -28,21 +28,25 @@ def core_findings(
 ) -> tuple[list[Finding], list[int], set[tuple[int, int]]] | None:
     """``(findings, value starts, cells a pattern found)`` of a chunk, or None: the Python path.
 
-    None where the core is not in use, normalization changes the chunk (it would move the
-    offsets: a no-break space, a fullwidth digit...) or ``RFLOW_PHI_CORE_WALK=0``. Other
-    non-ASCII text (accented names) stays on the core; its values are decided by Python.
+    None where the core is not in use or ``RFLOW_PHI_CORE_WALK=0``. A chunk that Unicode
+    normalization changes (a no-break space, a fullwidth digit) is matched normalized, its
+    offsets mapped back by the core as :class:`engine.phi.normalize.OffsetMap` does; non-ASCII
+    values are decided by Python.
     """
-    if not native_match.core_walks() or not (data.isascii() or normalize_bytes_with_map(data)[1].identity):
+    if not native_match.core_walks():
         return None
     tier = ctx.patterns
     core_matcher: Any = native_match.matcher_for(tier)
     if core_matcher is None:
         return None
-    extras = cues.matches(data)
+    norm, omap = normalize_bytes_with_map(data)
+    mapping = None if omap.identity else (omap.norm_starts, omap.norm_lens, omap.orig_starts, omap.orig_lens)
+    extras = cues.matches(norm)
     patterns = tier.patterns
     rows = core_matcher.scan_table(
-        data, ctx.delim[0], [(e[1], e[4]) for e in extras], native_match.asker(patterns, data), ctx.digest_fn
-    )
+        norm, ctx.delim[0], [(e[1], e[4]) for e in extras], native_match.asker(patterns, norm), ctx.digest_fn,
+        None if mapping is None else data, mapping,
+    )  # fmt: skip
     header = ctx.header
     ncols = len(header)
     only = ctx.only
@@ -50,13 +54,13 @@ def core_findings(
     out: list[Finding] = []
     starts: list[int] = []
     taken: set[tuple[int, int]] = set()
-    for kind, vs, ve, r, col, in_cell, digest in rows:
+    for kind, vs, ve, r, col, in_cell, digest, nvs, nve in rows:
         name = header[col] if col < ncols else None
         if only is not None and name not in only:
             continue
         pat = patterns[kind] if kind >= 0 else extras[-1 - kind][0]
         if digest is None:
-            digest = digest_of(pat, data[vs:ve])
+            digest = digest_of(pat, norm[nvs:nve])
         out.append(Finding(pat.category.name, first_row + r, name, base + vs, ve - vs, digest))
         starts.append(vs)
         if in_cell:
