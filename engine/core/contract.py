@@ -12,8 +12,10 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from engine.core import default_executor
 from engine.core.components import World, WorldView
 from engine.core.errors import RflowError
+from engine.core.sizes import DEFAULT_PARTITION_BYTES
 
 T = TypeVar("T")
 
@@ -169,8 +171,6 @@ class StageContext:
     @property
     def partition_bytes(self) -> int:
         """Target size of one partition of a large input (the run's ``execution.partition_bytes``)."""
-        from engine.core.sizes import DEFAULT_PARTITION_BYTES
-
         return int(getattr(self.executor, "partition_bytes", DEFAULT_PARTITION_BYTES))
 
     async def map_tasks(self, fn: Callable[[Any], T], tasks: Sequence[Any], *, label: str | None = None) -> list[T]:
@@ -181,8 +181,6 @@ class StageContext:
         machine boundaries. Tasks return metadata only. Progress (tasks done/total) reaches the
         run's observers; an interrupted step cancels the outstanding tasks.
         """
-        from engine.core import default_executor
-
         executor = self.executor
         owned = executor is None
         if owned:
