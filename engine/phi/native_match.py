@@ -33,23 +33,13 @@ from typing import Any, Literal
 from engine.phi import accel
 from engine.phi.fastform import first_set
 from engine.phi.native_lazy import parse_ascii
-from engine.phi.prefilter import Unsupported, prefix_condition_of
+from engine.phi.prefilter import Unsupported, byte_escape, other_case, prefix_condition_of
 from engine.phi.registry import CompiledPattern, CompiledTier
 from engine.phi.validators import VALIDATORS
 
 Spec = tuple[str, bool, bytes, bytes]
 Spans = tuple[int, int, int]
 _ALL = frozenset(range(256))
-
-
-def _byte(c: int) -> str:
-    if c > 0xFF:
-        raise Unsupported(f"non-byte character U+{c:04X}")
-    return f"\\x{c:02x}"
-
-
-def _swap(c: int) -> int | None:
-    return c ^ 0x20 if 65 <= c <= 90 or 97 <= c <= 122 else None
 
 
 def _class_set(items: Sequence[tuple[Any, Any]], ignore: bool) -> frozenset[int]:
@@ -66,7 +56,7 @@ def _class_set(items: Sequence[tuple[Any, Any]], ignore: bool) -> frozenset[int]
         else:
             raise Unsupported(f"character class item {op}")
     if ignore:
-        out |= {s for c in out if (s := _swap(c)) is not None}
+        out |= {s for c in out if (s := other_case(c)) is not None}
     return _ALL - out if negate else frozenset(out)
 
 
@@ -79,17 +69,17 @@ def _set_source(chars: frozenset[int]) -> str:
         j = i
         while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
             j += 1
-        out.append(_byte(ordered[i]) + (f"-{_byte(ordered[j])}" if j > i else ""))
+        out.append(byte_escape(ordered[i]) + (f"-{byte_escape(ordered[j])}" if j > i else ""))
         i = j + 1
     return "[" + "".join(out) + "]"
 
 
 def _item_set(op: Any, av: Any, ignore: bool) -> frozenset[int]:
     if op is C.LITERAL:
-        other = _swap(av) if ignore else None
+        other = other_case(av) if ignore else None
         return frozenset({av} if other is None else {av, other})
     if op is C.NOT_LITERAL:
-        other = _swap(av) if ignore else None
+        other = other_case(av) if ignore else None
         return _ALL - ({av} if other is None else {av, other})
     if op is C.IN:
         return _class_set(av, ignore)
@@ -108,7 +98,7 @@ def _emit(seq: Sequence[tuple[Any, Any]], flags: int, names: dict[int, str], dol
             parts.append(dollar)
         elif op in (C.LITERAL, C.NOT_LITERAL, C.IN):
             chars = _item_set(op, av, ignore)
-            parts.append(_set_source(chars) if len(chars) != 1 else _byte(next(iter(chars))))
+            parts.append(_set_source(chars) if len(chars) != 1 else byte_escape(next(iter(chars))))
         elif op is C.ANY:
             parts.append("[\\x00-\\xff]" if flags & C.SRE_FLAG_DOTALL else "[^\\n]")
         elif op is C.BRANCH:

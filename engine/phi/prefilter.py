@@ -44,13 +44,15 @@ class Unsupported(ValueError):
     """The pattern uses a construct with no prefix condition here (e.g. a back-reference)."""
 
 
-def _byte(c: int) -> str:
+def byte_escape(c: int) -> str:
+    """The regex escape of one byte value; a character above U+00FF has none (Unsupported)."""
     if c > 0xFF:
         raise Unsupported(f"non-byte character U+{c:04X}")
     return f"\\x{c:02x}"
 
 
-def _swapcase(c: int) -> int | None:
+def other_case(c: int) -> int | None:
+    """The other ASCII case of a letter byte, None for any other byte."""
     return c ^ 0x20 if 65 <= c <= 90 or 97 <= c <= 122 else None
 
 
@@ -61,18 +63,18 @@ def _class(items: Sequence[tuple[Any, Any]], ignore: bool) -> str:
         if op is C.NEGATE:
             negate = True
         elif op is C.LITERAL:
-            out.append(_byte(av))
-            other = _swapcase(av) if ignore else None
+            out.append(byte_escape(av))
+            other = other_case(av) if ignore else None
             if other is not None:
-                out.append(_byte(other))
+                out.append(byte_escape(other))
         elif op is C.RANGE:
             lo, hi = av
-            out.append(f"{_byte(lo)}-{_byte(hi)}")
+            out.append(f"{byte_escape(lo)}-{byte_escape(hi)}")
             if ignore:
                 for first, last, shift in ((65, 90, 32), (97, 122, -32)):
                     a, b = max(lo, first), min(hi, last)
                     if a <= b:
-                        out.append(f"{_byte(a + shift)}-{_byte(b + shift)}")
+                        out.append(f"{byte_escape(a + shift)}-{byte_escape(b + shift)}")
         elif op is C.CATEGORY and av in _CATEGORY_CLASS:
             out.append(_CATEGORY_CLASS[av])
         else:
@@ -86,10 +88,10 @@ def _emit(seq: Sequence[tuple[Any, Any]], flags: int) -> str:
     parts: list[str] = []
     for op, av in seq:
         if op is C.LITERAL:
-            other = _swapcase(av) if ignore else None
-            parts.append(_byte(av) if other is None else f"[{_byte(av)}{_byte(other)}]")
+            other = other_case(av) if ignore else None
+            parts.append(byte_escape(av) if other is None else f"[{byte_escape(av)}{byte_escape(other)}]")
         elif op is C.NOT_LITERAL:
-            parts.append(f"[^{_byte(av)}]")
+            parts.append(f"[^{byte_escape(av)}]")
         elif op is C.ANY:
             parts.append("[\\x00-\\xff]" if flags & C.SRE_FLAG_DOTALL else "[^\\n]")
         elif op is C.IN:
