@@ -37,6 +37,10 @@ class DatasetProfile:
     file_name: str = ""
     has_header: bool = True
     """False: the file has no header row; ``columns`` are generated (col_1, col_2...)."""
+    native_csv: bool | None = None
+    """Whether Polars' CSV reader reads the file exactly as the row reader does, as upload's pass
+    over every byte found (:mod:`stages.columnar.csvchunks`); None: not checked. Later stages take
+    it from here instead of checking the file again."""
 
 
 @component("schema_report", ComponentKind.METADATA)

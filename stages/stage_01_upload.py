@@ -122,7 +122,7 @@ def profile_input(
     try:
         fmt = sniff(path, declared=declared, encoding=config.encoding, delimiter=config.delimiter)
         checkpoint = context.checkpoint if context is not None else None
-        sha, rows, columns, ragged, first_ragged, duplicates, extra_sheets = _read(
+        sha, rows, columns, ragged, first_ragged, duplicates, extra_sheets, native_csv = _read(
             path, fmt, config.max_field_chars, checkpoint, engine)
     except TabularError as exc:
         return None, [f"input {name!r}: {exc}"], warnings
@@ -153,28 +153,35 @@ def profile_input(
     profile = DatasetProfile(
         name=name, format=fmt.format, encoding=fmt.encoding, delimiter=fmt.delimiter, sha256=sha,
         size_bytes=size, rows=rows, columns=columns, ragged_rows=ragged, has_bom=fmt.has_bom,
-        file_name=safe_file_name(path.name), has_header=fmt.has_header,
+        file_name=safe_file_name(path.name), has_header=fmt.has_header, native_csv=native_csv,
     )
     return profile, errors, warnings
 
 
 def _read(path: Path, fmt: TableFormat, max_field_chars: int, checkpoint: Callable[[], None] | None,
-          engine: str) -> tuple[str, int, tuple[str, ...], int, list[int], int, int]:
-    """``(sha256, rows, columns, ragged rows, first ragged rows, duplicate names, extra sheets)``."""
+          engine: str) -> tuple[str, int, tuple[str, ...], int, list[int], int, int, bool | None]:
+    """``(sha256, rows, columns, ragged rows, first ragged rows, duplicate names, extra sheets, native CSV)``.
+
+    Native CSV: whether Polars' CSV reader reads the file as the row reader does (the columnar
+    pass checked every byte); None when not checked (another format, or ``engine="rows"``).
+    """
+    native_csv: bool | None = None
     if engine == "columns":
         from stages.columnar.upload import checksum_and_rows
 
         with TableReader(path, fmt, max_field_chars=max_field_chars) as header:
             columns, duplicates, extra_sheets = tuple(header.columns), header.duplicate_columns, header.extra_sheets
         fast = checksum_and_rows(path, fmt, list(columns), max_field_chars, checkpoint)
+        text_table = fmt.format in ("csv", "tsv")
         if fast is not None:
-            return fast[0], fast[1], columns, 0, [], duplicates, extra_sheets
+            return fast[0], fast[1], columns, 0, [], duplicates, extra_sheets, True if text_table else None
+        native_csv = False if text_table else None
     with TableReader(path, fmt, max_field_chars=max_field_chars, hash_bytes=True, checkpoint=checkpoint) as reader:
         for _ in reader:
             pass
         reader.drain()
         return (reader.sha256, reader.row, tuple(reader.columns), reader.ragged_rows, reader.first_ragged,
-                reader.duplicate_columns, reader.extra_sheets)
+                reader.duplicate_columns, reader.extra_sheets, native_csv)
 
 
 _EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

@@ -6,8 +6,8 @@ Two ways in, one meaning:
   the row reader (:class:`stages.tabular.TableReader`, Python's ``csv`` module) does: UTF-8, no
   ragged rows, quotes only well formed (quoted fields may hold delimiters, newlines, ``\r\n`` and
   doubled quotes), no blank line, no carriage return outside quotes except in ``\r\n``, no NUL.
-  :func:`native_csv_ok` checks this in one pass over the bytes before any row is read
-  (:mod:`stages.columnar.csvchunks`).
+  :func:`native_csv_ok` takes this from upload's profile, or checks it in one pass over the
+  bytes before any row is read (:mod:`stages.columnar.csvchunks`).
 - **The row reader** otherwise (malformed quotes, blank lines, ragged rows, cp1252/latin-1 transcoded
   as they are read, JSON lines, text), its rows gathered into frames; a short row's missing cells
   are empty, as :func:`stages.tabular.cell` gives them. Typed files come as the data plane's frames.
@@ -54,7 +54,15 @@ def text_batches(path: Path, profile: Any, *, max_field_chars: int, checkpoint: 
 
 
 def native_csv_ok(path: Path, profile: Any) -> bool:
-    """Whether Polars' CSV reader reads ``path`` exactly as the row reader does (see :mod:`.csvchunks`)."""
+    """Whether Polars' CSV reader reads ``path`` exactly as the row reader does (see :mod:`.csvchunks`).
+
+    Upload's answer when its profile records one (``native_csv``): its pass already checked every
+    byte, so the file is not read once more to learn it. The blocks are checked again as they are
+    parsed; a file changed since upload fails there, naming the row.
+    """
+    known = getattr(profile, "native_csv", None)
+    if known is not None:
+        return bool(known) and csvchunks.eligible(profile)
     return csvchunks.faithful(path, profile)
 
 
