@@ -48,9 +48,21 @@ def _csv_bytes(header: list[str], rows: list[list[str]], crlf: bool, bom: bool, 
 
 
 def _upload_both(path: Path, **config: Any) -> tuple[Any, Any]:
+    """Both engines' upload results; the columnar profile's ``native_csv`` (which only it records) must be
+    what the check it spares later stages says, and is then left out of the comparison."""
+    import attrs
+
+    from stages.columnar.csvchunks import faithful
+
     dataset = InputDataset(name="t", path=str(path))
     cfg = UploadConfig(**config)
-    return profile_input("t", dataset, cfg, engine="rows"), profile_input("t", dataset, cfg, engine="columns")
+    old, new = profile_input("t", dataset, cfg, engine="rows"), profile_input("t", dataset, cfg, engine="columns")
+    if new[0] is not None:
+        assert old[0].native_csv is None
+        if new[0].format in ("csv", "tsv"):
+            assert new[0].native_csv == faithful(path, new[0])
+        new = (attrs.evolve(new[0], native_csv=None), *new[1:])
+    return old, new
 
 
 @given(rows=table, crlf=st.booleans(), bom=st.booleans(), quote_all=st.booleans(),
