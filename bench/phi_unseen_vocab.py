@@ -107,6 +107,9 @@ HARD_NEGATIVES = [
     "LOINC 718-7", "ref 48213", "item 20931", "bed 14B", "room 4411", "at 14:32", "at 0815",
     "started 07:05:12", "duration 00:45:10", "2 of 3 sets", "grade 3/6 murmur", "Mallampati II",
     "Gleason 3+4", "NYHA class II", "BMI 31.4",
+    # label words in another sense, before a number: a verb, a quantity, a compound noun
+    "walks enough to account for 12000 steps", "pharmacy received a lot of 10000 units",
+    "specimen sent in a zip-lock bag 48213", "took into account 25000 steps", "policy of 30000 units a year",
 ]  # fmt: skip
 
 FILLER = [

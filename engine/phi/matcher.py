@@ -29,8 +29,11 @@ def accepts(pattern: CompiledPattern, value: str | bytes) -> bool:
     return all(check(text) for check in pattern.validators)
 
 
-def context_ok(pattern: CompiledPattern, data: str | bytes, end: int) -> bool:
-    """False when one of the pattern's exclusion words follows the match ending at ``end``."""
+def context_ok(pattern: CompiledPattern, data: str | bytes, end: int, start: int = 0, value_start: int = 0) -> bool:
+    """False when one of the pattern's exclusion words follows the match ending at ``end``, or when
+    the label of a labelled match ``data[start:value_start]`` is a word in another sense."""
+    if pattern.senses is not None and pattern.senses.other_sense(data, start, value_start):
+        return False
     if pattern.reject_after is None:
         return True
     if isinstance(data, bytes):
@@ -117,8 +120,8 @@ def _pattern_matches(
                     break
         else:
             ok = True
-        if ok and pat.reject_after is not None:
-            ok = context_ok(pat, data, mend)
+        if ok and (pat.reject_after is not None or pat.senses is not None):
+            ok = context_ok(pat, data, mend, start, vs)
         if ok:
             yield pat, start, vs, ve, mend
             pos = mend if mend > start else start + 1
@@ -130,7 +133,7 @@ def _pattern_matches(
             if m2 is None:
                 continue
             vs, ve = m2.span("value") if "value" in single.groupindex else m2.span()
-            if accepts(other, data[vs:ve]) and context_ok(other, data, m2.end()):
+            if accepts(other, data[vs:ve]) and context_ok(other, data, m2.end(), start, vs):
                 yield other, start, vs, ve, m2.end()
                 pos = max(m2.end(), start + 1)
                 break
@@ -180,7 +183,7 @@ def decide(
     vs, ve, mend = spans
     if pat.validators and not accepts(pat, data[vs:ve]):
         return None
-    if pat.reject_after is not None and not context_ok(pat, data, mend):
+    if (pat.reject_after is not None or pat.senses is not None) and not context_ok(pat, data, mend, start, vs):
         return None
     return spans
 

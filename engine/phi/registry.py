@@ -21,6 +21,7 @@ from engine.phi.dialect import dialect_problem, is_class, short_alternatives
 from engine.phi.errors import PhiRegistryError
 from engine.phi.fastform import case_trie, class_covers_alnum, expand_ignorecase_words, fast_form
 from engine.phi.native_lazy import lazy_compile
+from engine.phi.senses import LabelSenses
 from engine.phi.validators import NORMALIZERS, VALIDATORS
 
 Tier = Literal["scan", "guard"]
@@ -79,6 +80,8 @@ class CompiledPattern:
     reject_after: re.Pattern[str] | None = None
     """Declared exclusion words: a match followed by one of them is rejected (checked in code)."""
     reject_after_bytes: re.Pattern[bytes] | None = None
+    senses: LabelSenses | None = None
+    """For a labelled pattern: label words that, in another sense, introduce no value (checked in code)."""
 
 
 @attrs.frozen
@@ -222,6 +225,8 @@ def validate_document(doc: Any) -> list[str]:
         regexes.append(("label_window/word", lw["word"]))
     if "punctuation" in lw and not is_class(lw["punctuation"]):
         problems.append("label_window/punctuation: must be one character class")
+    if "gap" in doc.get("label_value_not_followed_by", {}):
+        regexes.append(("label_value_not_followed_by/gap", doc["label_value_not_followed_by"]["gap"]))
     for ci, cat in enumerate(doc["categories"]):
         where = f"categories/{ci}"
         if cat["name"] in seen_names:
@@ -356,6 +361,7 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
         shown = "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
         raise PhiRegistryError(f"invalid PHI registry {source}: {shown}")
     sep = doc["label_separator"]
+    senses = LabelSenses.from_doc(doc.get("label_senses"))
     categories: list[Category] = []
     all_patterns: list[CompiledPattern] = []
     column_matchers: dict[str, ColumnMatcher] = {}
@@ -380,18 +386,19 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
         )
         categories.append(cat)
         normalizer = NORMALIZERS[cat.normalize]
-        specs: list[tuple[str, str, str, Sequence[str], str, str | None]] = []
+        specs: list[tuple[str, str, str, Sequence[str], str, str | None, LabelSenses | None]] = []
         if value and cat.labels:
             # A value never stops inside a hyphenated token (a UUID segment after "dea" is no licence).
             bound = doc["label_boundary"]
             labelled = f"{_label_regex(cat.labels, doc)}{sep}(?P<value>{value['regex']})(?!{bound['right']})"
             pid = f"{cat.name.lower().replace('_', '-')}-labelled"
-            specs.append((pid, "scan", labelled, cat.value_validators, bound["left"], None))
+            counted = _reject_after({"not_followed_by": doc.get("label_value_not_followed_by")})
+            specs.append((pid, "scan", labelled, cat.value_validators, bound["left"], counted, senses))
         specs.extend(
-            (p["id"], p["tier"], compose(p), p.get("validators", ()), p["boundary"]["left"], _reject_after(p))
+            (p["id"], p["tier"], compose(p), p.get("validators", ()), p["boundary"]["left"], _reject_after(p), None)
             for p in raw["patterns"]
         )
-        for pid, tier, raw_src, vals, left, after in specs:
+        for pid, tier, raw_src, vals, left, after, label_senses in specs:
             src = expand_ignorecase_words(raw_src)
             compiled = lazy_compile(src, re.ASCII)
             all_patterns.append(
@@ -409,6 +416,7 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
                     left=left,
                     reject_after=lazy_compile(after, re.ASCII) if after else None,
                     reject_after_bytes=lazy_compile(after.encode("ascii")) if after else None,
+                    senses=label_senses,
                 )
             )
         if cat.columns and (value or cat.whole_cell):

@@ -1,0 +1,62 @@
+"""A label word used in another sense introduces no identifier.
+
+"account for 25000 steps" (a verb), "a lot of 10000 units" (a quantity), "zip lock bag of 12345"
+(a compound noun), "record high of 12345", "member of 12345 households": the word is one of a
+category's labels, but what follows or precedes it gives it another meaning, so the number after
+it is no account, device lot, ZIP or record number. The words are data (``label_senses`` in
+registry.yaml); this module checks them on a labelled match's text, in code, like a validator: no
+lookaround, so an automaton-only engine runs the same rule by calling this check on its match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import attrs
+
+_WORD = re.compile(r"[a-z]+")
+
+
+_PREVIOUS = re.compile(r"(?:^|[^A-Za-z])([A-Za-z]+)[ \t]+\Z")
+"""The word right before a label, blanks between."""
+
+
+def _text(text: str | bytes) -> str:
+    return text.decode("latin-1") if isinstance(text, bytes) else text
+
+
+def _words(text: str | bytes) -> list[str]:
+    return _WORD.findall(_text(text).lower())
+
+
+@attrs.frozen
+class LabelSenses:
+    """``after[w]``: words that, right after a label's first word ``w``, give it another sense;
+    ``before[w]``: words that do so right before it ("into account", "on account of")."""
+
+    after: Mapping[str, frozenset[str]]
+    before: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Mapping[str, Sequence[str]]] | None) -> LabelSenses:
+        doc = doc or {}
+
+        def table(key: str) -> dict[str, frozenset[str]]:
+            return {w.lower(): frozenset(x.lower() for x in ws) for w, ws in (doc.get(key) or {}).items()}
+
+        return cls(table("after"), table("before"))
+
+    def other_sense(self, data: str | bytes, start: int, value_start: int) -> bool:
+        """The label of the match ``data[start:value_start]`` is a word in another sense."""
+        words = _words(data[start:value_start])
+        if not words:
+            return False
+        first = words[0]
+        if len(words) > 1 and words[1] in self.after.get(first, ()):
+            return True
+        before = self.before.get(first)
+        if before and len(words) == 1:  # "in a lot 12345", not "a lot number AB12345"
+            prev = _PREVIOUS.search(_text(data[max(0, start - 24) : start]))
+            return prev is not None and prev.group(1).lower() in before
+        return False
