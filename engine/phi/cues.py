@@ -63,7 +63,10 @@ class Token:
     @property
     def caps(self) -> bool:
         """ALL CAPITALS (two letters or more)."""
-        letters = [c for c in self.word if c.isalpha()]
+        word = self.word
+        if word.isascii():  # letters, apostrophes and hyphens only: every other character is a letter
+            return len(word) >= 2 and word.isupper()
+        letters = [c for c in word if c.isalpha()]
         return len(letters) >= 2 and all(c.isupper() for c in letters)
 
     @property
@@ -88,6 +91,23 @@ def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str]:
     """
     alts = sorted({p.lower() for p in phrases}, key=len, reverse=True)
     return re.compile(case_trie(alts).replace("\\ ", "[ \t]+"))
+
+
+_GATE = "[^0-9_A-Za-z]"
+"""One character that is no ASCII word character: where a cue phrase can start."""
+
+
+@functools.lru_cache(maxsize=16)
+def _word_start(rx: re.Pattern[str]) -> re.Pattern[str]:
+    """``rx`` behind one character of :data:`_GATE`, searched in the text with a blank in front.
+
+    Why: a cue counts only at the start of a word (``Text.cue_hits``). Left alone, ``re`` enters
+    the phrase alternation at every letter; behind a leading character class it skips in C to the
+    next blank or punctuation mark, about five times fewer entries on dense notes. The spans are
+    those of ``rx`` at word starts, found left to right without overlap. No lookaround: the gate is
+    consumed, so the native core runs the same pattern.
+    """
+    return re.compile(f"{_GATE}(?:{rx.pattern})", rx.flags)
 
 
 @attrs.frozen
@@ -174,7 +194,10 @@ class Text:
     def cue_hits(self, rx: re.Pattern[str]) -> Iterator[tuple[int, int, int, str]]:
         """``(start, end, token, gap)`` for every whole-word match of the cue ``rx`` followed by a
         token: the match's span, the index of the next capitalised token and the text between them."""
-        for s, e in native_text.spans(rx, self.text):
+        # Searched after a blank put in front, the gated match (gate, phrase) at [s, e) of the padded
+        # text is the phrase at [s, e - 1) of the text.
+        for s, e in native_text.spans(_word_start(rx), " " + self.text):
+            e -= 1
             if self.is_word_char(s - 1) or self.is_word_char(e):
                 continue
             i = self.token_at(e)

@@ -1,0 +1,72 @@
+"""What the name and place cue rules cost a dense scan: ``scan_file`` with and without them.
+
+The same process scans the PHI scan benchmark's dense CSV (bench/phi_scan.py) with the cue rules
+(``engine.phi.cues.matches``) and with them switched off, interleaved, per regex path, and reports
+the CPU seconds of each (best of ``--repeat``), the ratio, and what the cue pass itself spends
+(``cues.find`` on the file's chunks, timed alone).
+
+    python bench/phi_cue_cost.py --mb 1 --repeat 3
+    RFLOW_PHI_REGEX=re python bench/phi_cue_cost.py --mb 1 --engines re
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from phi_scan import KEY, make_file, use_engine
+
+from engine.phi import cues, scan_file
+
+
+def cpu(fn) -> tuple[float, int]:
+    t = time.process_time()
+    n = fn()
+    return time.process_time() - t, n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=1.0)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--engines", default=os.environ.get("RFLOW_PHI_REGEX", "re,auto"))
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        path = Path(tmp) / "dense.csv"
+        make_file(path, args.mb)
+        size = path.stat().st_size / 1e6
+        text = path.read_bytes().decode("latin-1")
+        print(f"file: {size:.2f} MB")
+        print("| engine | with cues (CPU s) | without (CPU s) | ratio | findings with / without "
+              "| cues.find alone (CPU s) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for engine in args.engines.split(","):
+            use_engine(engine)
+
+            def scan() -> int:
+                return sum(1 for _ in scan_file(path, key=KEY))
+
+            scan()  # compile outside the timed runs
+            on, off = [], []
+            n_on = n_off = 0
+            for _ in range(args.repeat):
+                t, n_on = cpu(scan)
+                on.append(t)
+                with mock.patch.object(cues, "matches", lambda data: []):
+                    t, n_off = cpu(scan)
+                off.append(t)
+            alone = min(cpu(lambda: len(cues.find(text, bytes_mode=True)))[0] for _ in range(args.repeat))
+            print(f"| {engine} | {min(on):.2f} | {min(off):.2f} | {min(on) / min(off):.2f} | {n_on} / {n_off} "
+                  f"| {alone:.2f} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
