@@ -39,7 +39,7 @@ def _number(n: int) -> str:
 identifier = st.one_of(
     st.integers(10000, 99_999_999).map(_number),
     st.from_regex(r"[A-Z]{1,3}[0-9]{4,8}", fullmatch=True),
-    st.from_regex(r"[A-Z]{2}-[0-9]{2}-[0-9]{5}", fullmatch=True),
+    st.from_regex(r"[A-Z]{3}-[0-9]{2}-[0-9]{5}", fullmatch=True),  # a 2-letter prefix may be a window word (AS-)
 )
 
 
