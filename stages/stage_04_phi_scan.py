@@ -227,13 +227,13 @@ def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: 
     from engine.phi import plan_ranges
 
     scanner = _scanner_compatible(profile)
-    # A headerless file is scanned whole, under its generated names: range planning counts rows
-    # from a header line. Findings then carry byte offsets, as they do for a file with a header.
+    # A headerless file is scanned under its generated names, its ranges counted from line 1.
     header = None if profile.has_header else tuple(profile.columns)
     size = path.stat().st_size
     count = -(-size // partition_bytes)
-    if scanner and count > 1 and header is None:
-        ranges = [(r.start, r.end, r.first_row) for r in plan_ranges(path, count, profile.format)]  # type: ignore[arg-type]
+    if scanner and count > 1:
+        planned = plan_ranges(path, count, profile.format, header=header is None)  # type: ignore[arg-type]
+        ranges = [(r.start, r.end, r.first_row) for r in planned]
         ranges[0] = (0, ranges[0][1], ranges[0][2])  # the first task also scans the header line
     else:
         ranges = [(0, size, 1)]

@@ -41,13 +41,18 @@ def data_start(path: str | Path, fmt: str) -> int:
         return read_header(fh, table_delim(fmt))[1]
 
 
-def plan_ranges(path: str | Path, parts: int, format: Format | None = None) -> list[ScanRange]:
-    """Split a file into about ``parts`` ranges on row boundaries, with each range's first row number."""
+def plan_ranges(
+    path: str | Path, parts: int, format: Format | None = None, *, header: bool = True
+) -> list[ScanRange]:
+    """Split a file into about ``parts`` ranges on row boundaries, with each range's first row number.
+
+    ``header=False``: a table read as headerless, whose data start at byte 0 (row 1 is line 1).
+    """
     fmt = format or detect_format(path)
     size = os.path.getsize(path)
     with open_input(path) as fh:
         start = 0
-        if fmt in TABLES:
+        if fmt in TABLES and header:
             _, start = read_header(fh, table_delim(fmt))
         target = max(1, (size - start) // max(1, parts))
         ranges: list[ScanRange] = []
