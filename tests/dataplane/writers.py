@@ -3,7 +3,7 @@
 A column becomes typed (dates as dates, integers and numbers as numbers) only when every
 non-missing cell parses as its dictionary type; otherwise it stays text, so a planted bad cell is
 still there to be counted. Writers are the real libraries a user's tools use: Polars (Parquet),
-pandas + openpyxl (Excel), pyreadstat (Stata, SPSS, SAS transport). None can write .sas7bdat.
+pandas + openpyxl (Excel), pyreadstat (Stata, SPSS, SAS transport and SAS .sas7bdat).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from stages.dictionary import Dictionary, parse_date, parse_number, type_ok
 
-WRITABLE = ("parquet", "xlsx", "dta", "sav", "xpt")
+WRITABLE = ("parquet", "xlsx", "dta", "sav", "xpt", "sas7bdat")
 
 
 def typed_columns(path: Path, dictionary: Dictionary) -> dict[str, list[Any]]:
@@ -58,6 +58,8 @@ def write_as(columns: dict[str, list[Any]], fmt: str, path: Path) -> Path:
         pyreadstat.write_sav(frame, str(path))
     elif fmt == "xpt":
         pyreadstat.write_xport(frame, str(path), file_format_version=8)
+    elif fmt == "sas7bdat":
+        pyreadstat.write_sas7bdat(frame, str(path))
     else:
         raise ValueError(fmt)
     return path
