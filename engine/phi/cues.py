@@ -146,7 +146,8 @@ def vocab() -> Vocab:
     """The loaded rules and word lists (once per process)."""
     from ruamel.yaml import YAML
 
-    rules: dict[str, Any] = YAML(typ="safe", pure=True).load(RULES.read_text(encoding="utf-8"))
+    # The C parser where ruamel.yaml.clib is installed (the same document, several times faster).
+    rules: dict[str, Any] = YAML(typ="safe").load(RULES.read_text(encoding="utf-8"))
     neg = json.loads(NEGATIVES.read_text(encoding="ascii"))
     names, places = rules["names"], rules["places"]
     prefixes = names["prefixes"]

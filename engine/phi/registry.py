@@ -8,8 +8,10 @@ than pattern-by-pattern), compiled for both ``str`` (sanitizer) and ``bytes`` (f
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -179,14 +181,23 @@ def _load_schema() -> dict[str, Any]:
     return schema
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise PhiRegistryError(f"cannot read PHI registry {path.name}: {type(exc).__name__}") from None
+
+
+def _read_yaml(path: Path, data: bytes | None = None) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    yaml = YAML(typ="safe", pure=True)
+    # The C parser (ruamel.yaml.clib) where it is installed, else the pure one: the same document
+    # (tests/phi/test_startup_load.py), about 7x faster on registry.yaml.
+    yaml = YAML(typ="safe")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        return yaml.load((_read_bytes(path) if data is None else data).decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise PhiRegistryError(f"cannot read PHI registry {path.name}: {type(exc).__name__}") from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -354,9 +365,13 @@ def _compile_tier(name: str, patterns: list[CompiledPattern]) -> CompiledTier:
     return CompiledTier(name, rebuilt, str_re, bytes_re, tuple(by_group), position)
 
 
-def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegistry:
-    """Compile a registry document (already validated) into categories and tiers."""
-    problems = validate_document(doc)
+def build_registry(doc: Mapping[str, Any], source: str = "<memory>", *, checked: bool = False) -> PhiRegistry:
+    """Compile a registry document into categories and tiers, refusing one that fails validation.
+
+    ``checked`` skips the validation only for a document already known valid: the bundled file
+    whose bytes the native core was built from (see :func:`_bundled_and_checked`).
+    """
+    problems = [] if checked else validate_document(doc)
     if problems:
         shown = "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
         raise PhiRegistryError(f"invalid PHI registry {source}: {shown}")
@@ -441,10 +456,26 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>") -> PhiRegis
     )
 
 
+def _bundled_and_checked(path: Path, data: bytes) -> bool:
+    """True when ``data`` is the bundled registry the loaded native core was built from.
+
+    Those exact bytes are validated by the test suite (tests/phi/test_registry.py validates the
+    bundled file, tests/phi/test_native.py that the core embeds it), so validating them again at
+    every start-up only costs time (jsonschema's import and run, about 0.13 s). Any other file,
+    an edited bundled file, or a process without the core loaded is validated. The core is
+    only consulted once something else imported it: ``rflow validate`` never loads it.
+    """
+    core = sys.modules.get("engine._native")
+    if core is None or path.resolve() != DEFAULT_REGISTRY.resolve():
+        return False
+    return bool(core.registry_sha256() == hashlib.sha256(data).hexdigest())
+
+
 @functools.lru_cache(maxsize=4)
 def _load_cached(path: str) -> PhiRegistry:
     p = Path(path)
-    return build_registry(_read_yaml(p), source=p.name)
+    data = _read_bytes(p)
+    return build_registry(_read_yaml(p, data), source=p.name, checked=_bundled_and_checked(p, data))
 
 
 def load_registry(path: str | Path | None = None) -> PhiRegistry:
