@@ -68,7 +68,7 @@ def parse_written(value: str, min_year: int, max_year: int) -> tuple[int | None,
     day = found[0]
     try:
         _dt.date(year if year is not None else _LEAP, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # a day of ten digits is no date either
         return None
     return year, month, day
 
