@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Mapping
 from re import _parser as P  # type: ignore[attr-defined]
 from types import MappingProxyType
 from typing import Any, AnyStr, cast
@@ -39,16 +40,35 @@ def group_index(source: str | bytes) -> tuple[int, dict[str, int]]:
 
 
 class LazyPattern:
-    """A stand-in for ``re.compile(source, flags)`` that compiles on first use (see the module docstring)."""
+    """A stand-in for ``re.compile(source, flags)`` that compiles on first use (see the module docstring).
 
-    __slots__ = ("_compiled", "_flags", "groupindex", "groups", "pattern")
+    The source itself may be deferred too (a callable that builds it, with its group numbering
+    given): a tier's combined alternation is then only spelt out where the Python path runs it.
+    """
 
-    def __init__(self, source: str | bytes, flags: int = 0) -> None:
-        self.pattern = source
+    __slots__ = ("_build", "_compiled", "_flags", "_source", "groupindex", "groups")
+
+    def __init__(
+        self,
+        source: str | bytes | Callable[[], str | bytes],
+        flags: int = 0,
+        numbering: tuple[int, Mapping[str, int]] | None = None,
+    ) -> None:
+        self._source: str | bytes | None = None if callable(source) else source
+        self._build = source if callable(source) else None
         self._flags = flags
         self._compiled: re.Pattern[Any] | None = None
-        self.groups, index = group_index(source)
-        self.groupindex = MappingProxyType(index)
+        self.groups, index = numbering if numbering is not None else group_index(self.pattern)
+        self.groupindex = MappingProxyType(dict(index))
+
+    @property
+    def pattern(self) -> str | bytes:
+        """The regex source (built the first time it is asked for, when it was deferred)."""
+        if self._source is None:
+            assert self._build is not None
+            self._source = self._build()
+            self._build = None
+        return self._source
 
     def compiled(self) -> re.Pattern[Any]:
         """The ``re`` pattern, compiled the first time it is asked for."""
@@ -77,9 +97,22 @@ class LazyPattern:
         return LazyPattern, (self.pattern, self._flags)
 
 
-def lazy_compile(source: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
-    """``re.compile(source, flags)``, compiled on first use; typed as the pattern it stands for."""
-    return cast("re.Pattern[AnyStr]", LazyPattern(source, flags))
+def lazy_compile(
+    source: AnyStr, flags: int = 0, numbering: tuple[int, Mapping[str, int]] | None = None
+) -> re.Pattern[AnyStr]:
+    """``re.compile(source, flags)``, compiled on first use; typed as the pattern it stands for.
+
+    ``numbering`` (``groups``, ``groupindex``) skips reading it from the source, when it is known.
+    """
+    return cast("re.Pattern[AnyStr]", LazyPattern(source, flags, numbering))
+
+
+def deferred_compile(
+    build: Callable[[], AnyStr], flags: int, numbering: tuple[int, Mapping[str, int]]
+) -> re.Pattern[AnyStr]:
+    """A stand-in whose source is built on first use; ``numbering`` must be the source's own
+    (tests/phi/test_startup_load.py checks it against ``re`` for every tier)."""
+    return cast("re.Pattern[AnyStr]", LazyPattern(build, flags, numbering))
 
 
 @functools.lru_cache(maxsize=512)

@@ -22,7 +22,7 @@ import attrs
 from engine.phi.dialect import dialect_problem, is_class, short_alternatives
 from engine.phi.errors import PhiRegistryError
 from engine.phi.fastform import case_trie, class_covers_alnum, expand_ignorecase_words, fast_form
-from engine.phi.native_lazy import lazy_compile
+from engine.phi.native_lazy import deferred_compile, lazy_compile
 from engine.phi.senses import LabelSenses
 from engine.phi.validators import NORMALIZERS, VALIDATORS
 
@@ -347,13 +347,38 @@ def _reject_after(pattern: Mapping[str, Any]) -> str | None:
     return f"{rule.get('gap', '')}(?i:{words})(?:[^A-Za-z]|$)"
 
 
+def _tier_numbering(patterns: Sequence[CompiledPattern]) -> tuple[int, dict[str, int]]:
+    """Group numbers of a tier's combined alternation, from its patterns' own numbering.
+
+    Both spellings of the alternation (:func:`fast_form` and the plain one) hold the same capturing
+    groups in the same order: per pattern ``(?P<p{i}>`` then its groups, ``value`` renamed
+    ``p{i}v``; every other group they add is non-capturing.
+    """
+    index: dict[str, int] = {}
+    count = 0
+    for i, pat in enumerate(patterns):
+        count += 1
+        index[f"p{i}"] = count
+        value = pat.str_re.groupindex.get("value")
+        if value is not None:
+            index[f"p{i}v"] = count + value
+        count += pat.str_re.groups
+    return count, index
+
+
 def _compile_tier(name: str, patterns: list[CompiledPattern]) -> CompiledTier:
     sources = [p.source for p in patterns]
-    combined = fast_form(sources) or "|".join(
-        f"(?P<p{i}>{src.replace('(?P<value>', f'(?P<p{i}v>')})" for i, src in enumerate(sources)
-    )
-    str_re = lazy_compile(combined, re.ASCII)
-    bytes_re = lazy_compile(combined.encode("ascii"))
+
+    @functools.cache
+    def combined() -> str:
+        # Spelt out only where the Python path runs the tier (the core compiles the patterns).
+        return fast_form(sources) or "|".join(
+            f"(?P<p{i}>{src.replace('(?P<value>', f'(?P<p{i}v>')})" for i, src in enumerate(sources)
+        )
+
+    numbering = _tier_numbering(patterns)
+    str_re = deferred_compile(combined, re.ASCII, numbering)
+    bytes_re = deferred_compile(lambda: combined().encode("ascii"), 0, numbering)
     rebuilt = tuple(
         attrs.evolve(p, value_group=str_re.groupindex.get(f"p{i}v"), group=str_re.groupindex[f"p{i}"])
         for i, p in enumerate(patterns)
@@ -426,7 +451,7 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>", *, checked:
                     normalizer=normalizer,
                     value_group=None,
                     str_re=compiled,
-                    bytes_re=lazy_compile(src.encode("ascii")),
+                    bytes_re=lazy_compile(src.encode("ascii"), 0, (compiled.groups, compiled.groupindex)),
                     has_value="value" in compiled.groupindex,
                     left=left,
                     reject_after=lazy_compile(after, re.ASCII) if after else None,

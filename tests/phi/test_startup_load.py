@@ -7,6 +7,7 @@ file the test suite validates); every other registry is validated and refused wh
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from ruamel.yaml import YAML
 
 from engine.phi import PhiRegistryError, native, registry
 from engine.phi.cues import RULES
+from engine.phi.native_lazy import group_index
 
 needs_core = pytest.mark.skipif(native.core is None, reason="NATIVE CORE NOT BUILT: CI sets RFLOW_REQUIRE_NATIVE=1")
 
@@ -117,3 +119,19 @@ def test_a_core_built_from_another_registry_does_not_vouch_for_this_one(
     monkeypatch.setitem(sys.modules, "engine._native", Stale)
     registry.load_registry()
     assert count_validations == [1]
+
+
+def test_a_tiers_deferred_numbering_is_the_one_re_gives_its_combined_source(fresh_cache: None) -> None:
+    reg = registry.load_registry()
+    for tier in (reg.scan, reg.guard):
+        for rx in (tier.str_re, tier.bytes_re):
+            compiled = re.compile(rx.pattern)
+            assert (rx.groups, dict(rx.groupindex)) == (compiled.groups, dict(compiled.groupindex))
+            assert (rx.groups, dict(rx.groupindex)) == group_index(rx.pattern)
+
+
+def test_building_a_registry_spells_out_no_combined_source(fresh_cache: None) -> None:
+    reg = registry.load_registry()
+    assert all(rx._source is None for t in (reg.scan, reg.guard) for rx in (t.str_re, t.bytes_re))
+    assert reg.scan.str_re.search("ssn 536-22-8410") is not None  # spelt out and compiled on first use
+    assert reg.scan.str_re._source is not None and reg.guard.str_re._source is None
