@@ -22,6 +22,7 @@ a position only against the patterns that can start there.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -198,6 +199,7 @@ def translate(source: str, flags: int = 0) -> str:
     return _emit(parsed, parsed.state.flags, {})
 
 
+@functools.lru_cache(maxsize=256)  # once per source: the guard tier repeats the scan tier's patterns
 def exclusion_source(source: str) -> str:
     """A pattern's exclusion words (matched right after a match) in the native dialect.
 
