@@ -66,13 +66,26 @@ def cell_span(text: str, matcher: ColumnMatcher | None) -> Span | None:
     value = text.strip()
     if not value:
         return None
-    if not matcher.whole_cell:
-        norm = normalize(value).strip()
-        if not (matcher.str_re.fullmatch(norm) is not None and all(v(norm) for v in matcher.validators)):
-            return None
+    if not matcher.whole_cell and not value_fits(value, matcher):
+        return None
     start = len(text) - len(text.lstrip())
     cat = matcher.category
     return Span(start, start + len(value), cat.name, cat.token, matcher.normalizer)
+
+
+def value_fits(value: str, matcher: ColumnMatcher) -> bool:
+    """``value`` (a stripped cell) has the category's value shape, as written or once normalized.
+
+    Both forms: normalizing undoes obfuscation (fullwidth digits, format characters), but NFKC also
+    turns a no-break space or a spacing accent (``\u00a8``, ``\u00b4``, ``\u00af``) into a space, which
+    a value regex that stops at blanks (an image file name) then rejects although the cell as written
+    has the shape.
+    """
+    norm = normalize(value).strip()
+    for form in (norm, value) if norm != value else (norm,):
+        if matcher.str_re.fullmatch(form) is not None and all(v(form) for v in matcher.validators):
+            return True
+    return False
 
 
 def find_spans(text: str, *, column: str | None = None, tier: Tier = "scan", category: str | None = None) -> list[Span]:

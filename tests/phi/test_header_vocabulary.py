@@ -86,3 +86,11 @@ def test_a_role_header_over_name_shaped_cells_is_names_and_over_codes_is_not(rol
     if REGISTRY.column_category(header) is None:  # not a name column by its header alone ("attending" is)
         codes = [f"{role[:1].upper()}-{i:04d}" for i in range(len(cells))]
         assert classify_column(header, codes).category != "NAME"
+
+
+def test_image_file_names_a_normalization_turns_blank_are_still_image_file_names() -> None:
+    """NFKC makes a space of a no-break space and of a spacing accent ('0\u00a8.BMP' -> '0 \u0308.BMP'); the cell
+    as written has the file-name shape, and a photo column of such cells is a photo column."""
+    cells = ["E\u00a0.DCM", "0\u00af.TIFf", "0\u00a8.BMP", "0\u00b4.tif", "G.tif", "\u0102.GIF"]
+    assert classify_column("PHOTOS", cells).category == "PHOTO"
+    assert classify_column("Patient Photo", cells[:4]).category == "PHOTO"
