@@ -126,6 +126,8 @@ def _dob_action(config: DeidentifyConfig) -> str:
 class _Plan:
     columns: list[str]
     actions: list[tuple[str, str, str]]
+    letterless: frozenset[int] = frozenset()
+    """Columns whose sampled cells below the first row hold no letter (numbers, ISO dates, digit codes)."""
 
 
 def scanned_clear_columns(profile: DatasetProfile, raw_header: Sequence[str],
@@ -180,7 +182,9 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
     typed = _typed_dates(path, profile.format, len(columns))
     actions = [classify_column(c, config, dictionary, samples[i], phi_clear=c in clear, typed_date=typed[i])
                for i, c in enumerate(columns)]
-    return _Plan(columns, actions), raw_header
+    letterless = frozenset(i for i, sample in enumerate(samples)
+                           if len(sample) > 1 and not any(ch.isalpha() for v in sample[1:] for ch in v))
+    return _Plan(columns, actions, letterless), raw_header
 
 
 def _typed_dates(path: Path, fmt: str, width: int) -> list[bool]:

@@ -250,21 +250,27 @@ def _is_date(text: str, date_format: str | None) -> bool:
                                                       is not None)
 
 
-def _header_like_cells(row: list[str], out: list[str], checked: list[tuple[int, int]], count: Any) -> list[str]:
+def _header_like_cells(row: list[str], out: list[str], checked: list[tuple[int, int]], count: Any,
+                       letterless: frozenset[int] = frozenset()) -> list[str]:
     """A headerless file's first row as written, each cell whose input holds PHI read whole as a
     header cell is (a name, an SSN with its label) replaced by a token; ``checked``: ``(output
-    index, input index)`` pairs.
+    index, input index)`` pairs. The row was de-identified as data first, each cell by its column.
 
     Why: the sniffer reads a first row as data when it looks like data, and a header row that holds
     PHI does; its cells then sit in columns whose values do not say what a header cell is (a bare
-    name at the top of a numeric column), so the spans of the data rules miss them.
+    name at the top of a numeric column), so the spans of the data rules miss them. A name made of
+    English words ("Curt Ring") reads like a header ("Heart Rate") to the whole-cell rule, so over a
+    column of no letters (``letterless``: input indexes) any cell with a name's shape is replaced:
+    it is no value of that column, and a header word lost costs nothing beside a name kept.
     """
+    from engine.phi.columns import name_shaped
     from engine.phi.labels import HEADER_CELL_TOKEN, label_holds_phi
 
     out = list(out)
     for n, i in checked:
         value = row[i].strip() if i < len(row) else ""
-        if value and out[n] != HEADER_CELL_TOKEN and label_holds_phi(value):
+        if value and out[n] != HEADER_CELL_TOKEN and (label_holds_phi(value) or (i in letterless
+                                                                                  and name_shaped(value))):
             out[n] = HEADER_CELL_TOKEN
             count("header_cells")
     return out
@@ -369,7 +375,7 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
             else:  # an action classify_column does not produce (drop columns are not kept)
                 out.append(scrub(text, "", broad, idents))
         if first_row:
-            out = _header_like_cells(row, out, header_checked, count)
+            out = _header_like_cells(row, out, header_checked, count, plan.letterless)
             first_row = False
         for n, action, column, category, date_format in checked:
             value = out[n]

@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import functools
+import json
 import re
 import tempfile
 from pathlib import Path
 
+import pytest
 from faker import Faker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -100,6 +102,56 @@ def test_a_name_in_a_headerless_first_row_is_not_in_the_copy(case: tuple[list[li
     assert HEADER_CELL_TOKEN in copy.splitlines()[1]
     # Rows after the first are data, de-identified as before: their numbers stay.
     assert copy.splitlines()[2:] and all(len(line.split(",")) == 5 for line in copy.splitlines()[2:])
+
+
+@pytest.mark.parametrize("partition_bytes", [None, 256])
+@pytest.mark.parametrize("person", [("Curt", "Ring"), ("Nezengül", "Seven"), ("Grace", "Bell")])
+def test_a_name_of_english_words_over_a_column_of_numbers_is_replaced(tmp_path: Path, person: tuple[str, str],
+                                                                      partition_bytes: int | None) -> None:
+    """Names made of English words (hypothesis found these two) read like a header to the whole-cell
+    rule; over a column with no letter below, a name-shaped first-row cell is replaced all the same."""
+    first, last = person
+    rows = [["record_id", f"{first} {last}", "SSN 123-45-6789", "Result", "mail7@ya.ru"]]
+    rows += [[str(n), str(n * 7 % 100), str(n * 3), f"{n}.5", str(n * 11)] for n in range(1, 40)]
+    path = tmp_path / "in.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    ws = tmp_path / "run"
+    ws.mkdir()
+    result, profile, copy = _deidentify(path, ws, partition_bytes)
+    assert result.status is StageStatus.COMPLETED, result.errors
+    assert profile is not None and not profile.has_header
+    assert not _words(f"{first} {last}") & _words(copy)
+    first_out = next(csv.reader([copy.splitlines()[1]]))
+    assert first_out[1] == HEADER_CELL_TOKEN and first_out[3] == "Result"  # one word: no name's shape
+    assert copy.splitlines()[2].split(",") == ["1", "7", "3", "1.5", "11"]
+
+
+def test_a_name_of_english_words_first_in_a_headerless_name_column_is_replaced_as_its_column(tmp_path: Path) -> None:
+    """The first row of a headerless file is a data row: a column classified as names from its cells
+    replaces its first cell too, however English its words, and phi_scan reports it in that column."""
+    people = [("Curt", "Ring"), ("Lailtes", "Ngata"), ("Mirte", "Kjeldsen"), ("Oyelaran", "Adebisi"),
+              ("Zięcik", "Łukasz"), ("Bob", "Nwachukwu"), ("Tuomas", "Häkkinen"), ("Ewa", "Wiśniewska")]
+    rows = [[str(n + 1), f"{a} {b}", f"{n}.5"] for n, (a, b) in enumerate(people)]
+    path = tmp_path / "in.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    ws = tmp_path / "run"
+    ws.mkdir()
+    result, profile, copy = _deidentify(path, ws, None)
+    assert result.status is StageStatus.COMPLETED, result.errors
+    assert profile is not None and not profile.has_header
+    assert not {"curt", "ring"} & _words(copy)
+    assert copy.splitlines()[1].split(",") == ["1", "0.5"]  # the name column dropped, first row included
+    world = World()
+    world.add(ENTITY, InputDataset("dataset", str(path), "auto"))
+    scan_ws = tmp_path / "scan"
+    scan_ws.mkdir()
+    context = StageContext(world=world, workspace=scan_ws, mode="DEMO", policy={"phi_policy": "warn"}, approvals=(),
+                           phi_key=b"k" * 32, executor=LocalExecutor())
+    asyncio.run(run_stages(["upload", "phi_scan"], context, configs={}))
+    findings = [json.loads(line) for line in (scan_ws / "phi" / "dataset.findings.jsonl").read_text().splitlines()]
+    assert {(f["row"], f["column"], f["category"]) for f in findings} >= {(n, "col_2", "NAME") for n in (1, 2, 8)}
 
 
 def test_the_first_row_of_a_file_with_a_header_is_not_checked_as_one(tmp_path: Path) -> None:
