@@ -161,15 +161,19 @@ class Deidentify:
                 jobs.append((entity, dataset, out_path, prep, parts))
             label = context.step_id or self.key
             per_job = await context.map_parts(deidentify_part, [parts for *_, parts in jobs], label=label)
-            # A range that ended inside a quoted field (malformed quoting) is redone whole; an input
-            # with a record the byte-preserving writer does not read as the row reader did, value by value.
-            redo = [n for n, results in enumerate(per_job)
-                    if not all(r.get("split_ok", True) and r.get("bytewise_ok", True) for r in results)]
-            if redo:
+            # A range that ended inside a quoted field (malformed quoting) is redone whole, over the
+            # input's text first (a misplaced range boundary also breaks the byte copy of its part);
+            # an input whose whole text has a record the byte-preserving writer does not read as the
+            # row reader did is redone value by value.
+            for _ in range(2):
+                redo = [n for n, results in enumerate(per_job)
+                        if not all(r.get("split_ok", True) and r.get("bytewise_ok", True) for r in results)]
+                if not redo:
+                    break
                 for n in redo:
-                    entity, dataset, out_path, prep, _ = jobs[n]
-                    bytewise = all(r.get("bytewise_ok", True) for r in per_job[n])
-                    whole = plan_parts(input_path(dataset), jobs[n][4][0].profile, config, prep, key,
+                    entity, dataset, out_path, prep, parts = jobs[n]
+                    bytewise = len(parts) > 1 or all(r.get("bytewise_ok", True) for r in per_job[n])
+                    whole = plan_parts(input_path(dataset), parts[0].profile, config, prep, key,
                                        parts_root / f"{n:04d}", whole=True, bytewise=bytewise)
                     jobs[n] = (entity, dataset, out_path, prep, whole)
                 again = await context.map_tasks(deidentify_part, [jobs[n][4][0] for n in redo], label=label)

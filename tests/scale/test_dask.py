@@ -103,7 +103,7 @@ def test_no_phi_on_the_wire(cluster: DaskExecutor, tmp_path: Path) -> None:
     for _, results in recording.carried:
         for result in results:
             assert set(result) <= {"findings_total", "rows_with_findings", "by_category", "by_column", "rows",
-                                   "replacements", "rescan", "split_ok"}
+                                   "replacements", "rescan", "split_ok", "bytewise_ok"}
 
 
 def test_a_killed_worker_has_its_partition_retried(cluster: DaskExecutor, local_demo: dict[str, Any],
