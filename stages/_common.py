@@ -56,8 +56,9 @@ def input_path(dataset: InputDataset) -> Path:
 
 
 def format_counts(counts: dict[str, int]) -> str:
-    """``"3177 MRN, 3141 PHONE"``: count first, because "MRN: 3177" reads as a labelled MRN to the guard."""
-    return ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    """``"3177 MRN; 3141 PHONE"``: count first and ``;`` between, because "MRN: 3177" and "MRN, 3141"
+    read as labelled MRNs to the guard, which would then hide the count."""
+    return "; ".join(f"{v} {k}" for k, v in sorted(counts.items()))
 
 
 def relative_to_workspace(path: Path, workspace: Path) -> str:

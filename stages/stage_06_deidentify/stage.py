@@ -194,7 +194,7 @@ class Deidentify:
                     "replacements": merged["replacements"], "rescan": check,
                 }
                 if check["residual_findings"]:
-                    shown = "; ".join(f"{column}: {format_counts(per)}"
+                    shown = " | ".join(f"{column}: {format_counts(per)}"
                                       for column, per in check["by_column_category"].items())
                     message = (f"input {dataset.name!r}: the rescan of the de-identified copy found "
                                f"{check['residual_findings']} PHI finding(s) ({shown})")
