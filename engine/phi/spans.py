@@ -81,11 +81,17 @@ def value_fits(value: str, matcher: ColumnMatcher) -> bool:
     a value regex that stops at blanks (an image file name) then rejects although the cell as written
     has the shape.
     """
+    return fitting_form(value, matcher) is not None
+
+
+def fitting_form(value: str, matcher: ColumnMatcher) -> str | None:
+    """The form of ``value`` that has the category's value shape (normalized first, then as
+    written), or None: :func:`value_fits`, with the form the validators accepted."""
     norm = normalize(value).strip()
     for form in (norm, value) if norm != value else (norm,):
         if matcher.str_re.fullmatch(form) is not None and all(v(form) for v in matcher.validators):
-            return True
-    return False
+            return form
+    return None
 
 
 def find_spans(text: str, *, column: str | None = None, tier: Tier = "scan", category: str | None = None) -> list[Span]:

@@ -10,6 +10,7 @@ over study codes it is not.
 from __future__ import annotations
 
 import string
+from pathlib import Path
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from engine.phi.columns import classify_column
 from engine.phi.cues import vocab
 from engine.phi.registry import load_registry, normalize_column
+from engine.phi.scanner import scan_file
 
 REGISTRY = load_registry()
 SHAPED = sorted(c.name for c in REGISTRY.categories
@@ -94,3 +96,13 @@ def test_image_file_names_a_normalization_turns_blank_are_still_image_file_names
     cells = ["E\u00a0.DCM", "0\u00af.TIFf", "0\u00a8.BMP", "0\u00b4.tif", "G.tif", "\u0102.GIF"]
     assert classify_column("PHOTOS", cells).category == "PHOTO"
     assert classify_column("Patient Photo", cells[:4]).category == "PHOTO"
+
+
+def test_the_scanner_reports_the_photo_cells_de_identification_replaces(tmp_path: Path) -> None:
+    """phi_scan reads a labelled cell as de-identification does (as written or normalized): a photo
+    column's 'E\u00a0.DCM' is a finding, not only a replaced cell."""
+    cells = ["E\u00a0.DCM", "0\u00af.TIFf", "0\u00a8.BMP", "0\u00b4.tif"]
+    path = tmp_path / "photos.csv"
+    path.write_text("id,patient_photo\n" + "".join(f"{i},{c}\n" for i, c in enumerate(cells, 1)), encoding="utf-8")
+    found = [(f.category, f.row, f.column) for f in scan_file(path, key=b"k" * 32)]
+    assert found == [("PHOTO", row, "patient_photo") for row in range(1, len(cells) + 1)]

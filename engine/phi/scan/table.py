@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from operator import itemgetter
 
 from engine.phi.matcher import iter_matches
-from engine.phi.normalize import normalize, normalize_bytes_with_map
+from engine.phi.normalize import normalize_bytes_with_map
 from engine.phi.registry import ColumnMatcher
 from engine.phi.scan.context import ScanContext
 from engine.phi.scan.core_table import core_findings, core_labelled
 from engine.phi.scan.findings import Finding
 from engine.phi.scan.rows import cell_value_span, field_starts, row_ends
+from engine.phi.spans import fitting_form
 
 _POS_KIND = itemgetter(0, 1)
 _PADDING = frozenset(b' \t"')
@@ -139,12 +140,14 @@ def cell_finding(
         if not matcher.bytes_re.fullmatch(raw):
             return None
         text = raw.decode("ascii")
-    else:
-        text = normalize(raw.decode("utf-8", "replace")).strip()
-        if not matcher.str_re.fullmatch(text):
+        if not all(check(text) for check in matcher.validators):
             return None
-    if not all(check(text) for check in matcher.validators):
-        return None
+    else:
+        # As de-identification reads the cell (spans.value_fits): normalized, or as written.
+        form = fitting_form(raw.decode("utf-8", "replace").strip(), matcher)
+        if form is None:
+            return None
+        text = form
     cat = matcher.category
     digest = ctx.digest_value(cat.name, raw, matcher.normalizer(text))
     return Finding(cat.name, row, column, base + vs, ve - vs, digest)
