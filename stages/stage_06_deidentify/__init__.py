@@ -25,19 +25,45 @@ dates by design and are not counted as residue.
 
 from __future__ import annotations
 
-from stages.stage_06_deidentify.classify import Prepared, classify_column, scanned_clear_columns
-from stages.stage_06_deidentify.config import ACTIONS, IDENTIFIER_KINDS, SAMPLE_ROWS, DeidentifyConfig
-from stages.stage_06_deidentify.ranges import (
-    DeidPart,
-    RangeReader,
-    deidentify_part,
-    merge_parts,
-    plan_parts,
-    prepare_input,
-)
-from stages.stage_06_deidentify.rescan import rescan_categories
-from stages.stage_06_deidentify.stage import Deidentify, describe_input
-from stages.stage_06_deidentify.transform import _SPAN_MEMO_CHARS, _Transformer, replace_word
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The names below are loaded from their modules on first use (PEP 562), not at import: a Dask
+# worker imports ``ranges`` (to unpickle a task) while its plugin warm-up imports ``stage`` on
+# another thread, and a package that imported its own submodules here would make those two
+# imports wait on each other (Python then hands one side a partially initialized module).
+_HOME = {
+    "Prepared": "classify", "classify_column": "classify", "scanned_clear_columns": "classify",
+    "ACTIONS": "config", "IDENTIFIER_KINDS": "config", "SAMPLE_ROWS": "config", "DeidentifyConfig": "config",
+    "DeidPart": "ranges", "RangeReader": "ranges", "deidentify_part": "ranges", "merge_parts": "ranges",
+    "plan_parts": "ranges", "prepare_input": "ranges",
+    "rescan_categories": "rescan",
+    "Deidentify": "stage", "describe_input": "stage",
+    "_SPAN_MEMO_CHARS": "transform", "_Transformer": "transform", "replace_word": "transform",
+}
+
+if TYPE_CHECKING:
+    from stages.stage_06_deidentify.classify import Prepared, classify_column, scanned_clear_columns
+    from stages.stage_06_deidentify.config import ACTIONS, IDENTIFIER_KINDS, SAMPLE_ROWS, DeidentifyConfig
+    from stages.stage_06_deidentify.ranges import (
+        DeidPart,
+        RangeReader,
+        deidentify_part,
+        merge_parts,
+        plan_parts,
+        prepare_input,
+    )
+    from stages.stage_06_deidentify.rescan import rescan_categories
+    from stages.stage_06_deidentify.stage import Deidentify, describe_input
+    from stages.stage_06_deidentify.transform import _SPAN_MEMO_CHARS, _Transformer, replace_word
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "ACTIONS",

@@ -18,7 +18,7 @@ from engine import deid_profiles, safe_excerpt
 from stages._common import StageConfigError, atomic_output
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
-from stages.stage_06_deidentify import bytecopy
+from stages.stage_06_deidentify.bytecopy import ByteCopyWriter, NotBytewise, PlainWriter, header_text
 from stages.stage_06_deidentify.classify import Prepared, _plan
 from stages.stage_06_deidentify.config import DeidentifyConfig
 from stages.stage_06_deidentify.rescan import Tally, _rescan_header, _rescan_part, rescan_categories
@@ -200,7 +200,7 @@ def _text_lines(path: Path, profile: DatasetProfile, start: int, end: int | None
 class _Tee:
     """The copy's writer, and beside it a comma-separated twin the rescan reads (see :func:`deidentify_part`)."""
 
-    def __init__(self, first: Any, second: bytecopy.PlainWriter) -> None:
+    def __init__(self, first: Any, second: PlainWriter) -> None:
         self._first = first
         self._second = second
 
@@ -247,12 +247,12 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
             if _bytewise(part):
                 lines = stack.enter_context(_text_lines(Path(part.path), part.profile, part.start,
                                                         None if part.whole else part.end))
-                writer = bytecopy.ByteCopyWriter(fh, lines, prep.kept, delimiter,
+                writer = ByteCopyWriter(fh, lines, prep.kept, delimiter,
                                                  skip_first=part.whole and part.profile.has_header)
             else:
-                writer = bytecopy.PlainWriter(fh, delimiter)
+                writer = PlainWriter(fh, delimiter)
             if twin is not None:
-                writer = _Tee(writer, bytecopy.PlainWriter(stack.enter_context(open(twin, "w", encoding="utf-8",
+                writer = _Tee(writer, PlainWriter(stack.enter_context(open(twin, "w", encoding="utf-8",
                                                                                     newline=""))))
             first_row = prep.first_row_as_header and (part.whole or part.start == prep.ranges[0][0])
             rows = _transform(reader, writer, prep, tx, tally, first_row=first_row)
@@ -261,7 +261,7 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
                 writer.finish()
     except TabularError as exc:
         return {"error": str(exc), "rows": rows}
-    except (bytecopy.NotBytewise, UnicodeDecodeError):
+    except (NotBytewise, UnicodeDecodeError):
         if twin is not None:
             twin.unlink(missing_ok=True)
         return {"rows": rows, "replacements": {}, "rescan": None, "split_ok": True, "bytewise_ok": False}
@@ -346,7 +346,7 @@ def _header(part: DeidPart) -> str:
     if _bytewise(part):
         with _text_lines(Path(part.path), profile, 0, None) as lines:
             try:
-                return bytecopy.header_text(lines, prep.raw_header if profile.has_header else None,
+                return header_text(lines, prep.raw_header if profile.has_header else None,
                                             prep.out_columns, prep.kept, delimiter,
                                             bom=profile.encoding == "utf-8-sig")
             except UnicodeDecodeError:

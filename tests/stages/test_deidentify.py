@@ -100,7 +100,7 @@ def test_demo_reports_every_residual_by_column_and_category(tmp_path: Path, ws: 
     rescan = result.output["inputs"]["dataset"]["rescan"]
     assert rescan["by_column_category"] == {"email": {"EMAIL": 3}, "ssn": {"SSN": 3}}
     assert rescan["first_rows"] == [1, 2, 3]
-    assert any("email: 3 EMAIL; ssn: 3 SSN" in w for w in result.warnings)
+    assert any("email: 3 EMAIL | ssn: 3 SSN" in w for w in result.warnings)
     assert "123-45-6789" not in str(result.output) + " ".join(result.warnings)
     result, deid, _ = _deid(write(tmp_path / "a.csv", BODY), ws, columns={"ssn": "keep"}, fail_on_residual=True)
     assert result.status is StageStatus.FAILED and deid is None
