@@ -210,16 +210,36 @@ def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[]
                     col.add(row[i] if i < len(row) else "")
             rows = reader.row
     if engine != "rows":
-        from stages.columnar.source import text_batches
-        from stages.columnar.summary import accumulate
+        from stages.columnar.source import NotNativeReadable
 
         shape = _CopyShape(columns=tuple(columns), format=fmt.format, encoding=fmt.encoding, delimiter=fmt.delimiter)
-        rows = accumulate(stats, text_batches(path, shape, max_field_chars=config.max_field_chars,
-                                              checkpoint=checkpoint), RESERVOIR)
+        try:
+            rows, stats = _column_pass(path, attrs.evolve(shape, native_csv=True), config, checkpoint)
+        except NotNativeReadable:
+            rows, stats = _column_pass(path, attrs.evolve(shape, native_csv=False), config, checkpoint)
     return rows, {
         name: s.result(config, phi=name in phi_columns or _phi.column_matcher(name) is not None)
         for name, s in zip(columns, stats, strict=True)
     }
+
+
+def _column_pass(path: Path, shape: _CopyShape, config: SummaryConfig,
+                 checkpoint: Callable[[], None] | None) -> tuple[int, list[_ColumnStats]]:
+    """One pass of column operations over the copy.
+
+    The first try assumes Polars' reader reads the copy as the row reader would (``native_csv``):
+    its blocks are checked as they are parsed, so a copy that is not such a file raises
+    :class:`~stages.columnar.source.NotNativeReadable` and is read again by the row reader, with
+    fresh statistics. A copy is not read once beforehand only to decide which reader to use.
+    """
+    from stages.columnar.source import text_batches
+    from stages.columnar.summary import accumulate
+
+    rng = random.Random(0)
+    stats = [_ColumnStats(config.max_categories, config.min_cell_count, rng) for _ in shape.columns]
+    rows = accumulate(stats, text_batches(path, shape, max_field_chars=config.max_field_chars,
+                                          checkpoint=checkpoint), RESERVOIR)
+    return rows, stats
 
 
 @attrs.frozen
@@ -234,6 +254,8 @@ class _CopyShape:
     has_header: bool = True
     ragged_rows: int = 0
     """Not known for the copy: a ragged record sends the file to the row reader (stages.columnar.csvchunks)."""
+    native_csv: bool | None = None
+    """Whether Polars' reader reads the copy as the row reader does: ``None`` checks it in a pass of its own."""
 
 
 def phi_column_names(deid: DeidentifiedDataset, scanned: PhiFindingsSummary | None) -> frozenset[str]:

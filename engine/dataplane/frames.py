@@ -173,7 +173,8 @@ def _text_expr(col: Any, dtype: Any, series: Any) -> Any:
     if dtype == pl.Binary:
         return col.map_elements(lambda b: b.decode("utf-8", "replace"), return_dtype=pl.String)
     if dtype == pl.Null:
-        return pl.lit(None, pl.String)
+        # A cast, not a literal: a frame of literals only would collapse to one row.
+        return col.cast(pl.String)
     # Lists, structs, durations...: JSON text, as a JSON-lines cell is shown.
     return col.map_elements(lambda v: json.dumps(_plain(v), ensure_ascii=False, sort_keys=True, default=str),
                             return_dtype=pl.String)

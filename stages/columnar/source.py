@@ -29,6 +29,14 @@ from stages.tabular import TabularError, open_table
 BATCH_ROWS = 65_536
 
 
+class NotNativeReadable(TabularError):
+    """A block Polars' reader was given holds something the row reader could read otherwise.
+
+    A caller that assumed the file reads natively without a check beforehand (``native_csv=True``
+    on a copy no stage has checked) catches it and reads the file again with the row reader.
+    """
+
+
 def column_names(width: int) -> list[str]:
     """Positional frame column names: a header may repeat or hold PHI; positions do neither."""
     return [f"c{i}" for i in range(width)]
@@ -78,8 +86,8 @@ def _native_batches(path: Path, profile: Any, names: list[str]) -> Iterator[tupl
             yield done, frame
             done += frame.height
     except csvchunks.NotFaithful:
-        raise TabularError(f"cannot read the input as UTF-8 {profile.format.upper()} after data row "
-                           f"{done}; did it change since upload?") from None
+        raise NotNativeReadable(f"cannot read the input as UTF-8 {profile.format.upper()} after data row "
+                                f"{done}; did it change since upload?") from None
 
 
 def _row_batches(path: Path, profile: Any, names: list[str], max_field_chars: int,

@@ -73,6 +73,12 @@ def test_parquet_cells_are_the_values_as_text(tmp_path: Path, ints: list[int | N
         assert (cell == "") if value is None else float(cell) == value
 
 
+def test_a_parquet_file_of_empty_columns_keeps_every_row(tmp_path: Path) -> None:
+    # Every column of type Null: each row is a row of empty cells, none is lost.
+    path = write_as({"i": [None] * 5, "t": [None] * 5}, "parquet", tmp_path / "nulls.parquet")
+    assert list(TypedTable(path, "parquet", batch_rows=2).text_rows()) == [["", ""]] * 5
+
+
 @pytest.mark.parametrize("fmt", sorted(TYPED))
 def test_a_damaged_file_is_an_unusable_input_named_by_its_format(fmt: str, tmp_path: Path) -> None:
     magic = {"parquet": b"PAR1", "xlsx": b"PK\x03\x04xl/", "sav": b"$FL2", "dta": b"<stata_dta>",
