@@ -10,11 +10,11 @@ Stages import only from here and from :mod:`engine.phi`; the packages below are 
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from engine.core import default_executor as _default_executor
 from engine.core import redaction as _redaction
+from engine.core.lazy import lazy_exports as _lazy_exports
 
 
 def _sanitize(text: str) -> str:
@@ -93,6 +93,8 @@ _EXPORTS: dict[str, str] = {
     "PatternError": "engine.core.userpattern",
     "UserPattern": "engine.core.userpattern",
     "compile_pattern": "engine.core.userpattern",
+    # Packages with names loaded on first use (as this one).
+    "lazy_exports": "engine.core.lazy",
     # Tables: sniffing text tables, typed files through the data plane (Polars, loaded on use).
     "DELIMITERS": "engine.dataplane.sniff",
     "FORMATS": "engine.dataplane.sniff",
@@ -174,6 +176,7 @@ if TYPE_CHECKING:
     from engine.core.jsondepth import JsonTooDeep as JsonTooDeep
     from engine.core.jsondepth import load_record as load_record
     from engine.core.jsondepth import loads_record as loads_record
+    from engine.core.lazy import lazy_exports as lazy_exports
     from engine.core.paths import file_problem as file_problem
     from engine.core.sizes import SizeError as SizeError
     from engine.core.sizes import parse_size as parse_size
@@ -220,21 +223,7 @@ if TYPE_CHECKING:
     from engine.plugins import register_stage as register_stage
     from engine.reporting.run_report import RunReport as RunReport
 else:
-
-    def __getattr__(name: str) -> Any:
-        module = _EXPORTS.get(name)
-        if module is None:
-            raise AttributeError(f"module 'engine' has no attribute {name!r}")
-        loaded = importlib.import_module(module)
-        # A submodule exported by name (``deid_profiles``) is imported as a module of its own.
-        value = getattr(loaded, name) if hasattr(loaded, name) else importlib.import_module(f"{module}.{name}")
-        globals()[name] = value
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
-
+    __getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS)
 
 __version__ = "0.1.0"
 

@@ -1,13 +1,14 @@
 """PHI: the canonical registry, the streaming scanner, the sanitizer and the log filter.
 
 ``sanitize``/``contains_phi``/``PhiLogFilter`` are imported eagerly (cheap; the registry compiles on
-first use); the scanner is loaded on first access.
+first use); the scanner, spans and column classes are loaded on first access.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from engine.core.lazy import lazy_exports
 from engine.phi.errors import PhiError, PhiInputError, PhiKeyError, PhiRegistryError
 from engine.phi.keys import PhiKey, resolve_key, stage_key
 from engine.phi.logfilter import PhiLogFilter, install_log_filter
@@ -20,19 +21,19 @@ if TYPE_CHECKING:
     from engine.phi.spans import Span, column_category, find_spans
 
 _LAZY = {
-    "Finding": "scanner",
-    "ScanSummary": "scanner",
-    "scan_text": "scanner",
-    "scan_file": "scanner",
-    "scan_range": "scanner",
-    "plan_ranges": "scanner",
-    "summarize": "scanner",
-    "Span": "spans",
-    "find_spans": "spans",
-    "column_category": "spans",
-    "ColumnClass": "columns",
-    "classify_columns": "columns",
-    "classify_file": "columns",
+    "Finding": ".scanner",
+    "ScanSummary": ".scanner",
+    "scan_text": ".scanner",
+    "scan_file": ".scanner",
+    "scan_range": ".scanner",
+    "plan_ranges": ".scanner",
+    "summarize": ".scanner",
+    "Span": ".spans",
+    "find_spans": ".spans",
+    "column_category": ".spans",
+    "ColumnClass": ".columns",
+    "classify_columns": ".columns",
+    "classify_file": ".columns",
 }
 
 __all__ = [
@@ -66,9 +67,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f"engine.phi.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'engine.phi' has no attribute {name!r}")
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

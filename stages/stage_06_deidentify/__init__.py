@@ -25,21 +25,22 @@ dates by design and are not counted as residue.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from engine import lazy_exports
 
 # The names below are loaded from their modules on first use (PEP 562), not at import: a Dask
 # worker imports ``ranges`` (to unpickle a task) while its plugin warm-up imports ``stage`` on
 # another thread, and a package that imported its own submodules here would make those two
 # imports wait on each other (Python then hands one side a partially initialized module).
 _HOME = {
-    "Prepared": "classify", "classify_column": "classify", "scanned_clear_columns": "classify",
-    "ACTIONS": "config", "IDENTIFIER_KINDS": "config", "SAMPLE_ROWS": "config", "DeidentifyConfig": "config",
-    "DeidPart": "ranges", "RangeReader": "ranges", "deidentify_part": "ranges", "merge_parts": "ranges",
-    "plan_parts": "ranges", "prepare_input": "ranges",
-    "rescan_categories": "rescan",
-    "Deidentify": "stage", "describe_input": "stage",
-    "_SPAN_MEMO_CHARS": "transform", "_Transformer": "transform", "replace_word": "transform",
+    "Prepared": ".classify", "classify_column": ".classify", "scanned_clear_columns": ".classify",
+    "ACTIONS": ".config", "IDENTIFIER_KINDS": ".config", "SAMPLE_ROWS": ".config", "DeidentifyConfig": ".config",
+    "DeidPart": ".ranges", "RangeReader": ".ranges", "deidentify_part": ".ranges", "merge_parts": ".ranges",
+    "plan_parts": ".ranges", "prepare_input": ".ranges",
+    "rescan_categories": ".rescan",
+    "Deidentify": ".stage", "describe_input": ".stage",
+    "_SPAN_MEMO_CHARS": ".transform", "_Transformer": ".transform", "replace_word": ".transform",
 }
 
 if TYPE_CHECKING:
@@ -58,11 +59,8 @@ if TYPE_CHECKING:
     from stages.stage_06_deidentify.transform import _SPAN_MEMO_CHARS, _Transformer, replace_word
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, _HOME)
 
 
 __all__ = [

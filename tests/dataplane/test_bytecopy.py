@@ -10,9 +10,11 @@ value quoted as the dialect needs. The values come from a reference parse (Pytho
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -94,11 +96,16 @@ def _line_ends(source: str, records: int) -> list[str]:
     return [end] * (records - 1) + [end if source.endswith("\n") else ""]
 
 
-def _in_tmp(data: bytes, name: str = "in.csv") -> tuple[tempfile.TemporaryDirectory[str], Path, Path]:
-    tmp = tempfile.TemporaryDirectory()
-    path = Path(tmp.name) / name
-    path.write_bytes(data)
-    return tmp, path, Path(tmp.name)
+@contextlib.contextmanager
+def _input_and_runs(data: bytes, runs: int = 1) -> Iterator[tuple[Path, list[Path]]]:
+    """``data`` written to ``in.csv`` in a fresh temporary folder, and ``runs`` empty run workspaces beside it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "in.csv"
+        path.write_bytes(data)
+        workspaces = [Path(tmp) / f"run{n}" for n in range(runs)]
+        for ws in workspaces:
+            ws.mkdir()
+        yield path, workspaces
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -106,13 +113,8 @@ def _in_tmp(data: bytes, name: str = "in.csv") -> tuple[tempfile.TemporaryDirect
 def test_the_copy_is_the_input_with_only_the_replaced_cells_changed(
         case: tuple[bytes, str, list[list[str]], list[list[str]]]) -> None:
     data, delimiter, raws, values = case
-    tmp, path, root = _in_tmp(data)
-    with tmp:
-        results = []
-        for n, partition in enumerate((None, 200)):
-            ws = root / f"run{n}"
-            ws.mkdir()
-            results.append(_deidentify(path, ws, partition))
+    with _input_and_runs(data, runs=2) as (path, workspaces):
+        results = [_deidentify(path, ws, partition) for ws, partition in zip(workspaces, (None, 200), strict=True)]
     (_, copy, deid), (_, parted, _) = results
     assert parted == copy  # several parts merged give the bytes of one
     assert deid.delimiter == delimiter  # type: ignore[attr-defined]
@@ -129,13 +131,10 @@ def test_the_cell_values_are_those_of_the_value_by_value_writer(
         case: tuple[bytes, str, list[list[str]], list[list[str]]]) -> None:
     """Differential: the same replacements as the writer before (``csv.writer``), only the bytes around them differ."""
     data, delimiter, _, _ = case
-    tmp, path, root = _in_tmp(data)
-    with tmp:
-        (root / "a").mkdir()
-        (root / "b").mkdir()
-        result, copy, _ = _deidentify(path, root / "a")
+    with _input_and_runs(data, runs=2) as (path, (ws, plain_ws)):
+        result, copy, _ = _deidentify(path, ws)
         with mock.patch("stages.stage_06_deidentify.ranges._bytewise", return_value=False):
-            plain_result, plain, _ = _deidentify(path, root / "b")
+            plain_result, plain, _ = _deidentify(path, plain_ws)
 
     def cells(raw: bytes) -> list[list[str]]:
         return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=delimiter))
@@ -162,12 +161,10 @@ def test_records_read_what_the_csv_module_reads(text: str, delimiter: str) -> No
     assert "".join(delimiter.join(r.raws) + r.end for r in got) == text
 
 
-def test_a_cp1252_input_is_transcoded_to_utf8_and_otherwise_kept(tmp_path: Path) -> None:
+def test_a_cp1252_input_is_transcoded_to_utf8_and_otherwise_kept() -> None:
     body = 'id;name;"notes"\r\n1;Jos\u00e9 N\u00fa\u00f1ez;"SSN 123-45-6789; caf\u00e9"\r\n2;Ana;"\u00a3 5,00"\r\n'
-    path = tmp_path / "in.csv"
-    path.write_bytes(body.encode("cp1252"))
-    (tmp_path / "run").mkdir()
-    _, copy, deid = _deidentify(path, tmp_path / "run")
+    with _input_and_runs(body.encode("cp1252")) as (path, (ws,)):
+        _, copy, deid = _deidentify(path, ws)
     assert deid.delimiter == ";"  # type: ignore[attr-defined]
     assert copy.decode("utf-8") == 'id;"notes"\r\n1;"SSN [PHI:SSN]; caf\u00e9"\r\n2;"\u00a3 5,00"\r\n'
 
@@ -195,12 +192,10 @@ def _expected_for(copy: bytes, header: list[str], raws: list[list[str]], values:
                    for raw, value, new, end in zip(raws, values, out, ends, strict=True))
 
 
-def test_a_record_the_byte_copy_cannot_read_gets_the_value_by_value_writer(tmp_path: Path) -> None:
+def test_a_record_the_byte_copy_cannot_read_gets_the_value_by_value_writer() -> None:
     """A quote left open on the last line: the row reader reads it leniently, the byte copy refuses it,
     and the input is redone value by value (same values, the plain writer's quoting)."""
-    path = tmp_path / "in.csv"
-    path.write_bytes(b'id;"notes"\r\n1;"call 617-555-0143"\r\n2;"open')
-    (tmp_path / "run").mkdir()
-    _, copy, deid = _deidentify(path, tmp_path / "run")
+    with _input_and_runs(b'id;"notes"\r\n1;"call 617-555-0143"\r\n2;"open') as (path, (ws,)):
+        _, copy, deid = _deidentify(path, ws)
     assert deid.delimiter == ";"  # type: ignore[attr-defined]
     assert copy.decode("utf-8") == "id;notes\n1;call [PHI:PHONE]\n2;open\n"

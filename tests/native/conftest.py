@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from tests.fixed_key import ROOT, _phi_key, add_import_paths
 
-import pytest
+__all__ = ["_phi_key"]
 
-PHI_TESTS = Path(__file__).resolve().parents[1] / "phi"
-ROOT = Path(__file__).resolve().parents[2]
-for path in (PHI_TESTS, ROOT, ROOT / "bench"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-
-
-@pytest.fixture(autouse=True)
-def _phi_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RFLOW_PHI_KEY", "test-key-0123456789abcdef")
-    monkeypatch.delenv("RFLOW_PHI_KEY_FILE", raising=False)
+add_import_paths(ROOT / "tests" / "phi", ROOT / "bench")

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import pytest
+from tests.fixed_key import _phi_key, add_import_paths
 
-sys.path.insert(0, str(Path(__file__).parent))
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+__all__ = ["_phi_key"]
 
-
-@pytest.fixture(autouse=True)
-def _phi_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RFLOW_PHI_KEY", "test-key-0123456789abcdef")
-    monkeypatch.delenv("RFLOW_PHI_KEY_FILE", raising=False)
+add_import_paths(Path(__file__).resolve().parent)

@@ -68,13 +68,28 @@ def headerless_file(draw: st.DrawFn) -> tuple[list[list[str]], tuple[str, str]]:
     return rows, (first, last)
 
 
-def _deidentify(path: Path, ws: Path, partition_bytes: int | None) -> tuple[object, object, str]:
+def _csv_and_workspace(folder: Path, rows: list[list[str]]) -> tuple[Path, Path]:
+    """``rows`` written to ``folder/in.csv`` (LF line ends), and an empty run workspace beside it."""
+    path = folder / "in.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    ws = folder / "run"
+    ws.mkdir()
+    return path, ws
+
+
+def _run(path: Path, ws: Path, stage_keys: list[str], partition_bytes: int | None = None) -> tuple[World, object]:
+    """The stages run over one input in DEMO mode; the World, and the last stage's result."""
     world = World()
     world.add(ENTITY, InputDataset("dataset", str(path), "auto"))
     context = StageContext(world=world, workspace=ws, mode="DEMO", policy={"phi_policy": "warn"}, approvals=(),
                            phi_key=b"k" * 32, executor=LocalExecutor(partition_bytes=partition_bytes))
-    results = asyncio.run(run_stages(["upload", "deidentify"], context, configs={"deidentify": {}}))
-    result = next(r for r in results if r.stage_key == "deidentify")
+    results = asyncio.run(run_stages(stage_keys, context, configs={"deidentify": {}}))
+    return world, next(r for r in results if r.stage_key == stage_keys[-1])
+
+
+def _deidentify(path: Path, ws: Path, partition_bytes: int | None) -> tuple[object, object, str]:
+    world, result = _run(path, ws, ["upload", "deidentify"], partition_bytes)
     deid = world.get(ENTITY, DeidentifiedDataset)
     copy = (ws / deid.path).read_text(encoding="utf-8") if deid is not None else ""
     return result, world.get(ENTITY, DatasetProfile), copy
@@ -90,11 +105,7 @@ def test_a_name_in_a_headerless_first_row_is_not_in_the_copy(case: tuple[list[li
                                                              partition_bytes: int | None) -> None:
     rows, (first, last) = case
     with tempfile.TemporaryDirectory() as tmp:
-        ws = Path(tmp) / "run"
-        ws.mkdir()
-        with (Path(tmp) / "in.csv").open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh, lineterminator="\n").writerows(rows)
-        result, profile, copy = _deidentify(Path(tmp) / "in.csv", ws, partition_bytes)
+        result, profile, copy = _deidentify(*_csv_and_workspace(Path(tmp), rows), partition_bytes)
     assert result.status is StageStatus.COMPLETED, result.errors
     assert profile is not None and not profile.has_header  # the PHI in the first row reads as data
     leaked = {w for w in _words(f"{first} {last}") if len(w) > 1} & _words(copy)
@@ -113,12 +124,7 @@ def test_a_name_of_english_words_over_a_column_of_numbers_is_replaced(tmp_path: 
     first, last = person
     rows = [["record_id", f"{first} {last}", "SSN 123-45-6789", "Result", "mail7@ya.ru"]]
     rows += [[str(n), str(n * 7 % 100), str(n * 3), f"{n}.5", str(n * 11)] for n in range(1, 40)]
-    path = tmp_path / "in.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
-    ws = tmp_path / "run"
-    ws.mkdir()
-    result, profile, copy = _deidentify(path, ws, partition_bytes)
+    result, profile, copy = _deidentify(*_csv_and_workspace(tmp_path, rows), partition_bytes)
     assert result.status is StageStatus.COMPLETED, result.errors
     assert profile is not None and not profile.has_header
     assert not _words(f"{first} {last}") & _words(copy)
@@ -133,23 +139,15 @@ def test_a_name_of_english_words_first_in_a_headerless_name_column_is_replaced_a
     people = [("Curt", "Ring"), ("Lailtes", "Ngata"), ("Mirte", "Kjeldsen"), ("Oyelaran", "Adebisi"),
               ("Zięcik", "Łukasz"), ("Bob", "Nwachukwu"), ("Tuomas", "Häkkinen"), ("Ewa", "Wiśniewska")]
     rows = [[str(n + 1), f"{a} {b}", f"{n}.5"] for n, (a, b) in enumerate(people)]
-    path = tmp_path / "in.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
-    ws = tmp_path / "run"
-    ws.mkdir()
+    path, ws = _csv_and_workspace(tmp_path, rows)
     result, profile, copy = _deidentify(path, ws, None)
     assert result.status is StageStatus.COMPLETED, result.errors
     assert profile is not None and not profile.has_header
     assert not {"curt", "ring"} & _words(copy)
     assert copy.splitlines()[1].split(",") == ["1", "0.5"]  # the name column dropped, first row included
-    world = World()
-    world.add(ENTITY, InputDataset("dataset", str(path), "auto"))
     scan_ws = tmp_path / "scan"
     scan_ws.mkdir()
-    context = StageContext(world=world, workspace=scan_ws, mode="DEMO", policy={"phi_policy": "warn"}, approvals=(),
-                           phi_key=b"k" * 32, executor=LocalExecutor())
-    asyncio.run(run_stages(["upload", "phi_scan"], context, configs={}))
+    _run(path, scan_ws, ["upload", "phi_scan"])
     findings = [json.loads(line) for line in (scan_ws / "phi" / "dataset.findings.jsonl").read_text().splitlines()]
     assert {(f["row"], f["column"], f["category"]) for f in findings} >= {(n, "col_2", "NAME") for n in (1, 2, 8)}
 
@@ -179,11 +177,7 @@ def test_a_column_of_names_in_a_headerless_file_is_classified_by_its_cells(
     rows = [[str(n + 1), f"{first} {last}", seed.choice(CLINICAL), "7.5"]  # type: ignore[attr-defined]
             for n, (first, last) in enumerate(people)]
     with tempfile.TemporaryDirectory() as tmp:
-        ws = Path(tmp) / "run"
-        ws.mkdir()
-        with (Path(tmp) / "in.csv").open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh, lineterminator="\n").writerows(rows)
-        result, profile, copy = _deidentify(Path(tmp) / "in.csv", ws, None)
+        result, profile, copy = _deidentify(*_csv_and_workspace(Path(tmp), rows), None)
     assert result.status is StageStatus.COMPLETED, result.errors
     assert profile is not None and not profile.has_header
     out = list(csv.reader(copy.splitlines()))[1:]
