@@ -71,6 +71,19 @@ def run_pipeline(path: Path, out: Path) -> dict[str, Any]:
     return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "exit": proc.returncode, "steps": steps}
 
 
+def findings_bytes(run_dir: Path) -> tuple[int, int, int]:
+    """``(findings, bytes of the findings file, bytes the earlier one-object-a-line form takes)``."""
+    from engine.phi.scan.findings_file import read_findings
+
+    n = size = earlier = 0
+    for path in run_dir.glob("phi/*.findings.jsonl"):
+        size += path.stat().st_size
+        for f in read_findings(path):
+            n += 1
+            earlier += len(json.dumps(f._asdict(), separators=(",", ":"))) + 1
+    return n, size, earlier
+
+
 def prefix(path: Path, dest: Path, megabytes: float) -> None:
     """The header and the whole records of the first ``megabytes`` MB of ``path``."""
     limit = int(megabytes * 1e6)
@@ -155,6 +168,9 @@ def main() -> None:
         run = run_pipeline(path, work / "run")
         print(f"file: {rows} rows, {mb:.1f} MB; rflow run (DEMO, columnar): exit {run['exit']}, "
               f"wall {run['wall']:.1f} s, peak RSS {run['rss_mb']:.0f} MB")
+        n, size, earlier = findings_bytes(work / "run")
+        print(f"findings file: {n} findings, {size / mb / 1e6:.2f} MB per MB of input ({size / max(n, 1):.1f} B a "
+              f"finding); the earlier form {earlier / mb / 1e6:.2f} MB per MB ({earlier / max(n, 1):.1f} B)")
         print(f"{'step':14} {'s':>8} {'MB/s':>8}")
         for step, seconds in run["steps"].items():
             print(f"{step:14} {seconds:8.2f} {mb / seconds if seconds else float('inf'):8.1f}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import re
 import statistics
@@ -39,7 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from phi_scan import KEY, make_file
 
-from engine.phi import accel, load_registry, matcher, native_match, scan_file
+from engine.phi import Finding, accel, load_registry, matcher, native_match, scan_file
+from engine.phi.scan.findings_file import encode_findings
 
 NAIVE = [
     r"\b\d{3}-\d{2}-\d{4}\b",
@@ -95,6 +97,21 @@ def scanner(path: Path) -> list[object]:
     return list(scan_file(path, key=KEY))
 
 
+def findings_file_size(findings: list[Finding], size: float) -> None:
+    """Bytes of the findings file per MB of input: the compact form (core and Python writers,
+    which must agree) and the earlier one JSON object a finding."""
+    compact = encode_findings(findings, native=True)
+    if compact != encode_findings(findings, native=False):
+        raise SystemExit("findings file: the core and Python writers disagree")
+    t, _ = timed(lambda: encode_findings(findings, native=True))
+    tp, _ = timed(lambda: encode_findings(findings, native=False))
+    earlier = sum(len(json.dumps(f._asdict(), separators=(",", ":"))) + 1 for f in findings)
+    n = max(1, len(findings))
+    print(f"findings file: compact {len(compact) / size / 1e6:.2f} MB per MB of input ({len(compact) / n:.1f} B a "
+          f"finding), earlier form {earlier / size / 1e6:.2f} MB per MB ({earlier / n:.1f} B); writing it "
+          f"{t * 1e3 / size:.0f} ms per MB in the core, {tp * 1e3 / size:.0f} ms per MB in Python")
+
+
 def threads(data: bytes, n: int) -> float:
     core = native_match.matcher_for(load_registry().scan)
     assert core is not None
@@ -147,6 +164,8 @@ def section(name: str, path: Path, repeat: int) -> None:
             print(f"{what} [{engine}]: {mbps:.2f} MB/s, {mbps / base:.1f}x naive ({n} found)")
         if any(results[e] != results["re"] for e in ENGINES):
             raise SystemExit(f"{what}: the engines disagree")
+        if what == "scan_file":
+            findings_file_size(results["native"], size)  # type: ignore[arg-type]
     use("native")
     one = statistics.median(threads(data, 1) for _ in range(repeat))
     two = statistics.median(threads(data, 2) for _ in range(repeat))

@@ -150,8 +150,10 @@ def _deid_lines(run_dir: Path) -> list[list[str]]:
 
 def _findings(run_dir: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    from engine.phi.scan.findings_file import read_findings
+
     for path in sorted(run_dir.glob("phi/*.findings.jsonl")):
-        out += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        out += [f._asdict() for f in read_findings(path)]
     return out
 
 

@@ -13,7 +13,7 @@ through the same registry, so every input upload accepted can be scanned.
 from __future__ import annotations
 
 import contextlib
-import json
+import itertools
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,33 +57,6 @@ class PhiScanConfig:
     phi_columns: dict[str, str] = phi_columns_field("not an identifying column; its cells are still scanned")  # noqa: RUF009
 
 
-class FindingLine:
-    """One finding as a JSON line, byte for byte ``json.dumps(f._asdict(), separators=(",", ":"))``.
-
-    Why not that call: at ~29,000 findings per MB of dense data it cost more than the scan's own
-    matching. Categories and column names repeat, so their JSON strings are made once.
-    """
-
-    def __init__(self) -> None:
-        self._strings: dict[str | None, str] = {None: "null"}
-
-    def _json(self, value: str | None) -> str:
-        text = self._strings.get(value)
-        if text is None:
-            text = self._strings[value] = json.dumps(value)
-        return text
-
-    def __call__(self, f: Finding) -> str:
-        digest = f.digest
-        digest_json = f'"{digest}"' if digest.isascii() and digest.isalnum() else json.dumps(digest)
-        row = "null" if f.row is None else str(int(f.row))
-        offset = "null" if f.offset is None else str(int(f.offset))
-        return (
-            f'{{"category":{self._json(f.category)},"row":{row},"column":{self._json(f.column)},'
-            f'"offset":{offset},"length":{int(f.length)},"digest":{digest_json}}}\n'
-        )
-
-
 def _scanner_compatible(profile: DatasetProfile) -> bool:
     return (
         profile.encoding in ("utf-8", "utf-8-sig")
@@ -93,21 +66,17 @@ def _scanner_compatible(profile: DatasetProfile) -> bool:
 
 
 def _scan_with_scanner(part: ScanPart) -> Iterator[Finding]:
+    """The scanner's findings, columns as the file names them (the writer shows :func:`_shown_name`)."""
     from engine.phi import scan_range
 
-    names = dict(part.names)
-    shown: dict[str | None, str | None] = {None: None}
-    for f in scan_range(part.path, part.start, part.end, format=part.format,  # type: ignore[arg-type]
-                        first_row=part.first_row, header=part.header, key=part.key,
-                        columns=part.config.columns or None,
-                        categories=dict(part.categories)):
-        # Report the profile's (safe) column name; a header cell that is not one stays unnamed.
-        raw = f.column
-        if raw in shown:
-            column = shown[raw]
-        else:
-            column = shown[raw] = names.get(raw.lstrip("\ufeff").strip(), "column_?")  # type: ignore[union-attr]
-        yield Finding(f.category, f.row, column, f.offset, f.length, f.digest)
+    yield from scan_range(part.path, part.start, part.end, format=part.format,  # type: ignore[arg-type]
+                          first_row=part.first_row, header=part.header, key=part.key,
+                          columns=part.config.columns or None, categories=dict(part.categories))
+
+
+def _shown_name(names: dict[str, str]) -> Callable[[str], str]:
+    """The profile's (safe) name of a raw header cell; a header cell that is not one: ``column_?``."""
+    return lambda raw: names.get(raw.lstrip("\ufeff").strip(), "column_?")
 
 
 def _scan_cells(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: Any,
@@ -180,44 +149,36 @@ def scan_part(part: ScanPart) -> dict[str, Any]:
     """Task: scan one partition; hash-only findings to the part file, counts returned."""
     from engine import task_checkpoint
     from engine.phi import PhiInputError
+    from engine.phi.scan.findings_file import new_encoder
 
-    counts = _empty_counts()
-    by_category: dict[str, int] = counts["by_category"]
-    by_column: dict[str, int] = counts["by_column"]
-    last_row: int | None = None
+    scanner = part.scanner or part.profile is None
+    # The core writes the compact findings lines and counts them (no Python line per finding).
+    encoder = new_encoder(_shown_name(dict(part.names)) if scanner else None)
 
-    line = FindingLine()
-
-    def consume(findings: Iterator[Finding], write: Callable[[str], Any] | None) -> None:
-        nonlocal last_row
-        for n, f in enumerate(findings):
-            if n % 4096 == 0:
-                task_checkpoint()
-            counts["findings_total"] += 1
-            by_category[f.category] = by_category.get(f.category, 0) + 1
-            col = f.column if f.column is not None else "<text>"
-            by_column[col] = by_column.get(col, 0) + 1
-            # Findings arrive in file order, so distinct rows are counted without remembering them.
-            if f.row is not None and f.row != last_row:
-                counts["rows_with_findings"] += 1
-                last_row = f.row
+    def consume(findings: Iterator[Finding], write: Callable[[bytes], Any] | None) -> None:
+        while batch := list(itertools.islice(findings, 4096)):
+            task_checkpoint()
+            lines = encoder.encode(batch)
             if write is not None:
-                write(line(f))
+                write(lines)
+        if write is not None:
+            write(encoder.encode([]))  # a part without findings is still a segment
 
     try:
-        if part.scanner or part.profile is None:
+        if scanner or part.profile is None:
             findings = _scan_with_scanner(part)
         else:
             findings = _scan_cells(Path(part.path), part.profile, part.config, part.key, task_checkpoint,
                                    dict(part.categories))
         if part.out is not None:
-            with open(part.out, "w", encoding="utf-8") as fh:
+            with open(part.out, "wb") as fh:
                 consume(findings, fh.write)
         else:
             consume(findings, None)
     except (TabularError, PhiInputError) as exc:
         # A data error is a result, not a crash: the merge reports the first one in file order.
         return {"error": str(exc)}
+    counts: dict[str, Any] = encoder.counts()
     return counts
 
 
@@ -289,7 +250,7 @@ def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: 
         with atomic_output(out_path) as out:
             for part in parts:
                 assert part.out is not None
-                with open(part.out, encoding="utf-8") as fh:
+                with open(part.out, encoding="ascii") as fh:  # the findings lines are ASCII
                     shutil.copyfileobj(fh, out, 1 << 20)
     by_column = total["by_column"]
     return {

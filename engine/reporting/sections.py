@@ -7,7 +7,6 @@ categories, columns and positions, and only those are counted here.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,15 +31,15 @@ def _crosstab_from_file(run_dir: Path, relative: Any) -> Counter[tuple[str, str]
     path = (run_dir / relative).resolve()
     if not path.is_relative_to(run_dir.resolve()) or not path.is_file():
         return None
+    from engine.phi.scan.findings_file import FindingsError, read_findings
+
     found: Counter[tuple[str, str]] = Counter()
     try:
-        with path.open("rb") as handle:
-            for number_, line in enumerate(handle):
-                if number_ >= MAX_FINDINGS_LINES:
-                    return None
-                entry = json.loads(line)
-                found[(str(entry.get("column")), str(entry.get("category")))] += 1
-    except (OSError, ValueError, AttributeError):
+        for number_, finding in enumerate(read_findings(path)):
+            if number_ >= MAX_FINDINGS_LINES:
+                return None
+            found[(str(finding.column), finding.category)] += 1
+    except (OSError, UnicodeDecodeError, FindingsError):
         return None
     return found
 

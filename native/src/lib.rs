@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 mod cells;
 mod digest;
 mod finder;
+mod findings;
 mod golden;
 mod matcher;
 mod rows;
@@ -354,5 +355,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Digester>()?;
     m.add_class::<Matcher>()?;
     m.add_class::<Finder>()?;
+    m.add_class::<findings::FindingsEncoder>()?;
     Ok(())
 }

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import functools
-import json
 import re
 import tempfile
 from pathlib import Path
@@ -27,6 +26,7 @@ from hypothesis import strategies as st
 from engine import InputDataset, StageContext, StageStatus, World, run_stages
 from engine.execution.executors.local import LocalExecutor
 from engine.phi.labels import HEADER_CELL_TOKEN
+from engine.phi.scan.findings_file import read_findings
 from stages.components import DatasetProfile, DeidentifiedDataset
 from tests.phi.unseen_support import family_name, given_name
 from tests.stages.conftest import write
@@ -148,7 +148,7 @@ def test_a_name_of_english_words_first_in_a_headerless_name_column_is_replaced_a
     scan_ws = tmp_path / "scan"
     scan_ws.mkdir()
     _run(path, scan_ws, ["upload", "phi_scan"])
-    findings = [json.loads(line) for line in (scan_ws / "phi" / "dataset.findings.jsonl").read_text().splitlines()]
+    findings = [f._asdict() for f in read_findings(scan_ws / "phi" / "dataset.findings.jsonl")]
     assert {(f["row"], f["column"], f["category"]) for f in findings} >= {(n, "col_2", "NAME") for n in (1, 2, 8)}
 
 

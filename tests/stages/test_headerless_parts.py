@@ -9,7 +9,6 @@ of one part.
 from __future__ import annotations
 
 import asyncio
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from hypothesis import strategies as st
 
 from engine import InputDataset, StageContext, StageStatus, World, run_stages
 from engine.execution.executors.local import LocalExecutor
+from engine.phi.scan.findings_file import read_findings
 from stages import stage_04_phi_scan
 from stages.components import DatasetProfile, DeidentifiedDataset, PhiFindingsSummary
 
@@ -61,7 +61,7 @@ def _run(path: Path, ws: Path, partition_bytes: int | None) -> tuple[list[dict[s
     summary = world.get(ENTITY, PhiFindingsSummary)
     deid = world.get(ENTITY, DeidentifiedDataset)
     assert summary is not None and deid is not None
-    findings = [json.loads(line) for line in (ws / summary.findings_path).read_text().splitlines()]
+    findings = [f._asdict() for f in read_findings(ws / summary.findings_path)]
     return findings, (ws / deid.path).read_text(encoding="utf-8"), world.get(ENTITY, DatasetProfile), sum(planned)
 
 

@@ -6,13 +6,13 @@ do (the first line is row 1, not a header line), so the planted bytes can be fou
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.phi.scan.findings_file import read_findings
 from stages.components import DatasetProfile, PhiFindingsSummary
 from tests.stages.conftest import run
 
@@ -45,7 +45,7 @@ def test_findings_of_a_headerless_file_point_at_the_planted_bytes(case: tuple[li
         r = run(["upload", "phi_scan"], path, ws, {"phi_scan": {}})
         profile = r.component(ENTITY, DatasetProfile)
         summary = r.component(ENTITY, PhiFindingsSummary)
-        findings = [json.loads(line) for line in (ws / summary.findings_path).read_text().splitlines()]
+        findings = [f._asdict() for f in read_findings(ws / summary.findings_path)]
     assert profile is not None and not profile.has_header
     ssn = [f for f in findings if f["category"] == "SSN"]
     assert [f["row"] for f in ssn] == list(range(1, len(rows) + 1))
