@@ -40,8 +40,13 @@ _WORD_CHARS_STR = re.compile(f"[0-9_{_STR_UP}{_STR_LO}]")
 _WORD_CHARS_BYTES = re.compile(f"[0-9_A-Za-z{_BYTES_LO}]")
 
 
+def token_prefixes(prefixes: Sequence[str]) -> list[str]:
+    """The token prefixes in the order the token regex tries them: longest first."""
+    return sorted(prefixes, key=len, reverse=True)
+
+
 def _token_regex(up: str, lo: str, prefixes: Sequence[str]) -> re.Pattern[str]:
-    pre = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
+    pre = "|".join(re.escape(p) for p in token_prefixes(prefixes))
     letters = f"A-Za-z{up}{lo}"
     return re.compile(f"(?:(?:{pre}))?[{up}][{letters}]*(?:['\u2019-][{letters}]+)*")
 
@@ -80,6 +85,12 @@ def _key(word: str) -> str:
     if not word.isascii():
         word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
     return word.replace("'", "").replace("\u2019", "").replace(".", "").upper()
+
+
+def char_key(char: str) -> str:
+    """The lookup key of one character: a word's key is its characters' keys joined (NFKD keeps
+    each character's ASCII part in place, and the rest is per character)."""
+    return _key(char)
 
 
 def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str]:
@@ -281,8 +292,12 @@ def resolve(spans: Iterable[tuple[int, int, str, int]]) -> list[tuple[int, int, 
 
 def find(text: str, *, bytes_mode: bool = False) -> list[tuple[int, int, str]]:
     """NAME and CITY spans of ``text`` found by the cue rules, non-overlapping, left to right."""
-    from engine.phi import names, places
+    from engine.phi import names, native_cues, places
 
+    if native_cues.enabled(len(text)):
+        found = native_cues.find(text, bytes_mode)
+        if found is not None:
+            return found
     t = tokenize(text, bytes_mode)
     if not t.tokens:
         return []
@@ -316,7 +331,15 @@ def _patterns() -> dict[str, Any]:
 
 def matches(data: AnyStr) -> list[tuple[Any, int, int, int, int]]:
     """Cue-rule matches as ``(pattern, match_start, value_start, value_end, match_end)``."""
-    spans = find(data.decode("latin-1"), bytes_mode=True) if isinstance(data, bytes) else find(data)
+    from engine.phi import native_cues
+
+    native = native_cues.find(data, isinstance(data, bytes)) if native_cues.enabled(len(data)) else None
+    if native is not None:
+        spans = native
+    elif isinstance(data, bytes):
+        spans = find(data.decode("latin-1"), bytes_mode=True)
+    else:
+        spans = find(data)
     if not spans:
         return []
     pats = _patterns()

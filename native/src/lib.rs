@@ -13,6 +13,9 @@ use pyo3::prelude::*;
 use sha2::{Digest, Sha256};
 
 mod cells;
+mod cues;
+mod cues_names;
+mod cues_places;
 mod digest;
 mod finder;
 mod findings;
@@ -356,5 +359,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Matcher>()?;
     m.add_class::<Finder>()?;
     m.add_class::<findings::FindingsEncoder>()?;
+    m.add_class::<cues::Cues>()?;
     Ok(())
 }
