@@ -69,9 +69,9 @@ def _scan_with_scanner(part: ScanPart) -> Iterator[Finding]:
     """The scanner's findings, columns as the file names them (the writer shows :func:`_shown_name`)."""
     from engine.phi import scan_range
 
-    yield from scan_range(part.path, part.start, part.end, format=part.format,  # type: ignore[arg-type]
-                          first_row=part.first_row, header=part.header, key=part.key,
-                          columns=part.config.columns or None, categories=dict(part.categories))
+    return scan_range(part.path, part.start, part.end, format=part.format,  # type: ignore[arg-type]
+                      first_row=part.first_row, header=part.header, key=part.key,
+                      columns=part.config.columns or None, categories=dict(part.categories))
 
 
 def _shown_name(names: dict[str, str]) -> Callable[[str], str]:

@@ -7,18 +7,26 @@
 //! Python makes no line and no count per finding.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 
 /// At most this many digests of a segment get a number (as `DIGEST_TABLE` in Python).
 pub const DIGEST_TABLE: usize = 65_536;
 const HEADER: &[u8] = b"{\"rflow_findings\":2}\n";
 
-/// One finding as Python's `Finding` tuple holds it.
-pub type FindingArg = (String, Option<i64>, Option<String>, Option<i64>, i64, String);
+/// One finding's fields other than its column, borrowed from Python's `Finding` tuple.
+#[derive(Clone, Copy)]
+pub struct Fields<'a> {
+    pub category: &'a str,
+    pub row: Option<i64>,
+    pub offset: Option<i64>,
+    pub length: i64,
+    pub digest: &'a str,
+}
 
 /// The segment state (pure Rust; the Python class wraps it).
 #[derive(Default)]
@@ -26,7 +34,8 @@ pub struct Segment {
     started: bool,
     cats: HashMap<String, usize>,
     cols: HashMap<String, usize>,
-    digests: HashMap<String, usize>,
+    digests: HashMap<[u8; 32], usize, BuildHasherDefault<FirstBytes>>,
+    literals: HashMap<String, usize>,
     row: i64,
     offset: i64,
     last_row: Option<i64>,
@@ -38,32 +47,18 @@ pub struct Segment {
 
 impl Segment {
     /// Appends the lines of one finding to `out`; `column` is the name as written (renamed).
-    pub fn push(&mut self, out: &mut Vec<u8>, f: &FindingArg, column: Option<&str>) {
+    pub fn push(&mut self, out: &mut Vec<u8>, f: &Fields<'_>, column: Option<&str>) {
         self.start(out);
-        let (category, row, _, offset, length, digest) = f;
-        let ncats = self.cats.len();
-        let cat = *self.cats.entry(category.clone()).or_insert_with(|| {
-            out.extend_from_slice(b"{\"category\":");
-            json_string(out, category);
-            out.extend_from_slice(b"}\n");
-            ncats
-        });
-        let col = column.map(|name| {
-            let ncols = self.cols.len();
-            *self.cols.entry(name.to_string()).or_insert_with(|| {
-                out.extend_from_slice(b"{\"column\":");
-                json_string(out, name);
-                out.extend_from_slice(b"}\n");
-                ncols
-            })
-        });
+        let Fields { category, row, offset, length, digest } = *f;
+        let cat = numbered(&mut self.cats, category, out, b"{\"category\":");
+        let col = column.map(|name| numbered(&mut self.cols, name, out, b"{\"column\":"));
         out.push(b'[');
         push_int(out, cat as i64);
         out.push(b',');
         match row {
             Some(r) => {
-                push_int(out, r.wrapping_sub(self.row));
-                self.row = *r;
+                push_int(out, i128::from(r) - i128::from(self.row));
+                self.row = r;
             }
             None => out.extend_from_slice(b"null"),
         }
@@ -75,23 +70,23 @@ impl Segment {
         out.push(b',');
         match offset {
             Some(o) => {
-                push_int(out, o.wrapping_sub(self.offset));
-                self.offset = *o;
+                push_int(out, i128::from(o) - i128::from(self.offset));
+                self.offset = o;
             }
             None => out.extend_from_slice(b"null"),
         }
         out.push(b',');
-        push_int(out, *length);
+        push_int(out, length);
         out.push(b',');
         self.digest(out, digest);
         out.extend_from_slice(b"]\n");
         self.total += 1;
-        *self.by_category.entry(category.clone()).or_insert(0) += 1;
-        *self.by_column.entry(column.unwrap_or("<text>").to_string()).or_insert(0) += 1;
+        bump(&mut self.by_category, category);
+        bump(&mut self.by_column, column.unwrap_or("<text>"));
         if let Some(r) = row {
-            if self.last_row != Some(*r) {
+            if self.last_row != Some(r) {
                 self.rows_with_findings += 1;
-                self.last_row = Some(*r);
+                self.last_row = Some(r);
             }
         }
     }
@@ -105,21 +100,47 @@ impl Segment {
     }
 
     fn digest(&mut self, out: &mut Vec<u8>, digest: &str) {
-        if let Some(n) = self.digests.get(digest) {
-            push_int(out, *n as i64);
-            return;
-        }
-        if self.digests.len() < DIGEST_TABLE {
-            let n = self.digests.len();
-            self.digests.insert(digest.to_string(), n);
-        }
+        let numbered = self.digests.len() + self.literals.len();
         match hex32(digest) {
             Some(raw) => {
+                if let Some(n) = self.digests.get(&raw) {
+                    push_int(out, *n as i64);
+                    return;
+                }
+                if numbered < DIGEST_TABLE {
+                    self.digests.insert(raw, numbered);
+                }
                 out.push(b'"');
                 base64url(out, &raw);
                 out.push(b'"');
             }
-            None => json_string(out, &format!("~{digest}")),
+            None => {
+                if let Some(n) = self.literals.get(digest) {
+                    push_int(out, *n as i64);
+                    return;
+                }
+                if numbered < DIGEST_TABLE {
+                    self.literals.insert(digest.to_string(), numbered);
+                }
+                json_string(out, &format!("~{digest}"));
+            }
+        }
+    }
+}
+
+/// Hashes a digest by its first 8 bytes: HMAC outputs are uniform, and an input cannot choose
+/// them without the key (so no flooding of the table).
+#[derive(Default)]
+struct FirstBytes(u64);
+
+impl Hasher for FirstBytes {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for (i, b) in bytes.iter().take(8).enumerate() {
+            self.0 ^= u64::from(*b) << (8 * i);
         }
     }
 }
@@ -156,8 +177,46 @@ pub fn base64url(out: &mut Vec<u8>, data: &[u8]) {
     }
 }
 
-fn push_int(out: &mut Vec<u8>, n: i64) {
-    out.extend_from_slice(n.to_string().as_bytes());
+/// The number of `name` in `table`, its definition line written the first time (no allocation after).
+fn numbered(table: &mut HashMap<String, usize>, name: &str, out: &mut Vec<u8>, line: &[u8]) -> usize {
+    if let Some(n) = table.get(name) {
+        return *n;
+    }
+    let n = table.len();
+    table.insert(name.to_string(), n);
+    out.extend_from_slice(line);
+    json_string(out, name);
+    out.extend_from_slice(b"}\n");
+    n
+}
+
+fn bump(counts: &mut HashMap<String, u64>, name: &str) {
+    match counts.get_mut(name) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(name.to_string(), 1);
+        }
+    }
+}
+
+/// `n` in decimal, as Python's `str(int)` writes it.
+fn push_int(out: &mut Vec<u8>, n: impl Into<i128>) {
+    let n: i128 = n.into();
+    if n < 0 {
+        out.push(b'-');
+    }
+    let mut v = n.unsigned_abs();
+    let mut buf = [0u8; 40];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 /// A JSON string exactly as Python's `json.dumps` writes it (ASCII only, `\uXXXX` escapes).
@@ -203,40 +262,48 @@ impl FindingsEncoder {
         FindingsEncoder { seg: Segment::default(), rename, names: HashMap::new() }
     }
 
-    /// The lines of `findings` (a list of `Finding`), the header line first in a new segment.
-    fn encode<'py>(&mut self, py: Python<'py>, findings: Vec<FindingArg>) -> PyResult<Bound<'py, PyBytes>> {
-        if let Some(rename) = &self.rename {
-            for f in &findings {
-                if let Some(raw) = &f.2 {
-                    if !self.names.contains_key(raw) {
-                        let shown: Option<String> = rename.bind(py).call1((raw.as_str(),))?.extract()?;
-                        self.names.insert(raw.clone(), shown);
-                    }
-                }
+    /// The lines of `findings` (an iterable of `Finding`), the header line first in a new segment.
+    ///
+    /// The fields are read in place (no copy of a string per finding); a finding that is not a
+    /// `Finding`-shaped tuple is a ValueError naming its position in the batch.
+    fn encode<'py>(&mut self, py: Python<'py>, findings: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+        let mut out = Vec::new();
+        self.seg.start(&mut out);
+        for (n, item) in findings.try_iter()?.enumerate() {
+            let item = item?;
+            let bad = |what: &str| PyValueError::new_err(format!("finding {n} of the batch: {what}"));
+            let t = item.cast::<PyTuple>().map_err(|_| bad("not a tuple"))?;
+            if t.len() != 6 {
+                return Err(bad("not six fields"));
             }
-        }
-        let seg = &mut self.seg;
-        let names = &self.names;
-        let renamed = self.rename.is_some();
-        let out = py.detach(|| {
-            catch_unwind(AssertUnwindSafe(|| {
-                let mut out = Vec::with_capacity(findings.len() * 24 + HEADER.len());
-                seg.start(&mut out);
-                for f in &findings {
-                    let column = match &f.2 {
-                        Some(raw) if renamed => names.get(raw).and_then(|n| n.as_deref()),
-                        Some(raw) => Some(raw.as_str()),
-                        None => None,
-                    };
-                    seg.push(&mut out, f, column);
+            let (cat, col, dig) = (t.get_item(0)?, t.get_item(2)?, t.get_item(5)?);
+            let fields = Fields {
+                category: cat.cast::<PyString>().map_err(|_| bad("category is not a string"))?.to_str()?,
+                row: t.get_item(1)?.extract()?,
+                offset: t.get_item(3)?.extract()?,
+                length: t.get_item(4)?.extract()?,
+                digest: dig.cast::<PyString>().map_err(|_| bad("digest is not a string"))?.to_str()?,
+            };
+            let raw = if col.is_none() {
+                None
+            } else {
+                Some(col.cast::<PyString>().map_err(|_| bad("column is not a string or None"))?.to_str()?)
+            };
+            let column = match (raw, &self.rename) {
+                (Some(raw), Some(rename)) => {
+                    if !self.names.contains_key(raw) {
+                        let shown: Option<String> = rename.bind(py).call1((raw,))?.extract()?;
+                        self.names.insert(raw.to_owned(), shown);
+                    }
+                    self.names.get(raw).and_then(|name| name.as_deref())
                 }
-                out
-            }))
-        });
-        match out {
-            Ok(out) => Ok(PyBytes::new(py, &out)),
-            Err(_) => Err(PyValueError::new_err("the findings encoder failed (a bug in the core)")),
+                (raw, _) => raw,
+            };
+            let seg = &mut self.seg;
+            catch_unwind(AssertUnwindSafe(|| seg.push(&mut out, &fields, column)))
+                .map_err(|_| PyValueError::new_err("the findings encoder failed (a bug in the core)"))?;
         }
+        Ok(PyBytes::new(py, &out))
     }
 
     /// `{findings_total, rows_with_findings, by_category, by_column}` so far.
@@ -262,8 +329,8 @@ impl FindingsEncoder {
 mod tests {
     use super::*;
 
-    fn f(cat: &str, row: Option<i64>, col: Option<&str>, off: Option<i64>, digest: &str) -> FindingArg {
-        (cat.to_string(), row, col.map(str::to_string), off, 4, digest.to_string())
+    fn f<'a>(category: &'a str, row: Option<i64>, offset: Option<i64>, digest: &'a str) -> Fields<'a> {
+        Fields { category, row, offset, length: 4, digest }
     }
 
     #[test]
@@ -271,15 +338,24 @@ mod tests {
         let d = "ab".repeat(32);
         let mut seg = Segment::default();
         let mut out = Vec::new();
-        seg.push(&mut out, &f("MRN", Some(1), Some("mrn"), Some(10), &d), Some("mrn"));
-        seg.push(&mut out, &f("MRN", Some(2), Some("mrn"), Some(30), &d), Some("mrn"));
-        seg.push(&mut out, &f("NAME", None, None, None, "x\u{e9}"), None);
+        seg.push(&mut out, &f("MRN", Some(1), Some(10), &d), Some("mrn"));
+        seg.push(&mut out, &f("MRN", Some(2), Some(30), &d), Some("mrn"));
+        seg.push(&mut out, &f("NAME", None, None, "x\u{e9}"), None);
         let text = String::from_utf8(out).unwrap();
         let want = "{\"rflow_findings\":2}\n{\"category\":\"MRN\"}\n{\"column\":\"mrn\"}\n\
                     [0,1,0,10,4,\"q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s\"]\n[0,1,0,20,4,0]\n\
                     {\"category\":\"NAME\"}\n[1,null,null,null,4,\"~x\\u00e9\"]\n";
         assert_eq!(text, want);
         assert_eq!(seg.rows_with_findings, 2);
+    }
+
+    #[test]
+    fn ints_like_python() {
+        for n in [0i128, 7, -7, 10, -10, 1234567890, i128::from(i64::MIN) * 2, i128::from(i64::MAX) * 2] {
+            let mut out = Vec::new();
+            push_int(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
     }
 
     #[test]
