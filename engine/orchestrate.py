@@ -15,11 +15,13 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import attrs
 
+from engine import __version__
 from engine.core.bundled import BUNDLED_PREFIX, BundledFileError, bundled_path
 from engine.core.components import RUN_ENTITY, World
 from engine.core.contract import StageContext, StageResult
@@ -29,13 +31,18 @@ from engine.core.errors import RflowError, safe_error_text, safe_excerpt, saniti
 from engine.core.exitcodes import for_run_status
 from engine.core.paths import file_problem, folder_problem
 from engine.core.timestamps import iso
+from engine.execution.executors import Executor, ExecutorError, create, resolve
 from engine.execution.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
 from engine.execution.step_runner import ObserverGroup, PlannedStep, PolicyChain, RunObserver, RunOutcome, execute_plan
 from engine.governance.input_watch import Fingerprint, InputChanged, InputWatch, fingerprint
 from engine.governance.policy import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused, refused_results
 from engine.governance.selection import SelectionError, select_steps
+from engine.manifest import load_manifest
+from engine.manifest import plan as make_plan
+from engine.phi.keys import resolve_key
 from engine.phi.labels import safe_file_name
 from engine.reporting.audit import AuditKeying, AuditLog, AuditLogError
+from engine.reporting.html import ReportRenderError, write_html
 from engine.reporting.run_report import REPORT_KIND, RunReport, step_record
 
 DEFAULT_MANIFEST = "demo.yaml"
@@ -49,7 +56,6 @@ class RunUsageError(RflowError):
 
 def shipped_manifest(name: str = DEFAULT_MANIFEST) -> Path:
     """Path of a manifest shipped inside the package (``manifests/``)."""
-    from importlib.resources import files
 
     path = Path(str(files("engine.manifests") / name))
     if not path.is_file():
@@ -193,8 +199,6 @@ class _ReportObserver(RunObserver):
 
 
 def _load(manifest_or_path: Any, registry: Any) -> Any:
-    from engine.manifest import load_manifest
-
     if manifest_or_path is None:
         return load_manifest(shipped_manifest(), registry=registry)
     if isinstance(manifest_or_path, str | os.PathLike):
@@ -290,8 +294,6 @@ async def arun_manifest(
 
 
 async def _arun(request: RunRequest) -> RunReport:
-    from engine.manifest import plan as make_plan
-
     registry = request.registry
     manifest = _load(request.manifest, registry)
     check_run_paths(request.out_dir, request.audit_log)
@@ -322,7 +324,6 @@ async def _arun(request: RunRequest) -> RunReport:
 
 def _executor_for(manifest: Any, requested: Any) -> tuple[Any, bool]:
     """``(executor, owned)``: the caller's Executor as is, or a new one from manifest + override."""
-    from engine.execution.executors import Executor, ExecutorError, create, resolve
 
     if isinstance(requested, Executor):
         return requested, False
@@ -334,7 +335,6 @@ def _executor_for(manifest: Any, requested: Any) -> tuple[Any, bool]:
 
 def _write_html(report: RunReport, manifest: Any, key: Any) -> None:
     """``report.html`` beside report.json; if it cannot be written the run's record says so (the run stands)."""
-    from engine.reporting.html import ReportRenderError, write_html
 
     try:
         write_html(report.data, report.run_dir, manifest=manifest, key=None if key.is_random else key)
@@ -374,8 +374,6 @@ def _open_audit(path: Path, keying: AuditKeying) -> AuditLog:
 
 
 async def _run_planned(run: _Prepared) -> RunReport:
-    from engine.phi.keys import resolve_key
-
     key = resolve_key(run.request.phi_key)
     run_id = new_run_id()
     out_dir = run.request.out_dir
@@ -391,8 +389,6 @@ async def _run_planned(run: _Prepared) -> RunReport:
 
 
 async def _run_in_folder(run: _Prepared, *, key: Any, run_id: str, run_dir: Path) -> RunReport:
-    from engine import __version__
-
     request = run.request
     report = RunReport(
         {

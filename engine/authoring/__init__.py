@@ -9,7 +9,8 @@ shows a unified diff. See docs/editing.md.
 
 from __future__ import annotations
 
-from engine.authoring.document import EditError, EditUsageError, ManifestDocument, write_atomic
+from engine.authoring.document import ManifestDocument, write_atomic
+from engine.authoring.errors import EditError, EditUsageError
 from engine.authoring.fmt import format_text
 from engine.authoring.paths import KEY_ORDER, PathError
 from engine.authoring.templates import TEMPLATES

@@ -18,36 +18,26 @@ from pathlib import Path
 from typing import Any
 
 from engine.authoring import paths
+from engine.authoring.errors import EditError, EditUsageError
+from engine.authoring.fmt import format_text
+from engine.authoring.templates import render_template
 from engine.authoring.text import DocPath, SpliceError, TextDoc, plain_copy
 from engine.core.atomic import write_text_atomic
-from engine.core.errors import RflowError, safe_excerpt
+from engine.core.errors import safe_excerpt
+from engine.core.stage_config import schema_for_config
 from engine.core.versions import parse_version
+from engine.manifest.api import _registry as default
+from engine.manifest.api import validate_manifest
 from engine.manifest.diagnostics import Diagnostic, has_errors
+from engine.manifest.loader import LoadError, read_source, unsafe_value
+from engine.manifest.model import Step
 from engine.manifest.schema import show
+from engine.manifest.semantic import DataFlow
 
 _MODES = ("governance", "modes")
 
 
-class EditError(RflowError):
-    """An edit was refused; ``diagnostics`` (if any) say why. Nothing was changed."""
-
-    usage = False
-
-    def __init__(self, message: str, diagnostics: Sequence[Diagnostic] = (), hint: str = "") -> None:
-        super().__init__(message)
-        self.diagnostics = list(diagnostics)
-        self.hint = hint
-
-
-class EditUsageError(EditError):
-    """The edit names something that does not exist or cannot be edited (CLI exit 2)."""
-
-    usage = True
-
-
 def _registry(registry: Any) -> Any:
-    from engine.manifest.api import _registry as default
-
     return default(registry)
 
 
@@ -70,8 +60,6 @@ class ManifestDocument:
     # -- opening and saving ----------------------------------------------------------------------
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, registry: Any = None, name: str | None = None) -> ManifestDocument:
-        from engine.manifest.loader import LoadError, read_source
-
         try:
             display, real, raw = read_source(Path(path), name=name or str(path))
         except LoadError as exc:
@@ -92,7 +80,6 @@ class ManifestDocument:
     def new(cls, name: str, template: str = "demo", *, path: str | os.PathLike[str] | None = None,
             registry: Any = None) -> ManifestDocument:
         """A new manifest from a template (``demo``, ``live``, ``minimal``), valid and commented."""
-        from engine.authoring.templates import render_template
 
         target = Path(path) if path is not None else None
         text = render_template(name, template, target)
@@ -123,8 +110,6 @@ class ManifestDocument:
         return self.text != self.original
 
     def validate(self) -> list[Diagnostic]:
-        from engine.manifest.api import validate_manifest
-
         self.diagnostics = validate_manifest(self._doc.text, registry=self.registry, name=self.name)
         return self.diagnostics
 
@@ -156,8 +141,6 @@ class ManifestDocument:
 
     # -- the transaction -------------------------------------------------------------------------
     def _commit(self, doc: TextDoc, what: str) -> None:
-        from engine.manifest.api import validate_manifest
-
         found = validate_manifest(doc.text, registry=self.registry, name=self.name)
         if has_errors(found):
             raise EditError(f"{what}: the result would be an invalid manifest; nothing was changed", found)
@@ -294,8 +277,6 @@ class ManifestDocument:
 
     def parse_config(self, stage: str | int, items: Iterable[str]) -> dict[str, Any]:
         """``KEY=VALUE`` options for a stage's config, each value typed by the stage's config schema."""
-        from engine.core.stage_config import schema_for_config
-        from engine.manifest.model import Step
 
         found = self.registry.find(Step(id="new", stage=stage).stage_ref)
         schema = schema_for_config(found.Config) if found is not None else {}
@@ -373,8 +354,6 @@ class ManifestDocument:
 
     def _dependents(self, listed: list[str], step_id: str) -> list[tuple[str, str]]:
         """Steps of a mode (and the component) that lose an input when ``step_id`` leaves it, transitively."""
-        from engine.manifest.model import Step
-        from engine.manifest.semantic import DataFlow
 
         data = self._doc.data
         by_id = {str(s.get("id")): s for s in data.get("steps", []) if isinstance(s, Mapping)}
@@ -500,7 +479,6 @@ class ManifestDocument:
 
     def fmt(self) -> None:
         """Canonical layout: key order, indentation, quoted version (see :mod:`.fmt`)."""
-        from engine.authoring.fmt import format_text
 
         try:
             text = format_text(self._doc.text)
@@ -516,7 +494,6 @@ def write_atomic(path: Path, text: str) -> None:
 
 def _refuse_unsafe(value: Any, name: str) -> None:
     """The loader's value rules (finite numbers, printable text), applied before the edit is spliced."""
-    from engine.manifest.loader import unsafe_value
 
     items = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:

@@ -13,15 +13,19 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.tokens import CommentToken
+
 from engine.authoring import paths
 from engine.authoring.text import DocPath, SpliceError, TextDoc, plain_copy, same
+from engine.manifest.loader import make_yaml, round_trip_load
 
 
 def format_text(text: str) -> str:
     """The canonical form of ``text`` (raises :class:`SpliceError` if it cannot be formatted)."""
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-    from engine.manifest.loader import make_yaml, round_trip_load
 
     newline = "\r\n" if "\r\n" in text else "\n"
     before = TextDoc(text)
@@ -59,7 +63,6 @@ def _canonical(data: Any, path: DocPath) -> Any:
 
 def _tail_slot(node: Any) -> tuple[dict[Any, Any], Any, int] | None:
     """Where ruamel keeps the comment lines that follow a block collection: its deepest last entry."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if isinstance(node, CommentedMap) and node:
         last = list(node)[-1]
@@ -91,8 +94,6 @@ def _split_tail(node: Any) -> str:
 
 
 def _attach_tail(node: Any, tail: str) -> None:
-    from ruamel.yaml.tokens import CommentToken
-
     if not tail:
         return
     slot = _tail_slot(node)
@@ -104,16 +105,12 @@ def _attach_tail(node: Any, tail: str) -> None:
         entry.append(None)
     token = entry[index]
     if token is None:
-        from ruamel.yaml.error import CommentMark
-
         entry[index] = CommentToken("\n" + tail, CommentMark(0), None)
     else:
         token.value = token.value + tail
 
 
 def _reorder(node: Any, path: DocPath) -> None:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     if isinstance(node, CommentedMap):
         kind = paths.mapping_kind(path)
         keys = list(node)

@@ -41,9 +41,15 @@ from typing import Any
 
 import attrs
 
+from engine.authoring import render
+from engine.authoring.render import Layout
+from engine.authoring.templates import schema_reference
+from engine.authoring.text import SpliceError, TextDoc
 from engine.core.errors import RflowError, safe_excerpt
+from engine.manifest.api import _registry, validate_manifest
 from engine.manifest.diagnostics import Diagnostic, has_errors
 from engine.manifest.legacy import is_legacy_job
+from engine.manifest.loader import LoadError, load_document, read_source
 from engine.manifest.schema import CURRENT_API_VERSION, show
 
 LEGACY_TARGET = "rflow/v1"
@@ -100,8 +106,6 @@ class LegacyOptions:
 def migrate_text(text: str, *, name: str = "<string>", target: str = CURRENT_API_VERSION, registry: Any = None,
                  options: LegacyOptions | None = None, output: Path | None = None) -> MigrationResult:
     """Migrate a legacy job config or an older manifest to ``target``; the result validates."""
-    from engine.authoring.text import SpliceError, TextDoc
-    from engine.manifest.loader import load_document
 
     loaded = load_document(text.encode("utf-8"), name=name)
     if not loaded.ok:
@@ -127,8 +131,6 @@ def migrate_text(text: str, *, name: str = "<string>", target: str = CURRENT_API
         raise MigrationError(f"migration failed: {exc}", exc.diagnostics) from None
     found: list[Diagnostic] = []
     if target == CURRENT_API_VERSION:
-        from engine.manifest.api import validate_manifest
-
         shown = str(output) if output is not None else f"{name} (migrated)"
         found = validate_manifest(doc.text, registry=registry, name=shown)
         if has_errors(found):
@@ -138,8 +140,6 @@ def migrate_text(text: str, *, name: str = "<string>", target: str = CURRENT_API
 
 
 def migrate_file(path: str | Path, **kwargs: Any) -> MigrationResult:
-    from engine.manifest.loader import LoadError, read_source
-
     try:
         display, _, raw = read_source(Path(path), name=str(path))
     except LoadError as exc:
@@ -162,7 +162,6 @@ class LegacyStep:
 
 def legacy_steps(data: Mapping[str, Any], registry: Any = None, warnings: list[str] | None = None) -> list[LegacyStep]:
     """The steps a legacy job ran, in order, with the config the legacy loop gave each."""
-    from engine.manifest.api import _registry
 
     reg = _registry(registry)
     notes = warnings if warnings is not None else []
@@ -226,9 +225,6 @@ def legacy_to_manifest(data: Mapping[str, Any], *, source_name: str = "<string>"
                        options: LegacyOptions | None = None, output: Path | None = None,
                        warnings: list[str] | None = None) -> str:
     """The v1 manifest text of a legacy job config (see the module docstring for the rules)."""
-    from engine.authoring import render
-    from engine.authoring.render import Layout
-    from engine.authoring.templates import schema_reference
 
     options = options or LegacyOptions()
     notes = warnings if warnings is not None else []

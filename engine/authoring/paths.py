@@ -18,6 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.core.errors import RflowError
+from engine.core.stage_config import schema_for_config
+from engine.manifest.loader import load_document
+from engine.manifest.model import Step
+from engine.manifest.schema import load_schema, show, where
 
 DocPath = tuple[str | int, ...]
 MAX_PATH_CHARS = 300
@@ -43,7 +47,6 @@ class PathError(RflowError):
 
 def display(path: DocPath | list[str] | list[str | int]) -> str:
     """A path for messages; parts that are not short identifiers are elided."""
-    from engine.manifest.schema import where
 
     return where(tuple(path))
 
@@ -130,7 +133,6 @@ def _item_index(items: list[Any], part: str, where: DocPath) -> int:
     for index, item in enumerate(items):
         if item.get(field) == part:
             return index
-    from engine.manifest.schema import show
 
     known = ", ".join(show(i.get(field)) for i in items[:12])
     raise PathError(f"{display(where)} has no item with {field} {show(part)} (there are: {known})")
@@ -166,7 +168,6 @@ def _child(schema: Mapping[str, Any], part: str | int) -> Mapping[str, Any]:
 
 def schema_at(data: Any, path: DocPath, registry: Any) -> Mapping[str, Any]:
     """The JSON Schema that applies at ``path`` (a stage's config schema below ``steps.N.config``)."""
-    from engine.manifest.schema import load_schema
 
     root: Mapping[str, Any] = load_schema()
     node: Mapping[str, Any] = root
@@ -180,9 +181,6 @@ def schema_at(data: Any, path: DocPath, registry: Any) -> Mapping[str, Any]:
 
 
 def _stage_config_schema(data: Any, step_path: DocPath, registry: Any) -> Mapping[str, Any]:
-    from engine.core.stage_config import schema_for_config
-    from engine.manifest.model import Step
-
     try:
         step = data[step_path[0]][step_path[1]]
         ref = Step(id=str(step.get("id")), stage=step.get("stage")).stage_ref
@@ -211,7 +209,6 @@ def schema_types(schema: Mapping[str, Any]) -> set[str]:
 
 def parse_value(text: str, schema: Mapping[str, Any]) -> Any:
     """One YAML 1.2 value from ``text``, fitted to ``schema`` (see the module docstring)."""
-    from engine.manifest.loader import load_document
 
     if len(text) > MAX_VALUE_CHARS:
         raise PathError(f"the value is longer than {MAX_VALUE_CHARS} characters")

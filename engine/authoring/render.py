@@ -18,6 +18,8 @@ from typing import Any
 
 import attrs
 
+from engine.manifest.loader import load_document
+
 _PLAIN_START = re.compile(r"^[A-Za-z0-9_./(][A-Za-z0-9_ ./:@<>=^~,+()$-]*$")
 _PRINTABLE_EXTRA = {"\t", "\n", "\r"}
 
@@ -43,7 +45,6 @@ def _yaml_printable(ch: str) -> bool:
 @functools.lru_cache(maxsize=2048)
 def _reads_back(text: str) -> Any:
     """What YAML 1.2 makes of a plain scalar (a sentinel if it is not one plain scalar)."""
-    from engine.manifest.loader import load_document
 
     loaded = load_document(f"k: {text}\n".encode())
     if not loaded.ok or not isinstance(loaded.data, dict) or list(loaded.data) != ["k"]:

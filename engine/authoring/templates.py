@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+from importlib import resources
 from pathlib import Path
 
-from engine.authoring.document import EditUsageError
+from engine.authoring.errors import EditUsageError
 from engine.core.errors import safe_excerpt
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -178,7 +179,6 @@ governance:
 
 def schema_reference(target: Path | None) -> str:
     """The installed manifest schema, relative to where the manifest will live (else its URL)."""
-    from importlib import resources
 
     try:
         schema = Path(str(resources.files("engine.schemas").joinpath("pipeline-manifest.v1.schema.json")))

@@ -25,6 +25,7 @@ from engine.authoring import render
 from engine.authoring.render import Layout
 from engine.core.errors import RflowError
 from engine.manifest.diagnostics import Diagnostic
+from engine.manifest.loader import load_document
 from engine.manifest.positions import NodeInfo
 
 DocPath = tuple[str | int, ...]
@@ -94,8 +95,6 @@ class TextDoc:
     """One state of a document: its text, plain data, node positions, and edit primitives."""
 
     def __init__(self, text: str, name: str = "<string>", layout: Layout | None = None) -> None:
-        from engine.manifest.loader import load_document
-
         if _ODD_BREAKS.search(text.replace("\r\n", "\n")):
             raise SpliceError("the file uses line breaks other than \\n or \\r\\n; normalize them first")
         self.newline = "\r\n" if "\r\n" in text else "\n"

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import contextvars
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -54,7 +55,6 @@ async def run_in_thread(threads: list[threading.Thread] | None, fn: Callable[...
 
 def abandon(threads: list[threading.Thread], grace_s: float) -> int:
     """Wait up to ``grace_s`` in total for ``threads`` to end; return how many are still running."""
-    import time
 
     deadline = time.monotonic() + grace_s
     for thread in threads:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, dataclass_transform
 
 import attrs
+import cattrs
 
 from engine.core.errors import ComponentError, RestrictedComponentError, UndeclaredComponentAccess
 
@@ -101,7 +102,6 @@ def serialize_component(value: Any) -> dict[str, Any]:
     spec = spec_of(type(value))
     if spec.kind is ComponentKind.RESTRICTED:
         raise RestrictedComponentError(f"component {spec.name!r} is restricted and is never serialized")
-    import cattrs
 
     data: dict[str, Any] = cattrs.unstructure(value)
     return data

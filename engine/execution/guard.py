@@ -15,6 +15,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from engine.phi import contains_phi
+from engine.phi.logfilter import field_has_phi
+
 MAX_DEPTH = 8
 MAX_VALUE_BYTES = 512
 """One string value, UTF-8 encoded."""
@@ -37,9 +40,6 @@ class _Walk:
     """One pass over an output: problems found, and a running estimate of its JSON size."""
 
     def __init__(self) -> None:
-        from engine.phi import contains_phi
-        from engine.phi.logfilter import field_has_phi
-
         self.contains_phi = contains_phi
         self.field_has_phi = field_has_phi
         self.problems: list[str] = []

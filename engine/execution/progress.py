@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
@@ -136,14 +138,12 @@ NOTE_MIN_WIDTH = 24
 
 def terminal_width() -> int:
     """The width to lay text out in: ``COLUMNS``, else the terminal's, else 100 (a pipe, a CI log)."""
-    import shutil
 
     return max(shutil.get_terminal_size((100, 24)).columns, 20)
 
 
 def summary_table(report: Mapping[str, Any], width: int | None = None) -> str:
     """The closing table of a run: one row per step; a long NOTE wraps within ``width`` instead of being cut."""
-    import textwrap
 
     width = terminal_width() if width is None else max(width, 20)
     rows = [("STEP", "STAGE", "STATUS", "TIME", "NOTE")]

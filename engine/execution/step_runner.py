@@ -17,11 +17,13 @@ from typing import Any, Protocol
 
 import attrs
 
+from engine.core.blocking import abandon
 from engine.core.components import World, WorldView, component_name
 from engine.core.contract import PlannedStep, StageContext, StageResult, StageStatus, Verdict
 from engine.core.errors import safe_error_text, sanitize_text
 from engine.core.stage_config import structure_config
 from engine.execution.guard import check_artifacts, check_output
+from engine.phi import install_log_filter
 from engine.plugins import StageRegistry, default_registry
 
 log = logging.getLogger("rflow.runner")
@@ -185,7 +187,6 @@ def _missing_reads(stage: Any, world: World) -> list[str]:
 
 def step_logger(stage_key: str) -> logging.Logger:
     """The PHI-sanitizing logger handed to a stage."""
-    from engine.phi import install_log_filter
 
     logger = logging.getLogger(f"rflow.stage.{stage_key}")
     install_log_filter(logger)
@@ -198,7 +199,6 @@ ABANDON_GRACE_S = 1.0
 
 async def _stop_blocking(context: StageContext, message: str) -> str:
     """Interrupt the step's blocking work; say so in ``message`` if some of it had to be abandoned."""
-    from engine.core.blocking import abandon
 
     context.interrupt.set()
     left = await asyncio.to_thread(abandon, list(context.threads), ABANDON_GRACE_S) if context.threads else 0

@@ -35,7 +35,9 @@ from typing import Any
 
 import attrs
 
+from engine.core.display import display_name
 from engine.core.errors import RflowError, safe_excerpt
+from engine.manifest.loader import load_document
 
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,63}$")
@@ -265,7 +267,6 @@ def load_approvals(path: str | Path) -> tuple[Approval, ...]:
     YAML 1.2 document with no tags or directives, bounded nesting and aliases, finite numbers,
     dates that exist. Every problem is an :class:`ApprovalError` with ``file:line:col``.
     """
-    from engine.core.display import display_name
 
     file = Path(path)
     return _approvals_from(file, display_name(file.name))
@@ -277,8 +278,6 @@ def approvals_from_text(text: str | bytes, name: str = "<approvals>") -> tuple[A
 
 
 def _approvals_from(source: Path | bytes, shown: str) -> tuple[Approval, ...]:
-    from engine.manifest.loader import load_document
-
     loaded = load_document(source, name=shown, max_bytes=MAX_FILE_BYTES)
     errors = [d for d in loaded.diagnostics if d.is_error]
     if errors and all(d.code == "RF109" for d in errors):

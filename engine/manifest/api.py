@@ -13,11 +13,14 @@ from typing import Any
 import attrs
 
 from engine.core.errors import RflowError, safe_excerpt
+from engine.manifest import schema, semantic
 from engine.manifest.diagnostics import Diagnostic, has_errors, sort_key
 from engine.manifest.legacy import hint_for
 from engine.manifest.loader import DEFAULT_MAX_BYTES, LoadedDocument, load_document
 from engine.manifest.model import Manifest, ManifestSource, structure
 from engine.manifest.plan import Plan, build_plan
+from engine.manifest.positions import SourceMap
+from engine.plugins import default_registry
 
 Source = str | bytes | Path
 
@@ -53,7 +56,6 @@ class Analysis:
 def _registry(registry: Any) -> Any:
     if registry is not None:
         return registry
-    from engine.plugins import default_registry
 
     return default_registry
 
@@ -62,7 +64,6 @@ def analyze(
     source: Source, *, registry: Any = None, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Analysis:
     """Run every phase that applies; never raises for a problem in the manifest."""
-    from engine.manifest import schema, semantic
 
     loaded = load_document(source, name=name, max_bytes=max_bytes)
     if not loaded.ok:
@@ -125,8 +126,6 @@ def plan(manifest: Manifest | Source, mode: str | None = None, *, registry: Any 
     Re-checks the manifest against ``registry`` (it may differ from the one it was loaded with);
     raises :class:`ManifestError` on errors and :class:`UnknownModeError` for an undefined mode.
     """
-    from engine.manifest import semantic
-    from engine.manifest.positions import SourceMap
 
     reg = _registry(registry)
     if not isinstance(manifest, Manifest):

@@ -23,10 +23,20 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer, ComposerError, MaxDepthExceededError
+from ruamel.yaml.docinfo import DocInfo
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
+from engine.core.configfile import ConfigFileError, read_config_bytes
+from engine.core.display import display_name
 from engine.core.errors import safe_excerpt
 from engine.manifest.diagnostics import Diagnostic
 from engine.manifest.positions import SourceMap, Span
+from engine.manifest.schema import show
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 MAX_ALIASES = 20
@@ -78,7 +88,6 @@ class LoadedDocument:
 
 def make_yaml() -> Any:
     """The ruamel ``YAML`` instance configured like the loader (round-trip, YAML 1.2)."""
-    from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.max_depth = MAX_DEPTH
@@ -105,8 +114,6 @@ def read_source(
 
     Raises :class:`LoadError` (RF100/RF101) for unreadable or oversized files.
     """
-    from engine.core.configfile import ConfigFileError, read_config_bytes
-    from engine.core.display import display_name
 
     if isinstance(source, bytes):
         return display_name(name or "<string>"), None, source
@@ -167,7 +174,6 @@ def load_document(
     Other config files (approvals, data dictionaries) are read with it too, so every YAML file
     rflow reads is held to the same rules; ``max_nodes`` lets a large dictionary through.
     """
-    from engine.core.display import display_name
 
     display = display_name(name or ("<string>" if isinstance(source, bytes) or "\n" in str(source) else source))
     try:
@@ -202,9 +208,6 @@ def _make_loader(guards: _Guards) -> Any:
     pipeline gives the same marks faster. The round-trip document is parsed only when a tool asks
     for it (:func:`round_trip_load`).
     """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.composer import Composer
-    from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 
     class GuardedComposer(Composer):
         def compose_node(self, parent: Any, index: Any) -> Any:
@@ -239,10 +242,6 @@ class _AliasLimit(Exception):
 
 
 def _parse(loaded: LoadedDocument, max_nodes: int = MAX_NODES) -> None:
-    from ruamel.yaml.docinfo import DocInfo
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-    from ruamel.yaml.reader import ReaderError
-
     name = loaded.name
     guards = _Guards()
     yaml = _make_loader(guards)
@@ -327,8 +326,6 @@ def _open_string(name: str, text: str, exc: Any) -> Diagnostic | None:
 
 
 def _marked_error(name: str, exc: Any) -> Diagnostic:
-    from ruamel.yaml.composer import ComposerError, MaxDepthExceededError
-
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = _safe_problem(exc.problem)
@@ -353,8 +350,6 @@ def _span(node: Any) -> Span:
 
 
 def _style(node: Any) -> str | None:
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
-
     if isinstance(node, MappingNode):
         return "map"
     if isinstance(node, SequenceNode):
@@ -372,8 +367,6 @@ class _Walker:
         self.max_nodes = max_nodes
 
     def walk(self, node: Any, path: tuple[str | int, ...], key: Any) -> Any:
-        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
         loaded = self.loaded
         self.count += 1
         if self.count > self.max_nodes:
@@ -392,8 +385,6 @@ class _Walker:
         return self.scalar(node)
 
     def mapping(self, node: Any, path: tuple[str | int, ...]) -> dict[str, Any]:
-        from ruamel.yaml.nodes import MappingNode, SequenceNode
-
         loaded = self.loaded
         out: dict[str, Any] = {}
         seen: dict[str, Any] = {}
@@ -487,6 +478,5 @@ def unsafe_value(value: Any) -> tuple[str, str, str] | None:
 
 def _short(value: str) -> str:
     """A key for a message: shown only when it is a short identifier (values may hold PHI)."""
-    from engine.manifest.schema import show
 
     return show(value)

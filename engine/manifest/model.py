@@ -14,8 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
 
+from engine.core.bundled import BUNDLED_PREFIX, bundled_location, is_bundled
+from engine.core.configfile import resolve_roots
 from engine.manifest.diagnostics import Diagnostic
+from engine.manifest.loader import round_trip_load
 from engine.manifest.positions import SourceMap
 
 _PIN = re.compile(r"^(?P<ref>[^@]+)(?:@(?P<spec>.+))?$")
@@ -41,7 +46,6 @@ class Input:
         """Where the default points: ``bundled:NAME`` -> ``engine/data/NAME``, else relative to the manifest."""
         if self.default is None:
             return None
-        from engine.core.bundled import BUNDLED_PREFIX, bundled_location, is_bundled
 
         if is_bundled(self.default):
             return bundled_location(self.default[len(BUNDLED_PREFIX):])
@@ -106,7 +110,6 @@ class Governance:
         Why the manifest's folder and not the working directory: the set of readable files must
         not change with where the run was started from.
         """
-        from engine.core.configfile import resolve_roots
 
         return resolve_roots(self.allowed_roots, manifest_dir)
 
@@ -137,7 +140,6 @@ class ManifestSource:
     @functools.cached_property
     def document(self) -> Any:
         """The ruamel round-trip document (comments, key order, quoting kept), parsed on first use."""
-        from engine.manifest.loader import round_trip_load
 
         return round_trip_load(self.text)
 
@@ -193,9 +195,6 @@ class Manifest:
 
 @functools.cache
 def _converter() -> Any:
-    import cattrs
-    from cattrs.gen import make_dict_structure_fn, override
-
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_structure_hook(str | int, lambda v, _: v)
     conv.register_structure_hook(int | str | None, lambda v, _: v)  # execution.partition_bytes

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
 
 def open_string_start(text: str, exc: Any) -> tuple[int, int, int] | None:
     """``(line, col, error_line)`` (1-based) of the quoted string an error comes from, else ``None``.
@@ -32,8 +35,6 @@ def open_string_start(text: str, exc: Any) -> tuple[int, int, int] | None:
 
 def _last_multiline_string(text: str, mark: Any) -> Any:
     """The last quoted scalar token that spans lines and ends at or before ``mark``."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
 
     found = None
     try:

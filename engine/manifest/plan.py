@@ -12,7 +12,9 @@ from typing import Any
 
 import attrs
 
+from engine.core.components import component_name
 from engine.core.contract import PlannedStep
+from engine.core.stage_config import structure_config
 from engine.manifest.model import Manifest
 
 
@@ -122,8 +124,6 @@ class Plan:
 
 def build_plan(manifest: Manifest, mode_name: str, registry: Any) -> Plan:
     """Resolve the mode's steps (the manifest is assumed to have passed semantic checks)."""
-    from engine.core.components import component_name
-    from engine.core.stage_config import structure_config
 
     mode = manifest.governance.modes[mode_name]
     entries = []

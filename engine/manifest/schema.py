@@ -15,10 +15,18 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
+from importlib import resources
 from typing import Any
 
+import attrs
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import best_match
+
+from engine.core.stage_config import schema_for_config
+from engine.core.userpattern import PatternError, compile_pattern
 from engine.manifest.diagnostics import Diagnostic, sort_key
 from engine.manifest.positions import Path, SourceMap
+from engine.plugins import default_registry
 
 SCHEMA_FILES = {"rflow/v1": "pipeline-manifest.v1.schema.json"}
 """Supported ``apiVersion`` values and their schema files (in ``engine.schemas``)."""
@@ -36,7 +44,6 @@ def _showable(value: str) -> bool:
 @functools.cache
 def load_schema(api_version: str = CURRENT_API_VERSION) -> dict[str, Any]:
     """The schema for ``api_version``, read from the installed package (works outside the repo)."""
-    from importlib import resources
 
     text = resources.files("engine.schemas").joinpath(SCHEMA_FILES[api_version]).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
@@ -45,8 +52,6 @@ def load_schema(api_version: str = CURRENT_API_VERSION) -> dict[str, Any]:
 
 @functools.cache
 def _validator(api_version: str) -> Any:
-    from jsonschema import Draft202012Validator
-
     return Draft202012Validator(load_schema(api_version))
 
 
@@ -57,8 +62,6 @@ def config_validator(schema_json: str) -> Any:
 
 @functools.lru_cache(maxsize=256)
 def _config_validator(schema_json: str) -> Any:
-    from jsonschema import Draft202012Validator
-
     return Draft202012Validator(json.loads(schema_json), format_checker=_format_checker())
 
 
@@ -69,9 +72,7 @@ def _format_checker() -> Any:
     A stage marks a field with ``metadata={"schema": {"format": "re2"}}``; a pattern outside the
     dialect is then refused by ``rflow validate`` at its column, not at run time.
     """
-    from jsonschema import FormatChecker
 
-    from engine.core.userpattern import PatternError, compile_pattern
 
     checker = FormatChecker(formats=())
     checker.checks("re2", raises=PatternError)(lambda value: not isinstance(value, str) or bool(
@@ -173,8 +174,6 @@ def validate_fragment(
 
 
 def _recode(d: Diagnostic, code: str) -> Diagnostic:
-    import attrs
-
     return attrs.evolve(d, code=code)
 
 
@@ -202,7 +201,6 @@ def _at(
 
 def _collapse(error: Any) -> Any:
     """For anyOf/oneOf: the one sub-error that matters (no cascades), or the error itself."""
-    from jsonschema.exceptions import best_match
 
     if error.validator in ("anyOf", "oneOf") and error.context:
         # All alternatives failing on type at the same place: one "expected X or Y" message.
@@ -343,8 +341,6 @@ def bundled_schema(registry: Any = None, api_version: str = CURRENT_API_VERSION)
 
     For editors (yaml-language-server) and external validators; no oneOf, so errors stay precise.
     """
-    from engine.core.stage_config import schema_for_config
-    from engine.plugins import default_registry
 
     reg = registry if registry is not None else default_registry
     schema = copy.deepcopy(load_schema(api_version))

@@ -12,7 +12,12 @@ import difflib
 from pathlib import Path as PathLib
 from typing import Any
 
+from engine.core.components import component_name
+from engine.core.configfile import within
+from engine.core.contract import mode_refusals
 from engine.core.errors import safe_excerpt
+from engine.core.stage_config import files_named
+from engine.core.versions import check_spec, satisfies
 from engine.manifest.diagnostics import Diagnostic
 from engine.manifest.model import Manifest, Step
 from engine.manifest.positions import Path, SourceMap
@@ -43,7 +48,6 @@ class DataFlow:
 
 def _component_names(types: Any) -> list[str]:
     """Component names of a stage class's reads/writes, or of its card's (already names)."""
-    from engine.core.components import component_name
 
     return [t if isinstance(t, str) else component_name(t) for t in types]
 
@@ -86,8 +90,6 @@ class _Checker:
                 self.add((), "RF318", "a stage plugin failed to load", safe_excerpt(err, 300))
 
     def resolve(self, index: int, step: Step) -> Any:
-        from engine.core.versions import check_spec, satisfies
-
         ref = step.stage_ref
         path = ("steps", index, "stage")
         stage = _describe(self.registry, ref)
@@ -153,8 +155,6 @@ class _Checker:
         Paths resolve as the step resolves them (relative ones from the working directory). False
         when one is outside: then nothing reads it, not even to check it.
         """
-        from engine.core.configfile import within
-        from engine.core.stage_config import files_named
 
         roots = self.m.governance.roots(self.m.path.parent if self.m.path is not None else None)
         if not roots:
@@ -262,8 +262,6 @@ class _Checker:
                          "add it to a mode's steps, or remove it")
 
     def check_mode_steps(self, mode_name: str, mode: Any, mpath: Path, step_ids: list[str]) -> None:
-        from engine.core.contract import mode_refusals
-
         flow = DataFlow(bool(self.m.inputs))
         seen: list[str] = []
         unknown = False
@@ -310,10 +308,8 @@ class _Checker:
         reported again (the misspelt step name already is)."""
         if not mode.gates:
             return
-        try:
-            from engine.manifest.gates import check_gate
-        except ImportError:  # gates land separately; nothing to check against yet
-            return
+        from engine.manifest.gates import check_gate  # only a manifest with a gate loads the gate checks
+
         for step_id, expr in mode.gates.items():
             gpath = (*mpath, "gates", step_id)
             if step_id not in order:

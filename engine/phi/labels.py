@@ -17,6 +17,8 @@ import functools
 import re
 from pathlib import PurePath
 
+from engine.core.display import printable
+from engine.phi.cues import english, vocab
 from engine.phi.sanitizer import contains_phi
 
 FILE_NAME_TOKEN = "[PHI:FILE_NAME]"
@@ -83,7 +85,6 @@ def _unknown_pair(text: str) -> bool:
     a header like that is a person's name as likely as not (most names are in no dictionary, and
     many given names are English words), and a header shown as ``column_N`` costs less than a name
     in every report."""
-    from engine.phi.cues import english, vocab
     from engine.phi.names import dictionaries, is_first_name
 
     split = text.split()
@@ -103,7 +104,6 @@ def _unknown_pair(text: str) -> bool:
 def safe_file_name(name: str) -> str:
     """A file name as shown: itself (non-printable characters and the raw bytes of a non-UTF-8 name
     escaped, ``\xff``), or :data:`FILE_NAME_TOKEN` plus its extension when it holds PHI."""
-    from engine.core.display import printable
 
     name = printable(name)
     path = PurePath(name)

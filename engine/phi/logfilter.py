@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
+from engine.phi.registry import normalize_column
 from engine.phi.sanitizer import contains_phi, sanitize
 
 _NAME_SHAPED = re.compile(r"[A-Z][A-Za-z'.-]*(?:,? [A-Z][A-Za-z'.-]*){0,3}")
@@ -27,7 +28,6 @@ _MAX_DEPTH = 4
 
 def _label(key: object) -> str:
     """A key as words ("top_patient" -> "top patient"), the context a column name would give."""
-    from engine.phi.registry import normalize_column
 
     return normalize_column(str(key)).replace("_", " ")
 

@@ -15,6 +15,7 @@ import inspect
 import logging
 import re
 from collections.abc import Callable, Iterable
+from importlib import metadata
 from types import ModuleType
 from typing import Any, TypeVar, overload
 
@@ -120,7 +121,6 @@ class StageRegistry:
     def _entry_points(self) -> builtins.list[Any]:
         if not self._group:
             return []
-        from importlib import metadata  # costly to import; plugins are looked up lazily
 
         return list(metadata.entry_points(group=self._group))
 

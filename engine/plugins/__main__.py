@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import sys
 from pathlib import Path
@@ -12,7 +13,6 @@ from engine.plugins.cards import CARD_FILE, cards_document, render
 
 def main(argv: list[str] | None = None) -> int:
     """Write (or with ``--check``, compare) the card file of a package from its registered stages."""
-    import argparse
 
     parser = argparse.ArgumentParser(prog="python -m engine.plugins", description=main.__doc__)
     parser.add_argument("package", help="the top-level package whose stages' entry points get cards (stages)")

@@ -18,11 +18,13 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable, Iterable, Mapping
+from importlib import resources
 from typing import Any
 
 import attrs
 
 from engine.core.components import component_name
+from engine.core.stage_config import config_file_fields, schema_for_config
 
 CARD_FILE = "rflow-stage-cards.json"
 CARD_FORMAT = "rflow/stage-cards/v1"
@@ -93,7 +95,6 @@ def card_of(cls: Any) -> StageCard:
     """The card of a stage class: the one way validation sees a stage. A config that cannot be
     described gives ``config_schema=None`` rather than an error, so the rest is still checked; a
     class an embedder registered by hand may lack the attributes registration fills."""
-    from engine.core.stage_config import config_file_fields, schema_for_config
 
     config: Any = getattr(cls, "Config", None)
     try:
@@ -136,8 +137,6 @@ def read_cards(package: str) -> dict[str, StageCard]:
     Unreadable cards are not an error: validation then imports the stage, as it would without them.
     """
     try:
-        from importlib import resources
-
         text = resources.files(package).joinpath(CARD_FILE).read_text("utf-8")
         document = json.loads(text)
         if document.get("format") != CARD_FORMAT:

@@ -27,7 +27,7 @@ from typing import Any
 
 import attrs
 
-from engine.core.errors import RflowError
+from engine.core.errors import RflowError, sanitize_text
 
 GENESIS = "0" * 64
 FORMAT = "rflow/audit/v2"
@@ -203,7 +203,6 @@ class AuditLog:
 
     def append(self, event: str, **data: Any) -> dict[str, Any]:
         """Append one entry (with a header or segment entry first when needed) and fsync it."""
-        from engine.core.errors import sanitize_text
 
         clean = _sanitize_strings(json.loads(json.dumps(data, default=str)), sanitize_text)
         with self._locked():
@@ -272,10 +271,3 @@ def _sanitize_strings(value: Any, clean: Any) -> Any:
     if isinstance(value, dict):
         return {k: _sanitize_strings(v, clean) for k, v in value.items()}
     return value
-
-
-def verify_log(path: Path, **kwargs: Any) -> Any:
-    """See :func:`engine.reporting.audit_verify.verify_log` (kept here for existing callers)."""
-    from engine.reporting.audit_verify import verify_log as verify
-
-    return verify(path, **kwargs)

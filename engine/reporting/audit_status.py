@@ -6,13 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from engine.core.display import shown
+from engine.core.errors import RflowError
+from engine.phi.keys import resolve_key
+from engine.reporting.audit_verify import verify_log
 
 AUDIT_NAME = "audit.jsonl"
 
 
 def configured_key() -> Any:
     """The deployment key from the environment, or ``None`` (a random key verifies nothing)."""
-    from engine.phi.keys import resolve_key
 
     key = resolve_key()
     return None if key.is_random else key
@@ -20,8 +22,6 @@ def configured_key() -> Any:
 
 def audit_status(run_dir: Path, data: dict[str, Any], key: Any = None) -> tuple[bool, str]:
     """``(ok, line)`` for the run folder's audit log against the report's anchor."""
-    from engine.core.errors import RflowError
-    from engine.reporting.audit_verify import verify_log
 
     log = Path(run_dir) / AUDIT_NAME
     if not log.is_file():

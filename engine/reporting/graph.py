@@ -7,13 +7,16 @@ picture a user pastes into a wiki is the one the report shows. Every label goes 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from engine.core.components import component_name
 from engine.core.display import shown
+from engine.plugins import default_registry
 
 if TYPE_CHECKING:
     from engine.core.contract import Stage
@@ -80,11 +83,8 @@ class PipelineGraph:
 
 def build_graph(manifest: Any, registry: Any = None) -> PipelineGraph:
     """The graph of a loaded, valid manifest (every step, whether or not a mode runs it)."""
-    from engine.core.components import component_name
 
     if registry is None:
-        from engine.plugins import default_registry
-
         registry = default_registry
     modes = {name: tuple(mode.steps) for name, mode in manifest.governance.modes.items()}
     steps = []
@@ -181,7 +181,6 @@ def graph_document(plan: Any, graph: PipelineGraph, fmt: str) -> str:
         return to_mermaid(graph)
     if fmt == "dot":
         return to_dot(graph)
-    import json
 
     return json.dumps({**plan.to_dict(), "graph": graph.to_dict()}, indent=2, default=str) + "\n"
 

@@ -13,7 +13,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from engine import __version__
 from engine.core.atomic import write_text_atomic
+from engine.core.errors import safe_error_text
+from engine.reporting.audit_status import audit_status
+from engine.reporting.graph import build_graph, graph_view
+from engine.reporting.sources import load_recorded_manifest, locator
+from engine.reporting.view import build_view
 
 HTML_NAME = "report.html"
 
@@ -35,7 +41,6 @@ def _environment() -> Any:
 def _graph(manifest: Any) -> dict[str, Any] | None:
     if manifest is None:
         return None
-    from engine.reporting.graph import build_graph, graph_view
 
     try:
         return graph_view(build_graph(manifest))
@@ -45,10 +50,6 @@ def _graph(manifest: Any) -> dict[str, Any] | None:
 
 def render_html(data: dict[str, Any], run_dir: Path, *, manifest: Any = None, key: Any = None) -> str:
     """The report page for a run's report data; ``manifest`` (the run's, unchanged) adds lines and the graph."""
-    from engine import __version__
-    from engine.reporting.audit_status import audit_status
-    from engine.reporting.sources import load_recorded_manifest, locator
-    from engine.reporting.view import build_view
 
     if manifest is None:
         manifest = load_recorded_manifest(data)
@@ -66,8 +67,6 @@ def write_html(data: dict[str, Any], run_dir: Path, *, manifest: Any = None, key
     try:
         write_text_atomic(path, render_html(data, Path(run_dir), manifest=manifest, key=key))
     except OSError as exc:
-        from engine.core.errors import safe_error_text
-
         raise ReportRenderError(f"report.html not written: {safe_error_text(exc)}") from None
     except Exception as exc:  # a rendering bug must not turn a finished run into an error; it is reported
         raise ReportRenderError(f"report.html not written: internal error ({type(exc).__name__})") from None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +47,6 @@ class ReportError(RflowError):
 
 @cache
 def report_schema() -> dict[str, Any]:
-    from importlib.resources import files
-
     data: dict[str, Any] = json.loads((files("engine.schemas") / "run-report.v2.schema.json").read_text("utf-8"))
     return data
 

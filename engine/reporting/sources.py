@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.core.display import shown
+from engine.manifest import load_manifest
 
 Locator = Callable[[Mapping[str, Any]], str]
 
@@ -25,7 +26,6 @@ def load_recorded_manifest(data: Mapping[str, Any]) -> Any | None:
     try:
         if not path.is_file():
             return None
-        from engine.manifest import load_manifest
 
         manifest = load_manifest(path)
     except Exception:  # any problem: the report is rendered without manifest lines

@@ -19,6 +19,7 @@ from engine.execution.executors.base import (
     task_checkpoint,
     task_names,
 )
+from engine.execution.executors.local import LocalExecutor
 from engine.execution.executors.spec import ExecutorSpec, create, parse_size, resolve
 
 __all__ = [
@@ -43,6 +44,5 @@ __all__ = [
 
 def default_executor() -> Executor:
     """A fresh in-process executor (what a stage gets when the run configured none)."""
-    from engine.execution.executors.local import LocalExecutor
 
     return LocalExecutor()

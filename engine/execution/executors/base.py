@@ -15,9 +15,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from engine.core.errors import RflowError
+from engine.core.errors import RflowError, safe_error_text
 from engine.core.sizes import DEFAULT_PARTITION_BYTES
 from engine.execution.executors.gc_policy import task_gc
+from engine.phi import load_registry
+from engine.phi.accel import accelerator_for
+from engine.plugins import default_registry
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -58,11 +61,7 @@ def warm_worker() -> None:
     a task that needs these imports does them itself anyway.
     """
     try:
-        from engine.plugins import default_registry  # the stage modules that tasks live in
-
         default_registry.load_plugins()
-        from engine.phi import load_registry
-        from engine.phi.accel import accelerator_for
 
         accelerator_for(load_registry().scan)
     except Exception:  # an optimisation must never break a worker
@@ -81,8 +80,6 @@ def guarded_call(fn: Callable[[T], R], task: T) -> R:
     except TaskCancelled:
         raise
     except Exception as exc:
-        from engine.core.errors import safe_error_text
-
         raise TaskError(safe_error_text(exc)) from None
 
 

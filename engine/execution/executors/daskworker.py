@@ -12,10 +12,11 @@ import signal
 import threading
 from typing import Any
 
+from engine.execution.executors.base import warm_worker
+
 
 def dask_setup(worker: Any) -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from engine.execution.executors.base import warm_worker
 
     threading.Thread(target=warm_worker, name="rflow-warm-up", daemon=True).start()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -118,7 +119,6 @@ class ProcessExecutor(Executor):
 
 def _init_worker() -> None:
     """Workers leave Ctrl-C to the run, which cancels and stops them (no traceback per worker)."""
-    import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm_worker()

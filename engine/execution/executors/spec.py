@@ -24,6 +24,9 @@ from engine.execution.executors.base import (
     Executor,
     ExecutorError,
 )
+from engine.execution.executors.daskexec import DaskExecutor
+from engine.execution.executors.local import LocalExecutor
+from engine.execution.executors.processes import ProcessExecutor
 
 _FIELDS = ("kind", "workers", "address", "partition_bytes", "retries")
 
@@ -107,13 +110,8 @@ def create(spec: ExecutorSpec) -> Executor:
     size = spec.partition_bytes or DEFAULT_PARTITION_BYTES
     retries = 2 if spec.retries is None else spec.retries
     if spec.kind in (None, "local"):
-        from engine.execution.executors.local import LocalExecutor
-
         return LocalExecutor(spec.workers or 1, size)
     if spec.kind == "processes":
-        from engine.execution.executors.processes import ProcessExecutor
-
         return ProcessExecutor(spec.workers or cpu_count(), size, retries)
-    from engine.execution.executors.daskexec import DaskExecutor
 
     return DaskExecutor(spec.address, spec.workers, size, retries)
