@@ -3,7 +3,8 @@
 The same process scans the PHI scan benchmark's dense CSV (bench/phi_scan.py) with the cue rules
 (``engine.phi.cues.matches``) and with them switched off, interleaved, per regex path, and reports
 the CPU seconds of each (best of ``--repeat``), the ratio, and what the cue pass itself spends
-(``cues.find`` on the file's chunks, timed alone).
+(``cues.find`` on the file's chunks, timed alone). On the native path it runs twice: the cue
+rules in the core, and in Python (``RFLOW_PHI_CORE_CUES=0``, the path before the core had them).
 
     python bench/phi_cue_cost.py --mb 1 --repeat 3
     RFLOW_PHI_REGEX=re python bench/phi_cue_cost.py --mb 1 --engines re
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from phi_scan import KEY, make_file, use_engine
 
-from engine.phi import cues, scan_file
+from engine.phi import cues, native_cues, scan_file
 
 
 def cpu(fn) -> tuple[float, int]:
@@ -45,11 +46,19 @@ def main() -> None:
         size = path.stat().st_size / 1e6
         text = path.read_bytes().decode("latin-1")
         print(f"file: {size:.2f} MB")
-        print("| engine | with cues (CPU s) | without (CPU s) | ratio | findings with / without "
-              "| cues.find alone (CPU s) |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for engine in args.engines.split(","):
+        print(
+            "| engine | cue rules in | with cues (CPU s) | without (CPU s) | ratio | findings with / without "
+            "| cues.find alone (CPU s) |"
+        )
+        print("|---|---|---:|---:|---:|---:|---:|")
+        runs = [
+            (e, where)
+            for e in args.engines.split(",")
+            for where in (("core", "python") if e == "auto" else ("python",))
+        ]
+        for engine, where in runs:
             use_engine(engine)
+            os.environ[native_cues.ENV] = "1" if where == "core" else "0"
 
             def scan() -> int:
                 return sum(1 for _ in scan_file(path, key=KEY))
@@ -64,7 +73,8 @@ def main() -> None:
                     t, n_off = cpu(scan)
                 off.append(t)
             alone = min(cpu(lambda: len(cues.find(text, bytes_mode=True)))[0] for _ in range(args.repeat))
-            print(f"| {engine} | {min(on):.2f} | {min(off):.2f} | {min(on) / min(off):.2f} | {n_on} / {n_off} "
+            ratio = min(on) / min(off)
+            print(f"| {engine} | {where} | {min(on):.2f} | {min(off):.2f} | {ratio:.2f} | {n_on} / {n_off} "
                   f"| {alone:.2f} |")  # fmt: skip
 
 

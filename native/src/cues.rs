@@ -12,6 +12,7 @@
 //! case, whether it is in capitals) comes from a Python callback, once per distinct word and call.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::exceptions::PyValueError;
@@ -19,8 +20,40 @@ use pyo3::prelude::*;
 
 use crate::finder::Finder;
 
-/// A set of words as Python sends it.
-pub type Words = HashSet<String>;
+/// A set of words as Python sends it, hashed with [`Fx`].
+pub type Words = HashSet<String, BuildHasherDefault<Fx>>;
+
+/// The multiply-rotate hash of rustc's `FxHasher`: the rules look words up in fixed sets built
+/// from the shipped data (never keyed by the text), where SipHash's protection buys nothing and
+/// costs most of a lookup.
+#[derive(Default, Clone, Copy)]
+pub struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Everything the rules read, loaded by Python (see `engine/phi/native_cues.py`).
 pub struct Data {
@@ -38,14 +71,14 @@ pub struct Data {
     pub county_words: Words,
     pub ambiguous_states: Words,
     pub state_codes: Words,
-    pub first: HashMap<String, u64>,
+    pub first: HashMap<String, u64, BuildHasherDefault<Fx>>,
     pub surnames: Words,
     pub common: Words,
     pub needs_context: Words,
     pub never: Words,
-    pub cities: HashMap<String, Words>,
+    pub cities: HashMap<String, Words, BuildHasherDefault<Fx>>,
     pub any_city: Words,
-    pub counties: HashMap<String, Words>,
+    pub counties: HashMap<String, Words, BuildHasherDefault<Fx>>,
     pub any_county: Words,
     pub states: Vec<(String, String)>,
     pub state_names: Words,
@@ -53,6 +86,8 @@ pub struct Data {
     pub separators: Vec<u8>,
     /// Token prefixes ("al-", "d'"), longest first: the order the token regex tries them.
     pub prefixes: Vec<Vec<u8>>,
+    /// The bytes a prefix starts with.
+    pub prefix_first: [bool; 256],
     pub window: usize,
     pub max_words: usize,
     pub frequent_first_name: u64,
@@ -210,13 +245,14 @@ impl<'a> Text<'a> {
         let mode = usize::from(bytes_mode);
         let (up, letter, wordc) = (&d.up[mode], &d.letter[mode], &d.word[mode]);
         let mut toks = Vec::new();
-        let mut asked: HashMap<Vec<u8>, std::rc::Rc<Word>> = HashMap::new();
+        let mut asked: HashMap<&[u8], std::rc::Rc<Word>> = HashMap::new();
         let n = text.len();
         let mut pos = 0;
         while pos < n {
             // the token regex at pos: the first prefix (longest first) followed by a capital, or a capital
             let mut head = None;
-            for p in &d.prefixes {
+            let prefixed = d.prefix_first[text[pos] as usize];
+            for p in d.prefixes.iter().filter(|_| prefixed) {
                 if text[pos..].starts_with(p) && pos + p.len() < n && up[text[pos + p.len()] as usize] {
                     head = Some(pos + p.len());
                     break;
@@ -252,17 +288,14 @@ impl<'a> Text<'a> {
                 possessive = true;
             }
             let raw = &text[s..end];
-            let w = if bytes_mode && !raw.is_ascii() {
-                match asked.get(raw) {
-                    Some(w) => w.clone(),
-                    None => {
-                        let w = std::rc::Rc::new(ask(raw)?);
-                        asked.insert(raw.to_vec(), w.clone());
-                        w
-                    }
+            // one Word per distinct word of the text (SipHash: these keys are the text's)
+            let w = match asked.get(raw) {
+                Some(w) => w.clone(),
+                None => {
+                    let w = std::rc::Rc::new(if bytes_mode && !raw.is_ascii() { ask(raw)? } else { d.word_latin1(raw) });
+                    asked.insert(raw, w.clone());
+                    w
                 }
-            } else {
-                std::rc::Rc::new(d.word_latin1(raw))
             };
             toks.push(Tok { start: s, end, possessive, w });
         }
@@ -437,7 +470,7 @@ impl Cues {
     #[allow(clippy::too_many_arguments)]
     fn new(
         mut sets: HashMap<String, Vec<String>>,
-        first: HashMap<String, u64>,
+        first: HashMap<String, u64, BuildHasherDefault<Fx>>,
         places: Places,
         patterns: (String, String, String),
         tables: Vec<Vec<u8>>,
@@ -455,7 +488,7 @@ impl Cues {
             return Err(PyValueError::new_err("the cue rules need 256 character keys and ASCII separators"));
         }
         let (cities, counties, states) = places;
-        let to_sets = |m: HashMap<String, Vec<String>>| -> HashMap<String, Words> {
+        let to_sets = |m: HashMap<String, Vec<String>>| -> HashMap<String, Words, BuildHasherDefault<Fx>> {
             m.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect()
         };
         let any_county: Words = counties.values().flatten().cloned().collect();
@@ -487,6 +520,15 @@ impl Cues {
             countries: take(&mut sets, "countries")?,
             states,
             separators: separators.into_bytes(),
+            prefix_first: {
+                let mut first = [false; 256];
+                for p in &prefixes {
+                    if let Some(&b) = p.as_bytes().first() {
+                        first[b as usize] = true;
+                    }
+                }
+                first
+            },
             prefixes: prefixes.into_iter().map(String::into_bytes).collect(),
             window: ints.0,
             max_words: ints.1,
