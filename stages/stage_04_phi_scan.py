@@ -139,6 +139,9 @@ class ScanPart:
     """The input's column classification as report metadata (profile column names)."""
     header: tuple[str, ...] | None = None
     """The column names of a file read as headerless (the scanner then reads no header line)."""
+    header_cells: tuple[Finding, ...] = ()
+    """A headerless file's first-row cells read whole as header cells that hold PHI (part 0 only);
+    reported unless the scan finds PHI in the same cell (see :mod:`engine.phi.scan.first_row`)."""
 
 
 def _empty_counts() -> dict[str, Any]:
@@ -170,6 +173,8 @@ def scan_part(part: ScanPart) -> dict[str, Any]:
         else:
             findings = _scan_cells(Path(part.path), part.profile, part.config, part.key, task_checkpoint,
                                    dict(part.categories))
+        if part.header_cells:
+            findings = _with_header_cells(findings, part.header_cells, part.names)
         if part.out is not None:
             with open(part.out, "wb") as fh:
                 consume(findings, fh.write)
@@ -180,6 +185,33 @@ def scan_part(part: ScanPart) -> dict[str, Any]:
         return {"error": str(exc)}
     counts: dict[str, Any] = encoder.counts()
     return counts
+
+
+def _with_header_cells(findings: Iterator[Finding], cells: tuple[Finding, ...],
+                       names: tuple[tuple[str, str], ...]) -> Iterator[Finding]:
+    """The scan's findings plus each header-cell finding of row 1 whose cell the scan found nothing
+    in, in file order (by offset, or by column where there are none: the cell-by-cell scan)."""
+    order = {shown: i for i, (_, shown) in enumerate(names)}
+
+    def position(f: Finding) -> tuple[int, int]:
+        return (f.offset if f.offset is not None else -1, order.get(f.column or "", len(order)))
+
+    def merged(found: list[Finding]) -> list[Finding]:
+        taken = {f.column for f in found}
+        return sorted([*found, *(c for c in cells if c.column not in taken)], key=position)
+
+    first: list[Finding] = []
+    pending = True
+    for f in findings:
+        if pending and f.row == 1:
+            first.append(f)
+            continue
+        if pending:
+            yield from merged(first)
+            pending = False
+        yield f
+    if pending:
+        yield from merged(first)
 
 
 def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: Any, partition_bytes: int,
@@ -199,19 +231,20 @@ def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: 
     else:
         ranges = [(0, size, 1)]
     names = tuple((c.lstrip("\ufeff").strip(), c) for c in profile.columns)
-    categories, classification = classify_input(path, profile, config, scanner)
+    categories, classification, header_cells = classify_input(path, profile, config, scanner, key)
     return [
         ScanPart(str(path), start, end, first_row, profile.format, scanner, config, key, names,
                  None if scanner else profile,
                  None if parts_dir is None else str(parts_dir / f"{i:05d}.findings.jsonl"),
-                 categories, classification, header if scanner else None)
+                 categories, classification, header if scanner else None, header_cells if i == 0 else ())
         for i, (start, end, first_row) in enumerate(ranges)
     ]
 
 
-def classify_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, scanner: bool
-                   ) -> tuple[tuple[tuple[str, str | None], ...], tuple[dict[str, Any], ...]]:
-    """Classify a table's columns once (header + sampled values + overrides), keyed as the scan needs.
+def classify_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, scanner: bool, key: Any = None
+                   ) -> tuple[tuple[tuple[str, str | None], ...], tuple[dict[str, Any], ...], tuple[Finding, ...]]:
+    """Classify a table's columns once (header + sampled values + overrides), keyed as the scan needs;
+    and a headerless file's first-row cells that hold PHI read whole, as deidentify replaces them.
 
     The scanner keys columns by their raw header, the per-cell path by profile names; reports use
     profile names (safe: a header that looks like PHI is reported as ``column_N``).
@@ -219,7 +252,7 @@ def classify_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, s
     from engine.phi.columns import SAMPLE_ROWS, classify_columns
 
     if profile.format not in ("csv", "tsv") and not is_typed(profile.format):
-        return (), ()
+        return (), (), ()
     rows: list[list[str]] = []
     with open_table(path, profile, max_field_chars=config.max_field_chars) as reader:
         raw = [c.lstrip("\ufeff").strip() for c in reader.raw_header]
@@ -234,7 +267,20 @@ def classify_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, s
     categories = tuple((keys[i], c.category) for i, c in enumerate(classes) if i < len(keys))
     report = tuple({**c.as_dict(), "column": shown[i]} for i, c in enumerate(classes)
                    if i < len(shown) and (c.category is not None or c.evidence == "override"))
-    return categories, report
+    return categories, report, _header_cells(path, profile, rows, shown, scanner, key, config.columns)
+
+
+def _header_cells(path: Path, profile: DatasetProfile, rows: list[list[str]], shown: list[str], scanner: bool,
+                  key: Any, wanted: list[str]) -> tuple[Finding, ...]:
+    """A headerless CSV/TSV's first-row cells that hold PHI read whole (:mod:`engine.phi.scan.first_row`)."""
+    if profile.has_header or key is None or not rows or profile.format not in ("csv", "tsv"):
+        return ()
+    from engine.phi.columns import letterless_columns
+    from engine.phi.scan.first_row import first_row_findings, first_row_spans
+
+    spans = first_row_spans(path, profile.format) if scanner else None
+    found = first_row_findings(rows[0], shown, letterless_columns(rows, len(shown)), key, spans)
+    return tuple(f for _, f in found if not wanted or f.column in wanted)
 
 
 def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: Path | None) -> dict[str, Any]:

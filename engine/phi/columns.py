@@ -229,6 +229,24 @@ def name_shaped(text: str) -> bool:
     return caps >= 2
 
 
+def letterless_columns(rows: Sequence[Sequence[str]], width: int) -> frozenset[int]:
+    """Column indexes whose cells below the first row of ``rows`` (a sample) hold no letter.
+
+    It says where a headerless file's first-row cell of a name's shape is no value of its column
+    (see :func:`engine.phi.labels.header_cell_category`). Why a sample decides, and why it is
+    sound: a letter below can only *keep* a name-shaped first cell, never replace one, so reading
+    fewer rows can only replace more cells (a header word lost, never a name kept); a letter first
+    seen after the sample leaves the column letterless. A column with no row below in the sample
+    (a one-row file) is undecided, and counts as letterless. phi_scan and deidentify call this on
+    the same sample (the first :data:`SAMPLE_ROWS` rows), so the scan and the copy agree.
+    """
+    below = rows[1:]
+    return frozenset(
+        i for i in range(width)
+        if not any(ch.isalpha() for row in below if i < len(row) for ch in row[i])
+    )
+
+
 def classify_columns(
     header: Sequence[str], rows: Iterable[Sequence[str]], overrides: Mapping[str, str] | None = None
 ) -> list[ColumnClass]:

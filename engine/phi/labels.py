@@ -19,7 +19,7 @@ from pathlib import PurePath
 
 from engine.core.display import printable
 from engine.phi.cues import english, vocab
-from engine.phi.sanitizer import contains_phi
+from engine.phi.sanitizer import phi_category
 
 FILE_NAME_TOKEN = "[PHI:FILE_NAME]"
 HEADER_CELL_TOKEN = "[PHI:HEADER_CELL]"
@@ -29,13 +29,40 @@ _JOINERS = re.compile(r"[_\-.]+")
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]{2,}")
 
 
-@functools.lru_cache(maxsize=4096)
 def label_holds_phi(text: str) -> bool:
     """Whether a header cell or file name, read whole (and with ``_ - .`` as spaces), holds PHI."""
+    return label_category(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def label_category(text: str) -> str | None:
+    """The PHI category a header cell or file name holds, read whole (``NAME`` for a person's name), or None."""
     spaced = " ".join(_JOINERS.sub(" ", text).split())
-    if contains_phi(text) or (spaced != text and contains_phi(spaced)):
-        return True
-    return _name_like(spaced)
+    category = phi_category(text) or (phi_category(spaced) if spaced != text else None)
+    if category is not None:
+        return category
+    return "NAME" if _name_like(spaced) else None
+
+
+def header_cell_category(text: str, letterless: bool) -> str | None:
+    """The PHI category of a headerless file's first-row cell read whole as a header cell, or None.
+
+    ``letterless``: the cells below it hold no letter (see
+    :func:`engine.phi.columns.letterless_columns`). A name made of English words ("Curt Ring")
+    reads like a header ("Heart Rate") to the whole-label rule, so over such a column any cell
+    with a name's shape counts as a name: it is no value of that column, and a header word lost
+    costs nothing beside a name kept. De-identification replaces these cells by
+    :data:`HEADER_CELL_TOKEN` and phi_scan reports them, both through this one function.
+    """
+    from engine.phi.columns import name_shaped
+
+    value = text.strip()
+    if not value:
+        return None
+    category = label_category(value)
+    if category is None and letterless and name_shaped(value):
+        return "NAME"
+    return category
 
 
 _ANY_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")

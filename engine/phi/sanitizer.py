@@ -59,10 +59,16 @@ def sanitize(text: str) -> str:
 
 def contains_phi(text: str) -> bool:
     """True when ``sanitize`` would change ``text`` (the output-guard check)."""
+    return phi_category(text) is not None
+
+
+def phi_category(text: str) -> str | None:
+    """The category of the first guard-tier match in ``text`` (what ``sanitize`` would replace first), or None."""
     if not isinstance(text, str):
         text = str(text)
     tier, prefilter = _guard()
     normalized = normalize_with_map(text)[0]
     if not prefilter(normalized):
-        return False
-    return next(iter_matches(tier, normalized), None) is not None
+        return None
+    match = next(iter_matches(tier, normalized), None)
+    return None if match is None else match[0].category.name

@@ -127,7 +127,8 @@ class _Plan:
     columns: list[str]
     actions: list[tuple[str, str, str]]
     letterless: frozenset[int] = frozenset()
-    """Columns whose sampled cells below the first row hold no letter (numbers, ISO dates, digit codes)."""
+    """Columns whose sampled cells below the first row hold no letter (numbers, ISO dates, digit codes);
+    see :func:`engine.phi.columns.letterless_columns`."""
 
 
 def scanned_clear_columns(profile: DatasetProfile, raw_header: Sequence[str],
@@ -166,6 +167,7 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
     """
     columns = list(profile.columns)
     samples: list[list[str]] = [[] for _ in columns]
+    rows: list[list[str]] = []
     if not profile.rows:
         _check_config_columns(config, columns)
     with open_table(path, profile, max_field_chars=config.max_field_chars) as reader:
@@ -174,6 +176,7 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
             for n, row in enumerate(reader):
                 if n >= SAMPLE_ROWS:
                     break
+                rows.append(row)
                 for i in range(len(samples)):
                     samples[i].append(cell(row, i))
     if profile.rows:
@@ -182,8 +185,9 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
     typed = _typed_dates(path, profile.format, len(columns))
     actions = [classify_column(c, config, dictionary, samples[i], phi_clear=c in clear, typed_date=typed[i])
                for i, c in enumerate(columns)]
-    letterless = frozenset(i for i, sample in enumerate(samples)
-                           if len(sample) > 1 and not any(ch.isalpha() for v in sample[1:] for ch in v))
+    from engine.phi.columns import letterless_columns
+
+    letterless = letterless_columns(rows, len(columns))
     return _Plan(columns, actions, letterless), raw_header
 
 

@@ -258,19 +258,16 @@ def _header_like_cells(row: list[str], out: list[str], checked: list[tuple[int, 
 
     Why: the sniffer reads a first row as data when it looks like data, and a header row that holds
     PHI does; its cells then sit in columns whose values do not say what a header cell is (a bare
-    name at the top of a numeric column), so the spans of the data rules miss them. A name made of
-    English words ("Curt Ring") reads like a header ("Heart Rate") to the whole-cell rule, so over a
-    column of no letters (``letterless``: input indexes) any cell with a name's shape is replaced:
-    it is no value of that column, and a header word lost costs nothing beside a name kept.
+    name at the top of a numeric column), so the spans of the data rules miss them. The rule is
+    :func:`engine.phi.labels.header_cell_category` (``letterless``: input indexes of columns with
+    no letter below), the one phi_scan reports these cells by.
     """
-    from engine.phi.columns import name_shaped
-    from engine.phi.labels import HEADER_CELL_TOKEN, label_holds_phi
+    from engine.phi.labels import HEADER_CELL_TOKEN, header_cell_category
 
     out = list(out)
     for n, i in checked:
-        value = row[i].strip() if i < len(row) else ""
-        if value and out[n] != HEADER_CELL_TOKEN and (label_holds_phi(value) or (i in letterless
-                                                                                  and name_shaped(value))):
+        value = row[i] if i < len(row) else ""
+        if out[n] != HEADER_CELL_TOKEN and header_cell_category(value, i in letterless) is not None:
             out[n] = HEADER_CELL_TOKEN
             count("header_cells")
     return out
