@@ -214,9 +214,14 @@ def name_cell_whole(text: str) -> bool:
 
 
 def name_shaped(text: str) -> bool:
-    """Two to five capitalised words of letters ('"Nick"', "O'Neil", "FAMILY, Given"): a name's shape,
+    """Two to five capitalised words of letters ('"Nick"', "O'Neil", "FAMILY, Given"), surname
+    particles between them (``van``, ``de la``): a name's shape,
     whatever the name (most are in no dictionary)."""
-    words = text.replace(",", " ").split()
+    from engine.phi.labels import NAME_PARTICLES
+
+    split = text.replace(",", " ").split()
+    # Lower-case particles inside a name (Mare van Ginneke, Ana de la Cruz) are part of it.
+    words = [w for i, w in enumerate(split) if not (0 < i < len(split) - 1 and w in NAME_PARTICLES)]
     if not 2 <= len(words) <= 5:
         return False
     caps = 0

@@ -99,7 +99,7 @@ def _name_like(text: str) -> bool:
 
 
 _TITLE_WORD = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?")
-_NAME_PARTICLES = frozenset({
+NAME_PARTICLES = frozenset({
     "de", "del", "della", "der", "den", "di", "da", "das", "do", "dos", "du", "la", "le", "van", "von",
     "ten", "ter", "op", "zu", "af", "av", "bin", "ibn", "al", "el", "y",
 })
@@ -116,7 +116,7 @@ def _unknown_pair(text: str) -> bool:
 
     split = text.split()
     # Lower-case particles inside a name (Mirte de Jode, Ludwig van Beek) are part of it, not words.
-    words = [w for i, w in enumerate(split) if not (0 < i < len(split) - 1 and w in _NAME_PARTICLES)]
+    words = [w for i, w in enumerate(split) if not (0 < i < len(split) - 1 and w in NAME_PARTICLES)]
     if not 2 <= len(words) <= 3 or not all(_title_word(w) for w in words):
         return False
     v, common = vocab(), dictionaries().common
