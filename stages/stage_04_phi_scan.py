@@ -191,7 +191,7 @@ def _with_header_cells(findings: Iterator[Finding], cells: tuple[Finding, ...],
                        names: tuple[tuple[str, str], ...]) -> Iterator[Finding]:
     """The scan's findings plus each header-cell finding of row 1 whose cell the scan found nothing
     in, in file order (by offset, or by column where there are none: the cell-by-cell scan)."""
-    order = {shown: i for i, (_, shown) in enumerate(names)}
+    order = {**{shown: i for i, (_, shown) in enumerate(names)}, **{raw: i for i, (raw, _) in enumerate(names)}}
 
     def position(f: Finding) -> tuple[int, int]:
         return (f.offset if f.offset is not None else -1, order.get(f.column or "", len(order)))
@@ -267,20 +267,21 @@ def classify_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, s
     categories = tuple((keys[i], c.category) for i, c in enumerate(classes) if i < len(keys))
     report = tuple({**c.as_dict(), "column": shown[i]} for i, c in enumerate(classes)
                    if i < len(shown) and (c.category is not None or c.evidence == "override"))
-    return categories, report, _header_cells(path, profile, rows, shown, scanner, key, config.columns)
+    return categories, report, _header_cells(path, profile, rows, keys, scanner, key, config.columns)
 
 
-def _header_cells(path: Path, profile: DatasetProfile, rows: list[list[str]], shown: list[str], scanner: bool,
+def _header_cells(path: Path, profile: DatasetProfile, rows: list[list[str]], keys: list[str], scanner: bool,
                   key: Any, wanted: list[str]) -> tuple[Finding, ...]:
-    """A headerless CSV/TSV's first-row cells that hold PHI read whole (:mod:`engine.phi.scan.first_row`)."""
+    """A headerless CSV/TSV's first-row cells that hold PHI read whole (:mod:`engine.phi.scan.first_row`),
+    under the column names the scan path's findings carry (``keys``)."""
     if profile.has_header or key is None or not rows or profile.format not in ("csv", "tsv"):
         return ()
     from engine.phi.columns import letterless_columns
     from engine.phi.scan.first_row import first_row_findings, first_row_spans
 
     spans = first_row_spans(path, profile.format) if scanner else None
-    found = first_row_findings(rows[0], shown, letterless_columns(rows, len(shown)), key, spans)
-    return tuple(f for _, f in found if not wanted or f.column in wanted)
+    found = first_row_findings(rows[0], keys, letterless_columns(rows, len(keys)), key, spans)
+    return tuple(f for i, f in found if not wanted or profile.columns[i] in wanted)
 
 
 def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: Path | None) -> dict[str, Any]:

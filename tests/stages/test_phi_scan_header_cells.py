@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import functools
-import json
 import tempfile
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from engine import InputDataset, StageContext, StageStatus, World, run_stages
 from engine.execution.executors.local import LocalExecutor
 from engine.phi.columns import SAMPLE_ROWS, letterless_columns
 from engine.phi.labels import HEADER_CELL_TOKEN
+from engine.phi.scan.findings_file import read_findings
 from stages.components import DatasetProfile, DeidentifiedDataset
 from stages.stage_06_deidentify.config import SAMPLE_ROWS as DEID_SAMPLE_ROWS
 from tests.phi.unseen_support import family_name, given_name
@@ -88,7 +88,7 @@ def _scan_and_copy(path: Path, tmp: Path, partition_bytes: int | None
     results = asyncio.run(run_stages(["upload", "phi_scan"], context, configs={}))
     assert all(r.status is StageStatus.COMPLETED for r in results), [r.errors for r in results]
     findings_file = scan_ws / "phi" / "dataset.findings.jsonl"
-    findings = [json.loads(line) for line in findings_file.read_text().splitlines()] if findings_file.exists() else []
+    findings = [f._asdict() for f in read_findings(findings_file)] if findings_file.exists() else []
     profile = world.get(ENTITY, DatasetProfile)
     world, context = _context(path, deid_ws, partition_bytes)
     results = asyncio.run(run_stages(["upload", "deidentify"], context, configs={"deidentify": {}}))
@@ -158,7 +158,8 @@ def test_a_name_over_numbers_is_reported_where_the_copy_replaces_it(tmp_path: Pa
     first = [f for f in findings if f["row"] == 1 and f["column"] == profile.columns[1]]
     assert [f["category"] for f in first] == ["NAME"]
     assert first[0]["offset"] == len("record_id,") and first[0]["length"] == len(name)
-    assert not any(w in json.dumps(findings) for w in name.split())  # hash-only
+    findings_text = (tmp_path / "scan" / "phi" / "dataset.findings.jsonl").read_text(encoding="utf-8")
+    assert not any(w in findings_text for w in name.split())  # hash-only
     assert [f["row"] for f in findings] == sorted(f["row"] for f in findings)  # file order kept
 
 
