@@ -9,11 +9,12 @@ no-break characters) and replaced in the original, invisible characters inside a
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+from engine.phi.code_words import quoted_code_identifier
 from engine.phi.matcher import iter_matches
 from engine.phi.normalize import normalize_with_map
-from engine.phi.registry import CompiledTier, load_registry
+from engine.phi.registry import CompiledPattern, CompiledTier, load_registry
 
 # A replacement could in principle make a new match appear (text joined around a token); repeating
 # until nothing changes makes sanitize idempotent. Real inputs settle after one pass.
@@ -26,11 +27,20 @@ def _guard() -> tuple[CompiledTier, Callable[[str], object]]:
     return registry.guard, registry.prefilter.search
 
 
+def _guard_matches(tier: CompiledTier, normalized: str) -> Iterator[tuple[CompiledPattern, int, int]]:
+    """The guard tier's matches as ``(pattern, value start, value end)``, but for a NAME match that is a
+    code identifier quoted in Python's own exception wording (:mod:`engine.phi.code_words`)."""
+    for pat, _ms, vs, ve, _me in iter_matches(tier, normalized):
+        if pat.category.name == "NAME" and quoted_code_identifier(normalized, vs, ve):
+            continue
+        yield pat, vs, ve
+
+
 def _sanitize_once(text: str, tier: CompiledTier) -> str:
     out: list[str] = []
     last = 0
     normalized, omap = normalize_with_map(text)
-    for pat, _ms, vs, ve, _me in iter_matches(tier, normalized):
+    for pat, vs, ve in _guard_matches(tier, normalized):
         if not omap.identity:
             vs, ve = omap.span(vs, ve)
         out.append(text[last:vs])
@@ -70,5 +80,5 @@ def phi_category(text: str) -> str | None:
     normalized = normalize_with_map(text)[0]
     if not prefilter(normalized):
         return None
-    match = next(iter_matches(tier, normalized), None)
+    match = next(_guard_matches(tier, normalized), None)
     return None if match is None else match[0].category.name
