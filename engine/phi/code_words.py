@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from engine.phi.cues import english
+
 _PHRASE = re.compile(
     r"(?:cannot import name|No module named|(?:^|[^A-Za-z])name|has no attribute|module|unexpected keyword argument"
     r"|required (?:positional |keyword-only )?arguments?:|values for argument|object has no attribute)[ ]['\"]\Z"
@@ -59,8 +61,6 @@ def code_shaped(token: str) -> bool:
 def _camel_code(word: str) -> bool:
     """Two or more capitalised English words run together, the first of three letters or more and no
     surname prefix."""
-    from engine.phi.cues import english
-
     if _HUMPS.fullmatch(word) is None:
         return False
     humps = _HUMP.findall(word)

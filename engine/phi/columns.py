@@ -138,6 +138,8 @@ def classify_column(
     if by_values is not None:
         return ColumnClass(name, by_values, share, "values", share, len(cells))
     if role_header(name) and len(cells) >= MIN_VALUES:
+        from engine.phi.labels import name_shaped
+
         named = round(sum(name_shaped(c) for c in cells) / len(cells), 3)
         if named >= VALUE_SHARE:
             return ColumnClass(name, "NAME", named, "both", named, len(cells))
@@ -208,30 +210,9 @@ def anonymous_header(name: str) -> bool:
 def name_cell_whole(text: str) -> bool:
     """A cell with a name's shape that the whole-cell name rule of headers reads as a person's name
     (``Lailtes Ngata``, ``Łukasz Zięcik``; not ``Chest Pain``): names in no dictionary included."""
-    from engine.phi.labels import label_holds_phi
+    from engine.phi.labels import label_holds_phi, name_shaped
 
     return name_shaped(text) and label_holds_phi(text.strip())
-
-
-def name_shaped(text: str) -> bool:
-    """Two to five capitalised words of letters ('"Nick"', "O'Neil", "FAMILY, Given"), surname
-    particles between them (``van``, ``de la``): a name's shape,
-    whatever the name (most are in no dictionary)."""
-    from engine.phi.labels import NAME_PARTICLES
-
-    split = text.replace(",", " ").split()
-    # Lower-case particles inside a name (Mare van Ginneke, Ana de la Cruz) are part of it.
-    words = [w for i, w in enumerate(split) if not (0 < i < len(split) - 1 and w in NAME_PARTICLES)]
-    if not 2 <= len(words) <= 5:
-        return False
-    caps = 0
-    for w in words:
-        core = w.strip('"\u201c\u201d()')
-        if not core or not core[0].isupper() or not core.replace("'", "").replace("\u2019", "").replace(
-                "-", "").replace(".", "").isalpha():
-            return False
-        caps += len(core) > 1
-    return caps >= 2
 
 
 def letterless_columns(rows: Sequence[Sequence[str]], width: int) -> frozenset[int]:

@@ -54,8 +54,6 @@ def header_cell_category(text: str, letterless: bool) -> str | None:
     costs nothing beside a name kept. De-identification replaces these cells by
     :data:`HEADER_CELL_TOKEN` and phi_scan reports them, both through this one function.
     """
-    from engine.phi.columns import name_shaped
-
     value = text.strip()
     if not value:
         return None
@@ -158,3 +156,22 @@ def safe_column_names(raw: list[str]) -> list[str]:
         seen.add(name)
         names.append(name)
     return names
+
+
+def name_shaped(text: str) -> bool:
+    """Two to five capitalised words of letters ('"Nick"', "O'Neil", "FAMILY, Given"), surname
+    particles between them (``van``, ``de la``): a name's shape,
+    whatever the name (most are in no dictionary)."""
+    split = text.replace(",", " ").split()
+    # Lower-case particles inside a name (Mare van Ginneke, Ana de la Cruz) are part of it.
+    words = [w for i, w in enumerate(split) if not (0 < i < len(split) - 1 and w in NAME_PARTICLES)]
+    if not 2 <= len(words) <= 5:
+        return False
+    caps = 0
+    for w in words:
+        core = w.strip('"\u201c\u201d()')
+        if not core or not core[0].isupper() or not core.replace("'", "").replace("\u2019", "").replace(
+                "-", "").replace(".", "").isalpha():
+            return False
+        caps += len(core) > 1
+    return caps >= 2

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.phi.keys import PhiKey
+from engine.phi.labels import header_cell_category
+from engine.phi.registry import NORMALIZERS, load_registry
 from engine.phi.scan.chunks import open_input, read_header, table_delim
 from engine.phi.scan.findings import Finding
 from engine.phi.scan.rows import cell_value_span, field_starts
@@ -39,9 +41,6 @@ def first_row_findings(
     ``columns``: the names findings are reported under; ``spans``: the cells' byte spans (None:
     no offsets, as the cell-by-cell scan of other encodings reports).
     """
-    from engine.phi.labels import header_cell_category
-    from engine.phi.registry import NORMALIZERS, load_registry
-
     registry = load_registry()
     out: list[tuple[int, Finding]] = []
     for i, text in enumerate(cells[: len(columns)]):
