@@ -12,22 +12,19 @@ from typing import Any
 
 import attrs
 
-from engine.core.components import component_name
 from engine.core.contract import PlannedStep
 from engine.core.stage_config import structure_config
 from engine.manifest.model import Manifest
+from engine.plugins.cards import StageCard, card_of
 
 
 @attrs.frozen
 class PlanEntry:
+    """One step of the plan: the step, its stage as validation sees it (its card), its config."""
+
     index: int
     planned: PlannedStep
-    stage_id: int
-    stage_key: str
-    stage_name: str
-    stage_version: str
-    reads: tuple[str, ...]
-    writes: tuple[str, ...]
+    stage: StageCard
     config: dict[str, Any]
     description: str = ""
 
@@ -35,15 +32,20 @@ class PlanEntry:
     def step_id(self) -> str:
         return self.planned.step_id
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The components the step reads; an optional one marked ``?``."""
+        return self.stage.reads + tuple(f"{name}?" for name in self.stage.optional_reads)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,
             "id": self.step_id,
             "description": self.description,
-            "stage": {"id": self.stage_id, "key": self.stage_key, "name": self.stage_name,
-                      "version": self.stage_version},
+            "stage": {"id": self.stage.stage_id, "key": self.stage.key, "name": self.stage.stage_name,
+                      "version": self.stage.version},
             "reads": list(self.reads),
-            "writes": list(self.writes),
+            "writes": list(self.stage.writes),
             "timeout_s": self.planned.timeout_s,
             "gate": self.planned.gate,
             "config": self.config,
@@ -108,9 +110,9 @@ class Plan:
         width = max((len(e.step_id) for e in self.entries), default=4)
         for e in self.entries:
             timeout = f"  timeout {e.planned.timeout_s:g}s" if e.planned.timeout_s else ""
-            lines.append(f"{e.index:>3}. {e.step_id.ljust(width)}  stage {e.stage_key} (#{e.stage_id}) "
-                         f"v{e.stage_version}{timeout}")
-            lines.append(f"     reads: {', '.join(e.reads) or '-'}   writes: {', '.join(e.writes) or '-'}")
+            lines.append(f"{e.index:>3}. {e.step_id.ljust(width)}  stage {e.stage.key} (#{e.stage.stage_id}) "
+                         f"v{e.stage.version}{timeout}")
+            lines.append(f"     reads: {', '.join(e.reads) or '-'}   writes: {', '.join(e.stage.writes) or '-'}")
             if e.planned.gate:
                 lines.append(f"     gate: {e.planned.gate}")
         if self.excluded:
@@ -134,14 +136,8 @@ def build_plan(manifest: Manifest, mode_name: str, registry: Any) -> Plan:
         config = dict(step.config)
         planned = PlannedStep(step.id, stage, structure_config(stage.Config, config), timeout,
                               mode.gates.get(step.id))
-        entries.append(PlanEntry(
-            index=index, planned=planned, stage_id=stage.stage_id, stage_key=stage.key,
-            stage_name=stage.stage_name, stage_version=stage.version,
-            reads=tuple(component_name(t) for t in stage.reads)
-            + tuple(f"{component_name(t)}?" for t in stage.optional_reads),
-            writes=tuple(component_name(t) for t in stage.writes),
-            config=config, description=step.description,
-        ))
+        entries.append(PlanEntry(index=index, planned=planned, stage=card_of(stage), config=config,
+                                 description=step.description))
     return Plan(
         manifest=manifest, mode=mode_name, entries=tuple(entries), phi_policy=mode.phi_policy,
         require=tuple(mode.require), allow_stages=mode.allow_stages,
