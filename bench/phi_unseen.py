@@ -96,6 +96,12 @@ def run_demo(data: Path | None, run_dir: Path) -> dict[str, Any]:
 
 
 def _text_of(path: Path) -> str:
+    if path.name.endswith(".findings.jsonl"):
+        # Read as every consumer does (read_findings): a digest is a keyed hash, not a value, and its
+        # base64 letters would match short name parts by chance; categories and columns are kept.
+        from engine.phi.scan.findings_file import read_findings
+
+        return "\n".join(f"{f.category} {f.row} {f.column} {f.offset} {f.length}" for f in read_findings(path))
     raw = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix == ".json":
         try:
