@@ -10,14 +10,16 @@ offsets of a re-decoded file would mislead); rows and columns are exact.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from engine.dataplane.formats import is_typed
 from engine.dataplane.sniff import TableFormat, generated_columns
-from engine.phi.columns import SAMPLE_ROWS, ColumnClass, classify_columns
+from engine.phi.columns import SAMPLE_ROWS, ColumnClass, classify_columns, letterless_columns
 from engine.phi.errors import PhiInputError
 from engine.phi.keys import PhiKey
+from engine.phi.scan.first_row import first_row_findings
 from engine.phi.scanner import Finding
 from engine.phi.spans import find_spans
 
@@ -83,15 +85,30 @@ def scan_cells(path: Path, fmt: TableFormat, key: PhiKey,
         if fmt.has_header:
             for cell in header:
                 yield from _cell_findings(cell, 0, None, None, key)
+    header_cells = _header_cells(path, fmt, header, first, key) if table and not fmt.has_header else {}
     for number, row in enumerate(_chain(first, rows), start=1):
         for i, text in enumerate(row):
             if not text:
                 continue
             column = header[i] if i < len(header) else None
             classified = column is not None and column in cats
-            yield from _cell_findings(text, number, column if table else None,
-                                      cats.get(column or "") if classified else None, key,
-                                      guess_from_header=not classified)
+            found = list(_cell_findings(text, number, column if table else None,
+                                        cats.get(column or "") if classified else None, key,
+                                        guess_from_header=not classified))
+            if not found and number == 1 and i in header_cells:
+                found = [header_cells[i]]
+            yield from found
+
+
+def _header_cells(path: Path, fmt: TableFormat, header: list[str], first: list[list[str]],
+                  key: PhiKey) -> dict[int, Finding]:
+    """A headerless table's first-row cells that hold PHI read whole as header cells, by column index:
+    what phi_scan reports and deidentify replaces (:mod:`engine.phi.scan.first_row`)."""
+    if not first:
+        return {}
+    sample = list(itertools.islice(_rows(path, fmt), SAMPLE_ROWS))
+    found = first_row_findings(first[0], header, letterless_columns(sample, len(header)), key)
+    return dict(found)
 
 
 def _cell_findings(text: str, row: int, column: str | None, category: str | None, key: PhiKey,

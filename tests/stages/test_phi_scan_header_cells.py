@@ -14,6 +14,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import functools
+import json
+import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -200,3 +204,26 @@ def test_letterless_columns_is_decided_below_the_first_row(rows: list[list[str]]
         marked = [list(r) for r in rows]
         marked[-1][column] += letter
         assert column not in letterless_columns([first, *marked], 3)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=person(), total=st.sampled_from([5, SAMPLE_ROWS + 30]), data=st.data())
+def test_rflow_phi_scan_reports_the_header_cells_phi_scan_reports(name: str, total: int, data: st.DataObject) -> None:
+    """``rflow phi scan`` (a real subprocess) reports the same first-row cells as the stage, a first
+    letter after the sample included."""
+    first_letter = data.draw(st.integers(1, total - 1)) if total > SAMPLE_ROWS else None
+    rows = [["SSN 219-09-9999", name, "Result", "mail7@ya.ru"]]
+    rows += [[str(n), "pending" if n == first_letter else str(n % 97), f"{n}.5", str(n)] for n in range(1, total)]
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        path = _write(tmp / "in.csv", rows)
+        proc = subprocess.run([sys.executable, "-m", "engine", "phi", "scan", str(path), "--format", "json",
+                               "--limit", "0"], capture_output=True, text=True, timeout=120, check=False,
+                              env={**os.environ, "RFLOW_PHI_KEY": "x7Qm2pLr9sT4vW8zB3nC6dF1gH5jK0aE"})
+        assert proc.returncode == 0, proc.stderr
+        cli = {(f["column"], f["category"]) for f in json.loads(proc.stdout)["findings"] if f["row"] == 1}
+        _, findings, _ = _scan_and_copy(path, tmp, None)
+    stage = {(str(f["column"]), str(f["category"])) for f in findings if f["row"] == 1}
+    assert cli == stage
+    assert ("col_2", "NAME") in cli or (first_letter is not None and first_letter <= SAMPLE_ROWS)
+    assert name.split()[0] not in proc.stdout
