@@ -295,10 +295,12 @@ def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: 
                 total[name][k] = total[name].get(k, 0) + v
     if out_path is not None:
         with atomic_output(out_path) as out:
-            for part in parts:
-                assert part.out is not None
-                with open(part.out, encoding="ascii") as fh:  # the findings lines are ASCII
+            if len(parts) == 1:
+                assert parts[0].out is not None
+                with open(parts[0].out, encoding="ascii") as fh:  # the findings lines are ASCII
                     shutil.copyfileobj(fh, out, 1 << 20)
+            else:
+                _one_segment(parts, out)
     by_column = total["by_column"]
     return {
         "findings_total": total["findings_total"],
@@ -309,6 +311,24 @@ def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: 
         "columns_classified": [dict(c) for c in parts[0].classification] if parts else [],
         "scanner": "scan_file" if parts and parts[0].scanner else "per_cell",
     }
+
+
+def _one_segment(parts: list[ScanPart], out: Any) -> None:
+    """The parts' findings written again as one segment: the file a single part would have written.
+
+    Each part file is a segment of its own (numbers, deltas and digest table from its start), so
+    concatenating them would make the file's bytes depend on how the input was partitioned; the
+    artifact and its digest in the report must not.
+    """
+    from engine.phi.scan.findings_file import new_encoder, read_findings
+
+    encoder = new_encoder()
+    for part in parts:
+        assert part.out is not None
+        findings = read_findings(part.out)
+        while batch := list(itertools.islice(findings, 4096)):
+            out.write(encoder.encode(batch).decode("ascii"))
+    out.write(encoder.encode([]).decode("ascii"))
 
 
 @register_stage

@@ -131,3 +131,14 @@ def _stage_key() -> Any:
     from engine.phi import stage_key
 
     return stage_key(b"k" * 32, "config")
+
+
+@pytest.mark.parametrize("engine", ["auto", "re"])
+def test_the_findings_file_is_the_same_however_the_input_is_partitioned(tmp_path: Path, engine: str) -> None:
+    # The report records the artifact's digest: it must not depend on the executor's partitions.
+    path = _dense(tmp_path, 120)
+    whole, _ = _stage_findings(path, tmp_path / "whole", engine, 1 << 30, 1)
+    for partition_bytes, workers in ((1 << 14, 1), (1 << 14, 2), (1 << 16, 2)):
+        parts, _ = _stage_findings(path, tmp_path / f"p{partition_bytes}-{workers}", engine, partition_bytes, workers)
+        assert parts == whole, (partition_bytes, workers)
+    assert whole.count(b'{"rflow_findings":2}') == 1
