@@ -259,9 +259,16 @@ def _surname_given(t: Text, i: int) -> bool:
         return False
     if _particle(b) and not a.caps:
         return False
-    if b.key in dictionaries().needs_context:
+    if b.key in dictionaries().needs_context and _word_follows(t, b):
         return False  # "seen by ENT, Will follow up"
     return is_first_name(b.word) or not _english_only(b)
+
+
+def _word_follows(t: Text, tok: Token) -> bool:
+    """A lower-case word follows ``tok``: a given name that is also a word ("Will", "May") is
+    then read as the word ("Will follow up", "patient Grace period")."""
+    follows = t.after(tok.end, 2).lstrip(" \t")[:1]
+    return follows.isalpha() and follows.islower()
 
 
 def _extent(t: Text, i: int, strength: str) -> tuple[int, int] | None:
@@ -305,10 +312,8 @@ def _extent(t: Text, i: int, strength: str) -> tuple[int, int] | None:
         return None
     if j - i == 1 and strength != TITLE and first.key in v.eponyms:
         return None
-    if j - i == 1 and strength in CUES and first.key in dictionaries().needs_context:
-        follows = t.after(first.end, 2).lstrip(" \t")[:1]
-        if follows.isalpha() and follows.islower():
-            return None  # "patient Grace period", "will May return": a word, not a name
+    if j - i == 1 and strength in CUES and first.key in dictionaries().needs_context and _word_follows(t, first):
+        return None  # "patient Grace period", "will May return": a word, not a name
     if t.suffix_after(toks[j - 1].end):
         return None
     return i, j
@@ -332,6 +337,16 @@ def _pair(t: Text, i: int) -> bool:
             return False
         if a.caps and not b.caps and len(a.word) >= 4 and not _wordlike(b) and not _wordlike(a):
             return True  # "OKONKWO, Adebayo": a surname in capitals, the registry form
+        if (
+            not b.caps
+            and ((a.caps and len(a.word) >= 4) or "-" in a.word)
+            and not _wordlike(a)
+            and a.key not in v.abbreviations
+            and b.key in d.first
+            and b.key not in d.never
+            and not _word_follows(t, b)
+        ):
+            return True  # "OKONKWO, Hope", "Vasquez-Trinh, Grant": a given name that is also a word
         return b.key in d.first and b.key not in d.needs_context
     third = toks[i + 2] if i + 2 < len(toks) else None
     joined3 = third is not None and _joined(t, b, third) == (True, False) and third.caps == a.caps

@@ -151,10 +151,16 @@ fn surname_given(t: &Text, i: usize) -> bool {
     if particle(d, b) && !a.w.caps {
         return false;
     }
-    if d.needs_context.contains(&b.w.key) {
+    if d.needs_context.contains(&b.w.key) && word_follows(t, b) {
         return false;
     }
     is_first(d, &b.w) || !english_only(t, b)
+}
+
+/// `names._word_follows`: a lower-case word follows `tok`.
+fn word_follows(t: &Text, tok: &Tok) -> bool {
+    let follows = lstrip(t.after(tok.end, 2), b" \t");
+    follows.first().is_some_and(|&c| crate::cues::is_alpha(c) && (c as char).is_lowercase())
 }
 
 /// `names._extent`: the token range of the name starting at token `i`, or None.
@@ -204,13 +210,8 @@ fn extent(t: &Text, i: usize, strength: Strength) -> Option<(usize, usize)> {
     if j - i == 1 && strength != Strength::Title && d.eponyms.contains(&first.w.key) {
         return None;
     }
-    if j - i == 1 && is_cue(strength) && d.needs_context.contains(&first.w.key) {
-        let follows = lstrip(t.after(first.end, 2), b" \t");
-        if let Some(&c) = follows.first() {
-            if crate::cues::is_alpha(c) && (c as char).is_lowercase() {
-                return None;
-            }
-        }
+    if j - i == 1 && is_cue(strength) && d.needs_context.contains(&first.w.key) && word_follows(t, first) {
+        return None;
     }
     if t.suffix_after(toks[j - 1].end) {
         return None;
@@ -243,6 +244,16 @@ fn pair(t: &Text, i: usize) -> bool {
         }
         if a.w.caps && !b.w.caps && a.w.nchars >= 4 && !wordlike(t, b) && !wordlike(t, a) {
             return true;
+        }
+        if !b.w.caps
+            && ((a.w.caps && a.w.nchars >= 4) || a.w.word.contains('-'))
+            && !wordlike(t, a)
+            && !d.abbreviations.contains(&a.w.key)
+            && d.first.contains_key(&b.w.key)
+            && !d.never.contains(&b.w.key)
+            && !word_follows(t, b)
+        {
+            return true; // "OKONKWO, Hope", "Vasquez-Trinh, Grant"
         }
         return d.first.contains_key(&b.w.key) && !d.needs_context.contains(&b.w.key);
     }
