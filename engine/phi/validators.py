@@ -18,6 +18,9 @@ _NON_DIGIT = re.compile(r"[^0-9]", re.ASCII)
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]", re.ASCII)
 
 
+_FIRST_LETTER = re.compile("[A-Za-z]")
+
+
 def digits(value: str) -> str:
     """Only the ASCII digits of ``value``."""
     return _NON_DIGIT.sub("", value)
@@ -303,8 +306,9 @@ def ssn_digits(value: str) -> bool:
 
 def phone_digits(value: str) -> bool:
     """Ten digits, or eleven with the country code 1; or, written with an international prefix
-    (``+``, ``00``, ``011``), 8 to 15 digits (E.164): any number a phone cue or column announces."""
-    ds = digits(value)
+    (``+``, ``00``, ``011``), 8 to 15 digits (E.164): any number a phone cue or column announces.
+    An extension (from the first letter on: ``x890``, ``ext. 12``) is not counted."""
+    ds = digits(_FIRST_LETTER.split(value, maxsplit=1)[0])
     if value.lstrip("( ").startswith(("+", "00", "011")) and not value.lstrip("( ").startswith("+1"):
         return 8 <= len(ds) <= 15
     return len(ds) == 10 or (len(ds) == 11 and ds[0] == "1")

@@ -228,7 +228,9 @@ fn nanp(value: &[u8]) -> bool {
 }
 
 fn phone_digits(value: &[u8]) -> bool {
-    let ds = digits(value);
+    // An extension (from the first letter on: "x890", "ext. 12") is not counted.
+    let number = value.iter().position(u8::is_ascii_alphabetic).map_or(value, |end| &value[..end]);
+    let ds = digits(number);
     let start = value.iter().position(|&b| b != b'(' && b != b' ').unwrap_or(value.len());
     let rest = &value[start..];
     let intl = rest.starts_with(b"+") || rest.starts_with(b"00") || rest.starts_with(b"011");

@@ -24,7 +24,7 @@ MANY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCh
 WORDS = [
     "Jan", "feb", "MARCH", "Sept", "sept.", "May", "december", "the", "of", "st", "nd", "th",
     "first", "fourth", "twenty", "thirty", "first", "twentieth", "ninth", "mg", "units", "mmHg",
-    "IU", "%", "bpm", "wks", "h",
+    "IU", "%", "bpm", "wks", "h", "x", "ext", "ext.", "Ext.", "extension", "EXT",
 ]  # fmt: skip
 ALPHABET = "0123456789-/.: ,+()#xXaAfF\t\n\r\x0b\x0c\x1c\x1f%\u00e9\u2010\u0663"
 pieces = st.sampled_from(WORDS) | st.text(ALPHABET, max_size=6) | st.integers(0, 99999).map(str)
