@@ -244,6 +244,19 @@ def year_of(text: str) -> str | None:
     return years[0] if cell_category(value) == "DATE" else None
 
 
+def unparsed_date(text: str, scrubbed: str) -> str:
+    """A date column's cell that no date rule could read, as the copy shows it.
+
+    What scrubbing leaves of it is a date's remainder (``[PHI:DATE]-63``: a two-digit year that may
+    say the person is over 89; ``Wednesday, [PHI:DATE]``: the weekday, another element of the
+    date), so a cell with a digit or a date found in it is replaced whole by the date token. A cell
+    of letters only in which nothing was found (``unknown``, ``not recorded``) stays as scrubbed.
+    """
+    if scrubbed == text and not any(c.isdigit() for c in text):
+        return scrubbed
+    return _phi.token_for("DATE")
+
+
 def _is_date(text: str, date_format: str | None) -> bool:
     """Whether ``text`` is an ISO date (or datetime) or a date in the column's dictionary format."""
     return _ISO_DATETIME.match(text) is not None or (date_format is not None and parse_date(text, date_format)
@@ -333,7 +346,7 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
             elif action in ("year", "shift"):
                 new = tx.date(text, action, date_format, shift)
                 if new is None:
-                    out.append(scrub(text, column, True, idents))
+                    out.append(unparsed_date(text, scrub(text, column, True, idents)))
                     count("unparsed_dates")
                 else:
                     out.append(new)
@@ -341,7 +354,7 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
             elif action == "dob":
                 year = tx.date(text, "year", date_format, 0)
                 if year is None:
-                    out.append(scrub(text, column, True, idents))
+                    out.append(unparsed_date(text, scrub(text, column, True, idents)))
                     count("unparsed_dates")
                 elif int(year) < dob_cutoff:
                     out.append("90+")  # born more than 89 years before as_of: the year is not kept

@@ -118,8 +118,24 @@ def test_the_rescan_uses_the_guard_tier(tmp_path: Path, ws: Path) -> None:
 @pytest.mark.parametrize(
     ("column", "first", "value"),
     [
-        ("seen_on", "2024-02-01", "03/2021"),  # a month kept: not the year the action writes
+        ("seen_on", "2024-02-01", "03/2021"),  # a month and a year: not the year the action writes
         ("dob", "1950-03-14", "03/1950"),
+        ("dob", "1950-03-14", "06-FEB-63"),    # a two-digit year (may imply an age over 89)
+        ("dob", "1950-03-14", "Wednesday, 8 April 1992"),  # a weekday is an element of the date too
+    ],
+)
+def test_date_cells_no_rule_reads_are_replaced_whole(tmp_path: Path, ws: Path, column: str, first: str,
+                                                     value: str) -> None:
+    body = f"id,{column}\n1,{first}\n2,\"{value}\"\n3,unknown\n"
+    config = {"phi_columns": {"seen_on": "DATE"}} if column == "seen_on" else {}
+    result, _, rows = _deid(write(tmp_path / "a.csv", body), ws, **config)
+    assert [r[column] for r in rows] == [first[:4], "[PHI:DATE]", "unknown"]
+    assert result.output["inputs"]["dataset"]["rescan"]["residual_findings"] == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "first", "value"),
+    [
         ("age", "40", "about 93"),             # an age over 89 in a form the age action cannot parse
     ],
 )
