@@ -158,15 +158,6 @@ def scan_part(part: ScanPart) -> dict[str, Any]:
     # The core writes the compact findings lines and counts them (no Python line per finding).
     encoder = new_encoder(_shown_name(dict(part.names)) if scanner else None)
 
-    def consume(findings: Iterator[Finding], write: Callable[[bytes], Any] | None) -> None:
-        while batch := list(itertools.islice(findings, 4096)):
-            task_checkpoint()
-            lines = encoder.encode(batch)
-            if write is not None:
-                write(lines)
-        if write is not None:
-            write(encoder.encode([]))  # a part without findings is still a segment
-
     try:
         if scanner or part.profile is None:
             findings = _scan_with_scanner(part)
@@ -177,9 +168,9 @@ def scan_part(part: ScanPart) -> dict[str, Any]:
             findings = _with_header_cells(findings, part.header_cells, part.names)
         if part.out is not None:
             with open(part.out, "wb") as fh:
-                consume(findings, fh.write)
+                _encode_segment(encoder, findings, fh.write, task_checkpoint)
         else:
-            consume(findings, None)
+            _encode_segment(encoder, findings, None, task_checkpoint)
     except (TabularError, PhiInputError) as exc:
         # A data error is a result, not a crash: the merge reports the first one in file order.
         return {"error": str(exc)}
@@ -322,13 +313,23 @@ def _one_segment(parts: list[ScanPart], out: Any) -> None:
     """
     from engine.phi.scan.findings_file import new_encoder, read_findings
 
-    encoder = new_encoder()
-    for part in parts:
-        assert part.out is not None
-        findings = read_findings(part.out)
-        while batch := list(itertools.islice(findings, 4096)):
-            out.write(encoder.encode(batch).decode("ascii"))
-    out.write(encoder.encode([]).decode("ascii"))
+    assert all(part.out is not None for part in parts)
+    findings = itertools.chain.from_iterable(read_findings(str(part.out)) for part in parts)
+    _encode_segment(new_encoder(), findings, lambda lines: out.write(lines.decode("ascii")))
+
+
+def _encode_segment(encoder: Any, findings: Iterator[Finding], write: Callable[[bytes], Any] | None,
+                    checkpoint: Callable[[], None] | None = None) -> None:
+    """``findings`` through ``encoder`` in batches (the encoder counts them); ``write``, if given,
+    gets the lines, and the segment's header even when there is no finding."""
+    while batch := list(itertools.islice(findings, 4096)):
+        if checkpoint is not None:
+            checkpoint()
+        lines = encoder.encode(batch)
+        if write is not None:
+            write(lines)
+    if write is not None:
+        write(encoder.encode([]))  # a part without findings is still a segment
 
 
 @register_stage

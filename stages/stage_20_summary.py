@@ -197,14 +197,13 @@ def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[]
     operations per batch, :mod:`stages.columnar.summary`) or ``rows`` (a Python call per cell; the
     reference the columnar path is tested against).
     """
-    rng = random.Random(0)
     # A Parquet input's copy is Parquet (stages/stage_06_deidentify/writer.py), every other copy CSV.
     fmt = (TableFormat(format="parquet", encoding="binary", delimiter="") if path.suffix == ".parquet"
            else TableFormat(format="csv", encoding="utf-8-sig", delimiter=delimiter))
     with TableReader(path, fmt, max_field_chars=config.max_field_chars, checkpoint=checkpoint) as reader:
         columns = list(reader.columns)
-        stats = [_ColumnStats(config.max_categories, config.min_cell_count, rng) for _ in columns]
         if engine == "rows":
+            stats = _fresh_stats(len(columns), config)
             for row in reader:
                 for i, col in enumerate(stats):
                     col.add(row[i] if i < len(row) else "")
@@ -212,15 +211,22 @@ def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[]
     if engine != "rows":
         from stages.columnar.source import NotNativeReadable
 
-        shape = _CopyShape(columns=tuple(columns), format=fmt.format, encoding=fmt.encoding, delimiter=fmt.delimiter)
+        shape = _CopyShape(columns=tuple(columns), format=fmt.format, encoding=fmt.encoding, delimiter=fmt.delimiter,
+                           native_csv=True)
         try:
-            rows, stats = _column_pass(path, attrs.evolve(shape, native_csv=True), config, checkpoint)
+            rows, stats = _column_pass(path, shape, config, checkpoint)
         except NotNativeReadable:
             rows, stats = _column_pass(path, attrs.evolve(shape, native_csv=False), config, checkpoint)
     return rows, {
         name: s.result(config, phi=name in phi_columns or _phi.column_matcher(name) is not None)
         for name, s in zip(columns, stats, strict=True)
     }
+
+
+def _fresh_stats(width: int, config: SummaryConfig) -> list[_ColumnStats]:
+    """Empty statistics for ``width`` columns, their samples drawn from one seeded generator."""
+    rng = random.Random(0)
+    return [_ColumnStats(config.max_categories, config.min_cell_count, rng) for _ in range(width)]
 
 
 def _column_pass(path: Path, shape: _CopyShape, config: SummaryConfig,
@@ -235,8 +241,7 @@ def _column_pass(path: Path, shape: _CopyShape, config: SummaryConfig,
     from stages.columnar.source import text_batches
     from stages.columnar.summary import accumulate
 
-    rng = random.Random(0)
-    stats = [_ColumnStats(config.max_categories, config.min_cell_count, rng) for _ in shape.columns]
+    stats = _fresh_stats(len(shape.columns), config)
     rows = accumulate(stats, text_batches(path, shape, max_field_chars=config.max_field_chars,
                                           checkpoint=checkpoint), RESERVOIR)
     return rows, stats
