@@ -160,7 +160,8 @@ def test_ctrl_c_cancels_and_closes_the_cluster_the_run_started(tmp_path: Path) -
 
     big = tmp_path / "big.csv"
     lines = bundled_data("demo_study.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-    big.write_text(lines[0] + "".join(lines[1:]) * 4, encoding="utf-8")
+    # Large enough that phi_scan is still running when the signal lands however fast the scan gets.
+    big.write_text(lines[0] + "".join(lines[1:]) * 16, encoding="utf-8")
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "RFLOW_PHI_KEY": KEY.decode()}
     proc = subprocess.Popen(
@@ -174,8 +175,8 @@ def test_ctrl_c_cancels_and_closes_the_cluster_the_run_started(tmp_path: Path) -
     for line in proc.stdout:
         if "phi_scan (PHI scan) started" in line or time.monotonic() > deadline:
             break
-    time.sleep(1.0)
-    children = _descendants(proc.pid)
+    while len(children := _descendants(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert len(children) >= 2, "no cluster processes found"
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
     _, err = proc.communicate(timeout=90)
