@@ -105,6 +105,7 @@ _EXPORTS: dict[str, str] = {
     "detect_encoding": "engine.dataplane.sniff",
     "first_row_is_data": "engine.dataplane.sniff",
     "generated_columns": "engine.dataplane.sniff",
+    "native_block_check": "engine.dataplane.csvcheck",
     "one_column_hint": "engine.dataplane.sniff",
     "sniff": "engine.dataplane.sniff",
     "is_typed": "engine.dataplane.formats",
@@ -183,6 +184,7 @@ if TYPE_CHECKING:
     from engine.core.userpattern import PatternError as PatternError
     from engine.core.userpattern import UserPattern as UserPattern
     from engine.core.userpattern import compile_pattern as compile_pattern
+    from engine.dataplane.csvcheck import native_block_check as native_block_check
     from engine.dataplane.formats import is_typed as is_typed
     from engine.dataplane.frames import TypedTable as TypedTable
     from engine.dataplane.frames import as_text as as_text

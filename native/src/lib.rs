@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use sha2::{Digest, Sha256};
 
 mod cells;
+mod csvcheck;
 mod cues;
 mod cues_names;
 mod cues_places;
@@ -344,10 +345,21 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// Whether a block of CSV/TSV records reads alike in Polars' reader and Python's `csv` module:
+/// `(None, has_quotes)`, or `(reason, False)` (see `csvcheck`). The GIL is released.
+#[pyfunction]
+fn csv_block_check(py: Python<'_>, block: &[u8], delimiter: u8, width: usize) -> (Option<&'static str>, bool) {
+    py.detach(|| match csvcheck::check(block, delimiter, width) {
+        Ok(quoted) => (None, quoted),
+        Err(reason) => (Some(reason), false),
+    })
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(registry_sha256, m)?)?;
+    m.add_function(wrap_pyfunction!(csv_block_check, m)?)?;
     m.add_function(wrap_pyfunction!(hmac_sha256_hex_many, m)?)?;
     m.add_function(wrap_pyfunction!(row_ends, m)?)?;
     m.add_function(wrap_pyfunction!(derive_subkey, m)?)?;

@@ -26,6 +26,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from engine import native_block_check
+
 BLOCK_BYTES = 4 << 20
 MAX_RECORD_BYTES = 64 << 20
 """A record (and so a quoted field) longer than this goes to the row reader, which reports it."""
@@ -115,8 +117,22 @@ def _cut(data: bytes) -> int:
 
 
 def _check(chunk: bytes, delim: bytes, width: int) -> bool:
-    """Raise :class:`NotFaithful` unless ``chunk`` reads alike in both readers; whether it holds quotes."""
+    """Raise :class:`NotFaithful` unless ``chunk`` reads alike in both readers; whether it holds quotes.
 
+    The native core's twin answers when it is built (:func:`engine.native_block_check`); this
+    module's :func:`check_reference` is the reference it is tested against.
+    """
+    native = native_block_check()
+    if native is None:
+        return check_reference(chunk, delim, width)
+    reason, quoted = native(chunk, delim[0], width)
+    if reason is not None:
+        raise NotFaithful(reason)
+    return quoted
+
+
+def check_reference(chunk: bytes, delim: bytes, width: int) -> bool:
+    """:func:`_check` in Python: a regex pass over the quoted fields, then the checks of what is left."""
     if b"\x00" in chunk:
         raise NotFaithful("a NUL byte")
     quoted = b'"' in chunk

@@ -1,0 +1,58 @@
+"""The CSV block check every columnar pass runs: the Python reference against the native core, same run.
+
+Usage: python bench/csv_block_check.py [--copies 20] [--repeat 5]
+The bundled study (quoted fields with commas and newlines inside) is concatenated ``--copies`` times
+into memory and cut into the blocks a columnar pass reads (``record_blocks``); each block is checked
+by ``check_reference`` and by the core's ``csv_block_check``, interleaved, ``--repeat`` times.
+Prints the median seconds and MB/s of each, the ratio, and asserts both gave the same verdicts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from engine import native_block_check
+from stages._common import bundled_path
+from stages.columnar.csvchunks import check_reference, record_blocks
+from stages.components import DatasetProfile
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--copies", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    core = native_block_check()
+    if core is None:
+        raise SystemExit("the native core is not built (or RFLOW_CSV_CORE=0): nothing to compare")
+    header, _, body = bundled_path("demo_study.csv").read_bytes().partition(b"\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "study.csv"
+        path.write_bytes(header + b"\n" + body * args.copies)
+        width = header.count(b",") + 1
+        profile = DatasetProfile(name="s", format="csv", encoding="utf-8", delimiter=",", sha256="",
+                                 size_bytes=path.stat().st_size, rows=0, columns=tuple(f"c{i}" for i in range(width)))
+        blocks = [block for block, _ in record_blocks(path, profile, width)]
+    mb = sum(map(len, blocks)) / 1e6
+    times: dict[str, list[float]] = {"reference": [], "core": []}
+    verdicts: dict[str, list[object]] = {}
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        verdicts["reference"] = [check_reference(b, b",", width) for b in blocks]
+        times["reference"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        verdicts["core"] = [core(b, ord(","), width)[1] for b in blocks]
+        times["core"].append(time.perf_counter() - t0)
+    assert verdicts["reference"] == verdicts["core"]
+    ref, nat = statistics.median(times["reference"]), statistics.median(times["core"])
+    print(f"{len(blocks)} blocks, {mb:.1f} MB, median of {args.repeat}")
+    print(f"reference (Python)  {ref:7.3f} s  {mb / ref:8.1f} MB/s")
+    print(f"native core         {nat:7.3f} s  {mb / nat:8.1f} MB/s   {ref / nat:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

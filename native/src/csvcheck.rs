@@ -1,0 +1,123 @@
+//! The check that a block of CSV/TSV records reads alike in Polars' CSV reader and Python's `csv`.
+//!
+//! Twin of `_check` in `stages/columnar/csvchunks.py` (the reference, a regex pass plus a
+//! per-record count): one pass over the bytes instead. A quoted field opens at the start of a
+//! field (the block's start, or after the delimiter or a newline), doubles its inner quotes and
+//! closes just before the delimiter, a line end or the block's end. With the quoted fields read
+//! as one byte each, what is left must hold no blank line, no carriage return outside `\r\n`, and
+//! exactly `width - 1` delimiters per record; the whole block must be UTF-8.
+
+/// Why a block is not faithful; the same words as the Python reference's `NotFaithful`.
+pub const NUL: &str = "a NUL byte";
+pub const QUOTE: &str = "a quote";
+pub const BLANK: &str = "a blank line";
+pub const CARRIAGE_RETURN: &str = "a carriage return";
+pub const NOT_UTF8: &str = "not UTF-8";
+pub const RAGGED: &str = "a ragged record";
+
+/// `Ok(has_quotes)` when `block` reads alike in both readers, else the reason it may not.
+pub fn check(block: &[u8], delim: u8, width: usize) -> Result<bool, &'static str> {
+    if block.contains(&0) {
+        return Err(NUL);
+    }
+    let quoted = block.contains(&b'"');
+    let n = block.len();
+    let mut blank = false;
+    let mut lone_cr = false;
+    let mut ragged = false;
+    // The current record as the reference sees it after the quoted fields became one byte each.
+    let mut record_len = 0usize;
+    let mut record_is_cr = false;
+    let mut delims = 0usize;
+    let mut i = 0usize;
+    while i < n {
+        let b = block[i];
+        if b == b'"' {
+            i = quoted_field_end(block, i, delim).ok_or(QUOTE)?;
+            record_len += 1;
+            record_is_cr = false;
+            continue;
+        }
+        if b == b'\n' {
+            blank |= record_len == 0 || record_is_cr;
+            ragged |= width > 0 && delims != width - 1;
+            record_len = 0;
+            record_is_cr = false;
+            delims = 0;
+        } else {
+            if b == b'\r' {
+                lone_cr |= i + 1 == n || block[i + 1] != b'\n';
+            }
+            if b == delim {
+                delims += 1;
+            }
+            record_is_cr = record_len == 0 && b == b'\r';
+            record_len += 1;
+        }
+        i += 1;
+    }
+    // The last record, unless the block ends with a newline (an empty block is one empty record).
+    if n == 0 || block[n - 1] != b'\n' {
+        ragged |= width > 0 && delims != width - 1;
+    }
+    if blank {
+        Err(BLANK)
+    } else if lone_cr {
+        Err(CARRIAGE_RETURN)
+    } else if std::str::from_utf8(block).is_err() {
+        Err(NOT_UTF8)
+    } else if ragged {
+        Err(RAGGED)
+    } else {
+        Ok(quoted)
+    }
+}
+
+/// The index just after the quoted field opening at `start`, or `None` where the quote is not a
+/// well-formed field (not at a field start, left open, or closed before other than a delimiter,
+/// a line end or the block's end).
+fn quoted_field_end(block: &[u8], start: usize, delim: u8) -> Option<usize> {
+    if start > 0 && block[start - 1] != delim && block[start - 1] != b'\n' {
+        return None;
+    }
+    let mut j = start + 1;
+    loop {
+        j += block.get(j..)?.iter().position(|&c| c == b'"')?;
+        if block.get(j + 1) == Some(&b'"') {
+            j += 2;
+            continue;
+        }
+        return match block.get(j + 1) {
+            None => Some(j + 1),
+            Some(&c) if c == delim || c == b'\r' || c == b'\n' => Some(j + 1),
+            Some(_) => None,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_formed_blocks_pass() {
+        assert_eq!(check(b"a,b\nc,d\n", b',', 2), Ok(false));
+        assert_eq!(check(b"\"a,\n\"\"x\",b\r\nc,\"\"\n", b',', 2), Ok(true));
+        assert_eq!(check(b"a,\"b\"", b',', 2), Ok(true));
+    }
+
+    #[test]
+    fn each_reason_is_found() {
+        assert_eq!(check(b"a,b\0\n", b',', 2), Err(NUL));
+        assert_eq!(check(b"a,b\"c\n", b',', 2), Err(QUOTE));
+        assert_eq!(check(b"a,\"b\"c\n", b',', 2), Err(QUOTE));
+        assert_eq!(check(b"a,\"b\n", b',', 2), Err(QUOTE));
+        assert_eq!(check(b"a,b\n\nc,d\n", b',', 2), Err(BLANK));
+        assert_eq!(check(b"\r\na,b\n", b',', 2), Err(BLANK));
+        assert_eq!(check(b"a,b\rc,d\n", b',', 2), Err(CARRIAGE_RETURN));
+        assert_eq!(check(b"a,\xff\n", b',', 2), Err(NOT_UTF8));
+        assert_eq!(check(b"a,b\nc\n", b',', 2), Err(RAGGED));
+        assert_eq!(check(b"a,b\n", b',', 1), Err(RAGGED));
+        assert_eq!(check(b"", b',', 2), Err(RAGGED));
+    }
+}
