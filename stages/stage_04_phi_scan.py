@@ -74,6 +74,25 @@ def _scan_with_scanner(part: ScanPart) -> Iterator[Finding]:
                       columns=part.config.columns or None, categories=dict(part.categories))
 
 
+def _scan_into(part: ScanPart, encoder: Any, checkpoint: Callable[[], None]) -> None:
+    """The scanner's findings straight into ``encoder`` and the part file (the core's one call a chunk)."""
+    from engine.phi.scanner import scan_range_into
+
+    def scan(write: Callable[[bytes], Any] | None) -> None:
+        scan_range_into(encoder, write, part.path, part.start, part.end, format=part.format,  # type: ignore[arg-type]
+                        first_row=part.first_row, header=part.header, key=part.key,
+                        columns=part.config.columns or None, categories=dict(part.categories),
+                        checkpoint=checkpoint)
+        if write is not None:
+            write(encoder.encode([]))  # a part without findings is still a segment
+
+    if part.out is None:
+        scan(None)
+        return
+    with open(part.out, "wb") as fh:
+        scan(fh.write)
+
+
 def _shown_name(names: dict[str, str]) -> Callable[[str], str]:
     """The profile's (safe) name of a raw header cell; a header cell that is not one: ``column_?``."""
     return lambda raw: names.get(raw.lstrip("\ufeff").strip(), "column_?")
@@ -159,6 +178,9 @@ def scan_part(part: ScanPart) -> dict[str, Any]:
     encoder = new_encoder(_shown_name(dict(part.names)) if scanner else None)
 
     try:
+        if scanner and not part.header_cells:
+            _scan_into(part, encoder, task_checkpoint)
+            return dict(encoder.counts())
         if scanner or part.profile is None:
             findings = _scan_with_scanner(part)
         else:

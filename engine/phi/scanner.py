@@ -14,8 +14,10 @@ The parts live in :mod:`engine.phi.scan` (one module a job); this module puts th
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from engine.phi.errors import PhiInputError
 from engine.phi.keys import PhiKey, resolve_key
@@ -34,6 +36,7 @@ from engine.phi.scan.chunks import (
     table_delim,
 )
 from engine.phi.scan.context import ScanContext, make_context
+from engine.phi.scan.encoded import encode_table_chunk
 from engine.phi.scan.findings import Finding, ScanSummary, summarize
 from engine.phi.scan.jsonl import scan_jsonl_chunk
 from engine.phi.scan.ranges import ScanRange, plan_ranges
@@ -52,6 +55,7 @@ __all__ = [
     "scan_file",
     "scan_header_line",
     "scan_range",
+    "scan_range_into",
     "scan_text",
     "summarize",
 ]
@@ -97,6 +101,72 @@ def scan_range(
                 names = header
         ctx = make_context(registry, pkey, names, table_delim(fmt), columns, categories, tier)
         yield from _scan_ranges_in(fh, fmt, start, end, first_row, ctx, chunk_size)
+
+
+def scan_range_into(
+    encoder: Any,
+    write: Callable[[bytes], object] | None,
+    path: str | Path,
+    start: int,
+    end: int,
+    *,
+    format: Format | None = None,
+    first_row: int = 1,
+    header: Sequence[str] | None = None,
+    key: PhiKey | bytes | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    columns: Iterable[str] | None = None,
+    categories: Mapping[str, str | None] | None = None,
+    checkpoint: Callable[[], None] | None = None,
+) -> None:
+    """:func:`scan_range`'s findings written through a findings ``encoder`` (which counts them).
+
+    The same findings in the same order as ``encoder.encode(scan_range(...))``; where the core
+    runs, a table chunk goes from its bytes to its lines in one core call
+    (:func:`engine.phi.scan.encoded.encode_table_chunk`), with no :class:`Finding` per finding.
+    ``write`` gets each batch of lines; ``checkpoint`` is called before each chunk.
+    """
+    fmt = format or detect_format(path)
+    registry = load_registry()
+    pkey = resolve_key(key)
+
+    def emit(found: Iterable[Finding]) -> None:
+        lines = encoder.encode(list(found))
+        if write is not None:
+            write(lines)
+
+    with open_input(path) as fh:
+        names: Sequence[str] = ()
+        if fmt in TABLES:
+            if header is None:
+                names, data_start = read_header(fh, table_delim(fmt))
+                if start == 0:
+                    emit(_scan_header_line(fh, data_start, make_context(registry, pkey)))
+                    start = data_start
+            else:
+                names = header
+        ctx = make_context(registry, pkey, names, table_delim(fmt), columns, categories)
+        if fmt not in TABLES:
+            found = _scan_ranges_in(fh, fmt, start, end, first_row, ctx, chunk_size)
+            while batch := list(itertools.islice(found, 4096)):
+                if checkpoint is not None:
+                    checkpoint()
+                emit(batch)
+            return
+        row = first_row
+        for off, chunk in iter_chunks(fh, start, end, max(1, chunk_size), True):
+            if checkpoint is not None:
+                checkpoint()
+            check_utf8(chunk, off, "the input")
+            done = encode_table_chunk(chunk, off, row, ctx, encoder)
+            if done is None:
+                table_found, n = scan_table_chunk(chunk, off, row, ctx)
+                emit(table_found)
+            else:
+                lines, n = done
+                if write is not None:
+                    write(lines)
+            row += n
 
 
 def scan_header_line(path: str | Path, fmt: str, key: PhiKey) -> Iterator[Finding]:

@@ -48,6 +48,11 @@ impl Column {
         })
     }
 
+    /// The column's category name (its digest prefix without the `\x1f`).
+    pub fn category(&self) -> &str {
+        std::str::from_utf8(&self.prefix[..self.prefix.len() - 1]).unwrap_or("?")
+    }
+
     /// Accepted (Some(true)), refused (Some(false)) or Python's to decide (None).
     fn decide(&self, raw: &[u8]) -> Option<bool> {
         if !raw.is_ascii() {

@@ -254,6 +254,26 @@ pub struct FindingsEncoder {
     names: HashMap<String, Option<String>>,
 }
 
+impl FindingsEncoder {
+    /// The name written for the column `raw` (the scan's name): `rename`'s answer, asked once per
+    /// distinct column, or `raw` itself without one.
+    pub(crate) fn written_name(&mut self, py: Python<'_>, raw: &str) -> PyResult<Option<String>> {
+        let Some(rename) = &self.rename else {
+            return Ok(Some(raw.to_owned()));
+        };
+        if !self.names.contains_key(raw) {
+            let shown: Option<String> = rename.bind(py).call1((raw,))?.extract()?;
+            self.names.insert(raw.to_owned(), shown);
+        }
+        Ok(self.names.get(raw).cloned().flatten())
+    }
+
+    /// The segment state, for a caller that writes findings the core found itself.
+    pub(crate) fn segment(&mut self) -> &mut Segment {
+        &mut self.seg
+    }
+}
+
 #[pymethods]
 impl FindingsEncoder {
     #[new]

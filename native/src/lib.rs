@@ -23,6 +23,7 @@ mod findings;
 mod golden;
 mod matcher;
 mod rows;
+mod scan_chunk;
 mod table;
 mod validators;
 mod walk;
@@ -372,5 +373,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Finder>()?;
     m.add_class::<findings::FindingsEncoder>()?;
     m.add_class::<cues::Cues>()?;
+    m.add_function(wrap_pyfunction!(scan_chunk::encode_table_chunk, m)?)?;
     Ok(())
 }

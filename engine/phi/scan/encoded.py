@@ -1,0 +1,109 @@
+"""A table chunk's findings written straight into the findings file by the native core.
+
+Why: with the matches, rows, columns and digests in the core (:mod:`engine.phi.scan.core_table`),
+most of phi_scan's remaining time was Python per finding: a :class:`Finding` tuple each, the merge
+with the labelled cells, then the encoder reading each tuple back. Here one call per chunk
+(``engine._native.encode_table_chunk``) does the walk, the cue spans, the column filter, the
+labelled cells, their merge (the same integer key :func:`engine.phi.scan.table.scan_table_chunk`
+sorts on) and the encoding, and counts each finding in the encoder. Python answers, in one batch
+per chunk, only what the core cannot decide: a digest of a non-ASCII value or one whose normalizer
+only Python has, and a labelled cell the core cannot judge (as :func:`cell_finding` does).
+
+The reference stays the Python path (``scan_table_chunk`` + the encoder): the bytes written are
+identical (tests/native). ``RFLOW_PHI_CORE_ENCODE=0`` selects the reference in the same process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from engine.phi import cues, native_cues, native_match
+from engine.phi.normalize import normalize_bytes_with_map
+from engine.phi.scan.context import ScanContext
+from engine.phi.scan.core_table import _column
+
+ENV = "RFLOW_PHI_CORE_ENCODE"
+"""``0``: chunks go through :class:`Finding` tuples and the encoder (the reference, for tests and benchmarks)."""
+_CUE_KINDS = ("NAME", "CITY")
+
+
+def core_encodes() -> bool:
+    """True unless ``RFLOW_PHI_CORE_ENCODE=0`` (or ``RFLOW_PHI_CORE_WALK=0``, the older path)."""
+    return os.environ.get(ENV, "1") != "0" and native_match.core_walks()
+
+
+def encode_table_chunk(
+    data: bytes, base: int, first_row: int, ctx: ScanContext, encoder: Any
+) -> tuple[bytes, int] | None:
+    """``(findings lines, rows in the chunk)`` of a chunk of whole rows written into ``encoder``
+    (the core's), or None where the core does not run it (the caller takes the reference path)."""
+    if not core_encodes():
+        return None
+    from engine.phi.native import core
+
+    if core is None or not isinstance(encoder, core.FindingsEncoder):
+        return None
+    tier = ctx.patterns
+    core_matcher = native_match.matcher_for(tier)
+    if core_matcher is None:
+        return None
+    rules = [(col, _column(matcher)) for col, matcher in ctx.labelled]
+    if any(rule is None for _, rule in rules):
+        return None
+    norm, omap = normalize_bytes_with_map(data)
+    mapping = None if omap.identity else (omap.norm_starts, omap.norm_lens, omap.orig_starts, omap.orig_lens)
+    spans = _cue_spans(norm)
+    header = ctx.header
+    only = None if ctx.only is None else [name in ctx.only for name in header]
+    lines, nrows = core.encode_table_chunk(
+        core_matcher, encoder, norm, ctx.delim[0], spans, _cue_plans(), list(header), only, rules, first_row,
+        base, native_match.asker(tier.patterns, norm), _answers(data, norm, base, first_row, ctx, spans),
+        ctx.digest_fn, None if mapping is None else data, mapping,
+    )  # fmt: skip
+    return bytes(lines), nrows
+
+
+def _cue_spans(norm: bytes) -> list[tuple[int, int, int]]:
+    """The cue rules' spans ``(start, end, kind)`` of a chunk, as :func:`engine.phi.cues.matches` finds them."""
+    found = native_cues.find(norm, True) if native_cues.enabled(len(norm)) else None
+    if found is None:
+        found = cues.find(norm.decode("latin-1"), bytes_mode=True)
+    kinds = {kind: i for i, kind in enumerate(_CUE_KINDS)}
+    return [(s, e, kinds[cat]) for s, e, cat in found]
+
+
+def _cue_plans() -> list[tuple[str, str]]:
+    """Each cue kind's category and digest normalizer, in :data:`_CUE_KINDS` order."""
+    pats = cues._patterns()
+    return [(kind, pats[kind].category.normalize) for kind in _CUE_KINDS]
+
+
+def _answers(
+    data: bytes, norm: bytes, base: int, first_row: int, ctx: ScanContext, spans: list[tuple[int, int, int]]
+) -> Callable[[list[tuple[int, int, int]], list[tuple[int, int, int, int, bool]]], tuple[list[str], list[str | None]]]:
+    """The batch answer to what the core left to Python: digests and undecided labelled cells."""
+    from engine.phi.scan.table import cell_finding
+
+    def answer(
+        digests: list[tuple[int, int, int]], cells: list[tuple[int, int, int, int, bool]]
+    ) -> tuple[list[str], list[str | None]]:
+        patterns = ctx.patterns.patterns
+        pats = cues._patterns()
+        out = [
+            ctx.digest_of(patterns[kind] if kind >= 0 else pats[_CUE_KINDS[spans[-1 - kind][2]]], norm[vs:ve])
+            for kind, vs, ve in digests
+        ]
+        decided: list[str | None] = []
+        for k, r, vs, ve, known in cells:
+            col, matcher = ctx.labelled[k]
+            if known:  # accepted by the core, its normalizer Python's
+                raw = data[vs:ve]
+                decided.append(ctx.digest_value(matcher.category.name, raw, matcher.normalizer(raw.decode("ascii"))))
+                continue
+            found = cell_finding(data, base, first_row + r, ctx.header[col], matcher, vs, ve, ctx)
+            decided.append(None if found is None else found.digest)
+        return out, decided
+
+    return answer
