@@ -44,7 +44,8 @@ if stage == "phi_scan":
     t = time.process_time()
     out = scan_part(part)
     cpu = time.process_time() - t
-    extra = {"findings": out["findings_total"], "file_bytes": Path(part.out).stat().st_size}
+    extra = {"findings": out["findings_total"], "file_bytes": Path(part.out).stat().st_size,
+             "file_sha256": __import__("hashlib").sha256(Path(part.out).read_bytes()).hexdigest()}
 else:
     config = DeidentifyConfig(dictionary="bundled:demo_dictionary.yaml")
     dictionary = load_dictionary("bundled:demo_dictionary.yaml")
@@ -94,8 +95,9 @@ def main() -> None:
             if stage == "phi_scan":
                 b, t = runs["base"][0], runs["this"][0]
                 size_b, size_t = (float(str(r["file_bytes"])) / mb / 1e6 for r in (b, t))
+                same = b.get("file_sha256") == t.get("file_sha256")
                 line += (f"; findings {t['findings']} (base {b['findings']}), findings file "
-                         f"{size_t:.2f} MB per MB (base {size_b:.2f})")
+                         f"{size_t:.2f} MB per MB (base {size_b:.2f}), files {'identical' if same else 'DIFFER'}")
             else:
                 same = runs["base"][0]["copy_sha256"] == runs["this"][0]["copy_sha256"]
                 line += f"; de-identified copies {'identical' if same else 'DIFFER'}"
