@@ -12,6 +12,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use sha2::{Digest, Sha256};
 
+mod bytecopy;
 mod cells;
 mod csvcheck;
 mod cues;
@@ -374,5 +375,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<findings::FindingsEncoder>()?;
     m.add_class::<cues::Cues>()?;
     m.add_function(wrap_pyfunction!(scan_chunk::encode_table_chunk, m)?)?;
+    m.add_class::<bytecopy::ByteCopy>()?;
     Ok(())
 }

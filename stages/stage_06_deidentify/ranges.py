@@ -18,9 +18,10 @@ from engine import deid_profiles, safe_excerpt
 from stages._common import StageConfigError, atomic_output
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
-from stages.stage_06_deidentify.bytecopy import ByteCopyWriter, NotBytewise, PlainWriter, header_text
+from stages.stage_06_deidentify.bytecopy import NotBytewise, PlainWriter, header_text
 from stages.stage_06_deidentify.classify import Prepared, _plan
 from stages.stage_06_deidentify.config import DeidentifyConfig
+from stages.stage_06_deidentify.native_copy import byte_copy_writer
 from stages.stage_06_deidentify.rescan import Tally, _rescan_header, _rescan_part, rescan_categories
 from stages.stage_06_deidentify.transform import _transform, _Transformer
 from stages.tabular import TableFormat, TableReader, TabularError, _ensure_csv_limit, open_table, safe_column_names
@@ -247,8 +248,8 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
             if _bytewise(part):
                 lines = stack.enter_context(_text_lines(Path(part.path), part.profile, part.start,
                                                         None if part.whole else part.end))
-                writer = ByteCopyWriter(fh, lines, prep.kept, delimiter,
-                                                 skip_first=part.whole and part.profile.has_header)
+                writer = byte_copy_writer(fh, lines, prep.kept, delimiter,
+                                          skip_first=part.whole and part.profile.has_header)
             else:
                 writer = PlainWriter(fh, delimiter)
             if twin is not None:

@@ -1,0 +1,34 @@
+"""deidentify's hot loops on the native core: the byte copy of a CSV/TSV part (``engine._native.ByteCopy``).
+
+Why: splitting each record of the input's text a second time and rewriting its changed cells was
+a sixth of the deidentify task in Python (docs/benchmarks.md). The Python module
+(``stages/stage_06_deidentify/bytecopy.py``) stays the reference: the core writes the same bytes
+(tests/native/test_deid_bytecopy.py). ``RFLOW_PHI_CORE_DEID=0`` keeps the Python path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from engine.phi.native_match import use_core
+
+ENV = "RFLOW_PHI_CORE_DEID"
+OK, NEED, NOT_BYTEWISE = 0, 1, 2
+"""The core's statuses: written; feed more text and call again; the text is not what the row reader read."""
+
+
+def enabled() -> bool:
+    """The core makes deidentify's byte copies here (built, current, and not switched off)."""
+    return os.environ.get(ENV, "1") != "0" and use_core()
+
+
+def byte_copy(delimiter: str, kept: Sequence[int], skip_first: bool) -> Any | None:
+    """The core's byte copy of one part, or None: the Python path (core off, or a delimiter it does not take)."""
+    if not enabled() or len(delimiter.encode("utf-8")) != 1 or delimiter in '"\r\n':
+        return None
+    from engine.phi import native
+
+    assert native.core is not None
+    return native.core.ByteCopy(delimiter, list(kept), skip_first)
