@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from engine.phi.ages import holds_age_over_89
 from stages import _phi
 
 _FORMS: dict[str, re.Pattern[str]] = {
@@ -26,7 +27,6 @@ _FORMS: dict[str, re.Pattern[str]] = {
     "zip3": re.compile(r"[0-9]{3}"),
     "address": re.compile(r"[0-9]{3}"),
 }
-_NUMBER = re.compile(r"[0-9]+")
 FORM_CHECKED = frozenset({*_FORMS, "age", "shift"})
 """Actions whose output cells are checked for their shape (the identifier columns that are kept)."""
 
@@ -52,7 +52,7 @@ def out_of_form(action: str, value: str, is_date: bool) -> bool:
     if not text:
         return False
     if action == "age":
-        return text != "90+" and any(int(n) > 89 for n in _NUMBER.findall(text))
+        return holds_age_over_89(text)  # "90+", "90+ F" are the aggregate; "93", "about 93" are not
     if action == "shift":
         ok = is_date
     else:

@@ -10,6 +10,8 @@ import attrs
 
 from engine import deid_profiles
 from engine.phi import schemes
+from engine.phi.ages import AGGREGATE as AGE_AGGREGATE
+from engine.phi.ages import grouped_age
 from engine.phi.keys import derive_subkey
 from engine.phi.schemes import PURPOSE_DATE_SHIFT, PURPOSE_PSEUDONYM
 from stages import _phi
@@ -357,7 +359,7 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
                     out.append(unparsed_date(text, scrub(text, column, True, idents)))
                     count("unparsed_dates")
                 elif int(year) < dob_cutoff:
-                    out.append("90+")  # born more than 89 years before as_of: the year is not kept
+                    out.append(AGE_AGGREGATE)  # born more than 89 years before as_of: the year is not kept
                     count("birth_years_suppressed")
                 else:
                     out.append(year)
@@ -376,10 +378,13 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
             elif action == "age":
                 m = _INT_RE.match(text)
                 if m and int(m.group(1)) > 89:
-                    out.append("90+")
+                    out.append(AGE_AGGREGATE)
                     count("ages_grouped")
                 elif m:
                     out.append(text.strip())
+                elif (grouped := grouped_age(text)) is not None:  # 93yoF, 90+ y/o M: '90+' (and 'F', 'M')
+                    out.append(grouped)
+                    count("ages_grouped")
                 else:
                     out.append(scrub(text, column, False, idents))
             else:  # an action classify_column does not produce (drop columns are not kept)
