@@ -26,6 +26,7 @@ HEADER_CELL_TOKEN = "[PHI:HEADER_CELL]"
 """A cell of a headerless file's first row (a header row read as data, perhaps) that holds PHI."""
 MAX_COLUMN_NAME = 64
 _JOINERS = re.compile(r"[_\-.]+")
+_JOINERS_NOT_HYPHEN = re.compile(r"[_.]+")
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]{2,}")
 
 
@@ -41,7 +42,32 @@ def label_category(text: str) -> str | None:
     category = phi_category(text) or (phi_category(spaced) if spaced != text else None)
     if category is not None:
         return category
-    return "NAME" if _name_like(spaced) else None
+    if _name_like(spaced):
+        return "NAME"
+    titled = _titled(" ".join(_JOINERS_NOT_HYPHEN.sub(" ", text).split()))  # "jae-won": one word
+    if titled is None:
+        return None
+    # In lower case only words no dictionary knows count (``beta blocker`` keeps its header):
+    # research headers are mostly lower case, and their words are the dictionaries' surnames often.
+    return "NAME" if (_unknown_pair(titled) if spaced.islower() else _name_like(titled)) else None
+
+
+_VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿāăąēĕėęěīį\u0131ōőœūůűų")
+
+
+def _titled(text: str) -> str | None:
+    """A label written all in capitals or all in lower case (``OKONKWO, MARGARET``, ``okonkwo margaret``),
+    each word capitalised, so the name rules read it as they read ``Okonkwo, Margaret``; None for a
+    label of mixed case, or one with a word without a vowel (``LDL``, ``crp``: abbreviations, not names),
+    or in lower case with a word of one or two letters."""
+    if not (text.isupper() or text.islower()):
+        return None
+    words = text.replace(",", " ").split()
+    if not all(w in NAME_PARTICLES or not _VOWELS.isdisjoint(w.lower()) for w in words):
+        return None
+    if text.islower() and any(len(w) < 3 for w in words if w not in NAME_PARTICLES):
+        return None  # "anti xa", "dose mg": a unit or an abbreviation beside a word
+    return " ".join(w if w.lower() in NAME_PARTICLES else w.capitalize() for w in text.split(" "))
 
 
 def header_cell_category(text: str, letterless: bool) -> str | None:
@@ -110,17 +136,25 @@ def _unknown_pair(text: str) -> bool:
     a header like that is a person's name as likely as not (most names are in no dictionary, and
     many given names are English words), and a header shown as ``column_N`` costs less than a name
     in every report."""
-    from engine.phi.names import dictionaries, is_first_name
+    from engine.phi.names import dictionaries, is_first_name, is_surname
 
-    split = text.split()
+    split = text.replace(",", " ").split()  # "Nwachukwu, Marites": the comma is no part of a word
     # Lower-case particles inside a name (Mirte de Jode, Ludwig van Beek) are part of it, not words.
     words = [w for i, w in enumerate(split) if not (0 < i < len(split) - 1 and w in NAME_PARTICLES)]
+    # A surname in capitals beside a given name ("EZE, Adaeze") is a capitalised word; a word in
+    # capitals without a vowel ("CKD") is an abbreviation.
+    words = [w.capitalize() if len(w) >= 2 and w.isupper() and not _VOWELS.isdisjoint(w.lower()) else w
+             for w in words]
     if not 2 <= len(words) <= 3 or not all(_title_word(w) for w in words):
         return False
     v, common = vocab(), dictionaries().common
     if any(w.upper() in v.negatives or w.upper() in v.stop for w in words):
         return False
     unknown = [not (english(w) or w.upper() in common) for w in words]
+    if len(words) == 2 and text.count(",") == 1 and text.split(",")[1].strip():
+        # "PARK, Adaeze": the registry's order, surname first; a word no dictionary knows after
+        # the comma, and before it a surname, even one that is an English word too.
+        return unknown[1] and (unknown[0] or is_surname(words[0]))
     # Only the first word may be a known word, and only as a given name: surnames hold too many
     # English words (Score, Bell, Price) to vouch for the word beside them.
     return all(unknown[1:]) and (unknown[0] or is_first_name(words[0]))
