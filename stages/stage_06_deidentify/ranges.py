@@ -324,7 +324,7 @@ def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: 
     replacements: dict[str, int] = {}
     tally = Tally()
     delimiter = copy_delimiter(parts[0].profile)
-    tally.merge(_rescan_header(out_path, len(header), skip, key, "tsv" if delimiter == "\t" else "csv"))
+    tally.merge(_rescan_header(out_path, len(header), skip, key, "tsv" if delimiter == "\t" else "csv", delimiter))
     offset = 0
     for res in results:
         for k, v in res["replacements"].items():

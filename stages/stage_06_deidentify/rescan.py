@@ -122,9 +122,28 @@ def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]],
 
 
 def _rescan_header(path: Path, header_len: int, skip: dict[str, set[str]], key: bytes,
-                   fmt: Literal["csv", "tsv"] = "csv") -> dict[str, Any]:
-    from engine.phi import scan_range
+                   fmt: Literal["csv", "tsv"] = "csv", delimiter: str | None = None) -> dict[str, Any]:
+    """The copy's header line, each cell checked alone (guard tier, and read whole as a label).
 
+    Alone, because a header line is not a text: a cue word ending one header ("Fingerprint
+    template") would otherwise take the next header ("ICD-10") for its value. ``key`` is kept
+    for the callers' signature: counts only, no digest is made.
+    """
+    import csv
+    import io
+
+    from engine.phi.labels import label_category
+
+    del key
+    with path.open("rb") as fh:
+        line = fh.read(header_len).decode("utf-8", "replace").removeprefix("\ufeff")
+    cells = next(csv.reader(io.StringIO(line), delimiter=delimiter or ("\t" if fmt == "tsv" else ",")), [])
+    accepted = skip.get("", set())
     tally = Tally()
-    _count(scan_range(path, 0, header_len, format=fmt, key=key, categories={}, tier="guard"), skip, tally)
+    for cell in cells:
+        spans = _phi.find_spans(cell, broad=True)
+        categories = [sp.category for sp in spans] or [c for c in (label_category(cell.strip()),) if c]
+        for category in categories:
+            if category not in accepted:
+                tally.add("", category, 0)
     return tally.as_dict()
