@@ -5,20 +5,24 @@ The bundled study (quoted fields with commas and newlines inside) is concatenate
 into memory and cut into the blocks a columnar pass reads (``record_blocks``); each block is checked
 by ``check_reference`` and by the core's ``csv_block_check``, interleaved, ``--repeat`` times.
 Prints the median seconds and MB/s of each, the ratio, and asserts both gave the same verdicts.
+Then upload's profile of the same file, with the core (which also counts the records, so upload
+skips the Polars parse) and with ``RFLOW_CSV_CORE=0`` (the reference check, then the parse).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from engine import native_block_check
+from engine import InputDataset, native_block_check
 from stages._common import bundled_path
 from stages.columnar.csvchunks import check_reference, record_blocks
 from stages.components import DatasetProfile
+from stages.stage_01_upload import UploadConfig, profile_input
 
 
 def main() -> None:
@@ -36,7 +40,8 @@ def main() -> None:
         width = header.count(b",") + 1
         profile = DatasetProfile(name="s", format="csv", encoding="utf-8", delimiter=",", sha256="",
                                  size_bytes=path.stat().st_size, rows=0, columns=tuple(f"c{i}" for i in range(width)))
-        blocks = [block for block, _ in record_blocks(path, profile, width)]
+        blocks = [block.data for block in record_blocks(path, profile, width)]
+        uploads = _time_upload(path, args.repeat)
     mb = sum(map(len, blocks)) / 1e6
     times: dict[str, list[float]] = {"reference": [], "core": []}
     verdicts: dict[str, list[object]] = {}
@@ -52,6 +57,27 @@ def main() -> None:
     print(f"{len(blocks)} blocks, {mb:.1f} MB, median of {args.repeat}")
     print(f"reference (Python)  {ref:7.3f} s  {mb / ref:8.1f} MB/s")
     print(f"native core         {nat:7.3f} s  {mb / nat:8.1f} MB/s   {ref / nat:.1f}x")
+    ref, nat = uploads["reference"], uploads["core"]
+    print(f"upload, reference   {ref:7.3f} s  {mb / ref:8.1f} MB/s")
+    print(f"upload, core        {nat:7.3f} s  {mb / nat:8.1f} MB/s   {ref / nat:.1f}x")
+
+
+def _time_upload(path: Path, repeat: int) -> dict[str, float]:
+    """Median seconds of upload's profile of ``path`` with and without the core, interleaved."""
+    dataset, config = InputDataset(name="d", path=str(path)), UploadConfig()
+    times: dict[str, list[float]] = {"reference": [], "core": []}
+    rows: set[int] = set()
+    for _ in range(repeat):
+        for which in ("reference", "core"):
+            os.environ["RFLOW_CSV_CORE"] = "0" if which == "reference" else "1"
+            t0 = time.perf_counter()
+            profile, _, _ = profile_input("d", dataset, config)
+            times[which].append(time.perf_counter() - t0)
+            assert profile is not None and profile.native_csv
+            rows.add(profile.rows)
+    os.environ.pop("RFLOW_CSV_CORE")
+    assert len(rows) == 1
+    return {which: statistics.median(t) for which, t in times.items()}
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from functools import cache
 
-BlockCheck = Callable[[bytes, int, int], "tuple[str | None, bool]"]
+BlockCheck = Callable[[bytes, int, int], "tuple[str | None, bool, int, int]"]
 CORE_ENV = "RFLOW_CSV_CORE"
 
 
@@ -28,7 +28,10 @@ def _core_check() -> BlockCheck | None:
 
 
 def native_block_check() -> BlockCheck | None:
-    """``check(block, delimiter_byte, width) -> (reason or None, has_quotes)``, or None (use the reference)."""
+    """``check(block, delimiter_byte, width) -> (reason or None, has_quotes, records, widest field in bytes)``.
+
+    None where the core is not built (or is switched off): use the reference.
+    """
     if os.environ.get(CORE_ENV) == "0":
         return None
     return _core_check()

@@ -15,8 +15,21 @@ pub const CARRIAGE_RETURN: &str = "a carriage return";
 pub const NOT_UTF8: &str = "not UTF-8";
 pub const RAGGED: &str = "a ragged record";
 
-/// `Ok(has_quotes)` when `block` reads alike in both readers, else the reason it may not.
-pub fn check(block: &[u8], delim: u8, width: usize) -> Result<bool, &'static str> {
+/// What a faithful block holds, found by the same pass: a reader that needs only these (upload's
+/// row count and field-length limit) does not have to parse the block.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Whether the block holds a quote.
+    pub quoted: bool,
+    /// Its records.
+    pub records: usize,
+    /// The longest field in bytes as written (quotes, doubled quotes and a `\r` before `\n`
+    /// included): an upper bound on its length in characters once parsed.
+    pub widest: usize,
+}
+
+/// The block's shape when it reads alike in both readers, else the reason it may not.
+pub fn check(block: &[u8], delim: u8, width: usize) -> Result<Shape, &'static str> {
     if block.contains(&0) {
         return Err(NUL);
     }
@@ -29,11 +42,16 @@ pub fn check(block: &[u8], delim: u8, width: usize) -> Result<bool, &'static str
     let mut record_len = 0usize;
     let mut record_is_cr = false;
     let mut delims = 0usize;
+    let mut records = 0usize;
+    let mut field = 0usize;
+    let mut widest = 0usize;
     let mut i = 0usize;
     while i < n {
         let b = block[i];
         if b == b'"' {
-            i = quoted_field_end(block, i, delim).ok_or(QUOTE)?;
+            let end = quoted_field_end(block, i, delim).ok_or(QUOTE)?;
+            field += end - i;
+            i = end;
             record_len += 1;
             record_is_cr = false;
             continue;
@@ -41,6 +59,9 @@ pub fn check(block: &[u8], delim: u8, width: usize) -> Result<bool, &'static str
         if b == b'\n' {
             blank |= record_len == 0 || record_is_cr;
             ragged |= width > 0 && delims != width - 1;
+            records += 1;
+            widest = widest.max(field);
+            field = 0;
             record_len = 0;
             record_is_cr = false;
             delims = 0;
@@ -50,15 +71,22 @@ pub fn check(block: &[u8], delim: u8, width: usize) -> Result<bool, &'static str
             }
             if b == delim {
                 delims += 1;
+                widest = widest.max(field);
+                field = 0;
+            } else {
+                field += 1;
             }
             record_is_cr = record_len == 0 && b == b'\r';
             record_len += 1;
         }
         i += 1;
     }
-    // The last record, unless the block ends with a newline (an empty block is one empty record).
+    // The last record, unless the block ends with a newline. An empty block is checked as one empty
+    // record (as the reference does) but holds none.
     if n == 0 || block[n - 1] != b'\n' {
         ragged |= width > 0 && delims != width - 1;
+        records += usize::from(n > 0);
+        widest = widest.max(field);
     }
     if blank {
         Err(BLANK)
@@ -69,7 +97,7 @@ pub fn check(block: &[u8], delim: u8, width: usize) -> Result<bool, &'static str
     } else if ragged {
         Err(RAGGED)
     } else {
-        Ok(quoted)
+        Ok(Shape { quoted, records, widest })
     }
 }
 
@@ -101,9 +129,10 @@ mod tests {
 
     #[test]
     fn well_formed_blocks_pass() {
-        assert_eq!(check(b"a,b\nc,d\n", b',', 2), Ok(false));
-        assert_eq!(check(b"\"a,\n\"\"x\",b\r\nc,\"\"\n", b',', 2), Ok(true));
-        assert_eq!(check(b"a,\"b\"", b',', 2), Ok(true));
+        let shape = |quoted, records, widest| Ok(Shape { quoted, records, widest });
+        assert_eq!(check(b"a,b\nc,d\n", b',', 2), shape(false, 2, 1));
+        assert_eq!(check(b"\"a,\n\"\"x\",b\r\nc,\"\"\n", b',', 2), shape(true, 2, 8));
+        assert_eq!(check(b"a,\"b\"", b',', 2), shape(true, 1, 3));
     }
 
     #[test]

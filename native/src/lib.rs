@@ -348,12 +348,13 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Whether a block of CSV/TSV records reads alike in Polars' reader and Python's `csv` module:
-/// `(None, has_quotes)`, or `(reason, False)` (see `csvcheck`). The GIL is released.
+/// `(None, has_quotes, records, widest field in bytes)`, or `(reason, False, 0, 0)` (see
+/// `csvcheck`). The GIL is released.
 #[pyfunction]
-fn csv_block_check(py: Python<'_>, block: &[u8], delimiter: u8, width: usize) -> (Option<&'static str>, bool) {
+fn csv_block_check(py: Python<'_>, block: &[u8], delimiter: u8, width: usize) -> (Option<&'static str>, bool, usize, usize) {
     py.detach(|| match csvcheck::check(block, delimiter, width) {
-        Ok(quoted) => (None, quoted),
-        Err(reason) => (Some(reason), false),
+        Ok(shape) => (None, shape.quoted, shape.records, shape.widest),
+        Err(reason) => (Some(reason), false, 0, 0),
     })
 }
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine import native_block_check
 
@@ -36,6 +36,17 @@ _LONE_CR = re.compile(rb"\r(?!\n)")
 
 class NotFaithful(Exception):
     """The file holds something the two readers could read differently (see the module docstring)."""
+
+
+class Block(NamedTuple):
+    """A checked block of whole records, and what the check learnt about it."""
+
+    data: bytes
+    quoted: bool
+    records: int | None = None
+    """Its records, when the native core checked it (the reference check does not count them)."""
+    widest: int | None = None
+    """With ``records``: the longest field in bytes as written, at least its length in characters."""
 
 
 @cache
@@ -58,8 +69,8 @@ def eligible(profile: Any) -> bool:
 
 
 def record_blocks(path: Path, profile: Any, width: int, *,
-                  on_bytes: Callable[[bytes], None] | None = None) -> Iterator[tuple[bytes, bool]]:
-    """``(block, has_quotes)`` for the data records of ``path`` (header skipped), each block whole records.
+                  on_bytes: Callable[[bytes], None] | None = None) -> Iterator[Block]:
+    """The checked blocks of the data records of ``path`` (header skipped), each block whole records.
 
     ``on_bytes`` sees every byte of the file in order (the header included), for a checksum.
     Raises :class:`NotFaithful` as soon as the file is one the row reader must read.
@@ -90,7 +101,7 @@ def record_blocks(path: Path, profile: Any, width: int, *,
             cut = _cut(data) if block else len(data)
             if cut:
                 chunk, rest = data[:cut], data[cut:]
-                yield chunk, _check(chunk, delim, width)
+                yield check_block(chunk, delim, width)
             else:
                 rest = data
                 if len(rest) > MAX_RECORD_BYTES:
@@ -116,19 +127,19 @@ def _cut(data: bytes) -> int:
     return 0
 
 
-def _check(chunk: bytes, delim: bytes, width: int) -> bool:
-    """Raise :class:`NotFaithful` unless ``chunk`` reads alike in both readers; whether it holds quotes.
+def check_block(chunk: bytes, delim: bytes, width: int) -> Block:
+    """``chunk`` checked: raises :class:`NotFaithful` unless it reads alike in both readers.
 
-    The native core's twin answers when it is built (:func:`engine.native_block_check`); this
-    module's :func:`check_reference` is the reference it is tested against.
+    The native core's twin answers when it is built (:func:`engine.native_block_check`), and counts
+    the records on the way; this module's :func:`check_reference` is the reference it is tested against.
     """
     native = native_block_check()
     if native is None:
-        return check_reference(chunk, delim, width)
-    reason, quoted = native(chunk, delim[0], width)
+        return Block(chunk, check_reference(chunk, delim, width))
+    reason, quoted, records, widest = native(chunk, delim[0], width)
     if reason is not None:
         raise NotFaithful(reason)
-    return quoted
+    return Block(chunk, quoted, records, widest)
 
 
 def check_reference(chunk: bytes, delim: bytes, width: int) -> bool:

@@ -78,7 +78,7 @@ def _native_batches(path: Path, profile: Any, names: list[str]) -> Iterator[tupl
     sep = csvchunks.separator(profile)
     done = 0
     try:
-        for chunk, quoted in csvchunks.record_blocks(path, profile, len(names)):
+        for chunk, quoted, *_ in csvchunks.record_blocks(path, profile, len(names)):
             try:
                 frame = csvchunks.parse(chunk, names, sep, quoted)
             except Exception:  # the file changed since it was checked

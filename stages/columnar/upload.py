@@ -45,11 +45,14 @@ def checksum_and_rows(path: Path, fmt: Any, columns: list[str], max_field_chars:
     sep = csvchunks.separator(shape)
     rows = 0
     try:
-        for chunk, quoted in csvchunks.record_blocks(path, shape, len(columns), on_bytes=digest.update):
+        for block in csvchunks.record_blocks(path, shape, len(columns), on_bytes=digest.update):
             if checkpoint is not None:
                 checkpoint()
+            if block.records is not None and block.widest is not None and block.widest <= max_field_chars:
+                rows += block.records  # the core counted them, and no field can be over the limit
+                continue
             try:
-                frame = csvchunks.parse(chunk, names, sep, quoted)
+                frame = csvchunks.parse(block.data, names, sep, block.quoted)
             except Exception:
                 return None
             if _too_long(frame, max_field_chars):

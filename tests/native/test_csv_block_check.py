@@ -9,6 +9,7 @@ for every delimiter upload sniffs and several widths; plain random bytes reach t
 from __future__ import annotations
 
 import os
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +17,8 @@ from hypothesis import strategies as st
 
 from engine import native_block_check
 from engine.phi import native
-from stages.columnar.csvchunks import NotFaithful, check_reference
+from stages.columnar.csvchunks import NotFaithful, check_reference, parse
+from stages.columnar.upload import checksum_and_rows
 
 pytestmark = pytest.mark.skipif(
     native.core is None and os.environ.get(native.REQUIRE_ENV) != "1",
@@ -36,7 +38,8 @@ def reference(block: bytes, delim: bytes, width: int) -> tuple[str | None, bool]
 def core(block: bytes, delim: bytes, width: int) -> tuple[str | None, bool]:
     check = native_block_check()
     assert check is not None, "the core has no CSV block check: a stale build"
-    return check(block, delim[0], width)
+    reason, quoted, _, _ = check(block, delim[0], width)
+    return reason, quoted
 
 
 _pieces = st.sampled_from([b"a", b"7", b"\"", b"\"\"", b"\n", b"\r\n", b"\r", b",", b";", b"\t", b"|", b" ",
@@ -88,3 +91,38 @@ def test_the_switch_selects_the_reference(monkeypatch: pytest.MonkeyPatch) -> No
     assert native_block_check() is None
     monkeypatch.delenv("RFLOW_CSV_CORE")
     assert native_block_check() is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(records())
+def test_the_cores_count_and_widest_field_bound_what_polars_parses(case: tuple[bytes, bytes, int]) -> None:
+    """upload counts rows from the core and skips the parse when no field can be over its limit."""
+    import polars as pl
+
+    block, delim, width = case
+    check = native_block_check()
+    assert check is not None
+    reason, quoted, records, widest = check(block, delim[0], width)
+    if reason is not None:
+        return
+    frame = parse(block, [f"c{i}" for i in range(width)], delim.decode(), quoted)
+    assert records == frame.height
+    longest = frame.select(pl.max_horizontal(pl.all().str.len_chars()).max()).item() or 0
+    assert widest >= longest
+
+
+@settings(max_examples=60, deadline=None)
+@given(records(), st.integers(0, 12))
+def test_upload_counts_the_same_rows_with_and_without_the_core(
+    tmp_path_factory: pytest.TempPathFactory, case: tuple[bytes, bytes, int], limit: int,
+) -> None:
+    block, delim, width = case
+    path = tmp_path_factory.mktemp("up") / "t.csv"
+    path.write_bytes(delim.join(b"h%d" % i for i in range(width)) + b"\n" + block)
+    fmt = SimpleNamespace(format="csv", encoding="utf-8", delimiter=delim.decode(), has_header=True)
+    columns = [f"h{i}" for i in range(width)]
+    with_core = checksum_and_rows(path, fmt, columns, limit)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RFLOW_CSV_CORE", "0")
+        reference = checksum_and_rows(path, fmt, columns, limit)
+    assert with_core == reference
