@@ -49,6 +49,7 @@ class _Transformer:
         self._pseudonyms: dict[tuple[str, str], str] = {}
         self._shifts: dict[str, int] = {}
         self._spans: dict[tuple[str, str, bool], list[_phi.Span]] = {}
+        self._replaced: dict[tuple[str, str, bool, int | None], tuple[str, tuple[str, ...]]] = {}
         self._name_pseudonyms = config.identifiers == "pseudonym"
         self._kept = deid_profiles.kept_categories(attrs.asdict(config))
         self.restricted_zip3 = frozenset(
@@ -133,17 +134,33 @@ class _Transformer:
         return text
 
     def _replace_spans(self, text: str, column: str, broad: bool, shift: int | None) -> str:
+        """The cell's PHI spans replaced and counted; memoized whole (text and counts) for short cells."""
+        if len(text) > _SPAN_MEMO_CHARS:
+            out, counted = self._replaced_counted(text, column, broad, shift)
+        else:
+            memo_key = (text, column, broad, shift)
+            found = self._replaced.get(memo_key)
+            if found is None:
+                found = self._replaced_counted(text, column, broad, shift)
+                if len(self._replaced) < _MEMO_ENTRIES:
+                    self._replaced[memo_key] = found
+            out, counted = found
+        for what in counted:
+            self.count(what)
+        return out
+
+    def _replaced_counted(self, text: str, column: str, broad: bool, shift: int | None) -> tuple[str, tuple[str, ...]]:
+        """``(text with its spans replaced, what to count)``: a pure function of its arguments and the key."""
         spans = self.spans(text, column, broad)
         if spans and self._kept:  # dates/geography: keep (a Limited Data Set): those spans stay
             spans = [s for s in spans if s.category not in self._kept]
         if not spans:
-            return text
-        for span in spans:
-            self.count(span.category)
+            return text, ()
+        counted = [span.category for span in spans]
         names = self._name_pseudonyms and any(s.category == "NAME" for s in spans)
         dates = shift is not None and any(s.category == "DATE" for s in spans)
         if not (names or dates):
-            return _phi.replace_spans(text, spans)
+            return _phi.replace_spans(text, spans), tuple(counted)
 
         def replace(span: _phi.Span, value: str) -> str:
             # Names in text get the same keyed pseudonym as in a name column (deterministic from
@@ -154,11 +171,11 @@ class _Transformer:
             if dates and span.category == "DATE":
                 moved = self.date(value, "shift", None, shift or 0)
                 if moved is not None:
-                    self.count("text_dates_shifted")
+                    counted.append("text_dates_shifted")
                     return moved
             return _phi.replacement(span, value)
 
-        return _phi.replace_spans_with(text, spans, replace)
+        return _phi.replace_spans_with(text, spans, replace), tuple(counted)
 
     def address(self, text: str) -> str:
         """An address cell reduced to the Safe Harbor three-digit ZIP of the ZIP it holds ('' if none)."""
@@ -288,6 +305,34 @@ def _header_like_cells(row: list[str], out: list[str], checked: list[tuple[int, 
     return out
 
 
+_PURE = frozenset({"pseudonym", "subject", "year", "shift", "dob", "zip3"})
+"""Actions whose output cell is a function of the cell, the key and the subject's shift alone (memoized per column)."""
+
+
+def _pure_cell(tx: _Transformer, action: str, kind: str, text: str, date_format: str | None, shift: int,
+               dob_cutoff: int) -> tuple[str | None, str]:
+    """``(output cell, what to count)`` of a :data:`_PURE` action; None: a date no rule reads (scrub it)."""
+    if action == "pseudonym":
+        return tx.pseudonym(kind, text), "pseudonyms"
+    if action == "subject":
+        return tx.pseudonym("SUBJECT_ID", text), "pseudonyms"
+    if action in ("year", "shift"):
+        new = tx.date(text, action, date_format, shift)
+        return new, "dates_shifted" if action == "shift" else "dates_generalized"
+    if action == "dob":
+        year = tx.date(text, "year", date_format, 0)
+        if year is None:
+            return None, ""
+        if int(year) < dob_cutoff:
+            return AGE_AGGREGATE, "birth_years_suppressed"  # born more than 89 years before as_of: the year is not kept
+        return year, "dates_generalized"
+    m = _ZIP_RE.match(text)  # zip3
+    if m:
+        prefix = m.group(1)[:3]
+        return ("000" if prefix in tx.restricted_zip3 else prefix), "zip_truncated"
+    return "", "zip_removed"
+
+
 def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transformer, tally: Tally | None = None, *,
                first_row: bool = False) -> int:
     """Write the de-identified rows; returns how many.
@@ -312,69 +357,57 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
     ident_cols = _ident_columns(plan)
     columns = [(i, plan.actions[i][0], plan.actions[i][1], plan.columns[i], plan.actions[i][1] == "FREE_TEXT",
                 date_formats[i]) for i in prep.kept]
-    checked = [(n, action, column, kind if kind != "configured" else action.upper(), date_format)
-               for n, (_, action, kind, column, _, date_format) in enumerate(columns) if action in FORM_CHECKED]
+    checked: list[tuple[int, str, str, str, str | None, dict[str, bool]]] = [
+        (n, action, column, kind if kind != "configured" else action.upper(), date_format, {})
+        for n, (_, action, kind, column, _, date_format) in enumerate(columns) if action in FORM_CHECKED]
     if tally is None:
         checked = []
     dataset_shift = prep.dataset_shift
     dob_cutoff = tx.as_of_year - 89
     text_shift = prep.text_shift
-    restricted_zip3 = tx.restricted_zip3
     count = tx.count
     scrub = tx.scrub
     write_row = writer.write_row
     header_checked = [(n, i) for n, (i, action, *_) in enumerate(columns)
                       if action not in FORM_CHECKED and action != "keep"] if first_row else []
+    memos: list[dict[Any, tuple[str | None, str]]] = [{} for _ in columns]
+    ident_memo: dict[tuple[str, ...], _RowIdents] = {}
     rows = 0
     for row in reader:
         rows += 1
         width = len(row)
-        idents = _row_identifiers(row, ident_cols) if ident_cols else []
+        idents: _RowIdents = []
+        if ident_cols:  # a subject's visits repeat its identifiers: their search list is built once
+            ident_key = tuple(row[i] if i < width else "" for i, _, _ in ident_cols)
+            found_idents = ident_memo.get(ident_key)
+            if found_idents is None:
+                found_idents = _row_identifiers(row, ident_cols)
+                if len(ident_memo) < _MEMO_ENTRIES:
+                    ident_memo[ident_key] = found_idents
+            idents = found_idents
         subject = (row[subject_index].strip() if subject_index < width else "") if subject_index is not None else ""
         shift = tx.shift_days(subject) if subject else dataset_shift
         out: list[str] = []
-        for i, action, kind, column, broad, date_format in columns:
+        for n, (i, action, kind, column, broad, date_format) in enumerate(columns):
             text = row[i] if i < width else ""
             if action == "keep" or not text.strip():
                 out.append(text)
             elif action == "scrub":  # the plan decided the column is not identifying: spans only, no header guess
                 out.append(scrub(text, "", broad, idents, shift if text_shift else None))
-            elif action == "pseudonym":
-                out.append(tx.pseudonym(kind, text))
-                count("pseudonyms")
-            elif action == "subject":
-                out.append(tx.pseudonym("SUBJECT_ID", text))
-                count("pseudonyms")
-            elif action in ("year", "shift"):
-                new = tx.date(text, action, date_format, shift)
-                if new is None:
+            elif action in _PURE:
+                memo_key = (text, shift) if action == "shift" else text
+                found = memos[n].get(memo_key)
+                if found is None:
+                    found = _pure_cell(tx, action, kind, text, date_format, shift, dob_cutoff)
+                    if len(memos[n]) < _MEMO_ENTRIES:
+                        memos[n][memo_key] = found
+                new, counted = found
+                if new is None:  # a date no rule reads: scrubbed like free text, with the row's identifiers
                     out.append(unparsed_date(text, scrub(text, column, True, idents)))
                     count("unparsed_dates")
                 else:
                     out.append(new)
-                    count("dates_shifted" if action == "shift" else "dates_generalized")
-            elif action == "dob":
-                year = tx.date(text, "year", date_format, 0)
-                if year is None:
-                    out.append(unparsed_date(text, scrub(text, column, True, idents)))
-                    count("unparsed_dates")
-                elif int(year) < dob_cutoff:
-                    out.append(AGE_AGGREGATE)  # born more than 89 years before as_of: the year is not kept
-                    count("birth_years_suppressed")
-                else:
-                    out.append(year)
-                    count("dates_generalized")
-            elif action == "address":
-                out.append(tx.address(text))
-            elif action == "zip3":
-                m = _ZIP_RE.match(text)
-                if m:
-                    prefix = m.group(1)[:3]
-                    out.append("000" if prefix in restricted_zip3 else prefix)
-                    count("zip_truncated")
-                else:
-                    out.append("")
-                    count("zip_removed")
+                    count(counted)
             elif action == "age":
                 m = _INT_RE.match(text)
                 if m and int(m.group(1)) > 89:
@@ -392,9 +425,16 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
         if first_row:
             out = _header_like_cells(row, out, header_checked, count, plan.letterless)
             first_row = False
-        for n, action, column, category, date_format in checked:
+        for n, action, column, category, date_format, forms in checked:
             value = out[n]
-            if value and out_of_form(action, value, action == "shift" and _is_date(value, date_format)):
+            if not value:
+                continue
+            bad = forms.get(value)
+            if bad is None:
+                bad = out_of_form(action, value, action == "shift" and _is_date(value, date_format))
+                if len(forms) < _MEMO_ENTRIES:
+                    forms[value] = bad
+            if bad:
                 tally.add(column, category, reader.row)  # type: ignore[union-attr]
         write_row(row, out)
     return rows
