@@ -408,6 +408,8 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
                 else:
                     out.append(new)
                     count(counted)
+            elif action == "address":
+                out.append(tx.address(text))
             elif action == "age":
                 m = _INT_RE.match(text)
                 if m and int(m.group(1)) > 89:
