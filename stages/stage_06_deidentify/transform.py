@@ -49,7 +49,7 @@ class _Transformer:
         self._pseudonyms: dict[tuple[str, str], str] = {}
         self._shifts: dict[str, int] = {}
         self._spans: dict[tuple[str, str, bool], list[_phi.Span]] = {}
-        self._replaced: dict[tuple[str, str, bool, int | None], tuple[str, tuple[str, ...]]] = {}
+        self.replaced: dict[tuple[str, str, bool, int | None], tuple[str, tuple[str, ...]]] = {}
         self._name_pseudonyms = config.identifiers == "pseudonym"
         self._kept = deid_profiles.kept_categories(attrs.asdict(config))
         self.restricted_zip3 = frozenset(
@@ -119,6 +119,10 @@ class _Transformer:
         if not text:
             return text
         text = self._replace_spans(text, column, broad, shift)
+        return self.replace_idents(text, row_idents) if row_idents else text
+
+    def replace_idents(self, text: str, row_idents: _RowIdents) -> str:
+        """The row's own identifier values in ``text`` replaced (whole words, any case) and counted."""
         if row_idents:
             low = text.lower()
             for value, needle, token in row_idents:
@@ -139,11 +143,11 @@ class _Transformer:
             out, counted = self._replaced_counted(text, column, broad, shift)
         else:
             memo_key = (text, column, broad, shift)
-            found = self._replaced.get(memo_key)
+            found = self.replaced.get(memo_key)
             if found is None:
                 found = self._replaced_counted(text, column, broad, shift)
-                if len(self._replaced) < _MEMO_ENTRIES:
-                    self._replaced[memo_key] = found
+                if len(self.replaced) < _MEMO_ENTRIES:
+                    self.replaced[memo_key] = found
             out, counted = found
         for what in counted:
             self.count(what)
@@ -367,6 +371,8 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
     text_shift = prep.text_shift
     count = tx.count
     scrub = tx.scrub
+    replaced = tx.replaced
+    replace_idents = tx.replace_idents
     write_row = writer.write_row
     header_checked = [(n, i) for n, (i, action, *_) in enumerate(columns)
                       if action not in FORM_CHECKED and action != "keep"] if first_row else []
@@ -393,7 +399,15 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
             if action == "keep" or not text.strip():
                 out.append(text)
             elif action == "scrub":  # the plan decided the column is not identifying: spans only, no header guess
-                out.append(scrub(text, "", broad, idents, shift if text_shift else None))
+                text_shift_days = shift if text_shift else None
+                # A short cell seen before: scrub's own memo read here, without two calls a cell.
+                hit = replaced.get((text, "", broad, text_shift_days)) if len(text) <= _SPAN_MEMO_CHARS else None
+                if hit is None:
+                    out.append(scrub(text, "", broad, idents, text_shift_days))
+                else:
+                    for what in hit[1]:
+                        count(what)
+                    out.append(replace_idents(hit[0], idents) if idents else hit[0])
             elif action in _PURE:
                 memo_key = (text, shift) if action == "shift" else text
                 found = memos[n].get(memo_key)
