@@ -81,6 +81,28 @@ def type_ok(kind: str, s: Any, date_format: str | None = None) -> Any:
     return pl.Series(s.name, [False] * s.len(), dtype=pl.Boolean)
 
 
+def type_ok_expr(kind: str, stripped: Any) -> Any:
+    """:func:`type_ok` as an expression over the stripped cells, for the types Polars decides alone.
+
+    ``kind`` is string, integer, number, boolean, or date without a ``date_format`` (ISO).
+    """
+    import polars as pl
+
+    if kind == "string":
+        return pl.lit(True)
+    if kind == "integer":
+        return stripped.str.contains(_INT_RE.pattern)
+    if kind == "number":
+        return stripped.str.contains(_NUM_RE.pattern)
+    if kind == "boolean":
+        return stripped.str.to_lowercase().is_in(sorted(_BOOLS))
+    if kind == "date":
+        # chrono reads year 0; Python's date (and so the row check) does not.
+        shaped = stripped.str.contains(_DATE_RE.pattern) & ~stripped.str.starts_with("0000")
+        return shaped & stripped.str.to_date("%Y-%m-%d", strict=False).is_not_null()
+    raise ValueError(f"not a type Polars decides alone: {kind}")
+
+
 def codes_ok(system: str, s: Any) -> Any:
     import polars as pl
 

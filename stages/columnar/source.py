@@ -47,17 +47,19 @@ def text_batches(path: Path, profile: Any, *, max_field_chars: int, checkpoint: 
     """``(rows before this batch, frame)`` for every batch of data rows; the frame's columns are
     ``c0..cN`` for the profile's columns, every cell a string."""
     names = column_names(len(profile.columns))
+    batches: Iterator[tuple[int, Any, int | None]]
     if is_typed(profile.format):
-        batches = _typed_batches(path, profile.format, names, batch_rows)
+        batches = ((offset, frame, None) for offset, frame in _typed_batches(path, profile.format, names, batch_rows))
     elif native_csv_ok(path, profile):
         batches = _native_batches(path, profile, names)
     else:
         yield from _row_batches(path, profile, names, max_field_chars, checkpoint, batch_rows)
         return
-    for offset, frame in batches:
+    for offset, frame, widest in batches:
         if checkpoint is not None:
             checkpoint()
-        _check_lengths(frame, offset, max_field_chars, path, profile)
+        if widest is None or widest > max_field_chars:  # the core's bound on the block's fields decides alone
+            _check_lengths(frame, offset, max_field_chars, path, profile)
         yield offset, frame
 
 
@@ -74,16 +76,17 @@ def native_csv_ok(path: Path, profile: Any) -> bool:
     return csvchunks.faithful(path, profile)
 
 
-def _native_batches(path: Path, profile: Any, names: list[str]) -> Iterator[tuple[int, Any]]:
+def _native_batches(path: Path, profile: Any, names: list[str]) -> Iterator[tuple[int, Any, int | None]]:
+    """``(rows before, frame, widest field in bytes or None)`` for every block (the width as the core found it)."""
     sep = csvchunks.separator(profile)
     done = 0
     try:
-        for chunk, quoted, *_ in csvchunks.record_blocks(path, profile, len(names)):
+        for block in csvchunks.record_blocks(path, profile, len(names)):
             try:
-                frame = csvchunks.parse(chunk, names, sep, quoted)
+                frame = csvchunks.parse(block.data, names, sep, block.quoted)
             except Exception:  # the file changed since it was checked
                 raise csvchunks.NotFaithful("unparsable") from None
-            yield done, frame
+            yield done, frame, block.widest
             done += frame.height
     except csvchunks.NotFaithful:
         raise NotNativeReadable(f"cannot read the input as UTF-8 {profile.format.upper()} after data row "
