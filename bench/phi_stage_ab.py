@@ -60,8 +60,9 @@ print(json.dumps({"cpu": cpu, **extra}))
 """
 
 
-def measure(tree: Path, path: Path, work: Path, stage: str) -> dict[str, object]:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+def measure(tree: Path, path: Path, work: Path, stage: str,
+            extra_env: dict[str, str] | None = None) -> dict[str, object]:
+    env = {**os.environ, "PYTHONPATH": str(tree), **(extra_env or {})}
     proc = subprocess.run([sys.executable, "-c", CHILD, str(path), str(work), stage], cwd=tree, env=env,
                           capture_output=True, text=True, check=False)
     if proc.returncode:
@@ -75,7 +76,12 @@ def main() -> None:
     ap.add_argument("--base", type=Path, required=True, help="the other checkout (the code before)")
     ap.add_argument("--mb", type=float, default=4.0)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--base-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="environment of the base runs only (e.g. --base . --base-env RFLOW_PHI_CORE_DEID=0)")
+    ap.add_argument("--stage", choices=("phi_scan", "deidentify"), action="append",
+                    help="the task(s) to time (default: both)")
     args = ap.parse_args()
+    base_env = dict(item.split("=", 1) for item in args.base_env)
     sys.path.insert(0, str(ROOT / "bench"))
     from dataplane_e2e import write_dense_csv
 
@@ -84,11 +90,12 @@ def main() -> None:
         write_dense_csv(path, args.mb)
         mb = path.stat().st_size / 1e6
         print(f"dense CSV {mb:.1f} MB; CPU seconds of one task, median of {args.repeat}, trees alternating")
-        for stage in ("phi_scan", "deidentify"):
+        for stage in args.stage or ("phi_scan", "deidentify"):
             runs: dict[str, list[dict[str, object]]] = {"base": [], "this": []}
             for n in range(args.repeat):
                 for name, tree in (("base", args.base.resolve()), ("this", ROOT)):
-                    runs[name].append(measure(tree, path, Path(tmp) / f"{stage}-{name}-{n}", stage))
+                    env = base_env if name == "base" else None
+                    runs[name].append(measure(tree, path, Path(tmp) / f"{stage}-{name}-{n}", stage, env))
             cpu = {name: statistics.median(float(str(r["cpu"])) for r in rs) for name, rs in runs.items()}
             line = (f"{stage}: base {cpu['base']:.2f} s ({mb / cpu['base']:.2f} MB per CPU-s), "
                     f"this {cpu['this']:.2f} s ({mb / cpu['this']:.2f} MB per CPU-s), {cpu['base'] / cpu['this']:.2f}x")
