@@ -105,7 +105,8 @@ _EXPORTS: dict[str, str] = {
     "detect_encoding": "engine.dataplane.sniff",
     "first_row_is_data": "engine.dataplane.sniff",
     "generated_columns": "engine.dataplane.sniff",
-    "native_block_check": "engine.dataplane.csvcheck",
+    "native_block_check": "engine.dataplane.native_core",
+    "native_unique_keys": "engine.dataplane.native_core",
     "one_column_hint": "engine.dataplane.sniff",
     "sniff": "engine.dataplane.sniff",
     "is_typed": "engine.dataplane.formats",
@@ -184,11 +185,12 @@ if TYPE_CHECKING:
     from engine.core.userpattern import PatternError as PatternError
     from engine.core.userpattern import UserPattern as UserPattern
     from engine.core.userpattern import compile_pattern as compile_pattern
-    from engine.dataplane.csvcheck import native_block_check as native_block_check
     from engine.dataplane.formats import is_typed as is_typed
     from engine.dataplane.frames import TypedTable as TypedTable
     from engine.dataplane.frames import as_text as as_text
     from engine.dataplane.metadata import metadata_texts as metadata_texts
+    from engine.dataplane.native_core import native_block_check as native_block_check
+    from engine.dataplane.native_core import native_unique_keys as native_unique_keys
     from engine.dataplane.sniff import DELIMITERS as DELIMITERS
     from engine.dataplane.sniff import FORMATS as FORMATS
     from engine.dataplane.sniff import SAMPLE_BYTES as SAMPLE_BYTES

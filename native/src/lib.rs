@@ -26,6 +26,7 @@ mod matcher;
 mod rows;
 mod scan_chunk;
 mod table;
+mod uniquekeys;
 mod validators;
 mod walk;
 
@@ -358,11 +359,37 @@ fn csv_block_check(py: Python<'_>, block: &[u8], delimiter: u8, width: usize) ->
     })
 }
 
+/// Validate's `unique` rule for one rule: remembers each key's 128-bit digest (never the key).
+#[pyclass(module = "engine._native")]
+struct UniqueKeys {
+    inner: uniquekeys::UniqueKeys,
+}
+
+#[pymethods]
+impl UniqueKeys {
+    #[new]
+    fn new(limit: usize) -> Self {
+        UniqueKeys { inner: uniquekeys::UniqueKeys::new(limit) }
+    }
+
+    /// The positions in `keys` whose key was seen before (in order), up to the overflow.
+    fn feed(&mut self, py: Python<'_>, keys: Vec<String>) -> Vec<usize> {
+        py.detach(|| self.inner.feed(&keys))
+    }
+
+    /// Whether the rule stopped tracking keys at its limit.
+    #[getter]
+    fn overflow(&self) -> bool {
+        self.inner.overflow()
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(registry_sha256, m)?)?;
     m.add_function(wrap_pyfunction!(csv_block_check, m)?)?;
+    m.add_class::<UniqueKeys>()?;
     m.add_function(wrap_pyfunction!(hmac_sha256_hex_many, m)?)?;
     m.add_function(wrap_pyfunction!(row_ends, m)?)?;
     m.add_function(wrap_pyfunction!(derive_subkey, m)?)?;

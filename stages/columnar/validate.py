@@ -2,7 +2,8 @@
 
 The checks (``stages.stage_05_validate._Check``) keep their counters and their ``finish``; only how
 they are fed changes: a batch at a time instead of a row at a time. ``unique`` keeps one keyed
-16-byte digest per distinct key, as the row path does, and stops at ``max_unique_keys``.
+16-byte digest per distinct key, as the row path does, and stops at ``max_unique_keys``; the
+native core keeps them when it is built (:func:`engine.native_unique_keys`), a batch per call.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from engine import native_unique_keys
 from stages.columnar import cells
 
 
@@ -25,13 +27,22 @@ def _hits(check: Any, mask: Any, offset: int) -> None:
     check.violations += n
 
 
-def _unique(check: Any, values: list[Any], present: Any, offset: int) -> None:
+def _unique(check: Any, values: list[Any], present: Any, offset: int, core: Any) -> None:
+    """Count repeated keys; ``core`` is the native core's key set for this rule, or None (the loop below)."""
     import polars as pl
 
     if check.overflow:
         return
     keys = pl.DataFrame({f"k{i}": cells.strip(v) for i, v in enumerate(values)}).select(
         pl.concat_str(pl.all(), separator="\x1f")).to_series()
+    if core is not None:
+        rows = present.arg_true()
+        repeated = core.feed(keys.gather(rows).to_list())
+        check.violations += len(repeated)
+        room = check.sample - len(check.first_rows)
+        check.first_rows.extend(offset + 1 + int(rows[i]) for i in repeated[:max(room, 0)])
+        check.overflow = core.overflow
+        return
     seen, salt, limit = check.seen, check.salt, check.max_keys
     for i in present.arg_true().to_list():
         key = hashlib.blake2b(keys[i].encode(), digest_size=16, key=salt).digest()
@@ -49,6 +60,7 @@ def _unique(check: Any, values: list[Any], present: Any, offset: int) -> None:
 def feed(checks: Iterable[Any], batches: Iterable[tuple[int, Any]], missing_values: frozenset[str]) -> int:
     """Feed every batch ``(rows before it, frame of c0..cN)`` to every check; the rows read."""
     checks = list(checks)
+    cores = [native_unique_keys(c.max_keys) if c.rule.kind == "unique" else None for c in checks]
     rows = 0
     for offset, frame in batches:
         rows = offset + frame.height
@@ -62,12 +74,13 @@ def feed(checks: Iterable[Any], batches: Iterable[tuple[int, Any]], missing_valu
                 cache[p] = cells.is_missing(frame.get_column(f"c{p}"), missing_values)
             return cache[p]
 
-        for check in checks:
-            _feed_one(check, [column(p) for p in check.pos], [missing(p) for p in check.pos], frame.height, offset)
+        for check, core in zip(checks, cores, strict=True):
+            _feed_one(check, [column(p) for p in check.pos], [missing(p) for p in check.pos], frame.height, offset,
+                      core)
     return rows
 
 
-def _feed_one(check: Any, values: list[Any], missing: list[Any], height: int, offset: int) -> None:
+def _feed_one(check: Any, values: list[Any], missing: list[Any], height: int, offset: int, core: Any) -> None:
     rule = check.rule
     kind = rule.kind
     if kind == "missing":
@@ -105,4 +118,4 @@ def _feed_one(check: Any, values: list[Any], missing: list[Any], height: int, of
         bad = (later < earlier) if rule.allow_equal else (later <= earlier)
         _hits(check, both & bad.fill_null(False), offset)
     elif kind == "unique":
-        _unique(check, values, present, offset)
+        _unique(check, values, present, offset, core)

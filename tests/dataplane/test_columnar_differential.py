@@ -11,6 +11,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -72,6 +73,9 @@ def test_validate_columns_equal_rows(tmp_path: Path, rows: list[list[str]], keys
     rules = [build_rule(r, f"rules[{i}]") for i, r in enumerate(RULES)]
     old, new = _both(validate_input, tmp_path / "t.csv", profile, None, rules, config)
     assert new == old
+    with pytest.MonkeyPatch.context() as mp:  # the columnar path's Python loops, not the core's
+        mp.setenv("RFLOW_DATAPLANE_CORE", "0")
+        assert validate_input(tmp_path / "t.csv", profile, None, rules, config, engine="columns") == old
 
 
 @given(rows=st.lists(st.lists(cell, min_size=6, max_size=6), min_size=1, max_size=40))

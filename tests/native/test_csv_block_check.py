@@ -87,9 +87,9 @@ def test_a_faithful_block_is_passed_and_each_kind_of_fault_named() -> None:
 
 
 def test_the_switch_selects_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RFLOW_CSV_CORE", "0")
+    monkeypatch.setenv("RFLOW_DATAPLANE_CORE", "0")
     assert native_block_check() is None
-    monkeypatch.delenv("RFLOW_CSV_CORE")
+    monkeypatch.delenv("RFLOW_DATAPLANE_CORE")
     assert native_block_check() is not None
 
 
@@ -123,6 +123,6 @@ def test_upload_counts_the_same_rows_with_and_without_the_core(
     columns = [f"h{i}" for i in range(width)]
     with_core = checksum_and_rows(path, fmt, columns, limit)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RFLOW_CSV_CORE", "0")
+        mp.setenv("RFLOW_DATAPLANE_CORE", "0")
         reference = checksum_and_rows(path, fmt, columns, limit)
     assert with_core == reference

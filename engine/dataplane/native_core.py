@@ -1,0 +1,55 @@
+"""The native core's data-plane loops, when the core is built: the CSV block check and unique keys.
+
+The Python code in the columnar stages stays the reference for each (``check_reference`` in their
+``csvchunks``, the digest loop in their ``validate``); these are the faster twins, used when the
+core is built. ``RFLOW_DATAPLANE_CORE=0`` selects the references, so both run in one process
+(tests/native and tests/dataplane compare them).
+
+- The block check: every columnar pass over a CSV checks each block it reads (upload, schema_check
+  and validate when upload's profile does not answer, summary), in one pass over the bytes with
+  the GIL released; it also counts the block's records and bounds its widest field.
+- Unique keys: validate's ``unique`` rule remembers a 128-bit digest per distinct key, a batch of
+  keys per call.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+BlockCheck = Callable[[bytes, int, int], "tuple[str | None, bool, int, int]"]
+CORE_ENV = "RFLOW_DATAPLANE_CORE"
+
+
+@cache
+def _core() -> ModuleType | None:
+    try:
+        from engine import _native
+    except ImportError:
+        return None
+    return _native
+
+
+def _enabled() -> ModuleType | None:
+    return None if os.environ.get(CORE_ENV) == "0" else _core()
+
+
+def native_block_check() -> BlockCheck | None:
+    """``check(block, delimiter_byte, width) -> (reason or None, has_quotes, records, widest field in bytes)``.
+
+    None where the core is not built (or is switched off): use the reference.
+    """
+    check: BlockCheck | None = getattr(_enabled(), "csv_block_check", None)  # None: a core built before it
+    return check
+
+
+def native_unique_keys(limit: int) -> Any | None:
+    """A core object for one ``unique`` rule: ``feed(keys) -> positions seen before``, ``overflow``; or None.
+
+    It holds at most ``limit`` distinct digests, as the reference does.
+    """
+    cls = getattr(_enabled(), "UniqueKeys", None)
+    return None if cls is None else cls(limit)
