@@ -28,7 +28,7 @@ import attrs
 from engine.core.errors import safe_excerpt
 from engine.phi.errors import PhiInputError
 from engine.phi.names import is_name_cell
-from engine.phi.registry import load_registry, normalize_column
+from engine.phi.registry import PhiRegistry, load_registry, normalize_column
 from engine.phi.spans import cell_span, column_category, find_spans
 
 SAMPLE_ROWS = 200
@@ -116,8 +116,9 @@ def classify_column(
         return ColumnClass(name, override, 1.0, "override")
     cells = [v for v in values if v and v.strip() and v.strip().casefold() not in MISSING]
     counts: Counter[str] = Counter()
+    seen: dict[str, str | None] = {}  # exports repeat a value down a column: judge each one once
     for cell in cells:
-        cat = cell_category(cell)
+        cat = seen[cell] if cell in seen else seen.setdefault(cell, cell_category(cell))
         if cat is not None:
             counts[cat] += 1
     by_header = column_category(name)
@@ -167,18 +168,33 @@ def header_hint(name: str) -> str | None:
     confirm them.
     """
     tokens = normalize_column(name).split("_")
-    registry = load_registry()
-    shaped = [c for c in registry.categories
-              if (m := registry.column_matchers.get(c.name)) is not None and not m.whole_cell]
-    for cat in shaped:
-        if any(_holds(tokens, word.split("_")) for word in cat.columns):
-            return cat.name
-    for cat in shaped:
-        for label in cat.labels:
-            lt = normalize_column(label).split("_")
+    shaped = _hint_words(load_registry())
+    for cat, columns, _ in shaped:
+        if any(_holds(tokens, words) for words in columns):
+            return cat
+    for cat, _, labels in shaped:
+        for lt in labels:
             if lt != [""] and (_holds(tokens, lt) or lt[: len(tokens)] == tokens):
-                return cat.name
+                return cat
     return None
+
+
+_HINTS: dict[int, tuple[PhiRegistry, list[tuple[str, list[list[str]], list[list[str]]]]]] = {}
+
+
+def _hint_words(registry: PhiRegistry) -> list[tuple[str, list[list[str]], list[list[str]]]]:
+    """Each shaped (not whole-cell) category's column words and normalized label words, split
+    into tokens once per registry (:func:`header_hint` runs for every column of every input)."""
+    hit = _HINTS.get(id(registry))
+    if hit is not None and hit[0] is registry:
+        return hit[1]
+    words = [
+        (c.name, [w.split("_") for w in c.columns], [normalize_column(label).split("_") for label in c.labels])
+        for c in registry.categories
+        if (m := registry.column_matchers.get(c.name)) is not None and not m.whole_cell
+    ]
+    _HINTS[id(registry)] = (registry, words)
+    return words
 
 
 def _holds(tokens: list[str], words: list[str]) -> bool:
