@@ -273,6 +273,13 @@ def classify_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, s
             if n >= SAMPLE_ROWS:
                 break
             rows.append(row)
+    if scanner:
+        from engine.phi import load_registry
+        from engine.phi.native_match import matcher_for
+
+        # The scan tier's core matcher (one compile, which the scan reuses in this process): the
+        # sampled cells then take the core rather than compiling the Python path's combined regex.
+        matcher_for(load_registry().scan)
     shown = list(profile.columns)
     overrides = {raw[shown.index(c)]: v for c, v in config.phi_columns.items() if c in shown}
     classes = classify_columns(raw, rows, overrides)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.phi import native_match
 from engine.phi.errors import PhiInputError
 from engine.phi.keys import PhiKey, resolve_key
 from engine.phi.registry import Tier, load_registry
@@ -129,6 +130,9 @@ def scan_range_into(
     fmt = format or detect_format(path)
     registry = load_registry()
     pkey = resolve_key(key)
+    # Built before the header line is scanned, so that a short text takes the core too instead of
+    # compiling the Python path's combined regex (the same findings either way).
+    native_match.matcher_for(registry.scan)
 
     def emit(found: Iterable[Finding]) -> None:
         lines = encoder.encode(list(found))
