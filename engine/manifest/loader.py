@@ -15,6 +15,7 @@ tools, parsed from the same text.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import re
@@ -38,6 +39,11 @@ from engine.manifest.diagnostics import Diagnostic
 from engine.manifest.positions import SourceMap, Span
 from engine.manifest.schema import show
 
+try:  # the C scanner and parser (ruamel.yaml.clib); without it every file takes the pure path
+    from _ruamel_yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - CPython wheels ship it
+    _CParser = None
+
 DEFAULT_MAX_BYTES = 1024 * 1024
 MAX_ALIASES = 20
 """Aliases per document: enough to share a config block, far too few for an alias bomb."""
@@ -49,6 +55,14 @@ MAX_INT = 2**53
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
+_SLOW_PATH_RE = re.compile(
+    r"^%"  # a directive: the C scanner does not record %YAML/%TAG
+    r"|[|>][-+0-9]*#"  # a block scalar header and a comment without a space
+    r"|[|>][-+0-9]* *(?:#.*)?\n(?: *\n)* +\n"  # a block scalar starting with a line of spaces only
+    r"|[!&\t\r\x85\u2028\u2029]",  # tags, anchors, tabs, and line breaks other than \n
+    re.MULTILINE,
+)
+"""What the C scanner reads differently from the pure one (found by tests/manifest/test_loader_fast_path.py)."""
 _QUOTED_RE = re.compile(r"""(?<![^\s(])(['"])([^'"]{5,}?)\1(?![^\s,.;:)])""")
 
 
@@ -201,12 +215,14 @@ class _Guards:
         self.tags: list[Any] = []
 
 
-def _make_loader(guards: _Guards) -> Any:
+def _make_loader(guards: _Guards, *, fast: bool = False) -> Any:
     """A pure-Python ``safe`` ruamel pipeline with guarded composition.
 
     Why not round-trip here: validation needs node positions and values, not comments; the safe
     pipeline gives the same marks faster. The round-trip document is parsed only when a tool asks
-    for it (:func:`round_trip_load`).
+    for it (:func:`round_trip_load`). ``fast``: the composer reads the parser and resolver once
+    instead of through ruamel's lazy properties on every event (the C parser's events are cheap
+    enough that those lookups were a third of composing).
     """
 
     class GuardedComposer(Composer):
@@ -222,9 +238,22 @@ def _make_loader(guards: _Guards) -> Any:
                     guards.tags.append(event.start_mark)
             return super().compose_node(parent, index)
 
+    class FastComposer(GuardedComposer):
+        _fast_resolver: Any = None
+
+        @property
+        def parser(self) -> Any:
+            return self.loader._parser
+
+        @property
+        def resolver(self) -> Any:
+            if self._fast_resolver is None:
+                self._fast_resolver = self.loader.resolver
+            return self._fast_resolver
+
     yaml = YAML(typ="safe", pure=True)
     yaml.max_depth = MAX_DEPTH
-    yaml.Composer = GuardedComposer
+    yaml.Composer = FastComposer if fast else GuardedComposer
     return yaml
 
 
@@ -241,10 +270,32 @@ class _AliasLimit(Exception):
         self.mark = mark
 
 
-def _parse(loaded: LoadedDocument, max_nodes: int = MAX_NODES) -> None:
-    name = loaded.name
+def _compose_fast(text: str) -> tuple[_Guards, Any, Any, Any] | None:
+    """The composed document, with libyaml's C scanner and parser under the same guarded composer.
+
+    Why: ruamel's pure-Python scanner and parser take most of the time per manifest; the C ones
+    (``ruamel.yaml.clib``, a dependency where wheels exist) produce the same events several times
+    faster, and composition, resolution, tags, aliases and depth stay in Python exactly as on the
+    pure path. Used only for what it gives the same result on: not without the C extension, not
+    for text :data:`_SLOW_PATH_RE` matches, not without a final line break (the two place the end
+    of the last node differently there), not for a scalar document, and never for a document with
+    a problem — any error, or any diagnostic, is left to the pure pipeline, whose diagnostic is the one
+    reported (``tests/manifest/test_loader_fast_path.py`` checks both agree).
+    """
+    if _CParser is None or not text.endswith("\n") or _SLOW_PATH_RE.search(text):
+        return None
+    try:
+        composed = _compose("<fast>", text, fast=True)
+    except Exception:  # the pure pipeline re-parses and names the problem
+        return None
+    # A scalar document (an error for a manifest anyway) can be a block scalar at column 0, which
+    # the two scanners end differently.
+    return composed if isinstance(composed[3], (MappingNode, SequenceNode)) else None
+
+
+def _compose(name: str, text: str, *, fast: bool) -> tuple[_Guards, Any, Any, Any]:
     guards = _Guards()
-    yaml = _make_loader(guards)
+    yaml = _make_loader(guards, fast=fast)
     # ruamel's scanner records a %YAML/%TAG directive in doc_infos[-1]; YAML.load() adds that entry,
     # get_constructor_parser() does not (without it a directive raised IndexError).
     yaml.doc_infos.append(DocInfo())
@@ -253,7 +304,11 @@ def _parse(loaded: LoadedDocument, max_nodes: int = MAX_NODES) -> None:
         parser = None
         try:
             try:
-                constructor, parser = yaml.get_constructor_parser(loaded.text)
+                # The pure reader checks the characters (ReaderError) on both paths.
+                constructor, parser = yaml.get_constructor_parser(text)
+                if fast:
+                    parser.dispose()
+                    parser = yaml._parser = _CParser(text)
                 node = constructor.composer.get_single_node()
             except _AliasLimit as exc:
                 raise LoadError(
@@ -262,13 +317,13 @@ def _parse(loaded: LoadedDocument, max_nodes: int = MAX_NODES) -> None:
                           "write the repeated values out; aliases are capped to stop alias bombs")
                 ) from None
             except ReaderError as exc:
-                line, col = _offset_to_line_col(loaded.text, int(exc.position or 0))
+                line, col = _offset_to_line_col(text, int(exc.position or 0))
                 raise LoadError(
                     _diag(name, line, col, "RF104", "character not allowed in YAML (control or special character)",
                           "remove the character or escape it in a double-quoted string")
                 ) from None
             except MarkedYAMLError as exc:
-                raise LoadError(_open_string(name, loaded.text, exc) or _marked_error(name, exc)) from None
+                raise LoadError(_open_string(name, text, exc) or _marked_error(name, exc)) from None
             except RecursionError:
                 raise LoadError(_diag(name, 1, 1, "RF112", "nesting too deep")) from None
             except YAMLError as exc:
@@ -276,6 +331,25 @@ def _parse(loaded: LoadedDocument, max_nodes: int = MAX_NODES) -> None:
         finally:
             if parser is not None:
                 parser.dispose()
+    return guards, yaml, constructor, node
+
+
+def _parse(loaded: LoadedDocument, max_nodes: int = MAX_NODES) -> None:
+    composed = _compose_fast(loaded.text)
+    if composed is not None:
+        with contextlib.suppress(LoadError):
+            _build(loaded, composed, max_nodes)
+        if loaded.ok and not loaded.diagnostics:
+            return
+        # Positions of a problem may differ between the scanners: the pure path reports it.
+        loaded.diagnostics.clear()
+        loaded.data, loaded.source_map = None, SourceMap()
+    _build(loaded, _compose(loaded.name, loaded.text, fast=False), max_nodes)
+
+
+def _build(loaded: LoadedDocument, composed: tuple[_Guards, Any, Any, Any], max_nodes: int) -> None:
+    name = loaded.name
+    guards, yaml, constructor, node = composed
     info = yaml.doc_infos[-1]
     if info.doc_version is not None or info.tags:
         line = next((i for i, text in enumerate(loaded.text.split("\n")) if text.startswith("%")), 0)
