@@ -14,7 +14,12 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
+from engine import __version__
+from engine.cli.examples import COMMAND_GROUPS, EXAMPLES, TOP
+from engine.cli.parsing import UsageError
 from engine.core import exitcodes
+from engine.core.display import shown
+from engine.core.errors import RflowError, safe_error_text
 
 # Sub-command modules; each exposes add_parser(subparsers). Kept light at import time.
 COMMAND_MODULES = (
@@ -47,13 +52,8 @@ COMMAND_INDEX = {
 }
 
 
-class UsageError(Exception):
-    """Bad command-line usage (exit 2)."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        from engine.core.display import shown
 
         self.print_usage(sys.stderr)
         sys.stderr.write(f"rflow: error: {shown(message)}\n")
@@ -73,8 +73,6 @@ class _TopParser(_Parser):
     """``rflow --help``: the commands grouped by task (:data:`engine.cli.examples.COMMAND_GROUPS`)."""
 
     def format_help(self) -> str:
-        from engine.cli.examples import COMMAND_GROUPS
-
         helps: dict[str, str] = {}
         for action in self._actions:
             if isinstance(action, argparse._SubParsersAction):
@@ -110,8 +108,6 @@ def _walk(parser: argparse.ArgumentParser, path: str = "") -> Iterator[tuple[str
 
 
 def _attach_examples(parser: argparse.ArgumentParser) -> None:
-    from engine.cli.examples import EXAMPLES
-
     for path, child in _walk(parser):
         examples = EXAMPLES.get(path)
         if examples and not child.epilog:
@@ -127,8 +123,6 @@ def _first_command(argv: Sequence[str]) -> str | None:
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The full parser, or, when ``argv`` names a known command, only that command's module."""
-    from engine import __version__
-    from engine.cli.examples import TOP
 
     parser = _TopParser(prog="rflow", description="Governed stage engine for clinical-research data: run "
                         "versioned pipelines of stages on study exports, with PHI kept in.", epilog=TOP)
@@ -154,9 +148,6 @@ def _robust_streams() -> None:
 
 
 def _error_line(prefix: str, exc: BaseException, *, with_type: bool) -> str:
-    from engine.core.display import shown
-    from engine.core.errors import safe_error_text
-
     text = safe_error_text(exc)
     if not with_type:
         text = text.split(": ", 1)[-1] if ": " in text else ""
@@ -165,7 +156,6 @@ def _error_line(prefix: str, exc: BaseException, *, with_type: bool) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``rflow`` command; the return value is its exit code."""
-    from engine.core.errors import RflowError
 
     _robust_streams()
     arguments = list(sys.argv[1:] if argv is None else argv)

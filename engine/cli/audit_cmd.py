@@ -9,10 +9,13 @@ from typing import Any
 
 import attrs
 
-from engine.cli.parsing import action, action_group
+from engine.cli.parsing import UsageError, action, action_group
 from engine.core import exitcodes
 from engine.core.display import shown as _text
 from engine.core.display import shown_path
+from engine.phi.errors import PhiKeyError
+from engine.phi.keyring import ENV_KEYRING, configured_keyring
+from engine.phi.keys import ENV_KEY, ENV_KEY_FILE, resolve_key
 
 AUDIT_NAME = "audit.jsonl"
 EXIT_INTACT, EXIT_BROKEN, EXIT_USAGE = exitcodes.OK, exitcodes.FAILED, exitcodes.USAGE
@@ -40,10 +43,6 @@ def _verifier_key() -> Any:
 
     A keyring is given whole: the verifier takes the key whose id the log declares.
     """
-    from engine.cli import UsageError
-    from engine.phi.errors import PhiKeyError
-    from engine.phi.keyring import ENV_KEYRING, configured_keyring
-    from engine.phi.keys import ENV_KEY, ENV_KEY_FILE, resolve_key
 
     try:
         if os.environ.get(ENV_KEYRING) is not None and not {ENV_KEY, ENV_KEY_FILE} & set(os.environ):
@@ -55,7 +54,6 @@ def _verifier_key() -> Any:
 
 
 def _run_report(folder: Path) -> Any:
-    from engine.cli import UsageError
     from engine.reporting.run_report import REPORT_NAME, ReportError, read_report
 
     if not (folder / REPORT_NAME).exists():
@@ -71,7 +69,6 @@ def _shown(path: Path) -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from engine.cli import UsageError
     from engine.execution.runfolder import LOCK_NAME
     from engine.reporting.audit_verify import shown_run, verify_log
 

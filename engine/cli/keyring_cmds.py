@@ -15,6 +15,9 @@ from typing import Any
 from engine.cli.parsing import action, action_group
 from engine.core import exitcodes
 from engine.core.display import shown
+from engine.phi.errors import PhiError, PhiKeyError
+from engine.phi.keyring import configured_keyring, create_keyring, load_keyring, rotate_keyring
+from engine.phi.labels import safe_file_name
 
 ENV_HINT = "point RFLOW_PHI_KEYRING at the keyring file"
 
@@ -61,9 +64,6 @@ def _fail(message: str, code: int = exitcodes.USAGE) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from engine.phi.errors import PhiKeyError
-    from engine.phi.keyring import create_keyring
-
     try:
         ring = create_keyring(args.file, from_key_file=args.from_key_file)
     except FileExistsError:
@@ -75,9 +75,6 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    from engine.phi.errors import PhiKeyError
-    from engine.phi.keyring import rotate_keyring
-
     try:
         ring, old = rotate_keyring(args.file)
     except (PhiKeyError, OSError) as exc:
@@ -88,9 +85,6 @@ def _rotate(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from engine.phi.errors import PhiKeyError
-    from engine.phi.keyring import load_keyring
-
     try:
         ring = load_keyring(args.file, "the command line")
     except PhiKeyError as exc:
@@ -103,9 +97,6 @@ def _list(args: argparse.Namespace) -> int:
 def _crosswalk(args: argparse.Namespace) -> int:
     from engine.governance.approvals import ApprovalError, load_approvals, parse_approval
     from engine.phi import crosswalk as cw
-    from engine.phi.errors import PhiError
-    from engine.phi.keyring import configured_keyring
-    from engine.phi.labels import safe_file_name
     from engine.reporting.audit import AuditKeying, AuditLog, AuditLogError
 
     try:

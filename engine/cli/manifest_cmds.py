@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from engine.cli.parsing import action, action_group
+from engine.cli.parsing import UsageError, action, action_group
 from engine.core import exitcodes
-from engine.core.display import shown
+from engine.core.atomic import write_text_atomic
+from engine.core.display import display_name, shown
 from engine.core.errors import safe_excerpt
 
 DEFAULT_DIR = "manifests"
@@ -60,7 +62,6 @@ def expand_paths(patterns: list[str]) -> list[Path]:
 
     Raises ``UsageError`` for a pattern that matches nothing.
     """
-    from engine.cli import UsageError
 
     found: dict[str, Path] = {}
     for pattern in patterns:
@@ -112,7 +113,6 @@ def _analyze_one(item: tuple[str, int]) -> list[Any]:
     Why in process: a try around each file isolates it at no cost, where a process per file would
     multiply validate's wall time in CI.
     """
-    from engine.core.display import display_name
     from engine.manifest import Diagnostic, analyze
 
     path, max_bytes = item
@@ -153,13 +153,11 @@ def _plan(args: argparse.Namespace) -> int:
         manifest = load_manifest(Path(args.manifest), name=args.manifest)
         the_plan = plan(manifest, args.mode)
     except UnknownModeError as exc:
-        from engine.cli import UsageError
 
         first = exc.diagnostics[0]
         raise UsageError(f"{first.message}; {first.hint}") from None
     except ManifestError as exc:
         if any(d.code == "RF100" for d in exc.diagnostics):
-            from engine.cli import UsageError
 
             raise UsageError(f"{safe_excerpt(args.manifest, 200)}: {exc.diagnostics[0].message}") from None
         sys.stderr.write(render_text(exc.diagnostics))
@@ -175,14 +173,11 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _schema_export(args: argparse.Namespace) -> int:
-    import json
-
     from engine.manifest.schema import bundled_schema, load_schema
 
     schema = load_schema() if args.plain else bundled_schema()
     text = json.dumps(schema, indent=2) + "\n"
     if args.out:
-        from engine.core.atomic import write_text_atomic
 
         write_text_atomic(Path(args.out), text)
     else:

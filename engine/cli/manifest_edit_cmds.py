@@ -9,12 +9,13 @@ diff instead of writing. Exit codes: 0 done, 1 refused (the result would be inva
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.cli.parsing import action, action_group
+from engine.cli.parsing import UsageError, action, action_group
 from engine.core import exitcodes
 from engine.core.display import shown, shown_path
 from engine.core.errors import safe_excerpt
@@ -205,7 +206,6 @@ def _bump(doc: Any, args: argparse.Namespace) -> None:
 # -- whole files -----------------------------------------------------------------------------------
 def _new(args: argparse.Namespace) -> int:
     from engine.authoring import EditError, ManifestDocument
-    from engine.cli import UsageError
 
     target = Path(args.output or f"{args.name}.yaml")
     if target.exists() and not args.force and not args.dry_run:
@@ -253,11 +253,8 @@ def _fmt(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    import difflib
-
     from engine.authoring import write_atomic
     from engine.authoring.migrate import LegacyOptions, MigrationError, migrate_file
-    from engine.cli import UsageError
     from engine.manifest.schema import CURRENT_API_VERSION
 
     output = Path(args.output) if args.output else None

@@ -12,6 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 
+class UsageError(Exception):
+    """Bad command-line usage (exit 2)."""
+
+
 def action_group(sub: Any, name: str, help: str, *, dest: str, description: str | None = None) -> Any:
     """Register command ``name`` whose actions are subcommands (one required); its subparsers."""
     parser = sub.add_parser(name, help=help, description=description)

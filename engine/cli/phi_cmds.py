@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,8 +19,12 @@ from engine.cli.keyring_cmds import add_parsers as add_keyring_parsers
 from engine.core import exitcodes
 from engine.core.display import shown, shown_path
 from engine.core.errors import InputFileError
+from engine.core.inputfile import require_regular_file
 from engine.phi.errors import PhiError
+from engine.phi.keys import ENV_KEY_FILE, resolve_key, write_key_file
 from engine.phi.labels import label_holds_phi, safe_column_names, safe_file_name
+from engine.phi.native_match import regex_engine
+from engine.phi.registry import load_registry
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = exitcodes.OK, exitcodes.FAILED, exitcodes.USAGE
 DEFAULT_KEY_FILE = "rflow-phi.key"
@@ -101,13 +106,9 @@ def _error(message: str) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan ``args.file``; exit 1 with --fail-on-findings when anything is found."""
-    from engine.core.inputfile import require_regular_file
     from engine.dataplane.sniff import TabularError, one_column_hint, sniff
     from engine.phi.cells import classify_table, scan_cells
     from engine.phi.columns import category_map, check_overrides, classify_file
-    from engine.phi.keys import resolve_key
-    from engine.phi.native_match import regex_engine
-    from engine.phi.registry import load_registry
     from engine.phi.scanner import scan_file
 
     try:
@@ -243,9 +244,6 @@ def _text_report(report: dict[str, Any]) -> str:
 
 def cmd_keygen(args: argparse.Namespace) -> int:
     """Write a fresh key file with mode 0600; refuse to replace one without --force."""
-    import os
-
-    from engine.phi.keys import ENV_KEY_FILE, write_key_file
 
     try:
         path = write_key_file(args.output, force=args.force)
@@ -261,7 +259,6 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 def cmd_registry(args: argparse.Namespace) -> int:
     """List the categories of the canonical registry."""
-    from engine.phi.registry import load_registry
 
     try:
         registry = load_registry()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.cli.parsing import UsageError
 from engine.core import exitcodes
 from engine.core.display import shown, shown_path
 
@@ -29,7 +30,6 @@ def add_parser(sub: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from engine.cli import UsageError
     from engine.reporting.html import ReportRenderError, write_html
     from engine.reporting.run_report import ReportError, read_report
 

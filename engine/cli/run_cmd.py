@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from engine.cli.parsing import UsageError
 from engine.core import exitcodes
 from engine.core.display import shown, shown_path
-from engine.core.errors import safe_excerpt
+from engine.core.errors import safe_excerpt, sanitize_text
+from engine.core.paths import file_problem
 
 if TYPE_CHECKING:
     from engine.orchestrate import RunRequest
@@ -61,8 +63,6 @@ def add_parser(sub: Any) -> None:
 
 
 def _parse_inputs(pairs: list[str]) -> dict[str, str]:
-    from engine.cli import UsageError
-
     inputs: dict[str, str] = {}
     for pair in pairs:
         name, sep, path = pair.partition("=")
@@ -79,7 +79,6 @@ _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,127}$")
 
 def _job_id(value: str | None) -> str | None:
     """A caller's job id goes into the report and the audit log: printable ASCII, at most 128 characters."""
-    from engine.cli import UsageError
 
     if value is not None and not _JOB_ID.match(value):
         raise UsageError("--job-id takes 1-128 characters: letters, digits and . _ : / @ + = - "
@@ -88,9 +87,6 @@ def _job_id(value: str | None) -> str | None:
 
 
 def _approvals(args: argparse.Namespace) -> list[Any]:
-    from engine.cli import UsageError
-    from engine.core.errors import sanitize_text
-    from engine.core.paths import file_problem
     from engine.governance.approvals import ApprovalError, load_approvals, parse_approval
 
     try:
@@ -107,7 +103,6 @@ def _approvals(args: argparse.Namespace) -> list[Any]:
 
 def _execution(args: argparse.Namespace) -> dict[str, Any] | None:
     """The execution settings given on the command line (``None``: the manifest decides)."""
-    from engine.cli import UsageError
     from engine.execution.executors import ExecutorError, parse_size
 
     chosen: dict[str, Any] = {}
@@ -158,7 +153,6 @@ def _data_file_hint(manifest: str | None) -> str | None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.cli import UsageError
     from engine.execution.progress import observer_for, run_status, summary_table
     from engine.governance.policy import PolicyDecision
     from engine.governance.selection import pulled_in_line

@@ -13,8 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.cli.parsing import UsageError
 from engine.core import exitcodes
 from engine.core.display import shown, shown_path
+from engine.core.timestamps import epoch, iso
+from engine.execution.recorded import recorded_errors
 
 
 def add_parser(sub: Any) -> None:
@@ -40,8 +43,6 @@ def _is_run(path: Path) -> bool:
 
 def run_entry(run_dir: Path) -> dict[str, Any]:
     """One run folder as a history entry (metadata only, every user-typed value through ``shown``)."""
-    from engine.core.timestamps import epoch
-    from engine.execution.recorded import recorded_errors
     from engine.execution.runfolder import is_locked
     from engine.reporting.audit_verify import shown_run
     from engine.reporting.run_report import REPORT_NAME, ReportError, read_report
@@ -81,7 +82,6 @@ def history(folder: Path) -> list[dict[str, Any]]:
 
     Order: start time from the report, else the folder's modification time; ties by folder name.
     """
-    from engine.core.timestamps import epoch
 
     folders = [folder] if _is_run(folder) else [p for p in folder.iterdir() if p.is_dir() and _is_run(p)]
 
@@ -100,8 +100,6 @@ def history(folder: Path) -> list[dict[str, Any]]:
 
 
 def _when(value: Any) -> str:
-    from engine.core.timestamps import epoch, iso
-
     seconds = epoch(value)
     text = iso(seconds) if seconds is not None else None
     return "-" if text is None else text[:19].replace("T", " ") + "Z"
@@ -144,8 +142,6 @@ def render_table(entries: list[dict[str, Any]]) -> str:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from engine.cli import UsageError
-
     folder = Path(args.folder)
     if not folder.is_dir():
         raise UsageError(f"no folder at {shown_path(folder)} (give the folder that holds the run folders)")

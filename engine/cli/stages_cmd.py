@@ -7,9 +7,10 @@ import json
 import sys
 from typing import Any
 
-from engine.cli.parsing import action, action_group
+from engine.cli.parsing import UsageError, action, action_group
 from engine.core import exitcodes
 from engine.core.display import shown
+from engine.core.errors import UnknownStageError
 
 
 def add_parser(sub: Any) -> None:
@@ -73,8 +74,6 @@ def _reads(stage: dict[str, Any]) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from engine.cli import UsageError
-    from engine.core.errors import UnknownStageError
     from engine.plugins import default_registry
 
     try:

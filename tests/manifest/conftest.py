@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from engine.plugins import StageRegistry
-from tests.manifest.stagekit import make_registry
+from tests.manifest.registry import make_registry
 
 HERE = Path(__file__).parent
 

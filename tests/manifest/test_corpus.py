@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.manifest import CODES, validate_manifest
-from tests.manifest.stagekit import make_registry
+from tests.manifest.registry import make_registry
 
 CORPUS = Path(__file__).parent / "corpus"
 FILES = sorted(CORPUS.glob("*.yaml"))

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from engine.manifest import Diagnostic, validate_manifest
 from engine.manifest.loader import make_yaml
-from tests.manifest.stagekit import make_registry
+from tests.manifest.registry import make_registry
 
 REGISTRY = make_registry()
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

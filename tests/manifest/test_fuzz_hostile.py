@@ -20,7 +20,7 @@ from engine.governance.approvals import ApprovalError, approvals_from_text
 from engine.manifest import CODES, Diagnostic, analyze, plan
 from engine.manifest.gates import check_gate, evaluate_gate
 from engine.manifest.loader import make_yaml
-from tests.manifest.stagekit import make_registry
+from tests.manifest.registry import make_registry
 
 SCALE = int(os.environ.get("RFLOW_FUZZ_SCALE", "1"))
 REGISTRY = make_registry()

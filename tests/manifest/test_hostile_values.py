@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from engine.core.configfile import ConfigFileError, read_config_bytes
 from engine.governance.approvals import ApprovalError, approvals_from_text, load_approvals
 from engine.manifest import render_github, render_json, render_text, validate_manifest
-from tests.manifest.stagekit import make_registry
+from tests.manifest.registry import make_registry
 
 REGISTRY = make_registry()
 SOME = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
