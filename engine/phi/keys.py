@@ -9,7 +9,8 @@ A key a user configures is refused, with the fix in the message, when it is shor
 one repeated character (a guessable key makes the digests reversible again), and a key file is
 refused when group or others may read it, as ssh refuses such a private key. ``rflow phi
 keygen`` (:func:`write_key_file`) makes a good one; ``RFLOW_PHI_KEYRING`` names a keyring
-(:mod:`engine.phi.keyring`) whose active key is used, and whose older keys still verify logs.
+(read here, :class:`Keyring`; made and rotated by :mod:`engine.phi.keyring`) whose active key is
+used, and whose older keys still verify logs.
 
 Nothing uses the deployment key directly: finding digests, pseudonyms, date shifts and the audit
 log's MAC each use an HKDF subkey of it (:func:`derive_subkey`, purposes and schemes in
@@ -21,9 +22,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -179,6 +182,77 @@ def read_key_file(path: str | os.PathLike[str], where: str = ENV_KEY_FILE, *,
     return _configured(data.rstrip(b"\r\n"), f"the key in the file named by {where}")
 
 
+ENV_KEYRING = "RFLOW_PHI_KEYRING"
+FORMAT = "rflow/keyring/v1"
+MAX_KEYRING_BYTES = 256 * 1024
+
+
+@attrs.frozen
+class Keyring:
+    """The keys of a ring by id, in the order they were made, and which one is active."""
+
+    active: str
+    keys: tuple[tuple[str, bytes], ...] = attrs.field(repr=False)
+
+    @property
+    def ids(self) -> list[str]:
+        return [key_id for key_id, _ in self.keys]
+
+    def find(self, key_id: Any) -> PhiKey | None:
+        """The key with this id, or None (a key id from a log is untrusted input)."""
+        for known, key in self.keys:
+            if known == key_id:
+                return PhiKey(key, "keyring")
+        return None
+
+    def active_key(self) -> PhiKey:
+        found = self.find(self.active)
+        if found is None:
+            raise PhiKeyError(f"the keyring named by {ENV_KEYRING} has no key with its active id")
+        return found
+
+    def to_json(self) -> str:
+        keys = [{"key_id": key_id, "key": key.decode("ascii")} for key_id, key in self.keys]
+        return json.dumps({"format": FORMAT, "active": self.active, "keys": keys}, indent=1) + "\n"
+
+
+def _parse(data: bytes, where: str) -> Keyring:
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise PhiKeyError(f"the keyring named by {where} is not a keyring file (not JSON)") from None
+    if not isinstance(doc, Mapping) or doc.get("format") != FORMAT or not isinstance(doc.get("keys"), list):
+        raise PhiKeyError(f"the keyring named by {where} is not a {FORMAT} file")
+    keys: list[tuple[str, bytes]] = []
+    for n, entry in enumerate(doc["keys"]):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("key"), str):
+            raise PhiKeyError(f"the keyring named by {where}: keys[{n}] has no key")
+        key = _configured(entry["key"].encode("utf-8"), f"keys[{n}] of the keyring named by {where}")
+        key_id = PhiKey(key, "keyring").key_id
+        if entry.get("key_id") != key_id:
+            raise PhiKeyError(f"the keyring named by {where}: keys[{n}] does not match its key id (edited?)")
+        keys.append((key_id, key))
+    ring = Keyring(str(doc.get("active")), tuple(keys))
+    ring.active_key()
+    return ring
+
+
+def load_keyring(path: str | os.PathLike[str], where: str = ENV_KEYRING) -> Keyring:
+    """Read a keyring file, refused unless only its owner can read it (as a key file is)."""
+    text = read_key_file(path, where, max_bytes=MAX_KEYRING_BYTES, check=False)
+    return _parse(text, where)
+
+
+def configured_keyring() -> Keyring | None:
+    """The ring ``RFLOW_PHI_KEYRING`` names, or None when it is not set."""
+    path = os.environ.get(ENV_KEYRING)
+    if path is None:
+        return None
+    if not path.strip():
+        raise PhiKeyError(f"{ENV_KEYRING} is empty: make a keyring with rflow phi keyring new FILE (or unset it)")
+    return load_keyring(path)
+
+
 def resolve_key(explicit: bytes | PhiKey | None = None) -> PhiKey:
     """The key to use: explicit, else env ``RFLOW_PHI_KEY``, else ``RFLOW_PHI_KEY_FILE``, else the
     active key of ``RFLOW_PHI_KEYRING``, else random.
@@ -197,8 +271,6 @@ def resolve_key(explicit: bytes | PhiKey | None = None) -> PhiKey:
         if not path.strip():
             raise PhiKeyError(f"{ENV_KEY_FILE} is empty: {HOW_TO_MAKE} (or unset {ENV_KEY_FILE})")
         return PhiKey(read_key_file(path), "file")
-    from engine.phi.keyring import configured_keyring  # the keyring module builds on this one
-
     ring = configured_keyring()
     if ring is not None:
         return ring.active_key()
