@@ -45,29 +45,34 @@ def label_category(text: str) -> str | None:
     if _name_like(spaced):
         return "NAME"
     titled = _titled(" ".join(_JOINERS_NOT_HYPHEN.sub(" ", text).split()))  # "jae-won": one word
-    if titled is None:
-        return None
-    # In lower case only words no dictionary knows count (``beta blocker`` keeps its header):
-    # research headers are mostly lower case, and their words are the dictionaries' surnames often.
-    return "NAME" if (_unknown_pair(titled) if spaced.islower() else _name_like(titled)) else None
+    return "NAME" if titled is not None and _unknown_pair(titled) else None
 
 
 _VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿāăąēĕėęěīį\u0131ōőœūůűų")
 
 
+def _comma_form(text: str) -> bool:
+    """``Family, Given``: two words with one comma between them, the registry's order for a name.
+
+    Only this form lets a label of one case (``NWACHUKWU, MARITES``, ``nwachukwu, marites``) or a
+    surname in capitals (``EZE, Adaeze``) read as a name: without the comma, words no dictionary
+    knows in one case are the usual research header (``egfr_ckdepi``, ``QTCF INTERVAL``), and a
+    header row read as a name is read as data.
+    """
+    head, comma, tail = text.partition(",")
+    return bool(comma) and "," not in tail and len(head.split()) == 1 and len(tail.split()) == 1
+
+
 def _titled(text: str) -> str | None:
-    """A label written all in capitals or all in lower case (``OKONKWO, MARGARET``, ``okonkwo margaret``),
-    each word capitalised, so the name rules read it as they read ``Okonkwo, Margaret``; None for a
-    label of mixed case, or one with a word without a vowel (``LDL``, ``crp``: abbreviations, not names),
-    or in lower case with a word of one or two letters."""
-    if not (text.isupper() or text.islower()):
+    """A ``Family, Given`` label all in capitals or all in lower case, each word capitalised, so
+    the name rules read it as they read ``Nwachukwu, Marites``; None for any other label, or one
+    with a word without a vowel (``LDL``, ``crp``: abbreviations, not names)."""
+    if not (text.isupper() or text.islower()) or not _comma_form(text):
         return None
     words = text.replace(",", " ").split()
-    if not all(w in NAME_PARTICLES or not _VOWELS.isdisjoint(w.lower()) for w in words):
+    if not all(not _VOWELS.isdisjoint(w.lower()) and len(w) >= 3 for w in words):
         return None
-    if text.islower() and any(len(w) < 3 for w in words if w not in NAME_PARTICLES):
-        return None  # "anti xa", "dose mg": a unit or an abbreviation beside a word
-    return " ".join(w if w.lower() in NAME_PARTICLES else w.capitalize() for w in text.split(" "))
+    return ", ".join(w.strip().capitalize() for w in text.split(","))
 
 
 def header_cell_category(text: str, letterless: bool) -> str | None:
@@ -141,10 +146,11 @@ def _unknown_pair(text: str) -> bool:
     split = text.replace(",", " ").split()  # "Nwachukwu, Marites": the comma is no part of a word
     # Lower-case particles inside a name (Mirte de Jode, Ludwig van Beek) are part of it, not words.
     words = [w for i, w in enumerate(split) if not (0 < i < len(split) - 1 and w in NAME_PARTICLES)]
-    # A surname in capitals beside a given name ("EZE, Adaeze") is a capitalised word; a word in
-    # capitals without a vowel ("CKD") is an abbreviation.
-    words = [w.capitalize() if len(w) >= 2 and w.isupper() and not _VOWELS.isdisjoint(w.lower()) else w
-             for w in words]
+    # A surname in capitals before a given name ("EZE, Adaeze") is a capitalised word; a word in
+    # capitals without a vowel ("CKD") or of two letters ("XA") is an abbreviation.
+    if _comma_form(text):
+        words = [w.capitalize() if len(w) >= 3 and w.isupper() and not _VOWELS.isdisjoint(w.lower()) else w
+                 for w in words]
     if not 2 <= len(words) <= 3 or not all(_title_word(w) for w in words):
         return False
     v, common = vocab(), dictionaries().common
