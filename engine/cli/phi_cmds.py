@@ -109,6 +109,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from engine.dataplane.sniff import TabularError, one_column_hint, sniff
     from engine.phi.cells import classify_table, scan_cells
     from engine.phi.columns import category_map, check_overrides, classify_file
+    from engine.phi.scan.listed import scan_listed
     from engine.phi.scanner import scan_file
 
     try:
@@ -149,8 +150,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
         # Header cells are shown only when they hold no PHI (checked whole), else as column_N.
         safe_names = dict(zip([c.column for c in classes], safe_column_names([c.column for c in classes]),
                               strict=True))
+        quick = (scan_listed(args.file, fmt, key, categories, lambda raw: _shown_column(raw, safe_names), args.limit)
+                 if native and args.workers <= 1 else None)  # fmt: skip
+        if quick is not None:  # counted by the core; only the listed findings read back
+            counts, first = quick
+            total = counts["findings_total"]
+            by_cat = dict(counts["by_category"])
+            for col, n in counts["by_column"].items():
+                by_col[col or "<text>"] = by_col.get(col or "<text>", 0) + n
+            listed = [{"category": f.category, "row": f.row, "column": f.column, "offset": f.offset,
+                       "length": f.length, "digest": f.digest} for f in first]  # fmt: skip
         findings = (scan_file(args.file, fmt, key=key, workers=args.workers, categories=categories)  # type: ignore[arg-type]
-                    if native else scan_cells(path, table, key, categories))
+                    if native else scan_cells(path, table, key, categories)) if quick is None else ()
         for f in findings:
             total += 1
             by_cat[f.category] = by_cat.get(f.category, 0) + 1
