@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.phi.keys import PhiKey
+from engine.phi.native_match import use_core
 from engine.phi.scan.chunks import TABLES, file_size
+from engine.phi.scan.encoded import core_encodes
 from engine.phi.scan.findings import Finding
 from engine.phi.scan.findings_file import new_encoder, parse_findings
+from engine.phi.scanner import scan_range_into
 
 
 class _FirstLines:
@@ -45,10 +48,6 @@ def scan_listed(
 ) -> tuple[dict[str, Any], list[Finding]] | None:  # fmt: skip
     """``(counts, first findings)`` of a CSV/TSV file scanned with the core, columns as ``rename``
     shows them; None where the core does not run or every finding is listed (``limit`` 0)."""
-    from engine.phi.native_match import use_core
-    from engine.phi.scan.encoded import core_encodes
-    from engine.phi.scanner import scan_range_into  # the scanner imports this package
-
     if limit <= 0 or fmt not in TABLES or not use_core() or not core_encodes():
         return None
     encoder = new_encoder(rename, native=True)
