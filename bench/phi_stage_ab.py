@@ -18,8 +18,10 @@ repeated, subject ids unique per copy).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -71,6 +73,16 @@ print(json.dumps({"cpu": cpu, **extra}))
 def measure(tree: Path, path: Path, work: Path, stage: str,
             extra_env: dict[str, str] | None = None) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": str(tree), **(extra_env or {})}
+    if stage == "cli":  # the whole `rflow phi scan --format json` process, start-up included
+        env["RFLOW_PHI_KEY"] = "bench-key-0123456789abcdef"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        proc = subprocess.run([sys.executable, "-m", "engine", "phi", "scan", str(path), "--format", "json"],
+                              cwd=tree, env=env, capture_output=True, text=True, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"rflow phi scan in {tree} failed: {proc.stderr.strip().splitlines()[-1:]}")
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        return {"cpu": cpu, "report_sha256": hashlib.sha256(proc.stdout.encode()).hexdigest()}
     proc = subprocess.run([sys.executable, "-c", CHILD, str(path), str(work), stage], cwd=tree, env=env,
                           capture_output=True, text=True, check=False)
     if proc.returncode:
@@ -86,8 +98,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--base-env", action="append", default=[], metavar="NAME=VALUE",
                     help="environment of the base runs only (e.g. --base . --base-env RFLOW_PHI_CORE_DEID=0)")
-    ap.add_argument("--stage", choices=("phi_scan", "deidentify"), action="append",
-                    help="the task(s) to time (default: both)")
+    ap.add_argument("--stage", choices=("phi_scan", "deidentify", "cli"), action="append",
+                    help="the task(s) to time (default: phi_scan and deidentify; cli: the whole "
+                         "`rflow phi scan --format json` process)")
     args = ap.parse_args()
     base_env = dict(item.split("=", 1) for item in args.base_env)
     sys.path.insert(0, str(ROOT / "bench"))
@@ -118,6 +131,9 @@ def main() -> None:
                 same = b.get("file_sha256") == t.get("file_sha256")
                 line += (f"; findings {t['findings']} (base {b['findings']}), findings file "
                          f"{size_t:.2f} MB per MB (base {size_b:.2f}), files {'identical' if same else 'DIFFER'}")
+            elif stage == "cli":
+                same = runs["base"][0]["report_sha256"] == runs["this"][0]["report_sha256"]
+                line += f"; JSON reports {'identical' if same else 'DIFFER'}"
             else:
                 same = runs["base"][0]["copy_sha256"] == runs["this"][0]["copy_sha256"]
                 line += f"; de-identified copies {'identical' if same else 'DIFFER'}"
