@@ -1,4 +1,4 @@
-"""``summary``'s per-column statistics over frames: each statistic a column operation per batch.
+"""``summary``'s per-column statistics over frames: every column's statistics of a batch in one query.
 
 The accumulated state is what the row path (:class:`stages.stage_20_summary._ColumnStats`) keeps,
 and its ``result`` (kinds, small-cell rules, rounding, PHI columns) is reused as it is:
@@ -11,6 +11,12 @@ and its ``result`` (kinds, small-cell rules, rounding, PHI columns) is reused as
 - the quantile sample: every number while a column has at most ``RESERVOIR`` of them (then the
   quartiles are exact, as before); beyond, a uniform reservoir sample drawn with skips (Li's
   algorithm L), deterministic per column but not the row path's draw.
+
+Why one query and not a Series operation at a time: a batch's columns are stripped and parsed as
+numbers together (two frame-wide steps, the columns in parallel), and every count, moment and
+extreme of every column is one ``select``; Python then only merges a row of scalars and short lists
+per column. A column's value counts reach Python only up to ``max_categories + 1`` entries (more
+means it is not categorical), and its numbers only where the reservoir takes one.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from stages.columnar import cells
@@ -28,7 +34,8 @@ from stages.dictionary import _NUM_RE
 class _Reservoir:
     """A uniform sample of at most ``size`` values of a stream fed in batches.
 
-    Algorithm L draws O(size·log(n/size)) random numbers, not one per value."""
+    Algorithm L draws O(size·log(n/size)) random numbers, not one per value. The skips are drawn in
+    one tight loop per batch (the same draws, in the same order, as one call per skip)."""
 
     def __init__(self, size: int, seed: int) -> None:
         self.size = size
@@ -39,28 +46,49 @@ class _Reservoir:
         self.next = 0
         """Stream index of the next value that replaces a sampled one (once the sample is full)."""
 
-    def _advance(self) -> None:
-        self.w *= math.exp(math.log(1.0 - self.rng.random()) / self.size)
-        step = math.floor(math.log(1.0 - self.rng.random()) / math.log1p(-self.w)) if self.w < 1.0 else 0
-        self.next += step + 1
+    def _skips(self, end: int) -> list[int]:
+        """Advance past every stream index below ``end`` that replaces a value; those indexes."""
+        rand, log, exp, log1p, floor = self.rng.random, math.log, math.exp, math.log1p, math.floor
+        size, w, nxt = self.size, self.w, self.next
+        out: list[int] = []
+        while nxt < end:
+            out.append(nxt)
+            w *= exp(log(1.0 - rand()) / size)
+            nxt += (floor(log(1.0 - rand()) / log1p(-w)) if w < 1.0 else 0) + 1
+        self.w, self.next = w, nxt
+        return out
 
-    def add(self, batch: Any) -> None:
-        n = batch.len()
+    def _slot(self) -> int:
+        """The slot a picked value replaces: what :meth:`add` draws inline, ``rng.randrange(size)``."""
+        width = self.size.bit_length()
+        slot = self.rng.getrandbits(width)
+        while slot >= self.size:
+            slot = self.rng.getrandbits(width)
+        return slot
+
+    def add(self, n: int, numbers: Callable[[], Any]) -> None:
+        """Feed the batch's ``n`` values; ``numbers()`` gives them as a Series, called only if one is sampled."""
         start = self.seen
+        end = start + n
         fill = min(n, self.size - len(self.values))
+        batch = None
         if fill > 0:
+            batch = numbers()
             self.values.extend(batch.head(fill).to_list())
             if len(self.values) == self.size:
                 self.next = start + fill - 1
-                self._advance()
-        end = start + n
-        picks: list[int] = []
-        while len(self.values) == self.size and self.next < end:
-            picks.append(self.next - start)
-            self._advance()
-        if picks:
+                self._skips(self.next + 1)
+        if len(self.values) == self.size and self.next < end:
+            picks = [i - start for i in self._skips(end)]
+            batch = numbers() if batch is None else batch
+            bits, size, values = self.rng.getrandbits, self.size, self.values
+            width = size.bit_length()
             for value in batch.gather(picks).to_list():
-                self.values[self.rng.randrange(self.size)] = value
+                # rng.randrange(size), spelled out (its draws exactly: see _slot and its test)
+                slot = bits(width)
+                while slot >= size:
+                    slot = bits(width)
+                values[slot] = value
         self.seen = end
 
 
@@ -70,64 +98,92 @@ def accumulate(stats: list[Any], batches: Iterable[tuple[int, Any]], reservoir: 
     rows = 0
     for offset, frame in batches:
         rows = offset + frame.height
-        for i, col in enumerate(stats):
-            _add(col, samplers[i], frame.get_column(f"c{i}"))
+        if frame.height:
+            _add_batch(stats, samplers, frame)
     for col, sampler in zip(stats, samplers, strict=True):
         col.sample = sampler.values
     return rows
 
 
-def _add(col: Any, sampler: _Reservoir, text: Any) -> None:
+def _number(text: Any) -> Any:
+    """Float64 of the stripped cells that are finite ASCII decimal numbers and not codes; null elsewhere."""
     import polars as pl
 
-    col.n += text.len()
-    value = cells.strip(text)
-    present = value.filter(value != "")
-    col.missing += text.len() - present.len()
-    if not present.len():
+    number = text.cast(pl.Float64, strict=False)
+    # A leading zero marks a code, not a quantity (the row path's rule; "0" is a byte, so bytes count as characters).
+    code = text.str.starts_with("0") & (text.str.len_bytes() > 1) & ~text.str.starts_with("0.")
+    return pl.when(number.is_finite() & ~code & text.str.contains(_NUM_RE.pattern)).then(number)
+
+
+def _add_batch(stats: list[Any], samplers: list[_Reservoir], frame: Any) -> None:
+    import polars as pl
+
+    width = len(stats)
+    work = frame.select([cells.strip(pl.col(f"c{i}")).alias(f"s{i}") for i in range(width)])
+    work = work.with_columns([_number(pl.col(f"s{i}")).alias(f"n{i}") for i in range(width)])
+    selects: list[Any] = []
+    for i, col in enumerate(stats):
+        text, numbers = pl.col(f"s{i}"), pl.col(f"n{i}").drop_nulls()
+        present = text.filter(text != "")
+        selects += [present.len().alias(f"present{i}"), present.str.len_chars().sum().alias(f"length{i}"),
+                    numbers.len().alias(f"numeric{i}"), numbers.mean().alias(f"mean{i}"),
+                    ((numbers - numbers.mean()) ** 2).sum().alias(f"m2{i}"),
+                    numbers.bottom_k(col.k).implode().alias(f"smallest{i}"),
+                    numbers.top_k(col.k).implode().alias(f"largest{i}")]
+        if col.counts is not None:
+            selects.append(present.value_counts().head(col.max_categories + 1).implode().alias(f"counts{i}"))
+        if len(col.distinct_numbers) < col.k:
+            selects.append(numbers.unique().head(col.k).implode().alias(f"distinct{i}"))
+    result = work.select(selects).row(0, named=True)
+    for i, col in enumerate(stats):
+        _merge(col, result, i, frame.height)
+        nb = result[f"numeric{i}"]
+        if nb:
+            samplers[i].add(nb, _numbers_of(work, i))
+
+
+def _numbers_of(work: Any, i: int) -> Callable[[], Any]:
+    """Column ``i``'s numbers of the batch, in row order, when the reservoir asks for them."""
+    return lambda: work.get_column(f"n{i}").drop_nulls()
+
+
+def _merge(col: Any, result: dict[str, Any], i: int, height: int) -> None:
+    """Add column ``i``'s figures of one batch (``result``) to its statistics ``col``."""
+    present = result[f"present{i}"]
+    col.n += height
+    col.missing += height - present
+    if not present:
         return
-    col.total_length += int(present.str.len_chars().sum())
+    col.total_length += int(result[f"length{i}"])
     if col.counts is not None:
-        for v, c in present.value_counts().iter_rows():
-            col.counts[v] = col.counts.get(v, 0) + c
+        for entry in result[f"counts{i}"]:
+            value, count = entry.values()
+            col.counts[value] = col.counts.get(value, 0) + count
         if len(col.counts) > col.max_categories:
             col.counts = None
-    # A leading zero marks a code, not a quantity (the row path's rule).
-    code = (present.str.len_chars() > 1) & present.str.starts_with("0") & (present.str.slice(1, 1) != ".")
-    candidates = present.filter(~code & present.str.contains(_NUM_RE.pattern))
-    numbers = candidates.cast(pl.Float64, strict=False)
-    numbers = numbers.filter(numbers.is_finite())
-    nb = numbers.len()
+    nb = result[f"numeric{i}"]
     if not nb:
         return
-    _moments(col, numbers)
+    na = col.numeric
+    n = na + nb
+    mean_b = float(result[f"mean{i}"])
+    delta = mean_b - col.mean
+    col.mean += delta * nb / n
+    col.m2 += float(result[f"m2{i}"]) + delta * delta * na * nb / n
+    col.numeric = n
     k = col.k
-    for v in numbers.bottom_k(k).to_list():
+    for v in result[f"smallest{i}"]:
         if len(col.smallest) < k:
             heapq.heappush(col.smallest, -v)
         elif v < -col.smallest[0]:
             heapq.heapreplace(col.smallest, -v)
-    for v in numbers.top_k(k).to_list():
+    for v in result[f"largest{i}"]:
         if len(col.largest) < k:
             heapq.heappush(col.largest, v)
         elif v > col.largest[0]:
             heapq.heapreplace(col.largest, v)
     if len(col.distinct_numbers) < k:
-        for v in numbers.unique().head(k).to_list():
+        for v in result[f"distinct{i}"]:
             if len(col.distinct_numbers) >= k:
                 break
             col.distinct_numbers.add(v)
-    sampler.add(numbers)
-
-
-def _moments(col: Any, numbers: Any) -> None:
-    """Merge the batch's count, mean and sum of squared deviations into the column's (Chan et al.)."""
-    nb = numbers.len()
-    mean_b = float(numbers.mean())
-    m2_b = float(((numbers - mean_b) ** 2).sum())
-    na = col.numeric
-    n = na + nb
-    delta = mean_b - col.mean
-    col.mean += delta * nb / n
-    col.m2 += m2_b + delta * delta * na * nb / n
-    col.numeric = n
