@@ -59,7 +59,7 @@ class _Reservoir:
         return out
 
     def _slot(self) -> int:
-        """The slot a picked value replaces: what :meth:`add` draws inline, ``rng.randrange(size)``."""
+        """``rng.randrange(size)``, spelled out as :meth:`add` draws it inline (CPython's algorithm)."""
         width = self.size.bit_length()
         slot = self.rng.getrandbits(width)
         while slot >= self.size:
@@ -84,8 +84,7 @@ class _Reservoir:
             bits, size, values = self.rng.getrandbits, self.size, self.values
             width = size.bit_length()
             for value in batch.gather(picks).to_list():
-                # rng.randrange(size), spelled out (its draws exactly: see _slot and its test)
-                slot = bits(width)
+                slot = bits(width)  # rng.randrange(size), inline (see _slot and its test)
                 while slot >= size:
                     slot = bits(width)
                 values[slot] = value
@@ -105,14 +104,23 @@ def accumulate(stats: list[Any], batches: Iterable[tuple[int, Any]], reservoir: 
     return rows
 
 
-def _number(text: Any) -> Any:
-    """Float64 of the stripped cells that are finite ASCII decimal numbers and not codes; null elsewhere."""
+def _candidate(text: Any) -> Any:
+    """Float64 of the stripped cells Polars reads as a finite number and that are not codes; null elsewhere.
+
+    A superset of the numbers (:func:`_number` keeps those the row path's pattern accepts)."""
     import polars as pl
 
     number = text.cast(pl.Float64, strict=False)
     # A leading zero marks a code, not a quantity (the row path's rule; "0" is a byte, so bytes count as characters).
     code = text.str.starts_with("0") & (text.str.len_bytes() > 1) & ~text.str.starts_with("0.")
-    return pl.when(number.is_finite() & ~code & text.str.contains(_NUM_RE.pattern)).then(number)
+    return pl.when(number.is_finite() & ~code).then(number)
+
+
+def _number(text: Any, candidate: Any) -> Any:
+    """The candidates whose text the row path's number pattern accepts; null elsewhere."""
+    import polars as pl
+
+    return pl.when(text.str.contains(_NUM_RE.pattern)).then(candidate)
 
 
 def _add_batch(stats: list[Any], samplers: list[_Reservoir], frame: Any) -> None:
@@ -120,7 +128,11 @@ def _add_batch(stats: list[Any], samplers: list[_Reservoir], frame: Any) -> None
 
     width = len(stats)
     work = frame.select([cells.strip(pl.col(f"c{i}")).alias(f"s{i}") for i in range(width)])
-    work = work.with_columns([_number(pl.col(f"s{i}")).alias(f"n{i}") for i in range(width)])
+    work = work.with_columns([_candidate(pl.col(f"s{i}")).alias(f"n{i}") for i in range(width)])
+    # The pattern only on the columns with a candidate in this batch (a null count costs nothing).
+    numeric = [i for i in range(width) if work.get_column(f"n{i}").null_count() < work.height]
+    if numeric:
+        work = work.with_columns([_number(pl.col(f"s{i}"), pl.col(f"n{i}")).alias(f"n{i}") for i in numeric])
     selects: list[Any] = []
     for i, col in enumerate(stats):
         text, numbers = pl.col(f"s{i}"), pl.col(f"n{i}").drop_nulls()

@@ -64,3 +64,4 @@ def test_a_slot_is_randrange() -> None:
     for size in (1, 2, 3, 10, 10_000, 12_345):
         a, b = _Reservoir(size, 7), random.Random(7)
         assert [a._slot() for _ in range(200)] == [b.randrange(size) for _ in range(200)]
+
