@@ -11,7 +11,7 @@ import attrs
 from engine import deid_profiles
 from engine.phi import schemes
 from engine.phi.ages import AGGREGATE as AGE_AGGREGATE
-from engine.phi.ages import grouped_age
+from engine.phi.ages import grouped_age, read_short_age
 from engine.phi.keys import derive_subkey
 from engine.phi.schemes import PURPOSE_DATE_SHIFT, PURPOSE_PSEUDONYM
 from stages import _phi
@@ -431,6 +431,8 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
                     count("ages_grouped")
                 elif m:
                     out.append(text.strip())
+                elif (age := read_short_age(text)) is not None and not age.over_89:
+                    out.append(text)  # '45 Yrs Old', '3 mos': an age under 90 in a short form holds nothing to remove
                 elif (grouped := grouped_age(text)) is not None:  # 93yoF, 90+ y/o M: '90+' (and 'F', 'M')
                     out.append(grouped)
                     count("ages_grouped")
