@@ -121,7 +121,11 @@ class DaskExecutor(Executor):
                         # The scheduler's HTTP endpoint on a free loopback port; no dashboard.
                         n_workers=self.workers, threads_per_worker=1, processes=True,
                         dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
-                        silence_logs=logging.ERROR, preload=["engine.execution.executors.daskworker"],
+                        # Only critical records from the cluster's own loggers: a task's failure reaches
+                        # the run as its future's exception (sanitized there), and at the end of a run
+                        # or a Ctrl-C a worker's heartbeat to the closed scheduler would print a
+                        # traceback to the user's terminal.
+                        silence_logs=logging.CRITICAL, preload=["engine.execution.executors.daskworker"],
                         # A nanny keeps a shallow copy of the config, whose nested dicts the end of
                         # this block reverts: without a deep copy, a worker restarted after a crash
                         # would start with Dask's defaults instead of these settings.
