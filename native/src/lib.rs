@@ -108,6 +108,27 @@ type PlanArg = (Vec<String>, bool, Option<String>, String, String);
 /// `OffsetMap`'s four columns as Python sends them: normalized starts and lengths, original ones.
 type MapArg = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>);
 
+/// A chunk's offset map (when it was normalized) and the bytes its findings are read from: the
+/// chunk itself, or its original bytes when it was matched normalized.
+fn chunk_source<'a>(
+    data: &'a [u8],
+    original: Option<&'a [u8]>,
+    mapping: Option<MapArg>,
+) -> PyResult<(Option<table::OffsetMap>, &'a [u8])> {
+    let map = mapping.map(|(norm_starts, norm_lens, orig_starts, orig_lens)| table::OffsetMap {
+        norm_starts,
+        norm_lens,
+        orig_starts,
+        orig_lens,
+    });
+    let source = match (&map, original) {
+        (None, None) => data,
+        (Some(m), Some(o)) if m.is_valid() => o,
+        _ => return Err(PyValueError::new_err("a normalized chunk needs its original bytes and a valid offset map")),
+    };
+    Ok((map, source))
+}
+
 /// The ask callback: Python decides `(index, start, spans | None) -> spans | None`.
 fn ask_python(
     ask: &Py<PyAny>,
@@ -190,17 +211,7 @@ impl Matcher {
         if extras.iter().any(|&(s, e)| s > e || e > data.len()) {
             return Err(PyValueError::new_err("a cue span lies outside the chunk"));
         }
-        let map = mapping.map(|(norm_starts, norm_lens, orig_starts, orig_lens)| table::OffsetMap {
-            norm_starts,
-            norm_lens,
-            orig_starts,
-            orig_lens,
-        });
-        let source = match (&map, original) {
-            (None, None) => data,
-            (Some(m), Some(o)) if m.is_valid() => o,
-            _ => return Err(PyValueError::new_err("a normalized chunk needs its original bytes and a valid offset map")),
-        };
+        let (map, source) = chunk_source(data, original, mapping)?;
         let mac = digester.as_ref().map(|d| &d.mac);
         let run = || -> PyResult<Vec<table::Row>> {
             let cands = self.inner.candidates(data);

@@ -19,7 +19,7 @@ use pyo3::types::PyBytes;
 use crate::findings::{Fields, FindingsEncoder};
 use crate::rows::row_ends;
 use crate::table::{self, DigestPlan, Norm, OffsetMap};
-use crate::{ask_python, cells, phi_input_error, walk, Column, Digester, MapArg, Matcher};
+use crate::{ask_python, cells, chunk_source, phi_input_error, walk, Column, Digester, MapArg, Matcher};
 
 /// Where a finding's category comes from: a pattern, a cue category, a labelled column.
 #[derive(Clone, Copy)]
@@ -186,17 +186,7 @@ pub fn encode_table_chunk<'py>(
     if extras.iter().any(|&(s, e, c)| s > e || e > data.len() || c >= cues.len()) {
         return Err(PyValueError::new_err("a cue span lies outside the chunk or names no cue category"));
     }
-    let map = mapping.map(|(norm_starts, norm_lens, orig_starts, orig_lens)| OffsetMap {
-        norm_starts,
-        norm_lens,
-        orig_starts,
-        orig_lens,
-    });
-    let source = match (&map, original) {
-        (None, None) => data,
-        (Some(mp), Some(o)) if mp.is_valid() => o,
-        _ => return Err(PyValueError::new_err("a normalized chunk needs its original bytes and a valid offset map")),
-    };
+    let (map, source) = chunk_source(data, original, mapping)?;
     let cue_plans: Vec<DigestPlan> = cues
         .iter()
         .map(|(name, norm)| {
