@@ -1,9 +1,9 @@
 """What the name and place cue rules cost a dense scan: ``scan_file`` with and without them.
 
 The same process scans the PHI scan benchmark's dense CSV (bench/phi_scan.py) with the cue rules
-(``engine.phi.cues.matches``) and with them switched off, interleaved, per regex path, and reports
+(``engine.phi.cue_matches.matches``) and with them switched off, interleaved, per regex path, and reports
 the CPU seconds of each (best of ``--repeat``), the ratio, and what the cue pass itself spends
-(``cues.find`` on the file's chunks, timed alone). On the native path it runs twice: the cue
+(``cue_matches.find`` on the file's chunks, timed alone). On the native path it runs twice: the cue
 rules in the core, and in Python (``RFLOW_PHI_CORE_CUES=0``, the path before the core had them).
 
     python bench/phi_cue_cost.py --mb 1 --repeat 3
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from phi_scan import KEY, make_file, use_engine
 
-from engine.phi import cues, native_cues, scan_file
+from engine.phi import cue_matches, native_cues, scan_file
 
 
 def cpu(fn) -> tuple[float, int]:
@@ -48,7 +48,7 @@ def main() -> None:
         print(f"file: {size:.2f} MB")
         print(
             "| engine | cue rules in | with cues (CPU s) | without (CPU s) | ratio | findings with / without "
-            "| cues.find alone (CPU s) |"
+            "| cue_matches.find alone (CPU s) |"
         )
         print("|---|---|---:|---:|---:|---:|---:|")
         runs = [
@@ -69,10 +69,10 @@ def main() -> None:
             for _ in range(args.repeat):
                 t, n_on = cpu(scan)
                 on.append(t)
-                with mock.patch.object(cues, "matches", lambda data: []):
+                with mock.patch.object(cue_matches, "matches", lambda data: []):
                     t, n_off = cpu(scan)
                 off.append(t)
-            alone = min(cpu(lambda: len(cues.find(text, bytes_mode=True)))[0] for _ in range(args.repeat))
+            alone = min(cpu(lambda: len(cue_matches.find(text, bytes_mode=True)))[0] for _ in range(args.repeat))
             ratio = min(on) / min(off)
             print(f"| {engine} | {where} | {min(on):.2f} | {min(off):.2f} | {ratio:.2f} | {n_on} / {n_off} "
                   f"| {alone:.2f} |")  # fmt: skip

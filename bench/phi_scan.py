@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from phi_corpus import dense_block
 
 from engine.phi import Finding, accel, load_registry, resolve_key, scan_file
-from engine.phi.matcher import accepts
+from engine.phi.accept import accepts
 
 KEY = b"benchmark-key-0123456789"
 

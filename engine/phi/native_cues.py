@@ -18,7 +18,8 @@ import os
 import re
 from typing import Any
 
-from engine.phi import accel
+from engine.phi import accel, cues, names, places
+from engine.phi.cues import Token, _word_start
 from engine.phi.native_match import core_loaded, translate, use_core
 from engine.phi.prefilter import Unsupported
 
@@ -45,7 +46,6 @@ def _table(cls: str) -> bytes:
 @functools.cache
 def built() -> Any | None:
     """The core's rules (built once per process), or None where a part does not translate."""
-    from engine.phi import cues, names, places
     from engine.phi import native as nat
 
     if nat.core is None:
@@ -113,8 +113,6 @@ def built() -> Any | None:
 
 
 def _gated(rx: re.Pattern[str]) -> str:
-    from engine.phi.cues import _word_start
-
     gated = _word_start(rx)
     if not gated.pattern.isascii() or gated.groups:
         raise Unsupported("a cue regex the core cannot run")
@@ -123,8 +121,6 @@ def _gated(rx: re.Pattern[str]) -> str:
 
 def word_info(raw: bytes) -> tuple[str, str, str, bool]:
     """What the rules need of a bytes-mode token with bytes above 0x7f: its UTF-8 word, key, upper case, caps."""
-    from engine.phi.cues import Token
-
     tok = Token(0, 0, raw.decode("utf-8", "replace"), False)
     return tok.word, tok.key, tok.word.upper(), tok.caps
 

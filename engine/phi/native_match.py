@@ -32,6 +32,7 @@ from re import _parser as P  # type: ignore[attr-defined]
 from typing import Any, Literal
 
 from engine.phi import accel
+from engine.phi.accept import Spans, decide, leftmost_accepted, match_spans
 from engine.phi.fastform import first_set
 from engine.phi.native_lazy import parse_ascii
 from engine.phi.prefilter import Unsupported, byte_escape, other_case, prefix_condition_of
@@ -39,7 +40,6 @@ from engine.phi.registry import CompiledPattern, CompiledTier
 from engine.phi.validators import VALIDATORS
 
 Spec = tuple[str, bool, bytes, bytes]
-Spans = tuple[int, int, int]
 _ALL = frozenset(range(256))
 
 
@@ -349,10 +349,8 @@ def native_matches(
 ) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
     """The combined-regex semantics over the core's candidates: leftmost first, registry order at a tie.
 
-    The core walks and validates; what it cannot decide it asks :func:`engine.phi.matcher.decide`.
+    The core walks and validates; what it cannot decide it asks :func:`engine.phi.accept.decide`.
     """
-    from engine.phi.matcher import leftmost_accepted, match_spans  # matcher imports this module
-
     patterns = tier.patterns
     if not core_walks():
         return leftmost_accepted(patterns, core_matcher.candidates(data), data, match_spans)
@@ -361,8 +359,6 @@ def native_matches(
 
 def asker(patterns: Sequence[CompiledPattern], data: bytes) -> Callable[[int, int, Spans | None], Spans | None]:
     """The core's question for a candidate it cannot decide, answered by the Python reference."""
-    from engine.phi.matcher import decide, match_spans
-
     def ask(index: int, start: int, spans: Spans | None) -> Spans | None:
         return decide(patterns[index], data, start, spans, match_spans)
 

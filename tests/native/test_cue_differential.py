@@ -1,6 +1,6 @@
 """The core's name and place cue rules give exactly the Python reference's spans.
 
-The reference is ``cues.find`` with ``RFLOW_PHI_CORE_CUES=0``; the core is
+The reference is ``cue_matches.find`` with ``RFLOW_PHI_CORE_CUES=0``; the core is
 :func:`engine.phi.native_cues.find`. Generated texts mix cue phrases, titles, particles and
 state codes (drawn from the loaded rules, so every rule is reached) with names from other
 locales, random capitalisation, apostrophes, hyphens, accents, non-ASCII characters (bytes
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.phi import cues, native, native_cues, places
+from engine.phi import cue_matches, cues, native, native_cues, places
 
 needs_core = pytest.mark.skipif(
     native.core is None and os.environ.get(native.REQUIRE_ENV) != "1",
@@ -37,7 +37,7 @@ def python_find(text: str, bytes_mode: bool) -> list[tuple[int, int, str]]:
     old = os.environ.get(native_cues.ENV)
     os.environ[native_cues.ENV] = "0"
     try:
-        return cues.find(text, bytes_mode=bytes_mode)
+        return cue_matches.find(text, bytes_mode=bytes_mode)
     finally:
         if old is None:
             del os.environ[native_cues.ENV]
@@ -187,7 +187,7 @@ def test_corpora_match_python() -> None:
 
 def test_matches_dispatch_to_the_core(monkeypatch: pytest.MonkeyPatch) -> None:
     data = ("Seen by Dr. Adebayo Okonkwo in Tulsa, OK 74101. " * 200).encode()
-    native_spans = [(m[1], m[4], m[0].category.name) for m in cues.matches(data)]
+    native_spans = [(m[1], m[4], m[0].category.name) for m in cue_matches.matches(data)]
     monkeypatch.setenv(native_cues.ENV, "0")
-    assert native_spans == [(m[1], m[4], m[0].category.name) for m in cues.matches(data)]
+    assert native_spans == [(m[1], m[4], m[0].category.name) for m in cue_matches.matches(data)]
     assert native_spans

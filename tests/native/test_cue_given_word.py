@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from engine.phi import cues, names, native, native_cues
+from engine.phi import cue_matches, cues, names, native, native_cues
 
 needs_core = pytest.mark.skipif(
     native.core is None and os.environ.get(native.REQUIRE_ENV) != "1",
@@ -51,7 +51,7 @@ def surname_given(draw: st.DrawFn, pool: list[str] = WORD_GIVEN) -> tuple[str, s
 def both(text: str) -> list[tuple[int, int, str]]:
     os.environ[native_cues.ENV] = "0"
     try:
-        want = cues.find(text)
+        want = cue_matches.find(text)
     finally:
         del os.environ[native_cues.ENV]
     assert native_cues.find(text, False) == want

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.phi import cues, native_match
+from engine.phi import cue_matches, native_match
 from engine.phi.normalize import normalize_bytes_with_map
 from engine.phi.prefilter import Unsupported
 from engine.phi.registry import ColumnMatcher
 from engine.phi.scan.context import ScanContext
 from engine.phi.scan.findings import Finding
+from engine.phi.scan.labelled import cell_finding
 
 
 def core_findings(
@@ -41,7 +42,7 @@ def core_findings(
         return None
     norm, omap = normalize_bytes_with_map(data)
     mapping = None if omap.identity else (omap.norm_starts, omap.norm_lens, omap.orig_starts, omap.orig_lens)
-    extras = cues.matches(norm)
+    extras = cue_matches.matches(norm)
     patterns = tier.patterns
     rows = core_matcher.scan_table(
         norm, ctx.delim[0], [(e[1], e[4]) for e in extras], native_match.asker(patterns, norm), ctx.digest_fn,
@@ -74,7 +75,6 @@ def core_labelled(
     """The labelled columns' findings of a chunk as ``(value start, 1, finding)``, or None when a
     column's rule does not compile in the core (then the Python loop checks every cell)."""
     from engine.phi.native import core
-    from engine.phi.scan.table import cell_finding  # table imports this module
 
     rules = [(col, _column(matcher)) for col, matcher in ctx.labelled]
     if core is None or any(rule is None for _, rule in rules):

@@ -19,10 +19,11 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from engine.phi import cues, native_cues, native_match
+from engine.phi import cue_matches, native_cues, native_match
 from engine.phi.normalize import normalize_bytes_with_map
 from engine.phi.scan.context import ScanContext
 from engine.phi.scan.core_table import _column
+from engine.phi.scan.labelled import cell_finding
 
 ENV = "RFLOW_PHI_CORE_ENCODE"
 """``0``: chunks go through :class:`Finding` tuples and the encoder (the reference, for tests and benchmarks)."""
@@ -66,17 +67,17 @@ def encode_table_chunk(
 
 
 def _cue_spans(norm: bytes) -> list[tuple[int, int, int]]:
-    """The cue rules' spans ``(start, end, kind)`` of a chunk, as :func:`engine.phi.cues.matches` finds them."""
+    """The cue rules' spans ``(start, end, kind)`` of a chunk, as :func:`engine.phi.cue_matches.matches` finds them."""
     found = native_cues.find(norm, True) if native_cues.enabled(len(norm)) else None
     if found is None:
-        found = cues.find(norm.decode("latin-1"), bytes_mode=True)
+        found = cue_matches.find(norm.decode("latin-1"), bytes_mode=True)
     kinds = {kind: i for i, kind in enumerate(_CUE_KINDS)}
     return [(s, e, kinds[cat]) for s, e, cat in found]
 
 
 def _cue_plans() -> list[tuple[str, str]]:
     """Each cue kind's category and digest normalizer, in :data:`_CUE_KINDS` order."""
-    pats = cues._patterns()
+    pats = cue_matches.patterns()
     return [(kind, pats[kind].category.normalize) for kind in _CUE_KINDS]
 
 
@@ -84,13 +85,11 @@ def _answers(
     data: bytes, norm: bytes, base: int, first_row: int, ctx: ScanContext, spans: list[tuple[int, int, int]]
 ) -> Callable[[list[tuple[int, int, int]], list[tuple[int, int, int, int, bool]]], tuple[list[str], list[str | None]]]:
     """The batch answer to what the core left to Python: digests and undecided labelled cells."""
-    from engine.phi.scan.table import cell_finding
-
     def answer(
         digests: list[tuple[int, int, int]], cells: list[tuple[int, int, int, int, bool]]
     ) -> tuple[list[str], list[str | None]]:
         patterns = ctx.patterns.patterns
-        pats = cues._patterns()
+        pats = cue_matches.patterns()
         out = [
             ctx.digest_of(patterns[kind] if kind >= 0 else pats[_CUE_KINDS[spans[-1 - kind][2]]], norm[vs:ve])
             for kind, vs, ve in digests

@@ -13,12 +13,11 @@ from operator import itemgetter
 
 from engine.phi.matcher import iter_matches
 from engine.phi.normalize import normalize_bytes_with_map
-from engine.phi.registry import ColumnMatcher
 from engine.phi.scan.context import ScanContext
 from engine.phi.scan.core_table import core_findings, core_labelled
 from engine.phi.scan.findings import Finding
+from engine.phi.scan.labelled import cell_finding
 from engine.phi.scan.rows import cell_value_span, field_starts, row_ends
-from engine.phi.spans import fitting_form
 
 _POS = itemgetter(0)
 _PADDING = frozenset(b' \t"')
@@ -130,25 +129,3 @@ def _labelled_cells(
             if found is not None:
                 yield vs, 1, found
         prev = end
-
-
-def cell_finding(
-    data: bytes, base: int, row: int, column: str, matcher: ColumnMatcher, vs: int, ve: int, ctx: ScanContext
-) -> Finding | None:
-    """The finding of a labelled cell's value ``data[vs:ve]``, or None when it is not one."""
-    raw = data[vs:ve]
-    if raw.isascii():
-        if not matcher.bytes_re.fullmatch(raw):
-            return None
-        text = raw.decode("ascii")
-        if not all(check(text) for check in matcher.validators):
-            return None
-    else:
-        # As de-identification reads the cell (spans.value_fits): normalized, or as written.
-        form = fitting_form(raw.decode("utf-8", "replace").strip(), matcher)
-        if form is None:
-            return None
-        text = form
-    cat = matcher.category
-    digest = ctx.digest_value(cat.name, raw, matcher.normalizer(text))
-    return Finding(cat.name, row, column, base + vs, ve - vs, digest)
