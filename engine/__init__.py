@@ -93,6 +93,7 @@ _EXPORTS: dict[str, str] = {
     "PatternError": "engine.core.userpattern",
     "UserPattern": "engine.core.userpattern",
     "compile_pattern": "engine.core.userpattern",
+    "rust_fullmatch": "engine.core.userpattern_rust",
     # Packages with names loaded on first use (as this one).
     "lazy_exports": "engine.core.lazy",
     # Tables: sniffing text tables, typed files through the data plane (Polars, loaded on use).
@@ -105,6 +106,7 @@ _EXPORTS: dict[str, str] = {
     "detect_encoding": "engine.dataplane.sniff",
     "first_row_is_data": "engine.dataplane.sniff",
     "generated_columns": "engine.dataplane.sniff",
+    "dataplane_references": "engine.dataplane.native_core",
     "native_block_check": "engine.dataplane.native_core",
     "native_unique_keys": "engine.dataplane.native_core",
     "one_column_hint": "engine.dataplane.sniff",
@@ -185,10 +187,12 @@ if TYPE_CHECKING:
     from engine.core.userpattern import PatternError as PatternError
     from engine.core.userpattern import UserPattern as UserPattern
     from engine.core.userpattern import compile_pattern as compile_pattern
+    from engine.core.userpattern_rust import rust_fullmatch as rust_fullmatch
     from engine.dataplane.formats import is_typed as is_typed
     from engine.dataplane.frames import TypedTable as TypedTable
     from engine.dataplane.frames import as_text as as_text
     from engine.dataplane.metadata import metadata_texts as metadata_texts
+    from engine.dataplane.native_core import dataplane_references as dataplane_references
     from engine.dataplane.native_core import native_block_check as native_block_check
     from engine.dataplane.native_core import native_unique_keys as native_unique_keys
     from engine.dataplane.sniff import DELIMITERS as DELIMITERS

@@ -34,7 +34,13 @@ def _core() -> ModuleType | None:
 
 
 def _enabled() -> ModuleType | None:
-    return None if os.environ.get(CORE_ENV) == "0" else _core()
+    return None if dataplane_references() else _core()
+
+
+def dataplane_references() -> bool:
+    """Whether ``RFLOW_DATAPLANE_CORE=0`` asks for the Python references (of the core's loops, and of
+    the user patterns the data plane would otherwise evaluate in Polars)."""
+    return os.environ.get(CORE_ENV) == "0"
 
 
 def native_block_check() -> BlockCheck | None:

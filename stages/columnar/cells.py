@@ -8,14 +8,17 @@ for that cell (the differential tests in tests/dataplane hold them to it):
   in Rust's ``regex`` as in Python's ``re``;
 - what only Python defines exactly (user patterns in RE2 through :mod:`engine.core.userpattern`,
   strptime ``date_format``, ISO datetimes, ICD-10/LOINC codes) runs once per distinct value of the
-  batch. No user pattern ever reaches Polars' regex engine.
+  batch; user patterns whose RE2 meaning Rust's ``regex`` provably shares (:func:`full_match_expr`)
+  run in Polars instead, over every cell.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
+from engine import dataplane_references, rust_fullmatch
 from stages.dictionary import _BOOLS, _DATE_RE, _INT_RE, _NUM_RE, code_ok, parse_date, parse_datetime
 
 PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -107,6 +110,34 @@ def codes_ok(system: str, s: Any) -> Any:
     import polars as pl
 
     return by_distinct(s, lambda t: code_ok(system, t), pl.Boolean)
+
+
+def full_match_expr(pattern: Any, stripped: Any) -> Any | None:
+    """``pattern`` full-matching each stripped cell as a Polars expression (Rust ``regex``), or None.
+
+    None when the pattern is outside the subset whose meaning is the same in both dialects
+    (:func:`engine.rust_fullmatch`), when Rust's engine refuses it (its size limits are not RE2's),
+    or when ``RFLOW_DATAPLANE_CORE=0`` selects the references: then :func:`full_match` (RE2, once per
+    distinct value) decides.
+    """
+    if dataplane_references():
+        return None
+    spelled = _rust_pattern(pattern.source)
+    return None if spelled is None else stripped.str.contains(spelled)
+
+
+@functools.lru_cache(maxsize=512)
+def _rust_pattern(source: str) -> str | None:
+    import polars as pl
+
+    spelled = rust_fullmatch(source)
+    if spelled is None:
+        return None
+    try:
+        pl.Series("p", [""], dtype=pl.String).str.contains(spelled)
+    except Exception:  # compiled programs too large for Rust's limits
+        return None
+    return spelled
 
 
 def full_match(pattern: Any, s: Any) -> Any:

@@ -2,11 +2,12 @@
 
 A cell has at most one problem, in the row path's order: required and missing; else not of its
 type; else not an allowed value; else not matching the column's pattern (RE2, once per distinct
-value). Missing is the dictionary's missing values, or blank without a dictionary.
+value, or over every cell in Polars where its meaning in Rust's ``regex`` is provably RE2's).
+Missing is the dictionary's missing values, or blank without a dictionary.
 
 Why expressions and not a Series operation at a time: every column's masks and counts of a batch
 are one Polars query (each column stripped once, the columns evaluated in parallel), and only the
-checks Python defines exactly (user patterns, strptime formats, ISO datetimes) are computed
+checks Python defines exactly (user patterns outside that subset, strptime formats, ISO datetimes) are computed
 beforehand, once per distinct value, and joined in as columns.
 """
 
@@ -38,8 +39,11 @@ def problem_exprs(spec: Any, position: int, frame: Any, missing_values: frozense
         out["not_allowed"] = typed & ~stripped.is_in(list(spec.allowed))
         allowed = typed & ~out["not_allowed"]
     if spec.pattern is not None:
-        extra[f"p{position}"] = cells.full_match(spec.pattern, text)
-        out["format_errors"] = allowed & ~pl.col(f"p{position}")
+        matched = cells.full_match_expr(spec.pattern, stripped)
+        if matched is None:
+            extra[f"p{position}"] = cells.full_match(spec.pattern, text)
+            matched = pl.col(f"p{position}")
+        out["format_errors"] = allowed & ~matched
     return out
 
 

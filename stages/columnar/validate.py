@@ -107,7 +107,8 @@ def _feed_one(check: Any, values: list[Any], missing: list[Any], height: int, of
     elif kind == "allowed":
         _hits(check, present & ~cells.strip(values[0]).is_in(list(rule.values)), offset)
     elif kind == "pattern":
-        _hits(check, present & ~cells.full_match(rule.pattern, values[0]), offset)
+        matched = cells.full_match_expr(rule.pattern, cells.strip(values[0]))
+        _hits(check, present & ~(cells.full_match(rule.pattern, values[0]) if matched is None else matched), offset)
     elif kind == "code":
         _hits(check, present & ~cells.codes_ok(rule.system or "", values[0]), offset)
     elif kind == "date_order":
