@@ -16,25 +16,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from functools import cache
 from types import ModuleType
 from typing import Any
+
+from engine.core.native import load_native
 
 BlockCheck = Callable[[bytes, int, int], "tuple[str | None, bool, int, int]"]
 CORE_ENV = "RFLOW_DATAPLANE_CORE"
 
 
-@cache
-def _core() -> ModuleType | None:
-    try:
-        from engine import _native
-    except ImportError:
-        return None
-    return _native
-
-
 def _enabled() -> ModuleType | None:
-    return None if dataplane_references() else _core()
+    return None if dataplane_references() else load_native()
 
 
 def dataplane_references() -> bool:

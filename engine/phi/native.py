@@ -15,6 +15,7 @@ from importlib import resources
 from types import ModuleType
 from typing import Literal
 
+from engine.core.native import load_native
 from engine.phi.errors import PhiError
 
 REQUIRE_ENV = "RFLOW_REQUIRE_NATIVE"
@@ -25,15 +26,7 @@ class NativeCoreError(PhiError):
     """The native core is required (``RFLOW_REQUIRE_NATIVE=1``) but missing or built from another registry."""
 
 
-def _load() -> ModuleType | None:
-    try:
-        from engine import _native
-    except ImportError:
-        return None
-    return _native
-
-
-core: ModuleType | None = _load()
+core: ModuleType | None = load_native()
 
 
 @functools.cache
