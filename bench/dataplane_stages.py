@@ -12,13 +12,13 @@ no field needs quotes; both files are read by Polars' CSV reader, whose quoted f
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from stages._common import bundled_path
+from study_copies import study_rows, write_study_copies
+
 from stages.components import DatasetProfile
 from stages.dictionary import load_dictionary
 from stages.stage_02_schema_check import SchemaCheckConfig, check_input
@@ -32,19 +32,12 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true")
     args = parser.parse_args()
     dictionary = load_dictionary("bundled:demo_dictionary.yaml")
-    with bundled_path("demo_study.csv").open(encoding="utf-8", newline="") as fh:
-        header, *body = list(csv.reader(fh))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "study.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(header)
-            rows = [[c.replace(",", ";") for c in r] for r in body] if args.plain else body
-            for _ in range(args.copies):
-                writer.writerows(rows)
+        header = write_study_copies(path, args.copies, lineterminator="\r\n", plain=args.plain)
         mb = path.stat().st_size / 1e6
         profile = DatasetProfile(name="s", format="csv", encoding="utf-8", delimiter=",", sha256="",
-                                 size_bytes=path.stat().st_size, rows=len(body) * args.copies, columns=tuple(header))
+                                 size_bytes=path.stat().st_size, rows=study_rows() * args.copies, columns=tuple(header))
         vconfig = ValidateConfig(dictionary="bundled:demo_dictionary.yaml")
         rules = collect_rules(dictionary, vconfig)
         cases = {

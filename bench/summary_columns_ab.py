@@ -11,7 +11,6 @@ medians of wall and CPU seconds and MB/s are printed, and the two outputs must b
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib.util
 import statistics
 import subprocess
@@ -22,7 +21,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from stages._common import bundled_path
+from study_copies import study_rows, write_study_copies
+
 from stages.columnar import summary as current
 from stages.stage_20_summary import SummaryConfig, column_statistics
 
@@ -61,15 +61,9 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    with bundled_path("demo_study.csv").open(encoding="utf-8", newline="") as fh:
-        header, *body = list(csv.reader(fh))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "copy.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
-            for _ in range(args.copies):
-                writer.writerows(body)
+        header = write_study_copies(path, args.copies)
         mb = path.stat().st_size / 1e6
         runs = {args.base: base_module(args.base, Path(tmp)).accumulate, "this tree": current.accumulate}
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
@@ -80,7 +74,7 @@ def main() -> None:
             for name, accumulate in runs.items():
                 wall, cpu, outputs[name] = timed(path, accumulate)
                 times[name].append((wall, cpu))
-        print(f"copy: {len(body) * args.copies} rows x {len(header)} columns, {mb:.1f} MB; median of {args.repeat}")
+        print(f"copy: {study_rows() * args.copies} rows x {len(header)} columns, {mb:.1f} MB; median of {args.repeat}")
         base_wall = statistics.median(w for w, _ in times[args.base])
         for name, values in times.items():
             wall = statistics.median(w for w, _ in values)

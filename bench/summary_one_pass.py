@@ -11,13 +11,13 @@ as Polars parses it. Interleaved, ``--repeat`` times; medians and MB/s are print
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from stages._common import bundled_path
+from study_copies import study_rows, write_study_copies
+
 from stages.columnar import csvchunks
 from stages.stage_20_summary import SummaryConfig, _CopyShape, column_statistics
 
@@ -27,15 +27,9 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    with bundled_path("demo_study.csv").open(encoding="utf-8", newline="") as fh:
-        header, *body = list(csv.reader(fh))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "copy.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
-            for _ in range(args.copies):
-                writer.writerows(body)
+        header = write_study_copies(path, args.copies)
         mb = path.stat().st_size / 1e6
         config = SummaryConfig()
 
@@ -54,7 +48,7 @@ def main() -> None:
                 start = time.perf_counter()
                 fn()
                 times[name].append(time.perf_counter() - start)
-        print(f"copy: {len(body) * args.copies} rows, {mb:.1f} MB; median of {args.repeat}")
+        print(f"copy: {study_rows() * args.copies} rows, {mb:.1f} MB; median of {args.repeat}")
         base = statistics.median(times["check first"])
         for name, values in times.items():
             median = statistics.median(values)
