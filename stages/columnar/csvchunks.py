@@ -38,15 +38,21 @@ class NotFaithful(Exception):
     """The file holds something the two readers could read differently (see the module docstring)."""
 
 
+class Counted(NamedTuple):
+    """What the native core's check counts in a block (the reference check counts nothing)."""
+
+    records: int
+    widest: int
+    """The longest field in bytes as written, at least its length in characters."""
+
+
 class Block(NamedTuple):
     """A checked block of whole records, and what the check learnt about it."""
 
     data: bytes
     quoted: bool
-    records: int | None = None
-    """Its records, when the native core checked it (the reference check does not count them)."""
-    widest: int | None = None
-    """With ``records``: the longest field in bytes as written, at least its length in characters."""
+    counted: Counted | None = None
+    """Its records and widest field, when the native core checked it."""
 
 
 @cache
@@ -139,7 +145,7 @@ def check_block(chunk: bytes, delim: bytes, width: int) -> Block:
     reason, quoted, records, widest = native(chunk, delim[0], width)
     if reason is not None:
         raise NotFaithful(reason)
-    return Block(chunk, quoted, records, widest)
+    return Block(chunk, quoted, Counted(records, widest))
 
 
 def check_reference(chunk: bytes, delim: bytes, width: int) -> bool:

@@ -86,7 +86,7 @@ def _native_batches(path: Path, profile: Any, names: list[str]) -> Iterator[tupl
                 frame = csvchunks.parse(block.data, names, sep, block.quoted)
             except Exception:  # the file changed since it was checked
                 raise csvchunks.NotFaithful("unparsable") from None
-            yield done, frame, block.widest
+            yield done, frame, None if block.counted is None else block.counted.widest
             done += frame.height
     except csvchunks.NotFaithful:
         raise NotNativeReadable(f"cannot read the input as UTF-8 {profile.format.upper()} after data row "

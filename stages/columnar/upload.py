@@ -48,8 +48,9 @@ def checksum_and_rows(path: Path, fmt: Any, columns: list[str], max_field_chars:
         for block in csvchunks.record_blocks(path, shape, len(columns), on_bytes=digest.update):
             if checkpoint is not None:
                 checkpoint()
-            if block.records is not None and block.widest is not None and block.widest <= max_field_chars:
-                rows += block.records  # the core counted them, and no field can be over the limit
+            counted = block.counted
+            if counted is not None and counted.widest <= max_field_chars:
+                rows += counted.records  # the core counted them, and no field can be over the limit
                 continue
             try:
                 frame = csvchunks.parse(block.data, names, sep, block.quoted)
