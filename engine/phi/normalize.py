@@ -6,6 +6,9 @@ from every pattern. Each non-ASCII character is replaced on its own:
 
 - format characters (Unicode category Cf: zero-width spaces and joiners, soft hyphen, bidi marks,
   byte-order mark) are removed;
+- nonspacing combining marks (Mn: the accents of decomposed text, ``e`` + U+0301 as macOS writes
+  file names and some exports write cells) are removed, so that ``Marti\u0301nez`` is matched as the
+  one word ``Martinez`` and its replacement covers the marks;
 - space separators (Zs: no-break, thin, ideographic spaces...) become an ASCII space;
 - dash punctuation (Pd: hyphen, non-breaking hyphen, en dash...) and the minus sign become ``-``;
 - anything else takes its NFKC form (fullwidth digits and letters, the fullwidth at sign, ligatures).
@@ -36,7 +39,7 @@ _DASHES = frozenset("\u2212\ufe63")
 def normalize_char(ch: str) -> str:
     """The replacement of one non-ASCII character (see the module docstring)."""
     cat = unicodedata.category(ch)
-    if cat == "Cf":
+    if cat in ("Cf", "Mn"):
         return ""
     if cat == "Zs":
         return " "
