@@ -204,7 +204,8 @@ def parse_date(value: str) -> _dt.date | None:
         if len(a) > 2 or s1 != s2 or len(c) not in (2, 4) or (s1 == "." and len(c) != 4):
             return None
         year = int(c) if len(c) == 4 else _two_digit_year(int(c))
-        return _valid(year, int(a), int(b))
+        # month first (US); a first number over 12 is a day: day first (23.07.1971, 14/02/1945)
+        return _valid(year, int(a), int(b)) or _valid(year, int(b), int(a))
     if len(v) == 8 and v.isdigit() and v.isascii():
         return _valid(int(v[:4]), int(v[4:6]), int(v[6:]))
     parts = parse_written(v, MIN_YEAR, MAX_YEAR)
@@ -220,7 +221,8 @@ def date_ymd(value: str) -> bool:
 
 
 def date_mdy(value: str) -> bool:
-    """US month/day/year that exists on the calendar (2- or 4-digit year; dots need 4)."""
+    """Month/day/year, or day/month/year when the first number is over 12, that exists on the calendar
+    (2- or 4-digit year; dots need 4)."""
     return parse_date(value) is not None
 
 

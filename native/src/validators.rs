@@ -446,7 +446,8 @@ pub fn parse_date(value: &[u8]) -> Option<Ymd> {
         } else {
             1900 + number(c)
         };
-        return valid(year, number(a), number(b));
+        // month first (US); a first number over 12 is a day: day first (23.07.1971, 14/02/1945)
+        return valid(year, number(a), number(b)).or_else(|| valid(year, number(b), number(a)));
     }
     if v.len() == 8 && v.iter().all(u8::is_ascii_digit) {
         return valid(number(&v[..4]), number(&v[4..6]), number(&v[6..]));
@@ -673,6 +674,9 @@ mod tests {
     fn dates() {
         assert!(ok("date_ymd", "2021-02-28") && !ok("date_ymd", "2021-02-29") && !ok("date_ymd", "02/03/2021"));
         assert!(ok("date_mdy", "2/29/2000") && !ok("date_mdy", "2/29/2001") && !ok("date_mdy", "2.3.21"));
+        // day first when the first number cannot be a month
+        assert!(ok("date_mdy", "23.07.1971") && ok("date_mdy", "14/02/1945") && !ok("date_mdy", "13/13/2000"));
+        assert_eq!(parse_date(b"23.07.1971"), Some((1971, 7, 23)));
         assert!(ok("date_text", "the fourth of March") && ok("date_text", "Sept. 4th, 2021"));
         assert!(ok("date_text", "twenty first of June") && !ok("date_text", "March 32nd"));
         assert!(ok("date_text", "Feb 29") && !ok("date_text", "Feb 30, 2021"));

@@ -8,6 +8,7 @@ accents (macOS and some EHR exports write ``e`` + U+0301), day-first dates (``23
 from __future__ import annotations
 
 import csv
+import json
 import unicodedata
 from pathlib import Path
 
@@ -59,3 +60,23 @@ def test_decomposed_accents_do_not_split_a_name(tmp_path: Path) -> None:
     assert "follow-up in 2 weeks" in copy
     for raw in ("Martínez", "Lefèvre"):
         assert raw not in unicodedata.normalize("NFC", _every_output(out, streams))
+
+
+def test_day_first_dates_are_dates(tmp_path: Path) -> None:
+    # a first number over 12 cannot be a month: the date is day first, as most of the world writes it
+    data = _write(tmp_path / "visits.csv", [
+        ["id", "seen", "note"],
+        ["1", "23.07.1971", "admitted 14/02/1945 via ED"],
+        ["2", "31-12-2020", "review planned"],
+        ["3", "", "score 13/13/2000 kept"],
+    ])  # fmt: skip
+    out, streams = _run_demo(tmp_path, data)
+    copy = (out / "deidentified" / "dataset.csv").read_text(encoding="utf-8")
+    for raw in ("23.07.1971", "14/02/1945", "31-12-2020"):
+        assert raw not in copy, raw
+        assert raw not in _every_output(out, streams)
+    assert "score 13/13/2000 kept" in copy  # no calendar date either way: kept
+    scan = rflow("phi", "scan", str(data), "--format", "json", cwd=tmp_path)
+    assert scan.returncode == 0, scan.stderr
+    dates = [f for f in json.loads(scan.stdout)["findings"] if f["category"] == "DATE"]
+    assert len(dates) >= 3
