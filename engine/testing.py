@@ -19,6 +19,7 @@ import attrs
 from engine.core.components import World
 from engine.core.contract import ANY_MODE, EmptyConfig, StageContext, StageResult
 from engine.core.engine_components import InputDataset
+from engine.execution.executors import Executor
 from engine.execution.step_runner import RunObserver, execute_plan, plan_stage_ids
 from engine.governance.policy import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused, refused_results
 from engine.plugins import StageRegistry
@@ -62,11 +63,13 @@ def run_stages(
     registry: StageRegistry | None = None,
     stop_on_failure: bool = True,
     observer: RunObserver | None = None,
+    executor: Executor | None = None,
 ) -> StageRun:
     """Run the stages ``keys`` in order over ``inputs`` (one path: the input ``dataset``), governed.
 
     ``policy`` holds the mode's rules as a manifest states them (``phi_policy``, default ``warn``;
     ``require``, ``allow_stages``, ``gates``). A preflight refusal blocks every step, as in a run.
+    ``executor`` is where the steps' tasks run (``StageContext.executor``; None: in process).
     """
     rules = ModeRules.from_mode(mode, _Mode(**dict(policy or {})))
     steps = plan_stage_ids(keys, configs, registry)
@@ -81,7 +84,7 @@ def run_stages(
     governance = GovernancePolicy(rules)
     context = StageContext(
         mode=mode, world=world, workspace=workspace, policy=rules.as_policy_mapping(), approvals=approvals,
-        phi_key=phi_key,
+        phi_key=phi_key, executor=executor,
     )
     outcome = asyncio.run(
         execute_plan(steps, context, stop_on_failure=stop_on_failure, observer=observer, policy=governance)

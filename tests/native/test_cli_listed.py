@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from phi_corpus import COLUMNS, dense_block
-from test_core_table import tables
+from test_core_table import spy_calls, tables
 
 from engine.cli import phi_cmds
 from engine.phi import native
@@ -39,16 +39,7 @@ def _report(path: Path, capsys: Any, mp: pytest.MonkeyPatch, flag: str, *args: s
 @pytest.fixture
 def core_runs(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each scan took the core's counting (so a silent fallback fails the test)."""
-    calls: list[bool] = []
-    real = listed.scan_listed
-
-    def spy(*args: Any) -> Any:
-        out = real(*args)
-        calls.append(out is not None)
-        return out
-
-    monkeypatch.setattr(listed, "scan_listed", spy)
-    return calls
+    return spy_calls(monkeypatch, listed, "scan_listed")
 
 
 @needs_core

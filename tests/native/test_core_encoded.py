@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from phi_corpus import COLUMNS, dense_block
-from test_core_table import hostile_chunks, tables
+from test_core_table import hostile_chunks, spy_calls, tables
 
 from engine.phi import accel, native, scanner
 from engine.phi.scan import encoded
@@ -59,16 +59,7 @@ def _reference(path: Path, mp: pytest.MonkeyPatch, renamed: bool, **kw: Any) -> 
 @pytest.fixture
 def core_chunks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each table chunk was encoded by the core (so a silent fallback fails the test)."""
-    calls: list[bool] = []
-    real = scanner.encode_table_chunk
-
-    def spy(*args: Any) -> Any:
-        out = real(*args)
-        calls.append(out is not None)
-        return out
-
-    monkeypatch.setattr(scanner, "encode_table_chunk", spy)
-    return calls
+    return spy_calls(monkeypatch, scanner, "encode_table_chunk")
 
 
 @needs_core

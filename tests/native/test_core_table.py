@@ -72,30 +72,30 @@ def _all_paths(path: Path, **kw: Any) -> tuple[list[Any], list[Any], list[Any]]:
     return reference, previous, core
 
 
-def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[bool]:
-    """Whether each call of ``table.<name>`` took the core (returned something), in call order."""
+def spy_calls(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[bool]:
+    """Whether each call of ``owner.<name>`` took the core (returned something), in call order."""
     calls: list[bool] = []
-    real = getattr(table, name)
+    real = getattr(owner, name)
 
     def spy(*args: Any) -> Any:
         out = real(*args)
         calls.append(out is not None)
         return out
 
-    monkeypatch.setattr(table, name, spy)
+    monkeypatch.setattr(owner, name, spy)
     return calls
 
 
 @pytest.fixture
 def core_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each table chunk went through the one core call (so a silent fallback fails)."""
-    return _spy(monkeypatch, "core_findings")
+    return spy_calls(monkeypatch, table, "core_findings")
 
 
 @pytest.fixture
 def core_cells(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each chunk's labelled cells were checked in the core."""
-    return _spy(monkeypatch, "core_labelled")
+    return spy_calls(monkeypatch, table, "core_labelled")
 
 
 @needs_core

@@ -9,7 +9,6 @@ partition sizes and worker counts. Hostile input through the binding raises, nev
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import os
@@ -115,22 +114,18 @@ def test_a_delimiter_the_core_does_not_take_gets_the_reference() -> None:
 
 
 def _deidentified(path: Path, ws: Path, core: bool, partition_bytes: int, workers: int) -> tuple[bytes, object]:
-    from engine import InputDataset, StageContext, World, run_stages
     from engine.execution.executors.local import LocalExecutor
+    from engine.testing import run_stages
     from stages.components import DeidentifiedDataset
 
-    world = World()
-    world.add("input:dataset", InputDataset("dataset", str(path), "auto"))
     ws.mkdir()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(native_deid.ENV, "1" if core else "0")
-        context = StageContext(world=world, workspace=ws, mode="DEMO", policy={"phi_policy": "warn"}, approvals=(),
-                               phi_key=b"k" * 32, executor=LocalExecutor(workers, partition_bytes))
-        results = asyncio.run(run_stages(["upload", "deidentify"], context, configs={}))
-    assert all(r.status.value == "completed" for r in results), [r.errors for r in results]
-    deid = world.get("input:dataset", DeidentifiedDataset)
+        run = run_stages(["upload", "deidentify"], path, ws, executor=LocalExecutor(workers, partition_bytes))
+    assert all(r.status.value == "completed" for r in run.results), [r.errors for r in run.results]
+    deid = run.component("input:dataset", DeidentifiedDataset)
     assert deid is not None
-    return (ws / deid.path).read_bytes(), results[-1].output
+    return (ws / deid.path).read_bytes(), run.results[-1].output
 
 
 @needs_core

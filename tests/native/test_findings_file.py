@@ -9,7 +9,6 @@ form still read; a damaged file refused with its line number.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
@@ -92,22 +91,18 @@ def _dense(tmp_path: Path, rows: int) -> Path:
 
 
 def _stage_findings(path: Path, ws: Path, engine: str, partition_bytes: int, workers: int) -> tuple[bytes, Any]:
-    from engine import InputDataset, StageContext, World, run_stages
     from engine.execution.executors.local import LocalExecutor
+    from engine.testing import run_stages
     from stages.components import PhiFindingsSummary
 
-    world = World()
-    world.add("input:dataset", InputDataset("dataset", str(path), "auto"))
     ws.mkdir()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(accel.ENV_ENGINE, engine)
-        context = StageContext(world=world, workspace=ws, mode="DEMO", policy={"phi_policy": "warn"}, approvals=(),
-                               phi_key=b"k" * 32, executor=LocalExecutor(workers, partition_bytes))  # fmt: skip
-        results = asyncio.run(run_stages(["upload", "phi_scan"], context, configs={}))
-    assert all(r.status.value == "completed" for r in results), [r.errors for r in results]
-    summary = world.get("input:dataset", PhiFindingsSummary)
+        run = run_stages(["upload", "phi_scan"], path, ws, executor=LocalExecutor(workers, partition_bytes))
+    assert all(r.status.value == "completed" for r in run.results), [r.errors for r in run.results]
+    summary = run.component("input:dataset", PhiFindingsSummary)
     assert summary is not None
-    return (ws / summary.findings_path).read_bytes(), results[-1].output
+    return (ws / summary.findings_path).read_bytes(), run.results[-1].output
 
 
 @needs_core
