@@ -86,9 +86,9 @@ def check_input(
     rows, ragged = profile.rows, profile.ragged_rows
     if checked and profile.rows and engine == "columns":
         from stages.columnar.schema import count
-        from stages.columnar.source import text_batches
+        from stages.columnar.source import spaced_batches
 
-        batches = text_batches(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint)
+        batches = spaced_batches(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint)
         plan_by_position = [(name, columns.index(name), specs[name]) for name in checked]
         rows = count(plan_by_position, batches, dictionary.missing_values if dictionary else None, counts, first_rows,
                      config.sample_rows)

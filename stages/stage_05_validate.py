@@ -258,11 +258,11 @@ def validate_input(path: Any, profile: DatasetProfile, dictionary: Dictionary | 
         checks.append(_Check(rule, [index[c] for c in rule.columns], formats, config, salt))
     rows = 0
     if checks and profile.rows and engine == "columns":
-        from stages.columnar.source import text_batches
+        from stages.columnar.source import spaced_batches
         from stages.columnar.validate import feed
 
-        rows = feed(checks, text_batches(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint),
-                    missing_values)
+        batches = spaced_batches(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint)
+        rows = feed(checks, batches, missing_values)
     elif checks and profile.rows:
         with open_table(path, profile, max_field_chars=config.max_field_chars, checkpoint=checkpoint) as reader:
             for row in reader:

@@ -238,12 +238,12 @@ def _column_pass(path: Path, shape: _CopyShape, config: SummaryConfig,
     :class:`~stages.columnar.source.NotNativeReadable` and is read again by the row reader, with
     fresh statistics. A copy is not read once beforehand only to decide which reader to use.
     """
-    from stages.columnar.source import text_batches
+    from stages.columnar.source import spaced_batches
     from stages.columnar.summary import accumulate
 
     stats = _fresh_stats(len(shape.columns), config)
-    rows = accumulate(stats, text_batches(path, shape, max_field_chars=config.max_field_chars,
-                                          checkpoint=checkpoint), RESERVOIR)
+    rows = accumulate(stats, spaced_batches(path, shape, max_field_chars=config.max_field_chars,
+                                            checkpoint=checkpoint), RESERVOIR)
     return rows, stats
 
 

@@ -1,4 +1,4 @@
-"""The native core's data-plane loops, when the core is built: the CSV block check and unique keys.
+"""The native core's data-plane loops, when the core is built: the CSV block check, edge spaces, unique keys.
 
 The Python code in the columnar stages stays the reference for each (``check_reference`` in their
 ``csvchunks``, the digest loop in their ``validate``); these are the faster twins, used when the
@@ -8,6 +8,8 @@ core is built. ``RFLOW_DATAPLANE_CORE=0`` selects the references, so both run in
 - The block check: every columnar pass over a CSV checks each block it reads (upload, schema_check
   and validate when upload's profile does not answer, summary), in one pass over the bytes with
   the GIL released; it also counts the block's records and bounds its widest field.
+- Edge spaces: which columns of a checked block hold a field that starts or ends with whitespace,
+  so the columnar stages strip only those (stripping copies every byte of a column).
 - Unique keys: validate's ``unique`` rule remembers a 128-bit digest per distinct key, a batch of
   keys per call.
 """
@@ -22,6 +24,7 @@ from typing import Any
 from engine.core.native import load_native
 
 BlockCheck = Callable[[bytes, int, int], "tuple[str | None, bool, int, int]"]
+EdgeSpaces = Callable[[bytes, int, int], "list[bool] | None"]
 CORE_ENV = "RFLOW_DATAPLANE_CORE"
 
 
@@ -42,6 +45,14 @@ def native_block_check() -> BlockCheck | None:
     """
     check: BlockCheck | None = getattr(_enabled(), "csv_block_check", None)  # None: a core built before it
     return check
+
+
+def native_edge_spaces() -> EdgeSpaces | None:
+    """``edges(block, delimiter_byte, width) -> per column, whether some field may change when stripped``
+    (None for a record wider than ``width``), over a block the check accepted; None where the core is
+    not built or switched off (then every column is stripped, the reference)."""
+    edges: EdgeSpaces | None = getattr(_enabled(), "csv_edge_spaces", None)  # None: a core built before it
+    return edges
 
 
 def native_unique_keys(limit: int) -> Any | None:

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 mod bytecopy;
 mod cells;
 mod csvcheck;
+mod csvspace;
 mod cues;
 mod cues_names;
 mod cues_places;
@@ -400,6 +401,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(registry_sha256, m)?)?;
     m.add_function(wrap_pyfunction!(csv_block_check, m)?)?;
+    m.add_function(wrap_pyfunction!(csvspace::csv_edge_spaces, m)?)?;
     m.add_class::<UniqueKeys>()?;
     m.add_function(wrap_pyfunction!(hmac_sha256_hex_many, m)?)?;
     m.add_function(wrap_pyfunction!(row_ends, m)?)?;

@@ -30,6 +30,15 @@ def strip(s: Any) -> Any:
     return s.str.strip_chars(PY_WHITESPACE)
 
 
+def stripped(position: int, spaced: frozenset[int] | None) -> Any:
+    """Column ``c{position}`` stripped, as an expression; as it is where ``spaced`` says no cell of it
+    starts or ends with whitespace (:attr:`stages.columnar.source.Batch.spaced`)."""
+    import polars as pl
+
+    column = pl.col(f"c{position}")
+    return strip(column) if spaced is None or position in spaced else column
+
+
 def by_distinct(s: Any, fn: Callable[[str], Any], dtype: Any) -> Any:
     """``fn`` of every cell, computed once per distinct value of ``s``."""
     distinct = s.unique().to_list()

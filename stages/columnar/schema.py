@@ -60,14 +60,18 @@ def _type_ok(spec: Any, position: int, text: Any, stripped: Any, extra: dict[str
     return pl.lit(False)
 
 
-def count(plan: list[tuple[str, int, Any]], batches: Iterable[tuple[int, Any]], missing_values: frozenset[str] | None,
-          counts: dict[str, dict[str, int]], first_rows: dict[str, list[int]], sample: int) -> int:
-    """Add each batch's problems to ``counts`` and ``first_rows``; the rows read."""
+def count(plan: list[tuple[str, int, Any]], batches: Iterable[tuple[int, Any, frozenset[int] | None]],
+          missing_values: frozenset[str] | None, counts: dict[str, dict[str, int]], first_rows: dict[str, list[int]],
+          sample: int) -> int:
+    """Add each batch's problems to ``counts`` and ``first_rows``; the rows read.
+
+    ``batches``: ``(rows before, frame, spaced columns or None)`` (:func:`stages.columnar.source.spaced_batches`).
+    """
     import polars as pl
 
     rows = 0
     positions = sorted({position for _, position, _ in plan})
-    for offset, frame in batches:
+    for offset, frame, spaced in batches:
         rows = offset + frame.height
         if not frame.height:
             continue
@@ -80,7 +84,7 @@ def count(plan: list[tuple[str, int, Any]], batches: Iterable[tuple[int, Any]], 
             if room > 0:
                 any_problem = pl.any_horizontal(list(masks.values()))
                 selects.append(pl.arg_where(any_problem).head(room).implode().alias(f"rows\x1f{name}"))
-        work = frame.select([cells.strip(pl.col(f"c{p}")).alias(f"s{p}") for p in positions])
+        work = frame.select([cells.stripped(p, spaced).alias(f"s{p}") for p in positions])
         if extra:
             work = work.with_columns(**extra)
         result = work.select(selects).row(0, named=True)

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from engine import is_typed
+from engine import is_typed, native_edge_spaces
 from stages.columnar import csvchunks
 from stages.tabular import TabularError, open_table
 
@@ -42,25 +42,51 @@ def column_names(width: int) -> list[str]:
     return [f"c{i}" for i in range(width)]
 
 
+class Batch(NamedTuple):
+    """A batch of data rows, and which of its columns stripping may change."""
+
+    offset: int
+    """The data rows before this batch."""
+    frame: Any
+    spaced: frozenset[int] | None
+    """The column positions where some cell may start or end with whitespace (``str.isspace``), as the
+    native core found them in the block's bytes; None: any column may. A column not in it is
+    already what :func:`stages.columnar.cells.strip` would give."""
+
+
 def text_batches(path: Path, profile: Any, *, max_field_chars: int, checkpoint: Callable[[], None] | None = None,
                  batch_rows: int = BATCH_ROWS) -> Iterator[tuple[int, Any]]:
     """``(rows before this batch, frame)`` for every batch of data rows; the frame's columns are
     ``c0..cN`` for the profile's columns, every cell a string."""
+    for batch in _batches(path, profile, max_field_chars, checkpoint, batch_rows, spaces=False):
+        yield batch.offset, batch.frame
+
+
+def spaced_batches(path: Path, profile: Any, *, max_field_chars: int, checkpoint: Callable[[], None] | None = None,
+                   batch_rows: int = BATCH_ROWS) -> Iterator[Batch]:
+    """:func:`text_batches`, each batch with the columns stripping may change (:attr:`Batch.spaced`)."""
+    return _batches(path, profile, max_field_chars, checkpoint, batch_rows, spaces=True)
+
+
+def _batches(path: Path, profile: Any, max_field_chars: int, checkpoint: Callable[[], None] | None, batch_rows: int,
+             spaces: bool) -> Iterator[Batch]:
     names = column_names(len(profile.columns))
-    batches: Iterator[tuple[int, Any, int | None]]
+    batches: Iterator[tuple[int, Any, int | None, frozenset[int] | None]]
     if is_typed(profile.format):
-        batches = ((offset, frame, None) for offset, frame in _typed_batches(path, profile.format, names, batch_rows))
+        batches = ((offset, frame, None, None)
+                   for offset, frame in _typed_batches(path, profile.format, names, batch_rows))
     elif native_csv_ok(path, profile):
-        batches = _native_batches(path, profile, names)
+        batches = _native_batches(path, profile, names, spaces)
     else:
-        yield from _row_batches(path, profile, names, max_field_chars, checkpoint, batch_rows)
+        for offset, frame in _row_batches(path, profile, names, max_field_chars, checkpoint, batch_rows):
+            yield Batch(offset, frame, None)
         return
-    for offset, frame, widest in batches:
+    for offset, frame, widest, spaced in batches:
         if checkpoint is not None:
             checkpoint()
         if widest is None or widest > max_field_chars:  # the core's bound on the block's fields decides alone
             _check_lengths(frame, offset, max_field_chars, path, profile)
-        yield offset, frame
+        yield Batch(offset, frame, spaced)
 
 
 def native_csv_ok(path: Path, profile: Any) -> bool:
@@ -76,9 +102,12 @@ def native_csv_ok(path: Path, profile: Any) -> bool:
     return csvchunks.faithful(path, profile)
 
 
-def _native_batches(path: Path, profile: Any, names: list[str]) -> Iterator[tuple[int, Any, int | None]]:
-    """``(rows before, frame, widest field in bytes or None)`` for every block (the width as the core found it)."""
+def _native_batches(path: Path, profile: Any, names: list[str],
+                    spaces: bool) -> Iterator[tuple[int, Any, int | None, frozenset[int] | None]]:
+    """``(rows before, frame, widest field in bytes or None, spaced columns or None)`` for every block
+    (the width as the core found it; the spaced columns when ``spaces`` and the core finds them)."""
     sep = csvchunks.separator(profile)
+    edges = native_edge_spaces() if spaces else None
     done = 0
     try:
         for block in csvchunks.record_blocks(path, profile, len(names)):
@@ -86,7 +115,11 @@ def _native_batches(path: Path, profile: Any, names: list[str]) -> Iterator[tupl
                 frame = csvchunks.parse(block.data, names, sep, block.quoted)
             except Exception:  # the file changed since it was checked
                 raise csvchunks.NotFaithful("unparsable") from None
-            yield done, frame, None if block.counted is None else block.counted.widest
+            spaced = None
+            if edges is not None:
+                found = edges(block.data, ord(sep), len(names))
+                spaced = None if found is None else frozenset(i for i, flag in enumerate(found) if flag)
+            yield done, frame, None if block.counted is None else block.counted.widest, spaced
             done += frame.height
     except csvchunks.NotFaithful:
         raise NotNativeReadable(f"cannot read the input as UTF-8 {profile.format.upper()} after data row "

@@ -91,14 +91,17 @@ class _Reservoir:
         self.seen = end
 
 
-def accumulate(stats: list[Any], batches: Iterable[tuple[int, Any]], reservoir: int) -> int:
-    """Feed every batch's columns ``c0..cN`` into ``stats`` (row-path ``_ColumnStats``); the rows read."""
+def accumulate(stats: list[Any], batches: Iterable[tuple[int, Any, frozenset[int] | None]], reservoir: int) -> int:
+    """Feed every batch's columns ``c0..cN`` into ``stats`` (row-path ``_ColumnStats``); the rows read.
+
+    ``batches``: ``(rows before, frame, spaced columns or None)`` (:func:`stages.columnar.source.spaced_batches`).
+    """
     samplers = [_Reservoir(reservoir, seed=i) for i in range(len(stats))]
     rows = 0
-    for offset, frame in batches:
+    for offset, frame, spaced in batches:
         rows = offset + frame.height
         if frame.height:
-            _add_batch(stats, samplers, frame)
+            _add_batch(stats, samplers, frame, spaced)
     for col, sampler in zip(stats, samplers, strict=True):
         col.sample = sampler.values
     return rows
@@ -123,11 +126,11 @@ def _number(text: Any, candidate: Any) -> Any:
     return pl.when(text.str.contains(_NUM_RE.pattern)).then(candidate)
 
 
-def _add_batch(stats: list[Any], samplers: list[_Reservoir], frame: Any) -> None:
+def _add_batch(stats: list[Any], samplers: list[_Reservoir], frame: Any, spaced: frozenset[int] | None) -> None:
     import polars as pl
 
     width = len(stats)
-    work = frame.select([cells.strip(pl.col(f"c{i}")).alias(f"s{i}") for i in range(width)])
+    work = frame.select([cells.stripped(i, spaced).alias(f"s{i}") for i in range(width)])
     work = work.with_columns([_candidate(pl.col(f"s{i}")).alias(f"n{i}") for i in range(width)])
     # The pattern only on the columns with a candidate in this batch (a null count costs nothing).
     numeric = [i for i in range(width) if work.get_column(f"n{i}").null_count() < work.height]

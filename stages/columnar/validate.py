@@ -1,9 +1,12 @@
-"""``validate``'s rules over frames: each rule a column operation per batch, counting into its check.
+"""``validate``'s rules over frames: every rule's counts of a batch in one Polars query.
 
 The checks (``stages.stage_05_validate._Check``) keep their counters and their ``finish``; only how
-they are fed changes: a batch at a time instead of a row at a time. ``unique`` keeps one keyed
-16-byte digest per distinct key, as the row path does, and stops at ``max_unique_keys``; the
-native core keeps them when it is built (:func:`engine.native_unique_keys`), a batch per call.
+they are fed changes: a batch at a time instead of a row at a time. Each batch's columns are stripped
+once (only those where a cell may start or end with whitespace), read as numbers and dates once
+however many rules read them, and every count and first row of every rule is one ``select``.
+``unique`` keeps one keyed 16-byte digest per distinct key, as the row path does, and stops at
+``max_unique_keys``; the native core keeps them when it is built (:func:`engine.native_unique_keys`),
+a batch per call.
 """
 
 from __future__ import annotations
@@ -14,38 +17,24 @@ from typing import Any
 
 from engine import native_unique_keys
 from stages.columnar import cells
+from stages.dictionary import _DATE_RE, _NUM_RE
 
 
-def _hits(check: Any, mask: Any, offset: int) -> None:
-    """Count the rows where ``mask`` is true as violations; note the first row numbers."""
-    n = int(mask.sum())
-    if not n:
-        return
-    room = check.sample - len(check.first_rows)
-    if room > 0:
-        check.first_rows.extend(offset + 1 + int(i) for i in mask.arg_true().head(room).to_list())
-    check.violations += n
-
-
-def _unique(check: Any, values: list[Any], present: Any, offset: int, core: Any) -> None:
-    """Count repeated keys; ``core`` is the native core's key set for this rule, or None (the loop below)."""
-    import polars as pl
-
+def _unique(check: Any, keys: Any, rows: Any, offset: int, core: Any) -> None:
+    """Count repeated keys (``keys`` of the rows ``rows`` of the batch, none missing); ``core`` is the
+    native core's key set for this rule, or None (the loop below)."""
     if check.overflow:
         return
-    keys = pl.DataFrame({f"k{i}": cells.strip(v) for i, v in enumerate(values)}).select(
-        pl.concat_str(pl.all(), separator="\x1f")).to_series()
     if core is not None:
-        rows = present.arg_true()
-        repeated = core.feed(keys.gather(rows).to_list())
+        repeated = core.feed(keys.to_list())
         check.violations += len(repeated)
         room = check.sample - len(check.first_rows)
         check.first_rows.extend(offset + 1 + int(rows[i]) for i in repeated[:max(room, 0)])
         check.overflow = core.overflow
         return
     seen, salt, limit = check.seen, check.salt, check.max_keys
-    for i in present.arg_true().to_list():
-        key = hashlib.blake2b(keys[i].encode(), digest_size=16, key=salt).digest()
+    for key_text, i in zip(keys.to_list(), rows.to_list(), strict=True):
+        key = hashlib.blake2b(key_text.encode(), digest_size=16, key=salt).digest()
         if key in seen:
             check.violations += 1
             if len(check.first_rows) < check.sample:
@@ -57,66 +46,128 @@ def _unique(check: Any, values: list[Any], present: Any, offset: int, core: Any)
             seen.add(key)
 
 
-def feed(checks: Iterable[Any], batches: Iterable[tuple[int, Any]], missing_values: frozenset[str]) -> int:
-    """Feed every batch ``(rows before it, frame of c0..cN)`` to every check; the rows read."""
+def feed(checks: Iterable[Any], batches: Iterable[tuple[int, Any, frozenset[int] | None]],
+         missing_values: frozenset[str]) -> int:
+    """Feed every batch ``(rows before it, frame of c0..cN, spaced columns or None)`` to every check; the rows read."""
     checks = list(checks)
     cores = [native_unique_keys(c.max_keys) if c.rule.kind == "unique" else None for c in checks]
     rows = 0
-    for offset, frame in batches:
+    for offset, frame, spaced in batches:
         rows = offset + frame.height
-        missing_cache: dict[int, Any] = {}
-
-        def column(p: int, frame: Any = frame) -> Any:
-            return frame.get_column(f"c{p}")
-
-        def missing(p: int, frame: Any = frame, cache: dict[int, Any] = missing_cache) -> Any:
-            if p not in cache:
-                cache[p] = cells.is_missing(frame.get_column(f"c{p}"), missing_values)
-            return cache[p]
-
-        for check, core in zip(checks, cores, strict=True):
-            _feed_one(check, [column(p) for p in check.pos], [missing(p) for p in check.pos], frame.height, offset,
-                      core)
+        if frame.height:
+            _feed_batch(checks, cores, frame, spaced, offset, missing_values)
     return rows
 
 
-def _feed_one(check: Any, values: list[Any], missing: list[Any], height: int, offset: int, core: Any) -> None:
+def _feed_batch(checks: list[Any], cores: list[Any], frame: Any, spaced: frozenset[int] | None, offset: int,
+                missing_values: frozenset[str]) -> None:
+    """One batch through every check: the columns stripped once, every count one ``select``."""
+    import polars as pl
+
+    positions = sorted({p for check in checks for p in check.pos})
+    missing = sorted(missing_values)
+    work = frame.select([cells.stripped(p, spaced).alias(f"s{p}") for p in positions])
+    derived: dict[str, Any] = {f"m{p}": pl.col(f"s{p}").is_in(missing) for p in positions}
+    extra: dict[str, Any] = {}
+    selects: list[Any] = []
+    uniques: list[tuple[int, Any]] = []
+    for k, check in enumerate(checks):
+        rule = check.rule
+        if rule.kind == "missing":
+            selects.append(pl.col(f"m{check.pos[0]}").sum().alias(f"missing\x1f{k}"))
+            continue
+        any_missing = pl.any_horizontal([pl.col(f"m{p}") for p in check.pos])
+        present = ~any_missing
+        selects.append(any_missing.sum().alias(f"missing\x1f{k}"))
+        mask, skipped = _violations(check, k, present, work, derived, extra)
+        if skipped is not None:
+            selects.append(skipped.sum().alias(f"skipped\x1f{k}"))
+        if mask is not None:
+            selects.append(mask.sum().alias(f"hits\x1f{k}"))
+            room = check.sample - len(check.first_rows)
+            if room > 0:
+                selects.append(pl.arg_where(mask).head(room).implode().alias(f"rows\x1f{k}"))
+        else:
+            uniques.append((k, present))
+    work = work.with_columns(**derived)
+    if extra:
+        work = work.with_columns(**extra)
+    result = work.select(selects).row(0, named=True)
+    height = frame.height
+    for key, value in result.items():
+        what, k = key.split("\x1f", 1)
+        check = checks[int(k)]
+        if what == "missing":
+            check.missing += int(value)
+            check.checked += height if check.rule.kind == "missing" else height - int(value)
+        elif what == "skipped":
+            check.skipped += int(value)
+        elif what == "hits":
+            check.violations += int(value)
+        elif what == "rows":
+            check.first_rows.extend(offset + 1 + int(i) for i in value)
+    for k, present in uniques:
+        check = checks[k]
+        if check.overflow:
+            continue
+        keyed = work.select(
+            key=pl.concat_str([pl.col(f"s{p}") for p in check.pos], separator="\x1f").filter(present),
+            row=pl.arg_where(present))
+        _unique(check, keyed.get_column("key"), keyed.get_column("row"), offset, cores[k])
+
+
+def _violations(check: Any, k: int, present: Any, work: Any, derived: dict[str, Any],
+                extra: dict[str, Any]) -> tuple[Any | None, Any | None]:
+    """``(violation mask, unparsable mask or None)`` of check ``k`` as expressions; ``(None, None)``
+    for ``unique`` (fed to its key set apart). Columns several checks read (numbers, dates) go into
+    ``derived`` once; what Python decides once per distinct value goes into ``extra``."""
+    import polars as pl
+
     rule = check.rule
     kind = rule.kind
-    if kind == "missing":
-        check.checked += height
-        check.missing += int(missing[0].sum())
-        return
-    any_missing = missing[0]
-    for m in missing[1:]:
-        any_missing = any_missing | m
-    present = ~any_missing
-    n_missing = int(any_missing.sum())
-    check.missing += n_missing
-    check.checked += height - n_missing
+    p = check.pos[0]
+    text = pl.col(f"s{p}")
     if kind == "range":
-        number = cells.parse_number(values[0])
-        parsed = present & number.is_not_null()
-        check.skipped += int((present & number.is_null()).sum())
-        out = parsed & False
+        derived.setdefault(f"n{p}", pl.when(text.str.contains(_NUM_RE.pattern))
+                           .then(text.cast(pl.Float64, strict=False)))
+        number = pl.col(f"n{p}")
+        out = pl.lit(False)
         if rule.min is not None:
             out = out | (number < rule.min).fill_null(False)
         if rule.max is not None:
             out = out | (number > rule.max).fill_null(False)
-        _hits(check, parsed & out, offset)
-    elif kind == "allowed":
-        _hits(check, present & ~cells.strip(values[0]).is_in(list(rule.values)), offset)
-    elif kind == "pattern":
-        matched = cells.full_match_expr(rule.pattern, cells.strip(values[0]))
-        _hits(check, present & ~(cells.full_match(rule.pattern, values[0]) if matched is None else matched), offset)
-    elif kind == "code":
-        _hits(check, present & ~cells.codes_ok(rule.system or "", values[0]), offset)
-    elif kind == "date_order":
-        earlier = cells.parse_dates(values[0], check.date_formats[0])
-        later = cells.parse_dates(values[1], check.date_formats[1])
+        return present & number.is_not_null() & out, present & number.is_null()
+    if kind == "allowed":
+        return present & ~text.is_in(list(rule.values)), None
+    if kind == "pattern":
+        matched = cells.full_match_expr(rule.pattern, text)
+        if matched is None:
+            extra[f"x{k}"] = cells.full_match(rule.pattern, work.get_column(f"s{p}"))
+            matched = pl.col(f"x{k}")
+        return present & ~matched, None
+    if kind == "code":
+        extra[f"x{k}"] = cells.codes_ok(rule.system or "", work.get_column(f"s{p}"))
+        return present & ~pl.col(f"x{k}"), None
+    if kind == "date_order":
+        earlier, later = (_date(pos, fmt, work, derived, extra) for pos, fmt in zip(check.pos, check.date_formats,
+                                                                                    strict=True))
         both = present & earlier.is_not_null() & later.is_not_null()
-        check.skipped += int((present & ~both).sum())
         bad = (later < earlier) if rule.allow_equal else (later <= earlier)
-        _hits(check, both & bad.fill_null(False), offset)
-    elif kind == "unique":
-        _unique(check, values, present, offset, core)
+        return both & bad.fill_null(False), present & ~both
+    return None, None
+
+
+def _date(p: int, fmt: str | None, work: Any, derived: dict[str, Any], extra: dict[str, Any]) -> Any:
+    """Column ``p``'s dates (ISO in Polars, a strptime ``fmt`` once per distinct value in Python)."""
+    import polars as pl
+
+    if fmt:
+        name = f"d{p}\x1f{fmt}"
+        if name not in extra:
+            extra[name] = cells.parse_dates(work.get_column(f"s{p}"), fmt)
+        return pl.col(name)
+    text = pl.col(f"s{p}")
+    # chrono reads year 0; Python's date (and so the row check) does not.
+    shaped = text.str.contains(_DATE_RE.pattern) & ~text.str.starts_with("0000")
+    derived.setdefault(f"d{p}", pl.when(shaped).then(text.str.to_date("%Y-%m-%d", strict=False)))
+    return pl.col(f"d{p}")
