@@ -13,11 +13,12 @@ The parts live in :mod:`engine.phi.scan` (one module a job); this module puts th
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from engine.phi import native_match
 from engine.phi.errors import PhiInputError
@@ -49,6 +50,7 @@ __all__ = [
     "FORMATS",
     "Finding",
     "Format",
+    "RangeOptions",
     "ScanRange",
     "ScanSummary",
     "detect_format",
@@ -62,46 +64,43 @@ __all__ = [
 ]
 
 
+class RangeOptions(TypedDict, total=False):
+    """How :func:`scan_range` and :func:`scan_range_into` read a range; every key may be left out."""
+
+    format: Format | None
+    """The file's format (default: from its suffix, :func:`detect_format`)."""
+    first_row: int
+    """The number of the range's first row (default 1)."""
+    header: Sequence[str] | None
+    """The table's column names (default: the file's own header line)."""
+    key: PhiKey | bytes | None
+    """The PHI key of the digests (default: the configured one, :func:`engine.phi.keys.resolve_key`)."""
+    chunk_size: int
+    """Bytes read at a time (default :data:`DEFAULT_CHUNK`), cut on row boundaries."""
+    columns: Iterable[str] | None
+    """Only these columns' findings (default: every column)."""
+    categories: Mapping[str, str | None] | None
+    """Columns mapped to their classified category (None: not identifying), as
+    :func:`engine.phi.columns.classify_file` decides once for the whole file; columns it does not
+    name are judged by their header. Cells of a whole-cell category (names, addresses) are
+    findings whatever they hold."""
+
+
 def scan_range(
-    path: str | Path,
-    start: int,
-    end: int,
-    *,
-    format: Format | None = None,
-    first_row: int = 1,
-    header: Sequence[str] | None = None,
-    key: PhiKey | bytes | None = None,
-    chunk_size: int = DEFAULT_CHUNK,
-    columns: Iterable[str] | None = None,
-    categories: Mapping[str, str | None] | None = None,
-    tier: Tier = "scan",
+    path: str | Path, start: int, end: int, *, tier: Tier = "scan", **options: Unpack[RangeOptions]
 ) -> Iterator[Finding]:
     """Findings in ``[start, end)`` of a file; both ends must be row boundaries (see plan_ranges).
 
     ``tier="guard"`` matches the registry's broader guard patterns too (the rescan of a
     de-identified copy: a second line of defence may over-report, never under-report).
-
-    ``first_row`` numbers the range's first row; ``header`` defaults to the file's own header.
-    ``categories`` maps columns to their classified category (None: not identifying), as
-    :func:`engine.phi.columns.classify_file` decides once for the whole file; columns it does
-    not name are judged by their header. Cells of a whole-cell category (names, addresses) are
-    findings whatever they hold.
+    ``options``: :class:`RangeOptions` (format, first_row, header, key, chunk_size, columns,
+    categories).
     """
-    fmt = format or detect_format(path)
-    registry = load_registry()
-    pkey = resolve_key(key)
-    with open_input(path) as fh:
-        names: Sequence[str] = ()
-        if fmt in TABLES:
-            if header is None:
-                names, data_start = read_header(fh, table_delim(fmt))
-                if start == 0:
-                    yield from _scan_header_line(fh, data_start, make_context(registry, pkey, tier=tier))
-                    start = data_start
-            else:
-                names = header
-        ctx = make_context(registry, pkey, names, table_delim(fmt), columns, categories, tier)
-        yield from _scan_ranges_in(fh, fmt, start, end, first_row, ctx, chunk_size)
+    with _opened(path, start, options, tier) as (fh, fmt, data_start, header_found, ctx):
+        yield from header_found or ()
+        yield from _scan_ranges_in(
+            fh, fmt, data_start, end, options.get("first_row", 1), ctx, options.get("chunk_size", DEFAULT_CHUNK)
+        )
 
 
 def scan_range_into(
@@ -111,14 +110,8 @@ def scan_range_into(
     start: int,
     end: int,
     *,
-    format: Format | None = None,
-    first_row: int = 1,
-    header: Sequence[str] | None = None,
-    key: PhiKey | bytes | None = None,
-    chunk_size: int = DEFAULT_CHUNK,
-    columns: Iterable[str] | None = None,
-    categories: Mapping[str, str | None] | None = None,
     checkpoint: Callable[[], None] | None = None,
+    **options: Unpack[RangeOptions],
 ) -> None:
     """:func:`scan_range`'s findings written through a findings ``encoder`` (which counts them).
 
@@ -127,29 +120,17 @@ def scan_range_into(
     (:func:`engine.phi.scan.encoded.encode_table_chunk`), with no :class:`Finding` per finding.
     ``write`` gets each batch of lines; ``checkpoint`` is called before each chunk.
     """
-    fmt = format or detect_format(path)
-    registry = load_registry()
-    pkey = resolve_key(key)
-    # Built before the header line is scanned, so that a short text takes the core too instead of
-    # compiling the Python path's combined regex (the same findings either way).
-    native_match.matcher_for(registry.scan)
-
     def emit(found: Iterable[Finding]) -> None:
         lines = encoder.encode(list(found))
         if write is not None:
             write(lines)
 
-    with open_input(path) as fh:
-        names: Sequence[str] = ()
-        if fmt in TABLES:
-            if header is None:
-                names, data_start = read_header(fh, table_delim(fmt))
-                if start == 0:
-                    emit(_scan_header_line(fh, data_start, make_context(registry, pkey)))
-                    start = data_start
-            else:
-                names = header
-        ctx = make_context(registry, pkey, names, table_delim(fmt), columns, categories)
+    first_row, chunk_size = options.get("first_row", 1), options.get("chunk_size", DEFAULT_CHUNK)
+    # The core's matcher is built before the header line is scanned, so that a short text takes the
+    # core too instead of compiling the Python path's combined regex (the same findings either way).
+    with _opened(path, start, options, "scan", build_core=True) as (fh, fmt, start, header_found, ctx):
+        if header_found is not None:
+            emit(header_found)
         if fmt not in TABLES:
             found = _scan_ranges_in(fh, fmt, start, end, first_row, ctx, chunk_size)
             while batch := list(itertools.islice(found, 4096)):
@@ -180,6 +161,35 @@ def scan_header_line(path: str | Path, fmt: str, key: PhiKey) -> Iterator[Findin
     with open_input(path) as fh:
         _, data_start = read_header(fh, table_delim(fmt))
         yield from _scan_header_line(fh, data_start, make_context(load_registry(), key))
+
+
+@contextlib.contextmanager
+def _opened(
+    path: str | Path, start: int, options: RangeOptions, tier: Tier, *, build_core: bool = False
+) -> Iterator[tuple[io.BufferedReader, str, int, list[Finding] | None, ScanContext]]:
+    """The open file of a range, its format, where its data starts, the header line's findings
+    (None unless the range starts a table whose header is its own) and the range's scan context."""
+    fmt = options.get("format") or detect_format(path)
+    registry = load_registry()
+    pkey = resolve_key(options.get("key"))
+    if build_core:
+        native_match.matcher_for(registry.scan)
+    header = options.get("header")
+    with open_input(path) as fh:
+        names: Sequence[str] = ()
+        found: list[Finding] | None = None
+        if fmt in TABLES:
+            if header is None:
+                names, data_start = read_header(fh, table_delim(fmt))
+                if start == 0:
+                    found = list(_scan_header_line(fh, data_start, make_context(registry, pkey, tier=tier)))
+                    start = data_start
+            else:
+                names = header
+        ctx = make_context(
+            registry, pkey, names, table_delim(fmt), options.get("columns"), options.get("categories"), tier
+        )
+        yield fh, fmt, start, found, ctx
 
 
 def _scan_header_line(fh: io.BufferedReader, data_start: int, ctx: ScanContext) -> Iterator[Finding]:
