@@ -29,6 +29,8 @@ _REPEAT = re.compile(r"\{([0-9]+)(,([0-9]*))?\}")
 _CLASSES = {"d": "0-9", "w": "0-9A-Za-z_", "s": r"\x{9}\x{A}\x{C}\x{D}\x{20}"}
 _CONTROL = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
 _QUANTIFIERS = "*+?"
+_SINGLE = {"|": ("|", False), "^": ("\\A", False), "$": ("\\z", False), ".": ("[^\\x{A}]", True)}
+"""One-character operators outside a class: their Rust spelling, and whether a quantifier may follow."""
 
 
 class _Unsupported(Exception):
@@ -154,30 +156,10 @@ def _translate(pattern: str) -> str:
             out.append(")")
             i += 1
             quantifiable = True
-        elif ch == "|":
-            out.append("|")
+        else:  # one character: an operator of _SINGLE, else a literal (a lone ``]`` or ``}`` too)
+            spelled, quantifiable = _SINGLE.get(ch) or (_literal(ch), True)
+            out.append(spelled)
             i += 1
-            quantifiable = False
-        elif ch == "^":
-            out.append("\\A")
-            i += 1
-            quantifiable = False
-        elif ch == "$":
-            out.append("\\z")
-            i += 1
-            quantifiable = False
-        elif ch == ".":
-            out.append("[^\\x{A}]")
-            i += 1
-            quantifiable = True
-        elif ch == "]" or ch == "}":
-            out.append(_literal(ch))
-            i += 1
-            quantifiable = True
-        else:
-            out.append(_literal(ch))
-            i += 1
-            quantifiable = True
     if depth:
         raise _Unsupported
     return "".join(out)
