@@ -30,6 +30,7 @@ from engine.core.engine_components import InputDataset, RunInfo
 from engine.core.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
 from engine.core.exitcodes import for_run_status
 from engine.core.paths import file_problem, folder_problem
+from engine.core.terminate import terminable
 from engine.core.timestamps import iso
 from engine.execution.executors import Executor, ExecutorError, create, resolve
 from engine.execution.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
@@ -480,11 +481,12 @@ async def _run_in_folder(run: _Prepared, *, key: Any, run_id: str, run_dir: Path
 
 
 def _synchronous(fn: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, R]:
-    """``fn`` run to completion on a new event loop, with ``fn``'s typed signature."""
+    """``fn`` run to completion on a new event loop, with ``fn``'s typed signature (SIGTERM stops it as
+    Ctrl-C does: :mod:`engine.core.terminate`)."""
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        return asyncio.run(fn(*args, **kwargs))
+        return asyncio.run(terminable(fn(*args, **kwargs)))
 
     return run
 

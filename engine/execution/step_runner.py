@@ -213,8 +213,10 @@ async def _run_one(step: PlannedStep, context: StageContext) -> tuple[StageResul
     stage: Any = step.stage
     try:
         instance = stage()
-        coro = instance.execute(context)
-        raw = await (asyncio.wait_for(coro, step.timeout_s) if step.timeout_s else coro)
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for returns a step's result and drops a
+        # cancellation (Ctrl-C, SIGTERM) that arrives as the step finishes, and the run went on
+        async with asyncio.timeout(step.timeout_s or None):
+            raw = await instance.execute(context)
     except TimeoutError:
         message = await _stop_blocking(context, f"TimeoutError: step exceeded its {step.timeout_s:g} s timeout")
         return StageResult.failed(message), False
