@@ -50,18 +50,21 @@ def base_module(rev: str, name: str, tmp: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[f"{name}_base"] = module
     spec.loader.exec_module(module)
+    module.READS_SPACED = "spaced" in text  # type: ignore[attr-defined]  # its batches name the spaced columns
     return module
 
 
 @contextmanager
 def baseline(modules: dict[str, ModuleType]) -> Iterator[None]:
-    """The base revision's passes, fed ``(offset, frame)`` batches as it read them, every column stripped."""
+    """The base revision's passes, fed the batches as it read them (``(offset, frame)``, every column
+    stripped, before the spaced columns were named)."""
     saved = {name: getattr(mod, attr) for name, (mod, attr) in SWAPPED.items()}
     saved_batches = source.spaced_batches
     try:
         for name, (mod, attr) in SWAPPED.items():
             setattr(mod, attr, getattr(modules[name], attr))
-        source.spaced_batches = source.text_batches  # type: ignore[assignment]
+        if not all(getattr(m, "READS_SPACED", False) for m in modules.values()):
+            source.spaced_batches = source.text_batches  # type: ignore[assignment]
         yield
     finally:
         for name, (mod, attr) in SWAPPED.items():

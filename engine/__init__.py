@@ -109,6 +109,7 @@ _EXPORTS: dict[str, str] = {
     "dataplane_references": "engine.dataplane.native_core",
     "native_block_check": "engine.dataplane.native_core",
     "native_edge_spaces": "engine.dataplane.native_core",
+    "native_reservoir_draw": "engine.dataplane.native_core",
     "native_unique_keys": "engine.dataplane.native_core",
     "one_column_hint": "engine.dataplane.sniff",
     "sniff": "engine.dataplane.sniff",
@@ -196,6 +197,7 @@ if TYPE_CHECKING:
     from engine.dataplane.native_core import dataplane_references as dataplane_references
     from engine.dataplane.native_core import native_block_check as native_block_check
     from engine.dataplane.native_core import native_edge_spaces as native_edge_spaces
+    from engine.dataplane.native_core import native_reservoir_draw as native_reservoir_draw
     from engine.dataplane.native_core import native_unique_keys as native_unique_keys
     from engine.dataplane.sniff import DELIMITERS as DELIMITERS
     from engine.dataplane.sniff import FORMATS as FORMATS

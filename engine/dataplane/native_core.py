@@ -1,4 +1,4 @@
-"""The native core's data-plane loops, when the core is built: the CSV block check, edge spaces, unique keys.
+"""The native core's data-plane loops, when the core is built: CSV block check, edge spaces, reservoir, unique keys.
 
 The Python code in the columnar stages stays the reference for each (``check_reference`` in their
 ``csvchunks``, the digest loop in their ``validate``); these are the faster twins, used when the
@@ -10,6 +10,7 @@ core is built. ``RFLOW_DATAPLANE_CORE=0`` selects the references, so both run in
   the GIL released; it also counts the block's records and bounds its widest field.
 - Edge spaces: which columns of a checked block hold a field that starts or ends with whitespace,
   so the columnar stages strip only those (stripping copies every byte of a column).
+- Reservoir draws: summary's sample skips and slots, from Python's own generator state.
 - Unique keys: validate's ``unique`` rule remembers a 128-bit digest per distinct key, a batch of
   keys per call.
 """
@@ -53,6 +54,13 @@ def native_edge_spaces() -> EdgeSpaces | None:
     not built or switched off (then every column is stripped, the reference)."""
     edges: EdgeSpaces | None = getattr(_enabled(), "csv_edge_spaces", None)  # None: a core built before it
     return edges
+
+
+def native_reservoir_draw() -> Any | None:
+    """``draw(words, index, size, w, next, end, slots) -> (picks, slots, w, next, words, index)``: summary's
+    reservoir draws (Algorithm L) below stream index ``end`` from a ``random.Random`` state, bit for bit
+    the Python sampler's; None where the core is not built or switched off."""
+    return getattr(_enabled(), "reservoir_draw", None)  # None: a core built before it
 
 
 def native_unique_keys(limit: int) -> Any | None:

@@ -24,6 +24,7 @@ mod finder;
 mod findings;
 mod golden;
 mod matcher;
+mod reservoir;
 mod rows;
 mod scan_chunk;
 mod table;
@@ -402,6 +403,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(registry_sha256, m)?)?;
     m.add_function(wrap_pyfunction!(csv_block_check, m)?)?;
     m.add_function(wrap_pyfunction!(csvspace::csv_edge_spaces, m)?)?;
+    m.add_function(wrap_pyfunction!(reservoir::reservoir_draw, m)?)?;
     m.add_class::<UniqueKeys>()?;
     m.add_function(wrap_pyfunction!(hmac_sha256_hex_many, m)?)?;
     m.add_function(wrap_pyfunction!(row_ends, m)?)?;

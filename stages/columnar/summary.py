@@ -27,6 +27,7 @@ import random
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from engine import native_reservoir_draw
 from stages.columnar import cells
 from stages.dictionary import _NUM_RE
 
@@ -35,7 +36,9 @@ class _Reservoir:
     """A uniform sample of at most ``size`` values of a stream fed in batches.
 
     Algorithm L draws O(size·log(n/size)) random numbers, not one per value. The skips are drawn in
-    one tight loop per batch (the same draws, in the same order, as one call per skip)."""
+    one tight loop per batch (the same draws, in the same order, as one call per skip); in the native
+    core when it is built (:func:`engine.native_reservoir_draw`: the same draws from the same
+    generator state, bit for bit), else here, the reference."""
 
     def __init__(self, size: int, seed: int) -> None:
         self.size = size
@@ -45,6 +48,7 @@ class _Reservoir:
         self.w = 1.0
         self.next = 0
         """Stream index of the next value that replaces a sampled one (once the sample is full)."""
+        self.core = native_reservoir_draw() if size < 1 << 32 else None
 
     def _skips(self, end: int) -> list[int]:
         """Advance past every stream index below ``end`` that replaces a value; those indexes."""
@@ -66,6 +70,17 @@ class _Reservoir:
             slot = self.rng.getrandbits(width)
         return slot
 
+    def _native(self, end: int, slots: bool) -> tuple[list[int], list[int]] | None:
+        """:meth:`_skips` (and, when ``slots``, a slot per pick) in the native core, from and back to
+        ``self.rng``'s state; None where the core does not draw (not built, switched off, a huge sample)."""
+        if self.core is None:
+            return None
+        version, state, gauss = self.rng.getstate()
+        picks, chosen, self.w, self.next, words, index = self.core(list(state[:-1]), state[-1], self.size, self.w,
+                                                                   self.next, end, slots)
+        self.rng.setstate((version, (*words, index), gauss))
+        return picks, chosen
+
     def add(self, n: int, numbers: Callable[[], Any]) -> None:
         """Feed the batch's ``n`` values; ``numbers()`` gives them as a Series, called only if one is sampled."""
         start = self.seen
@@ -77,8 +92,18 @@ class _Reservoir:
             self.values.extend(batch.head(fill).to_list())
             if len(self.values) == self.size:
                 self.next = start + fill - 1
-                self._skips(self.next + 1)
+                if self._native(self.next + 1, slots=False) is None:
+                    self._skips(self.next + 1)
         if len(self.values) == self.size and self.next < end:
+            drawn = self._native(end, slots=True)
+            if drawn is not None:
+                batch = numbers() if batch is None else batch
+                last = dict(zip(drawn[1], drawn[0], strict=True))  # of the picks a slot takes, the last stays
+                values = self.values
+                for slot, value in zip(last, batch.gather([i - start for i in last.values()]).to_list(), strict=True):
+                    values[slot] = value
+                self.seen = end
+                return
             picks = [i - start for i in self._skips(end)]
             batch = numbers() if batch is None else batch
             bits, size, values = self.rng.getrandbits, self.size, self.values

@@ -1,5 +1,7 @@
 """The columnar summary's reservoir draws what one call per skip and ``randrange`` per slot draw.
 
+Both ways: the native core's draws (from the generator's state, handed back) and the Python loop.
+
 The sampler draws its skips in one loop per batch and spells ``rng.randrange(size)`` out; the
 quartiles of a column with more numbers than the sample depend on that draw, so it must stay the
 draw of the plain algorithm (below) whatever the batch sizes.
@@ -11,13 +13,15 @@ import math
 import random
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.phi import native
 from stages.columnar.summary import _Reservoir
 
 
-def _reference(size: int, seed: int, batches: list[int]) -> list[float]:
+def _reference(size: int, seed: int, batches: list[int]) -> tuple[list[float], object]:
     """Algorithm L, one ``_advance`` per skip, the slot by ``randrange``: the sampler before its loops were fused."""
     rng = random.Random(seed)
     values: list[float] = []
@@ -45,19 +49,29 @@ def _reference(size: int, seed: int, batches: list[int]) -> list[float]:
         for p in picks:
             values[rng.randrange(size)] = batch[p]
         seen = end
-    return values
+    return values, rng.getstate()
 
 
+@pytest.mark.parametrize("in_core", [True, False], ids=["native core", "Python"])
 @given(size=st.integers(1, 300), seed=st.integers(0, 50), batches=st.lists(st.integers(0, 2000), max_size=8))
 @settings(max_examples=60, deadline=None)
-def test_the_sample_is_the_plain_algorithms(size: int, seed: int, batches: list[int]) -> None:
+def test_the_sample_is_the_plain_algorithms(in_core: bool, size: int, seed: int, batches: list[int]) -> None:
     sampler = _Reservoir(size, seed)
+    assert sampler.core is not None or native.core is None, "the core has no reservoir draws: a stale build"
+    if not in_core:
+        sampler.core = None
     seen = 0
     for n in batches:
         series = pl.Series([float(seen + j) for j in range(n)])
         sampler.add(n, lambda series=series: series)
         seen += n
-    assert sampler.values == _reference(size, seed, batches)
+    values, state = _reference(size, seed, batches)
+    assert sampler.values == values
+    assert sampler.rng.getstate() == state  # the stream goes on where Python's would
+
+
+def test_a_huge_sample_stays_in_python() -> None:
+    assert _Reservoir(1 << 32, 0).core is None
 
 
 def test_a_slot_is_randrange() -> None:
