@@ -24,7 +24,7 @@ import attrs
 from engine import __version__
 from engine.core.bundled import BUNDLED_PREFIX, BundledFileError, bundled_path
 from engine.core.components import RUN_ENTITY, World
-from engine.core.contract import StageContext, StageResult
+from engine.core.contract import PlannedStep, StageContext, StageResult
 from engine.core.display import printable
 from engine.core.engine_components import InputDataset, RunInfo
 from engine.core.errors import RflowError, safe_error_text, safe_excerpt, sanitize_text
@@ -34,7 +34,7 @@ from engine.core.terminate import terminable
 from engine.core.timestamps import iso
 from engine.execution.executors import Executor, ExecutorError, create, resolve
 from engine.execution.runfolder import LOCK_NAME, RunFolderBusy, RunFolderLock, remove_parts, sweep_abandoned_parts
-from engine.execution.step_runner import ObserverGroup, PlannedStep, PolicyChain, RunObserver, RunOutcome, execute_plan
+from engine.execution.step_runner import ObserverGroup, PolicyChain, RunObserver, RunOutcome, execute_plan
 from engine.governance.input_watch import Fingerprint, InputChanged, InputWatch, fingerprint
 from engine.governance.policy import GovernancePolicy, ModeRules, PolicyDecision, preflight, refused, refused_results
 from engine.governance.selection import SelectionError, select_steps

@@ -166,3 +166,29 @@ def test_mypy_strict_sees_the_contract_not_any(tmp_path: Path) -> None:
     assert '"StageContext" has no attribute "no_such_field"' in out.stdout
     assert '"int" has no attribute "upper"' in out.stdout
     assert 'Argument "output" to "completed" of "StageResult"' in out.stdout
+
+
+def strict_modules() -> list[str]:
+    """The modules pyproject.toml checks with ``mypy --strict``'s flags: engine/__init__.py and the
+    modules its names come from (the first ``[[tool.mypy.overrides]]`` that sets them)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    override = next(o for o in config["tool"]["mypy"]["overrides"] if o.get("disallow_untyped_defs"))
+    return list(override["module"])
+
+
+def test_the_public_api_passes_mypy_strict_itself(tmp_path: Path) -> None:
+    """Global ``mypy --strict`` (not the project's per-module flags) over the public API's modules:
+    also what they import from elsewhere must be explicitly exported there."""
+    modules = strict_modules()
+    assert "engine" in modules and "engine.core.*" in modules
+    args = [arg for m in modules for arg in (("-p", m[:-2]) if m.endswith(".*") else ("-m", m))]
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\n", "utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--ignore-missing-imports",
+         "--cache-dir", str(ROOT / ".mypy_cache" / "public-api"), "--config-file", str(config), *args],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
