@@ -36,8 +36,11 @@ SKIPPED_FILES = {".rflow.lock"}  # the run folder's owner record: pid, host and 
 # report.html's step timeline draws each step at its start and duration: its bar geometry and its
 # "completed 0.65s" texts are times too (the other charts draw counts and are compared as they are).
 TIMELINE = re.compile(r'(<svg[^>]*aria-labelledby="timeline-t".*?</svg>)', re.S)
-TIMELINE_TIMES = re.compile(r'\b(x|width)="[0-9.]+"|\b[0-9]+\.[0-9]+s\b')
-DURATION_CELL = re.compile(r"\b[0-9]+\.[0-9]{1,2}s\b")  # 0.65s, and 35.3s (one decimal from 10 s)
+# A duration as reports write it (engine.reporting.values): 0.65s, 35.3s (one decimal from 10 s),
+# 1m 49s from a minute, 1h 02m from an hour.
+DURATION = r"[0-9]+\.[0-9]{1,2}s|[0-9]+m [0-9]{2}s|[0-9]+h [0-9]{2}m"
+TIMELINE_TIMES = re.compile(rf'\b(x|width)="[0-9.]+"|\b(?:{DURATION})\b')
+DURATION_CELL = re.compile(rf"\b(?:{DURATION})\b")
 
 
 def runs(demo_csv: Path) -> dict[str, list[str]]:
