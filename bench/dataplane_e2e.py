@@ -1,6 +1,6 @@
 """The DEMO pipeline end to end on a dense generated CSV: wall, peak RSS and each step's MB/s.
 
-Usage: python bench/dataplane_e2e.py [--mb 200] [--row-mb 20] [--keep DIR]
+Usage: python bench/dataplane_e2e.py [--mb 200] [--row-mb 20] [--keep DIR] [--file CSV] [--no-dual]
 
 1. Writes a CSV of about ``--mb`` MB: the bundled study's rows repeated (one header), its quoted
    fields as they are, its subject ids made unique per copy so the file is as dense as the study.
@@ -158,22 +158,34 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=200)
     parser.add_argument("--row-mb", type=float, default=20)
     parser.add_argument("--keep", type=Path, default=None, help="folder to keep the file and runs in")
+    parser.add_argument("--file", type=Path, default=None,
+                        help="a dense CSV this script wrote before (--keep): run on it instead of writing one")
+    parser.add_argument("--no-dual", action="store_true", help="only the pipeline run, not the row/column timings")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        path = work / "dense.csv"
-        rows = write_dense_csv(path, args.mb)
+        if args.file is not None:
+            path = args.file
+            with path.open("rb") as fh:
+                rows = sum(1 for _ in fh) - 1  # the study's quoted fields hold no newline
+        else:
+            path = work / "dense.csv"
+            rows = write_dense_csv(path, args.mb)
         mb = path.stat().st_size / 1e6
+        load = os.getloadavg()[0]
         run = run_pipeline(path, work / "run")
         print(f"file: {rows} rows, {mb:.1f} MB; rflow run (DEMO, columnar): exit {run['exit']}, "
-              f"wall {run['wall']:.1f} s, peak RSS {run['rss_mb']:.0f} MB")
+              f"wall {run['wall']:.1f} s, peak RSS {run['rss_mb']:.0f} MB; load average (1 min) "
+              f"{load:.1f} before, {os.getloadavg()[0]:.1f} after")
         n, size, earlier = findings_bytes(work / "run")
         print(f"findings file: {n} findings, {size / mb / 1e6:.2f} MB per MB of input ({size / max(n, 1):.1f} B a "
               f"finding); the earlier form {earlier / mb / 1e6:.2f} MB per MB ({earlier / max(n, 1):.1f} B)")
         print(f"{'step':14} {'s':>8} {'MB/s':>8}")
         for step, seconds in run["steps"].items():
             print(f"{step:14} {seconds:8.2f} {mb / seconds if seconds else float('inf'):8.1f}")
+        if args.no_dual:
+            return
         small = work / "prefix.csv"
         prefix(path, small, args.row_mb)
         smb = small.stat().st_size / 1e6
