@@ -26,9 +26,12 @@ from pathlib import Path
 import attrs
 
 from engine.core.errors import safe_excerpt
+from engine.phi.cues import vocab
 from engine.phi.errors import PhiInputError
+from engine.phi.labels import label_holds_phi, name_shaped
 from engine.phi.names import is_name_cell
 from engine.phi.registry import PhiRegistry, load_registry, normalize_column
+from engine.phi.sanitizer import sanitize
 from engine.phi.spans import cell_span, column_category, find_spans
 
 SAMPLE_ROWS = 200
@@ -139,8 +142,6 @@ def classify_column(
     if by_values is not None:
         return ColumnClass(name, by_values, share, "values", share, len(cells))
     if role_header(name) and len(cells) >= MIN_VALUES:
-        from engine.phi.labels import name_shaped
-
         named = round(sum(name_shaped(c) for c in cells) / len(cells), 3)
         if named >= VALUE_SHARE:
             return ColumnClass(name, "NAME", named, "both", named, len(cells))
@@ -209,8 +210,6 @@ def _holds(tokens: list[str], words: list[str]) -> bool:
 def role_header(name: str) -> bool:
     """The header is a person's role ("Client", "Resident", "Patient", "Next of kin"), one of the
     name cues' role words: its cells are names when they look like names."""
-    from engine.phi.cues import vocab
-
     return normalize_column(name) in {normalize_column(r) for r in vocab().rules["names"]["roles"]}
 
 
@@ -226,8 +225,6 @@ def anonymous_header(name: str) -> bool:
 def name_cell_whole(text: str) -> bool:
     """A cell with a name's shape that the whole-cell name rule of headers reads as a person's name
     (``Lailtes Ngata``, ``Łukasz Zięcik``; not ``Chest Pain``): names in no dictionary included."""
-    from engine.phi.labels import label_holds_phi, name_shaped
-
     return name_shaped(text) and label_holds_phi(text.strip())
 
 
@@ -301,8 +298,6 @@ def category_map(classes: Iterable[ColumnClass]) -> dict[str, str | None]:
 
 def render(classes: Sequence[ColumnClass]) -> str:
     """A text table of the identifying columns (for ``rflow phi scan``)."""
-    from engine.phi.sanitizer import sanitize
-
     shown = [c for c in classes if c.category is not None or c.evidence == "override"]
     if not shown:
         return "columns: none classified as identifying\n"
