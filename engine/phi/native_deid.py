@@ -1,4 +1,5 @@
-"""deidentify's hot loops on the native core: the byte copy of a CSV/TSV part (``engine._native.ByteCopy``).
+"""deidentify's hot loops on the native core: the byte copy of a CSV/TSV part (``engine._native.ByteCopy``)
+and the row loop that reads, de-identifies and copies a part's rows (``engine._native.DeidRows``).
 
 Why: splitting each record of the input's text a second time and rewriting its changed cells was
 a sixth of the deidentify task in Python (docs/benchmarks.md). The Python module
@@ -15,8 +16,12 @@ from typing import Any
 from engine.phi.native_match import use_core
 
 ENV = "RFLOW_PHI_CORE_DEID"
+ROWS_ENV = "RFLOW_PHI_CORE_DEID_ROWS"
+"""``0``: the byte copy stays on the core, the row loop on the Python path (``ENV=0`` turns both off)."""
 OK, NEED, NOT_BYTEWISE = 0, 1, 2
 """The core's statuses: written; feed more text and call again; the text is not what the row reader read."""
+BAIL = 1
+"""The row loop's status for a block it does not read as the row reader does (the part goes to the Python path)."""
 
 
 def enabled() -> bool:
@@ -32,3 +37,15 @@ def byte_copy(delimiter: str, kept: Sequence[int], skip_first: bool) -> Any | No
 
     assert native.core is not None
     return native.core.ByteCopy(delimiter, list(kept), skip_first)
+
+
+def deid_rows(delimiter: str, specs: Sequence[tuple[int, int, bool]],
+              idents: Sequence[tuple[int, bool, str, str, bool]], subject: int | None, skip_first: bool,
+              max_field_chars: int) -> Any | None:
+    """The core's row loop of one part (see ``stages/stage_06_deidentify/core_rows.py``), or None: the Python path."""
+    if os.environ.get(ROWS_ENV, "1") == "0" or byte_copy(delimiter, [], skip_first) is None:
+        return None
+    from engine.phi import native
+
+    assert native.core is not None
+    return native.core.DeidRows(delimiter, list(specs), list(idents), subject, skip_first, max_field_chars)

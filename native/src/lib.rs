@@ -19,6 +19,7 @@ mod csvspace;
 mod cues;
 mod cues_names;
 mod cues_places;
+mod deid_rows;
 mod digest;
 mod finder;
 mod findings;
@@ -419,5 +420,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cues::Cues>()?;
     m.add_function(wrap_pyfunction!(scan_chunk::encode_table_chunk, m)?)?;
     m.add_class::<bytecopy::ByteCopy>()?;
+    m.add_class::<deid_rows::DeidRows>()?;
     Ok(())
 }

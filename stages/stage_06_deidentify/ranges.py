@@ -21,6 +21,7 @@ from stages.dictionary import Dictionary
 from stages.stage_06_deidentify.bytecopy import NotBytewise, PlainWriter, header_text
 from stages.stage_06_deidentify.classify import Prepared, _plan
 from stages.stage_06_deidentify.config import DeidentifyConfig
+from stages.stage_06_deidentify.core_rows import core_rows, transform_on_core
 from stages.stage_06_deidentify.native_copy import byte_copy_writer
 from stages.stage_06_deidentify.rescan import Tally, _rescan_header, _rescan_part, rescan_categories
 from stages.stage_06_deidentify.transform import _transform, _Transformer
@@ -139,7 +140,9 @@ class RangeReader(TableReader):
         previous: list[str] | None = None
         for row in rows:
             if previous is not None:
+                self.row -= 1  # the row after it is read already: ``row`` says where the one yielded is
                 yield previous
+                self.row += 1
             previous = row
         if previous == [_SENTINEL]:
             self.row -= 1
@@ -213,6 +216,69 @@ class _Tee:
         self._first.finish()
 
 
+def _first_row(part: DeidPart) -> bool:
+    prep = part.prepared
+    return prep.first_row_as_header and (part.whole or part.start == prep.ranges[0][0])
+
+
+def _core_part(part: DeidPart, delimiter: str) -> tuple[int, _Transformer, Tally] | None:
+    """The part de-identified by the core's row loop (:mod:`.core_rows`): ``(rows, transformer, tally)``,
+    or None: the reference path writes it (core off, a part the core does not take or does not read)."""
+    from engine import task_checkpoint
+
+    prep = part.prepared
+    if not _bytewise(part) or delimiter not in (",", "\t") or _first_row(part):
+        return None
+    tx = _Transformer(part.key, part.config, None, prep.as_of_year)
+    skip_first = part.whole and part.profile.has_header
+    core = core_rows(prep, tx, delimiter, skip_first, part.config.max_field_chars)
+    if core is None:
+        return None
+    tally = Tally()
+    with contextlib.ExitStack() as stack:
+        if part.whole:  # the header read and checked as the reference reads it (its errors are raised here)
+            stack.enter_context(open_table(Path(part.path), part.profile, max_field_chars=part.config.max_field_chars))
+        lines = stack.enter_context(_text_lines(Path(part.path), part.profile, part.start,
+                                                None if part.whole else part.end))
+        fh = stack.enter_context(open(part.out, "w", encoding="utf-8", newline=""))
+        rows = transform_on_core(core, lines, fh, prep, tx, tally, task_checkpoint, last=part.whole or part.last)
+    return None if rows is None else (rows, tx, tally)
+
+
+def _reference_part(part: DeidPart, tx: _Transformer, tally: Tally, delimiter: str,
+                    twin: Path | None) -> tuple[int, bool]:
+    """The part de-identified by the reference row loop (:func:`.transform._transform`): ``(rows, split_ok)``."""
+    from engine import task_checkpoint
+
+    prep = part.prepared
+    if part.whole:
+        reader: TableReader = open_table(Path(part.path), part.profile, max_field_chars=part.config.max_field_chars,
+                                         checkpoint=task_checkpoint)
+    else:
+        fmt = TableFormat(format=part.profile.format, encoding=part.profile.encoding,
+                          delimiter=part.profile.delimiter, has_bom=part.profile.has_bom)
+        reader = RangeReader(Path(part.path), fmt, prep.raw_header, part.start, part.end, part.last,
+                             max_field_chars=part.config.max_field_chars, checkpoint=task_checkpoint)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(reader)
+        fh = stack.enter_context(open(part.out, "w", encoding="utf-8", newline=""))
+        writer: Any
+        if _bytewise(part):
+            lines = stack.enter_context(_text_lines(Path(part.path), part.profile, part.start,
+                                                    None if part.whole else part.end))
+            writer = byte_copy_writer(fh, lines, prep.kept, delimiter,
+                                      skip_first=part.whole and part.profile.has_header)
+        else:
+            writer = PlainWriter(fh, delimiter)
+        if twin is not None:
+            writer = _Tee(writer, PlainWriter(stack.enter_context(open(twin, "w", encoding="utf-8", newline=""))))
+        rows = _transform(reader, writer, prep, tx, tally, first_row=_first_row(part))
+        split_ok = getattr(reader, "split_ok", True)
+        if split_ok:
+            writer.finish()
+    return rows, split_ok
+
+
 def deidentify_part(part: DeidPart) -> dict[str, Any]:
     """Task: de-identify one range into its part file, then rescan the part; counts only.
 
@@ -224,8 +290,6 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
     The rescan reads the part as the PHI scanner reads tables (comma or tab separated); a copy in
     another delimiter gets a comma-separated twin of its rows for the rescan, deleted after it.
     """
-    from engine import task_checkpoint
-
     prep = part.prepared
     tx = _Transformer(part.key, part.config, None, prep.as_of_year)
     tally = Tally()
@@ -233,33 +297,12 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
     delimiter = copy_delimiter(part.profile)
     twin = Path(part.out + ".rescan.csv") if delimiter not in (",", "\t") else None
     try:
-        if part.whole:
-            reader: TableReader = open_table(Path(part.path), part.profile, max_field_chars=part.config.max_field_chars,
-                                             checkpoint=task_checkpoint)
+        on_core = _core_part(part, delimiter)
+        if on_core is not None:
+            rows, tx, tally = on_core
+            split_ok = True
         else:
-            fmt = TableFormat(format=part.profile.format, encoding=part.profile.encoding,
-                              delimiter=part.profile.delimiter, has_bom=part.profile.has_bom)
-            reader = RangeReader(Path(part.path), fmt, prep.raw_header, part.start, part.end, part.last,
-                                 max_field_chars=part.config.max_field_chars, checkpoint=task_checkpoint)
-        with contextlib.ExitStack() as stack:
-            stack.enter_context(reader)
-            fh = stack.enter_context(open(part.out, "w", encoding="utf-8", newline=""))
-            writer: Any
-            if _bytewise(part):
-                lines = stack.enter_context(_text_lines(Path(part.path), part.profile, part.start,
-                                                        None if part.whole else part.end))
-                writer = byte_copy_writer(fh, lines, prep.kept, delimiter,
-                                          skip_first=part.whole and part.profile.has_header)
-            else:
-                writer = PlainWriter(fh, delimiter)
-            if twin is not None:
-                writer = _Tee(writer, PlainWriter(stack.enter_context(open(twin, "w", encoding="utf-8",
-                                                                                    newline=""))))
-            first_row = prep.first_row_as_header and (part.whole or part.start == prep.ranges[0][0])
-            rows = _transform(reader, writer, prep, tx, tally, first_row=first_row)
-            split_ok = getattr(reader, "split_ok", True)
-            if split_ok:
-                writer.finish()
+            rows, split_ok = _reference_part(part, tx, tally, delimiter, twin)
     except TabularError as exc:
         return {"error": str(exc), "rows": rows}
     except (NotBytewise, UnicodeDecodeError):

@@ -1,0 +1,643 @@
+//! deidentify's row loop on the core (twin of `_transform` in
+//! `stages/stage_06_deidentify/transform.py`, which stays the reference).
+//!
+//! One part's text is fed in blocks. For each block the core reads the records (split as in
+//! `bytecopy.rs`), looks each kept cell up in its column's memo of output cells, and asks Python,
+//! in one batch a block, only for what it has not seen: the output of a new cell (`misses`), the
+//! keyed pseudonym of a new name (`name_misses`), and whole rows it does not decide itself
+//! (`python rows`: a row with a byte outside ASCII, or a cell whose output depends on the row in a
+//! way only Python computes). Then it writes the copy: memoized cells, the row's own identifier
+//! values replaced in free text (whole words, any case, longest first), the byte copy of the
+//! record with only the changed cells encoded anew.
+//!
+//! What the core does not read exactly as the row reader does (a quote left open at the end, a
+//! NUL, a field over the length limit, a blank line before a skipped header) makes the block
+//! `BAIL`: the caller then redoes the part on the Python path, which decides.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::prelude::*;
+
+use crate::bytecopy::{parse, rewrite, Field, Rec, Step};
+
+pub const OK: u8 = 0;
+pub const BAIL: u8 = 1;
+
+/// Memo entry kinds (the answers Python gives for a miss).
+const PENDING: u8 = 0;
+/// The output cell, whatever the row.
+const FIXED: u8 = 1;
+/// The output cell is the row's identifier values replaced in it.
+const IDENTS: u8 = 2;
+/// Only Python computes the row holding this cell.
+const ROW: u8 = 3;
+
+const PASS: u32 = u32::MAX;
+
+/// Python's `str.isspace` on ASCII.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f)
+}
+
+/// Python's `str.strip()` on ASCII text.
+fn strip(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut j = b.len();
+    while i < j && is_space(b[i]) {
+        i += 1;
+    }
+    while j > i && is_space(b[j - 1]) {
+        j -= 1;
+    }
+    &s[i..j]
+}
+
+/// Python's `str.split()` on ASCII text.
+fn split_ws(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| c.is_ascii() && is_space(c as u8)).filter(|p| !p.is_empty())
+}
+
+/// `_replace_lowered` on ASCII text: whole-word occurrences of `needle` in `text` (`low` its lower
+/// case) replaced by `token`; the count.
+pub fn replace_lowered(text: &str, low: &str, needle: &str, token: &str) -> (String, usize) {
+    let tb = text.as_bytes();
+    let alnum = |i: usize| tb[i].is_ascii_alphanumeric();
+    let mut out = String::new();
+    let (mut pos, mut count) = (0, 0);
+    let mut at = low.find(needle);
+    while let Some(i) = at {
+        let end = i + needle.len();
+        if (i == 0 || !alnum(i - 1)) && (end == tb.len() || !alnum(end)) {
+            out.push_str(&text[pos..i]);
+            out.push_str(token);
+            pos = end;
+            count += 1;
+            at = low[end..].find(needle).map(|k| k + end);
+        } else {
+            at = low[i + 1..].find(needle).map(|k| k + i + 1);
+        }
+    }
+    if count == 0 {
+        return (text.to_string(), 0);
+    }
+    out.push_str(&text[pos..]);
+    (out, count)
+}
+
+/// One kept column: its input index, how its memo is keyed, whether its output's form is checked.
+#[derive(Clone)]
+pub struct Spec {
+    pub src: usize,
+    /// 0: kept as is; 1: memo by cell; 2: memo by cell and subject (dates shifted by the subject).
+    pub mode: u8,
+    pub checked: bool,
+}
+
+/// An identifier column whose values are hunted in the row's other cells.
+#[derive(Clone)]
+pub struct IdentCol {
+    pub src: usize,
+    pub is_name: bool,
+    pub token: String,
+    pub count: u16,
+    /// Replaced by the value's keyed NAME pseudonym instead of the token.
+    pub pseudonym: bool,
+}
+
+struct Entry {
+    kind: u8,
+    out: String,
+    counts: Vec<u16>,
+    bad: bool,
+}
+
+/// A record read in this block: its fields, the values of its quoted fields, its cells.
+struct Row {
+    rec: Rec,
+    owned: Vec<(usize, String)>,
+    cells: Vec<u32>,
+    python: bool,
+    no: usize,
+}
+
+/// A row's identifier values, longest first: `(value, lower case, ident column)`.
+type Idents = Vec<(String, String, usize)>;
+
+pub struct Rows {
+    delim: u8,
+    specs: Vec<Spec>,
+    kept: Vec<usize>,
+    idents: Vec<IdentCol>,
+    subject: Option<usize>,
+    max_chars: usize,
+    buf: String,
+    pos: usize,
+    eof: bool,
+    skip_first: bool,
+    row_no: usize,
+    memo: Vec<HashMap<String, u32>>,
+    entries: Vec<Entry>,
+    memo_bytes: usize,
+    names: HashMap<String, Option<String>>,
+    count_names: Vec<String>,
+    count_ids: HashMap<String, u16>,
+    counts: Vec<u64>,
+    block: Vec<Row>,
+    misses: Vec<(u32, usize, String, String)>,
+    name_misses: Vec<String>,
+    out: String,
+}
+
+fn value<'a>(buf: &'a str, row: &'a Row, i: usize) -> &'a str {
+    match row.rec.fields.get(i) {
+        None => "",
+        Some(f) if f.close.is_none() => &buf[f.start..f.end],
+        Some(_) => row.owned.iter().find(|(k, _)| *k == i).map_or("", |(_, v)| v.as_str()),
+    }
+}
+
+fn quoted_value(buf: &str, f: &Field) -> Option<String> {
+    f.close.map(|close| {
+        let mut v = buf[f.start + 1..close].replace("\"\"", "\"");
+        v.push_str(&buf[close + 1..f.end]);
+        v
+    })
+}
+
+/// The row's identifier values replaced in `text` (see `replace_idents` in transform.py), counted.
+fn apply_idents(text: &str, idents: &Idents, cols: &[IdentCol], names: &HashMap<String, Option<String>>,
+                counts: &mut [u64]) -> String {
+    let mut text = text.to_string();
+    let mut low = text.to_ascii_lowercase();
+    for (value, needle, k) in idents {
+        if !low.contains(needle.as_str()) {
+            continue;
+        }
+        let ic = &cols[*k];
+        let token = if ic.pseudonym {
+            names.get(value).and_then(|p| p.as_deref()).unwrap_or(ic.token.as_str())
+        } else {
+            ic.token.as_str()
+        };
+        let (new, n) = replace_lowered(&text, &low, needle, token);
+        if n > 0 {
+            counts[ic.count as usize] += n as u64;
+            text = new;
+            low = text.to_ascii_lowercase();
+        }
+    }
+    text
+}
+
+impl Rows {
+    pub fn new(delim: u8, specs: Vec<Spec>, idents: Vec<IdentCol>, subject: Option<usize>, skip_first: bool,
+               max_chars: usize, count_names: Vec<String>) -> Self {
+        let kept = specs.iter().map(|s| s.src).collect();
+        let n = specs.len();
+        let mut rows = Rows {
+            delim, specs, kept, idents, subject, max_chars, buf: String::new(), pos: 0, eof: false, skip_first,
+            row_no: 0, memo: (0..n).map(|_| HashMap::new()).collect(), entries: Vec::new(), memo_bytes: 0,
+            names: HashMap::new(), count_names: Vec::new(), count_ids: HashMap::new(), counts: Vec::new(),
+            block: Vec::new(), misses: Vec::new(), name_misses: Vec::new(), out: String::new(),
+        };
+        for name in count_names {
+            rows.count_id(&name);
+        }
+        rows
+    }
+
+    fn count_id(&mut self, name: &str) -> u16 {
+        if let Some(&id) = self.count_ids.get(name) {
+            return id;
+        }
+        let id = self.count_names.len() as u16;
+        self.count_names.push(name.to_string());
+        self.count_ids.insert(name.to_string(), id);
+        self.counts.push(0);
+        id
+    }
+
+    pub fn feed(&mut self, text: &str) {
+        if text.is_empty() {
+            self.eof = true;
+        } else {
+            self.buf.push_str(text);
+        }
+    }
+
+    /// Where the block's reading stands, for messages (a byte offset into the part's text).
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    fn subject_of<'a>(&self, buf: &'a str, row: &'a Row) -> &'a str {
+        self.subject.map_or("", |i| strip(value(buf, row, i)))
+    }
+
+    fn row_idents(&self, buf: &str, row: &Row) -> Idents {
+        let mut found: Idents = Vec::new();
+        for (k, ic) in self.idents.iter().enumerate() {
+            let v = strip(value(buf, row, ic.src));
+            if v.len() < 3 {
+                continue;
+            }
+            found.push((v.to_string(), v.to_ascii_lowercase(), k));
+            if ic.is_name {
+                for part in split_ws(v) {
+                    if part.len() >= 3 && part.as_bytes()[0].is_ascii_uppercase() {
+                        found.push((part.to_string(), part.to_ascii_lowercase(), k));
+                    }
+                }
+            }
+        }
+        found.sort_by_key(|b| std::cmp::Reverse(b.0.len()));
+        found
+    }
+
+    /// Reads the block's records: BAIL, or OK with the misses, name misses and Python rows recorded.
+    pub fn scan(&mut self) -> u8 {
+        if self.entries.len() > (1 << 20) || self.memo_bytes > (64 << 20) || self.names.len() > (1 << 20) {
+            self.memo.iter_mut().for_each(HashMap::clear);
+            self.entries.clear();
+            self.names.clear();
+            self.memo_bytes = 0;
+        }
+        self.block.clear();
+        self.misses.clear();
+        self.name_misses.clear();
+        let buf = std::mem::take(&mut self.buf);
+        let status = self.scan_buf(&buf);
+        self.buf = buf;
+        status
+    }
+
+    fn scan_buf(&mut self, buf: &str) -> u8 {
+        loop {
+            let rec = match parse(buf.as_bytes(), self.pos, self.eof, self.delim) {
+                Step::Need | Step::Eof => return OK,
+                Step::Open => return BAIL,
+                Step::Blank(next) => {
+                    if self.skip_first {
+                        return BAIL;
+                    }
+                    self.pos = next;
+                    continue;
+                }
+                Step::Rec(rec) => rec,
+            };
+            let next = rec.next;
+            let body = &buf.as_bytes()[rec.fields[0].start..rec.body_end];
+            if body.contains(&0) {
+                return BAIL;
+            }
+            let ascii = body.is_ascii();
+            let mut owned = Vec::new();
+            for (i, f) in rec.fields.iter().enumerate() {
+                let v = quoted_value(buf, f);
+                let text = v.as_deref().unwrap_or(&buf[f.start..f.end]);
+                if text.len() > self.max_chars && text.chars().count() > self.max_chars {
+                    return BAIL;
+                }
+                if let Some(v) = v {
+                    owned.push((i, v));
+                }
+            }
+            if self.skip_first {
+                self.skip_first = false;
+                self.pos = next;
+                continue;
+            }
+            self.row_no += 1;
+            let mut row = Row { rec, owned, cells: Vec::new(), python: !ascii, no: self.row_no };
+            if !row.python {
+                self.cells_of(buf, &mut row);
+            }
+            self.block.push(row);
+            self.pos = next;
+        }
+    }
+
+    fn cells_of(&mut self, buf: &str, row: &mut Row) {
+        let subject = self.subject_of(buf, row).to_string();
+        let mut key = String::new();
+        let mut cells = Vec::with_capacity(self.specs.len());
+        for n in 0..self.specs.len() {
+            let spec = &self.specs[n];
+            let text = value(buf, row, spec.src);
+            if spec.mode == 0 || strip(text).is_empty() {
+                cells.push(PASS);
+                continue;
+            }
+            let subj = if spec.mode == 2 { subject.as_str() } else { "" };
+            let found = if spec.mode == 2 {
+                key.clear();
+                key.push_str(text);
+                key.push('\0');
+                key.push_str(subj);
+                self.memo[n].get(key.as_str()).copied()
+            } else {
+                self.memo[n].get(text).copied()
+            };
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    let id = self.entries.len() as u32;
+                    let owned = if spec.mode == 2 { key.clone() } else { text.to_string() };
+                    self.memo_bytes += owned.len() * 2 + 64;
+                    self.entries.push(Entry { kind: PENDING, out: String::new(), counts: Vec::new(), bad: false });
+                    self.memo[n].insert(owned, id);
+                    self.misses.push((id, n, text.to_string(), subj.to_string()));
+                    id
+                }
+            };
+            if self.entries[id as usize].kind == ROW {
+                row.python = true;
+            }
+            cells.push(id);
+        }
+        row.cells = cells;
+        if self.idents.iter().any(|ic| ic.pseudonym) && !row.python {
+            for (value, _, k) in self.row_idents(buf, row) {
+                if self.idents[k].pseudonym && !self.names.contains_key(&value) {
+                    self.names.insert(value.clone(), None);
+                    self.name_misses.push(value);
+                }
+            }
+        }
+    }
+
+    /// The block's misses: `(kept column, cell, subject)` (the subject only where it keys the memo).
+    pub fn misses(&self) -> Vec<(usize, String, String)> {
+        self.misses.iter().map(|(_, n, text, subj)| (*n, text.clone(), subj.clone())).collect()
+    }
+
+    pub fn name_misses(&self) -> &[String] {
+        &self.name_misses
+    }
+
+    /// The block's rows only Python computes: `(index in the block, row number, fields)`.
+    pub fn python_rows(&self, from_cells: bool) -> Vec<(usize, usize, Vec<String>)> {
+        let buf = &self.buf;
+        self.block
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.python && (r.cells.is_empty() != from_cells))
+            .map(|(k, r)| (k, r.no, (0..r.rec.fields.len()).map(|i| value(buf, r, i).to_string()).collect()))
+            .collect()
+    }
+
+    /// Python's answers to the misses (same order): `(kind, output, what to count, form bad)`;
+    /// Err: an answer that does not fit.
+    pub fn resolve(&mut self, answers: Vec<(u8, String, Vec<String>, bool)>, names: Vec<String>) -> Result<(), String> {
+        if answers.len() != self.misses.len() || names.len() != self.name_misses.len() {
+            return Err("the answers do not match the misses".into());
+        }
+        let ids: Vec<u32> = self.misses.iter().map(|m| m.0).collect();
+        for (id, (kind, out, counted, bad)) in ids.into_iter().zip(answers) {
+            if !(FIXED..=ROW).contains(&kind) {
+                return Err("an answer of no known kind".into());
+            }
+            let counts = counted.iter().map(|c| self.count_id(c)).collect();
+            let kind = if kind == IDENTS && !out.is_ascii() { ROW } else { kind };
+            self.memo_bytes += out.len();
+            self.entries[id as usize] = Entry { kind, out, counts, bad };
+        }
+        for (value, pseudonym) in std::mem::take(&mut self.name_misses).into_iter().zip(names) {
+            if !pseudonym.is_ascii() {
+                return Err("a pseudonym outside ASCII".into());
+            }
+            self.names.insert(value, Some(pseudonym));
+        }
+        let entries = &self.entries;
+        for row in self.block.iter_mut() {
+            if !row.python && row.cells.iter().any(|&id| id != PASS && entries[id as usize].kind == ROW) {
+                row.python = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the block's copy; `outs`: the Python rows' output cells by block index. Returns the
+    /// form-check residues `(row number, kept column)` of the core's rows, in row order.
+    pub fn write(&mut self, outs: Vec<(usize, Vec<String>)>) -> Result<Vec<(usize, usize)>, String> {
+        let mut given: HashMap<usize, Vec<String>> = outs.into_iter().collect();
+        let block = std::mem::take(&mut self.block);
+        let buf = std::mem::take(&mut self.buf);
+        let mut out = std::mem::take(&mut self.out);
+        let mut events = Vec::new();
+        let mut result = Ok(());
+        for (k, row) in block.iter().enumerate() {
+            let width = row.rec.fields.len();
+            let values: Vec<&str> = (0..width).map(|i| value(&buf, row, i)).collect();
+            let cells: Vec<Cow<str>> = if row.python {
+                match given.remove(&k) {
+                    Some(cells) if cells.len() == self.specs.len() => cells.into_iter().map(Cow::Owned).collect(),
+                    _ => {
+                        result = Err("no output cells for a row only Python computes".to_string());
+                        break;
+                    }
+                }
+            } else {
+                let idents = if row.cells.iter().any(|&id| id != PASS && self.entries[id as usize].kind == IDENTS) {
+                    self.row_idents(&buf, row)
+                } else {
+                    Vec::new()
+                };
+                let mut cells = Vec::with_capacity(self.specs.len());
+                for (n, &id) in row.cells.iter().enumerate() {
+                    if id == PASS {
+                        cells.push(Cow::Borrowed(values.get(self.specs[n].src).copied().unwrap_or("")));
+                        continue;
+                    }
+                    let e = &self.entries[id as usize];
+                    for &c in &e.counts {
+                        self.counts[c as usize] += 1;
+                    }
+                    if e.bad && self.specs[n].checked {
+                        events.push((row.no, n));
+                    }
+                    if e.kind == IDENTS && !idents.is_empty() {
+                        cells.push(Cow::Owned(apply_idents(&e.out, &idents, &self.idents, &self.names,
+                                                           &mut self.counts)));
+                    } else {
+                        cells.push(Cow::Borrowed(e.out.as_str()));
+                    }
+                }
+                cells
+            };
+            let cells: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
+            rewrite(&mut out, &buf, &row.rec, &values, &cells, &self.kept, self.delim);
+        }
+        // Every record read is written: the text before the next one is no longer needed.
+        self.buf = buf[self.pos..].to_string();
+        self.pos = 0;
+        self.out = out;
+        result.map(|_| events)
+    }
+
+    pub fn take(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
+    pub fn counts(&self) -> Vec<(String, u64)> {
+        self.count_names.iter().cloned().zip(self.counts.iter().copied()).filter(|(_, n)| *n > 0).collect()
+    }
+}
+
+/// deidentify's row loop for one CSV/TSV part (see `stages/stage_06_deidentify/core_rows.py`).
+#[pyclass(module = "engine._native")]
+pub struct DeidRows {
+    inner: Rows,
+}
+
+fn guarded<T>(py: Python<'_>, at: usize, f: impl FnOnce() -> T) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|_| {
+        crate::phi_input_error(py, format!("the native row loop failed near byte {at} of the part (a bug in the core)"))
+    })
+}
+
+#[pymethods]
+impl DeidRows {
+    /// `specs`: `(input index, memo mode, form checked)` of each kept column; `idents`: `(input
+    /// index, is a name, token, what to count, pseudonym)`; `subject`: the subject column's index.
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(delimiter: &str, specs: Vec<(usize, u8, bool)>, idents: Vec<(usize, bool, String, String, bool)>,
+           subject: Option<usize>, skip_first: bool, max_field_chars: usize) -> PyResult<Self> {
+        let d = delimiter.as_bytes();
+        if d.len() != 1 || d[0] == b'"' || d[0] == b'\r' || d[0] == b'\n' || !d[0].is_ascii() {
+            return Err(pyo3::exceptions::PyValueError::new_err("the row loop takes one ASCII delimiter"));
+        }
+        if specs.iter().any(|s| s.1 > 2) || specs.len() >= PASS as usize {
+            return Err(pyo3::exceptions::PyValueError::new_err("a column spec of no known mode"));
+        }
+        let count_names: Vec<String> = idents.iter().map(|i| i.3.clone()).collect();
+        // What each identifier column counts, by its name's number (names may repeat).
+        let mut seen: Vec<&String> = Vec::new();
+        let ident_cols = idents
+            .iter()
+            .map(|(src, is_name, token, count, pseudonym)| {
+                let id = seen.iter().position(|c| *c == count).unwrap_or_else(|| {
+                    seen.push(count);
+                    seen.len() - 1
+                });
+                IdentCol { src: *src, is_name: *is_name, token: token.clone(), count: id as u16, pseudonym: *pseudonym }
+            })
+            .collect();
+        let specs = specs.into_iter().map(|(src, mode, checked)| Spec { src, mode, checked }).collect();
+        Ok(DeidRows { inner: Rows::new(d[0], specs, ident_cols, subject, skip_first, max_field_chars, count_names) })
+    }
+
+    /// More of the part's text; `""`: the end.
+    fn feed(&mut self, text: &str) {
+        self.inner.feed(text);
+    }
+
+    /// Reads the records fed so far: `(status, misses, name misses, Python rows)`.
+    #[allow(clippy::type_complexity)]
+    fn scan(&mut self, py: Python<'_>)
+            -> PyResult<(u8, Vec<(usize, String, String)>, Vec<String>, Vec<(usize, usize, Vec<String>)>)> {
+        let at = self.inner.position();
+        let inner = &mut self.inner;
+        guarded(py, at, move || {
+            let status = py.detach(|| inner.scan());
+            if status != OK {
+                return (status, Vec::new(), Vec::new(), Vec::new());
+            }
+            (OK, inner.misses(), inner.name_misses().to_vec(), inner.python_rows(false))
+        })
+    }
+
+    /// Python's answers; returns the rows that only Python computes found by them.
+    fn resolve(&mut self, py: Python<'_>, answers: Vec<(u8, String, Vec<String>, bool)>, names: Vec<String>)
+               -> PyResult<Vec<(usize, usize, Vec<String>)>> {
+        let at = self.inner.position();
+        let inner = &mut self.inner;
+        let done = guarded(py, at, move || inner.resolve(answers, names).map(|_| inner.python_rows(true)))?;
+        done.map_err(pyo3::exceptions::PyValueError::new_err)
+    }
+
+    /// Writes the block (`outs`: `(block index, output cells)` of the Python rows); returns the
+    /// form-check residues `(row number, kept column)`.
+    fn write(&mut self, py: Python<'_>, outs: Vec<(usize, Vec<String>)>) -> PyResult<Vec<(usize, usize)>> {
+        let at = self.inner.position();
+        let inner = &mut self.inner;
+        let done = guarded(py, at, move || py.detach(|| inner.write(outs)))?;
+        done.map_err(pyo3::exceptions::PyValueError::new_err)
+    }
+
+    /// The copy written since the last call.
+    fn take(&mut self) -> String {
+        self.inner.take()
+    }
+
+    /// The data rows read so far.
+    #[getter]
+    fn rows(&self) -> usize {
+        self.inner.row_no
+    }
+
+    /// What the core replaced, by what the stage counts.
+    fn counts(&self) -> Vec<(String, u64)> {
+        self.inner.counts()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replace_lowered_whole_words() {
+        let (out, n) = replace_lowered("Bob bobby BOB.", "bob bobby bob.", "bob", "[N]");
+        assert_eq!((out.as_str(), n), ("[N] bobby [N].", 2));
+        assert_eq!(replace_lowered("abc", "abc", "x", "T"), ("abc".to_string(), 0));
+    }
+
+    #[test]
+    fn strip_and_split_like_python() {
+        assert_eq!(strip(" \x1f a b\x0c"), "a b");
+        assert_eq!(split_ws("\tA  bc\x1d d ").collect::<Vec<_>>(), vec!["A", "bc", "d"]);
+    }
+
+    fn rows() -> Rows {
+        let specs = vec![Spec { src: 0, mode: 1, checked: true }, Spec { src: 2, mode: 1, checked: false }];
+        let idents = vec![IdentCol { src: 1, is_name: true, token: "[N]".into(), count: 0, pseudonym: false }];
+        Rows::new(b',', specs, idents, Some(0), true, 100, vec!["NAME".into()])
+    }
+
+    #[test]
+    fn block_round_trip() {
+        let mut r = rows();
+        r.feed("id,name,note\nS1,Ann Lee,saw ann lee\nS1,Ann Lee,\"saw \"\"Lee\"\"\"\n\u{e9},x,y\n");
+        r.feed("");
+        assert_eq!(r.scan(), OK);
+        let misses = r.misses();
+        assert_eq!(misses.len(), 3);
+        assert_eq!(r.python_rows(false).len(), 1);
+        let answers = misses
+            .iter()
+            .map(|(n, text, _)| if *n == 0 { (FIXED, "P1".to_string(), vec!["pseudonyms".to_string()], false) }
+                                else { (IDENTS, text.clone(), Vec::new(), false) })
+            .collect();
+        r.resolve(answers, Vec::new()).unwrap();
+        let events = r.write(vec![(2, vec!["Z".into(), "y".into()])]).unwrap();
+        assert!(events.is_empty());
+        assert_eq!(r.take(), "P1,saw [N]\nP1,\"saw \"\"[N]\"\"\"\nZ,y\n");
+        let counts = r.counts();
+        assert!(counts.contains(&("NAME".to_string(), 2)) && counts.contains(&("pseudonyms".to_string(), 2)));
+    }
+
+    #[test]
+    fn bails_on_what_it_does_not_read() {
+        for text in ["id,name,note\n\"open", "id,name,note\na\0,b,c\n", "\nid,name,note\n"] {
+            let mut r = rows();
+            r.feed(text);
+            r.feed("");
+            assert_eq!(r.scan(), BAIL, "{text:?}");
+        }
+    }
+}
