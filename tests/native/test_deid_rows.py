@@ -13,7 +13,6 @@ without a panic crossing into Python.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import os
@@ -147,23 +146,20 @@ def test_the_core_takes_clean_tables_and_agrees(tmp_path: Path, corpus: str, par
 
 def _deidentified(path: Path, ws: Path, env: dict[str, str], partition_bytes: int, workers: int,
                   configs: dict[str, Any]) -> tuple[bytes, object]:
-    from engine import StageContext, World, run_stages
     from engine.execution.executors.local import LocalExecutor
+    from engine.testing import run_stages
     from stages.components import DeidentifiedDataset
 
-    world = World()
-    world.add("input:dataset", InputDataset("dataset", str(path), "auto"))
     ws.mkdir()
     with pytest.MonkeyPatch.context() as mp:
         for name, value in env.items():
             mp.setenv(name, value)
-        context = StageContext(world=world, workspace=ws, mode="DEMO", policy={"phi_policy": "warn"}, approvals=(),
-                               phi_key=b"k" * 32, executor=LocalExecutor(workers, partition_bytes))
-        results = asyncio.run(run_stages(["upload", "deidentify"], context, configs=configs))
-    assert all(r.status.value == "completed" for r in results), [r.errors for r in results]
-    deid = world.get("input:dataset", DeidentifiedDataset)
+        run = run_stages(["upload", "deidentify"], path, ws, configs,
+                         executor=LocalExecutor(workers, partition_bytes))
+    assert all(r.status.value == "completed" for r in run.results), [r.errors for r in run.results]
+    deid = run.component("input:dataset", DeidentifiedDataset)
     assert deid is not None
-    return (ws / deid.path).read_bytes(), results[-1].output
+    return (ws / deid.path).read_bytes(), run.results[-1].output
 
 
 @needs_core
