@@ -34,137 +34,14 @@ from typing import Any, Literal
 from engine.phi import accel
 from engine.phi.accept import Spans, decide, leftmost_accepted, match_spans
 from engine.phi.fastform import first_set
+from engine.phi.native_dialect import boundary_alts, complement, emit, has_lookaround, item_set
+from engine.phi.native_labels import core_decides, labelled_arg, labelled_spec, labels_in_core
 from engine.phi.native_lazy import parse_ascii
-from engine.phi.prefilter import Unsupported, byte_escape, other_case, prefix_condition_of
+from engine.phi.prefilter import Unsupported, prefix_condition_of
 from engine.phi.registry import CompiledPattern, CompiledTier
 from engine.phi.validators import VALIDATORS
 
 Spec = tuple[str, bool, bytes, bytes]
-_ALL = frozenset(range(256))
-
-
-def _class_set(items: Sequence[tuple[Any, Any]], ignore: bool) -> frozenset[int]:
-    """The bytes a parsed character class (``IN`` items) matches."""
-    negate = False
-    out: set[int] = set()
-    for op, av in items:
-        if op is C.NEGATE:
-            negate = True
-        elif op is C.LITERAL:
-            out.add(av)
-        elif op is C.RANGE:
-            out.update(range(av[0], av[1] + 1))
-        else:
-            raise Unsupported(f"character class item {op}")
-    if ignore:
-        out |= {s for c in out if (s := other_case(c)) is not None}
-    return _ALL - out if negate else frozenset(out)
-
-
-def _set_source(chars: frozenset[int]) -> str:
-    """A byte class matching exactly ``chars`` (non-empty), as ranges."""
-    ordered = sorted(chars)
-    out: list[str] = []
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
-            j += 1
-        out.append(byte_escape(ordered[i]) + (f"-{byte_escape(ordered[j])}" if j > i else ""))
-        i = j + 1
-    return "[" + "".join(out) + "]"
-
-
-def _item_set(op: Any, av: Any, ignore: bool) -> frozenset[int]:
-    if op is C.LITERAL:
-        other = other_case(av) if ignore else None
-        return frozenset({av} if other is None else {av, other})
-    if op is C.NOT_LITERAL:
-        other = other_case(av) if ignore else None
-        return _ALL - ({av} if other is None else {av, other})
-    if op is C.IN:
-        return _class_set(av, ignore)
-    raise Unsupported(f"regex construct {op} in a boundary")
-
-
-def _emit(seq: Sequence[tuple[Any, Any]], flags: int, names: dict[int, str], dollar: str | None = None) -> str:
-    """Exact ``regex``-crate source of a lookaround-free parsed sequence (capture groups kept).
-
-    ``dollar``: how to spell ``$`` (only where the caller knows it closes the pattern).
-    """
-    ignore = bool(flags & C.SRE_FLAG_IGNORECASE)
-    parts: list[str] = []
-    for op, av in seq:
-        if op is C.AT and av is C.AT_END and dollar is not None:
-            parts.append(dollar)
-        elif op in (C.LITERAL, C.NOT_LITERAL, C.IN):
-            chars = _item_set(op, av, ignore)
-            parts.append(_set_source(chars) if len(chars) != 1 else byte_escape(next(iter(chars))))
-        elif op is C.ANY:
-            parts.append("[\\x00-\\xff]" if flags & C.SRE_FLAG_DOTALL else "[^\\n]")
-        elif op is C.BRANCH:
-            parts.append("(?:" + "|".join(_emit(alt, flags, names, dollar) for alt in av[1]) + ")")
-        elif op is C.SUBPATTERN:
-            group, add, delete, sub = av
-            inner = _emit(sub, (flags | add) & ~delete, names, dollar)
-            if group is None:
-                parts.append(f"(?:{inner})")
-            elif group in names:
-                parts.append(f"(?P<{names[group]}>{inner})")
-            else:
-                raise Unsupported("an unnamed capturing group")
-        elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
-            lo, hi, sub = av
-            upper = "" if hi is C.MAXREPEAT else str(hi)
-            lazy = "?" if op is C.MIN_REPEAT else ""
-            parts.append(f"(?:{_emit(sub, flags, names, dollar)}){{{lo},{upper}}}{lazy}")
-        else:
-            raise Unsupported(f"regex construct {op}")
-    return "".join(parts)
-
-
-def _complement(alts: list[list[frozenset[int]]]) -> str:
-    """What may follow a match so that none of ``alts`` (1-2 byte-class sequences) starts there."""
-    single: frozenset[int] = frozenset().union(*(a[0] for a in alts if len(a) == 1))
-    by_follow: dict[frozenset[int], set[int]] = {}
-    for x in _ALL - single:
-        follow = frozenset().union(*(a[1] for a in alts if len(a) == 2 and x in a[0]))
-        by_follow.setdefault(follow, set()).add(x)
-    out = ["\\z"]
-    for follow, xs in sorted(by_follow.items(), key=lambda kv: min(kv[1])):
-        head = _set_source(frozenset(xs))
-        if not follow:
-            out.append(head)
-        elif follow == _ALL:
-            out.append(head + "\\z")
-        else:
-            out.append(f"{head}(?:{_set_source(_ALL - follow)}|\\z)")
-    return "(?:" + "|".join(out) + ")"
-
-
-def _boundary_alts(seq: Sequence[tuple[Any, Any]], flags: int) -> list[list[frozenset[int]]]:
-    ignore = bool(flags & C.SRE_FLAG_IGNORECASE)
-    items = list(seq)
-    alts = [list(a) for a in items[0][1][1]] if len(items) == 1 and items[0][0] is C.BRANCH else [items]
-    out = []
-    for alt in alts:
-        if not 1 <= len(alt) <= 2:
-            raise Unsupported("a right boundary longer than two characters")
-        out.append([_item_set(op, av, ignore) for op, av in alt])
-    return out
-
-
-def _has_lookaround(seq: Any) -> bool:
-    for op, av in seq:
-        if op in (C.ASSERT, C.ASSERT_NOT, C.AT):
-            return True
-        if op is C.BRANCH and any(_has_lookaround(alt) for alt in av[1]):
-            return True
-        if op is C.SUBPATTERN and _has_lookaround(av[3]):
-            return True
-        if op in (C.MAX_REPEAT, C.MIN_REPEAT) and _has_lookaround(av[2]):
-            return True
-    return False
 
 
 def exact_source(pattern: CompiledPattern, parsed: Any = None) -> str:
@@ -179,24 +56,24 @@ def exact_source(pattern: CompiledPattern, parsed: Any = None) -> str:
     items = items[1:]
     follow = ""
     if items and items[-1][0] is C.ASSERT and items[-1][1][0] == 1:
-        follow = f"(?:{_emit(items[-1][1][1], flags, names)})"
+        follow = f"(?:{emit(items[-1][1][1], flags, names)})"
         items = items[:-1]
     if items and items[-1][0] is C.ASSERT_NOT and items[-1][1][0] == 1:
         if follow:
             raise Unsupported("both a right boundary and required right context")
-        follow = _complement(_boundary_alts(items[-1][1][1], flags))
+        follow = complement(boundary_alts(items[-1][1][1], flags))
         items = items[:-1]
-    if _has_lookaround(items):
+    if has_lookaround(items):
         raise Unsupported("a lookaround inside the pattern")
-    return f"(?P<rfm>{_emit(items, flags, names)}){follow}"
+    return f"(?P<rfm>{emit(items, flags, names)}){follow}"
 
 
 def translate(source: str, flags: int = 0) -> str:
     """A lookaround- and group-free Python regex in the native dialect (Unsupported otherwise)."""
     parsed = P.parse(source, (flags & ~re.UNICODE) | re.ASCII)
-    if _has_lookaround(parsed):
+    if has_lookaround(parsed):
         raise Unsupported("a lookaround")
-    return _emit(parsed, parsed.state.flags, {})
+    return emit(parsed, parsed.state.flags, {})
 
 
 @functools.lru_cache(maxsize=256)  # once per source: the guard tier repeats the scan tier's patterns
@@ -209,10 +86,10 @@ def exclusion_source(source: str) -> str:
     plain = source.replace("$", "")
     if source.count("$") > 1 or (source.count("$") == 1 and not source.rstrip(")").endswith("$")):
         raise Unsupported("a $ that does not close the exclusion words")
-    if "\\$" in source or _has_lookaround(P.parse(plain, re.ASCII)):
+    if "\\$" in source or has_lookaround(P.parse(plain, re.ASCII)):
         raise Unsupported("a lookaround in the exclusion words")
     parsed = P.parse(source, re.ASCII)
-    return _emit(parsed, parsed.state.flags, {}, dollar="(?:\\n?\\z)")
+    return emit(parsed, parsed.state.flags, {}, dollar="(?:\\n?\\z)")
 
 
 def _left_set(parsed: Any) -> frozenset[int] | None:
@@ -225,23 +102,26 @@ def _left_set(parsed: Any) -> frozenset[int] | None:
         return None
     op, av = sub[0]
     try:
-        return _item_set(op, av, bool(parsed.state.flags & C.SRE_FLAG_IGNORECASE))
+        return item_set(op, av, bool(parsed.state.flags & C.SRE_FLAG_IGNORECASE))
     except Unsupported:
         return None
 
 
 def pattern_spec(pattern: CompiledPattern) -> Spec:
-    """What the core compiles for one pattern: exact where the translation exists, else a prefix.
+    """What the core compiles for one pattern: exact where the translation exists, else a prefix
+    (a labelled pattern the core decides itself: its labels, see :mod:`engine.phi.native_labels`).
 
     Translated once per source (the guard tier repeats the scan tier's patterns).
     """
-    spec = _SPECS.get(pattern.source)
+    labelled = core_decides(pattern)
+    key = (pattern.source, labelled)
+    spec = _SPECS.get(key)
     if spec is None:
-        spec = _SPECS[pattern.source] = _translate_pattern(pattern)
+        spec = _SPECS[key] = labelled_spec(pattern) if labelled else _translate_pattern(pattern)
     return spec
 
 
-_SPECS: dict[str, Spec] = {}
+_SPECS: dict[tuple[str, bool], Spec] = {}
 
 
 def _translate_pattern(pattern: CompiledPattern) -> Spec:
@@ -289,7 +169,7 @@ def core_walks() -> bool:
     return os.environ.get(WALK_ENV, "1") != "0"
 
 
-_BUILT: dict[int, tuple[CompiledTier, Any]] = {}
+_BUILT: dict[tuple[int, bool], tuple[CompiledTier, Any]] = {}
 RegexEngine = Literal["native", "hyperscan", "re"]
 
 
@@ -325,7 +205,7 @@ def core_loaded() -> bool:
 
 def is_built(tier: CompiledTier) -> bool:
     """True when the core's matcher of ``tier`` is compiled in this process."""
-    hit = _BUILT.get(id(tier))
+    hit = _BUILT.get((id(tier), labels_in_core()))
     return hit is not None and hit[0] is tier and hit[1] is not None
 
 
@@ -335,12 +215,15 @@ def matcher_for(tier: CompiledTier) -> Any | None:
         return None
     from engine.phi import native
 
-    hit = _BUILT.get(id(tier))
+    key = (id(tier), labels_in_core())
+    hit = _BUILT.get(key)
     if hit is not None and hit[0] is tier:
         return hit[1]
     assert native.core is not None
-    built = native.core.Matcher([pattern_spec(p) for p in tier.patterns], [pattern_plan(p) for p in tier.patterns])
-    _BUILT[id(tier)] = (tier, built)
+    specs = [pattern_spec(p) for p in tier.patterns]
+    plans = [pattern_plan(p) for p in tier.patterns]
+    built = native.core.Matcher(specs, plans, labelled=labelled_arg(tier.patterns))
+    _BUILT[key] = (tier, built)
     return built
 
 

@@ -22,6 +22,7 @@ import attrs
 from engine.phi.dialect import dialect_problem, is_class, short_alternatives
 from engine.phi.errors import PhiRegistryError
 from engine.phi.fastform import case_trie, class_covers_alnum, expand_ignorecase_words, fast_form
+from engine.phi.label_rule import LabelGrammar, LabelRule, label_order
 from engine.phi.native_lazy import deferred_compile, lazy_compile
 from engine.phi.senses import LabelSenses
 from engine.phi.validators import NORMALIZERS, VALIDATORS
@@ -84,6 +85,8 @@ class CompiledPattern:
     reject_after_bytes: re.Pattern[bytes] | None = None
     senses: LabelSenses | None = None
     """For a labelled pattern: label words that, in another sense, introduce no value (checked in code)."""
+    label: LabelRule | None = None
+    """For a labelled pattern: its declared parts, which the native core decides it from."""
 
 
 @attrs.frozen
@@ -302,7 +305,7 @@ def _boundary_problems(where: str, left: str, right: str | None) -> list[str]:
 
 def _label_regex(labels: Sequence[str], doc: Mapping[str, Any]) -> str:
     """Labels as one alternation, longest first, spaces also matching '_' or '-', then the window."""
-    words = sorted((lab.lower() for lab in labels), key=len, reverse=True)
+    words = label_order(labels)
     bound = doc["label_boundary"]
     # A label word is followed by a separator, or glued to a value of label_boundary.glued form
     # (MRN04857211); a label ending in '#' or '/' is its own separator.
@@ -402,6 +405,8 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>", *, checked:
         raise PhiRegistryError(f"invalid PHI registry {source}: {shown}")
     sep = doc["label_separator"]
     senses = LabelSenses.from_doc(doc.get("label_senses"))
+    grammar = LabelGrammar.from_doc(doc)
+    rules: dict[str, LabelRule] = {}
     categories: list[Category] = []
     all_patterns: list[CompiledPattern] = []
     column_matchers: dict[str, ColumnMatcher] = {}
@@ -434,6 +439,7 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>", *, checked:
             pid = f"{cat.name.lower().replace('_', '-')}-labelled"
             counted = _reject_after({"not_followed_by": doc.get("label_value_not_followed_by")})
             specs.append((pid, "scan", labelled, cat.value_validators, bound["left"], counted, senses))
+            rules[pid] = LabelRule(tuple(label_order(cat.labels)), value["regex"], grammar)
         specs.extend(
             (p["id"], p["tier"], compose(p), p.get("validators", ()), p["boundary"]["left"], _reject_after(p), None)
             for p in raw["patterns"]
@@ -457,6 +463,7 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>", *, checked:
                     reject_after=lazy_compile(after, re.ASCII) if after else None,
                     reject_after_bytes=lazy_compile(after.encode("ascii")) if after else None,
                     senses=label_senses,
+                    label=rules.get(pid),
                 )
             )
         if cat.columns and (value or cat.whole_cell):

@@ -24,6 +24,7 @@ mod digest;
 mod finder;
 mod findings;
 mod golden;
+mod labelled;
 mod matcher;
 mod reservoir;
 mod rows;
@@ -146,15 +147,23 @@ fn ask_python(
 impl Matcher {
     /// Compiles `(regex, exact, left-boundary bytes, first bytes)` specs; ValueError names a pattern that fails.
     #[new]
-    #[pyo3(signature = (specs, plans = None))]
-    fn new(py: Python<'_>, specs: Vec<matcher::Spec>, plans: Option<Vec<PlanArg>>) -> PyResult<Self> {
+    #[pyo3(signature = (specs, plans = None, labelled = None))]
+    fn new(
+        py: Python<'_>,
+        specs: Vec<matcher::Spec>,
+        plans: Option<Vec<PlanArg>>,
+        labelled: Option<(labelled::GrammarArg, Vec<labelled::RuleArg>)>,
+    ) -> PyResult<Self> {
         let plans = plans.unwrap_or_default();
         if !plans.is_empty() && plans.len() != specs.len() {
             return Err(PyValueError::new_err("one plan per pattern, or none"));
         }
         let built = py.detach(|| {
             catch_unwind(|| -> Result<Self, String> {
-                let inner = matcher::Matcher::new(&specs)?;
+                let mut inner = matcher::Matcher::new(&specs)?;
+                if let Some((grammar, rules)) = &labelled {
+                    inner.set_labelled(grammar, rules)?;
+                }
                 let mut walks = Vec::with_capacity(plans.len());
                 let mut digests = Vec::with_capacity(plans.len());
                 for (names, excludes, source, category, norm) in &plans {

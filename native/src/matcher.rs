@@ -15,10 +15,15 @@
 //! The candidates come out sorted by (start, registry order), and a position inside a word (a
 //! byte every left boundary refuses before it) costs one table lookup.
 
+use std::sync::OnceLock;
+
 use regex_automata::meta::Regex;
+use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind, PatternSet};
+
+use crate::labelled;
 
 /// Spans of an exact match: (value start, value end, match end).
 pub type Spans = (usize, usize, usize);
@@ -35,6 +40,8 @@ struct Compiled {
     left: [bool; 256],
     value: Option<usize>,
     whole: usize,
+    /// A labelled pattern the core decides from the registry's declared fields (`labelled.rs`).
+    label: Option<labelled::Rule>,
 }
 
 fn builder(kind: MatchKind) -> regex_automata::meta::Builder {
@@ -58,7 +65,17 @@ pub struct Matcher {
     first: [bool; 256],
     /// Bytes that every pattern's left boundary refuses: nothing starts right after one.
     blocked: [bool; 256],
+    /// What the labelled patterns share, when the core decides them.
+    grammar: Option<labelled::Grammar>,
+    /// The patterns' sources, for `skip`.
+    sources: Vec<String>,
+    /// Every pattern behind one byte that not every left boundary refuses, unanchored: where
+    /// the next start worth trying is (None: it does not compile; every position is tried).
+    skip: OnceLock<Option<Regex>>,
 }
+
+/// A buffer this long or longer is walked with the skip search (short texts never build it).
+const SKIP_MIN: usize = 4096;
 
 fn table(bytes: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
@@ -95,13 +112,30 @@ impl Matcher {
             for &b in first_bytes {
                 first[b as usize] = true;
             }
-            patterns.push(Compiled { regex, left, value, whole });
+            patterns.push(Compiled { regex, left, value, whole, label: None });
         }
         let sources: Vec<&str> = specs.iter().map(|s| s.0.as_str()).collect();
         let all = builder(MatchKind::All)
             .build_many(&sources)
             .map_err(|e| format!("the registry does not compile as one native automaton: {e}"))?;
-        Ok(Matcher { patterns, all, first, blocked })
+        let sources = sources.iter().map(|s| s.to_string()).collect();
+        Ok(Matcher { patterns, all, first, blocked, grammar: None, sources, skip: OnceLock::new() })
+    }
+
+    /// Lets the core decide the labelled patterns `rules` name (prefix specs until now) from
+    /// the registry's declared fields; an error says which part does not compile.
+    pub fn set_labelled(&mut self, grammar: &labelled::GrammarArg, rules: &[labelled::RuleArg]) -> Result<(), String> {
+        self.grammar = Some(labelled::Grammar::new(grammar)?);
+        for (index, labels, tail, senses) in rules {
+            let Some(pat) = self.patterns.get_mut(*index) else {
+                return Err(format!("a labelled rule names pattern {index}, which does not exist"));
+            };
+            if pat.regex.is_some() {
+                return Err(format!("pattern {index} is exact: a labelled rule needs a prefix spec"));
+            }
+            pat.label = Some(labelled::Rule::new(labels, tail, *senses)?);
+        }
+        Ok(())
     }
 
     /// True when the tier has no patterns.
@@ -111,39 +145,87 @@ impl Matcher {
 
     /// Every (start, pattern) where the pattern may match, sorted by start, then registry order.
     pub fn candidates(&self, data: &[u8]) -> Vec<Candidate> {
+        self.candidates_with(data, if data.len() >= SKIP_MIN { self.skip() } else { None })
+    }
+
+    fn candidates_with(&self, data: &[u8], skip: Option<&Regex>) -> Vec<Candidate> {
         let mut found: Vec<Candidate> = Vec::new();
         // The regexes' own per-thread cache pools: a cache is built once per thread, not per call.
         let mut caps: Vec<Option<Captures>> = self.patterns.iter().map(|_| None).collect();
         let mut set = PatternSet::new(self.patterns.len());
-        for (start, &b) in data.iter().enumerate() {
-            let before = if start > 0 { Some(data[start - 1] as usize) } else { None };
-            if !self.first[b as usize] || before.is_some_and(|x| self.blocked[x]) {
-                continue;
-            }
-            let input = Input::new(data).range(start..).anchored(Anchored::Yes);
-            set.clear();
-            self.all.which_overlapping_matches(&input, &mut set);
-            for pid in set.iter() {
-                let index = pid.as_usize();
-                let pat = &self.patterns[index];
-                if before.is_some_and(|x| pat.left[x]) {
+        let Some(skip) = skip else {
+            for (start, &b) in data.iter().enumerate() {
+                let before = if start > 0 { Some(data[start - 1] as usize) } else { None };
+                if !self.first[b as usize] || before.is_some_and(|x| self.blocked[x]) {
                     continue;
                 }
-                let Some(regex) = pat.regex.as_ref() else {
-                    found.push((start, index, None));
-                    continue;
-                };
-                let c = caps[index].get_or_insert_with(|| regex.create_captures());
-                regex.search_captures(&input, c);
-                let Some(whole) = c.get_group(pat.whole) else { continue };
-                let (vs, ve) = match pat.value.and_then(|g| c.get_group(g)) {
-                    Some(v) => (v.start, v.end),
-                    None => (whole.start, whole.end),
-                };
-                found.push((start, index, Some((vs, ve, whole.end))));
+                self.at(data, start, &mut set, &mut caps, &mut found);
             }
+            return found;
+        };
+        // Only the positions where some pattern matches behind a byte that not every left
+        // boundary refuses: the same positions the loop above reaches, found by one search each.
+        if !data.is_empty() && self.first[data[0] as usize] {
+            self.at(data, 0, &mut set, &mut caps, &mut found);
+        }
+        let mut pos = 1;
+        while pos < data.len() {
+            let Some(m) = skip.find(Input::new(data).range(pos - 1..)) else { break };
+            let start = m.start() + 1;
+            self.at(data, start, &mut set, &mut caps, &mut found);
+            pos = start + 1;
         }
         found
+    }
+
+    /// The unanchored search for the next start worth trying (built on the first large buffer).
+    fn skip(&self) -> Option<&Regex> {
+        self.skip
+            .get_or_init(|| {
+                let open: Vec<u8> = (0..=255u8).filter(|&b| !self.blocked[b as usize]).collect();
+                if open.is_empty() {
+                    return None;
+                }
+                let class: String = open.iter().map(|b| format!("\\x{b:02x}")).collect();
+                let sources: Vec<String> = self.sources.iter().map(|s| format!("[{class}](?:{s})")).collect();
+                let mut b = builder(MatchKind::LeftmostFirst);
+                b.configure(Regex::config().which_captures(WhichCaptures::Implicit));
+                b.build_many(&sources).ok()
+            })
+            .as_ref()
+    }
+
+    /// The candidates at `start`, appended to `found` in registry order.
+    fn at(&self, data: &[u8], start: usize, set: &mut PatternSet, caps: &mut [Option<Captures>], found: &mut Vec<Candidate>) {
+        let before = if start > 0 { Some(data[start - 1] as usize) } else { None };
+        let input = Input::new(data).range(start..).anchored(Anchored::Yes);
+        set.clear();
+        self.all.which_overlapping_matches(&input, set);
+        for pid in set.iter() {
+            let index = pid.as_usize();
+            let pat = &self.patterns[index];
+            if before.is_some_and(|x| pat.left[x]) {
+                continue;
+            }
+            if let (Some(rule), Some(g)) = (pat.label.as_ref(), self.grammar.as_ref()) {
+                if let Some(spans) = rule.resolve(g, data, start) {
+                    found.push((start, index, Some(spans)));
+                }
+                continue;
+            }
+            let Some(regex) = pat.regex.as_ref() else {
+                found.push((start, index, None));
+                continue;
+            };
+            let c = caps[index].get_or_insert_with(|| regex.create_captures());
+            regex.search_captures(&input, c);
+            let Some(whole) = c.get_group(pat.whole) else { continue };
+            let (vs, ve) = match pat.value.and_then(|g| c.get_group(g)) {
+                Some(v) => (v.start, v.end),
+                None => (whole.start, whole.end),
+            };
+            found.push((start, index, Some((vs, ve, whole.end))));
+        }
     }
 }
 
@@ -182,6 +264,28 @@ mod tests {
         let spec = (r"(?P<rfm>[\x80-\xff]+)".to_string(), true, vec![], (0x80..=0xff).collect());
         let m = Matcher::new(&[spec]).unwrap();
         assert_eq!(m.candidates(b"\xff\xfe"), vec![(0, 0, Some((0, 2, 2))), (1, 0, Some((1, 2, 2)))]);
+    }
+
+    #[test]
+    fn the_skip_search_finds_the_candidates_every_position_does() {
+        let specs = vec![
+            (r"(?P<rfm>[0-9]{3}-[0-9]{2})(?:[^0-9]|\z)".to_string(), true, alnum(), digits()),
+            (r"(?P<rfm>MRN: (?P<value>[0-9]+))".to_string(), true, alnum(), b"M".to_vec()),
+            (r"[0-9]".to_string(), false, alnum(), digits()),
+            (r"(?P<rfm>x[a-z]*)".to_string(), true, vec![b'-'], b"x".to_vec()),
+        ];
+        let m = Matcher::new(&specs).unwrap();
+        let mut data = Vec::new();
+        let mut seed: u32 = 7;
+        let pieces: [&[u8]; 9] = [b"123-45 ", b"MRN: 42", b"a1", b"xyz", b"-x", b"\xff", b"\n", b"99", b" "];
+        while data.len() < 3 * SKIP_MIN {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            data.extend_from_slice(pieces[(seed >> 16) as usize % pieces.len()]);
+        }
+        let every = m.candidates_with(&data, None);
+        assert!(every.len() > 1000);
+        assert_eq!(m.candidates(&data), every);
+        assert_eq!(m.candidates_with(&data[1..], m.skip()), m.candidates_with(&data[1..], None));
     }
 
     #[test]

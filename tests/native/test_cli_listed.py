@@ -46,7 +46,7 @@ def core_runs(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
-@given(table_=tables(), limit=st.sampled_from(["1", "3", "100"]), form=st.sampled_from(["json", "text"]))
+@given(table_=tables(), limit=st.sampled_from(["0", "1", "3", "100"]), form=st.sampled_from(["json", "text"]))
 def test_generated_tables_give_the_same_report(
     tmp_path: Path, capsys: Any, core_runs: list[bool], table_: tuple[str, bytes], limit: str, form: str
 ) -> None:
@@ -68,5 +68,8 @@ def test_dense_corpus_gives_the_same_report(tmp_path: Path, capsys: Any, core_ru
     with pytest.MonkeyPatch.context() as mp:
         reference = _report(path, capsys, mp, "0", "--format", "json")
         core = _report(path, capsys, mp, "1", "--format", "json")
+        every = _report(path, capsys, mp, "0", "--format", "json", "--limit", "0")
+        every_core = _report(path, capsys, mp, "1", "--format", "json", "--limit", "0")
     assert core == reference and '"total": ' in core[1]
+    assert every_core == every and every[1].count('"digest"') > 2000
     assert core_runs == [False, True]

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from phi_corpus import COLUMNS, dense_block
 from phi_values import IN_CONTEXT
 
-from engine.phi import accel, native, native_match, scan_file
+from engine.phi import accel, native, native_labels, native_match, scan_file
 from engine.phi.scan import table
 
 needs_core = pytest.mark.skipif(
@@ -213,5 +213,8 @@ def test_hostile_arguments_to_the_chunk_call_are_python_errors() -> None:
     plain = native.core.Matcher([("(?P<rfm>[0-9]+)", True, b"", b"0123456789")])
     with pytest.raises(ValueError, match="without plans"):
         plain.walk(b"12", lambda *a: None)
+    with pytest.MonkeyPatch.context() as mp:  # labelled values asked of Python (the previous path)
+        mp.setenv(native_labels.ENV, "0")
+        asking: Any = native_match.matcher_for(load_registry().scan)
     with pytest.raises(ZeroDivisionError):  # an error in Python's answer reaches the caller as is
-        core_matcher.walk(b"MRN: 4857211 and more", lambda *a: 1 / 0)
+        asking.walk(b"MRN: 4857211 and more", lambda *a: 1 / 0)

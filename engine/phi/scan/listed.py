@@ -25,7 +25,8 @@ from engine.phi.scanner import scan_range_into
 
 
 class _FirstLines:
-    """The findings lines written until ``limit`` findings are among them (bounded memory)."""
+    """The findings lines written until ``limit`` findings are among them (bounded memory; every
+    line when ``limit`` is 0, about 20-60 bytes a finding, for a report that lists them all)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -33,13 +34,14 @@ class _FirstLines:
         self.parts: list[bytes] = []
 
     def write(self, lines: bytes) -> None:
-        if self.seen < self.limit:
+        if self.limit <= 0 or self.seen < self.limit:
             self.parts.append(bytes(lines))
             self.seen += lines.count(b"\n[")  # every finding line follows a line end (the header's first)
 
     def findings(self) -> list[Finding]:
         text = b"".join(self.parts).decode("ascii")
-        return list(itertools.islice(parse_findings(text.splitlines(keepends=True)), self.limit))
+        found = parse_findings(text.splitlines(keepends=True))
+        return list(found if self.limit <= 0 else itertools.islice(found, self.limit))
 
 
 def scan_listed(
@@ -47,8 +49,9 @@ def scan_listed(
     rename: Callable[[str], str | None], limit: int,
 ) -> tuple[dict[str, Any], list[Finding]] | None:  # fmt: skip
     """``(counts, first findings)`` of a CSV/TSV file scanned with the core, columns as ``rename``
-    shows them; None where the core does not run or every finding is listed (``limit`` 0)."""
-    if limit <= 0 or fmt not in TABLES or not use_core() or not core_encodes():
+    shows them (``limit`` 0: every finding, read back from its compact line); None where the core
+    does not run."""
+    if fmt not in TABLES or not use_core() or not core_encodes():
         return None
     encoder = new_encoder(rename, native=True)
     kept = _FirstLines(limit)
