@@ -8,6 +8,7 @@ stderr with exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -150,8 +151,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
         # Header cells are shown only when they hold no PHI (checked whole), else as column_N.
         safe_names = dict(zip([c.column for c in classes], safe_column_names([c.column for c in classes]),
                               strict=True))
-        quick = (scan_listed(args.file, fmt, key, categories, lambda raw: _shown_column(raw, safe_names), args.limit)
-                 if native and args.workers <= 1 else None)  # fmt: skip
+        shown_column = functools.partial(_shown_column, safe_names=safe_names)  # pickles, for --workers
+        quick = (scan_listed(args.file, fmt, key, categories, shown_column, args.limit, args.workers)
+                 if native else None)  # fmt: skip
         if quick is not None:  # counted by the core; only the listed findings read back
             counts, first = quick
             total = counts["findings_total"]

@@ -72,4 +72,21 @@ def test_dense_corpus_gives_the_same_report(tmp_path: Path, capsys: Any, core_ru
         every_core = _report(path, capsys, mp, "1", "--format", "json", "--limit", "0")
     assert core == reference and '"total": ' in core[1]
     assert every_core == every and every[1].count('"digest"') > 2000
-    assert core_runs == [False, True]
+    assert core_runs == [False, True, False, True]
+
+
+@needs_core
+@pytest.mark.parametrize("limit", ["0", "7", "100"])
+def test_workers_count_in_the_core_and_give_the_same_report(
+    tmp_path: Path, capsys: Any, core_runs: list[bool], limit: str
+) -> None:
+    """``--workers 2``: row ranges in processes, each counted by its own encoder, merged in file order."""
+    path = tmp_path / "dense.csv"
+    path.write_bytes((",".join(COLUMNS) + "\n").encode() + dense_block(300, seed=9))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(listed, "RANGE_BYTES", 16 << 10)  # several ranges on a small file
+        reference = _report(path, capsys, mp, "0", "--format", "json", "--limit", limit)
+        core_runs.clear()
+        core = _report(path, capsys, mp, "1", "--format", "json", "--limit", limit, "--workers", "2")
+    assert core == reference and '"total": ' in core[1]
+    assert core_runs == [True]

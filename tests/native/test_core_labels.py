@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.phi import accel, load_registry, matcher, native, native_labels, native_match, scan_file
+from engine.phi import accel, accept, load_registry, matcher, native, native_labels, native_match, scan_file
 
 needs_core = pytest.mark.skipif(
     native.core is None and os.environ.get(native.REQUIRE_ENV) != "1",
@@ -134,7 +134,7 @@ def _core(tier: Any, labels: str) -> Any:
 
 def _reference_spans(pat: Any, data: bytes, start: int) -> tuple[int, int, int] | None:
     """The Python reference for one labelled pattern at one start: its match and label senses."""
-    spans = matcher.match_spans(pat, data, start)  # its left boundary a lookbehind
+    spans = accept.match_spans(pat, data, start)  # its left boundary a lookbehind
     if spans is None or (pat.senses is not None and pat.senses.other_sense(data, start, spans[0])):
         return None
     return spans
