@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -166,8 +167,17 @@ class PhiRegistry:
         return None
 
 
+# Latin letters that no decomposition turns into ASCII ones.
+_FOLD = str.maketrans({"ß": "ss", "ẞ": "SS", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE",
+                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "\u0131": "i"})  # fmt: skip
+
+
 def normalize_column(name: str) -> str:
-    """``patientId`` / ``Patient ID`` / ``patient-id`` -> ``patient_id``."""
+    """``patientId`` / ``Patient ID`` / ``patient-id`` -> ``patient_id``; accents folded, so that the
+    registry's ASCII column words name ``Prénom``, ``Straße``, ``Teléfono``, ``Miejscowość`` too."""
+    if not name.isascii():
+        decomposed = unicodedata.normalize("NFKD", name.translate(_FOLD))
+        name = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 

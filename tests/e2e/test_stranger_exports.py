@@ -80,3 +80,30 @@ def test_day_first_dates_are_dates(tmp_path: Path) -> None:
     assert scan.returncode == 0, scan.stderr
     dates = [f for f in json.loads(scan.stdout)["findings"] if f["category"] == "DATE"]
     assert len(dates) >= 3
+
+
+def test_headers_in_other_languages_name_their_columns(tmp_path: Path) -> None:
+    # a French, German and Canadian export: the headers name the identifier columns, accents and
+    # all; the cells alone (one surname, a given name, digit groups) have no shape a pattern knows
+    rows = [
+        ["Nom", "Prénom", "Straße", "Geburtsort", "Téléphone", "SIN", "NHS number", "PLZ", "hba1c"],
+        ["Lefèvre", "Françoise", "Kerkstraat 1", "Vlissingen", "01 42 68 53 00", "046 454 286", "943 476 5919",
+         "10115", "6.1"],
+        ["Dubœuf", "Noël", "rue Haute 5", "Wépion", "02 123 45 67", "130 692 544", "401 023 2137", "28013", "5.4"],
+    ]  # fmt: skip
+    data = tmp_path / "export.csv"
+    data.write_bytes("\r\n".join(";".join(r) for r in rows).encode("cp1252") + b"\r\n")
+    out, streams = _run_demo(tmp_path, data)
+    copy = (out / "deidentified" / "dataset.csv").read_text(encoding="utf-8")
+    for raw in ("Lefèvre", "Françoise", "Kerkstraat", "Vlissingen", "42 68 53 00", "046 454 286", "943 476 5919",
+                "130 692 544", "401 023 2137", "10115", "Dubœuf", "Noël", "Wépion"):  # fmt: skip
+        assert raw not in copy, raw
+        assert raw not in _every_output(out, streams), raw
+    assert copy.splitlines()[1].endswith(";6.1")  # a clinical column is kept as written
+
+
+def test_a_label_before_a_national_number_in_digit_groups(tmp_path: Path) -> None:
+    data = _write(tmp_path / "notes.csv", [["id", "note"], ["1", "SIN 046 454 286 on file; NHS no 943 476 5919"]])
+    out, _ = _run_demo(tmp_path, data)
+    copy = (out / "deidentified" / "dataset.csv").read_text(encoding="utf-8")
+    assert "454" not in copy and "476" not in copy, copy
