@@ -107,3 +107,24 @@ def test_a_label_before_a_national_number_in_digit_groups(tmp_path: Path) -> Non
     out, _ = _run_demo(tmp_path, data)
     copy = (out / "deidentified" / "dataset.csv").read_text(encoding="utf-8")
     assert "454" not in copy and "476" not in copy, copy
+
+
+def test_national_numbers_and_bank_accounts_after_their_labels(tmp_path: Path) -> None:
+    notes = [
+        "IBAN DE89 3704 0044 0532 0130 00 for refunds",
+        "Konto: DE89370400440532013000",
+        "NINO QQ 12 34 56 C on the form",
+        "BSN 111222333",
+        "PESEL: 44051401359",
+        "codice fiscale RSSMRA85T10A562S",
+        "DNI 12345678Z",
+        "NHS No: 943 476 5919",
+    ]
+    data = _write(tmp_path / "notes.csv", [["id", "note"], *[[str(i), n] for i, n in enumerate(notes)]])
+    out, streams = _run_demo(tmp_path, data)
+    copy = (out / "deidentified" / "dataset.csv").read_text(encoding="utf-8")
+    for raw in ("3704 0044", "DE89370400440532013000", "12 34 56", "111222333", "44051401359", "RSSMRA85T10A562S",
+                "12345678Z", "476 5919"):  # fmt: skip
+        assert raw not in copy, raw
+        assert raw not in _every_output(out, streams), raw
+    assert "for refunds" in copy and "on the form" in copy
