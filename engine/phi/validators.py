@@ -308,11 +308,14 @@ def ssn_digits(value: str) -> bool:
 
 def phone_digits(value: str) -> bool:
     """Ten digits, or eleven with the country code 1; or, written with an international prefix
-    (``+``, ``00``, ``011``), 8 to 15 digits (E.164): any number a phone cue or column announces.
+    (``+``, ``00``, ``011``), 8 to 15 digits (E.164); with a trunk ``0`` (a national number outside
+    North America), 9 to 11: any number a phone cue or column announces.
     An extension (from the first letter on: ``x890``, ``ext. 12``) is not counted."""
     ds = digits(_FIRST_LETTER.split(value, maxsplit=1)[0])
     if value.lstrip("( ").startswith(("+", "00", "011")) and not value.lstrip("( ").startswith("+1"):
         return 8 <= len(ds) <= 15
+    if value.lstrip("( ").startswith("0"):  # a national number with its trunk 0 (020 7946 0958, 06 12 34 56 78)
+        return 9 <= len(ds) <= 11
     return len(ds) == 10 or (len(ds) == 11 and ds[0] == "1")
 
 

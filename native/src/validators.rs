@@ -237,6 +237,10 @@ fn phone_digits(value: &[u8]) -> bool {
     if intl && !rest.starts_with(b"+1") {
         return (8..=15).contains(&ds.len());
     }
+    if rest.starts_with(b"0") {
+        // a national number with its trunk 0 (020 7946 0958, 06 12 34 56 78, 030 1234567)
+        return (9..=11).contains(&ds.len());
+    }
     ds.len() == 10 || (ds.len() == 11 && ds[0] == b'1')
 }
 
@@ -675,6 +679,8 @@ mod tests {
         assert!(ok("date_ymd", "2021-02-28") && !ok("date_ymd", "2021-02-29") && !ok("date_ymd", "02/03/2021"));
         assert!(ok("date_mdy", "2/29/2000") && !ok("date_mdy", "2/29/2001") && !ok("date_mdy", "2.3.21"));
         // day first when the first number cannot be a month
+        assert!(ok("phone_digits", "020 7946 0958") && ok("phone_digits", "06 12 34 56 78"));
+        assert!(!ok("phone_digits", "0 12") && !ok("phone_digits", "012 3456 7890 12"));
         assert!(ok("date_mdy", "23.07.1971") && ok("date_mdy", "14/02/1945") && !ok("date_mdy", "13/13/2000"));
         assert_eq!(parse_date(b"23.07.1971"), Some((1971, 7, 23)));
         assert!(ok("date_text", "the fourth of March") && ok("date_text", "Sept. 4th, 2021"));

@@ -128,3 +128,15 @@ def test_national_numbers_and_bank_accounts_after_their_labels(tmp_path: Path) -
         assert raw not in copy, raw
         assert raw not in _every_output(out, streams), raw
     assert "for refunds" in copy and "on the form" in copy
+
+
+def test_national_phone_numbers_after_a_cue(tmp_path: Path) -> None:
+    # outside North America a number is written with its trunk 0 and in groups of its own
+    notes = ["tel 020 7946 0958 (home)", "Telefon: 030 1234567", "portable 06 12 34 56 78 le soir", "call 0171 1234567"]
+    data = _write(tmp_path / "notes.csv", [["id", "note"], *[[str(i), n] for i, n in enumerate(notes)]])
+    out, streams = _run_demo(tmp_path, data)
+    copy = (out / "deidentified" / "dataset.csv").read_text(encoding="utf-8")
+    for raw in ("7946 0958", "1234567", "12 34 56 78"):
+        assert raw not in copy, raw
+        assert raw not in _every_output(out, streams), raw
+    assert "(home)" in copy and "le soir" in copy
