@@ -42,6 +42,7 @@ from stages.stage_06_deidentify.config import DeidentifyConfig
 from stages.stage_06_deidentify.ranges import deidentify_part, plan_parts as deid_parts, prepare_input
 
 path, work, stage = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+settings = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
 profile, _, _ = profile_input("dataset", InputDataset(name="dataset", path=str(path)), UploadConfig(max_bytes="4GiB"))
 work.mkdir(parents=True, exist_ok=True)
 if stage == "phi_scan":
@@ -57,7 +58,7 @@ if stage == "phi_scan":
     extra = {"plan": plan, "cold": cold, "findings": out["findings_total"], "file_bytes": Path(part.out).stat().st_size,
              "file_sha256": __import__("hashlib").sha256(Path(part.out).read_bytes()).hexdigest()}
 else:
-    config = DeidentifyConfig(dictionary="bundled:demo_dictionary.yaml")
+    config = DeidentifyConfig(dictionary="bundled:demo_dictionary.yaml", **settings)
     dictionary = load_dictionary("bundled:demo_dictionary.yaml")
     prep = prepare_input(path, profile, config, dictionary, b"k" * 32, 1 << 40)
     part = deid_parts(path, profile, config, prep, b"k" * 32, work)[0]
@@ -71,7 +72,7 @@ print(json.dumps({"cpu": cpu, **extra}))
 
 
 def measure(tree: Path, path: Path, work: Path, stage: str,
-            extra_env: dict[str, str] | None = None) -> dict[str, object]:
+            extra_env: dict[str, str] | None = None, settings: str = "{}") -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": str(tree), **(extra_env or {})}
     if stage == "cli":  # the whole `rflow phi scan --format json` process, start-up included
         env["RFLOW_PHI_KEY"] = "bench-key-0123456789abcdef"
@@ -83,7 +84,7 @@ def measure(tree: Path, path: Path, work: Path, stage: str,
             raise SystemExit(f"rflow phi scan in {tree} failed: {proc.stderr.strip().splitlines()[-1:]}")
         cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         return {"cpu": cpu, "report_sha256": hashlib.sha256(proc.stdout.encode()).hexdigest()}
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(path), str(work), stage], cwd=tree, env=env,
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(path), str(work), stage, settings], cwd=tree, env=env,
                           capture_output=True, text=True, check=False)
     if proc.returncode:
         raise SystemExit(f"{stage} in {tree} failed: {proc.stderr.strip().splitlines()[-1:]}")
@@ -101,6 +102,9 @@ def main() -> None:
     ap.add_argument("--stage", choices=("phi_scan", "deidentify", "cli"), action="append",
                     help="the task(s) to time (default: phi_scan and deidentify; cli: the whole "
                          "`rflow phi scan --format json` process)")
+    ap.add_argument("--deid-settings", default="{}", metavar="JSON",
+                    help='deidentify settings besides the bundled dictionary, e.g. the DEMO pipeline\'s: '
+                         '\'{"dates": "shift", "identifiers": "pseudonym"}\'')
     args = ap.parse_args()
     base_env = dict(item.split("=", 1) for item in args.base_env)
     sys.path.insert(0, str(ROOT / "bench"))
@@ -116,7 +120,8 @@ def main() -> None:
             for n in range(args.repeat):
                 for name, tree in (("base", args.base.resolve()), ("this", ROOT)):
                     env = base_env if name == "base" else None
-                    runs[name].append(measure(tree, path, Path(tmp) / f"{stage}-{name}-{n}", stage, env))
+                    runs[name].append(measure(tree, path, Path(tmp) / f"{stage}-{name}-{n}", stage, env,
+                                              args.deid_settings))
             cpu = {name: statistics.median(float(str(r["cpu"])) for r in rs) for name, rs in runs.items()}
             line = (f"{stage}: base {cpu['base']:.2f} s ({mb / cpu['base']:.2f} MB per CPU-s), "
                     f"this {cpu['this']:.2f} s ({mb / cpu['this']:.2f} MB per CPU-s), {cpu['base'] / cpu['this']:.2f}x")

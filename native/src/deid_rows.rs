@@ -34,6 +34,10 @@ const IDENTS: u8 = 2;
 /// Only Python computes the row holding this cell.
 const ROW: u8 = 3;
 
+/// Or-ed into an answer's kind: the output is the same whatever the subject (a memo keyed by
+/// cell and subject then keeps it by the cell alone).
+const ANY_SUBJECT: u8 = 8;
+
 const PASS: u32 = u32::MAX;
 
 /// Python's `str.isspace` on ASCII.
@@ -91,7 +95,8 @@ pub fn replace_lowered(text: &str, low: &str, needle: &str, token: &str) -> (Str
 #[derive(Clone)]
 pub struct Spec {
     pub src: usize,
-    /// 0: kept as is; 1: memo by cell; 2: memo by cell and subject (dates shifted by the subject).
+    /// 0: kept as is; 1: memo by cell; 2: memo by cell and subject (dates shifted by the subject);
+    /// 3: as 2, for text most of whose cells no subject changes.
     pub mode: u8,
     pub checked: bool,
 }
@@ -112,6 +117,8 @@ struct Entry {
     out: String,
     counts: Vec<u16>,
     bad: bool,
+    /// The same output whatever the subject.
+    any: bool,
 }
 
 /// A record read in this block: its fields, the values of its quoted fields, its cells.
@@ -121,6 +128,8 @@ struct Row {
     cells: Vec<u32>,
     python: bool,
     no: usize,
+    /// Kept columns whose cell took another subject's pending answer (see `cells_of`).
+    deferred: Vec<usize>,
 }
 
 /// A row's identifier values, longest first: `(value, lower case, ident column)`.
@@ -147,6 +156,8 @@ pub struct Rows {
     counts: Vec<u64>,
     block: Vec<Row>,
     misses: Vec<(u32, usize, String, String)>,
+    /// This block's pending misses of each subject-keyed text column, by text.
+    pending: Vec<HashMap<String, u32>>,
     name_misses: Vec<String>,
     out: String,
 }
@@ -199,7 +210,7 @@ impl Rows {
         let n = specs.len();
         let mut rows = Rows {
             delim, specs, kept, idents, subject, max_chars, buf: String::new(), pos: 0, eof: false, skip_first,
-            row_no: 0, memo: (0..n).map(|_| HashMap::new()).collect(), entries: Vec::new(), memo_bytes: 0,
+            row_no: 0, memo: (0..n).map(|_| HashMap::new()).collect(), pending: (0..n).map(|_| HashMap::new()).collect(), entries: Vec::new(), memo_bytes: 0,
             names: HashMap::new(), count_names: Vec::new(), count_ids: HashMap::new(), counts: Vec::new(),
             block: Vec::new(), misses: Vec::new(), name_misses: Vec::new(), out: String::new(),
         };
@@ -267,6 +278,7 @@ impl Rows {
         }
         self.block.clear();
         self.misses.clear();
+        self.pending.iter_mut().for_each(HashMap::clear);
         self.name_misses.clear();
         let buf = std::mem::take(&mut self.buf);
         let status = self.scan_buf(&buf);
@@ -311,7 +323,7 @@ impl Rows {
                 continue;
             }
             self.row_no += 1;
-            let mut row = Row { rec, owned, cells: Vec::new(), python: !ascii, no: self.row_no };
+            let mut row = Row { rec, owned, cells: Vec::new(), python: !ascii, no: self.row_no, deferred: Vec::new() };
             if !row.python {
                 self.cells_of(buf, &mut row);
             }
@@ -331,8 +343,16 @@ impl Rows {
                 cells.push(PASS);
                 continue;
             }
-            let subj = if spec.mode == 2 { subject.as_str() } else { "" };
-            let found = if spec.mode == 2 {
+            let subj = if spec.mode >= 2 { subject.as_str() } else { "" };
+            let found = if spec.mode >= 2 {
+                // A cell whose output no subject changes is memoized by the cell alone (no NUL in it).
+                if let Some(&id) = self.memo[n].get(text) {
+                    if self.entries[id as usize].kind == ROW {
+                        row.python = true;
+                    }
+                    cells.push(id);
+                    continue;
+                }
                 key.clear();
                 key.push_str(text);
                 key.push('\0');
@@ -341,15 +361,28 @@ impl Rows {
             } else {
                 self.memo[n].get(text).copied()
             };
+            if found.is_none() && spec.mode == 3 {
+                // Text whose output most often no subject changes (no date in it): the block asks
+                // once per text; the rows of other subjects take that answer if it holds for any
+                // subject, else only Python computes them.
+                if let Some(&id) = self.pending[n].get(text) {
+                    row.deferred.push(n);
+                    cells.push(id);
+                    continue;
+                }
+            }
             let id = match found {
                 Some(id) => id,
                 None => {
                     let id = self.entries.len() as u32;
-                    let owned = if spec.mode == 2 { key.clone() } else { text.to_string() };
+                    let owned = if spec.mode >= 2 { key.clone() } else { text.to_string() };
                     self.memo_bytes += owned.len() * 2 + 64;
-                    self.entries.push(Entry { kind: PENDING, out: String::new(), counts: Vec::new(), bad: false });
+                    self.entries.push(Entry { kind: PENDING, out: String::new(), counts: Vec::new(), bad: false, any: false });
                     self.memo[n].insert(owned, id);
                     self.misses.push((id, n, text.to_string(), subj.to_string()));
+                    if spec.mode == 3 {
+                        self.pending[n].insert(text.to_string(), id);
+                    }
                     id
                 }
             };
@@ -395,16 +428,25 @@ impl Rows {
         if answers.len() != self.misses.len() || names.len() != self.name_misses.len() {
             return Err("the answers do not match the misses".into());
         }
-        let ids: Vec<u32> = self.misses.iter().map(|m| m.0).collect();
-        for (id, (kind, out, counted, bad)) in ids.into_iter().zip(answers) {
+        let misses = std::mem::take(&mut self.misses);
+        for ((id, n, text, _), (kind, out, counted, bad)) in misses.iter().zip(answers) {
+            let id = *id;
+            let (kind, any_subject) = (kind & !ANY_SUBJECT, kind & ANY_SUBJECT != 0);
             if !(FIXED..=ROW).contains(&kind) {
+                self.misses = misses;
                 return Err("an answer of no known kind".into());
+            }
+            if any_subject && self.specs[*n].mode >= 2 {
+                // The same output for every subject: later rows find it by the cell alone.
+                self.memo_bytes += text.len() + 64;
+                self.memo[*n].insert(text.clone(), id);
             }
             let counts = counted.iter().map(|c| self.count_id(c)).collect();
             let kind = if kind == IDENTS && !out.is_ascii() { ROW } else { kind };
             self.memo_bytes += out.len();
-            self.entries[id as usize] = Entry { kind, out, counts, bad };
+            self.entries[id as usize] = Entry { kind, out, counts, bad, any: any_subject };
         }
+        self.misses = misses;
         for (value, pseudonym) in std::mem::take(&mut self.name_misses).into_iter().zip(names) {
             if !pseudonym.is_ascii() {
                 return Err("a pseudonym outside ASCII".into());
@@ -413,7 +455,10 @@ impl Rows {
         }
         let entries = &self.entries;
         for row in self.block.iter_mut() {
-            if !row.python && row.cells.iter().any(|&id| id != PASS && entries[id as usize].kind == ROW) {
+            let deferred_held = row.deferred.iter().all(|&n| entries[row.cells[n] as usize].any);
+            if !row.python
+                && (!deferred_held || row.cells.iter().any(|&id| id != PASS && entries[id as usize].kind == ROW))
+            {
                 row.python = true;
             }
         }
@@ -511,7 +556,7 @@ impl DeidRows {
         if d.len() != 1 || d[0] == b'"' || d[0] == b'\r' || d[0] == b'\n' || !d[0].is_ascii() {
             return Err(pyo3::exceptions::PyValueError::new_err("the row loop takes one ASCII delimiter"));
         }
-        if specs.iter().any(|s| s.1 > 2) || specs.len() >= PASS as usize {
+        if specs.iter().any(|s| s.1 > 3) || specs.len() >= PASS as usize {
             return Err(pyo3::exceptions::PyValueError::new_err("a column spec of no known mode"));
         }
         let count_names: Vec<String> = idents.iter().map(|i| i.3.clone()).collect();

@@ -40,6 +40,8 @@ _BLOCK_CHARS = 1 << 20
 FIXED, IDENTS, ROW = 1, 2, 3
 """Answer kinds: the output cell whatever the row; the row's identifiers still to replace in it;
 only Python computes the row."""
+ANY_SUBJECT = 8
+"""Or-ed into a kind: the output is the same whatever the subject's shift (text with no date in it)."""
 _Answer = tuple[int, str, list[str], bool]
 
 
@@ -84,6 +86,7 @@ class _Answers:
         self.columns = [(plan.actions[i][0], plan.actions[i][1], plan.columns[i], plan.actions[i][1] == "FREE_TEXT",
                          prep.date_formats[i]) for i in prep.kept]
         self.dob_cutoff = tx.as_of_year - 89
+        self.text_shift = prep.text_shift
 
     def _bad(self, n: int, value: str) -> bool:
         action, _, _, _, date_format = self.columns[n]
@@ -109,7 +112,14 @@ class _Answers:
         tx = self.tx
         shift = tx.shift_days(subject) if subject else self.prep.dataset_shift
         if action == "scrub":
-            return self._scrubbed(n, text, "", broad, shift if self.prep.text_shift else None)
+            if not self.text_shift:
+                return self._scrubbed(n, text, "", broad, None)
+            kind_, out, counts, bad = self._scrubbed(n, text, "", broad, shift)
+            # The subject's shift changes only the dates found in the text (see _replaced_counted).
+            spans = tx.spans(text, "", broad)
+            if not any(s.category == "DATE" and s.category not in tx._kept for s in spans):
+                kind_ |= ANY_SUBJECT
+            return kind_, out, counts, bad
         if action in _PURE:
             new, counted = _pure_cell(tx, action, kind, text, date_format, shift, self.dob_cutoff)
             if new is None:
@@ -150,7 +160,10 @@ def _blocks(lines: Iterable[str]) -> Iterator[str]:
 def core_rows(prep: Prepared, tx: _Transformer, delimiter: str, skip_first: bool, max_field_chars: int) -> Any | None:
     """The core's row loop for one part, or None: the reference path (core off, or a delimiter it does not take)."""
     plan = prep.plan
-    specs = [(i, 0 if action == "keep" else 2 if action == "shift" or (action == "scrub" and prep.text_shift) else 1,
+    text_shift = prep.text_shift
+    # Memo modes (native/src/deid_rows.rs): kept; by cell; by cell and subject; by cell and subject
+    # for text, most of whose cells no subject changes.
+    specs = [(i, 0 if action == "keep" else 2 if action == "shift" else 3 if action == "scrub" and text_shift else 1,
               action in FORM_CHECKED) for i in prep.kept for action in (plan.actions[i][0],)]
     idents = [(i, is_name, token, token.strip("[]").split(":")[-1],
                token == _phi.NAME_TOKEN and tx._name_pseudonyms) for i, is_name, token in _ident_columns(plan)]
