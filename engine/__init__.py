@@ -60,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     "World": "engine.core.components",
     "WorldView": "engine.core.components",
     "component": "engine.core.components",
+    "tuple_field": "engine.core.components",
     "InputDataset": "engine.core.engine_components",
     "RunInfo": "engine.core.engine_components",
     # Errors, and the texts that may leave a stage.
@@ -156,6 +157,7 @@ if TYPE_CHECKING:
     from engine.core.components import World as World
     from engine.core.components import WorldView as WorldView
     from engine.core.components import component as component
+    from engine.core.components import tuple_field as tuple_field
     from engine.core.configfile import ConfigFileError as ConfigFileError
     from engine.core.configfile import read_config_bytes as read_config_bytes
     from engine.core.configfile import within as within

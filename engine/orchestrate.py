@@ -23,7 +23,7 @@ import attrs
 
 from engine import __version__
 from engine.core.bundled import BUNDLED_PREFIX, BundledFileError, bundled_path
-from engine.core.components import RUN_ENTITY, World
+from engine.core.components import RUN_ENTITY, World, as_tuple
 from engine.core.contract import PlannedStep, StageContext, StageResult
 from engine.core.display import printable
 from engine.core.engine_components import InputDataset, RunInfo
@@ -210,10 +210,6 @@ def _load(manifest_or_path: Any, registry: Any) -> Any:
     return manifest_or_path
 
 
-def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(values)
-
-
 def _steps(values: Iterable[str] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(values)
 
@@ -232,7 +228,7 @@ class RunRequest:
     manifest: Any = None
     mode: str | None = None
     inputs: Mapping[str, str | os.PathLike[str]] = attrs.field(factory=dict)
-    approvals: tuple[Any, ...] = attrs.field(default=(), converter=_tuple)
+    approvals: tuple[Any, ...] = attrs.field(factory=tuple, converter=as_tuple)
     out_dir: str | os.PathLike[str] | None = None
     only: tuple[str, ...] | None = attrs.field(default=None, converter=_steps)
     from_step: str | None = None

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import attrs
 
-from engine import ComponentKind, component
-
-
-def _tuple(value: object) -> tuple[object, ...]:
-    return tuple(value)  # type: ignore[arg-type]
+from engine import ComponentKind, component, tuple_field
 
 
 @component("dataset_profile", ComponentKind.METADATA)
@@ -30,7 +26,7 @@ class DatasetProfile:
     size_bytes: int
     rows: int
     """Data rows (the header is not counted; for text, lines)."""
-    columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    columns: tuple[str, ...] = tuple_field()
     ragged_rows: int = 0
     """Rows whose field count differs from the header's."""
     has_bom: bool = False
@@ -52,8 +48,8 @@ class SchemaReport:
     dictionary_sha256: str
     columns_expected: int
     columns_present: int
-    missing_columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
-    unchecked_columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    missing_columns: tuple[str, ...] = tuple_field()
+    unchecked_columns: tuple[str, ...] = tuple_field()
     type_errors: int = 0
     format_errors: int = 0
     required_missing: int = 0
@@ -77,7 +73,7 @@ class ApprovalCheck:
     reference: str = ""
     days_remaining: int | None = None
     """Days until the approval expires (the date itself is not kept: reports treat dates as PHI)."""
-    inputs_covered: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    inputs_covered: tuple[str, ...] = tuple_field()
 
 
 @component("phi_findings", ComponentKind.METADATA)
@@ -89,7 +85,7 @@ class PhiFindingsSummary:
     rows_with_findings: int
     by_category: dict[str, int] = attrs.field(factory=dict)
     by_column: dict[str, int] = attrs.field(factory=dict)
-    columns_flagged: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    columns_flagged: tuple[str, ...] = tuple_field()
     policy: str = "warn"
     decision: str = "clear"
     """``clear`` (nothing found), ``warn`` (found, policy warns) or ``deidentify_only``
@@ -113,7 +109,7 @@ class QualityReport:
     rows_checked: int
     by_rule: dict[str, int] = attrs.field(factory=dict)
     by_column: dict[str, int] = attrs.field(factory=dict)
-    unchecked_columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    unchecked_columns: tuple[str, ...] = tuple_field()
     status: str = "ok"
     """``ok``, ``warnings`` or ``errors``."""
 
@@ -126,11 +122,11 @@ class DeidentifiedDataset:
     path: str
     sha256: str
     rows: int
-    columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
-    columns_dropped: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    columns: tuple[str, ...] = tuple_field()
+    columns_dropped: tuple[str, ...] = tuple_field()
     replacements: dict[str, int] = attrs.field(factory=dict)
     residual_findings: int = 0
-    phi_columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    phi_columns: tuple[str, ...] = tuple_field()
     """Kept columns that were classified as PHI (pseudonyms, years, ZIP3s, ages...): what they hold
     is still about one person, so reports show counts of them, never values."""
     delimiter: str = ","

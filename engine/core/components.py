@@ -29,6 +29,21 @@ RUN_ENTITY = "run"
 """The entity id of the run itself; input datasets are ``input:<name>``."""
 
 
+def tuple_field() -> Any:
+    """An attrs field that holds a tuple, empty unless given; any iterable given is stored as a tuple.
+
+    Components are frozen and compared by value: a list passed in would stay mutable from outside and
+    make the value unhashable. A type checker sees the field's annotation (a tuple); where callers
+    may pass any iterable and should be told so, use ``attrs.field(factory=tuple, converter=as_tuple)``.
+    """
+    return attrs.field(factory=tuple, converter=as_tuple)
+
+
+def as_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    """The converter of such fields; typed on its own where callers may pass any iterable."""
+    return tuple(values)
+
+
 class ComponentKind(enum.StrEnum):
     METADATA = "metadata"
     ARTIFACT = "artifact"

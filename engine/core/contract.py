@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 import attrs
 
 from engine.core import default_executor
-from engine.core.components import World, WorldView
+from engine.core.components import World, WorldView, as_tuple
 from engine.core.errors import RflowError
 from engine.core.sizes import DEFAULT_PARTITION_BYTES
 
@@ -53,10 +53,6 @@ class EmptyConfig:
     """Config of a stage that takes none."""
 
 
-def _texts(items: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(items)
-
-
 @attrs.frozen
 class StageResult:
     """What a stage reports: metadata only (counts, hashes, statuses, artifact paths).
@@ -66,9 +62,9 @@ class StageResult:
 
     status: StageStatus = attrs.field(converter=StageStatus)
     output: Mapping[str, Any] = attrs.field(factory=dict)
-    artifacts: tuple[str, ...] = attrs.field(factory=tuple, converter=_texts)
-    errors: tuple[str, ...] = attrs.field(factory=tuple, converter=_texts)
-    warnings: tuple[str, ...] = attrs.field(factory=tuple, converter=_texts)
+    artifacts: tuple[str, ...] = attrs.field(factory=tuple, converter=as_tuple)
+    errors: tuple[str, ...] = attrs.field(factory=tuple, converter=as_tuple)
+    warnings: tuple[str, ...] = attrs.field(factory=tuple, converter=as_tuple)
     stage_id: int = 0
     stage_key: str = ""
     stage_name: str = ""
