@@ -34,7 +34,7 @@ Spec = tuple[str, bool, bytes, bytes]
 GrammarArg = tuple[
     bytes,
     str,
-    tuple[int, bytes, list[str], str | None] | None,
+    tuple[int, bytes, list[str], str | None, str] | None,
     list[tuple[str, list[str]]],
     list[tuple[str, list[str]]],
 ]
@@ -121,7 +121,9 @@ def _grammar_arg(grammar: LabelGrammar, senses: LabelSenses | None) -> GrammarAr
 
 
 @functools.cache
-def _window_arg(grammar: LabelGrammar) -> tuple[bytes, str, tuple[int, bytes, list[str], str | None] | None] | None:
+def _window_arg(
+    grammar: LabelGrammar,
+) -> tuple[bytes, str, tuple[int, bytes, list[str], str | None, str] | None] | None:
     """The grammar's after-label bytes, glued source and window; None when the declared fields
     have a shape the core does not walk (Python decides the candidates then)."""
     try:
@@ -135,7 +137,8 @@ def _window_arg(grammar: LabelGrammar) -> tuple[bytes, str, tuple[int, bytes, li
                 if has_lookaround(parsed) or not _alnum_only(parsed):
                     return None
                 word = emit(parsed, parsed.state.flags, {})
-            window = (grammar.max_words, bytes(sorted(_one_class(grammar.punctuation))), list(grammar.words), word)
+            punct = bytes(sorted(_one_class(grammar.punctuation)))
+            window = (grammar.max_words, punct, list(grammar.words), word, _source(grammar.right))
         after = bytes(sorted(_one_class(grammar.after_label)))
         glued = f"(?:{_source(grammar.glued)}){_right(grammar)}"
     except Unsupported:

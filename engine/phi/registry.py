@@ -333,7 +333,8 @@ def _label_regex(labels: Sequence[str], doc: Mapping[str, Any]) -> str:
         alts = [case_trie(sorted(window["words"], key=len, reverse=True))] if window["words"] else []
         alts += [f"(?:{window['word']})"] if "word" in window else []
         punct = f"(?:{window['punctuation']}[ \\t]*){{0,2}}" if "punctuation" in window else "[:#=-]?[ \\t]*"
-        out += f"(?:\\.?[ \\t]*{punct}(?:{'|'.join(alts)})(?![A-Za-z0-9])\\)?){{0,{window['max_words']}}}"
+        # A window word ends where a value would: "A-0101" is one token, not the word "A" and a value.
+        out += f"(?:\\.?[ \\t]*{punct}(?:{'|'.join(alts)})(?!{bound['right']})\\)?){{0,{window['max_words']}}}"
     return out
 
 

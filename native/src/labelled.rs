@@ -30,6 +30,9 @@ pub struct Window {
     words: HashSet<Vec<u8>>,
     /// `(?:WORD)\z`: a word of the declared form (anchored at the token's start).
     word: Option<Regex>,
+    /// The value's right boundary, anchored: a window word ends where a value would ("A-0101" is
+    /// one token, not the word "A" and a value).
+    right: Regex,
 }
 
 /// What every labelled pattern of a registry shares.
@@ -52,11 +55,12 @@ pub struct Rule {
 }
 
 /// The grammar as Python sends it: (after-label bytes, glued source, window (max words,
-/// punctuation bytes, words, word source | None) | None, senses after, senses before).
+/// punctuation bytes, words, word source | None, right boundary source) | None, senses after,
+/// senses before).
 pub type GrammarArg = (
     Vec<u8>,
     String,
-    Option<(usize, Vec<u8>, Vec<String>, Option<String>)>,
+    Option<(usize, Vec<u8>, Vec<String>, Option<String>, String)>,
     Vec<(String, Vec<String>)>,
     Vec<(String, Vec<String>)>,
 );
@@ -104,11 +108,12 @@ impl Grammar {
         let (after, glued, window, after_sense, before_sense) = arg;
         let window = match window {
             None => None,
-            Some((max, punct, words, word)) => Some(Window {
+            Some((max, punct, words, word, right)) => Some(Window {
                 max: *max,
                 punct: table(punct),
                 words: lower_set(words),
                 word: word.as_ref().map(|w| compile(&format!("(?:{w})\\z"))).transpose()?,
+                right: compile(&format!("(?:{right})"))?,
             }),
         };
         Ok(Grammar {
@@ -259,7 +264,8 @@ fn word_end(w: &Window, data: &[u8], pos: usize) -> Option<usize> {
     let token = &data[pos..pos + run];
     let listed = w.words.contains(&token.to_ascii_lowercase());
     let formed = || w.word.as_ref().is_some_and(|rx| rx.is_match(Input::new(token).anchored(Anchored::Yes)));
-    (listed || formed()).then_some(pos + run)
+    let ends = || !w.right.is_match(Input::new(data).range(pos + run..).anchored(Anchored::Yes));
+    ((listed || formed()) && ends()).then_some(pos + run)
 }
 
 /// `LabelSenses.other_sense`: the label `data[start..value_start]` is a word in another sense.
@@ -327,7 +333,13 @@ mod tests {
         Grammar::new(&(
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".to_vec(),
             r"(?:[0-9]+)(?:[^0-9A-Za-z-]|-[^0-9A-Za-z]|-\z|\z)".to_string(),
-            Some((6, b",.:#=/(-".to_vec(), words, Some("[A-Za-z][a-z]{0,14}".to_string()))),
+            Some((
+                6,
+                b",.:#=/(-".to_vec(),
+                words,
+                Some("[A-Za-z][a-z]{0,14}".to_string()),
+                "[A-Za-z0-9]|-[A-Za-z0-9]".to_string(),
+            )),
             senses,
             before,
         ))
@@ -350,6 +362,9 @@ mod tests {
         assert_eq!(r.resolve(&g, b"zip02139", 0), Some((3, 8, 8)));
         assert_eq!(r.resolve(&g, b"zipper 02139", 0), None);
         assert_eq!(r.resolve(&g, b"zip 021399", 0), None);
+        // a word glued to what follows by a hyphen is not a window word: "A-02139" is one token
+        assert_eq!(r.resolve(&g, b"zip: A-02139", 0), None);
+        assert_eq!(r.resolve(&g, b"zip: A 02139", 0), Some((7, 12, 12)));
     }
 
     #[test]

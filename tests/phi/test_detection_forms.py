@@ -232,3 +232,12 @@ def test_hard_negatives_stay_unflagged(shape: str, a: int, b: int, c: int, lette
 @given(st.integers(10**12, 2 * 10**12))
 def test_millisecond_timestamps_are_not_cards(ts: int) -> None:
     assert [s for s in find_spans(f"ts={ts}") if s.category == "CREDIT_CARD"] == []
+
+
+def test_a_letter_glued_to_a_labelled_value_by_a_hyphen_is_part_of_the_value() -> None:
+    # "A" is a word of the window's form, but "A-01-01-00" is one token: the window word ends only
+    # where a value would (the value's right boundary), so the whole identifier is the value.
+    for text in ["acct: A-01-01-00", "acct: A-12-34-56", "Account number A-011-01 on file"]:
+        clean = sanitize(text)
+        assert clean.count("[PHI:ACCOUNT]") == 1 and "A-" not in clean, clean
+    assert sanitize("MRN: A 1234567") == "MRN: A [PHI:MRN]"  # a word before the value still stands apart
