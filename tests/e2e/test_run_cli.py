@@ -219,6 +219,24 @@ SLEEP_PLUGIN = """
 """
 
 
+def signal_when_asleep(
+    manifest: Path, out: Path, env: dict[str, str], sig: signal.Signals
+) -> tuple[subprocess.Popen[str], str, str]:
+    """``rflow run`` in a real process, sent ``sig`` once SLEEP_PLUGIN's step has started sleeping."""
+    command = [sys.executable, "-m", "engine", "run", str(manifest), "--out", str(out)]
+    proc = subprocess.Popen(command, cwd=manifest.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    for line in proc.stdout:
+        if "sleep-started" in line or time.monotonic() > deadline:
+            break
+    time.sleep(0.3)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    return proc, stdout, stderr
+
+
 @pytest.mark.usefixtures("interruptible_children")
 def test_sigint_leaves_a_valid_report_and_audit_log(tmp_path) -> None:
     plugin_env = install_plugin(tmp_path, "rflow_sleep", SLEEP_PLUGIN, {"sleep": "Sleep"})
@@ -241,17 +259,7 @@ def test_sigint_leaves_a_valid_report_and_audit_log(tmp_path) -> None:
     out = tmp_path / "run"
     import os
 
-    env = {**os.environ, **plugin_env}
-    proc = subprocess.Popen([sys.executable, "-m", "engine", "run", str(manifest), "--out", str(out)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 60
-    for line in proc.stdout:
-        if "sleep-started" in line or time.monotonic() > deadline:
-            break
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    proc, stdout, stderr = signal_when_asleep(manifest, out, {**os.environ, **plugin_env}, signal.SIGINT)
     assert proc.returncode == 130, stdout + stderr
     assert "Traceback" not in stderr
     report = assert_valid_run(out)

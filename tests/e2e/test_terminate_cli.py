@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import install_plugin, rflow
-from tests.e2e.test_run_cli import SLEEP_PLUGIN, assert_valid_run
+from tests.e2e.conftest import install_plugin, rflow, statuses
+from tests.e2e.test_run_cli import SLEEP_PLUGIN, assert_valid_run, signal_when_asleep
 
 SIGNAL_ON_RETURN = """
     import os
@@ -62,31 +59,18 @@ def _manifest(tmp_path: Path, steps: str, order: str) -> Path:
     return manifest
 
 
-def _statuses(report: dict) -> dict[str, str]:
-    return {s["step_id"]: s["status"] for s in report["steps"]}
-
-
 def test_sigterm_mid_step_cancels_the_run_and_closes_its_records(tmp_path: Path) -> None:
     env = {**os.environ, **install_plugin(tmp_path, "rflow_sleep", SLEEP_PLUGIN, {"sleep": "Sleep"})}
     steps = "- {id: upload, stage: upload}\n- {id: nap, stage: sleep, config: {seconds: 60}}\n"
     steps += "- {id: after, stage: sleep, config: {seconds: 0}}\n"
     manifest = _manifest(tmp_path, steps, "upload, nap, after")
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "engine", "run", str(manifest), "--out", str(out)]
-    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 60
-    for line in proc.stdout:
-        if "sleep-started" in line or time.monotonic() > deadline:
-            break
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGTERM)
-    stdout, stderr = proc.communicate(timeout=60)
+    proc, stdout, stderr = signal_when_asleep(manifest, out, env, signal.SIGTERM)
     assert proc.returncode == 130, stdout + stderr
     assert "Traceback" not in stderr
     report = assert_valid_run(out)  # the audit log is complete: verify exits 0
     assert report["status"] == "cancelled"
-    assert _statuses(report) == {"upload": "completed", "nap": "failed", "after": "skipped"}
+    assert statuses(report) == {"upload": "completed", "nap": "failed", "after": "skipped"}
     assert "cancelled" in report["steps"][1]["errors"][0]
     runs = rflow("runs", str(tmp_path), cwd=tmp_path)
     assert "cancelled" in runs.stdout and "aborted" not in runs.stdout, runs.stdout
@@ -106,5 +90,5 @@ def test_a_signal_as_a_timed_step_returns_is_not_lost(tmp_path: Path, name: str)
     assert "Traceback" not in proc.stderr
     report = assert_valid_run(out)
     assert report["status"] == "cancelled"
-    statuses = _statuses(report)
-    assert statuses["after"] == "skipped" and statuses["nap"] != "completed", statuses
+    steps = statuses(report)
+    assert steps["after"] == "skipped" and steps["nap"] != "completed", steps
