@@ -24,6 +24,7 @@ from engine.phi import native, native_deid
 from stages._common import bundled_path
 from stages.stage_06_deidentify import native_copy
 from stages.stage_06_deidentify.bytecopy import ByteCopyWriter, NotBytewise
+from tests.native.stage_runs import deidentified
 
 needs_core = pytest.mark.skipif(
     native.core is None and os.environ.get(native.REQUIRE_ENV) != "1",
@@ -113,21 +114,6 @@ def test_a_delimiter_the_core_does_not_take_gets_the_reference() -> None:
         assert isinstance(native_copy.byte_copy_writer(io.StringIO(), [], [0], ","), ByteCopyWriter)
 
 
-def _deidentified(path: Path, ws: Path, core: bool, partition_bytes: int, workers: int) -> tuple[bytes, object]:
-    from engine.execution.executors.local import LocalExecutor
-    from engine.testing import run_stages
-    from stages.components import DeidentifiedDataset
-
-    ws.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(native_deid.ENV, "1" if core else "0")
-        run = run_stages(["upload", "deidentify"], path, ws, executor=LocalExecutor(workers, partition_bytes))
-    assert all(r.status.value == "completed" for r in run.results), [r.errors for r in run.results]
-    deid = run.component("input:dataset", DeidentifiedDataset)
-    assert deid is not None
-    return (ws / deid.path).read_bytes(), run.results[-1].output
-
-
 @needs_core
 @pytest.mark.parametrize(("partition_bytes", "workers"), [(1 << 30, 1), (1 << 14, 1), (1 << 14, 2), (1 << 16, 2)])
 @pytest.mark.parametrize("corpus", ["dense", "study"])
@@ -138,7 +124,7 @@ def test_the_stage_writes_the_same_copy_on_the_core(tmp_path: Path, corpus: str,
         path.write_bytes(",".join(COLUMNS).encode() + b"\n" + dense_block(300, 5).replace(b"\n", b"\r\n", 40))
     else:
         path = bundled_path("demo_study.csv")
-    core, core_out = _deidentified(path, tmp_path / "core", True, partition_bytes, workers)
-    ref, ref_out = _deidentified(path, tmp_path / "ref", False, partition_bytes, workers)
+    core, core_out = deidentified(path, tmp_path / "core", {native_deid.ENV: "1"}, partition_bytes, workers)
+    ref, ref_out = deidentified(path, tmp_path / "ref", {native_deid.ENV: "0"}, partition_bytes, workers)
     assert core == ref
     assert core_out == ref_out

@@ -31,6 +31,7 @@ from stages.dictionary import load_dictionary
 from stages.stage_01_upload import UploadConfig, profile_input
 from stages.stage_06_deidentify import core_rows, ranges
 from stages.stage_06_deidentify.config import DeidentifyConfig
+from tests.native.stage_runs import deidentified
 
 needs_core = pytest.mark.skipif(
     native.core is None and os.environ.get(native.REQUIRE_ENV) != "1",
@@ -144,24 +145,6 @@ def test_the_core_takes_clean_tables_and_agrees(tmp_path: Path, corpus: str, par
         assert sum(r["rows"] for r in got[0]) > 0 and any(r["replacements"] for r in got[0])
 
 
-def _deidentified(path: Path, ws: Path, env: dict[str, str], partition_bytes: int, workers: int,
-                  configs: dict[str, Any]) -> tuple[bytes, object]:
-    from engine.execution.executors.local import LocalExecutor
-    from engine.testing import run_stages
-    from stages.components import DeidentifiedDataset
-
-    ws.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in env.items():
-            mp.setenv(name, value)
-        run = run_stages(["upload", "deidentify"], path, ws, configs,
-                         executor=LocalExecutor(workers, partition_bytes))
-    assert all(r.status.value == "completed" for r in run.results), [r.errors for r in run.results]
-    deid = run.component("input:dataset", DeidentifiedDataset)
-    assert deid is not None
-    return (ws / deid.path).read_bytes(), run.results[-1].output
-
-
 @needs_core
 @pytest.mark.parametrize(("partition_bytes", "workers"), [(1 << 30, 1), (1 << 14, 1), (1 << 14, 2), (1 << 16, 2)])
 @pytest.mark.parametrize("corpus", ["dense", "study"])
@@ -174,9 +157,9 @@ def test_the_stage_writes_the_same_copy_with_the_core_row_loop(tmp_path: Path, c
     else:
         path = bundled_path("demo_study.csv")
         configs = {"deidentify": {"dictionary": "bundled:demo_dictionary.yaml", "dates": "shift"}}
-    core = _deidentified(path, tmp_path / "core", {native_deid.ENV: "1"}, partition_bytes, workers, configs)
-    rows = _deidentified(path, tmp_path / "rows", {native_deid.ROWS_ENV: "0"}, partition_bytes, workers, configs)
-    ref = _deidentified(path, tmp_path / "ref", {native_deid.ENV: "0"}, partition_bytes, workers, configs)
+    core = deidentified(path, tmp_path / "core", {native_deid.ENV: "1"}, partition_bytes, workers, configs)
+    rows = deidentified(path, tmp_path / "rows", {native_deid.ROWS_ENV: "0"}, partition_bytes, workers, configs)
+    ref = deidentified(path, tmp_path / "ref", {native_deid.ENV: "0"}, partition_bytes, workers, configs)
     assert core == rows == ref
 
 
