@@ -29,9 +29,14 @@ def enabled() -> bool:
     return os.environ.get(ENV, "1") != "0" and use_core()
 
 
+def _takes(delimiter: str) -> bool:
+    """The core is on and reads parts with this delimiter (one byte, not a quote or line end)."""
+    return enabled() and len(delimiter.encode("utf-8")) == 1 and delimiter not in '"\r\n'
+
+
 def byte_copy(delimiter: str, kept: Sequence[int], skip_first: bool) -> Any | None:
     """The core's byte copy of one part, or None: the Python path (core off, or a delimiter it does not take)."""
-    if not enabled() or len(delimiter.encode("utf-8")) != 1 or delimiter in '"\r\n':
+    if not _takes(delimiter):
         return None
     from engine.phi import native
 
@@ -43,7 +48,7 @@ def deid_rows(delimiter: str, specs: Sequence[tuple[int, int, bool]],
               idents: Sequence[tuple[int, bool, str, str, bool]], subject: int | None, skip_first: bool,
               max_field_chars: int) -> Any | None:
     """The core's row loop of one part (see ``stages/stage_06_deidentify/core_rows.py``), or None: the Python path."""
-    if os.environ.get(ROWS_ENV, "1") == "0" or byte_copy(delimiter, [], skip_first) is None:
+    if os.environ.get(ROWS_ENV, "1") == "0" or not _takes(delimiter):
         return None
     from engine.phi import native
 
