@@ -49,7 +49,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=2.4)
     ap.add_argument("--repeat", type=int, default=2)
-    ap.add_argument("--engines", default="hyperscan,re")
+    ap.add_argument("--engines", default="native,re", help="regex paths of the scan_file runs (see bench/phi_scan.py)")
     args = ap.parse_args()
     live = cues.vocab()
     rules = live.rules

@@ -8,7 +8,7 @@ clean variant (clinical columns and the note), it times:
 - the naive baseline: ``csv.reader`` and, for every cell, the six patterns below with
   ``re.finditer`` (nothing validated, nothing hashed: the cheapest loop there is);
 - the regex stage alone (``matcher._pattern_matches`` over the whole buffer, validators and the
-  candidate walk included) on each engine: ``re`` (Python reference), ``hyperscan``, ``native``,
+  candidate walk included) on each engine: ``re`` (Python reference), ``native``,
   and ``native-pywalk``: the core's candidates walked, validated and mapped to rows and columns
   in Python (``RFLOW_PHI_CORE_WALK=0``, the path before the core did that per chunk);
 - ``scan_file`` whole (findings, digests, row and column mapping) on each engine, workers=1;
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from phi_scan import KEY, make_file
 
-from engine.phi import Finding, accel, load_registry, matcher, native_match, scan_file
+from engine.phi import Finding, load_registry, matcher, native_match, scan_file
 from engine.phi.scan.findings_file import encode_findings
 
 NAIVE = [
@@ -51,7 +51,7 @@ NAIVE = [
     r"\b\d{1,2}/\d{1,2}/\d{2,4}\b",
     r"\b\d{4}-\d{2}-\d{2}\b",
 ]
-ENGINES = ("re", "hyperscan", "native-pywalk", "native")
+ENGINES = ("re", "native-pywalk", "native")
 
 
 def naive(path: Path) -> tuple[float, int]:
@@ -70,16 +70,13 @@ def naive(path: Path) -> tuple[float, int]:
 def settings(engine: str) -> dict[str, str]:
     """The environment that selects ``engine`` (``native-pywalk``: the core without its walk)."""
     walk = "0" if engine == "native-pywalk" else "1"
-    return {accel.ENV_ENGINE: "auto" if engine.startswith("native") else engine, native_match.WALK_ENV: walk}
+    return {native_match.ENV_ENGINE: "auto" if engine.startswith("native") else engine, native_match.WALK_ENV: walk}
 
 
 def use(engine: str) -> None:
     os.environ.update(settings(engine))
     if native_match.regex_engine() != engine.split("-")[0]:
         raise SystemExit(f"engine {engine} is not available here (got {native_match.regex_engine()})")
-    accel._BUILT.clear()
-    if engine == "hyperscan":
-        accel.accelerator_for(load_registry().scan)
     native_match.matcher_for(load_registry().scan)
 
 
@@ -187,7 +184,7 @@ def main() -> None:
         section("dense CSV", dense, args.repeat)
         section("mostly clean CSV", sparse, args.repeat)
         print()
-        for engine in ("re", "hyperscan", "native"):
+        for engine in ("re", "native"):
             print(f"start-up, rflow phi scan on a one-row file [{engine}]: {startup(root, engine, args.repeat):.2f} s")
 
 

@@ -9,12 +9,12 @@ the same process and session.
     python bench/phi_scan.py --mb 100 --repeat 3             # throughput, baseline, workers=2
     python bench/phi_scan.py --mb 20 --distinct-blocks 1     # every value repeats (digest cache hits)
     python bench/phi_scan.py --memory-mb 1024                # peak RSS while scanning a 1 GB file
-    python bench/phi_scan.py --mb 20 --engines re,hyperscan   # both regex paths in one run
+    python bench/phi_scan.py --mb 20 --engines native,re      # both regex paths in one run
     python bench/phi_scan.py --mb 20 --sparse                 # mostly clean data: notes + clinical columns
 
-``--engines`` sets ``RFLOW_PHI_REGEX`` for each scanner run: ``hyperscan`` (candidate windows from
-Hyperscan, confirmed by ``re``; the default when installed) and ``re`` (the combined regex alone,
-the previous implementation). Both give the same findings; the run checks the counts agree.
+``--engines`` sets ``RFLOW_PHI_REGEX`` for each scanner run: ``native`` (``auto`` with the native
+core built: the default) and ``re`` (the Python reference path, the one an install without a
+Rust toolchain runs). Both give the same findings; the run checks the counts agree.
 
 Files go to /tmp and are deleted afterwards. The machine is small and noisy: medians are reported.
 """
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from phi_corpus import dense_block
 
-from engine.phi import Finding, accel, load_registry, resolve_key, scan_file
+from engine.phi import Finding, load_registry, native_match, resolve_key, scan_file
 from engine.phi.accept import accepts
 
 KEY = b"benchmark-key-0123456789"
@@ -86,9 +86,10 @@ def make_file(path: Path, mb: float, distinct: int = 1, sparse: bool = False) ->
 
 def use_engine(engine: str) -> None:
     """Select the regex path for this process and the worker processes it starts."""
-    os.environ[accel.ENV_ENGINE] = engine
-    accel._BUILT.clear()
-    accel.accelerator_for(load_registry().scan)  # compile/load outside the timed region
+    os.environ[native_match.ENV_ENGINE] = "auto" if engine == "native" else engine
+    if native_match.regex_engine() != engine:
+        raise SystemExit(f"engine {engine} is not available here (got {native_match.regex_engine()})")
+    native_match.matcher_for(load_registry().scan)  # compile outside the timed region
 
 
 def run_scanner(path: Path, workers: int = 1) -> tuple[float, int]:
@@ -214,7 +215,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="workers for --memory-mb")
     ap.add_argument("--sparse", action="store_true", help="only the clean columns and the note (mostly clean data)")
     ap.add_argument(
-        "--engines", default="hyperscan,re", help="regex paths to time, comma-separated (first one runs workers=2)"
+        "--engines", default="native,re", help="regex paths to time, comma-separated (first one runs workers=2)"
     )
     args = ap.parse_args()
     if args.memory_mb:

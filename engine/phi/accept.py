@@ -1,8 +1,8 @@
 """Whether a candidate match counts: its validators and context, and the leftmost walk over candidates.
 
 One rule for every path that finds candidates: the Python matching loop
-(:mod:`engine.phi.matcher`), the Hyperscan candidates (:mod:`engine.phi.accel`) and the native
-core's walk, which asks it about a candidate it cannot decide (:mod:`engine.phi.native_match`).
+(:mod:`engine.phi.matcher`), the native core's candidates walked in Python and the core's own
+walk, which asks it about a candidate it cannot decide (:mod:`engine.phi.native_match`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def leftmost_accepted(
     ``candidates`` are ``(start, pattern index, spans)`` in start order, registry order at one
     start; ``spans`` None asks ``resolve`` (run only for a candidate not already covered). A
     candidate its validators or context refuse gives way to the next one at its start or beyond.
-    The one definition for the accelerator and the native core.
+    The one definition for every walk over the native core's candidates.
     """
     pos = 0
     for start, index, spans in candidates:

@@ -3,18 +3,19 @@
 A combined alternation gives the leftmost match of the first alternative; when that candidate
 fails its validators, the later alternatives are tried at the same position before moving on, so a
 rejected pattern never hides a valid one. A pattern's declared exclusion words (``not_followed_by``
-in the registry) are checked here, in code, like a validator. A large byte buffer takes the Hyperscan path
-(:mod:`engine.phi.accel`) when it is installed: the same matches, found without entering the
-alternation at every word.
+in the registry) are checked here, in code, like a validator. Where the native core is built, a
+large buffer (and, once a scan loaded the core, every ASCII text) takes the core's matcher
+(:mod:`engine.phi.native_match`): the same matches, found without entering the alternation at
+every word.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, AnyStr
+from typing import AnyStr
 
-from engine.phi import accel, cue_matches, native_match
-from engine.phi.accept import Spans, accepts, context_ok, leftmost_accepted, match_spans
+from engine.phi import cue_matches, native_match
+from engine.phi.accept import accepts, context_ok
 from engine.phi.registry import CompiledPattern, CompiledTier
 
 
@@ -55,7 +56,7 @@ def _pattern_matches(
     if (
         pos == 0
         and endpos is None
-        and (len(data) >= accel.MIN_BYTES or native_match.is_built(tier) or native_match.core_loaded())
+        and (len(data) >= native_match.MIN_BYTES or native_match.is_built(tier) or native_match.core_loaded())
         and (isinstance(data, bytes) or data.isascii())
     ):
         # A short text (a log line, a message) never pays the core's compile; once it is built or
@@ -65,11 +66,6 @@ def _pattern_matches(
             # ASCII text: the bytes patterns match it exactly as the str patterns do, same offsets
             buf = data if isinstance(data, bytes) else data.encode("ascii")
             yield from native_match.native_matches(tier, core_matcher, buf)
-            return
-    if isinstance(data, bytes) and pos == 0 and endpos is None and len(data) >= accel.MIN_BYTES:
-        acc = accel.accelerator_for(tier)
-        if acc is not None:
-            yield from _accelerated(tier, acc, data)
             return
     rx = tier.bytes_re if isinstance(data, bytes) else tier.str_re
     search = rx.search
@@ -114,16 +110,3 @@ def _pattern_matches(
                 pos = max(m2.end(), start + 1)
                 break
 
-
-def _accelerated(
-    tier: CompiledTier, acc: accel.Accelerator, data: bytes
-) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
-    """:func:`leftmost_accepted` over the accelerator's exact matches."""
-    patterns = tier.patterns
-
-    def spans(index: int, m: Any) -> Spans:
-        vs, ve = m.span("value") if patterns[index].has_value else m.span()
-        return vs, ve, m.end()
-
-    candidates = ((start, index, spans(index, m)) for start, index, m in acc.candidates(data))
-    return leftmost_accepted(patterns, candidates, data, match_spans)

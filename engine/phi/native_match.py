@@ -14,8 +14,9 @@ compiled registry pattern (``re._parser``), and the engine has no lookaround, so
 
 A pattern with any other lookaround (labelled values, cue windows) or ``$`` is sent as a prefix
 condition (:func:`engine.phi.prefilter.prefix_condition`): the core returns every start where it
-could match and Python confirms each with its own pattern. Either way the candidates are exactly
-those of :mod:`engine.phi.accel`, walked by the same rule (leftmost, then registry order). The
+could match and Python confirms each with its own pattern. Either way the candidates are every
+start where a pattern matches exactly, walked by the combined regex's rule (leftmost, then
+registry order; :func:`engine.phi.accept.leftmost_accepted`). The
 core also gets each pattern's first bytes (:func:`engine.phi.fastform.first_set`), so it tries
 a position only against the patterns that can start there.
 """
@@ -31,8 +32,8 @@ from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as P  # type: ignore[attr-defined]
 from typing import Any, Literal
 
-from engine.phi import accel
 from engine.phi.accept import Spans, decide, leftmost_accepted, match_spans
+from engine.phi.errors import PhiRegistryError
 from engine.phi.fastform import first_set
 from engine.phi.native_dialect import boundary_alts, complement, emit, has_lookaround, item_set
 from engine.phi.native_labels import core_decides, labelled_arg, labelled_spec, labels_in_core
@@ -170,25 +171,38 @@ def core_walks() -> bool:
 
 
 _BUILT: dict[tuple[int, bool], tuple[CompiledTier, Any]] = {}
-RegexEngine = Literal["native", "hyperscan", "re"]
+RegexEngine = Literal["native", "re"]
+
+ENV_ENGINE = "RFLOW_PHI_REGEX"
+MIN_BYTES = 32 << 10
+"""A text this long compiles the core's matcher; a shorter one (a log line) uses ``re`` until a scan loaded it."""
+
+
+def engine_setting() -> Literal["auto", "re"]:
+    """The regex path asked for: ``auto`` (the native core when it is built and current, else ``re``) or ``re``.
+
+    Any other value is refused by name, so a typo cannot silently pick a path.
+    """
+    value = os.environ.get(ENV_ENGINE, "auto").strip().lower() or "auto"
+    if value == "auto":
+        return "auto"
+    if value == "re":
+        return "re"
+    raise PhiRegistryError(f"{ENV_ENGINE} must be auto or re, not {value[:20]!r}")
 
 
 def regex_engine() -> RegexEngine:
     """Which engine finds the registry's matches in scanned files here (recorded in reports).
 
-    ``RFLOW_PHI_REGEX=re`` is the Python reference path; ``hyperscan`` asks for Hyperscan; ``auto``
-    takes the native core when it is built and current, else Hyperscan when installed, else ``re``.
+    ``RFLOW_PHI_REGEX=re`` is the Python reference path; ``auto`` takes the native core when it is
+    built and current, else ``re``.
     """
-    if use_core():
-        return "native"
-    if accel.engine_setting() != "re" and accel.has_hyperscan():
-        return "hyperscan"
-    return "re"
+    return "native" if use_core() else "re"
 
 
 def use_core() -> bool:
     """True when the native core runs here: built, current, and ``RFLOW_PHI_REGEX`` is ``auto``."""
-    if accel.engine_setting() != "auto":
+    if engine_setting() != "auto":
         return False
     from engine.phi import native  # the core is loaded only where a scan needs it
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine.phi import accel
-from engine.phi.native_match import core_loaded, translate, use_core
+from engine.phi.native_match import MIN_BYTES, core_loaded, translate, use_core
 from engine.phi.prefilter import Unsupported
 
 _BUILT: dict[int, tuple[re.Pattern[str], Any]] = {}
@@ -50,7 +49,7 @@ def spans(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     A short text (a message being sanitized) uses the core only once a scan loaded it, so that
     ``rflow validate`` never imports the core.
     """
-    finder = finder_for(rx) if len(text) >= accel.MIN_BYTES or core_loaded() else None
+    finder = finder_for(rx) if len(text) >= MIN_BYTES or core_loaded() else None
     if finder is not None:
         try:
             data = text.encode("latin-1")

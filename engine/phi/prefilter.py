@@ -1,22 +1,23 @@
-"""Prefix conditions of registry patterns, in a syntax Hyperscan compiles.
+"""Prefix conditions of registry patterns, in a lookaround-free syntax the native core compiles.
 
-The accelerated matcher (:mod:`engine.phi.accel`) asks Hyperscan *where* a pattern could start,
-then confirms every candidate with the exact Python ``re`` pattern. That is exact as long as the
-Hyperscan pattern is a **prefix condition**: whenever the exact pattern matches at ``s``, the
-condition matches some non-empty ``text[s:e]``. Hyperscan reports the leftmost start of each match
-(``SOM_LEFTMOST``), so every true start lies inside a reported window ``[start, end)``.
+A pattern the core cannot run exactly (labelled values, cue windows: lookarounds the ``regex``
+crate has not) is sent to it as a prefix condition (:mod:`engine.phi.native_match`): the core
+reports every start where the condition matches, and Python confirms each with the exact ``re``
+pattern. That is exact as long as the condition is a **prefix condition**: whenever the exact
+pattern matches at ``s``, the condition matches some non-empty ``text[s:e]``, so every true start
+is among the reported ones.
 
 A prefix condition is built from Python's own parse of the pattern (``re._parser``), so there is
 no second regex grammar to keep in step:
 
-- lookbehinds, negative lookaheads and anchors are dropped (Hyperscan has none of them; dropping
-  a condition only widens the language);
+- lookbehinds, negative lookaheads and anchors are dropped (dropping a condition only widens the
+  language);
 - a trailing positive lookahead is consumed (what it requires does follow the match);
-- trailing optional items are dropped and a trailing repeat is cut to its minimum count, so a
-  window ends soon after a candidate start instead of at every possible end (one event per
-  candidate, not one per character of a URL);
+- trailing optional items are dropped and a trailing repeat is cut to its minimum count, so the
+  condition is decided soon after a candidate start instead of at every possible end (a URL's
+  start, not each of its characters);
 - possessive repeats and atomic groups become plain ones, and bounded repeats of ``BIG`` or more
-  become unbounded (Hyperscan's start-of-match tracking cannot compile ``{1,64}`` cheaply);
+  become unbounded (a smaller automaton; the exact pattern bounds them when it confirms);
 - case-insensitive parts are spelled as explicit ``[Aa]`` classes.
 
 Each step keeps or widens the set of matched strings, never narrows it.
@@ -83,7 +84,7 @@ def _class(items: Sequence[tuple[Any, Any]], ignore: bool) -> str:
 
 
 def _emit(seq: Sequence[tuple[Any, Any]], flags: int) -> str:
-    """Hyperscan source of a parsed sequence, with every lookaround and anchor dropped."""
+    """Condition source of a parsed sequence, with every lookaround and anchor dropped."""
     ignore = bool(flags & C.SRE_FLAG_IGNORECASE)
     parts: list[str] = []
     for op, av in seq:
@@ -158,25 +159,17 @@ def _shortest_item(op: Any, av: Any) -> list[tuple[Any, Any]] | None:
     return [(op, av)]
 
 
-def top_level_length(source: str) -> int:
-    """How many items the pattern's top-level sequence has (see ``keep`` of :func:`prefix_condition`)."""
-    return len(P.parse(source, re.ASCII))
+def prefix_condition(source: str) -> str:
+    """A lookaround-free pattern that matches a non-empty prefix wherever ``source`` matches.
 
-
-def prefix_condition(source: str, keep: int | None = None) -> str:
-    """A Hyperscan pattern that matches a non-empty prefix wherever ``source`` matches.
-
-    ``keep`` uses only the first ``keep`` top-level items (a weaker condition, for patterns whose
-    full condition is too large for Hyperscan's start-of-match tracking). Raises
-    :class:`Unsupported` when no condition can be built.
+    Raises :class:`Unsupported` when no condition can be built.
     """
-    return prefix_condition_of(P.parse(source, re.ASCII), keep)
+    return prefix_condition_of(P.parse(source, re.ASCII))
 
 
-def prefix_condition_of(parsed: Any, keep: int | None = None) -> str:
+def prefix_condition_of(parsed: Any) -> str:
     """:func:`prefix_condition` of a pattern already parsed by ``re._parser`` (ASCII flag)."""
-    items = list(parsed)[:keep] if keep is not None else list(parsed)
-    short = _shortest(items)
+    short = _shortest(list(parsed))
     if short is None:
         raise Unsupported("the pattern can match the empty string")
     return _emit(short, parsed.state.flags)

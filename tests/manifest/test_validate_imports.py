@@ -9,8 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Top-level modules a manifest check has no use for: reading data (polars and friends), the native
-# PHI core and Hyperscan, HTML templating, terminal rendering, the Dask executor.
-HEAVY = ("polars", "pyarrow", "pandas", "numpy", "jinja2", "rich", "hyperscan", "dask", "distributed", "engine._native")
+# PHI core, HTML templating, terminal rendering, the Dask executor.
+HEAVY = ("polars", "pyarrow", "pandas", "numpy", "jinja2", "rich", "dask", "distributed", "engine._native")
 
 PROBE = """
 import json, sys

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from phi_corpus import COLUMNS, dense_block
 from test_core_table import hostile_chunks, spy_calls, tables
 
-from engine.phi import accel, native, scanner
+from engine.phi import native, native_match, scanner
 from engine.phi.scan import encoded
 from engine.phi.scan.findings_file import new_encoder, parse_findings
 
@@ -39,7 +39,7 @@ def _written(
     path: Path, mp: pytest.MonkeyPatch, engine: str, encode: str, renamed: bool, **kw: Any
 ) -> tuple[bytes, Any]:
     """The part file a scan of the whole file writes, and the encoder's counts."""
-    mp.setenv(accel.ENV_ENGINE, engine)
+    mp.setenv(native_match.ENV_ENGINE, engine)
     mp.setenv(encoded.ENV, encode)
     encoder = new_encoder(_rename if renamed else None)
     out: list[bytes] = []
@@ -50,7 +50,7 @@ def _written(
 
 def _reference(path: Path, mp: pytest.MonkeyPatch, renamed: bool, **kw: Any) -> tuple[bytes, Any]:
     """``scan_range``'s findings through the Python encoder, with the Python path."""
-    mp.setenv(accel.ENV_ENGINE, "re")
+    mp.setenv(native_match.ENV_ENGINE, "re")
     encoder = new_encoder(_rename if renamed else None, native=False)
     lines = encoder.encode(list(scanner.scan_range(path, 0, path.stat().st_size, **kw))) + encoder.encode([])
     return lines, encoder.counts()
@@ -116,12 +116,12 @@ def test_hostile_chunks_write_the_reference_bytes_and_never_a_panic(data: bytes,
 
     header = ("mrn", "zip", "note", "ssn")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(accel.ENV_ENGINE, "re")
+        mp.setenv(native_match.ENV_ENGINE, "re")
         ctx = make_context(load_registry(), resolve_key(None), header, b",")
         ref_encoder = new_encoder(native=False)
         found, nrows = scan_table_chunk(data, base, first_row, ctx)
         reference = ref_encoder.encode(found)
-        mp.setenv(accel.ENV_ENGINE, "auto")
+        mp.setenv(native_match.ENV_ENGINE, "auto")
         ctx = make_context(load_registry(), resolve_key(None), header, b",")
         encoder = new_encoder(native=True)
         done = encoded.encode_table_chunk(data, base, first_row, ctx, encoder)

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.phi import accel, accept, load_registry, matcher, native, native_labels, native_match, scan_file
+from engine.phi import accept, load_registry, matcher, native, native_labels, native_match, scan_file
 
 needs_core = pytest.mark.skipif(
     native.core is None and os.environ.get(native.REQUIRE_ENV) != "1",
@@ -168,7 +168,7 @@ def _walk(tier: Any, data: bytes, labels: str) -> list[tuple[str, int, int, int,
 
 def _reference(tier: Any, data: bytes) -> list[tuple[str, int, int, int, int]]:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(accel.ENV_ENGINE, "re")
+        mp.setenv(native_match.ENV_ENGINE, "re")
         return [(p.id, *rest) for p, *rest in matcher._pattern_matches(tier, data)]
 
 
@@ -208,7 +208,7 @@ def _note_file(path: Path, rows: int) -> None:
 
 
 def _findings(path: Path, mp: pytest.MonkeyPatch, engine: str, labels: str, **kw: Any) -> list[tuple[Any, ...]]:
-    mp.setenv(accel.ENV_ENGINE, engine)
+    mp.setenv(native_match.ENV_ENGINE, engine)
     mp.setenv(native_labels.ENV, labels)
     return [tuple(f) for f in scan_file(path, key=KEY, **kw)]
 
@@ -242,7 +242,7 @@ def test_the_cli_lists_the_same_findings(tmp_path: Path, labels: str) -> None:
     rflow = str(Path(sys.executable).with_name("rflow"))
 
     def run(engine: str) -> dict[str, Any]:
-        env = {**os.environ, "RFLOW_PHI_KEY": KEY.decode(), accel.ENV_ENGINE: engine, native_labels.ENV: labels}
+        env = {**os.environ, "RFLOW_PHI_KEY": KEY.decode(), native_match.ENV_ENGINE: engine, native_labels.ENV: labels}
         out = subprocess.run(
             [rflow, "phi", "scan", str(path), "--format", "json", "--limit", "0"],
             env=env,

@@ -19,7 +19,7 @@ from phi_corpus import dense_block
 from phi_values import IN_CONTEXT
 from test_core_labels import hostile, labelled_text
 
-from engine.phi import accel, load_registry, matcher, native, native_match
+from engine.phi import load_registry, matcher, native, native_match
 
 needs_core = pytest.mark.skipif(
     native.core is None and os.environ.get(native.REQUIRE_ENV) != "1",
@@ -42,7 +42,7 @@ def _large(parts: list[bytes]) -> bytes:
 
 def _reference(tier: Any, data: bytes) -> list[tuple[str, int, int, int, int]]:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(accel.ENV_ENGINE, "re")
+        mp.setenv(native_match.ENV_ENGINE, "re")
         return [(p.id, *rest) for p, *rest in matcher._pattern_matches(tier, data)]
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from phi_corpus import COLUMNS, dense_block
 from phi_values import IN_CONTEXT
 
-from engine.phi import accel, native, native_labels, native_match, scan_file
+from engine.phi import native, native_labels, native_match, scan_file
 from engine.phi.scan import table
 
 needs_core = pytest.mark.skipif(
@@ -59,7 +59,7 @@ def tables(draw: Any) -> tuple[str, bytes]:
 
 
 def _scan(path: Path, mp: pytest.MonkeyPatch, engine: str, walk: str, **kw: Any) -> list[Any]:
-    mp.setenv(accel.ENV_ENGINE, engine)
+    mp.setenv(native_match.ENV_ENGINE, engine)
     mp.setenv(native_match.WALK_ENV, walk)
     return list(scan_file(path, **kw))
 
@@ -183,7 +183,7 @@ def _chunk(data: bytes, mp: pytest.MonkeyPatch, engine: str, walk: str) -> list[
     from engine.phi.keys import resolve_key
     from engine.phi.scan.context import make_context
 
-    mp.setenv(accel.ENV_ENGINE, engine)
+    mp.setenv(native_match.ENV_ENGINE, engine)
     mp.setenv(native_match.WALK_ENV, walk)
     ctx = make_context(load_registry(), resolve_key(None), ("mrn", "zip", "note", "ssn"), b",")
     return table.scan_table_chunk(data, 100, 1, ctx)[0]

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from phi_corpus import COLUMNS, dense_block
 
-from engine.phi import Finding, accel, native, scan_file
+from engine.phi import Finding, native, native_match, scan_file
 from engine.phi.scan import findings_file
 from engine.phi.scan.findings_file import FindingsError, encode_findings, new_encoder, parse_findings, read_findings
 
@@ -97,7 +97,7 @@ def _stage_findings(path: Path, ws: Path, engine: str, partition_bytes: int, wor
 
     ws.mkdir()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(accel.ENV_ENGINE, engine)
+        mp.setenv(native_match.ENV_ENGINE, engine)
         run = run_stages(["upload", "phi_scan"], path, ws, executor=LocalExecutor(workers, partition_bytes))
     assert all(r.status.value == "completed" for r in run.results), [r.errors for r in run.results]
     summary = run.component("input:dataset", PhiFindingsSummary)
@@ -115,7 +115,7 @@ def test_phi_scan_native_and_python_write_the_same_findings(tmp_path: Path, part
     assert hashlib.sha256(core).hexdigest() == hashlib.sha256(ref).hexdigest()
     got = list(parse_findings(_lines(core)))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(accel.ENV_ENGINE, "re")
+        mp.setenv(native_match.ENV_ENGINE, "re")
         expected = list(scan_file(path, key=_stage_key()))
     assert len(got) == core_out["findings_total"] > 1000
     assert [(f.category, f.row, f.column, f.offset, f.length, f.digest) for f in got] == [tuple(f) for f in expected]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.phi import accel, native
+from engine.phi import native, native_match
 from engine.phi.keys import PhiKey, derive_subkey
 from engine.phi.native_digest import digester
 from engine.phi.schemes import PURPOSE_DIGEST
@@ -27,7 +27,7 @@ def test_the_core_reproduces_the_golden_digests(case: dict[str, object], monkeyp
     subkeys = case["subkeys"]
     assert isinstance(subkeys, dict)
     assert native.core.derive_subkey(key, purpose, 32).hex() == subkeys["digest"]
-    monkeypatch.setenv(accel.ENV_ENGINE, "auto")
+    monkeypatch.setenv(native_match.ENV_ENGINE, "auto")
     fn = digester(PhiKey(key, "explicit"))
     assert fn is not None
     digests = case["digests"]
@@ -37,7 +37,7 @@ def test_the_core_reproduces_the_golden_digests(case: dict[str, object], monkeyp
 
 
 def test_the_re_setting_keeps_the_python_digests(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(accel.ENV_ENGINE, "re")
+    monkeypatch.setenv(native_match.ENV_ENGINE, "re")
     assert digester(PhiKey(b"k" * 32, "explicit")) is None
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from phi_values import IN_CONTEXT
 
-from engine.phi import accel, load_registry, matcher, native, native_dialect, native_match, scan_file
+from engine.phi import load_registry, matcher, native, native_dialect, native_match, scan_file
 from engine.phi.prefilter import Unsupported
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -45,7 +45,7 @@ def _python_re(source: str) -> re.Pattern[bytes]:
 
 def _reference(tier: object, data: bytes) -> list[tuple[str, int, int, int, int]]:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(accel.ENV_ENGINE, "re")
+        mp.setenv(native_match.ENV_ENGINE, "re")
         return [(p.id, *rest) for p, *rest in matcher._pattern_matches(tier, data)]  # type: ignore[arg-type]
 
 
@@ -133,7 +133,7 @@ def test_ascii_text_matches_are_identical(data: bytes) -> None:
     for tier in (load_registry().scan, load_registry().guard):
         assert native_match.matcher_for(tier) is not None  # built: short texts use it too
         with pytest.MonkeyPatch.context() as mp:
-            mp.setenv(accel.ENV_ENGINE, "re")
+            mp.setenv(native_match.ENV_ENGINE, "re")
             expected = list(matcher.iter_matches(tier, text))
         assert list(matcher.iter_matches(tier, text)) == expected
 
@@ -172,12 +172,12 @@ def test_hostile_arguments_raise_python_errors_not_panics() -> None:
 
 @needs_core
 def test_the_re_setting_is_the_python_reference_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(accel.ENV_ENGINE, "re")
+    monkeypatch.setenv(native_match.ENV_ENGINE, "re")
     calls: list[int] = []
     monkeypatch.setattr(native_match, "native_matches", lambda *a: calls.append(1) or iter(()))
     list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
     assert not calls
-    monkeypatch.setenv(accel.ENV_ENGINE, "auto")
+    monkeypatch.setenv(native_match.ENV_ENGINE, "auto")
     monkeypatch.setattr(native_match, "_BUILT", {})
     monkeypatch.delitem(sys.modules, "engine.phi.native")  # a process that never asked for the core
     list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
@@ -195,9 +195,9 @@ def test_scan_file_findings_are_identical(
 ) -> None:
     path = tmp_path / "dense.csv"
     path.write_bytes((",".join(COLUMNS) + "\r\n").encode() + dense_block(250, seed=9).replace(b"\n", b"\r\n"))
-    monkeypatch.setenv(accel.ENV_ENGINE, "auto")
+    monkeypatch.setenv(native_match.ENV_ENGINE, "auto")
     fast = list(scan_file(path, chunk_size=chunk_size, workers=workers))
-    monkeypatch.setenv(accel.ENV_ENGINE, "re")
+    monkeypatch.setenv(native_match.ENV_ENGINE, "re")
     slow = list(scan_file(path, chunk_size=chunk_size, workers=workers))
     assert len(slow) > 3000
     assert [(f.category, f.offset, f.length, f.digest) for f in fast] == [

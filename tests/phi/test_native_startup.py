@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.phi import accel, load_registry, native
+from engine.phi import load_registry, native, native_match
 from engine.phi.native_lazy import LazyPattern, group_index, lazy_compile
 
 needs_core = pytest.mark.skipif(native.core is None, reason="NATIVE CORE NOT BUILT: CI sets RFLOW_REQUIRE_NATIVE=1")
@@ -80,7 +80,7 @@ def test_a_one_row_scan_on_the_core_compiles_no_combined_regex(tmp_path: Path) -
         "built = [t.name for t in (reg.scan, reg.guard) for rx in (t.str_re, t.bytes_re) if rx._compiled is not None]\n"
         "print('COMPILED', built, rc, file=sys.stderr)\n"
     )
-    env = {**os.environ, accel.ENV_ENGINE: "auto", "RFLOW_PHI_KEY": "startup-test-key-0123456789"}
+    env = {**os.environ, native_match.ENV_ENGINE: "auto", "RFLOW_PHI_KEY": "startup-test-key-0123456789"}
     out = subprocess.run([sys.executable, "-c", code, str(one)], env=env, capture_output=True, text=True, check=False)
     assert "COMPILED [] 0" in out.stderr, out.stderr[-2000:]
     report = json.loads(out.stdout)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.phi import accel, cues, native, native_text
+from engine.phi import cues, native, native_match, native_text
 
 needs_core = pytest.mark.skipif(
     native.core is None and os.environ.get(native.REQUIRE_ENV) != "1",
@@ -68,5 +68,5 @@ def test_texts_beyond_latin1_and_unsupported_regexes_run_on_re() -> None:
 
 
 def test_the_re_setting_keeps_the_cues_on_python(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(accel.ENV_ENGINE, "re")
+    monkeypatch.setenv(native_match.ENV_ENGINE, "re")
     assert native_text.finder_for(cues.vocab().name_cues) is None

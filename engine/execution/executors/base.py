@@ -19,7 +19,6 @@ from engine.core.errors import RflowError, safe_error_text
 from engine.core.sizes import DEFAULT_PARTITION_BYTES
 from engine.execution.executors.gc_policy import task_gc
 from engine.phi import load_registry
-from engine.phi.accel import accelerator_for
 from engine.plugins import default_registry
 
 T = TypeVar("T")
@@ -62,8 +61,7 @@ def warm_worker() -> None:
     """
     try:
         default_registry.load_plugins()
-
-        accelerator_for(load_registry().scan)
+        load_registry()
     except Exception:  # an optimisation must never break a worker
         pass
 
