@@ -24,13 +24,16 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from engine import PatternError, UserPattern, compile_pattern, safe_excerpt
 from engine.phi.validators import luhn
 from stages._common import StageConfigError, is_bundled, resolve_path
+
+if TYPE_CHECKING:
+    from engine import StageContext
 
 TYPES = ("string", "integer", "number", "date", "datetime", "boolean")
 PHI_KINDS = (
@@ -440,6 +443,18 @@ def _problems(_path: str, ref: str, _mtime: int, _size: int, shown: str) -> tupl
     except StageConfigError as exc:
         return ((shown, 0, 0, str(exc), True),)
     return ()
+
+
+async def configured_dictionary(context: StageContext, ref: str | None) -> Dictionary | None:
+    """The dictionary a step's ``dictionary`` option names, or None when it names none.
+
+    Why one place: schema_check, validate and deidentify each read it the same way, off the event
+    loop (a large file parses while timeouts and Ctrl-C stay responsive) and inside the run's
+    allowed roots; a bad file raises :class:`StageConfigError`, which each stage reports as config.
+    """
+    if not ref:
+        return None
+    return await context.run_blocking(load_dictionary, ref, allowed_roots=context.allowed_roots)
 
 
 def dictionary_config_files(config: Mapping[str, Any], manifest_dir: Any = None) -> list[

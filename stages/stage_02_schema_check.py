@@ -10,8 +10,6 @@ config says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Literal
 
 import attrs
@@ -20,7 +18,7 @@ from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_s
 from stages._common import StageConfigError, input_path
 from stages._inputs import profiled_inputs, unknown_input
 from stages.components import DatasetProfile, SchemaReport
-from stages.dictionary import Dictionary, load_dictionary, type_ok
+from stages.dictionary import Dictionary, configured_dictionary, type_ok
 from stages.tabular import DEFAULT_MAX_FIELD_CHARS, TabularError, cell, column_index, open_table
 
 
@@ -156,10 +154,6 @@ def check_input(
     }
 
 
-def load_dictionary_or_none(ref: str | None, allowed_roots: Sequence[Path] = ()) -> Dictionary | None:
-    return None if not ref else load_dictionary(ref, allowed_roots=allowed_roots)
-
-
 @register_stage
 class SchemaCheck:
     """Count missing/extra columns, type mismatches, empty required cells and disallowed values."""
@@ -177,7 +171,7 @@ class SchemaCheck:
     async def execute(self, context: StageContext) -> StageResult:
         config: SchemaCheckConfig = context.config
         try:
-            dictionary = await context.run_blocking(load_dictionary_or_none, config.dictionary, context.allowed_roots)
+            dictionary = await configured_dictionary(context, config.dictionary)
         except StageConfigError as exc:
             return StageResult.failed(f"config dictionary: {exc}")
         refusal = unknown_input(context.world, config.inputs)

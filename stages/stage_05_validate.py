@@ -28,8 +28,8 @@ from stages.dictionary import (
     RuleSpec,
     build_rule,
     code_ok,
+    configured_dictionary,
     dictionary_config_files,
-    load_dictionary,
     parse_date,
     parse_number,
 )
@@ -317,9 +317,7 @@ class Validate:
     async def execute(self, context: StageContext) -> StageResult:
         config: ValidateConfig = context.config
         try:
-            dictionary = (await context.run_blocking(load_dictionary, config.dictionary,
-                                                     allowed_roots=context.allowed_roots)
-                          if config.dictionary else None)
+            dictionary = await configured_dictionary(context, config.dictionary)
             rules = collect_rules(dictionary, config)
         except StageConfigError as exc:
             return StageResult.failed(f"config: {exc}")

@@ -21,7 +21,7 @@ from engine import (
 from stages._common import StageConfigError, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages._inputs import profiled_inputs, unknown_input
 from stages.components import DatasetProfile, DeidentifiedDataset, PhiFindingsSummary
-from stages.dictionary import load_dictionary
+from stages.dictionary import configured_dictionary
 from stages.stage_06_deidentify.classify import Prepared
 from stages.stage_06_deidentify.config import ACTIONS, DeidentifyConfig
 from stages.stage_06_deidentify.kanon import k_anonymity
@@ -94,9 +94,7 @@ class Deidentify:
     async def execute(self, context: StageContext) -> StageResult:
         config: DeidentifyConfig = context.config
         try:
-            dictionary = (await context.run_blocking(load_dictionary, config.dictionary,
-                                                     allowed_roots=context.allowed_roots)
-                          if config.dictionary else None)
+            dictionary = await configured_dictionary(context, config.dictionary)
         except StageConfigError as exc:
             return StageResult.failed(f"config dictionary: {exc}")
         bad = sorted(a for a in config.columns.values() if a not in ACTIONS)
