@@ -242,8 +242,6 @@ class Upload:
             "rows_total": sum(o["rows"] for o in outputs.values()),
             "bytes_total": sum(o["size_bytes"] for o in outputs.values()),
         }
-        if errors:
-            # Every problem found here is the input's (missing, not regular, empty, binary, not a
-            # table, over a cap, ragged under ragged_rows: fail): the run ends with exit 2.
-            return StageResult.failed(*errors, output=output, warnings=warnings, unusable_input=True)
-        return StageResult.completed(output, warnings=warnings)
+        # Every problem found here is the input's (missing, not regular, empty, binary, not a
+        # table, over a cap, ragged under ragged_rows: fail): the run ends with exit 2.
+        return StageResult.finished(output, errors=errors, warnings=warnings, unusable_input=bool(errors))

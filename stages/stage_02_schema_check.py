@@ -226,8 +226,6 @@ class SchemaCheck:
             "warnings_total": warnings_total,
             "status": "errors" if errors_total else "ok",
         }
-        if errors_total and config.on_errors == "fail":
-            return StageResult.failed(
-                f"schema check found {errors_total} error(s) (on_errors: fail)", output=output, warnings=warnings
-            )
-        return StageResult.completed(output, warnings=warnings)
+        failing = errors_total and config.on_errors == "fail"
+        errors = [f"schema check found {errors_total} error(s) (on_errors: fail)"] if failing else []
+        return StageResult.finished(output, errors=errors, warnings=warnings)

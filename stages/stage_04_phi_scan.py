@@ -464,9 +464,5 @@ class PhiScan:
         }
         if key.is_random:
             warnings.append("no PHI key configured (RFLOW_PHI_KEY): digests are comparable within this run only")
-        if total and config.on_findings == "fail":
-            return StageResult.failed(
-                f"{total} PHI finding(s) (on_findings: fail)", output=output, artifacts=artifacts, warnings=warnings,
-                phi_findings=total,
-            )
-        return StageResult.completed(output, artifacts=artifacts, warnings=warnings, phi_findings=total)
+        errors = [f"{total} PHI finding(s) (on_findings: fail)"] if total and config.on_findings == "fail" else []
+        return StageResult.finished(output, errors=errors, artifacts=artifacts, warnings=warnings, phi_findings=total)

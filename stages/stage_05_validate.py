@@ -365,8 +365,6 @@ class Validate:
             "warnings_total": warnings_total,
             "status": "errors" if errors_total else ("warnings" if warnings_total else "ok"),
         }
-        if errors_total and config.on_errors == "fail":
-            return StageResult.failed(
-                f"validation found {errors_total} error(s) (on_errors: fail)", output=output, warnings=warnings
-            )
-        return StageResult.completed(output, warnings=warnings)
+        failing = errors_total and config.on_errors == "fail"
+        errors = [f"validation found {errors_total} error(s) (on_errors: fail)"] if failing else []
+        return StageResult.finished(output, errors=errors, warnings=warnings)

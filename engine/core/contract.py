@@ -91,6 +91,18 @@ class StageResult:
     def failed(cls, *errors: str, output: Mapping[str, Any] | None = None, **kw: Any) -> StageResult:
         return cls(status=StageStatus.FAILED, errors=errors, output=dict(output or {}), **kw)
 
+    @classmethod
+    def finished(cls, output: Mapping[str, Any] | None = None, *, errors: Iterable[str] = (), **kw: Any) -> StageResult:
+        """``failed`` with ``errors`` when there are any, else ``completed``: one payload either way.
+
+        Why: a stage that works through its inputs and then decides (errors collected, or a count
+        over what ``on_errors: fail`` allows) reports the same output, artifacts and warnings in both
+        outcomes; one return keeps the two from drifting apart.
+        """
+        errors = tuple(errors)
+        status = StageStatus.FAILED if errors else StageStatus.COMPLETED
+        return cls(status=status, errors=errors, output=dict(output or {}), **kw)
+
     def to_dict(self) -> dict[str, Any]:
         data = attrs.asdict(self, recurse=True)
         data["status"] = self.status.value

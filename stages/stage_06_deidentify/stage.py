@@ -243,6 +243,4 @@ class Deidentify:
             "as_of": {"year": as_of_year, "source": as_of_source},
             "profile": describe_profile(config, gate),
         }
-        if errors:
-            return StageResult.failed(*errors, output=output, artifacts=artifacts, warnings=warnings)
-        return StageResult.completed(output, artifacts=artifacts, warnings=warnings)
+        return StageResult.finished(output, errors=errors, artifacts=artifacts, warnings=warnings)
