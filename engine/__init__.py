@@ -119,7 +119,7 @@ _EXPORTS: dict[str, str] = {
     "as_text": "engine.dataplane.frames",
     "metadata_texts": "engine.dataplane.metadata",
     # Parallel work inside a step: partitions and task checkpoints.
-    "PARTS_DIR": "engine.execution.runfolder",
+    "PARTS_DIR": "engine.core.contract",
     "SPLITTABLE_ENCODINGS": "engine.execution.executors.partitions",
     "plan_byte_ranges": "engine.execution.executors.partitions",
     "task_checkpoint": "engine.execution.executors",
@@ -162,6 +162,7 @@ if TYPE_CHECKING:
     from engine.core.configfile import read_config_bytes as read_config_bytes
     from engine.core.configfile import within as within
     from engine.core.contract import ANY_MODE as ANY_MODE
+    from engine.core.contract import PARTS_DIR as PARTS_DIR
     from engine.core.contract import EmptyConfig as EmptyConfig
     from engine.core.contract import Stage as Stage
     from engine.core.contract import StageContext as StageContext
@@ -215,7 +216,6 @@ if TYPE_CHECKING:
     from engine.execution.executors import task_checkpoint as task_checkpoint
     from engine.execution.executors.partitions import SPLITTABLE_ENCODINGS as SPLITTABLE_ENCODINGS
     from engine.execution.executors.partitions import plan_byte_ranges as plan_byte_ranges
-    from engine.execution.runfolder import PARTS_DIR as PARTS_DIR
     from engine.execution.step_runner import run_stages as run_stages
     from engine.governance import deid_profiles as deid_profiles
     from engine.governance.approvals import approval_problem as approval_problem

@@ -12,7 +12,6 @@ through the same registry, so every input upload accepted can be scanned.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import shutil
 from collections.abc import Callable, Iterator
@@ -21,7 +20,7 @@ from typing import Any, Literal
 
 import attrs
 
-from engine import ANY_MODE, PARTS_DIR, InputDataset, StageContext, StageResult, is_typed, register_stage, safe_excerpt
+from engine import ANY_MODE, InputDataset, StageContext, StageResult, is_typed, register_stage, safe_excerpt
 from engine.phi import Finding
 from stages import _phi
 from stages._common import atomic_output, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
@@ -390,9 +389,8 @@ class PhiScan:
         warnings: list[str] = []
         # Plan every input's partitions, run them all as one batch (inputs and partitions in
         # parallel), then merge each input's results in file order.
-        parts_root = context.workspace / PARTS_DIR / safe_slug(context.step_id or self.key)
         jobs: list[tuple[str, Any, Path | None, list[ScanPart]]] = []
-        try:
+        with context.parts_folder() as parts_root:
             for entity, dataset, profile in profiled_inputs(context.world, config.inputs, warnings, "not scanned"):
                 missing = sorted(set(config.columns) - set(profile.columns))
                 if missing:
@@ -444,10 +442,6 @@ class PhiScan:
                         f"input {dataset.name!r}: {found} PHI finding(s) in {len(res['columns_flagged'])} column(s) "
                         f"({format_counts(res['by_category'])})"
                     )
-        finally:
-            shutil.rmtree(parts_root, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                parts_root.parent.rmdir()  # .parts, once no step uses it
         total = sum(r["findings_total"] for r in results.values())
         decision = "clear" if not total else ("deidentify_only" if policy == "block" else "warn")
         output = {

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import hashlib
 import logging
+import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
@@ -21,6 +24,11 @@ T = TypeVar("T")
 
 ANY_MODE = "*"
 """A stage whose ``modes`` contains this is safe in every governance mode."""
+
+PARTS_DIR = ".parts"
+"""The run folder's scratch space for part files, which may hold raw data: each step removes its
+own folder when done (:meth:`StageContext.parts_folder`); a run removes what a killed run left
+(engine.execution.runfolder)."""
 
 
 def mode_refusals(stage: Any, mode: str, allow_stages: Iterable[str] | None) -> tuple[str, ...]:
@@ -218,6 +226,25 @@ class StageContext:
             out.append(flat[start : start + len(group)])
             start += len(group)
         return out
+
+    @contextlib.contextmanager
+    def parts_folder(self) -> Iterator[Path]:
+        """This step's folder under the workspace's ``.parts/`` for the part files of a
+        :meth:`map_parts` batch; on leaving the block it is removed with everything in it, and
+        ``.parts/`` too once no step uses it.
+
+        Why here: the part files of a partitioned step (phi_scan's findings, deidentify's copies)
+        may hold raw data until they are merged; one place decides where they go and that they
+        go. The folder is created on first use by the stage (``mkdir(parents=True)``).
+        """
+        name = hashlib.sha256(self.step_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        root = self.workspace / PARTS_DIR / name
+        try:
+            yield root
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                root.parent.rmdir()  # .parts, once no step uses it
 
     def artifact_path(self, relative: str) -> Path:
         """Absolute path of a workspace-relative artifact, creating its parent folders."""

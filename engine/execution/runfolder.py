@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine.core.contract import PARTS_DIR
 from engine.core.errors import RflowError
 
 LOCK_NAME = ".rflow.lock"
-PARTS_DIR = ".parts"
 _SAFE = re.compile(r"[^A-Za-z0-9_.:-]")
 
 

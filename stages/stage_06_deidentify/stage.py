@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
 from engine import (
     ANY_MODE,
-    PARTS_DIR,
     InputDataset,
     StageContext,
     StageResult,
@@ -128,9 +125,8 @@ class Deidentify:
         errors: list[str] = []
         # Decide each input's column actions and byte ranges here, run every input's partitions as
         # one batch on the run's executor, then merge each input in file order.
-        parts_root = context.workspace / PARTS_DIR / safe_slug(context.step_id or self.key)
         jobs: list[tuple[str, Any, Path, Prepared, list[DeidPart]]] = []
-        try:
+        with context.parts_folder() as parts_root:
             for entity, dataset, profile in profiled_inputs(context.world, config.inputs, warnings,
                                                             "not de-identified"):
                 suffix = ".tsv" if profile.format == "tsv" else ".csv"
@@ -228,10 +224,6 @@ class Deidentify:
                     ),
                 )
                 context.logger.info("de-identified input %s: %d rows", dataset.name, merged["rows"])
-        finally:
-            shutil.rmtree(parts_root, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                parts_root.parent.rmdir()  # .parts, once no step uses it
         output = {
             "inputs": outputs,
             "residual_findings": sum(o["rescan"]["residual_findings"] for o in outputs.values()),
