@@ -11,6 +11,13 @@ from every pattern. Each non-ASCII character is replaced on its own:
   one word ``Martinez`` and its replacement covers the marks;
 - space separators (Zs: no-break, thin, ideographic spaces...) become an ASCII space;
 - dash punctuation (Pd: hyphen, non-breaking hyphen, en dash...) and the minus sign become ``-``;
+- a letter that decomposes to an ASCII letter and marks takes that letter (``ü`` -> ``u``, ``É`` ->
+  ``E``), and a Latin letter no decomposition reaches takes its usual spelling (``ß`` -> ``ss``,
+  ``ł`` -> ``l``, ``ø`` -> ``o``): the composed and the decomposed ``José`` match alike, and an
+  ASCII pattern sees ``müller@klinik.de`` or ``Hauptstraße`` whole;
+- a decimal digit of any script (Arabic-Indic ``٣``, Devanagari ``३``, Thai ``๓``...) becomes its
+  ASCII digit, and the year, month and day marks of CJK dates (``年`` ``月`` ``日``, ``년`` ``월`` ``일``)
+  become ``-`` ``-`` and a space, so ``2024年3月5日`` reads as ``2024-3-5``;
 - anything else takes its NFKC form (fullwidth digits and letters, the fullwidth at sign, ligatures).
 
 ASCII text is returned as is (the common case costs one ``isascii`` call). Matching runs on the
@@ -33,6 +40,13 @@ import attrs
 _NON_ASCII_STR = re.compile("[^\x00-\x7f]+")
 _NON_ASCII_BYTES = re.compile(b"[\x80-\xff]+")
 _DASHES = frozenset("\u2212\ufe63")
+# Latin letters that no decomposition turns into ASCII ones (also used to fold column headers).
+FOLD = str.maketrans({"ß": "ss", "ẞ": "SS", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE",
+                      "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "\u0131": "i", "ħ": "h", "Ħ": "H", "ŧ": "t",
+                      "Ŧ": "T", "ŋ": "ng", "Ŋ": "NG", "ĸ": "q", "ŀ": "l", "Ŀ": "L", "ð": "d", "Ð": "D",
+                      "þ": "th", "Þ": "TH", "ŉ": "n"})  # fmt: skip
+# CJK year / month / day marks after a number: 2024年3月5日, 2024년 3월 5일
+_DATE_MARKS = {"\u5e74": "-", "\u6708": "-", "\u65e5": " ", "\ub144": "-", "\uc6d4": "-", "\uc77c": " "}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -45,7 +59,38 @@ def normalize_char(ch: str) -> str:
         return " "
     if cat == "Pd" or ch in _DASHES:
         return "-"
+    if cat == "Nd":
+        return str(unicodedata.decimal(ch))
+    if cat[0] == "L":
+        mark = _DATE_MARKS.get(ch)
+        if mark is not None:
+            return mark
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch.translate(FOLD)) if not unicodedata.combining(c))
+        if base.isascii() and base.isalpha():
+            return base
     return unicodedata.normalize("NFKC", ch)
+
+
+def canonical(value: str) -> str:
+    """The form of a matched value its keyed digest is computed from (before the category's normalizer).
+
+    NFKC, so that composed and decomposed text (``José`` as ``é`` or as ``e`` + U+0301) and
+    fullwidth forms give one digest; format characters (zero-width spaces, soft hyphens) removed and
+    decimal digits of any script written in ASCII, as when matching. Accents are kept: ``Müller``
+    and ``Muller`` stay two values.
+    """
+    if value.isascii():
+        return value
+    out = []
+    for ch in unicodedata.normalize("NFKC", value):
+        if ch.isascii():
+            out.append(ch)
+            continue
+        cat = unicodedata.category(ch)
+        if cat == "Cf":
+            continue
+        out.append(str(unicodedata.decimal(ch)) if cat == "Nd" else ch)
+    return "".join(out)
 
 
 @attrs.frozen

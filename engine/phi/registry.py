@@ -25,6 +25,7 @@ from engine.phi.errors import PhiRegistryError
 from engine.phi.fastform import case_trie, class_covers_alnum, expand_ignorecase_words, fast_form
 from engine.phi.label_rule import LabelGrammar, LabelRule, label_order
 from engine.phi.native_lazy import deferred_compile, lazy_compile
+from engine.phi.normalize import FOLD
 from engine.phi.senses import LabelSenses
 from engine.phi.validators import NORMALIZERS, VALIDATORS
 
@@ -167,16 +168,11 @@ class PhiRegistry:
         return None
 
 
-# Latin letters that no decomposition turns into ASCII ones.
-_FOLD = str.maketrans({"ß": "ss", "ẞ": "SS", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE",
-                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "\u0131": "i"})  # fmt: skip
-
-
 def normalize_column(name: str) -> str:
     """``patientId`` / ``Patient ID`` / ``patient-id`` -> ``patient_id``; accents folded, so that the
     registry's ASCII column words name ``Prénom``, ``Straße``, ``Teléfono``, ``Miejscowość`` too."""
     if not name.isascii():
-        decomposed = unicodedata.normalize("NFKD", name.translate(_FOLD))
+        decomposed = unicodedata.normalize("NFKD", name.translate(FOLD))
         name = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.phi.dates import iso, parse_written
+from engine.phi.normalize import canonical, normalize
 
 _NON_DIGIT = re.compile(r"[^0-9]", re.ASCII)
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]", re.ASCII)
@@ -350,6 +351,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
 
 
 def _norm_date(value: str) -> str:
+    value = normalize(value)  # 2024年3月5日 reads as 2024-3-5, as when it was matched
     parsed = parse_date(value)
     if parsed:
         return parsed.isoformat()
@@ -369,13 +371,22 @@ def _norm_text(value: str) -> str:
     return " ".join(value.replace(".", " ").replace(",", " ").lower().split())
 
 
+def _canonical_first(norm: Callable[[str], str]) -> Callable[[str], str]:
+    """``norm`` of the value's canonical form (:func:`engine.phi.normalize.canonical`): text written
+    composed or decomposed, in fullwidth forms or in other digits, gets one digest."""
+    return lambda value: norm(canonical(value))
+
+
 NORMALIZERS: dict[str, Callable[[str], str]] = {
-    "text": _norm_text,
-    "digits": digits,
-    "lower": str.lower,
-    "upper_alnum": lambda v: _NON_ALNUM.sub("", v).upper(),
-    "date_iso": _norm_date,
-    "ip": _norm_ip,
+    name: _canonical_first(norm)
+    for name, norm in {
+        "text": _norm_text,
+        "digits": digits,
+        "lower": str.lower,
+        "upper_alnum": lambda v: _NON_ALNUM.sub("", v).upper(),
+        "date_iso": _norm_date,
+        "ip": _norm_ip,
+    }.items()
 }
 
 

@@ -1,0 +1,172 @@
+# ruff: noqa: RUF001
+"""PHI in forms the first patterns were not written for: non-ASCII e-mail local parts, one digest
+for canonically equivalent text (NFC and NFD), dates in other numerals (Arabic-Indic, fullwidth,
+CJK year-month-day).
+
+Each case is checked where a user meets it: ``rflow phi scan`` in a subprocess on both regex paths
+(the native core and Python's ``re``, which must report identical findings) and the output guard
+(:func:`engine.phi.sanitize`), not only the function that matches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.phi import find_spans, sanitize
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINES = ("auto", "re")
+
+
+def scan(path: Path, engine: str) -> list[dict]:
+    """The findings of ``rflow phi scan --format json`` on one regex path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RFLOW_PHI")}
+    env.update(PYTHONPATH=str(ROOT), RFLOW_PHI_KEY="unseen-forms-test-key-0123", RFLOW_PHI_REGEX=engine)
+    r = subprocess.run(
+        [sys.executable, "-m", "engine", "phi", "scan", str(path), "--format", "json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["findings"]
+
+
+def scan_both(path: Path) -> list[dict]:
+    """The findings, checked identical on the native core and on ``re``."""
+    native, python = (scan(path, engine) for engine in ENGINES)
+    assert native == python
+    return native
+
+
+def cells(tmp_path: Path, notes: list[str]) -> Path:
+    p = tmp_path / "notes.csv"
+    with p.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("id,note\n")
+        for i, note in enumerate(notes, 1):
+            fh.write(f'{i},"{note}"\n')
+    return p
+
+
+def spans_of(text: str, category: str) -> list[str]:
+    return [text[s.start : s.end] for s in find_spans(text) if s.category == category]
+
+
+# --- e-mail addresses with non-ASCII letters -------------------------------------------------
+
+NON_ASCII_EMAILS = [
+    "müller@klinik.de", "jörg.bäcker@praxis-köln.de", "françois@hôpital.fr", "łukasz.zięba@szpital.pl",
+"josé+citas@clínica.es", "ayşe_yılmaz@hastane.com.tr", "straße@b.de",
+]
+
+
+@pytest.mark.parametrize("address", NON_ASCII_EMAILS)
+def test_non_ascii_email_is_one_finding(address: str) -> None:
+    text = f"contact {address} today"
+    assert spans_of(text, "EMAIL") == [address]
+    assert sanitize(text) == "contact [PHI:EMAIL] today"
+
+
+def test_non_ascii_emails_through_the_cli(tmp_path: Path) -> None:
+    notes = [f"write to {a}, thanks" for a in NON_ASCII_EMAILS]
+    found = scan_both(cells(tmp_path, notes))
+    assert [f["category"] for f in found] == ["EMAIL"] * len(NON_ASCII_EMAILS)
+    assert [f["length"] for f in found] == [len(a.encode()) for a in NON_ASCII_EMAILS]
+
+
+# Latin letters of any alphabet (accented, ß, ł, ø...) and digits of any script: letters without a
+# Latin reading (Cyrillic, Greek, CJK) are a known limit (docs/phi.md)
+_LOCAL = st.text(
+    st.characters(categories=("Ll", "Lu"), min_codepoint=0xC0, max_codepoint=0x17F)
+    | st.sampled_from("abcxyzABCXYZ0123456789٠٣٩०५"),
+    min_size=1, max_size=12,
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(local=_LOCAL, sep=st.sampled_from([".", "_", "-", "+", ""]), more=_LOCAL, host=_LOCAL)
+def test_any_letters_before_the_at_sign_stay_in_the_address(local: str, sep: str, more: str, host: str) -> None:
+    address = f"{local}{sep}{more}@{host}.example.org"
+    text = f"mail: {address} ok"
+    out = sanitize(text)
+    assert "@" not in out and out.startswith("mail: ") and out.endswith(" ok")
+
+
+# --- one digest for canonically equivalent text ----------------------------------------------
+
+
+def test_nfc_and_nfd_names_have_one_digest(tmp_path: Path) -> None:
+    p = tmp_path / "names.csv"
+    rows = []
+    for form in ("NFC", "NFD"):
+        name = unicodedata.normalize(form, "José Müller-Núñez")
+        mail = unicodedata.normalize(form, "jörg@klinik.de")
+        rows.append(f"{name},seen by Dr. {name} today,{mail}")
+    p.write_text("patient_name,note,email\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    found = scan_both(p)
+    by_column: dict[str, set[str]] = {}
+    for f in found:
+        by_column.setdefault(f["column"], set()).add(f["digest"])
+    assert set(by_column) == {"patient_name", "note", "email"}
+    assert all(len(d) == 1 for d in by_column.values()), by_column
+    assert by_column["patient_name"] == by_column["note"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(st.characters(codec="utf-8", categories=("Ll", "Lu", "Mn", "Zs", "Pd", "Cf")), max_size=16))
+def test_the_digest_form_is_the_same_for_equivalent_text(value: str) -> None:
+    from engine.phi.validators import NORMALIZERS
+
+    for norm in NORMALIZERS.values():
+        forms = {norm(unicodedata.normalize(f, value)) for f in ("NFC", "NFD", "NFKC", "NFKD")}
+        assert len(forms) == 1, (value, forms)
+
+
+# --- dates in other numerals -----------------------------------------------------------------
+
+OTHER_NUMERAL_DATES = [
+    "٢٠٢٤-٠٣-٠٥", "۲۰۲۴/۰۳/۰۵", "२०२४-०३-०५", "০৫/০৩/২০২৪", "２０２４年３月５日", "2024年3月5日", "2024年12月31日",
+    "２０２４－０３－０５", "2024년3월5일", "1987年11月2日", "๒๕/๑๒/๒๐๒๓",
+]
+
+
+@pytest.mark.parametrize("date", OTHER_NUMERAL_DATES)
+def test_dates_in_other_numerals(date: str) -> None:
+    text = f"admitted {date} for review"
+    assert sanitize(text).count("[PHI:DATE]") == 1, sanitize(text)
+    found = spans_of(text, "DATE")
+    assert len(found) == 1 and found[0].rstrip("日일 ") in date and len(found[0]) >= len(date) - 1
+
+
+def test_other_numeral_dates_through_the_cli(tmp_path: Path) -> None:
+    found = scan_both(cells(tmp_path, [f"seen {d} ok" for d in OTHER_NUMERAL_DATES]))
+    assert [f["category"] for f in found] == ["DATE"] * len(OTHER_NUMERAL_DATES)
+
+
+@pytest.mark.parametrize("text", ["3年前に入院", "毎月1回", "2024年度", "第5日目", "患者123号"])
+def test_cjk_counts_are_not_dates(text: str) -> None:
+    assert spans_of(text, "DATE") == []
+
+
+_DIGIT_SETS = ["0123456789", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "০১২৩৪৫৬৭৮৯", "０１２３４５６７８９", "๐๑๒๓๔๕๖๗๘๙"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    digits=st.sampled_from(_DIGIT_SETS), day=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2150, 12, 31)),
+    form=st.sampled_from(["{y}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{d:02d}.{m:02d}.{y}", "{y}年{m}月{d}日"]),
+)  # fmt: skip
+def test_a_calendar_date_in_any_decimal_digits_is_found(digits: str, day: dt.date, form: str) -> None:
+    ascii_date = form.format(y=day.year, m=day.month, d=day.day)
+    if form.startswith("{d") and day.day <= 12:
+        return  # ambiguous day/month: the US reading decides, covered elsewhere
+    written = ascii_date.translate(str.maketrans("0123456789", digits))
+    assert "[PHI:DATE]" in sanitize(f"visit on {written} noted"), written
