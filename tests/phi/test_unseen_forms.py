@@ -156,7 +156,9 @@ def test_cjk_counts_are_not_dates(text: str) -> None:
     assert spans_of(text, "DATE") == []
 
 
-_DIGIT_SETS = ["0123456789", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "০১২৩৪৫৬৭৮৯", "０１２３４５６７８９", "๐๑๒๓๔๕๖๗๘๙"]
+_DIGIT_SETS = [
+    "0123456789", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "০১২৩৪৫৬৭৮৯", "０１２３４５６７８９", "๐๑๒๓๔๕๖๗๘๙",
+]
 
 
 @settings(max_examples=150, deadline=None)
