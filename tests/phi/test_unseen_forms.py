@@ -172,3 +172,21 @@ def test_a_calendar_date_in_any_decimal_digits_is_found(digits: str, day: dt.dat
         return  # ambiguous day/month: the US reading decides, covered elsewhere
     written = ascii_date.translate(str.maketrans("0123456789", digits))
     assert "[PHI:DATE]" in sanitize(f"visit on {written} noted"), written
+
+
+# --- academic titles before a name -----------------------------------------------------------
+
+TITLED = ["Dipl.-Ing. Klaus Weber", "Dr. med. Hans Müller", "Prof. Dr. med. dent. Anna Schmidt",
+          "Univ.-Prof. Eva Gruber", "Ing. Petr Svoboda", "Dr. med. univ. Jan Novak"]
+
+
+@pytest.mark.parametrize("text", TITLED)
+def test_the_name_after_an_academic_title_is_found(text: str) -> None:
+    name = " ".join(text.split()[-2:])
+    assert spans_of(f"seen {text} today", "NAME") == [name]
+    assert name not in sanitize(f"seen {text} today")
+
+
+def test_titled_names_through_the_cli(tmp_path: Path) -> None:
+    found = scan_both(cells(tmp_path, [f"seen {t} today" for t in TITLED]))
+    assert [f["category"] for f in found] == ["NAME"] * len(TITLED)
