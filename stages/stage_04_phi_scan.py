@@ -339,11 +339,10 @@ def _one_segment(parts: list[ScanPart], out: Any) -> None:
     concatenating them would make the file's bytes depend on how the input was partitioned; the
     artifact and its digest in the report must not.
     """
-    from engine.phi.scan.findings_file import new_encoder, read_findings
+    from engine.phi.scan.findings_file import join_segments
 
     assert all(part.out is not None for part in parts)
-    findings = itertools.chain.from_iterable(read_findings(str(part.out)) for part in parts)
-    _encode_segment(new_encoder(), findings, lambda lines: out.write(lines.decode("ascii")))
+    join_segments([str(part.out) for part in parts], lambda lines: out.write(lines.decode("ascii")))
 
 
 def _encode_segment(encoder: Any, findings: Iterator[Finding], write: Callable[[bytes], Any] | None,

@@ -29,6 +29,7 @@ mod matcher;
 mod reservoir;
 mod rows;
 mod scan_chunk;
+mod segments;
 mod table;
 mod uniquekeys;
 mod validators;
@@ -426,6 +427,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Matcher>()?;
     m.add_class::<Finder>()?;
     m.add_class::<findings::FindingsEncoder>()?;
+    m.add_class::<segments::SegmentJoin>()?;
     m.add_class::<cues::Cues>()?;
     m.add_function(wrap_pyfunction!(scan_chunk::encode_table_chunk, m)?)?;
     m.add_class::<bytecopy::ByteCopy>()?;

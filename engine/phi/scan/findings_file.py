@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -143,6 +144,53 @@ def new_encoder(rename: Callable[[str], str | None] | None = None, *, native: bo
             raise RuntimeError("the native core is not loaded")
         return core.FindingsEncoder(rename)
     return FindingsEncoder(rename)
+
+
+def join_segments(paths: Iterable[str | Path], write: Callable[[bytes], object], *,
+                  native: bool | None = None) -> None:
+    """The findings of the files ``paths`` written (to ``write``, in pieces) as one segment: the
+    bytes one encoder writes for all their findings in order, however the files were cut.
+
+    The core rewrites each line's numbers and differences (``engine._native.SegmentJoin``, no
+    finding read back); the reference reads every finding back and encodes it again. ``native``
+    forces a choice (None: the core's where the core runs the scan and has it).
+    """
+    core_join = _core_join(native)
+    if core_join is None:
+        encoder = new_encoder(native=native)
+        findings = itertools.chain.from_iterable(read_findings(p) for p in paths)
+        while batch := list(itertools.islice(findings, 4096)):
+            write(encoder.encode(batch))
+        write(encoder.encode([]))
+        return
+    try:
+        write(core_join.header())
+        for path in paths:
+            core_join.next_part()
+            with open(path, "rb") as fh:
+                while block := fh.read(_JOIN_BLOCK):
+                    write(core_join.feed(block))
+        core_join.finish()
+    except ValueError as exc:  # the core's reason names no value
+        raise FindingsError(f"findings part file: {exc}") from None
+
+
+_JOIN_BLOCK = 4 << 20
+
+
+def _core_join(native: bool | None) -> Any:
+    """A core ``SegmentJoin`` where one is wanted and built, else None (the reference)."""
+    if native is False:
+        return None
+    from engine.phi.native import core
+    from engine.phi.native_match import use_core
+
+    cls = getattr(core, "SegmentJoin", None)  # None: no core, or one built before it
+    if native is None and (cls is None or not use_core()):
+        return None
+    if cls is None:
+        raise RuntimeError("the native core is not loaded")
+    return cls()
 
 
 def encode_findings(findings: Iterable[Finding], *, native: bool | None = None) -> bytes:
