@@ -25,23 +25,19 @@ def _inputs(step: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
 
 
 def _crosstab_from_file(run_dir: Path, relative: Any) -> Counter[tuple[str, str]] | None:
-    """``(column, category)`` counts from a findings JSONL in the run folder (older reports)."""
+    """``(column, category)`` counts from a findings JSONL in the run folder (phi_scan's output
+    does not hold them; older reports neither)."""
     if not isinstance(relative, str):
         return None
     path = (run_dir / relative).resolve()
     if not path.is_relative_to(run_dir.resolve()) or not path.is_file():
         return None
-    from engine.phi.scan.findings_file import FindingsError, read_findings
+    from engine.phi.scan.findings_file import FindingsError, crosstab
 
-    found: Counter[tuple[str, str]] = Counter()
     try:
-        for number_, finding in enumerate(read_findings(path)):
-            if number_ >= MAX_FINDINGS_LINES:
-                return None
-            found[(str(finding.column), finding.category)] += 1
+        return crosstab(path, MAX_FINDINGS_LINES)
     except (OSError, UnicodeDecodeError, FindingsError):
         return None
-    return found
 
 
 def _heat_table(cross: Mapping[tuple[str, str], int]) -> dict[str, Any]:

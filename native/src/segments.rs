@@ -44,6 +44,7 @@ pub struct Join {
     offset: i128,
     part: Part,
     pending: Vec<u8>,
+    tally: HashMap<(usize, Option<usize>), u64>,
 }
 
 fn int(text: &[u8]) -> Option<i128> {
@@ -66,6 +67,26 @@ fn nullable(text: &[u8]) -> Option<Option<i128>> {
     } else {
         int(text).map(Some)
     }
+}
+
+/// Whether `text` is one JSON string and nothing else (`{"category":"SSN","row":1,...}`, a finding
+/// of the earlier form, is not a definition).
+fn one_string(text: &[u8]) -> Result<(), &'static str> {
+    let inner = text.strip_prefix(b"\"").and_then(|t| t.strip_suffix(b"\"")).ok_or("not a findings line")?;
+    let mut escaped = false;
+    for &b in inner {
+        if escaped {
+            escaped = false;
+        } else if b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
+            return Err("not a findings line");
+        }
+    }
+    if escaped {
+        return Err("not a findings line");
+    }
+    Ok(())
 }
 
 fn push_int(out: &mut Vec<u8>, n: i128) {
@@ -138,9 +159,11 @@ impl Join {
         if line == &HEADER[..HEADER.len() - 1] {
             self.part = Part::default();
         } else if let Some(name) = line.strip_prefix(CATEGORY).and_then(|l| l.strip_suffix(b"}")) {
+            one_string(name)?;
             let n = Self::defined(&mut self.cats, name, CATEGORY, out);
             self.part.cats.push(n);
         } else if let Some(name) = line.strip_prefix(COLUMN).and_then(|l| l.strip_suffix(b"}")) {
+            one_string(name)?;
             let n = Self::defined(&mut self.cols, name, COLUMN, out);
             self.part.cols.push(n);
         } else if let Some(inner) = line.strip_prefix(b"[").and_then(|l| l.strip_suffix(b"]")) {
@@ -149,6 +172,22 @@ impl Join {
             return Err("not a findings line");
         }
         Ok(())
+    }
+
+    /// `(category, column or None, findings)` for every pair seen, the names as their JSON text.
+    pub fn crosstab(&self) -> Vec<(String, Option<String>, u64)> {
+        let named = |table: &HashMap<Vec<u8>, usize>| {
+            let mut names = vec![String::new(); table.len()];
+            for (name, &n) in table {
+                names[n] = String::from_utf8_lossy(name).into_owned();
+            }
+            names
+        };
+        let (cats, cols) = (named(&self.cats), named(&self.cols));
+        let mut out: Vec<_> =
+            self.tally.iter().map(|(&(cat, col), &n)| (cats[cat].clone(), col.map(|c| cols[c].clone()), n)).collect();
+        out.sort();
+        out
     }
 
     /// The joined number of a category or column, its definition line written the first time.
@@ -177,9 +216,7 @@ impl Join {
         let offset = nullable(offset)?;
         int(length)?;
         let token = if digest.first() == Some(&b'"') {
-            if digest.len() < 2 || digest.last() != Some(&b'"') {
-                return None;
-            }
+            one_string(digest).ok()?;
             if self.part.digests.len() < DIGEST_TABLE {
                 self.part.digests.push(digest.to_vec());
             }
@@ -187,6 +224,7 @@ impl Join {
         } else {
             self.part.digests.get(index(digest)?)?.as_slice()
         };
+        *self.tally.entry((cat, col)).or_insert(0) += 1;
         out.push(b'[');
         push_int(out, cat as i128);
         out.push(b',');
@@ -248,6 +286,12 @@ impl SegmentJoin {
         self.inner.finish().map_err(PyValueError::new_err)
     }
 
+    /// `(category, column or None, findings)` of every finding fed so far, each name as the JSON
+    /// string the file holds (the caller decodes the few names).
+    fn crosstab(&self) -> Vec<(String, Option<String>, u64)> {
+        self.inner.crosstab()
+    }
+
     /// The lines of `data` rewritten (the GIL released).
     fn feed<'py>(&mut self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
         let mut out = Vec::with_capacity(data.len() + 64);
@@ -282,12 +326,21 @@ mod tests {
         let out = join(&[a, b]).unwrap();
         let want: &[u8] = b"{\"rflow_findings\":2}\n{\"category\":\"MRN\"}\n{\"column\":\"id\"}\n[0,2,0,10,3,\"AAAA\"]\n[0,1,0,5,3,0]\n{\"category\":\"NAME\"}\n[1,4,null,25,3,\"BBBB\"]\n[0,0,0,2,3,0]\n[0,1,0,1,2,0]\n[1,null,null,null,4,\"~x,y\"]\n";
         assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(want));
+        let mut j = Join::default();
+        let mut sink = Vec::new();
+        for p in [a, b] {
+            j.next_part().unwrap();
+            j.feed(&mut sink, p).unwrap();
+        }
+        let pair = |c: &str, k: Option<&str>, n| (c.to_string(), k.map(str::to_string), n);
+        assert_eq!(j.crosstab(), vec![pair("\"MRN\"", Some("\"id\""), 4), pair("\"NAME\"", None, 2)]);
     }
 
     #[test]
     fn other_lines_are_refused() {
         for bad in [&b"[0,1,0,1,1,\"A\"]\n"[..], b"{\"rflow_findings\":2}\n[0,1]\n", b"{\"x\":1}\n",
-                    b"{\"rflow_findings\":2}\n{\"category\":\"A\"}\n[0,1,null,1,1,3]\n", b"{\"rflow_findings\":2}\n{\"category\":\"A\"}\n[0,01,null,1,1,\"A\"]\n"] {
+                    b"{\"rflow_findings\":2}\n{\"category\":\"A\"}\n[0,1,null,1,1,3]\n",
+                    b"{\"category\":\"SSN\",\"row\":1,\"digest\":\"x\"}\n", b"{\"column\":\"a\\\"}\n", b"{\"rflow_findings\":2}\n{\"category\":\"A\"}\n[0,01,null,1,1,\"A\"]\n"] {
             assert!(join(&[bad]).is_err(), "{}", String::from_utf8_lossy(bad));
         }
         assert!(join(&[b"{\"rflow_findings\":2}\n{\"category\""]).is_err());

@@ -11,13 +11,16 @@ partition.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.phi import Finding
+from engine.phi.scan import findings_file
 from engine.phi.scan.findings_file import DIGEST_TABLE, FindingsError, join_segments, new_encoder
 from tests.native.test_findings_file import hex64, needs_core
 
@@ -86,3 +89,28 @@ def test_a_damaged_part_is_refused(tmp_path: Path) -> None:
     paths[0].write_bytes(paths[0].read_bytes()[:-1])  # a cut line
     with pytest.raises(FindingsError):
         _joined(paths, True)
+
+
+
+@needs_core
+@settings(max_examples=100, deadline=None)
+@given(found=st.lists(finding, max_size=40), cut=st.integers(0, 40), limit=st.integers(0, 45))
+def test_the_crosstab_counts_what_the_reference_reads_back(tmp_path_factory: pytest.TempPathFactory,
+                                                           found: list[Finding], cut: int, limit: int) -> None:
+    """The HTML report's (column, category) counts: the core's count of the lines equals the
+    reference's count of the findings read back, on a file of two segments too, and both give
+    None past the limit."""
+    tmp = tmp_path_factory.mktemp("cross")
+    whole = tmp / "whole.findings.jsonl"
+    whole.write_bytes(b"".join(p.read_bytes() for p in _parts(tmp, [found[:cut], found[cut:]])))  # two segments
+    expected = Counter((str(f.column), f.category) for f in found) if len(found) <= limit else None
+    assert findings_file.crosstab(whole, limit) == expected
+    with mock.patch.object(findings_file, "_core_crosstab", return_value=None):
+        assert findings_file.crosstab(whole, limit) == expected
+
+
+def test_the_crosstab_reads_the_earlier_form(tmp_path: Path) -> None:
+    """A file the core does not rewrite (one object a finding, older reports) is counted by the reference."""
+    path = tmp_path / "old.findings.jsonl"
+    path.write_text('{"category":"SSN","row":1,"column":"id","offset":0,"length":9,"digest":"' + "1" * 64 + '"}\n')
+    assert findings_file.crosstab(path, 10) == Counter({("id", "SSN"): 1})

@@ -29,6 +29,7 @@ import binascii
 import itertools
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,40 @@ def join_segments(paths: Iterable[str | Path], write: Callable[[bytes], object],
 
 
 _JOIN_BLOCK = 4 << 20
+
+
+def crosstab(path: str | Path, limit: int) -> Counter[tuple[str, str]] | None:
+    """``(column, category)`` counts of a findings file's findings (a column of None counted as
+    ``"None"``); None when it holds more than ``limit``. The core counts the lines as it reads them
+    (no finding read back into Python); the reference, a file in another form, reads every finding.
+    Raises :class:`FindingsError`, OSError or UnicodeDecodeError on a file it cannot read.
+    """
+    counted = _core_crosstab(path)
+    if counted is None:
+        counted = Counter()
+        for number_, finding in enumerate(read_findings(path)):
+            if number_ >= limit:
+                return None
+            counted[(str(finding.column), finding.category)] += 1
+    return None if sum(counted.values()) > limit else counted
+
+
+def _core_crosstab(path: str | Path) -> Counter[tuple[str, str]] | None:
+    core_join = _core_join(None)
+    if core_join is None:
+        return None
+    try:
+        core_join.next_part()
+        with open(path, "rb") as fh:
+            while block := fh.read(_JOIN_BLOCK):
+                core_join.feed(block)
+        core_join.finish()
+    except ValueError:  # a form the core does not rewrite (the earlier one-object-a-line form): the reference
+        return None
+    counted: Counter[tuple[str, str]] = Counter()
+    for category, column, n in core_join.crosstab():
+        counted[(str(None if column is None else json.loads(column)), json.loads(category))] += n
+    return counted
 
 
 def _core_join(native: bool | None) -> Any:
