@@ -28,6 +28,7 @@ pub const NAMES: &[&str] = &[
     "ipv4",
     "ipv6",
     "vin",
+    "iban",
     "date_ymd",
     "date_mdy",
     "date_text",
@@ -66,6 +67,7 @@ impl Validator {
             "ipv4" => ipv4(value),
             "ipv6" => return ipv6(value),
             "vin" => vin(value),
+            "iban" => iban(value),
             "date_ymd" => numeric_date(strip(value)).is_some_and(|p| p.0.len() == 4) && parse_date(value).is_some(),
             "date_mdy" => parse_date(value).is_some(),
             "date_text" => parse_written(value).is_some(),
@@ -379,6 +381,43 @@ fn vin(value: &[u8]) -> bool {
     !v.iter().all(u8::is_ascii_digit) && v.iter().filter(|b| b.is_ascii_digit()).count() >= 5
 }
 
+/// ISO 13616 IBAN lengths per issuing country: Python's `_IBAN_LENGTHS`.
+const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
+    (b"AD", 24), (b"AE", 23), (b"AL", 28), (b"AT", 20), (b"AZ", 28), (b"BA", 20), (b"BE", 16), (b"BG", 22),
+    (b"BH", 22), (b"BI", 27), (b"BR", 29), (b"BY", 28), (b"CH", 21), (b"CR", 22), (b"CY", 28), (b"CZ", 24),
+    (b"DE", 22), (b"DJ", 27), (b"DK", 18), (b"DO", 28), (b"EE", 20), (b"EG", 29), (b"ES", 24), (b"FI", 18),
+    (b"FK", 18), (b"FO", 18), (b"FR", 27), (b"GB", 22), (b"GE", 22), (b"GI", 23), (b"GL", 18), (b"GR", 27),
+    (b"GT", 28), (b"HN", 28), (b"HR", 21), (b"HU", 28), (b"IE", 22), (b"IL", 23), (b"IQ", 23), (b"IS", 26),
+    (b"IT", 27), (b"JO", 30), (b"KW", 30), (b"KZ", 20), (b"LB", 28), (b"LC", 32), (b"LI", 21), (b"LT", 20),
+    (b"LU", 20), (b"LV", 21), (b"LY", 25), (b"MC", 27), (b"MD", 24), (b"ME", 22), (b"MK", 19), (b"MN", 20),
+    (b"MR", 27), (b"MT", 31), (b"MU", 30), (b"NI", 28), (b"NL", 18), (b"NO", 15), (b"OM", 23), (b"PK", 24),
+    (b"PL", 28), (b"PS", 29), (b"PT", 25), (b"QA", 29), (b"RO", 24), (b"RS", 22), (b"RU", 33), (b"SA", 24),
+    (b"SC", 31), (b"SD", 18), (b"SE", 24), (b"SI", 19), (b"SK", 24), (b"SM", 27), (b"SO", 23), (b"ST", 25),
+    (b"SV", 28), (b"TL", 23), (b"TN", 24), (b"TR", 26), (b"UA", 29), (b"VA", 22), (b"VG", 24), (b"XK", 20),
+    (b"YE", 30),
+];
+
+/// Python's `iban`: spaces dropped, the country's length, check digits 02-98, mod 97 = 1.
+fn iban(value: &[u8]) -> bool {
+    let s: Vec<u8> = value.iter().copied().filter(|&b| b != b' ').collect();
+    let Some(&(_, len)) = s.get(..2).and_then(|c| IBAN_LENGTHS.iter().find(|(k, _)| &k[..] == c)) else {
+        return false;
+    };
+    let check = &s[2..4];
+    if s.len() != len || !check.iter().all(u8::is_ascii_digit) || check < &b"02"[..] || check > &b"98"[..] {
+        return false;
+    }
+    let mut total: u32 = 0;
+    for &c in s[4..].iter().chain(&s[..4]) {
+        total = match c {
+            b'0'..=b'9' => (total * 10 + u32::from(c - b'0')) % 97,
+            b'A'..=b'Z' => (total * 100 + u32::from(c - b'A') + 10) % 97,
+            _ => return false,
+        };
+    }
+    total == 1
+}
+
 fn age_over_89(value: &[u8]) -> bool {
     let ds = digits(value);
     !ds.is_empty() && (90..=125).contains(&number(&ds))
@@ -647,6 +686,9 @@ mod tests {
         assert!(ok("phone_digits", "+44 20 7946 0958") && !ok("phone_digits", "555-0142"));
         assert!(ok("ipv4", "10.0.0.255") && !ok("ipv4", "01.02.2020.1") && !ok("ipv4", "1.2.3.256"));
         assert!(ok("vin", "1HGCM82633A004352") && !ok("vin", "1HGCM82633A004353"));
+        assert!(ok("iban", "DE89 3704 0044 0532 0130 00") && ok("iban", "NO9386011117947"));
+        assert!(!ok("iban", "DE89 3704 0044 0532 0130 01") && !ok("iban", "XX89370400440532013000"));
+        assert!(!ok("iban", "DE8937040044053201300") && !ok("iban", "de89370400440532013000"));
         assert!(ok("age_over_89", "aged 0095") && !ok("age_over_89", "126"));
         assert!(ok("not_ratio", "7F3K") && !ok("not_ratio", " 120/80 ") && !ok("not_ratio", "1.25mg"));
         assert!(!ok("not_year", "2015") && ok("not_year", "2215"));

@@ -12,7 +12,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from phi_values import card, date, ipv4, phone, ssn, vin
+from phi_values import card, date, iban, ipv4, phone, ssn, vin
 
 from engine.phi import load_registry, native, native_match, validators
 
@@ -37,8 +37,9 @@ dates = st.builds(
     st.integers(0, 3000),
 )  # fmt: skip
 VALUES = (
-    soup | dates | ip6 | ssn | phone | date | ipv4 | card | vin
+    soup | dates | ip6 | ssn | phone | date | ipv4 | card | vin | iban
     | st.text(max_size=12) | st.from_regex(r"[0-9]{8}", fullmatch=True)
+    | st.from_regex(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", fullmatch=True)
     | st.from_regex(r"[0-9]{4}[ /-](?:Jan|Feb|March|Sept|Foo)\.?[ /-][0-9]{1,3}", fullmatch=True)
 )  # fmt: skip
 CORE_NAMES = sorted(native.core.validator_names()) if native.core is not None else []
