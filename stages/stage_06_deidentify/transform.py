@@ -87,12 +87,20 @@ class _Transformer:
                 return None
             if mode == "year":
                 return str(day.year)
-            moved = day + dt.timedelta(days=shift)
+            try:  # a shift past year 1 or 9999 is no date we can write: the cell is read as unparsed
+                moved = day + dt.timedelta(days=shift)
+            except OverflowError:
+                return None
             return moved.isoformat() + (m.group("rest") or "")
         if date_format:
             day2 = parse_date(text, date_format)
             if day2 is not None:
-                return str(day2.year) if mode == "year" else (day2 + dt.timedelta(days=shift)).strftime(date_format)
+                if mode == "year":
+                    return str(day2.year)
+                try:
+                    return (day2 + dt.timedelta(days=shift)).strftime(date_format)
+                except OverflowError:
+                    return None
         if mode == "year":
             return year_of(text)
         return None

@@ -122,3 +122,17 @@ def test_live_shift_refusal_at_the_cli(tmp_path: Path) -> None:
     assert step["status"] == "blocked" and len(step["errors"]) == 1
     assert not list(out.rglob("deidentified/*.csv"))
     assert "2024-02-01" not in json.dumps(report)
+
+
+def test_a_shift_past_the_first_or_last_year_leaves_no_date(tmp_path: Path, ws: Path) -> None:
+    """0001-01-01 shifted back (9999-12-31 forward) is no date Python can write: the column's cell
+    becomes the date token instead of the step failing on an OverflowError (in free text the
+    registry's date rules do not take such years)."""
+    days = ("0001-01-01", "9999-12-31")
+    lines = [f"{subject},{day},seen {day}" for subject in ("S1", "S2", "S3", "S4") for day in days]
+    src = write(tmp_path / "a.csv", "patient_id,visit_date,notes\n" + "\n".join(lines) + "\n")
+    result, rows = _deid(src, ws, dates="shift", subject_column="patient_id", max_shift_days=3)
+    assert result.status is StageStatus.COMPLETED, result.errors
+    cells = [r["visit_date"] for r in rows]
+    assert "0001-01-01" not in cells and "9999-12-31" not in cells and "[PHI:DATE]" in cells
+    assert all(c == "[PHI:DATE]" or c[:4] in ("0001", "9999") for c in cells)

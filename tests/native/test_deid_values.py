@@ -1,0 +1,110 @@
+"""deidentify's per-value answers (date shifts, pseudonyms, spans of new text) agree on every path.
+
+The values the core's row loop hands to Python today (a subject's shifted dates, keyed pseudonyms,
+spans of text cells not seen before) are the ones meant to move into the core; this pins the
+reference's answers for them on awkward inputs before and after such a move. Generated tables hold
+dates in many written forms (ISO dates with times, zones and odd tails, impossible days, leap
+days, the first and last years a date can have, slashes, day-month-year words, digits of other
+scripts, padded and quoted cells), identifier values outside ASCII (accents in both normal forms,
+CJK, quotes, delimiters, line breaks, edge spaces) and free text repeating them. Each table is
+de-identified by ``deidentify_part`` with the core's row loop against ``RFLOW_PHI_CORE_DEID_ROWS=0``
+for several partition and block sizes, and by the whole stage for several partition sizes and worker
+counts against the Python row loop and against the all-Python path: identical copies, counts and
+rescans, or the same refusal.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.phi import native_deid
+from stages.stage_06_deidentify import core_rows
+from stages.stage_06_deidentify.config import DeidentifyConfig
+from tests.native.stage_runs import deidentified
+from tests.native.test_deid_rows import _task_run, needs_core
+
+HEADER = ["patient_id", "patient_name", "visit_date", "dob", "email", "notes"]
+DATES = ["2023-04-05", "2023-04-05T10:11:12", "2023-04-05T10:11:12Z", "2023-04-05 10:11", "2023-04-05T10:11+01:00",
+         "2023-04-05T10,5", "2023-04-05 AB", "2023-04-05T", " 2023-04-05 ", "2023-04-05\t", "2024-02-29", "2023-02-29",
+         "2023-13-01", "2023-00-10", "0001-01-03", "9999-12-30", "1900-01-01", "2023-4-5", "20230405", "04/05/2023",
+         "4/5/23", "5 Apr 2023", "April 5, 2023", "05.04.2023", "2023/04/05", "\uff12\uff10\uff12\uff13-04-05",
+         "\u0662\u0660\u0662\u0663-04-05", "2023-04-05\u00a0", "2023\u201004\u201005", "", "unknown", "1937",
+         "seen 2023-04-05", "2023-04-05, 2023-05-06"]
+NAMES = ["Ann Lee", "Zo\u00eb \u00c5gren", unicodedata.normalize("NFD", "Zo\u00eb \u00c5gren"), "\u674e\u5c0f\u9f99",
+         "O'Brien", 'Ann "Bo" Lee', "Lee, Ann", " Ann Lee ", "ANN LEE", "Ann\nLee", "\u0130lker \u015eahin", "\u00df",
+         "Stra\u00dfe", "x", ""]
+SUBJECTS = ["S1", "s1", "S\u00e91", "S 1", "", "\u00c5", "0001"]
+EMAILS = ["ann@x.org", "m\u00fcller@klinik.de", "a.b+c@ex-ample.co.uk", "not an email", ""]
+
+
+def _table(data: st.DataObject) -> bytes:
+    rows: list[list[str]] = []
+    for _ in range(data.draw(st.integers(0, 10))):
+        name = data.draw(st.sampled_from(NAMES))
+        email = data.draw(st.sampled_from(EMAILS))
+        date = data.draw(st.sampled_from(DATES))
+        words = [name, name.upper(), name.split(" ")[-1], email, date, data.draw(st.sampled_from(DATES)), "seen",
+                 "\u00e9"]
+        note = " ".join(data.draw(st.lists(st.sampled_from(words), max_size=5)))
+        rows.append([data.draw(st.sampled_from(SUBJECTS)), name, date, data.draw(st.sampled_from(DATES)), email, note])
+    buf = io.StringIO()
+    quoting = data.draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    csv.writer(buf, quoting=quoting, lineterminator=data.draw(st.sampled_from(["\n", "\r\n"]))).writerows(
+        [HEADER, *rows])
+    return buf.getvalue().encode("utf-8")
+
+
+CONFIGS = [
+    DeidentifyConfig(identifiers="pseudonym", dates="shift", subject_column="patient_id"),
+    DeidentifyConfig(identifiers="pseudonym", dates="shift", subject_column="patient_id", max_shift_days=3),
+    DeidentifyConfig(identifiers="pseudonym", dates="year"),
+    DeidentifyConfig(dates="shift"),
+]
+
+
+@needs_core
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data(), config=st.sampled_from(CONFIGS), partition=st.sampled_from([1 << 30, 150, 500]),
+       block=st.sampled_from([1, 5, 64, 1 << 20]))
+def test_shifted_dates_and_pseudonyms_agree_with_the_reference(tmp_path_factory: pytest.TempPathFactory,
+                                                               data: st.DataObject, config: DeidentifyConfig,
+                                                               partition: int, block: int) -> None:
+    tmp = tmp_path_factory.mktemp("values")
+    path = tmp / "in.csv"
+    path.write_bytes(_table(data))
+    try:
+        ref = _task_run(path, tmp / "ref", config, None, partition, False)
+    except Exception as exc:  # the reference refuses the table: the core path must refuse it the same way
+        with pytest.raises(type(exc)):
+            _task_run(path, tmp / "core", config, None, partition, True)
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(core_rows, "_BLOCK_CHARS", block)
+        got = _task_run(path, tmp / "core", config, None, partition, True)
+    assert got[0] == ref[0]
+    assert got[1] == ref[1]
+
+
+@needs_core
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data(), run=st.sampled_from([(1 << 30, 1), (256, 1), (256, 2), (1024, 2)]))
+def test_the_stage_writes_the_same_shifted_and_pseudonymised_copy(tmp_path_factory: pytest.TempPathFactory,
+                                                                  data: st.DataObject, run: tuple[int, int]) -> None:
+    tmp = tmp_path_factory.mktemp("stage")
+    path = tmp / "in.csv"
+    table = _table(data)
+    path.write_bytes(table if table.count(b"\n") > 1 else table + b"S1,Ann Lee,2023-04-05,1950-02-03,ann@x.org,Lee\n")
+    configs = {"deidentify": {"identifiers": "pseudonym", "dates": "shift", "subject_column": "patient_id"}}
+    partition_bytes, workers = run
+    core = deidentified(path, tmp / "core", {native_deid.ENV: "1"}, partition_bytes, workers, configs)
+    rows = deidentified(path, tmp / "rows", {native_deid.ROWS_ENV: "0"}, partition_bytes, workers, configs)
+    ref = deidentified(path, tmp / "ref", {native_deid.ENV: "0"}, partition_bytes, workers, configs)
+    assert core == rows == ref
