@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.phi import native_deid
+from stages.dictionary import load_dictionary
 from stages.stage_06_deidentify import core_rows
 from stages.stage_06_deidentify.config import DeidentifyConfig
 from tests.native.stage_runs import deidentified
@@ -108,3 +109,48 @@ def test_the_stage_writes_the_same_shifted_and_pseudonymised_copy(tmp_path_facto
     rows = deidentified(path, tmp / "rows", {native_deid.ROWS_ENV: "0"}, partition_bytes, workers, configs)
     ref = deidentified(path, tmp / "ref", {native_deid.ENV: "0"}, partition_bytes, workers, configs)
     assert core == rows == ref
+
+
+DICTIONARY = """name: values
+version: "1"
+columns:
+  patient_id: {type: string, phi: SUBJECT_ID}
+  patient_name: {type: string, phi: NAME}
+  visit_date: {type: date, date_format: "%m/%d/%Y", phi: DATE}
+  dob: {type: date, date_format: "%d.%m.%Y", phi: DATE}
+  email: {type: string, phi: EMAIL}
+  notes: {type: string}
+"""
+
+
+@needs_core
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data(), dates=st.sampled_from(["shift", "year"]), partition=st.sampled_from([1 << 30, 200]),
+       block=st.sampled_from([1, 64, 1 << 20]))
+def test_dates_in_the_dictionary_format_agree_with_the_reference(tmp_path_factory: pytest.TempPathFactory,
+                                                                 data: st.DataObject, dates: str, partition: int,
+                                                                 block: int) -> None:
+    """Columns whose dictionary gives a strptime format (shifted and written back in that format; 31.12.9999
+    shifted forward is read as unparsed)."""
+    tmp = tmp_path_factory.mktemp("dictionary")
+    (tmp / "dictionary.yaml").write_text(DICTIONARY, encoding="utf-8")
+    dictionary = load_dictionary(str(tmp / "dictionary.yaml"), allowed_roots=[tmp])
+    config = DeidentifyConfig(dictionary=str(tmp / "dictionary.yaml"), identifiers="pseudonym", dates=dates,
+                              subject_column="patient_id")
+    path = tmp / "in.csv"
+    table = _table(data).decode("utf-8")
+    for day in ("04/05/2023", "02/29/2024", "02/30/2023", "05.04.2023", "31.12.9999", "1/2/2023", "2023-04-05"):
+        table += f"S1,Ann Lee,{day},{day},ann@x.org,seen {day}\n"
+    path.write_bytes(table.encode("utf-8"))
+    try:
+        ref = _task_run(path, tmp / "ref", config, dictionary, partition, False)
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            _task_run(path, tmp / "core", config, dictionary, partition, True)
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(core_rows, "_BLOCK_CHARS", block)
+        got = _task_run(path, tmp / "core", config, dictionary, partition, True)
+    assert got[0] == ref[0]
+    assert got[1] == ref[1]
