@@ -16,11 +16,9 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use pyo3::prelude::*;
-
-use crate::bytecopy::{parse, rewrite, Field, Rec, Step};
+use crate::bytecopy::{parse, rewrite, value as field_value, Rec, Step};
+use crate::deid_text::{apply_idents, idents_of, strip, IdentCol, Idents};
 
 pub const OK: u8 = 0;
 pub const BAIL: u8 = 1;
@@ -38,58 +36,7 @@ const ROW: u8 = 3;
 /// cell and subject then keeps it by the cell alone).
 const ANY_SUBJECT: u8 = 8;
 
-const PASS: u32 = u32::MAX;
-
-/// Python's `str.isspace` on ASCII.
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f)
-}
-
-/// Python's `str.strip()` on ASCII text.
-fn strip(s: &str) -> &str {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let mut j = b.len();
-    while i < j && is_space(b[i]) {
-        i += 1;
-    }
-    while j > i && is_space(b[j - 1]) {
-        j -= 1;
-    }
-    &s[i..j]
-}
-
-/// Python's `str.split()` on ASCII text.
-fn split_ws(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| c.is_ascii() && is_space(c as u8)).filter(|p| !p.is_empty())
-}
-
-/// `_replace_lowered` on ASCII text: whole-word occurrences of `needle` in `text` (`low` its lower
-/// case) replaced by `token`; the count.
-pub fn replace_lowered(text: &str, low: &str, needle: &str, token: &str) -> (String, usize) {
-    let tb = text.as_bytes();
-    let alnum = |i: usize| tb[i].is_ascii_alphanumeric();
-    let mut out = String::new();
-    let (mut pos, mut count) = (0, 0);
-    let mut at = low.find(needle);
-    while let Some(i) = at {
-        let end = i + needle.len();
-        if (i == 0 || !alnum(i - 1)) && (end == tb.len() || !alnum(end)) {
-            out.push_str(&text[pos..i]);
-            out.push_str(token);
-            pos = end;
-            count += 1;
-            at = low[end..].find(needle).map(|k| k + end);
-        } else {
-            at = low[i + 1..].find(needle).map(|k| k + i + 1);
-        }
-    }
-    if count == 0 {
-        return (text.to_string(), 0);
-    }
-    out.push_str(&text[pos..]);
-    (out, count)
-}
+pub const PASS: u32 = u32::MAX;
 
 /// One kept column: its input index, how its memo is keyed, whether its output's form is checked.
 #[derive(Clone)]
@@ -99,17 +46,6 @@ pub struct Spec {
     /// 3: as 2, for text most of whose cells no subject changes.
     pub mode: u8,
     pub checked: bool,
-}
-
-/// An identifier column whose values are hunted in the row's other cells.
-#[derive(Clone)]
-pub struct IdentCol {
-    pub src: usize,
-    pub is_name: bool,
-    pub token: String,
-    pub count: u16,
-    /// Replaced by the value's keyed NAME pseudonym instead of the token.
-    pub pseudonym: bool,
 }
 
 struct Entry {
@@ -131,9 +67,6 @@ struct Row {
     /// Kept columns whose cell took another subject's pending answer (see `cells_of`).
     deferred: Vec<usize>,
 }
-
-/// A row's identifier values, longest first: `(value, lower case, ident column)`.
-type Idents = Vec<(String, String, usize)>;
 
 pub struct Rows {
     delim: u8,
@@ -168,39 +101,6 @@ fn value<'a>(buf: &'a str, row: &'a Row, i: usize) -> &'a str {
         Some(f) if f.close.is_none() => &buf[f.start..f.end],
         Some(_) => row.owned.iter().find(|(k, _)| *k == i).map_or("", |(_, v)| v.as_str()),
     }
-}
-
-fn quoted_value(buf: &str, f: &Field) -> Option<String> {
-    f.close.map(|close| {
-        let mut v = buf[f.start + 1..close].replace("\"\"", "\"");
-        v.push_str(&buf[close + 1..f.end]);
-        v
-    })
-}
-
-/// The row's identifier values replaced in `text` (see `replace_idents` in transform.py), counted.
-fn apply_idents(text: &str, idents: &Idents, cols: &[IdentCol], names: &HashMap<String, Option<String>>,
-                counts: &mut [u64]) -> String {
-    let mut text = text.to_string();
-    let mut low = text.to_ascii_lowercase();
-    for (value, needle, k) in idents {
-        if !low.contains(needle.as_str()) {
-            continue;
-        }
-        let ic = &cols[*k];
-        let token = if ic.pseudonym {
-            names.get(value).and_then(|p| p.as_deref()).unwrap_or(ic.token.as_str())
-        } else {
-            ic.token.as_str()
-        };
-        let (new, n) = replace_lowered(&text, &low, needle, token);
-        if n > 0 {
-            counts[ic.count as usize] += n as u64;
-            text = new;
-            low = text.to_ascii_lowercase();
-        }
-    }
-    text
 }
 
 impl Rows {
@@ -249,23 +149,7 @@ impl Rows {
     }
 
     fn row_idents(&self, buf: &str, row: &Row) -> Idents {
-        let mut found: Idents = Vec::new();
-        for (k, ic) in self.idents.iter().enumerate() {
-            let v = strip(value(buf, row, ic.src));
-            if v.len() < 3 {
-                continue;
-            }
-            found.push((v.to_string(), v.to_ascii_lowercase(), k));
-            if ic.is_name {
-                for part in split_ws(v) {
-                    if part.len() >= 3 && part.as_bytes()[0].is_ascii_uppercase() {
-                        found.push((part.to_string(), part.to_ascii_lowercase(), k));
-                    }
-                }
-            }
-        }
-        found.sort_by_key(|b| std::cmp::Reverse(b.0.len()));
-        found
+        idents_of(&self.idents, |i| value(buf, row, i))
     }
 
     /// Reads the block's records: BAIL, or OK with the misses, name misses and Python rows recorded.
@@ -308,12 +192,11 @@ impl Rows {
             let ascii = body.is_ascii();
             let mut owned = Vec::new();
             for (i, f) in rec.fields.iter().enumerate() {
-                let v = quoted_value(buf, f);
-                let text = v.as_deref().unwrap_or(&buf[f.start..f.end]);
-                if text.len() > self.max_chars && text.chars().count() > self.max_chars {
+                let v = field_value(buf, f);
+                if v.len() > self.max_chars && v.chars().count() > self.max_chars {
                     return BAIL;
                 }
-                if let Some(v) = v {
+                if let Cow::Owned(v) = v {
                     owned.push((i, v));
                 }
             }
@@ -527,126 +410,19 @@ impl Rows {
         std::mem::take(&mut self.out)
     }
 
+    /// The data rows read so far.
+    pub fn rows(&self) -> usize {
+        self.row_no
+    }
+
     pub fn counts(&self) -> Vec<(String, u64)> {
         self.count_names.iter().cloned().zip(self.counts.iter().copied()).filter(|(_, n)| *n > 0).collect()
-    }
-}
-
-/// deidentify's row loop for one CSV/TSV part (see `stages/stage_06_deidentify/core_rows.py`).
-#[pyclass(module = "engine._native")]
-pub struct DeidRows {
-    inner: Rows,
-}
-
-fn guarded<T>(py: Python<'_>, at: usize, f: impl FnOnce() -> T) -> PyResult<T> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|_| {
-        crate::phi_input_error(py, format!("the native row loop failed near byte {at} of the part (a bug in the core)"))
-    })
-}
-
-#[pymethods]
-impl DeidRows {
-    /// `specs`: `(input index, memo mode, form checked)` of each kept column; `idents`: `(input
-    /// index, is a name, token, what to count, pseudonym)`; `subject`: the subject column's index.
-    #[new]
-    #[allow(clippy::too_many_arguments)]
-    fn new(delimiter: &str, specs: Vec<(usize, u8, bool)>, idents: Vec<(usize, bool, String, String, bool)>,
-           subject: Option<usize>, skip_first: bool, max_field_chars: usize) -> PyResult<Self> {
-        let d = delimiter.as_bytes();
-        if d.len() != 1 || d[0] == b'"' || d[0] == b'\r' || d[0] == b'\n' || !d[0].is_ascii() {
-            return Err(pyo3::exceptions::PyValueError::new_err("the row loop takes one ASCII delimiter"));
-        }
-        if specs.iter().any(|s| s.1 > 3) || specs.len() >= PASS as usize {
-            return Err(pyo3::exceptions::PyValueError::new_err("a column spec of no known mode"));
-        }
-        let count_names: Vec<String> = idents.iter().map(|i| i.3.clone()).collect();
-        // What each identifier column counts, by its name's number (names may repeat).
-        let mut seen: Vec<&String> = Vec::new();
-        let ident_cols = idents
-            .iter()
-            .map(|(src, is_name, token, count, pseudonym)| {
-                let id = seen.iter().position(|c| *c == count).unwrap_or_else(|| {
-                    seen.push(count);
-                    seen.len() - 1
-                });
-                IdentCol { src: *src, is_name: *is_name, token: token.clone(), count: id as u16, pseudonym: *pseudonym }
-            })
-            .collect();
-        let specs = specs.into_iter().map(|(src, mode, checked)| Spec { src, mode, checked }).collect();
-        Ok(DeidRows { inner: Rows::new(d[0], specs, ident_cols, subject, skip_first, max_field_chars, count_names) })
-    }
-
-    /// More of the part's text; `""`: the end.
-    fn feed(&mut self, text: &str) {
-        self.inner.feed(text);
-    }
-
-    /// Reads the records fed so far: `(status, misses, name misses, Python rows)`.
-    #[allow(clippy::type_complexity)]
-    fn scan(&mut self, py: Python<'_>)
-            -> PyResult<(u8, Vec<(usize, String, String)>, Vec<String>, Vec<(usize, usize, Vec<String>)>)> {
-        let at = self.inner.position();
-        let inner = &mut self.inner;
-        guarded(py, at, move || {
-            let status = py.detach(|| inner.scan());
-            if status != OK {
-                return (status, Vec::new(), Vec::new(), Vec::new());
-            }
-            (OK, inner.misses(), inner.name_misses().to_vec(), inner.python_rows(false))
-        })
-    }
-
-    /// Python's answers; returns the rows that only Python computes found by them.
-    fn resolve(&mut self, py: Python<'_>, answers: Vec<(u8, String, Vec<String>, bool)>, names: Vec<String>)
-               -> PyResult<Vec<(usize, usize, Vec<String>)>> {
-        let at = self.inner.position();
-        let inner = &mut self.inner;
-        let done = guarded(py, at, move || inner.resolve(answers, names).map(|_| inner.python_rows(true)))?;
-        done.map_err(pyo3::exceptions::PyValueError::new_err)
-    }
-
-    /// Writes the block (`outs`: `(block index, output cells)` of the Python rows); returns the
-    /// form-check residues `(row number, kept column)`.
-    fn write(&mut self, py: Python<'_>, outs: Vec<(usize, Vec<String>)>) -> PyResult<Vec<(usize, usize)>> {
-        let at = self.inner.position();
-        let inner = &mut self.inner;
-        let done = guarded(py, at, move || py.detach(|| inner.write(outs)))?;
-        done.map_err(pyo3::exceptions::PyValueError::new_err)
-    }
-
-    /// The copy written since the last call.
-    fn take(&mut self) -> String {
-        self.inner.take()
-    }
-
-    /// The data rows read so far.
-    #[getter]
-    fn rows(&self) -> usize {
-        self.inner.row_no
-    }
-
-    /// What the core replaced, by what the stage counts.
-    fn counts(&self) -> Vec<(String, u64)> {
-        self.inner.counts()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn replace_lowered_whole_words() {
-        let (out, n) = replace_lowered("Bob bobby BOB.", "bob bobby bob.", "bob", "[N]");
-        assert_eq!((out.as_str(), n), ("[N] bobby [N].", 2));
-        assert_eq!(replace_lowered("abc", "abc", "x", "T"), ("abc".to_string(), 0));
-    }
-
-    #[test]
-    fn strip_and_split_like_python() {
-        assert_eq!(strip(" \x1f a b\x0c"), "a b");
-        assert_eq!(split_ws("\tA  bc\x1d d ").collect::<Vec<_>>(), vec!["A", "bc", "d"]);
-    }
 
     fn rows() -> Rows {
         let specs = vec![Spec { src: 0, mode: 1, checked: true }, Spec { src: 2, mode: 1, checked: false }];

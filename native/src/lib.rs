@@ -20,6 +20,8 @@ mod cues;
 mod cues_names;
 mod cues_places;
 mod deid_rows;
+mod deid_rows_py;
+mod deid_text;
 mod digest;
 mod finder;
 mod findings;
@@ -431,6 +433,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cues::Cues>()?;
     m.add_function(wrap_pyfunction!(scan_chunk::encode_table_chunk, m)?)?;
     m.add_class::<bytecopy::ByteCopy>()?;
-    m.add_class::<deid_rows::DeidRows>()?;
+    m.add_class::<deid_rows_py::DeidRows>()?;
     Ok(())
 }
