@@ -90,7 +90,7 @@ class PhiKey:
 
     def digest_bytes(self, prefix: bytes, normalized: bytes) -> str:
         """Hex HMAC-SHA-256 under the finding-digest subkey of ``prefix + normalized``
-        (``prefix`` is ``b"<CATEGORY>\\x1f"``): the ``rflow-digest/v2`` scheme."""
+        (``prefix`` is ``b"<CATEGORY>\\x1f"``): the HMAC of the ``rflow-digest`` scheme."""
         inner, outer = _pads(self.subkey(PURPOSE_DIGEST))
         h = inner.copy()
         h.update(prefix)

@@ -2,7 +2,7 @@
 
 Why: a dense scan computes one digest per distinct value, and Python's per-call cost of the
 primed-pad HMAC (:meth:`engine.phi.keys.PhiKey.digest_bytes`, the reference) is several times
-the core's. The scheme is the same (``rflow-digest/v2``): the core reproduces the golden vectors
+the core's. The scheme is the same (``rflow-digest/v3``): the core reproduces the golden vectors
 (a Rust unit test and tests/phi/test_native_digest.py) and the Python digests on any input.
 """
 

@@ -6,7 +6,7 @@ version, reports record it, and ``tests/phi/golden_vectors.json`` pins its outpu
 path and the Rust path must both reproduce those vectors, release after release. Changing a
 scheme means a new version string here, and new vectors beside the old ones.
 
-Version 2 (this one):
+Pseudonyms and date shifts are at version 2, finding digests at version 3:
 
 * each purpose has its own HKDF-SHA-256 subkey of the deployment key (RFC 5869, zero salt,
   ``info`` = the purpose below), so a holder of one subkey (an audit verifier holds the audit
@@ -19,8 +19,13 @@ Version 2 (this one):
   HMAC(pseudonym subkey, ``KIND 0x1f normalized``), least significant letter first;
 * date shift: the first 4 bytes (big-endian) of HMAC(date-shift subkey, ``SUBJECT_ID 0x1f
   normalized subject``) modulo ``2*max+1``, minus ``max``; 0 becomes 1 (a shift always moves);
-* finding digest: hex HMAC(finding-digest subkey, ``CATEGORY 0x1f normalized``), where the
-  registry's normalizer of the category gives ``normalized``.
+* finding digest (version 3): hex HMAC(finding-digest subkey, ``CATEGORY 0x1f normalized``), where
+  ``normalized`` is the registry's normalizer of the category applied to the matched value's
+  canonical form (:func:`engine.phi.normalize.canonical`: NFKC, format characters removed, decimal
+  digits of any script in ASCII). Version 2 applied the normalizer to the matched text as written,
+  so a name written decomposed (``e`` + U+0301) or an SSN in Arabic-Indic digits had a digest of
+  its own; version 3 gives them the digest of their plain form. The HMAC itself is unchanged, so
+  the digests of text that is already canonical (all ASCII text) are the same in both versions.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import unicodedata
 
 PSEUDONYM_SCHEME = "rflow-pseudonym/v2"
 DATE_SHIFT_SCHEME = "rflow-date-shift/v2"
-DIGEST_SCHEME = "rflow-digest/v2"
+DIGEST_SCHEME = "rflow-digest/v3"
 SCHEMES = {"pseudonym": PSEUDONYM_SCHEME, "date_shift": DATE_SHIFT_SCHEME, "digest": DIGEST_SCHEME}
 
 PURPOSE_DIGEST = b"rflow/finding-digest/v1"

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from engine.phi.keys import PhiKey, derive_subkey
+from engine.phi.registry import load_registry
 from engine.phi.schemes import PURPOSES, SCHEMES, normalize, pseudonym, shift_days
+from engine.phi.validators import NORMALIZERS
 
 VECTORS = json.loads((Path(__file__).parent / "golden" / "golden_vectors.json").read_text(encoding="utf-8"))
 KEYS = VECTORS["keys"]
@@ -64,6 +66,22 @@ def test_finding_digests(case: dict) -> None:
         assert key.digest(vector["category"], vector["normalized"]) == vector["digest"]
         plain = hmac.new(subkey, f"{vector['category']}\x1f{vector['normalized']}".encode(), hashlib.sha256)
         assert plain.hexdigest() == vector["digest"]
+
+
+@pytest.mark.parametrize("case", KEYS, ids=lambda c: c["key_id"])
+def test_matched_values_digest_through_their_canonical_form(case: dict) -> None:
+    """Digest version 3: a matched value, as written, through the registry's normalizer of its category."""
+    key = PhiKey(case["key"].encode(), "explicit")
+    registry = load_registry()
+    by_normalized: dict[tuple[str, str], set[str]] = {}
+    for vector in case["matched"]:
+        normalized = NORMALIZERS[registry.category(vector["category"]).normalize](vector["value"])
+        assert normalized == vector["normalized"]
+        assert key.digest(vector["category"], normalized) == vector["digest"]
+        by_normalized.setdefault((vector["category"], normalized), set()).add(vector["value"])
+    # composed and decomposed text, fullwidth and Arabic-Indic digits: one value each
+    assert any(len(values) >= 3 for values in by_normalized.values())
+    assert any(not value.isascii() for values in by_normalized.values() for value in values)
 
 
 def test_vectors_cover_non_ascii_and_equivalent_forms() -> None:

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from engine.phi.keys import PhiKey, derive_subkey
+from engine.phi.registry import load_registry
 from engine.phi.schemes import (
     DATE_SHIFT_SCHEME,
     DIGEST_SCHEME,
@@ -21,6 +22,7 @@ from engine.phi.schemes import (
     pseudonym,
     shift_days,
 )
+from engine.phi.validators import NORMALIZERS
 
 KEYS = ["3f1d5c7a9b2e4f6081a3c5e7092b4d6f8e0a2c4e6f8091b3d5f7092a4c6e8f0a", "rflow golden vector key #2"]
 PSEUDONYM_CASES = [
@@ -34,6 +36,17 @@ PSEUDONYM_CASES = [
 ]
 SHIFT_CASES = [("S00001", 180), ("S00002", 180), ("s00002", 180), ("Ｓ00002", 180), ("S00003", 1), ("S00004", 3650)]
 DIGEST_CASES = [("SSN", "430722852"), ("PHONE", "3129811137"), ("NAME", "nicholas ramirez"), ("EMAIL", "ä@b.org")]
+# Matched values as written, through the registry's normalizer of their category (digest version 3).
+MATCHED_CASES = [
+    ("NAME", "José Müller"), ("NAME", "Jose\u0301 Mu\u0308ller"), ("NAME", "JOSÉ  MÜLLER"),
+    ("SSN", "430-72-2852"), ("SSN", "\u0664\u0663\u0660-\u0667\u0662-\u0662\u0668\u0665\u0662"),
+    ("SSN", "４３０-７２-２８５２"), ("EMAIL", "Ｎicholas@Example.org"), ("EMAIL", "nicholas@example.org"),
+    ("DATE", "２０２４-03-05"), ("DATE", "2024-03-05"), ("ADDRESS", "12 Rue\u00a0de la Paix"),
+]
+
+
+def _matched(phi: PhiKey, category: str, value: str, normalized: str) -> dict:
+    return {"category": category, "value": value, "normalized": normalized, "digest": phi.digest(category, normalized)}
 
 
 def vectors() -> dict:
@@ -45,6 +58,7 @@ def vectors() -> dict:
         "purposes": {name: purpose.decode() for name, purpose in PURPOSES.items()},
         "keys": [],
     }
+    registry = load_registry()
     for text in KEYS:
         key = text.encode()
         phi = PhiKey(key, "explicit")
@@ -59,6 +73,7 @@ def vectors() -> dict:
             "date_shifts": [{"subject": s, "max_shift_days": m,
                              "days": shift_days(bytes.fromhex(subkeys["date_shift"]), s, m)} for s, m in SHIFT_CASES],
             "digests": [{"category": c, "normalized": n, "digest": phi.digest(c, n)} for c, n in DIGEST_CASES],
+            "matched": [_matched(phi, c, v, NORMALIZERS[registry.category(c).normalize](v)) for c, v in MATCHED_CASES],
         })
     return out
 
