@@ -18,6 +18,8 @@ from engine.phi.native_match import use_core
 ENV = "RFLOW_PHI_CORE_DEID"
 ROWS_ENV = "RFLOW_PHI_CORE_DEID_ROWS"
 """``0``: the byte copy stays on the core, the row loop on the Python path (``ENV=0`` turns both off)."""
+VALUES_ENV = "RFLOW_PHI_CORE_DEID_VALUES"
+"""``0``: the core's row loop asks Python for every new pseudonym and date (as the reference computes them)."""
 OK, NEED, NOT_BYTEWISE = 0, 1, 2
 """The core's statuses: written; feed more text and call again; the text is not what the row reader read."""
 BAIL = 1
@@ -42,6 +44,11 @@ def byte_copy(delimiter: str, kept: Sequence[int], skip_first: bool) -> Any | No
 
     assert native.core is not None
     return native.core.ByteCopy(delimiter, list(kept), skip_first)
+
+
+def values_enabled() -> bool:
+    """The core's row loop computes keyed pseudonyms and ISO date shifts of ASCII values itself."""
+    return os.environ.get(VALUES_ENV, "1") != "0"
 
 
 def deid_rows(delimiter: str, specs: Sequence[tuple[int, int, bool]],

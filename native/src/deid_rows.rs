@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use crate::bytecopy::{parse, rewrite, value as field_value, Rec, Step};
 use crate::deid_text::{apply_idents, idents_of, strip, IdentCol, Idents};
+use crate::deid_values::{ValueState, Values};
 
 pub const OK: u8 = 0;
 pub const BAIL: u8 = 1;
@@ -47,6 +48,7 @@ pub struct Spec {
     pub mode: u8,
     pub checked: bool,
 }
+
 
 struct Entry {
     kind: u8,
@@ -93,6 +95,7 @@ pub struct Rows {
     pending: Vec<HashMap<String, u32>>,
     name_misses: Vec<String>,
     out: String,
+    values: Option<ValueState>,
 }
 
 fn value<'a>(buf: &'a str, row: &'a Row, i: usize) -> &'a str {
@@ -112,7 +115,7 @@ impl Rows {
             delim, specs, kept, idents, subject, max_chars, buf: String::new(), pos: 0, eof: false, skip_first,
             row_no: 0, memo: (0..n).map(|_| HashMap::new()).collect(), pending: (0..n).map(|_| HashMap::new()).collect(), entries: Vec::new(), memo_bytes: 0,
             names: HashMap::new(), count_names: Vec::new(), count_ids: HashMap::new(), counts: Vec::new(),
-            block: Vec::new(), misses: Vec::new(), name_misses: Vec::new(), out: String::new(),
+            block: Vec::new(), misses: Vec::new(), name_misses: Vec::new(), out: String::new(), values: None,
         };
         for name in count_names {
             rows.count_id(&name);
@@ -129,6 +132,26 @@ impl Rows {
         self.count_ids.insert(name.to_string(), id);
         self.counts.push(0);
         id
+    }
+
+    /// The keyed values the core answers itself from now on (Err: rules that do not fit the columns).
+    pub fn set_values(&mut self, values: Values) -> Result<(), String> {
+        if values.rules.len() != self.specs.len() {
+            return Err("one value rule a kept column".into());
+        }
+        let count_ids = [0, 1, 2, 3].map(|k| self.count_id(&values.counts[k]));
+        self.values = Some(ValueState::new(values, count_ids));
+        Ok(())
+    }
+
+    /// The core's own answer to a new cell of kept column `n`: `(output, what it counts, out of form)`.
+    fn answer(&mut self, n: usize, text: &str, subject: &str) -> Option<(String, u16, bool)> {
+        self.values.as_mut()?.answer(n, text, subject)
+    }
+
+    /// The keyed pseudonym of a row's name, where the core computes it.
+    fn name_pseudonym(&self, value: &str) -> Option<String> {
+        Some(self.values.as_ref()?.name_pseudonym(value))
     }
 
     pub fn feed(&mut self, text: &str) {
@@ -220,14 +243,14 @@ impl Rows {
         let mut key = String::new();
         let mut cells = Vec::with_capacity(self.specs.len());
         for n in 0..self.specs.len() {
-            let spec = &self.specs[n];
-            let text = value(buf, row, spec.src);
-            if spec.mode == 0 || strip(text).is_empty() {
+            let (src, mode) = (self.specs[n].src, self.specs[n].mode);
+            let text = value(buf, row, src);
+            if mode == 0 || strip(text).is_empty() {
                 cells.push(PASS);
                 continue;
             }
-            let subj = if spec.mode >= 2 { subject.as_str() } else { "" };
-            let found = if spec.mode >= 2 {
+            let subj = if mode >= 2 { subject.as_str() } else { "" };
+            let found = if mode >= 2 {
                 // A cell whose output no subject changes is memoized by the cell alone (no NUL in it).
                 if let Some(&id) = self.memo[n].get(text) {
                     if self.entries[id as usize].kind == ROW {
@@ -244,7 +267,7 @@ impl Rows {
             } else {
                 self.memo[n].get(text).copied()
             };
-            if found.is_none() && spec.mode == 3 {
+            if found.is_none() && mode == 3 {
                 // Text whose output most often no subject changes (no date in it): the block asks
                 // once per text; the rows of other subjects take that answer if it holds for any
                 // subject, else only Python computes them.
@@ -258,12 +281,19 @@ impl Rows {
                 Some(id) => id,
                 None => {
                     let id = self.entries.len() as u32;
-                    let owned = if spec.mode >= 2 { key.clone() } else { text.to_string() };
+                    let owned = if mode >= 2 { key.clone() } else { text.to_string() };
                     self.memo_bytes += owned.len() * 2 + 64;
+                    if let Some((out, counted, bad)) = self.answer(n, text, subj) {
+                        self.memo_bytes += out.len();
+                        self.entries.push(Entry { kind: FIXED, out, counts: vec![counted], bad, any: false });
+                        self.memo[n].insert(owned, id);
+                        cells.push(id);
+                        continue;
+                    }
                     self.entries.push(Entry { kind: PENDING, out: String::new(), counts: Vec::new(), bad: false, any: false });
                     self.memo[n].insert(owned, id);
                     self.misses.push((id, n, text.to_string(), subj.to_string()));
-                    if spec.mode == 3 {
+                    if mode == 3 {
                         self.pending[n].insert(text.to_string(), id);
                     }
                     id
@@ -278,8 +308,12 @@ impl Rows {
         if self.idents.iter().any(|ic| ic.pseudonym) && !row.python {
             for (value, _, k) in self.row_idents(buf, row) {
                 if self.idents[k].pseudonym && !self.names.contains_key(&value) {
-                    self.names.insert(value.clone(), None);
-                    self.name_misses.push(value);
+                    if let Some(pseudonym) = self.name_pseudonym(&value) {
+                        self.names.insert(value, Some(pseudonym));
+                    } else {
+                        self.names.insert(value.clone(), None);
+                        self.name_misses.push(value);
+                    }
                 }
             }
         }

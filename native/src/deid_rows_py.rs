@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 
 use crate::deid_rows::{Rows, Spec, OK, PASS};
 use crate::deid_text::IdentCol;
+use crate::deid_values::{iso_answer, DateAnswer, Keyed, Rule, Values};
 
 /// deidentify's row loop for one CSV/TSV part (see `stages/stage_06_deidentify/core_rows.py`).
 #[pyclass(module = "engine._native")]
@@ -51,6 +52,35 @@ impl DeidRows {
             .collect();
         let specs = specs.into_iter().map(|(src, mode, checked)| Spec { src, mode, checked }).collect();
         Ok(DeidRows { inner: Rows::new(d[0], specs, ident_cols, subject, skip_first, max_field_chars, count_names) })
+    }
+
+    /// The keyed values the core answers itself (see `deid_values.rs`): the pseudonym and
+    /// date-shift subkeys, the largest shift, the dataset's shift, what the four kinds of value
+    /// count; `rules`: by kept column `(rule, kind or aggregate, prefix, digits only, out of form,
+    /// cutoff year)`, rule 0 ask Python, 1 pseudonym, 2 shift, 3 year, 4 birth year; `name`: the
+    /// names' `(kind, prefix, digits only)`.
+    #[allow(clippy::too_many_arguments)]
+    fn values(&mut self, pseudonym_subkey: &[u8], shift_subkey: &[u8], max_shift_days: i64, dataset_shift: i64,
+              counts: [String; 4], rules: Vec<(u8, String, String, bool, bool, i64)>, name: (String, String, bool))
+              -> PyResult<()> {
+        if !(0..=1 << 20).contains(&max_shift_days) || dataset_shift.abs() > 1 << 20 {
+            return Err(pyo3::exceptions::PyValueError::new_err("a shift out of range"));
+        }
+        let rules = rules
+            .into_iter()
+            .map(|(rule, a, b, digits, bad, cutoff)| match rule {
+                0 => Ok(Rule::Ask),
+                1 => Ok(Rule::Pseudonym(a, b, digits, bad)),
+                2 => Ok(Rule::Shift),
+                3 => Ok(Rule::Year),
+                4 => Ok(Rule::Dob(a, cutoff, bad)),
+                _ => Err(pyo3::exceptions::PyValueError::new_err("a value rule of no known kind")),
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let keyed = Keyed::new(pseudonym_subkey, shift_subkey, max_shift_days);
+        self.inner
+            .set_values(Values { keyed, rules, name, dataset_shift, counts })
+            .map_err(pyo3::exceptions::PyValueError::new_err)
     }
 
     /// More of the part's text; `""`: the end.
@@ -105,5 +135,34 @@ impl DeidRows {
     /// What the core replaced, by what the stage counts.
     fn counts(&self) -> Vec<(String, u64)> {
         self.inner.counts()
+    }
+}
+
+/// The core's keyed pseudonym of an ASCII value (None: not ASCII), for the differential tests.
+#[pyfunction]
+pub fn deid_pseudonym(subkey: &[u8], kind: &str, prefix: &str, digits_only: bool, value: &str) -> Option<String> {
+    value.is_ascii().then(|| Keyed::new(subkey, b"", 1).pseudonym(kind, prefix, digits_only, value))
+}
+
+/// The core's date shift of an ASCII subject (None: not ASCII), for the differential tests.
+#[pyfunction]
+pub fn deid_shift_days(subkey: &[u8], subject: &str, max_days: i64) -> Option<i64> {
+    if !subject.is_ascii() || !(0..=1 << 20).contains(&max_days) {
+        return None;
+    }
+    Keyed::new(b"", subkey, max_days).shift_days(subject)
+}
+
+/// The core's answer for an ISO date cell: shifted by `shift` days with its tail, or its year
+/// (`shift` None); None where the core leaves the cell to Python.
+#[pyfunction]
+#[pyo3(signature = (text, shift=None))]
+pub fn deid_date(text: &str, shift: Option<i64>) -> Option<String> {
+    if !text.is_ascii() || shift.is_some_and(|d| d.abs() > 1 << 20) {
+        return None;
+    }
+    match iso_answer(text, shift)? {
+        DateAnswer::Shifted(out) => Some(out),
+        DateAnswer::Year(y) => Some(y.to_string()),
     }
 }

@@ -22,6 +22,7 @@ mod cues_places;
 mod deid_rows;
 mod deid_rows_py;
 mod deid_text;
+mod deid_values;
 mod digest;
 mod finder;
 mod findings;
@@ -434,5 +435,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan_chunk::encode_table_chunk, m)?)?;
     m.add_class::<bytecopy::ByteCopy>()?;
     m.add_class::<deid_rows_py::DeidRows>()?;
+    m.add_function(wrap_pyfunction!(deid_rows_py::deid_pseudonym, m)?)?;
+    m.add_function(wrap_pyfunction!(deid_rows_py::deid_shift_days, m)?)?;
+    m.add_function(wrap_pyfunction!(deid_rows_py::deid_date, m)?)?;
     Ok(())
 }

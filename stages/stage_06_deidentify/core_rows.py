@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-from engine.phi import native_deid
+from engine.phi import native_deid, schemes
 from engine.phi.ages import AGGREGATE as AGE_AGGREGATE
 from engine.phi.ages import grouped_age, read_short_age
 from stages import _phi
@@ -29,6 +29,7 @@ from stages.stage_06_deidentify.rescan import FORM_CHECKED, Tally, out_of_form
 from stages.stage_06_deidentify.transform import (
     _INT_RE,
     _PURE,
+    VALUE_COUNTS,
     _ident_columns,
     _is_date,
     _pure_cell,
@@ -167,7 +168,42 @@ def core_rows(prep: Prepared, tx: _Transformer, delimiter: str, skip_first: bool
               action in FORM_CHECKED) for i in prep.kept for action in (plan.actions[i][0],)]
     idents = [(i, is_name, token, token.strip("[]").split(":")[-1],
                token == _phi.NAME_TOKEN and tx._name_pseudonyms) for i, is_name, token in _ident_columns(plan)]
-    return native_deid.deid_rows(delimiter, specs, idents, prep.subject_index, skip_first, max_field_chars)
+    core = native_deid.deid_rows(delimiter, specs, idents, prep.subject_index, skip_first, max_field_chars)
+    if core is not None and native_deid.values_enabled():
+        _keyed_values(core, prep, tx)
+    return core
+
+
+_ASK, _PSEUDONYM, _SHIFT, _YEAR, _DOB = range(5)
+
+
+def _keyed(kind: str) -> tuple[str, str, bool]:
+    """A pseudonym kind as the core computes it: ``(kind, prefix, only its digits)`` (see :mod:`engine.phi.schemes`)."""
+    return kind, schemes.prefix(kind), kind in schemes.DIGIT_KINDS
+
+
+def _keyed_values(core: Any, prep: Prepared, tx: _Transformer) -> None:
+    """Let the core answer the keyed values of ASCII cells itself (native/src/deid_values.rs): pseudonyms,
+    shifted ISO dates, ISO dates' years and birth years; it asks Python for any value it does not decide."""
+    plan = prep.plan
+    answer = _Answers(prep, tx)
+    dob_cutoff = tx.as_of_year - 89
+    rules: list[tuple[int, str, str, bool, bool, int]] = []
+    for n, i in enumerate(prep.kept):
+        action, kind, _ = plan.actions[i]
+        if action in ("pseudonym", "subject"):
+            name, prefix, digits = _keyed("SUBJECT_ID" if action == "subject" else kind)
+            # The letters never decide the form check: a sample pseudonym of this prefix does.
+            rules.append((_PSEUDONYM, name, prefix, digits, answer._bad(n, f"{prefix}_{'a' * 12}"), 0))
+        elif action == "shift":
+            rules.append((_SHIFT, "", "", False, False, 0))
+        elif action in ("year", "dob"):  # a year of four digits is in form; the aggregate is checked here
+            rules.append((_YEAR if action == "year" else _DOB, AGE_AGGREGATE, "", False,
+                          answer._bad(n, AGE_AGGREGATE), dob_cutoff))
+        else:
+            rules.append((_ASK, "", "", False, False, 0))
+    core.values(tx._pseudonym_key, tx._shift_key, tx.config.max_shift_days, prep.dataset_shift, list(VALUE_COUNTS),
+                rules, _keyed("NAME"))
 
 
 def transform_on_core(core: Any, lines: Iterable[str], out: IO[str], prep: Prepared, tx: _Transformer, tally: Tally,

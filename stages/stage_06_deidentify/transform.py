@@ -321,23 +321,28 @@ _PURE = frozenset({"pseudonym", "subject", "year", "shift", "dob", "zip3"})
 """Actions whose output cell is a function of the cell, the key and the subject's shift alone (memoized per column)."""
 
 
+VALUE_COUNTS = ("pseudonyms", "dates_shifted", "dates_generalized", "birth_years_suppressed")
+"""What a keyed pseudonym, a shifted date, a date reduced to its year and a suppressed birth year count."""
+
+
 def _pure_cell(tx: _Transformer, action: str, kind: str, text: str, date_format: str | None, shift: int,
                dob_cutoff: int) -> tuple[str | None, str]:
     """``(output cell, what to count)`` of a :data:`_PURE` action; None: a date no rule reads (scrub it)."""
+    pseudonyms, shifted, generalized, suppressed = VALUE_COUNTS
     if action == "pseudonym":
-        return tx.pseudonym(kind, text), "pseudonyms"
+        return tx.pseudonym(kind, text), pseudonyms
     if action == "subject":
-        return tx.pseudonym("SUBJECT_ID", text), "pseudonyms"
+        return tx.pseudonym("SUBJECT_ID", text), pseudonyms
     if action in ("year", "shift"):
         new = tx.date(text, action, date_format, shift)
-        return new, "dates_shifted" if action == "shift" else "dates_generalized"
+        return new, shifted if action == "shift" else generalized
     if action == "dob":
         year = tx.date(text, "year", date_format, 0)
         if year is None:
             return None, ""
         if int(year) < dob_cutoff:
-            return AGE_AGGREGATE, "birth_years_suppressed"  # born more than 89 years before as_of: the year is not kept
-        return year, "dates_generalized"
+            return AGE_AGGREGATE, suppressed  # born more than 89 years before as_of: the year is not kept
+        return year, generalized
     m = _ZIP_RE.match(text)  # zip3
     if m:
         prefix = m.group(1)[:3]

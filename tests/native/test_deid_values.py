@@ -1,10 +1,12 @@
 """deidentify's per-value answers (date shifts, pseudonyms, spans of new text) agree on every path.
 
-The values the core's row loop hands to Python today (a subject's shifted dates, keyed pseudonyms,
-spans of text cells not seen before) are the ones meant to move into the core; this pins the
-reference's answers for them on awkward inputs before and after such a move. Generated tables hold
-dates in many written forms (ISO dates with times, zones and odd tails, impossible days, leap
-days, the first and last years a date can have, slashes, day-month-year words, digits of other
+The core's row loop computes a new ASCII cell's keyed pseudonym, shifted ISO date and year itself
+(native/src/deid_values.rs; value by value in tests/native/test_deid_keyed.py) and hands Python
+the rest (dates in a dictionary's format, impossible days, shifts past year 1 or 9999, spans of
+text cells not seen before, text outside ASCII); this requires the same copies either way on
+awkward inputs. Generated tables hold dates in many written forms (ISO dates of any year from
+0000 to 9999 with times, zones and any tail the date pattern takes or does not, impossible days,
+leap days, slashes, day-month-year words, digits of other
 scripts, padded and quoted cells), identifier values outside ASCII (accents in both normal forms,
 CJK, quotes, delimiters, line breaks, edge spaces) and free text repeating them. Each table is
 de-identified by ``deidentify_part`` with the core's row loop against ``RFLOW_PHI_CORE_DEID_ROWS=0``
@@ -27,6 +29,7 @@ from engine.phi import native_deid
 from stages.dictionary import load_dictionary
 from stages.stage_06_deidentify.config import DeidentifyConfig
 from tests.native.stage_runs import deidentified
+from tests.native.test_deid_keyed import iso_date
 from tests.native.test_deid_rows import core_and_reference, needs_core
 
 HEADER = ["patient_id", "patient_name", "visit_date", "dob", "email", "notes"]
@@ -43,16 +46,20 @@ SUBJECTS = ["S1", "s1", "S\u00e91", "S 1", "", "\u00c5", "0001"]
 EMAILS = ["ann@x.org", "m\u00fcller@klinik.de", "a.b+c@ex-ample.co.uk", "not an email", ""]
 
 
+def _date(data: st.DataObject) -> str:
+    """A written date of the list above, or a generated ISO date (any year 0000-9999, impossible days, any tail)."""
+    return data.draw(st.one_of(st.sampled_from(DATES), st.builds(iso_date, st.just(data))))
+
+
 def _table(data: st.DataObject) -> bytes:
     rows: list[list[str]] = []
     for _ in range(data.draw(st.integers(0, 10))):
         name = data.draw(st.sampled_from(NAMES))
         email = data.draw(st.sampled_from(EMAILS))
-        date = data.draw(st.sampled_from(DATES))
-        words = [name, name.upper(), name.split(" ")[-1], email, date, data.draw(st.sampled_from(DATES)), "seen",
-                 "\u00e9"]
+        date = _date(data)
+        words = [name, name.upper(), name.split(" ")[-1], email, date, _date(data), "seen", "\u00e9"]
         note = " ".join(data.draw(st.lists(st.sampled_from(words), max_size=5)))
-        rows.append([data.draw(st.sampled_from(SUBJECTS)), name, date, data.draw(st.sampled_from(DATES)), email, note])
+        rows.append([data.draw(st.sampled_from(SUBJECTS)), name, date, _date(data), email, note])
     buf = io.StringIO()
     quoting = data.draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
     csv.writer(buf, quoting=quoting, lineterminator=data.draw(st.sampled_from(["\n", "\r\n"]))).writerows(
@@ -63,8 +70,10 @@ def _table(data: st.DataObject) -> bytes:
 CONFIGS = [
     DeidentifyConfig(identifiers="pseudonym", dates="shift", subject_column="patient_id"),
     DeidentifyConfig(identifiers="pseudonym", dates="shift", subject_column="patient_id", max_shift_days=3),
+    DeidentifyConfig(identifiers="pseudonym", dates="shift", subject_column="patient_id", max_shift_days=3650),
     DeidentifyConfig(identifiers="pseudonym", dates="year"),
     DeidentifyConfig(dates="shift"),
+    DeidentifyConfig(dates="shift", max_shift_days=3650, as_of="1990"),
 ]
 
 
