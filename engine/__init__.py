@@ -64,6 +64,7 @@ _EXPORTS: dict[str, str] = {
     "InputDataset": "engine.core.engine_components",
     "RunInfo": "engine.core.engine_components",
     # Errors, and the texts that may leave a stage.
+    "ArtifactWriteError": "engine.core.errors",
     "ComponentError": "engine.core.errors",
     "OutputGuardError": "engine.core.errors",
     "PluginLoadError": "engine.core.errors",
@@ -76,6 +77,7 @@ _EXPORTS: dict[str, str] = {
     "shown": "engine.core.display",
     # Reading and writing files safely.
     "atomic_output": "engine.core.atomic",
+    "writing_artifact": "engine.core.atomic",
     "BUNDLED_PREFIX": "engine.core.bundled",
     "BundledFileError": "engine.core.bundled",
     "bundled_path": "engine.core.bundled",
@@ -148,6 +150,7 @@ _EXPORTS: dict[str, str] = {
 
 if TYPE_CHECKING:
     from engine.core.atomic import atomic_output as atomic_output
+    from engine.core.atomic import writing_artifact as writing_artifact
     from engine.core.bundled import BUNDLED_PREFIX as BUNDLED_PREFIX
     from engine.core.bundled import BundledFileError as BundledFileError
     from engine.core.bundled import bundled_path as bundled_path
@@ -173,6 +176,7 @@ if TYPE_CHECKING:
     from engine.core.display import shown as shown
     from engine.core.engine_components import InputDataset as InputDataset
     from engine.core.engine_components import RunInfo as RunInfo
+    from engine.core.errors import ArtifactWriteError as ArtifactWriteError
     from engine.core.errors import ComponentError as ComponentError
     from engine.core.errors import OutputGuardError as OutputGuardError
     from engine.core.errors import PluginLoadError as PluginLoadError

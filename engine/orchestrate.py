@@ -191,8 +191,11 @@ class _ReportObserver(RunObserver):
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
         self.report.data["steps"].append(step_record(result))
         self.write()
+        # A failed step's first error (sanitized, one line: e.g. which artifact could not be
+        # written and why) goes into the log too, so the audit trail says why the run stopped.
+        why = {"error": sanitize_text(result.errors[0], 300)} if result.status == "failed" and result.errors else {}
         self.log_event("step_finished", run_id=self.report.run_id, step=step.step_id, status=result.status.value,
-                       duration_s=result.duration_s, errors=len(result.errors))
+                       duration_s=result.duration_s, errors=len(result.errors), **why)
 
     def decision(self, decision: PolicyDecision) -> None:
         self.report.data["policy_decisions"].append(decision.to_dict())

@@ -20,7 +20,16 @@ from typing import Any, Literal
 
 import attrs
 
-from engine import ANY_MODE, InputDataset, StageContext, StageResult, is_typed, register_stage, safe_excerpt
+from engine import (
+    ANY_MODE,
+    InputDataset,
+    StageContext,
+    StageResult,
+    is_typed,
+    register_stage,
+    safe_excerpt,
+    writing_artifact,
+)
 from engine.phi import Finding
 from stages import _phi
 from stages._common import atomic_output, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
@@ -88,7 +97,7 @@ def _scan_into(part: ScanPart, encoder: Any, checkpoint: Callable[[], None]) -> 
     if part.out is None:
         scan(None)
         return
-    with open(part.out, "wb") as fh:
+    with writing_artifact(part.out, part.run_folder), open(part.out, "wb") as fh:
         scan(fh.write)
 
 
@@ -160,6 +169,8 @@ class ScanPart:
     header_cells: tuple[Finding, ...] = ()
     """A headerless file's first-row cells read whole as header cells that hold PHI (part 0 only);
     reported unless the scan finds PHI in the same cell (see :mod:`engine.phi.scan.first_row`)."""
+    run_folder: str = ""
+    """The run folder, which a write error's message names ``out`` relative to."""
 
 
 def _empty_counts() -> dict[str, Any]:
@@ -188,7 +199,7 @@ def scan_part(part: ScanPart) -> dict[str, Any]:
         if part.header_cells:
             findings = _with_header_cells(findings, part.header_cells, part.names)
         if part.out is not None:
-            with open(part.out, "wb") as fh:
+            with writing_artifact(part.out, part.run_folder), open(part.out, "wb") as fh:
                 _encode_segment(encoder, findings, fh.write, task_checkpoint)
         else:
             _encode_segment(encoder, findings, None, task_checkpoint)
@@ -227,7 +238,7 @@ def _with_header_cells(findings: Iterator[Finding], cells: tuple[Finding, ...],
 
 
 def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: Any, partition_bytes: int,
-               parts_dir: Path | None) -> list[ScanPart]:
+               parts_dir: Path | None, run_folder: Path | None = None) -> list[ScanPart]:
     """The tasks of one input (blocking: a quote-aware pass over a file larger than one partition)."""
     from engine.phi import plan_ranges
 
@@ -248,7 +259,8 @@ def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: 
         ScanPart(str(path), start, end, first_row, profile.format, scanner, config, key, names,
                  None if scanner else profile,
                  None if parts_dir is None else str(parts_dir / f"{i:05d}.findings.jsonl"),
-                 categories, classification, header if scanner else None, header_cells if i == 0 else ())
+                 categories, classification, header if scanner else None, header_cells if i == 0 else (),
+                 "" if run_folder is None else str(run_folder))
         for i, (start, end, first_row) in enumerate(ranges)
     ]
 
@@ -303,7 +315,8 @@ def _header_cells(path: Path, profile: DatasetProfile, rows: list[list[str]], ke
     return tuple(f for i, f in found if not wanted or profile.columns[i] in wanted)
 
 
-def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: Path | None) -> dict[str, Any]:
+def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: Path | None,
+                run_folder: Path | None = None) -> dict[str, Any]:
     """Counts summed and part files concatenated in file order (blocking)."""
     total = _empty_counts()
     for res in results:
@@ -313,7 +326,7 @@ def merge_parts(parts: list[ScanPart], results: list[dict[str, Any]], out_path: 
             for k, v in res[name].items():
                 total[name][k] = total[name].get(k, 0) + v
     if out_path is not None:
-        with atomic_output(out_path) as out:
+        with writing_artifact(out_path, run_folder or out_path.parent), atomic_output(out_path) as out:
             if len(parts) == 1:
                 assert parts[0].out is not None
                 with open(parts[0].out, encoding="ascii") as fh:  # the findings lines are ASCII
@@ -401,15 +414,18 @@ class PhiScan:
                 if missing:
                     return StageResult.failed(
                         f"config phi_columns: input {dataset.name!r} has no column {safe_excerpt(missing[0], 40)!r}")
-                out_path = context.artifact_path(f"phi/{safe_slug(dataset.name)}.findings.jsonl") \
-                    if config.findings_file else None
+                relative = f"phi/{safe_slug(dataset.name)}.findings.jsonl"
                 parts_dir = None
+                with writing_artifact(context.workspace / relative, context.workspace):
+                    out_path = context.artifact_path(relative) if config.findings_file else None
                 if out_path is not None:
                     parts_dir = parts_root / f"{len(jobs):04d}"
-                    parts_dir.mkdir(parents=True, exist_ok=True)
+                    with writing_artifact(parts_dir, context.workspace):
+                        parts_dir.mkdir(parents=True, exist_ok=True)
                 try:
                     parts = await context.run_blocking(
-                        plan_parts, input_path(dataset), profile, config, key, context.partition_bytes, parts_dir)
+                        plan_parts, input_path(dataset), profile, config, key, context.partition_bytes, parts_dir,
+                        context.workspace)
                 except (TabularError, PhiInputError) as exc:
                     return StageResult.failed(f"input {dataset.name!r}: {exc}")
                 jobs.append((entity, dataset, out_path, parts))
@@ -418,7 +434,7 @@ class PhiScan:
                 failed = next((r["error"] for r in mine if "error" in r), None)
                 if failed is not None:
                     return StageResult.failed(f"input {dataset.name!r}: {failed}")
-                res = await context.run_blocking(merge_parts, parts, mine, out_path)
+                res = await context.run_blocking(merge_parts, parts, mine, out_path, context.workspace)
                 rel = relative_to_workspace(out_path, context.workspace) if out_path is not None else ""
                 if rel:
                     artifacts.append(rel)

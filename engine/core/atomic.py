@@ -3,12 +3,60 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from engine.core.errors import ArtifactWriteError, sanitize_text
+
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS})
+"""The errors only a write gets (disk full, file size limit, quota, read-only file system):
+whichever call raised them in a :func:`writing_artifact` block, it was a write."""
+
+
+def _names_target(exc: OSError, path: Path) -> bool:
+    """``exc`` names ``path``, its folder, or an atomic write's temp file beside it (``.NAME.*``)."""
+    for name in (exc.filename, exc.filename2):
+        if name is None:
+            continue
+        named = Path(os.fsdecode(name))
+        if named in (path, path.parent) or (named.parent == path.parent and named.name.startswith(f".{path.name}.")):
+            return True
+    return False
+
+
+def write_error(path: Path | str, root: Path | str, exc: OSError) -> ArtifactWriteError:
+    """``cannot write REL: REASON``: ``path`` relative to ``root`` (the run folder), sanitized, and the OS's reason."""
+    path, root = Path(path), Path(root)
+    try:
+        shown = path.relative_to(root).as_posix()
+    except ValueError:
+        shown = path.name
+    reason = exc.strerror or type(exc).__name__
+    return ArtifactWriteError(f"cannot write {sanitize_text(shown, 200)}: {sanitize_text(reason, 100)}")
+
+
+@contextlib.contextmanager
+def writing_artifact(path: Path | str, root: Path | str) -> Iterator[None]:
+    """Raise :class:`ArtifactWriteError` when the OS refuses to write ``path`` inside the block.
+
+    Why a block and not a wrapped file: a write error may surface at ``write``, ``flush``,
+    ``close``, ``fsync`` or the rename, in Python or in the native core's writer. An error counts
+    as the write's when its errno only a write gets (:data:`WRITE_ERRNOS`) or when it names
+    ``path`` (opening it, its folder, its temp file); any other ``OSError`` (reading an input)
+    passes unchanged. ``root`` is the run folder the message's path is relative to.
+    """
+    target = Path(path)
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in WRITE_ERRNOS or _names_target(exc, target):
+            raise write_error(target, root, exc) from None
+        raise
 
 
 def _target_mode(path: Path) -> int:

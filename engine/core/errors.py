@@ -45,6 +45,15 @@ class InputFileError(RflowError):
     """An input path is missing, unreadable, or not a regular file (a FIFO, device, directory...)."""
 
 
+class ArtifactWriteError(RflowError):
+    """The OS refused to write an artifact (disk full, file size limit, quota, read-only, permission).
+
+    The message is one line: the artifact's path relative to the run folder (sanitized) and the
+    OS's reason, never a data value. Executors pass it through unchanged (it is no task crash), so
+    the failed step says which file could not be written; see :func:`engine.core.atomic.writing_artifact`.
+    """
+
+
 class PluginLoadError(RflowError):
     """A third-party stage plugin failed to load (reported by entry-point name)."""
 

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import attrs
 
-from engine import deid_profiles, safe_excerpt
+from engine import deid_profiles, safe_excerpt, writing_artifact
 from stages._common import StageConfigError, atomic_output
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
@@ -173,6 +173,8 @@ class DeidPart:
     key: bytes = attrs.field(repr=False)
     bytewise: bool = True
     """Write the copy over the input's own text (:mod:`.bytecopy`); False: value by value."""
+    run_folder: str = ""
+    """The run folder, which a write error's message names ``out`` relative to."""
 
 
 def copy_delimiter(profile: DatasetProfile) -> str:
@@ -235,7 +237,7 @@ def _core_part(part: DeidPart, delimiter: str) -> tuple[int, _Transformer, Tally
     if core is None:
         return None
     tally = Tally()
-    with contextlib.ExitStack() as stack:
+    with writing_artifact(part.out, part.run_folder), contextlib.ExitStack() as stack:
         if part.whole:  # the header read and checked as the reference reads it (its errors are raised here)
             stack.enter_context(open_table(Path(part.path), part.profile, max_field_chars=part.config.max_field_chars))
         lines = stack.enter_context(_text_lines(Path(part.path), part.profile, part.start,
@@ -259,7 +261,7 @@ def _reference_part(part: DeidPart, tx: _Transformer, tally: Tally, delimiter: s
                           delimiter=part.profile.delimiter, has_bom=part.profile.has_bom)
         reader = RangeReader(Path(part.path), fmt, prep.raw_header, part.start, part.end, part.last,
                              max_field_chars=part.config.max_field_chars, checkpoint=task_checkpoint)
-    with contextlib.ExitStack() as stack:
+    with writing_artifact(part.out, part.run_folder), contextlib.ExitStack() as stack:
         stack.enter_context(reader)
         fh = stack.enter_context(open(part.out, "w", encoding="utf-8", newline=""))
         writer: Any
@@ -323,13 +325,15 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
 
 
 def plan_parts(path: Path, profile: DatasetProfile, config: DeidentifyConfig, prepared: Prepared, key: bytes,
-               parts_dir: Path, whole: bool = False, bytewise: bool = True) -> list[DeidPart]:
+               parts_dir: Path, whole: bool = False, bytewise: bool = True,
+               run_folder: Path | None = None) -> list[DeidPart]:
     """The tasks of one input: one per byte range, or one for the whole file."""
+    root = "" if run_folder is None else str(run_folder)
     if whole or len(prepared.ranges) == 1:
         return [DeidPart(str(path), 0, path.stat().st_size, True, True, str(parts_dir / "whole.csv"), profile,
-                         config, prepared, key, bytewise)]
+                         config, prepared, key, bytewise, root)]
     return [DeidPart(str(path), start, end, last, False, str(parts_dir / f"{i:05d}.csv"), profile, config,
-                     prepared, key, bytewise)
+                     prepared, key, bytewise, root)
             for i, (start, end, last) in enumerate(prepared.ranges)]
 
 
@@ -341,7 +345,8 @@ def _shift_rows(message: str, base: int) -> str:
     return _ROW_RE.sub(lambda m: f"data row {int(m.group(1)) + base}", message)
 
 
-def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: Path, key: bytes) -> dict[str, Any]:
+def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: Path, key: bytes,
+                run_folder: Path | None = None) -> dict[str, Any]:
     """Concatenate the parts under one header (hashing as it goes), rescan the header, sum the counts.
 
     Raises the first part's error in file order, its row number made global.
@@ -354,7 +359,7 @@ def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: 
     prep = parts[0].prepared
     header = _header(parts[0]).encode("utf-8")
     digest = hashlib.sha256(header)
-    with atomic_output(out_path, newline="") as out:
+    with writing_artifact(out_path, run_folder or out_path.parent), atomic_output(out_path, newline="") as out:
         out.flush()
         raw: IO[bytes] = out.buffer  # type: ignore[attr-defined]
         raw.write(header)

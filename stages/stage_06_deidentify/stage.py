@@ -14,6 +14,7 @@ from engine import (
     StageStatus,
     deid_profiles,
     register_stage,
+    writing_artifact,
 )
 from stages._common import StageConfigError, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages._inputs import profiled_inputs, unknown_input
@@ -130,9 +131,12 @@ class Deidentify:
             for entity, dataset, profile in profiled_inputs(context.world, config.inputs, warnings,
                                                             "not de-identified"):
                 suffix = ".tsv" if profile.format == "tsv" else ".csv"
-                out_path = context.artifact_path(f"deidentified/{safe_slug(dataset.name)}{suffix}")
+                relative = f"deidentified/{safe_slug(dataset.name)}{suffix}"
+                with writing_artifact(context.workspace / relative, context.workspace):
+                    out_path = context.artifact_path(relative)
                 parts_dir = parts_root / f"{len(jobs):04d}"
-                parts_dir.mkdir(parents=True, exist_ok=True)
+                with writing_artifact(parts_dir, context.workspace):
+                    parts_dir.mkdir(parents=True, exist_ok=True)
                 scanned = context.world.get(entity, PhiFindingsSummary)
                 try:
                     prep = await context.run_blocking(
@@ -151,7 +155,8 @@ class Deidentify:
                     if context.mode != "DEMO":
                         return StageResult(status=StageStatus.BLOCKED, errors=(problem + "; nothing was written",))
                     warnings.append(problem + "; every row was shifted by one offset for this input")
-                parts = plan_parts(input_path(dataset), profile, config, prep, key, parts_dir)
+                parts = plan_parts(input_path(dataset), profile, config, prep, key, parts_dir,
+                                   run_folder=context.workspace)
                 jobs.append((entity, dataset, out_path, prep, parts))
             label = context.step_id or self.key
             per_job = await context.map_parts(deidentify_part, [parts for *_, parts in jobs], label=label)
@@ -168,14 +173,16 @@ class Deidentify:
                     entity, dataset, out_path, prep, parts = jobs[n]
                     bytewise = len(parts) > 1 or all(r.get("bytewise_ok", True) for r in per_job[n])
                     whole = plan_parts(input_path(dataset), parts[0].profile, config, prep, key,
-                                       parts_root / f"{n:04d}", whole=True, bytewise=bytewise)
+                                       parts_root / f"{n:04d}", whole=True, bytewise=bytewise,
+                                       run_folder=context.workspace)
                     jobs[n] = (entity, dataset, out_path, prep, whole)
                 again = await context.map_tasks(deidentify_part, [jobs[n][4][0] for n in redo], label=label)
                 for n, result in zip(redo, again, strict=True):
                     per_job[n] = [result]
             for (entity, dataset, out_path, prep, parts), results in zip(jobs, per_job, strict=True):
                 try:
-                    merged = await context.run_blocking(merge_parts, parts, results, out_path, key)
+                    merged = await context.run_blocking(merge_parts, parts, results, out_path, key,
+                                                    context.workspace)
                 except (StageConfigError, TabularError) as exc:
                     return StageResult.failed(f"input {dataset.name!r}: {exc}")
                 meta = describe_input(prep)
@@ -208,7 +215,7 @@ class Deidentify:
                         [(c, a, k) for c, (a, k, _) in zip(prep.plan.columns, prep.plan.actions, strict=True)],
                         merged["replacements"])
                 rewritten = await context.run_blocking(in_input_format, out_path, parts[0].profile.format,
-                                                       input_path(dataset), prep)
+                                                       input_path(dataset), prep, context.workspace)
                 if rewritten is not None:
                     out_path, sha = rewritten
                     rel = relative_to_workspace(out_path, context.workspace)

@@ -15,10 +15,12 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from engine import writing_artifact
 from stages.stage_06_deidentify.classify import Prepared
 
 
-def in_input_format(copy: Path, fmt: str, source: Path, prep: Prepared) -> tuple[Path, str] | None:
+def in_input_format(copy: Path, fmt: str, source: Path, prep: Prepared,
+                    run_folder: Path | None = None) -> tuple[Path, str] | None:
     """``(path, sha256)`` of the copy rewritten in the input's format, the CSV removed; None: it stays CSV."""
     if fmt != "parquet":
         return None
@@ -43,12 +45,14 @@ def in_input_format(copy: Path, fmt: str, source: Path, prep: Prepared) -> tuple
         exprs.append(expr.alias(name))
     out = copy.with_suffix(".parquet")
     tmp = out.with_name(out.name + ".tmp")
-    scan.select(exprs).sink_parquet(tmp)
+    with writing_artifact(tmp, run_folder or copy.parent):
+        scan.select(exprs).sink_parquet(tmp)
     digest = hashlib.sha256()
     with open(tmp, "rb") as fh:
         while block := fh.read(1 << 20):
             digest.update(block)
-    tmp.replace(out)
+    with writing_artifact(out, run_folder or copy.parent):
+        tmp.replace(out)
     copy.unlink()
     return out, digest.hexdigest()
 

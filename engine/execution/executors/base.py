@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from engine.core.errors import RflowError, safe_error_text
+from engine.core.errors import ArtifactWriteError, RflowError, safe_error_text
 from engine.core.sizes import DEFAULT_PARTITION_BYTES
 from engine.execution.executors.gc_policy import task_gc
 from engine.phi import load_registry
@@ -75,10 +75,19 @@ def guarded_call(fn: Callable[[T], R], task: T) -> R:
     try:
         with task_gc():
             return fn(task)
-    except TaskCancelled:
+    except (TaskCancelled, ArtifactWriteError):
         raise
     except Exception as exc:
         raise TaskError(safe_error_text(exc)) from None
+
+
+def task_failure(name: str, exc: BaseException) -> RflowError:
+    """What a failed task raises in the run: :class:`TaskFailed` naming the task key, except an
+    :class:`ArtifactWriteError`, which passes as it is (it already names the file and the reason,
+    a message of its own: the step then says which artifact could not be written)."""
+    if isinstance(exc, ArtifactWriteError):
+        return ArtifactWriteError(*exc.args)
+    return TaskFailed(f"task {name} failed: {safe_error_text(exc)}")
 
 
 _STOP: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("rflow_task_stop", default=None)

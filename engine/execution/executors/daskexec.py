@@ -30,6 +30,7 @@ from engine.execution.executors.base import (
     ProgressFn,
     TaskFailed,
     guarded_call,
+    task_failure,
 )
 
 T = TypeVar("T")
@@ -188,7 +189,7 @@ class DaskExecutor(Executor):
             for done in range(1, len(tasks) + 1):
                 i, ok, value = await queue.get()
                 if not ok:
-                    raise TaskFailed(f"task {names[i]} failed: {safe_error_text(value)}")
+                    raise task_failure(names[i], value)
                 results[i] = value
                 self.tasks_run += 1
                 if progress is not None:

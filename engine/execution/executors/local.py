@@ -15,8 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from engine.core.blocking import run_in_thread
-from engine.core.errors import safe_error_text
-from engine.execution.executors.base import _STOP, Executor, ProgressFn, TaskCancelled, TaskFailed
+from engine.execution.executors.base import _STOP, Executor, ProgressFn, TaskCancelled, task_failure
 from engine.execution.executors.gc_policy import task_gc
 
 T = TypeVar("T")
@@ -59,7 +58,7 @@ class LocalExecutor(Executor):
                 except (TaskCancelled, asyncio.CancelledError):
                     raise
                 except Exception as exc:
-                    raise TaskFailed(f"task {names[i]} failed: {safe_error_text(exc)}") from None
+                    raise task_failure(names[i], exc) from None
             done += 1
             self.tasks_run += 1
             if progress is not None:

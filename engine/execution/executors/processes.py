@@ -19,7 +19,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from engine.core.errors import safe_error_text
 from engine.execution.executors.base import (
     DEFAULT_PARTITION_BYTES,
     Executor,
@@ -27,6 +26,7 @@ from engine.execution.executors.base import (
     TaskCancelled,
     TaskFailed,
     guarded_call,
+    task_failure,
     warm_worker,
 )
 
@@ -90,7 +90,7 @@ class ProcessExecutor(Executor):
                             lost.append(i)
                             continue
                         if exc is not None:
-                            raise TaskFailed(f"task {names[i]} failed: {safe_error_text(exc)}")
+                            raise task_failure(names[i], exc)
                         results[i] = fut.result()
                         self.tasks_run += 1
                         if progress is not None:
