@@ -53,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "StageResult": "engine.core.contract",
     "StageStatus": "engine.core.contract",
     "StepInterrupted": "engine.core.contract",
+    "StageBase": "engine.plugins.stage_base",
     "register_stage": "engine.plugins",
     # Components and the World.
     "ComponentKind": "engine.core.components",
@@ -87,6 +88,7 @@ _EXPORTS: dict[str, str] = {
     "read_config_bytes": "engine.core.configfile",
     "within": "engine.core.configfile",
     "file_problem": "engine.core.paths",
+    "file_sha256": "engine.core.paths",
     "SizeError": "engine.core.sizes",
     "parse_size": "engine.core.sizes",
     "JsonTooDeep": "engine.core.jsondepth",
@@ -191,6 +193,7 @@ if TYPE_CHECKING:
     from engine.core.jsondepth import loads_record as loads_record
     from engine.core.lazy import lazy_exports as lazy_exports
     from engine.core.paths import file_problem as file_problem
+    from engine.core.paths import file_sha256 as file_sha256
     from engine.core.sizes import SizeError as SizeError
     from engine.core.sizes import parse_size as parse_size
     from engine.core.userpattern import PatternError as PatternError
@@ -239,6 +242,7 @@ if TYPE_CHECKING:
     from engine.plugins import get_stage as get_stage
     from engine.plugins import list_stages as list_stages
     from engine.plugins import register_stage as register_stage
+    from engine.plugins.stage_base import StageBase as StageBase
     from engine.reporting.run_report import RunReport as RunReport
 else:
     __getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import attrs
 
-from engine import ANY_MODE, InputDataset, StageContext, StageResult, file_problem, register_stage, within
+from engine import InputDataset, StageBase, StageContext, StageResult, file_problem, register_stage, within
 from engine.phi.labels import safe_file_name
 from stages._common import StageConfigError, input_entities, input_path, parse_size
 from stages.components import DatasetProfile
@@ -202,18 +202,11 @@ def profile_output(profile: DatasetProfile) -> dict[str, Any]:
 
 
 @register_stage
-class Upload:
-    """Check, sniff, checksum and count every input; write its ``dataset_profile``."""
+class Upload(StageBase, stage_id=1, stage_name="Upload and profile inputs", key="upload", version="1.0.0",
+             reads=(InputDataset,), writes=(DatasetProfile,), Config=UploadConfig, gatekeeping=True):
+    """Check, sniff, checksum and count every input; write its ``dataset_profile``.
 
-    stage_id = 1
-    stage_name = "Upload and profile inputs"
-    key = "upload"
-    version = "1.0.0"
-    reads = (InputDataset,)
-    writes = (DatasetProfile,)
-    modes = (ANY_MODE,)
-    Config = UploadConfig
-    gatekeeping = True  # an input that fails intake is read by no later step
+    A gatekeeper: an input that fails intake is read by no later step."""
 
     async def execute(self, context: StageContext) -> StageResult:
         config: UploadConfig = context.config

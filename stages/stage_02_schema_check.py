@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import attrs
 
-from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage
+from engine import InputDataset, StageBase, StageContext, StageResult, register_stage
 from stages._common import StageConfigError, input_path
 from stages._inputs import profiled_inputs, unknown_input
 from stages.components import DatasetProfile, SchemaReport
@@ -155,18 +155,12 @@ def check_input(
 
 
 @register_stage
-class SchemaCheck:
-    """Count missing/extra columns, type mismatches, empty required cells and disallowed values."""
+class SchemaCheck(StageBase, stage_id=2, stage_name="Schema check against the data dictionary", key="schema_check",
+                  version="1.0.0", reads=(InputDataset, DatasetProfile), writes=(SchemaReport,),
+                  Config=SchemaCheckConfig, gatekeeping=True):
+    """Count missing/extra columns, type mismatches, empty required cells and disallowed values.
 
-    stage_id = 2
-    stage_name = "Schema check against the data dictionary"
-    key = "schema_check"
-    version = "1.0.0"
-    reads = (InputDataset, DatasetProfile)
-    writes = (SchemaReport,)
-    modes = (ANY_MODE,)
-    Config = SchemaCheckConfig
-    gatekeeping = True  # a file that fails its structure check is read by no later step
+    A gatekeeper: a file that fails its structure check is read by no later step."""
 
     async def execute(self, context: StageContext) -> StageResult:
         config: SchemaCheckConfig = context.config

@@ -15,9 +15,9 @@ from typing import Any
 import attrs
 
 from engine import (
-    ANY_MODE,
     RUN_ENTITY,
     InputDataset,
+    StageBase,
     StageContext,
     StageResult,
     StageStatus,
@@ -64,19 +64,12 @@ def today() -> datetime.date:
 
 
 @register_stage
-class IrbCheck:
-    """Record the run's approval (reference, expiry, scope) or refuse the run."""
+class IrbCheck(StageBase, stage_id=3, stage_name="IRB approval check", key="irb_check", version="1.0.0",
+               reads=(InputDataset,), writes=(ApprovalCheck,), Config=IrbCheckConfig, touches_raw_data=False,
+               gatekeeping=True):
+    """Record the run's approval (reference, expiry, scope) or refuse the run.
 
-    stage_id = 3
-    stage_name = "IRB approval check"
-    key = "irb_check"
-    version = "1.0.0"
-    reads = (InputDataset,)
-    writes = (ApprovalCheck,)
-    modes = (ANY_MODE,)
-    Config = IrbCheckConfig
-    touches_raw_data = False
-    gatekeeping = True  # without a covering approval no later step reads the data
+    A gatekeeper: without a covering approval no later step reads the data."""
 
     async def execute(self, context: StageContext) -> StageResult:
         config: IrbCheckConfig = context.config

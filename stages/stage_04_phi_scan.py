@@ -21,8 +21,8 @@ from typing import Any, Literal
 import attrs
 
 from engine import (
-    ANY_MODE,
     InputDataset,
+    StageBase,
     StageContext,
     StageResult,
     is_typed,
@@ -373,18 +373,10 @@ def _encode_segment(encoder: Any, findings: Iterator[Finding], write: Callable[[
 
 
 @register_stage
-class PhiScan:
+class PhiScan(StageBase, stage_id=4, stage_name="PHI scan", key="phi_scan", version="1.0.0",
+              reads=(InputDataset, DatasetProfile), writes=(PhiFindingsSummary,), Config=PhiScanConfig,
+              detects_phi=True):
     """Scan every input for PHI; hash-only findings, counted by category and column."""
-
-    stage_id = 4
-    stage_name = "PHI scan"
-    key = "phi_scan"
-    version = "1.0.0"
-    reads = (InputDataset, DatasetProfile)
-    writes = (PhiFindingsSummary,)
-    modes = (ANY_MODE,)
-    Config = PhiScanConfig
-    detects_phi = True
 
     async def execute(self, context: StageContext) -> StageResult:
         from engine.phi import PhiInputError, load_registry, stage_key

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import attrs
 
-from engine import ANY_MODE, InputDataset, StageContext, StageResult, register_stage, safe_excerpt
+from engine import InputDataset, StageBase, StageContext, StageResult, register_stage, safe_excerpt
 from stages._common import StageConfigError, input_path
 from stages._inputs import profiled_inputs, unknown_input
 from stages.components import DatasetProfile, QualityReport
@@ -300,17 +300,9 @@ def validate_input(path: Any, profile: DatasetProfile, dictionary: Dictionary | 
 
 
 @register_stage
-class Validate:
+class Validate(StageBase, stage_id=5, stage_name="Validate data quality", key="validate", version="1.0.0",
+               reads=(InputDataset, DatasetProfile), writes=(QualityReport,), Config=ValidateConfig):
     """Quality rules from the dictionary and the config: violations per rule and per column."""
-
-    stage_id = 5
-    stage_name = "Validate data quality"
-    key = "validate"
-    version = "1.0.0"
-    reads = (InputDataset, DatasetProfile)
-    writes = (QualityReport,)
-    modes = (ANY_MODE,)
-    Config = ValidateConfig
 
     config_files = staticmethod(dictionary_config_files)
 

@@ -32,7 +32,7 @@ from typing import Any, cast
 
 import attrs
 
-from engine import ANY_MODE, StageContext, StageResult, register_stage, shown
+from engine import StageBase, StageContext, StageResult, register_stage, shown
 from engine.phi import sanitize
 from stages import _phi
 from stages._common import atomic_output, relative_to_workspace
@@ -337,20 +337,13 @@ def _markdown(summary: dict[str, Any], min_cell: int) -> str:
 
 
 @register_stage
-class Summary:
-    """Per-column statistics of the de-identified data and the outcomes of earlier stages."""
+class Summary(StageBase, stage_id=20, stage_name="Study summary", key="summary", version="1.0.0",
+              reads=(DatasetProfile, DeidentifiedDataset),
+              optional_reads=(SchemaReport, QualityReport, PhiFindingsSummary), writes=(StudySummary,),
+              Config=SummaryConfig, touches_raw_data=False):
+    """Per-column statistics of the de-identified data and the outcomes of earlier stages.
 
-    stage_id = 20
-    stage_name = "Study summary"
-    key = "summary"
-    version = "1.0.0"
-    reads = (DatasetProfile, DeidentifiedDataset)
-    optional_reads = (SchemaReport, QualityReport, PhiFindingsSummary)
-    """Shown in the summary when the pipeline ran those stages; not required."""
-    writes = (StudySummary,)
-    modes = (ANY_MODE,)
-    Config = SummaryConfig
-    touches_raw_data = False
+    The schema, quality and PHI reports are shown when the pipeline ran those stages; they are not required."""
 
     async def execute(self, context: StageContext) -> StageResult:
         config: SummaryConfig = context.config

@@ -7,6 +7,7 @@ such path before it opens it, with what it is, rather than hanging or failing ha
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -54,3 +55,12 @@ def folder_problem(path: Path) -> str | None:
     if not stat.S_ISDIR(st.st_mode):
         return f"{kind_of(st.st_mode)}, not a folder"
     return None
+
+
+def file_sha256(path: Path | str) -> str:
+    """The SHA-256 (hex) of a file's bytes, read a MiB at a time: the checksum reports and input checks record."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

@@ -113,11 +113,6 @@ def config_file_fields(config_cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in attrs.fields(config_cls) if f.metadata.get(CONFIG_FILE))
 
 
-def named_files(config_cls: Any, config: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``(option, value)`` for every file the config mapping names (lists of files give one pair each)."""
-    return files_named(config_file_fields(config_cls), config)
-
-
 def files_named(options: tuple[str, ...], config: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(option, value)`` for every file ``config`` names under one of the file ``options``."""
     found: list[tuple[str, str]] = []

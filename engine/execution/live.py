@@ -18,11 +18,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from engine.core.contract import StageResult
+from engine.core.contract import PlannedStep, StageResult
 from engine.core.display import shown
 from engine.execution.progress import finished_line
 from engine.execution.recorded import recorded_errors
-from engine.execution.step_runner import PlannedStep, RunObserver, RunOutcome
+from engine.execution.step_runner import RunObserver, RunOutcome
 
 _STYLE = {"completed": "green", "failed": "bold red", "skipped": "dim", "blocked": "bold red"}
 _SIGN = {"completed": "✓", "failed": "✗", "skipped": "-", "blocked": "■"}

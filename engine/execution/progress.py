@@ -10,11 +10,11 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
-from engine.core.contract import StageResult
+from engine.core.contract import PlannedStep, StageResult
 from engine.core.display import shown
 from engine.core.timestamps import iso
 from engine.execution.recorded import recorded_errors
-from engine.execution.step_runner import PlannedStep, RunObserver
+from engine.execution.step_runner import RunObserver
 
 PLAIN_PROGRESS_EVERY_S = 5.0
 _MARK = {"completed": "ok", "failed": "FAILED", "skipped": "skipped", "blocked": "BLOCKED"}

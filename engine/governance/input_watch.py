@@ -10,7 +10,6 @@ report and a de-identified copy could describe different bytes than the ones the
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ import attrs
 from engine.core.components import World
 from engine.core.contract import PlannedStep, StageResult, StageStatus, Verdict
 from engine.core.errors import RflowError
+from engine.core.paths import file_sha256
 from engine.governance.policy import PolicyDecision, reads_raw_data
 
 
@@ -39,18 +39,10 @@ def _stat(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fingerprint(path: Path) -> Fingerprint:
     """Size, mtime and SHA-256 of ``path``; raises :class:`InputChanged` if it moves meanwhile."""
     before = _stat(path)
-    digest = _sha256(path)
+    digest = file_sha256(path)
     if _stat(path) != before:
         raise InputChanged("the file changed while it was being read")
     return Fingerprint(before[0], before[1], digest)
@@ -75,7 +67,7 @@ def full_change(path: Path, seen: Fingerprint) -> str | None:
     if quick is not None:
         return quick
     try:
-        digest = _sha256(path)
+        digest = file_sha256(path)
     except OSError:
         return "it can no longer be read"
     if digest != seen.sha256:

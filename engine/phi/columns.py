@@ -17,7 +17,6 @@ cell, by the scanner and by de-identification. Evidence is reported with the cat
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,7 +30,6 @@ from engine.phi.errors import PhiInputError
 from engine.phi.labels import label_holds_phi, name_shaped
 from engine.phi.names import is_name_cell
 from engine.phi.registry import PhiRegistry, load_registry, normalize_column
-from engine.phi.sanitizer import sanitize
 from engine.phi.spans import cell_span, column_category, find_spans
 
 SAMPLE_ROWS = 200
@@ -294,18 +292,3 @@ def classify_file(
 def category_map(classes: Iterable[ColumnClass]) -> dict[str, str | None]:
     """``column -> category`` (None: not identifying) for the scanner and de-identification."""
     return {c.column: c.category for c in classes}
-
-
-def render(classes: Sequence[ColumnClass]) -> str:
-    """A text table of the identifying columns (for ``rflow phi scan``)."""
-    shown = [c for c in classes if c.category is not None or c.evidence == "override"]
-    if not shown:
-        return "columns: none classified as identifying\n"
-    out = io.StringIO()
-    out.write(f"{'column':<24}{'category':<14}{'confidence':>10}  {'evidence':<9}{'value share':>12}\n")
-    for c in shown:
-        out.write(
-            f"{sanitize(c.column)[:24]:<24}{c.category or NONE:<14}{c.confidence:>10.2f}  {c.evidence:<9}"
-            f"{c.value_share:>12.2f}\n"
-        )
-    return out.getvalue()

@@ -7,6 +7,7 @@ import importlib
 import sys
 from pathlib import Path
 
+from engine.core import exitcodes
 from engine.plugins import StageRegistry
 from engine.plugins.cards import CARD_FILE, cards_document, render
 
@@ -27,11 +28,11 @@ def main(argv: list[str] | None = None) -> int:
         current = target.read_text("utf-8") if target.exists() else ""
         if current != text:
             print(f"{target}: stale; regenerate with python -m engine.plugins {args.package}", file=sys.stderr)
-            return 1
-        return 0
+            return exitcodes.FAILED
+        return exitcodes.OK
     target.write_text(text, "utf-8")
     print(f"{target}: {len(classes)} stage card(s)")
-    return 0
+    return exitcodes.OK
 
 
 if __name__ == "__main__":

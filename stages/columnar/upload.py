@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from engine import is_typed
+from engine import file_sha256, is_typed
 from stages.columnar import csvchunks
 
 
@@ -76,11 +76,8 @@ def _typed(path: Path, shape: _Shape, max_field_chars: int,
            checkpoint: Callable[[], None] | None) -> tuple[str, int] | None:
     from stages.columnar.source import text_batches
 
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
+    digest = file_sha256(path)
     rows = 0
     for offset, frame in text_batches(path, shape, max_field_chars=max_field_chars, checkpoint=checkpoint):
         rows = offset + frame.height
-    return digest.hexdigest(), rows
+    return digest, rows

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from engine import (
-    ANY_MODE,
     InputDataset,
+    StageBase,
     StageContext,
     StageResult,
     StageStatus,
@@ -67,20 +67,13 @@ def _resolve_key(context: StageContext) -> Any:
 
 
 @register_stage
-class Deidentify:
-    """Write a de-identified copy of every input, then rescan it."""
+class Deidentify(StageBase, stage_id=6, stage_name="De-identify", key="deidentify", version="1.0.0",
+                 reads=(InputDataset, DatasetProfile), optional_reads=(PhiFindingsSummary,),
+                 writes=(DeidentifiedDataset,), Config=DeidentifyConfig, removes_phi=True):
+    """Write a de-identified copy of every input, then rescan it.
 
-    stage_id = 6
-    stage_name = "De-identify"
-    key = "deidentify"
-    version = "1.0.0"
-    reads = (InputDataset, DatasetProfile)
-    optional_reads = (PhiFindingsSummary,)
-    """phi_scan's column classification, when it ran, spares re-classifying columns it proved clear."""
-    writes = (DeidentifiedDataset,)
-    modes = (ANY_MODE,)
-    Config = DeidentifyConfig
-    removes_phi = True
+    It reads phi_scan's findings when that step ran: their column classification spares re-classifying the
+    columns it proved clear."""
 
     @staticmethod
     def approvals_needed(config: DeidentifyConfig) -> tuple[tuple[str, str], ...]:

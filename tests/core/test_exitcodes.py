@@ -11,10 +11,11 @@ from engine.core import exitcodes
 from engine.reporting.run_report import RunReport
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI_MODULES = sorted((ROOT / "engine" / "cli").glob("*.py"))
+CLI_MODULES = [*sorted((ROOT / "engine" / "cli").glob("*.py")), ROOT / "engine" / "plugins" / "__main__.py"]
+"""Every command: ``rflow``'s and the stage-card tool's (``python -m engine.plugins``)."""
 
 
-@pytest.mark.parametrize("path", CLI_MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CLI_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_command_spells_an_exit_code_as_a_number(path: Path) -> None:
     literals = []
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):

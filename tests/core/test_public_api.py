@@ -83,7 +83,7 @@ from __future__ import annotations
 import attrs
 
 from engine import (
-    ANY_MODE, ComponentKind, InputDataset, ManifestError, RunReport, StageContext, StageResult,
+    ANY_MODE, ComponentKind, InputDataset, ManifestError, RunReport, StageBase, StageContext, StageResult,
     StageStatus, component, load_manifest, register_stage, run_manifest,
 )
 
@@ -117,6 +117,13 @@ class Probe:
         return result
 
 
+@register_stage
+class DeclaredProbe(StageBase, stage_id=902, stage_name="Declared probe", key="declared_probe", version="1.0.0",
+                    reads=(InputDataset,), writes=(Count,), Config=ProbeConfig, gatekeeping=True):
+    async def execute(self, context: StageContext) -> StageResult:
+        return StageResult.completed({"key": self.key, "gatekeeping": self.gatekeeping})
+
+
 def status_of(path: str) -> str:
     try:
         load_manifest(path)
@@ -130,7 +137,7 @@ def status_of(path: str) -> str:
 BAD_STAGE = '''
 from __future__ import annotations
 
-from engine import RunReport, StageContext, StageResult, run_manifest
+from engine import InputDataset, RunReport, StageBase, StageContext, StageResult, run_manifest
 
 
 def wrong(context: StageContext) -> StageResult:
@@ -138,6 +145,12 @@ def wrong(context: StageContext) -> StageResult:
     report: RunReport = run_manifest("m.yaml")
     report.exit_code.upper()
     return StageResult.completed(output=3)
+
+
+class Misspelt(StageBase, stage_id=903, stage_name="Misspelt", key="misspelt", version="1.0.0",
+               reads=(InputDataset,), writes=(), gatekeping=True):
+    async def execute(self, context: StageContext) -> StageResult:
+        return StageResult.completed({})
 '''
 
 
@@ -166,6 +179,7 @@ def test_mypy_strict_sees_the_contract_not_any(tmp_path: Path) -> None:
     assert '"StageContext" has no attribute "no_such_field"' in out.stdout
     assert '"int" has no attribute "upper"' in out.stdout
     assert 'Argument "output" to "completed" of "StageResult"' in out.stdout
+    assert 'Unexpected keyword argument "gatekeping"' in out.stdout
 
 
 def strict_modules() -> list[str]:
@@ -176,6 +190,18 @@ def strict_modules() -> list[str]:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
     override = next(o for o in config["tool"]["mypy"]["overrides"] if o.get("disallow_untyped_defs"))
     return list(override["module"])
+
+
+def test_every_module_a_public_name_comes_from_is_checked_strictly() -> None:
+    modules = strict_modules()
+    packages = tuple(m[:-2] for m in modules if m.endswith(".*"))
+
+    def strict(module: str) -> bool:
+        return module in modules or any(module == p or module.startswith(p + ".") for p in packages)
+
+    sources = {*engine._EXPORTS.values(), *(f"{m}.{n}" for n, m in engine._EXPORTS.items()
+                                            if isinstance(getattr(engine, n), type(engine)))}
+    assert sorted(m for m in sources if not strict(m)) == []
 
 
 def test_the_public_api_passes_mypy_strict_itself(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ distributed cluster, or a LocalCluster started for the run). See ``docs/scale-ou
 
 from __future__ import annotations
 
+from engine.core.sizes import DEFAULT_PARTITION_BYTES
 from engine.execution.executors.base import (
-    DEFAULT_PARTITION_BYTES,
     KINDS,
     MIN_PARTITION_BYTES,
     Executor,

@@ -16,9 +16,8 @@ import attrs
 from engine.core import sizes
 from engine.core.errors import safe_excerpt
 from engine.core.pool import cpu_count
-from engine.core.sizes import SizeError
+from engine.core.sizes import DEFAULT_PARTITION_BYTES, SizeError
 from engine.execution.executors.base import (
-    DEFAULT_PARTITION_BYTES,
     KINDS,
     MIN_PARTITION_BYTES,
     Executor,
