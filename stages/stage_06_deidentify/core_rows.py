@@ -144,7 +144,17 @@ class _Answers:
 
 
 def _blocks(lines: Iterable[str]) -> Iterator[str]:
-    """The text in blocks of about :data:`_BLOCK_CHARS`, then ``""``."""
+    """The text in blocks of about :data:`_BLOCK_CHARS`, then ``""``.
+
+    A file is read in blocks of that many characters (the core reads records across any cut);
+    other sources line by line, joined.
+    """
+    read = getattr(lines, "read", None)
+    if read is not None:
+        while block := read(_BLOCK_CHARS):
+            yield block
+        yield ""
+        return
     block: list[str] = []
     size = 0
     for line in lines:
