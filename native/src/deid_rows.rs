@@ -39,6 +39,8 @@ const ANY_SUBJECT: u8 = 8;
 
 pub const PASS: u32 = u32::MAX;
 
+static NO_IDENTS: Idents = Vec::new();
+
 /// One kept column: its input index, how its memo is keyed, whether its output's form is checked.
 #[derive(Clone)]
 pub struct Spec {
@@ -68,6 +70,8 @@ struct Row {
     no: usize,
     /// Kept columns whose cell took another subject's pending answer (see `cells_of`).
     deferred: Vec<usize>,
+    /// The row's identifier values, once computed.
+    idents: Option<Idents>,
 }
 
 pub struct Rows {
@@ -91,6 +95,8 @@ pub struct Rows {
     counts: Vec<u64>,
     block: Vec<Row>,
     misses: Vec<(u32, usize, String, String)>,
+    /// Subject-keyed columns with answers memoized by the cell alone (see `resolve`).
+    by_cell: Vec<bool>,
     /// This block's pending misses of each subject-keyed text column, by text.
     pending: Vec<HashMap<String, u32>>,
     name_misses: Vec<String>,
@@ -113,7 +119,7 @@ impl Rows {
         let n = specs.len();
         let mut rows = Rows {
             delim, specs, kept, idents, subject, max_chars, buf: String::new(), pos: 0, eof: false, skip_first,
-            row_no: 0, memo: (0..n).map(|_| HashMap::new()).collect(), pending: (0..n).map(|_| HashMap::new()).collect(), entries: Vec::new(), memo_bytes: 0,
+            row_no: 0, memo: (0..n).map(|_| HashMap::new()).collect(), pending: (0..n).map(|_| HashMap::new()).collect(), by_cell: vec![false; n], entries: Vec::new(), memo_bytes: 0,
             names: HashMap::new(), count_names: Vec::new(), count_ids: HashMap::new(), counts: Vec::new(),
             block: Vec::new(), misses: Vec::new(), name_misses: Vec::new(), out: String::new(), values: None,
         };
@@ -167,8 +173,13 @@ impl Rows {
         self.pos
     }
 
-    fn subject_of<'a>(&self, buf: &'a str, row: &'a Row) -> &'a str {
-        self.subject.map_or("", |i| strip(value(buf, row, i)))
+    /// The row's subject, borrowed from the text unless its field is quoted.
+    fn subject_of<'a>(&self, buf: &'a str, row: &Row) -> Cow<'a, str> {
+        match self.subject.and_then(|i| row.rec.fields.get(i).map(|f| (i, f))) {
+            None => Cow::Borrowed(""),
+            Some((_, f)) if f.close.is_none() => Cow::Borrowed(strip(&buf[f.start..f.end])),
+            Some((i, _)) => Cow::Owned(strip(value(buf, row, i)).to_string()),
+        }
     }
 
     fn row_idents(&self, buf: &str, row: &Row) -> Idents {
@@ -229,7 +240,7 @@ impl Rows {
                 continue;
             }
             self.row_no += 1;
-            let mut row = Row { rec, owned, cells: Vec::new(), python: !ascii, no: self.row_no, deferred: Vec::new() };
+            let mut row = Row { rec, owned, cells: Vec::new(), python: !ascii, no: self.row_no, deferred: Vec::new(), idents: None };
             if !row.python {
                 self.cells_of(buf, &mut row);
             }
@@ -239,7 +250,7 @@ impl Rows {
     }
 
     fn cells_of(&mut self, buf: &str, row: &mut Row) {
-        let subject = self.subject_of(buf, row).to_string();
+        let subject = self.subject_of(buf, row);
         let mut key = String::new();
         let mut cells = Vec::with_capacity(self.specs.len());
         for n in 0..self.specs.len() {
@@ -249,10 +260,10 @@ impl Rows {
                 cells.push(PASS);
                 continue;
             }
-            let subj = if mode >= 2 { subject.as_str() } else { "" };
+            let subj = if mode >= 2 { subject.as_ref() } else { "" };
             let found = if mode >= 2 {
                 // A cell whose output no subject changes is memoized by the cell alone (no NUL in it).
-                if let Some(&id) = self.memo[n].get(text) {
+                if let Some(&id) = if self.by_cell[n] { self.memo[n].get(text) } else { None } {
                     if self.entries[id as usize].kind == ROW {
                         row.python = true;
                     }
@@ -306,16 +317,18 @@ impl Rows {
         }
         row.cells = cells;
         if self.idents.iter().any(|ic| ic.pseudonym) && !row.python {
-            for (value, _, k) in self.row_idents(buf, row) {
-                if self.idents[k].pseudonym && !self.names.contains_key(&value) {
-                    if let Some(pseudonym) = self.name_pseudonym(&value) {
-                        self.names.insert(value, Some(pseudonym));
+            let idents = self.row_idents(buf, row);
+            for (value, _, k) in &idents {
+                if self.idents[*k].pseudonym && !self.names.contains_key(value) {
+                    if let Some(pseudonym) = self.name_pseudonym(value) {
+                        self.names.insert(value.clone(), Some(pseudonym));
                     } else {
                         self.names.insert(value.clone(), None);
-                        self.name_misses.push(value);
+                        self.name_misses.push(value.clone());
                     }
                 }
             }
+            row.idents = Some(idents);
         }
     }
 
@@ -357,6 +370,7 @@ impl Rows {
                 // The same output for every subject: later rows find it by the cell alone.
                 self.memo_bytes += text.len() + 64;
                 self.memo[*n].insert(text.clone(), id);
+                self.by_cell[*n] = true;
             }
             let counts = counted.iter().map(|c| self.count_id(c)).collect();
             let kind = if kind == IDENTS && !out.is_ascii() { ROW } else { kind };
@@ -403,10 +417,14 @@ impl Rows {
                     }
                 }
             } else {
-                let idents = if row.cells.iter().any(|&id| id != PASS && self.entries[id as usize].kind == IDENTS) {
-                    self.row_idents(&buf, row)
-                } else {
-                    Vec::new()
+                let computed;
+                let idents: &Idents = match &row.idents {
+                    Some(found) => found,
+                    None if row.cells.iter().any(|&id| id != PASS && self.entries[id as usize].kind == IDENTS) => {
+                        computed = self.row_idents(&buf, row);
+                        &computed
+                    }
+                    None => &NO_IDENTS,
                 };
                 let mut cells = Vec::with_capacity(self.specs.len());
                 for (n, &id) in row.cells.iter().enumerate() {
@@ -422,8 +440,7 @@ impl Rows {
                         events.push((row.no, n));
                     }
                     if e.kind == IDENTS && !idents.is_empty() {
-                        cells.push(Cow::Owned(apply_idents(&e.out, &idents, &self.idents, &self.names,
-                                                           &mut self.counts)));
+                        cells.push(apply_idents(&e.out, idents, &self.idents, &self.names, &mut self.counts));
                     } else {
                         cells.push(Cow::Borrowed(e.out.as_str()));
                     }

@@ -7,6 +7,7 @@
 //! the memo, the blocks and the byte copy. Everything here takes ASCII text: the row loop hands
 //! rows with any other byte to Python.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Python's `str.isspace` on ASCII.
@@ -97,12 +98,19 @@ pub fn idents_of<'a>(cols: &[IdentCol], cell: impl Fn(usize) -> &'a str) -> Iden
 }
 
 /// The row's identifier values replaced in `text` (see `replace_idents` in transform.py), counted.
-pub fn apply_idents(text: &str, idents: &Idents, cols: &[IdentCol], names: &HashMap<String, Option<String>>,
-                    counts: &mut [u64]) -> String {
-    let mut text = text.to_string();
-    let mut low = text.to_ascii_lowercase();
+///
+/// A needle longer than the text is not in it: most cells (codes, numbers) are shorter than every
+/// identifier value and are returned as they are, without a copy or a lower-case twin.
+pub fn apply_idents<'t>(text: &'t str, idents: &Idents, cols: &[IdentCol], names: &HashMap<String, Option<String>>,
+                        counts: &mut [u64]) -> Cow<'t, str> {
+    let mut text = Cow::Borrowed(text);
+    let mut low: Option<String> = None;
     for (value, needle, k) in idents {
-        if !low.contains(needle.as_str()) {
+        if needle.len() > text.len() {
+            continue;
+        }
+        let lowered = low.get_or_insert_with(|| text.to_ascii_lowercase());
+        if !lowered.contains(needle.as_str()) {
             continue;
         }
         let ic = &cols[*k];
@@ -111,11 +119,11 @@ pub fn apply_idents(text: &str, idents: &Idents, cols: &[IdentCol], names: &Hash
         } else {
             ic.token.as_str()
         };
-        let (new, n) = replace_lowered(&text, &low, needle, token);
+        let (new, n) = replace_lowered(&text, lowered, needle, token);
         if n > 0 {
             counts[ic.count as usize] += n as u64;
-            text = new;
-            low = text.to_ascii_lowercase();
+            low = None;
+            text = Cow::Owned(new);
         }
     }
     text
@@ -147,6 +155,8 @@ mod tests {
         assert_eq!(values, vec!["Ann Leeson", "Leeson", "Ann"]);
         let mut counts = vec![0];
         let out = apply_idents("ANN LEESON met Leeson and anne", &idents, &cols, &HashMap::new(), &mut counts);
-        assert_eq!((out.as_str(), counts[0]), ("[N] met [N] and anne", 2));
+        assert_eq!((out.as_ref(), counts[0]), ("[N] met [N] and anne", 2));
+        assert!(matches!(apply_idents("144", &idents, &cols, &HashMap::new(), &mut counts), Cow::Borrowed("144")));
+        assert_eq!(counts[0], 2);
     }
 }

@@ -151,8 +151,8 @@ def _blocks(lines: Iterable[str]) -> Iterator[str]:
     """
     read = getattr(lines, "read", None)
     if read is not None:
-        while block := read(_BLOCK_CHARS):
-            yield block
+        while chunk := read(_BLOCK_CHARS):
+            yield chunk
         yield ""
         return
     block: list[str] = []

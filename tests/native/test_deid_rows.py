@@ -181,6 +181,10 @@ IDENT = st.tuples(st.integers(0, 6), st.booleans(), st.sampled_from(["[PHI:NAME]
                   st.booleans())
 
 
+RULE = st.tuples(st.integers(0, 4), st.sampled_from(["SSN", "NAME", "90+", ""]), st.sampled_from(["SSN", "X", ""]),
+                 st.booleans(), st.booleans(), st.integers(0, 3000))
+
+
 @needs_core
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(max_size=120), specs=st.lists(SPEC, max_size=5), idents=st.lists(IDENT, max_size=3),
@@ -189,6 +193,9 @@ def test_hostile_input_through_the_binding_never_panics(text: str, specs: list[A
                                                         subject: int | None, skip_first: bool,
                                                         data: st.DataObject) -> None:
     core = native.core.DeidRows(",", specs, idents, subject, skip_first, 40)  # type: ignore[union-attr]
+    if data.draw(st.booleans()):  # the core's own keyed values (pseudonyms, shifted dates, years) on hostile text
+        core.values(b"k" * 32, b"s" * 32, data.draw(st.integers(0, 3650)), data.draw(st.integers(-3650, 3650)),
+                    ["a", "b", "c", "d"], [data.draw(RULE) for _ in specs], ("NAME", "NAME", False))
     cut = data.draw(st.integers(0, len(text)))
     for block in (text[:cut], text[cut:], ""):
         core.feed(block)
@@ -212,3 +219,9 @@ def test_hostile_input_through_the_binding_never_panics(text: str, specs: list[A
         native.core.DeidRows('"', [], [], None, False, 1)  # type: ignore[union-attr]
     with pytest.raises(ValueError):
         native.core.DeidRows(",", [(0, 9, False)], [], None, False, 1)  # type: ignore[union-attr]
+    with pytest.raises(ValueError):  # one value rule a kept column, of a known kind
+        core.values(b"k", b"s", 1, 1, ["a", "b", "c", "d"], [(0, "", "", False, False, 0)] * (len(specs) + 1),
+                    ("NAME", "NAME", False))
+    with pytest.raises(ValueError):
+        core.values(b"k", b"s", 1, 1, ["a", "b", "c", "d"], [(7, "", "", False, False, 0)] * max(len(specs), 1),
+                    ("NAME", "NAME", False))
