@@ -35,9 +35,8 @@ NAME_TOKEN = "[PHI:NAME]"
 AGE_REPLACEMENT = "90+"
 
 
-@functools.lru_cache(maxsize=1)
 def registry() -> PhiRegistry:
-    """The canonical registry (cached)."""
+    """The canonical registry (``load_registry`` caches it: no second cache here)."""
     return load_registry()
 
 
