@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import json
 import re
 import unicodedata
@@ -23,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from engine.phi import native_text
+from engine.phi import core_plan, native_text
 from engine.phi.fastform import case_trie
 
 HERE = Path(__file__).parent
@@ -99,7 +100,7 @@ def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str]:
     then skips, at each position, every phrase whose first letter does not fit, which made the
     name cues about 9x cheaper on dense data (docs/benchmarks.md).
     """
-    alts = sorted({p.lower() for p in phrases}, key=len, reverse=True)
+    alts = sorted({p.lower() for p in phrases}, key=lambda p: (-len(p), p))  # one order in every process
     return re.compile(case_trie(alts).replace("\\ ", "[ \t]+"))
 
 
@@ -126,9 +127,6 @@ class Vocab:
 
     rules: dict[str, Any]
     titles: frozenset[str]
-    name_cues: re.Pattern[str]
-    place_cues: re.Pattern[str]
-    weak_place_cues: re.Pattern[str]
     particles: frozenset[str]
     fillers: frozenset[str]
     credentials: frozenset[str]
@@ -140,33 +138,64 @@ class Vocab:
     """Clinical abbreviations: in capitals never a surname before ", Given"."""
     suffixes: frozenset[str]
     english: frozenset[str]
-    token_str: re.Pattern[str]
-    token_bytes: re.Pattern[str]
     separators: str
     window: int
     max_words: int
+
+    # The regexes compile on first use: where the native core runs the cue rules, start-up needs
+    # none of them (their translation ships in core_plan.json).
+    @functools.cached_property
+    def name_cues(self) -> re.Pattern[str]:
+        """Role words and phrases before a name (``Dr.``, ``seen by``)."""
+        return _phrase_regex([*self.rules["names"]["roles"], *self.rules["names"]["phrases"]])
+
+    @functools.cached_property
+    def place_cues(self) -> re.Pattern[str]:
+        """Phrases before a place (``lives in``)."""
+        return _phrase_regex(self.rules["places"]["cues"])
+
+    @functools.cached_property
+    def weak_place_cues(self) -> re.Pattern[str]:
+        """Phrases before a place that need a known place after them (``in``)."""
+        return _phrase_regex(self.rules["places"]["weak_cues"])
+
+    @functools.cached_property
+    def token_str(self) -> re.Pattern[str]:
+        """Capitalised tokens of a ``str`` text."""
+        return _token_regex(_STR_UP, _STR_LO, self.rules["names"]["prefixes"])
+
+    @functools.cached_property
+    def token_bytes(self) -> re.Pattern[str]:
+        """Capitalised tokens of a text read as bytes, one character per byte."""
+        return _token_regex(_BYTES_UP, _BYTES_LO, self.rules["names"]["prefixes"])
 
 
 def _upper(words: Iterable[str]) -> frozenset[str]:
     return frozenset(_key(w) for w in words)
 
 
-@functools.cache
-def vocab() -> Vocab:
-    """The loaded rules and word lists (once per process)."""
+def read_rules(data: bytes | None = None) -> dict[str, Any]:
+    """``cues.yaml`` (its bytes ``data`` when already read), parsed."""
     from ruamel.yaml import YAML
 
     # The C parser where ruamel.yaml.clib is installed (the same document, several times faster).
-    rules: dict[str, Any] = YAML(typ="safe").load(RULES.read_text(encoding="utf-8"))
+    text = (RULES.read_bytes() if data is None else data).decode("utf-8")
+    rules: dict[str, Any] = YAML(typ="safe").load(text)
+    return rules
+
+
+@functools.cache
+def vocab() -> Vocab:
+    """The loaded rules and word lists (once per process)."""
+    plan = core_plan.shipped()  # cues.yaml as data, where it was made from these very bytes
+    data = RULES.read_bytes()
+    same = plan is not None and plan["cue_rules_sha256"] == hashlib.sha256(data).hexdigest()
+    rules: dict[str, Any] = plan["cue_rules"] if plan is not None and same else read_rules(data)
     neg = json.loads(NEGATIVES.read_text(encoding="ascii"))
-    names, places = rules["names"], rules["places"]
-    prefixes = names["prefixes"]
+    names = rules["names"]
     return Vocab(
         rules=rules,
         titles=frozenset(names["titles"]),
-        name_cues=_phrase_regex([*names["roles"], *names["phrases"]]),
-        place_cues=_phrase_regex(places["cues"]),
-        weak_place_cues=_phrase_regex(places["weak_cues"]),
         particles=frozenset(names["particles"]),
         fillers=frozenset(names["fillers"]),
         credentials=_upper(names["credentials"]),
@@ -176,8 +205,6 @@ def vocab() -> Vocab:
         abbreviations=_upper(names["abbreviations"]),
         suffixes=frozenset(s.lower() for s in names["suffixes"]),
         english=frozenset(neg["english"].upper().split()),
-        token_str=_token_regex(_STR_UP, _STR_LO, prefixes),
-        token_bytes=_token_regex(_BYTES_UP, _BYTES_LO, prefixes),
         separators=rules["separators"] and "".join(rules["separators"]),
         window=int(rules["window"]),
         max_words=int(rules["max_words"]),

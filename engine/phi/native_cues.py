@@ -18,7 +18,7 @@ import os
 import re
 from typing import Any
 
-from engine.phi import cues, names, places
+from engine.phi import core_plan, cues, names, places
 from engine.phi.cues import Token, _word_start
 from engine.phi.native_match import MIN_BYTES, core_loaded, translate, use_core
 from engine.phi.prefilter import Unsupported
@@ -50,27 +50,18 @@ def built() -> Any | None:
 
     if nat.core is None:
         return None
+    shipped = core_plan.shipped()
+    done = shipped["cues"] if shipped is not None else translated()
+    if done is None:
+        return None
+    patterns, tables = done
     v = cues.vocab()
     d = names.dictionaries()
     g = places.gazetteer()
     prefixes = cues.token_prefixes(v.rules["names"]["prefixes"])
     pl = v.rules["places"]
-    try:
-        patterns = tuple(_gated(rx) for rx in (v.name_cues, v.place_cues, v.weak_place_cues))
-    except Unsupported:
-        return None
     if not all(p.isascii() for p in prefixes) or not all(n.isascii() for n in g.states.values()):
         return None
-    letters = "A-Za-z"
-    classes = (
-        cues._STR_UP,
-        letters + cues._STR_UP + cues._STR_LO,
-        cues._WORD_CHARS_STR.pattern[1:-1],
-        cues._BYTES_UP,
-        letters + cues._BYTES_UP + cues._BYTES_LO,
-        cues._WORD_CHARS_BYTES.pattern[1:-1],
-    )
-    tables = [_table(c) for c in classes]
     codes = [a + b for a in map(chr, range(65, 91)) for b in map(chr, range(65, 91))]
     sets = {
         "titles": v.titles,
@@ -110,6 +101,27 @@ def built() -> Any | None:
         prefixes,
         [cues.char_key(chr(b)) for b in range(256)],
     )
+
+
+def translated() -> tuple[tuple[str, ...], list[bytes]] | None:
+    """The cue phrases in the core's dialect and the character-class tables: the part of the core's
+    rules that costs start-up time, translated ahead of time for the shipped files
+    (:mod:`engine.phi.core_plan`). None where a phrase does not translate."""
+    v = cues.vocab()
+    try:
+        patterns = tuple(_gated(rx) for rx in (v.name_cues, v.place_cues, v.weak_place_cues))
+    except Unsupported:
+        return None
+    letters = "A-Za-z"
+    classes = (
+        cues._STR_UP,
+        letters + cues._STR_UP + cues._STR_LO,
+        cues._WORD_CHARS_STR.pattern[1:-1],
+        cues._BYTES_UP,
+        letters + cues._BYTES_UP + cues._BYTES_LO,
+        cues._WORD_CHARS_BYTES.pattern[1:-1],
+    )
+    return patterns, [_table(c) for c in classes]
 
 
 def _gated(rx: re.Pattern[str]) -> str:

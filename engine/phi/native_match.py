@@ -32,6 +32,7 @@ from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as P  # type: ignore[attr-defined]
 from typing import Any, Literal
 
+from engine.phi import core_plan
 from engine.phi.accept import Spans, decide, leftmost_accepted, match_spans
 from engine.phi.errors import PhiRegistryError
 from engine.phi.fastform import first_set
@@ -39,7 +40,7 @@ from engine.phi.native_dialect import boundary_alts, complement, emit, has_looka
 from engine.phi.native_labels import core_decides, labelled_arg, labelled_spec, labels_in_core
 from engine.phi.native_lazy import parse_ascii
 from engine.phi.prefilter import Unsupported, prefix_condition_of
-from engine.phi.registry import CompiledPattern, CompiledTier
+from engine.phi.registry import CompiledPattern, CompiledTier, load_registry
 from engine.phi.validators import VALIDATORS
 
 Spec = tuple[str, bool, bytes, bytes]
@@ -234,11 +235,30 @@ def matcher_for(tier: CompiledTier) -> Any | None:
     if hit is not None and hit[0] is tier:
         return hit[1]
     assert native.core is not None
-    specs = [pattern_spec(p) for p in tier.patterns]
-    plans = [pattern_plan(p) for p in tier.patterns]
-    built = native.core.Matcher(specs, plans, labelled=labelled_arg(tier.patterns))
+    specs, plans, labelled = _shipped_args(tier) or tier_args(tier)
+    built = native.core.Matcher(specs, plans, labelled=labelled)
     _BUILT[key] = (tier, built)
     return built
+
+
+def tier_args(tier: CompiledTier) -> tuple[list[Spec], list[Plan], Any]:
+    """What the core's ``Matcher`` is built from for ``tier``: each pattern's spec and plan, the labelled rules."""
+    return [pattern_spec(p) for p in tier.patterns], [pattern_plan(p) for p in tier.patterns], \
+        labelled_arg(tier.patterns)
+
+
+def _shipped_args(tier: CompiledTier) -> tuple[list[Spec], list[Plan], Any] | None:
+    """:func:`tier_args` translated ahead of time (:mod:`engine.phi.core_plan`), for a tier of the
+    bundled registry under the default settings; None elsewhere."""
+    if not labels_in_core():
+        return None
+    bundled = load_registry()
+    name = "scan" if tier is bundled.scan else "guard" if tier is bundled.guard else None
+    plan = core_plan.shipped() if name is not None else None
+    if plan is None or plan["registry_sha256"] != bundled.sha256:
+        return None
+    specs, plans, labelled = plan["tiers"][name]
+    return specs, plans, labelled
 
 
 def native_matches(

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import attrs
 
+from engine.phi import core_plan
 from engine.phi.dialect import dialect_problem, is_class, short_alternatives
 from engine.phi.errors import PhiRegistryError
 from engine.phi.fastform import case_trie, class_covers_alnum, expand_ignorecase_words, fast_form
@@ -135,6 +136,8 @@ class PhiRegistry:
     column_matchers: Mapping[str, ColumnMatcher]
     source: str
     prefilter: re.Pattern[str]
+    sha256: str | None = None
+    """SHA-256 of the file's bytes when loaded from a file (None for a document built in memory)."""
 
     def category(self, name: str) -> Category:
         """The category called ``name`` (KeyError if unknown)."""
@@ -197,7 +200,7 @@ def _read_bytes(path: Path) -> bytes:
         raise PhiRegistryError(f"cannot read PHI registry {path.name}: {type(exc).__name__}") from None
 
 
-def _read_yaml(path: Path, data: bytes | None = None) -> Any:
+def read_document(path: Path, data: bytes | None = None) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -495,8 +498,8 @@ def build_registry(doc: Mapping[str, Any], source: str = "<memory>", *, checked:
     )
 
 
-def _bundled_and_checked(path: Path, data: bytes) -> bool:
-    """True when ``data`` is the bundled registry the loaded native core was built from.
+def _bundled_and_checked(path: Path, sha256: str) -> bool:
+    """True when the bytes of SHA-256 ``sha256`` are the bundled registry the loaded native core was built from.
 
     Those exact bytes are validated by the test suite (tests/phi/test_registry.py validates the
     bundled file, tests/phi/test_native.py that the core embeds it), so validating them again at
@@ -507,14 +510,25 @@ def _bundled_and_checked(path: Path, data: bytes) -> bool:
     core = sys.modules.get("engine._native")
     if core is None or path.resolve() != DEFAULT_REGISTRY.resolve():
         return False
-    return bool(core.registry_sha256() == hashlib.sha256(data).hexdigest())
+    return bool(core.registry_sha256() == sha256)
+
+
+def _document(path: Path, data: bytes, sha256: str) -> Any:
+    """The document in ``data``: shipped as data when :mod:`engine.phi.core_plan` was made from
+    these very bytes (no YAML parser at start-up), else parsed."""
+    plan = core_plan.shipped()
+    if plan is not None and plan["registry_sha256"] == sha256:
+        return plan["registry"]
+    return read_document(path, data)
 
 
 @functools.lru_cache(maxsize=4)
 def _load_cached(path: str) -> PhiRegistry:
     p = Path(path)
     data = _read_bytes(p)
-    return build_registry(_read_yaml(p, data), source=p.name, checked=_bundled_and_checked(p, data))
+    sha256 = hashlib.sha256(data).hexdigest()
+    built = build_registry(_document(p, data, sha256), source=p.name, checked=_bundled_and_checked(p, sha256))
+    return attrs.evolve(built, sha256=sha256)
 
 
 def load_registry(path: str | Path | None = None) -> PhiRegistry:
