@@ -124,8 +124,8 @@ _EXPORTS: dict[str, str] = {
     "metadata_texts": "engine.dataplane.metadata",
     # Parallel work inside a step: partitions and task checkpoints.
     "PARTS_DIR": "engine.core.contract",
-    "SPLITTABLE_ENCODINGS": "engine.execution.executors.partitions",
-    "plan_byte_ranges": "engine.execution.executors.partitions",
+    "SPLITTABLE_ENCODINGS": "engine.core.partitions",
+    "plan_byte_ranges": "engine.core.partitions",
     "task_checkpoint": "engine.execution.executors",
     # Governance a stage applies itself: approvals, de-identification profiles.
     "approval_problem": "engine.governance.approvals",
@@ -192,6 +192,8 @@ if TYPE_CHECKING:
     from engine.core.jsondepth import load_record as load_record
     from engine.core.jsondepth import loads_record as loads_record
     from engine.core.lazy import lazy_exports as lazy_exports
+    from engine.core.partitions import SPLITTABLE_ENCODINGS as SPLITTABLE_ENCODINGS
+    from engine.core.partitions import plan_byte_ranges as plan_byte_ranges
     from engine.core.paths import file_problem as file_problem
     from engine.core.paths import file_sha256 as file_sha256
     from engine.core.sizes import SizeError as SizeError
@@ -221,8 +223,6 @@ if TYPE_CHECKING:
     from engine.dataplane.sniff import one_column_hint as one_column_hint
     from engine.dataplane.sniff import sniff as sniff
     from engine.execution.executors import task_checkpoint as task_checkpoint
-    from engine.execution.executors.partitions import SPLITTABLE_ENCODINGS as SPLITTABLE_ENCODINGS
-    from engine.execution.executors.partitions import plan_byte_ranges as plan_byte_ranges
     from engine.execution.step_runner import run_stages as run_stages
     from engine.governance import deid_profiles as deid_profiles
     from engine.governance.approvals import approval_problem as approval_problem

@@ -239,20 +239,23 @@ def _with_header_cells(findings: Iterator[Finding], cells: tuple[Finding, ...],
 
 def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: Any, partition_bytes: int,
                parts_dir: Path | None, run_folder: Path | None = None) -> list[ScanPart]:
-    """The tasks of one input (blocking: a quote-aware pass over a file larger than one partition)."""
-    from engine.phi import plan_ranges
+    """The tasks of one input (blocking: a quote-aware pass over a file larger than one partition).
+
+    The ranges are the run's one partition plan of the input (:func:`engine.plan_byte_ranges`, as
+    deidentify plans it: the same parts, planned once), numbered with their first rows.
+    """
+    from engine import plan_byte_ranges
 
     scanner = _scanner_compatible(profile)
     # A headerless file is scanned under its generated names, its ranges counted from line 1.
     header = None if profile.has_header else tuple(profile.columns)
     size = path.stat().st_size
-    count = -(-size // partition_bytes)
-    if scanner and count > 1:
-        planned = plan_ranges(path, count, profile.format, header=header is None)  # type: ignore[arg-type]
+    ranges = [(0, size, 1)]
+    if scanner and size > partition_bytes:
+        table = profile.format in ("csv", "tsv")
+        _, planned = plan_byte_ranges(path, partition_bytes, header=table and profile.has_header, quoted=table)
         ranges = [(r.start, r.end, r.first_row) for r in planned]
-        ranges[0] = (0, ranges[0][1], ranges[0][2])  # the first task also scans the header line
-    else:
-        ranges = [(0, size, 1)]
+        ranges[0] = (0, ranges[0][1], 1)  # the first task also scans the header line
     names = tuple((c.lstrip("\ufeff").strip(), c) for c in profile.columns)
     categories, classification, header_cells = classify_input(path, profile, config, scanner, key)
     return [

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine.execution.executors.partitions import plan_byte_ranges
+from engine.core.partitions import plan_byte_ranges
 from engine.orchestrate import bundled_data
 from tests.scale.conftest import outcome, run_demo
 

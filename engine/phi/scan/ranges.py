@@ -1,36 +1,19 @@
-"""Splitting an input file into byte ranges of whole rows, each with the number of its first row.
+"""An input file split into byte ranges of whole rows, each with the number of its first row.
 
-One sequential pass (C-speed counting of newlines and quotes) so that boundaries are never inside
-a quoted CSV field and row numbers are global.
+The ranges come from the one partition planner (:mod:`engine.core.partitions`: one sequential
+pass counting newlines and quotes at C speed), so that boundaries are never inside a quoted CSV
+field, row numbers are global, and a scan plans the same ranges as every other stage.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import attrs
+from engine.core.partitions import ByteRange, plan_byte_ranges
+from engine.phi.scan.chunks import TABLES, Format, detect_format, file_size, open_input, read_header, table_delim
 
-from engine.phi.scan.chunks import (
-    DEFAULT_CHUNK,
-    TABLES,
-    Format,
-    detect_format,
-    iter_chunks,
-    open_input,
-    read_header,
-    table_delim,
-)
-from engine.phi.scan.rows import row_ends
-
-
-@attrs.frozen
-class ScanRange:
-    """A byte range of whole rows and the 1-based number of its first data row."""
-
-    start: int
-    end: int
-    first_row: int
+ScanRange = ByteRange
+"""A byte range of whole rows and the 1-based number of its first data row (``first_row``)."""
 
 
 def data_start(path: str | Path, fmt: str) -> int:
@@ -47,26 +30,10 @@ def plan_ranges(
     """Split a file into about ``parts`` ranges on row boundaries, with each range's first row number.
 
     ``header=False``: a table read as headerless, whose data start at byte 0 (row 1 is line 1).
+    The header of a table is read first (a header that is not UTF-8 or not CSV is refused here).
     """
     fmt = format or detect_format(path)
-    size = os.path.getsize(path)
-    with open_input(path) as fh:
-        start = 0
-        if fmt in TABLES and header:
-            _, start = read_header(fh, table_delim(fmt))
-        target = max(1, (size - start) // max(1, parts))
-        ranges: list[ScanRange] = []
-        row = 1
-        counted = 0
-        quoted = fmt in TABLES
-        for off, chunk in iter_chunks(fh, start, size, min(target, DEFAULT_CHUNK), quoted):
-            nrows = len(row_ends(chunk)) if quoted else chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
-            counted += nrows
-            end = off + len(chunk)
-            if end - start >= target and end < size:
-                ranges.append(ScanRange(start, end, row))
-                start, row = end, row + counted
-                counted = 0
-        if start < size or not ranges:
-            ranges.append(ScanRange(start, size, row))
-    return ranges
+    table = fmt in TABLES
+    start = data_start(path, fmt) if header else 0
+    target = max(1, (file_size(path) - start) // max(1, parts))
+    return plan_byte_ranges(path, target, header=table and header, quoted=table)[1]

@@ -1,0 +1,91 @@
+"""The one partition planner: ranges tile the data on row ends, each numbered by the rows before it."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import InputDataset, StageContext, StageStatus, World, run_stages
+from engine.core import partitions
+from engine.core.partitions import plan_byte_ranges
+from engine.execution.executors.local import LocalExecutor
+from engine.phi.scan.rows import row_ends
+from stages import stage_04_phi_scan
+from stages.stage_06_deidentify import ranges as deid_ranges
+
+CELLS = st.text(alphabet='ab,"\n\r', max_size=12)
+
+
+def _reference_first_rows(data: bytes, start: int, quoted: bool, offsets: list[int]) -> list[int]:
+    """Each offset's row number by the scanner's own row rule (row_ends: quote-aware for tables)."""
+    out = []
+    for offset in offsets:
+        body = data[start:offset]
+        rows = len(row_ends(body)) if quoted else body.count(b"\n") + (0 if not body or body.endswith(b"\n") else 1)
+        out.append(1 + rows)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(CELLS, max_size=40), target=st.integers(1, 64), header=st.booleans(), quoted=st.booleans())
+def test_ranges_tile_the_data_on_row_ends_with_global_row_numbers(
+        tmp_path_factory, lines: list[str], target: int, header: bool, quoted: bool) -> None:
+    path = Path(tmp_path_factory.mktemp("plan")) / "t.csv"
+    data = "\n".join(lines).encode("utf-8")
+    path.write_bytes(data)
+    start, ranges = plan_byte_ranges(path, target, header=header, quoted=quoted)
+    assert ranges[0].start == start and ranges[-1].end == len(data) and ranges[-1].last
+    assert all(a.end == b.start and not a.last for a, b in itertools.pairwise(ranges))
+    ends = {start + e for e in (row_ends(data[start:]) if quoted else [])}
+    for r in ranges[1:]:
+        assert data[r.start - 1 : r.start] == b"\n"
+        if quoted:
+            assert r.start in ends  # never inside a quoted field
+    expected = _reference_first_rows(data, start, quoted, [r.start for r in ranges])
+    assert [r.first_row for r in ranges] == expected
+
+
+def test_a_plan_is_kept_until_the_file_changes(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"h\n" + b"a,b\n" * 5000)
+    first = plan_byte_ranges(path, 4096, header=True, quoted=True)
+    reads = []
+    real_open = open
+    monkeypatch.setattr(partitions, "open", lambda *a, **k: reads.append(a) or real_open(*a, **k), raising=False)
+    assert plan_byte_ranges(path, 4096, header=True, quoted=True) == first
+    assert reads == []  # the second stage asking plans nothing again
+    path.write_bytes(b"h\n" + b"a,b\n" * 6000)
+    again = plan_byte_ranges(path, 4096, header=True, quoted=True)
+    assert reads and again != first
+
+
+def test_phi_scan_and_deidentify_plan_the_same_parts_once(tmp_path: Path, monkeypatch) -> None:
+    data = Path(__file__).resolve().parents[2] / "engine" / "data" / "demo_study.csv"
+    planned: dict[str, list[tuple[int, int]]] = {}
+
+    def recorded(stage: str, plan):
+        def spy(*args, **kwargs):
+            result = plan(*args, **kwargs)
+            parts = result if isinstance(result, list) else [(s, e) for s, e, _ in result.ranges]
+            planned[stage] = [(p.start, p.end) if hasattr(p, "start") else p for p in parts]
+            return result
+        return spy
+
+    monkeypatch.setattr(stage_04_phi_scan, "plan_parts", recorded("phi_scan", stage_04_phi_scan.plan_parts))
+    monkeypatch.setattr(deid_ranges, "prepare_input", recorded("deidentify", deid_ranges.prepare_input))
+    monkeypatch.setattr("stages.stage_06_deidentify.stage.prepare_input", deid_ranges.prepare_input)
+    partitions._plan.cache_clear()
+    world = World()
+    world.add("input:dataset", InputDataset("dataset", str(data), "auto"))
+    context = StageContext(world=world, workspace=tmp_path, mode="DEMO", policy={"phi_policy": "warn"},
+                           approvals=(), phi_key=b"k" * 32, executor=LocalExecutor(2, partition_bytes=65536))
+    results = asyncio.run(run_stages(["upload", "phi_scan", "deidentify"], context))
+    assert [r.status for r in results] == [StageStatus.COMPLETED] * 3, [r.errors for r in results]
+    scan, deid = planned["phi_scan"], planned["deidentify"]
+    assert len(deid) > 5
+    assert [(0, scan[0][1]), *scan[1:]] == [(0, deid[0][1]), *deid[1:]]  # the scan's first part adds the header
+    assert partitions._plan.cache_info().misses == 1  # planned once for both stages
