@@ -1,7 +1,8 @@
 """Scale-out benchmark: PHI scan + de-identification under local, processes and dask executors.
 
-Two cases, as in issue 9: one large dense CSV (default 800 MB) and 16 datasets (default 50 MB
-each), each run with ``local``, ``processes`` (2 workers) and ``dask`` (``local:2``), interleaved
+Two cases: one large dense CSV (default 800 MB) and 16 datasets (default 50 MB each), each run
+with ``local`` (1 worker), ``threads`` (``local`` with 2 worker threads), ``processes`` (2 workers)
+and ``dask`` (``local:2``), interleaved
 round by round so that load from other users of the machine spreads over all three. Each run is a
 separate ``rflow`` process (upload, phi_scan, deidentify); the figures are the phi_scan +
 deidentify step times from its report, so the serial upload pass is not counted.
@@ -13,6 +14,7 @@ worker process).
     python bench/scale_out.py                          # the issue's sizes (long: tens of minutes)
     python bench/scale_out.py --scale 0.1 --rounds 3   # 80 MB and 16 x 5 MB
     python bench/scale_out.py --executors processes,dask --cases big   # speed-up over the first one
+    python bench/scale_out.py --scale 0.1 --cases big --executors local,threads,processes  # 1 worker vs 2
 
 Data is generated under /tmp and deleted afterwards. Medians and ratios are reported; the load
 average during the run is printed because the machine is shared.
@@ -39,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 EXECUTORS: dict[str, list[str]] = {
-    "local": ["--executor", "local"],
+    "local": ["--executor", "local", "--workers", "1"],
+    "threads": ["--executor", "local", "--workers", "2"],
     "processes": ["--executor", "processes", "--workers", "2"],
     "dask": ["--dask-address", "local:2"],
 }
@@ -187,7 +190,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--partition-size", default="64MiB")
     ap.add_argument("--cases", default="big,many")
-    ap.add_argument("--executors", default=",".join(EXECUTORS), help="a subset of local,processes,dask")
+    ap.add_argument("--executors", default=",".join(EXECUTORS), help="a subset of local,threads,processes,dask")
     ap.add_argument("--json", type=Path, help="also write the raw figures here")
     args = ap.parse_args()
 
@@ -240,7 +243,7 @@ def main() -> None:
         for kind, runs in per.items():
             med = statistics.median(r["work_s"] for r in runs)
             same = all(r["outputs"] == per[ref][0]["outputs"] for r in runs)
-            mem = max(r["worker_peak_mb"] if kind != "local" else r["run_mb"] for r in runs)
+            mem = max(r["worker_peak_mb"] if kind not in ("local", "threads") else r["run_mb"] for r in runs)
             print(f"{case:4s}  {kind:9s}  {med:14.1f} s  {base / med:7.2f}x  {mem:12.0f} MB   {same}")
     print(f"load average at end: {os.getloadavg()}")
     if args.json:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.core.pool import cpu_count
 from engine.execution.executors import ExecutorError, ExecutorSpec, TaskFailed, create, parse_size, resolve, task_names
 from engine.execution.executors.local import LocalExecutor
 from engine.execution.executors.processes import ProcessExecutor
@@ -85,7 +86,8 @@ def test_sizes() -> None:
 
 def test_create_local_and_processes_describe_themselves() -> None:
     local = create(resolve(None, None))
-    assert local.describe() == {"kind": "local", "workers": 1, "partition_bytes": 64 << 20}
+    assert local.describe() == {"kind": "local", "workers": cpu_count(), "partition_bytes": 64 << 20}
+    assert create(resolve(None, {"workers": 1})).describe()["workers"] == 1
     procs = create(resolve(None, {"executor": "processes", "workers": 2, "partition_bytes": 1 << 20}))
     assert procs.describe() == {"kind": "processes", "workers": 2, "partition_bytes": 1 << 20, "retries": 2}
     local.close()

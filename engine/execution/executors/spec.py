@@ -109,7 +109,9 @@ def create(spec: ExecutorSpec) -> Executor:
     size = spec.partition_bytes or DEFAULT_PARTITION_BYTES
     retries = 2 if spec.retries is None else spec.retries
     if spec.kind in (None, "local"):
-        return LocalExecutor(spec.workers or 1, size)
+        # Threads, one a CPU unless asked otherwise: the PHI core releases the GIL while it scans
+        # and de-identifies, and a task's outputs never depend on how many run at once.
+        return LocalExecutor(spec.workers or cpu_count(), size)
     if spec.kind == "processes":
         return ProcessExecutor(spec.workers or cpu_count(), size, retries)
 
