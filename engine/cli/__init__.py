@@ -18,8 +18,8 @@ from engine import __version__
 from engine.cli.examples import COMMAND_GROUPS, EXAMPLES, TOP
 from engine.cli.parsing import UsageError
 from engine.core import exitcodes
-from engine.core.display import shown
-from engine.core.errors import RflowError, safe_error_text
+from engine.core.display import shown, shown_error
+from engine.core.errors import RflowError
 
 # Sub-command modules; each exposes add_parser(subparsers). Kept light at import time.
 COMMAND_MODULES = (
@@ -148,10 +148,10 @@ def _robust_streams() -> None:
 
 
 def _error_line(prefix: str, exc: BaseException, *, with_type: bool) -> str:
-    text = safe_error_text(exc)
+    text = shown_error(exc)
     if not with_type:
         text = text.split(": ", 1)[-1] if ": " in text else ""
-    return f"{prefix}{shown(text) or type(exc).__name__}\n"
+    return f"{prefix}{text or type(exc).__name__}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.cli.keyring_cmds import add_parsers as add_keyring_parsers
 from engine.core import exitcodes
-from engine.core.display import shown, shown_path
+from engine.core.display import shown, shown_error, shown_path
 from engine.core.errors import InputFileError
 from engine.core.inputfile import require_regular_file
 from engine.phi.errors import PhiError
@@ -105,6 +105,13 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
+def _error_of(exc: BaseException) -> int:
+    """A named error's message, as :func:`shown_error` shows it (a broken registry with its position)."""
+    text = shown_error(exc)
+    sys.stderr.write(f"rflow phi: error: {text.split(': ', 1)[-1]}\n")
+    return EXIT_USAGE
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan ``args.file``; exit 1 with --fail-on-findings when anything is found."""
     from engine.dataplane.sniff import TabularError, one_column_hint, sniff
@@ -181,7 +188,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                     }
                 )
     except (PhiError, TabularError, InputFileError) as exc:
-        return _error(str(exc))
+        return _error_of(exc)
     except ValueError as exc:  # an unknown override category; the message names the column and choices
         return _error(str(exc))
     except OSError as exc:
@@ -276,7 +283,7 @@ def cmd_registry(args: argparse.Namespace) -> int:
     try:
         registry = load_registry()
     except PhiError as exc:
-        return _error(str(exc))
+        return _error_of(exc)
     rows: list[dict[str, Any]] = []
     for cat in registry.categories:
         tiers = sorted({p.tier for p in registry.guard.patterns if p.category.name == cat.name})

@@ -20,7 +20,7 @@ import os
 import re
 from pathlib import Path
 
-from engine.core.errors import sanitize_text
+from engine.core.errors import ConfigFileError, safe_error_text, sanitize_text
 
 DEFAULT_LIMIT = 500
 ELLIPSIS = "…"
@@ -131,6 +131,19 @@ def shown(value: object, limit: int = DEFAULT_LIMIT) -> str:
         out.append(part)
         size += len(part)
     return "".join(out) + ELLIPSIS
+
+
+def shown_error(exc: BaseException, limit: int = DEFAULT_LIMIT) -> str:
+    """``Type: message`` of an exception for a terminal: :func:`safe_error_text` then :func:`shown`.
+
+    A :class:`ConfigFileError` (a broken PHI registry) is only escaped and cut: its message holds a
+    file name and a position, and the sanitizer is compiled from the very file it reports.
+    """
+    text = safe_error_text(exc)
+    if not isinstance(exc, ConfigFileError):
+        return shown(text, limit)
+    text = printable(text)
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + ELLIPSIS
 
 
 def shown_path(path: object) -> str:

@@ -54,6 +54,15 @@ class ArtifactWriteError(RflowError):
     """
 
 
+class ConfigFileError(RflowError):
+    """A data file the engine itself reads (the PHI registry) cannot be used.
+
+    Its message names the file and a position (line and column, or a schema path) and never quotes
+    the file's content or any input, so it is shown as written: the sanitizer every other error text
+    goes through is compiled from such a file and may be what cannot load.
+    """
+
+
 class PluginLoadError(RflowError):
     """A third-party stage plugin failed to load (reported by entry-point name)."""
 
@@ -84,6 +93,8 @@ def safe_excerpt(text: object, limit: int) -> str:
 def safe_error_text(exc: BaseException) -> str:
     """``Type: sanitized message`` for any exception, never the raw message."""
     name = type(exc).__name__
+    if isinstance(exc, ConfigFileError):
+        return f"{name}: {exc}"
     if isinstance(exc, UnicodeDecodeError):
         # Its str() quotes the undecodable bytes: report only position and codec.
         return f"{name}: cannot decode byte at position {exc.start} as {exc.encoding}"

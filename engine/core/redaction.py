@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 WITHHELD = "[withheld: no sanitizer installed]"
+UNUSABLE = "[withheld: the sanitizer cannot run]"
 
 
 def _withhold(text: str) -> str:
@@ -33,8 +34,15 @@ def install(redact: Callable[[str], str], identifies: Callable[[str], bool]) -> 
 
 
 def redact(text: str) -> str:
-    """``text`` with what the installed sanitizer removes (PHI) replaced."""
-    return _redact(text)
+    """``text`` with what the installed sanitizer removes (PHI) replaced.
+
+    A sanitizer that cannot run (its PHI registry does not load) withholds the text whole instead of
+    raising: an error reported through here must not fail again, and nothing unchecked may pass.
+    """
+    try:
+        return _redact(text)
+    except Exception:
+        return UNUSABLE if text else text
 
 
 def holds_identifier(text: str) -> bool:

@@ -189,7 +189,10 @@ def engine_setting() -> Literal["auto", "re"]:
         return "auto"
     if value == "re":
         return "re"
-    raise PhiRegistryError(f"{ENV_ENGINE} must be auto or re, not {value[:20]!r}")
+    # shown without the sanitizer (a registry error is): only a short plain word is quoted
+    plain = len(value) <= 20 and value.isascii() and value.replace("-", "").replace("_", "").isalnum()
+    given = repr(value) if plain else "that value"
+    raise PhiRegistryError(f"{ENV_ENGINE} must be auto or re, not {given}")
 
 
 def regex_engine() -> RegexEngine:

@@ -403,13 +403,36 @@ def _compile_tier(name: str, patterns: list[CompiledPattern]) -> CompiledTier:
     return CompiledTier(name, rebuilt, str_re, bytes_re, tuple(by_group), position)
 
 
-def build_registry(doc: Mapping[str, Any], source: str = "<memory>", *, checked: bool = False) -> PhiRegistry:
+def _line_of(data: bytes, problem: str) -> str:
+    """``problem`` (``path/in/document: what``) with the file line its path starts on, when found."""
+    from ruamel.yaml import YAML
+
+    where, _, what = problem.partition(": ")
+    try:
+        node: Any = YAML(typ="rt").load(data.decode("utf-8"))
+        line: int | None = None
+        for step in [] if where == "<root>" else where.split("/"):
+            key: Any = int(step) if isinstance(node, list) else step
+            lc = node.lc.item(key) if hasattr(node, "lc") else None
+            line = lc[0] + 1 if lc else line
+            node = node[key]
+    except Exception:  # a path the round-trip document does not hold: the problem without a line
+        return problem
+    return f"line {line}: {where}: {what}" if line else problem
+
+
+def build_registry(
+    doc: Mapping[str, Any], source: str = "<memory>", *, checked: bool = False, data: bytes | None = None
+) -> PhiRegistry:
     """Compile a registry document into categories and tiers, refusing one that fails validation.
 
     ``checked`` skips the validation only for a document already known valid: the bundled file
-    whose bytes the native core was built from (see :func:`_bundled_and_checked`).
+    whose bytes the native core was built from (see :func:`_bundled_and_checked`). ``data``, the
+    file's bytes, gives each problem of a refused document its line.
     """
     problems = [] if checked else validate_document(doc)
+    if problems and data is not None:
+        problems = [_line_of(data, p) for p in problems[:5]] + problems[5:]
     if problems:
         shown = "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
         raise PhiRegistryError(f"invalid PHI registry {source}: {shown}")
@@ -527,7 +550,9 @@ def _load_cached(path: str) -> PhiRegistry:
     p = Path(path)
     data = _read_bytes(p)
     sha256 = hashlib.sha256(data).hexdigest()
-    built = build_registry(_document(p, data, sha256), source=p.name, checked=_bundled_and_checked(p, sha256))
+    built = build_registry(
+        _document(p, data, sha256), source=p.name, checked=_bundled_and_checked(p, sha256), data=data
+    )
     return attrs.evolve(built, sha256=sha256)
 
 
