@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 WITHHELD = "[withheld: no sanitizer installed]"
-UNUSABLE = "[withheld: the sanitizer cannot run]"
+UNUSABLE = "[withheld, the sanitizer cannot run]"
 
 
 def _withhold(text: str) -> str:

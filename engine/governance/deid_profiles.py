@@ -153,7 +153,7 @@ def kept_categories(config: Mapping[str, Any]) -> frozenset[str]:
     if config.get("dates") == "keep":
         kept.add("DATE")
     if config.get("geography") == "keep":
-        kept.update(("ZIP", "CITY"))
+        kept.update(("ZIP", "CITY"))  # not a postcode outside the US: it locates a street, not a town
     return frozenset(kept)
 
 
@@ -199,9 +199,9 @@ def approvals_needed(profile: str | None) -> tuple[tuple[str, str], ...]:
 
 SAFE_HARBOR = (
     ("A", "Names", ("NAME",), "columns dropped; names in other cells replaced by [PHI:NAME]"),
-    ("B", "Geographic subdivisions smaller than a state", ("ADDRESS", "ZIP", "CITY"),
-     "ZIPs cut to 3 digits (000 for the restricted prefixes); addresses reduced to that ZIP3; cities dropped; "
-     "in other cells replaced by tokens"),
+    ("B", "Geographic subdivisions smaller than a state", ("ADDRESS", "ZIP", "CITY", "POSTCODE"),
+     "ZIPs cut to 3 digits (000 for the restricted prefixes); addresses reduced to that ZIP3; cities and "
+     "postcodes outside the US dropped; in other cells replaced by tokens"),
     ("C", "Dates (except year) and ages over 89", ("DATE", "DATE_OF_BIRTH", "DOB", "AGE", "AGE_OVER_89"),
      "dates generalised to the year; birth years and ages of anyone over 89 become 90+; dates in other cells "
      "replaced by [PHI:DATE]"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 CATEGORY_NAMES: tuple[str, ...] = (
     "URL", "EMAIL", "SSN", "MRN", "HEALTH_PLAN", "ACCOUNT", "LICENSE", "DEVICE",
-    "BIOMETRIC", "PHOTO", "OTHER_ID", "ZIP", "IP", "DATE",
+    "BIOMETRIC", "PHOTO", "OTHER_ID", "ZIP", "POSTCODE", "IP", "DATE",
     "CREDIT_CARD", "VIN", "PHONE", "AGE_OVER_89", "ADDRESS", "CITY", "NAME",
 )  # fmt: skip
 NOT_IDENTIFYING = "none"

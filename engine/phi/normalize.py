@@ -17,7 +17,8 @@ from every pattern. Each non-ASCII character is replaced on its own:
   ASCII pattern sees ``müller@klinik.de`` or ``Hauptstraße`` whole;
 - a decimal digit of any script (Arabic-Indic ``٣``, Devanagari ``३``, Thai ``๓``...) becomes its
   ASCII digit, and the year, month and day marks of CJK dates (``年`` ``月`` ``日``, ``년`` ``월`` ``일``)
-  become ``-`` ``-`` and a space, so ``2024年3月5日`` reads as ``2024-3-5``;
+  become ``-`` ``-`` and a space, so ``2024年3月5日`` reads as ``2024-3-5``; a space after a year or
+  month mark is removed, so ``2024년 3월 5일`` reads the same;
 - anything else takes its NFKC form (fullwidth digits and letters, the fullwidth at sign, ligatures).
 
 ASCII text is returned as is (the common case costs one ``isascii`` call). Matching runs on the
@@ -37,8 +38,10 @@ from typing import AnyStr
 
 import attrs
 
-_NON_ASCII_STR = re.compile("[^\x00-\x7f]+")
-_NON_ASCII_BYTES = re.compile(b"[\x80-\xff]+")
+# A run of non-ASCII characters; a space after a CJK year or month mark belongs to the run (it is
+# removed: 2024년 3월 5일 reads as 2024-3-5, as 2024年3月5日 does).
+_NON_ASCII_STR = re.compile("(?:[\u5e74\u6708\ub144\uc6d4] ?|[^\x00-\x7f])+")
+_NON_ASCII_BYTES = re.compile(b"(?:(?:\xe5\xb9\xb4|\xe6\x9c\x88|\xeb\x85\x84|\xec\x9b\x94) ?|[\x80-\xff])+")
 _DASHES = frozenset("\u2212\ufe63")
 # Latin letters that no decomposition turns into ASCII ones (also used to fold column headers).
 FOLD = str.maketrans({"ß": "ss", "ẞ": "SS", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE",
@@ -165,7 +168,7 @@ def _build(text: AnyStr, runs: re.Pattern[AnyStr], encode: bool) -> tuple[AnyStr
             chars = run
         for ch in chars:
             width = len(ch.encode("utf-8")) if encode else 1
-            repl = normalize_char(ch)
+            repl = "" if ch == " " else normalize_char(ch)  # a space in a run follows a date mark
             piece = repl.encode("utf-8") if encode else repl
             if piece != (ch.encode("utf-8") if encode else ch):
                 norm_starts.append(pos + shift)

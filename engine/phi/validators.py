@@ -308,6 +308,13 @@ def name_known(value: str) -> bool:
     return bool(_names().name_known(value))
 
 
+def one_case(value: str) -> bool:
+    """Its letters all capitals or all lower case: a postcode is written one way (``SW1A 1AA``,
+    ``sw1a 1aa``); ``E2 5ng`` is a hormone level."""
+    letters = [c for c in value if c.isalpha()]
+    return all(c.isupper() for c in letters) or all(c.islower() for c in letters)
+
+
 def has_digit(value: str) -> bool:
     """At least one ASCII digit: a labelled identifier is never a plain word ("policy holder")."""
     return _NON_DIGIT.sub("", value) != ""
@@ -377,6 +384,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "date_compact": date_compact,
     "date_ymd_text": date_ymd_text,
     "age_over_89": age_over_89,
+    "one_case": one_case,
     "name_pair": name_pair,
     "name_strong": name_strong,
     "name_known": name_known,

@@ -35,6 +35,7 @@ pub const NAMES: &[&str] = &[
     "date_compact",
     "date_ymd_text",
     "age_over_89",
+    "one_case",
 ];
 
 /// One validator, resolved once from its registry name.
@@ -74,6 +75,7 @@ impl Validator {
             "date_compact" => value.len() == 8 && parse_date(value).is_some(),
             "date_ymd_text" => date_ymd_text(value),
             "age_over_89" => age_over_89(value),
+            "one_case" => one_case(value),
             _ => return None,
         })
     }
@@ -418,6 +420,12 @@ fn iban(value: &[u8]) -> bool {
     total == 1
 }
 
+/// `one_case`: the letters all capitals or all lower case (a postcode: `SW1A 1AA`, `sw1a 1aa`).
+fn one_case(value: &[u8]) -> bool {
+    let letters = || value.iter().filter(|b| b.is_ascii_alphabetic());
+    letters().all(u8::is_ascii_uppercase) || letters().all(u8::is_ascii_lowercase)
+}
+
 fn age_over_89(value: &[u8]) -> bool {
     let ds = digits(value);
     !ds.is_empty() && (90..=125).contains(&number(&ds))
@@ -692,6 +700,8 @@ mod tests {
         assert!(ok("age_over_89", "aged 0095") && !ok("age_over_89", "126"));
         assert!(ok("not_ratio", "7F3K") && !ok("not_ratio", " 120/80 ") && !ok("not_ratio", "1.25mg"));
         assert!(!ok("not_year", "2015") && ok("not_year", "2215"));
+        assert!(ok("one_case", "SW1A 1AA") && ok("one_case", "sw1a1aa") && ok("one_case", "12 34"));
+        assert!(!ok("one_case", "E2 5ng") && !ok("one_case", "Sw1a 1aa"));
     }
 
     #[test]

@@ -86,6 +86,37 @@ zip5 = st.from_regex(r"[0-9]{5}", fullmatch=True)
 url = st.builds(lambda h, p: f"https://{h}.example.org/{p}", st.from_regex(r"[a-z]{3,10}", fullmatch=True),
                 st.from_regex(r"[a-z0-9]{0,12}", fullmatch=True))  # fmt: skip
 
+
+
+def uk_postcode(area: str, district: int, letter: str, sector: int, unit: str, sep: str, low: bool) -> str:
+    """A UK postcode from its grammar: area, district (a letter only after a one-digit one), sector, unit."""
+    code = f"{area}{district}{letter if district < 10 else ''}{sep}{sector}{unit}"
+    return code.lower() if low else code
+
+
+_UK_AREAS = ["AB", "B", "BS", "CF", "CR", "DN", "E", "EC", "EH", "G", "L", "LS", "M", "N", "NW", "S", "SW", "W", "YO"]
+_UNIT = "ABDEFGHJLNPQRSTUWXYZ"
+_CA_FIRST, _CA_LETTER = "ABCEGHJKLMNPRSTVXY", "ABCEGHJKLMNPRSTVWXYZ"
+postcode = st.builds(
+    uk_postcode, st.sampled_from(_UK_AREAS), st.integers(1, 99), st.sampled_from(["", "A", "W"]), st.integers(0, 9),
+    st.text(_UNIT, min_size=2, max_size=2), st.sampled_from([" ", ""]), st.booleans(),
+) | st.builds(
+    lambda a, b, c, d, e, f, sep: f"{a}{b}{c}{sep}{d}{e}{f}",
+    st.sampled_from(_CA_FIRST), st.integers(0, 9), st.sampled_from(_CA_LETTER), st.integers(0, 9),
+    st.sampled_from(_CA_LETTER), st.integers(0, 9), st.sampled_from([" ", "-"]),
+)  # fmt: skip
+_STREET_NAMES = ["Mayor", "de la Paix", "Roma", "Augusta", "de Balmes", "Vittorio Emanuele", "da Liberdade",
+                 "Navona", "Garibaldi", "del Sol", "Mickiewicza", "Jerozolimskie"]  # fmt: skip
+street = st.builds(
+    lambda form, word, name, compound, n, letter: form.format(w=word, s=name, c=compound, n=f"{n}{letter}"),
+    st.sampled_from(["{w} {s} {n}", "{w} {s}, {n}", "{n} rue {s}", "{c} {n}"]),
+    st.sampled_from(["Calle", "Via", "Rue", "Rua", "Avenida", "Piazza", "Plaza", "Corso", "ul.", "al.", "Ulica"]),
+    st.sampled_from(_STREET_NAMES),
+    st.sampled_from(["Hauptstrasse", "Kerkstraat", "Lindenweg", "Prinsengracht", "Storgatan", "Bahnhofstr.",
+                     "Berliner Strasse", "Karl-Marx-Strasse", "Lange Laan", "Marktplatz"]),
+    st.integers(1, 400), st.sampled_from(["", "a", "B"]),
+)  # fmt: skip
+
 # (category, strategy of (text containing the value, value))
 IN_CONTEXT = {
     "SSN": ssn.map(lambda v: (f"ssn {v} on file", v)),
@@ -102,4 +133,6 @@ IN_CONTEXT = {
     "ACCOUNT": mrn.map(lambda v: (f"acct # {v} billed", v)),
     "LICENSE": mrn.map(lambda v: (f"license {v} valid", v)),
     "DEVICE": mrn.map(lambda v: (f"serial number {v} implanted", v)),
+    "POSTCODE": postcode.map(lambda v: (f"home near {v} since", v)),
+    "ADDRESS": street.map(lambda v: (f"lives at {v} now", v)),
 }

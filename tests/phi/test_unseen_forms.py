@@ -135,6 +135,8 @@ def test_the_digest_form_is_the_same_for_equivalent_text(value: str) -> None:
 OTHER_NUMERAL_DATES = [
     "٢٠٢٤-٠٣-٠٥", "۲۰۲۴/۰۳/۰۵", "२०२४-०३-०५", "০৫/০৩/২০২৪", "２０２４年３月５日", "2024年3月5日", "2024年12月31日",
     "２０２４－０３－０５", "2024년3월5일", "1987年11月2日", "๒๕/๑๒/๒๐๒๓",
+    # Korean dates are usually written with a space after the year and the month
+    "2024년 3월 5일", "1945년 12월 25일", "２０２４년 ３월 ５일", "2024年 3月 5日",
 ]
 
 
@@ -151,7 +153,17 @@ def test_other_numeral_dates_through_the_cli(tmp_path: Path) -> None:
     assert [f["category"] for f in found] == ["DATE"] * len(OTHER_NUMERAL_DATES)
 
 
-@pytest.mark.parametrize("text", ["3年前に入院", "毎月1回", "2024年度", "第5日目", "患者123号"])
+def test_a_korean_date_with_spaces_has_the_digest_of_the_one_without() -> None:
+    from engine.phi import load_registry
+
+    norm = load_registry().category("DATE").normalize
+    from engine.phi.validators import NORMALIZERS
+
+    assert NORMALIZERS[norm]("2024년 3월 5일") == NORMALIZERS[norm]("2024년3월5일") == "2024-03-05"
+
+
+@pytest.mark.parametrize("text", ["3年前に入院", "毎月1回", "2024年度", "第5日目", "患者123号", "1년 동안 치료",
+                                  "3년 전 수술", "매월 1회", "2024년 예산", "12월 정기검진"])
 def test_cjk_counts_are_not_dates(text: str) -> None:
     assert spans_of(text, "DATE") == []
 
@@ -164,7 +176,8 @@ _DIGIT_SETS = [
 @settings(max_examples=150, deadline=None)
 @given(
     digits=st.sampled_from(_DIGIT_SETS), day=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2150, 12, 31)),
-    form=st.sampled_from(["{y}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{d:02d}.{m:02d}.{y}", "{y}年{m}月{d}日"]),
+    form=st.sampled_from(["{y}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{d:02d}.{m:02d}.{y}", "{y}年{m}月{d}日",
+                          "{y}년 {m}월 {d}일", "{y}년 {m:02d}월 {d:02d}일"]),
 )  # fmt: skip
 def test_a_calendar_date_in_any_decimal_digits_is_found(digits: str, day: dt.date, form: str) -> None:
     ascii_date = form.format(y=day.year, m=day.month, d=day.day)
