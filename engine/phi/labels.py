@@ -128,11 +128,10 @@ def _name_like(text: str) -> bool:
 
 
 _TITLE_WORD = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?")
-NAME_PARTICLES = frozenset({
-    "de", "del", "della", "der", "den", "di", "da", "das", "do", "dos", "du", "la", "le", "van", "von",
-    "ten", "ter", "op", "zu", "af", "av", "bin", "ibn", "al", "el", "y",
-})
-"""Surname particles of European, Arabic and Hispanic names, written in lower case between name words."""
+def _particles() -> frozenset[str]:
+    """Surname particles written in lower case between name words (``van``, ``de la``, ``van 't``):
+    the cue rules' list (``cues.yaml``), one list for every name rule."""
+    return vocab().particles
 
 
 def _unknown_pair(text: str) -> bool:
@@ -144,8 +143,9 @@ def _unknown_pair(text: str) -> bool:
     from engine.phi.names import dictionaries, is_first_name, is_surname
 
     split = text.replace(",", " ").split()  # "Nwachukwu, Marites": the comma is no part of a word
+    particles = _particles()
     # Lower-case particles inside a name (Mirte de Jode, Ludwig van Beek) are part of it, not words.
-    words = [w for i, w in enumerate(split) if not (0 < i < len(split) - 1 and w in NAME_PARTICLES)]
+    words = [w for i, w in enumerate(split) if not (0 < i < len(split) - 1 and w in particles)]
     # A surname in capitals before a given name ("EZE, Adaeze") is a capitalised word; a word in
     # capitals without a vowel ("CKD") or of two letters ("XA") is an abbreviation.
     if _comma_form(text):
@@ -203,8 +203,9 @@ def name_shaped(text: str) -> bool:
     particles between them (``van``, ``de la``): a name's shape,
     whatever the name (most are in no dictionary)."""
     split = text.replace(",", " ").split()
+    particles = _particles()
     # Lower-case particles inside a name (Mare van Ginneke, Ana de la Cruz) are part of it.
-    words = [w for i, w in enumerate(split) if not (0 < i < len(split) - 1 and w in NAME_PARTICLES)]
+    words = [w for i, w in enumerate(split) if not (0 < i < len(split) - 1 and w in particles)]
     if not 2 <= len(words) <= 5:
         return False
     caps = 0

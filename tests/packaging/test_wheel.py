@@ -51,6 +51,26 @@ def test_without_rust_the_build_says_so_in_one_line_and_ships_the_python_path(
     assert not [n for n in wheel_names if n.startswith("engine/_native") and not n.endswith(".pyi")]
 
 
+def test_where_cargo_is_found_a_failed_native_build_fails_the_install(tmp_path: Path) -> None:
+    """A toolchain that is there but broken must not leave a silent Python-only install."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    cargo = tools / "cargo"
+    cargo.write_text("#!/bin/sh\necho 'error: this toolchain is broken' >&2\nexit 101\n", encoding="utf-8")
+    cargo.chmod(0o755)
+    env = {**os.environ, "PATH": os.pathsep.join([str(tools), _path_without_cargo()])}
+    env.pop(native.REQUIRE_ENV, None)
+    env.pop("RFLOW_NO_NATIVE", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(tmp_path / "out"), str(ROOT)],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert done.returncode != 0, "a broken toolchain gave a wheel"
+    output = done.stdout + done.stderr
+    assert "rflow: the native PHI core did not build" in output and "RFLOW_NO_NATIVE=1" in output
+    assert not list((tmp_path / "out").glob("rflow-*.whl")) if (tmp_path / "out").exists() else True
+
+
 def test_the_python_path_runs_the_demo_pipeline(wheel: tuple[Path, str], tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(

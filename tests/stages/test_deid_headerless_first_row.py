@@ -116,11 +116,13 @@ def test_a_name_in_a_headerless_first_row_is_not_in_the_copy(case: tuple[list[li
 
 
 @pytest.mark.parametrize("partition_bytes", [None, 256])
-@pytest.mark.parametrize("person", [("Curt", "Ring"), ("Nezengül", "Seven"), ("Grace", "Bell")])
+@pytest.mark.parametrize("person", [("Curt", "Ring"), ("Nezengül", "Seven"), ("Grace", "Bell"),
+                                    ("Joost", "van 't Wel"), ("Joost", "van \u2019t Wel"), ("Gerrit", "op den Brink")])
 def test_a_name_of_english_words_over_a_column_of_numbers_is_replaced(tmp_path: Path, person: tuple[str, str],
                                                                       partition_bytes: int | None) -> None:
-    """Names made of English words (hypothesis found these two) read like a header to the whole-cell
-    rule; over a column with no letter below, a name-shaped first-row cell is replaced all the same."""
+    """Names made of English words, and names joined by particles such as ``van 't`` (hypothesis found
+    these), read like a header to the whole-cell rule; over a column with no letter below, a
+    name-shaped first-row cell is replaced all the same."""
     first, last = person
     rows = [["record_id", f"{first} {last}", "SSN 123-45-6789", "Result", "mail7@ya.ru"]]
     rows += [[str(n), str(n * 7 % 100), str(n * 3), f"{n}.5", str(n * 11)] for n in range(1, 40)]
