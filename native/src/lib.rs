@@ -36,6 +36,7 @@ mod segments;
 mod table;
 mod uniquekeys;
 mod validators;
+mod validators_dates;
 mod walk;
 
 /// The PHI registry this build was compiled against, byte for byte.
