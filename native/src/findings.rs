@@ -35,12 +35,28 @@ pub struct Fields<'a> {
     pub digest: &'a str,
 }
 
+/// A finding's digest: its 32 bytes, or the text Python gave (64 hex digits, or any other text).
+#[derive(Clone, Copy)]
+pub enum Digest<'a> {
+    Raw(&'a [u8; 32]),
+    Text(&'a str),
+}
+
 /// The segment state (pure Rust; the Python class wraps it).
+///
+/// Categories and columns get a number the first time they appear (their definition line); the
+/// counts are kept by number and named only when asked for.
 #[derive(Default)]
 pub struct Segment {
     started: bool,
     cats: Names<usize>,
     cols: Names<usize>,
+    cat_names: Vec<String>,
+    col_names: Vec<String>,
+    cat_counts: Vec<u64>,
+    col_counts: Vec<u64>,
+    /// Findings without a column (counted under `<text>`).
+    text_count: u64,
     digests: HashMap<[u8; 32], usize, BuildHasherDefault<FirstBytes>>,
     literals: HashMap<String, usize>,
     row: i64,
@@ -48,17 +64,51 @@ pub struct Segment {
     last_row: Option<i64>,
     pub total: u64,
     pub rows_with_findings: u64,
-    pub by_category: Names<u64>,
-    pub by_column: Names<u64>,
 }
 
 impl Segment {
     /// Appends the lines of one finding to `out`; `column` is the name as written (renamed).
     pub fn push(&mut self, out: &mut Vec<u8>, f: &Fields<'_>, column: Option<&str>) {
+        let cat = self.category(out, f.category);
+        let col = column.map(|name| self.column(out, name));
+        self.push_numbered(out, cat, col, f.row, f.offset, f.length, Digest::Text(f.digest));
+    }
+
+    /// The number of a category, its definition line written the first time (the header before).
+    pub fn category(&mut self, out: &mut Vec<u8>, name: &str) -> usize {
         self.start(out);
-        let Fields { category, row, offset, length, digest } = *f;
-        let cat = numbered(&mut self.cats, category, out, b"{\"category\":");
-        let col = column.map(|name| numbered(&mut self.cols, name, out, b"{\"column\":"));
+        let n = numbered(&mut self.cats, name, out, b"{\"category\":");
+        if n == self.cat_names.len() {
+            self.cat_names.push(name.to_string());
+            self.cat_counts.push(0);
+        }
+        n
+    }
+
+    /// The number of a column (the name as written), its definition line written the first time.
+    pub fn column(&mut self, out: &mut Vec<u8>, name: &str) -> usize {
+        self.start(out);
+        let n = numbered(&mut self.cols, name, out, b"{\"column\":");
+        if n == self.col_names.len() {
+            self.col_names.push(name.to_string());
+            self.col_counts.push(0);
+        }
+        n
+    }
+
+    /// The line of one finding whose category and column (None: no column) are numbered already.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_numbered(
+        &mut self,
+        out: &mut Vec<u8>,
+        cat: usize,
+        col: Option<usize>,
+        row: Option<i64>,
+        offset: Option<i64>,
+        length: i64,
+        digest: Digest<'_>,
+    ) {
+        self.start(out);
         out.push(b'[');
         push_int(out, cat as i64);
         out.push(b',');
@@ -85,11 +135,26 @@ impl Segment {
         out.push(b',');
         push_int(out, length);
         out.push(b',');
-        self.digest(out, digest);
+        match digest {
+            Digest::Raw(raw) => self.raw_digest(out, raw),
+            Digest::Text(text) => match hex32(text) {
+                Some(raw) => self.raw_digest(out, &raw),
+                None => self.literal_digest(out, text),
+            },
+        }
         out.extend_from_slice(b"]\n");
         self.total += 1;
-        bump(&mut self.by_category, category);
-        bump(&mut self.by_column, column.unwrap_or("<text>"));
+        if let Some(n) = self.cat_counts.get_mut(cat) {
+            *n += 1;
+        }
+        match col {
+            Some(c) => {
+                if let Some(n) = self.col_counts.get_mut(c) {
+                    *n += 1;
+                }
+            }
+            None => self.text_count += 1,
+        }
         if let Some(r) = row {
             if self.last_row != Some(r) {
                 self.rows_with_findings += 1;
@@ -106,32 +171,55 @@ impl Segment {
         }
     }
 
-    fn digest(&mut self, out: &mut Vec<u8>, digest: &str) {
-        let numbered = self.digests.len() + self.literals.len();
-        match hex32(digest) {
-            Some(raw) => {
-                if let Some(n) = self.digests.get(&raw) {
-                    push_int(out, *n as i64);
-                    return;
-                }
-                if numbered < DIGEST_TABLE {
-                    self.digests.insert(raw, numbered);
-                }
-                out.push(b'"');
-                base64url(out, &raw);
-                out.push(b'"');
-            }
-            None => {
-                if let Some(n) = self.literals.get(digest) {
-                    push_int(out, *n as i64);
-                    return;
-                }
-                if numbered < DIGEST_TABLE {
-                    self.literals.insert(digest.to_string(), numbered);
-                }
-                json_string(out, &format!("~{digest}"));
+    /// Findings by category so far.
+    pub fn by_category(&self) -> Names<u64> {
+        let mut out = Names::default();
+        for (name, &n) in self.cat_names.iter().zip(&self.cat_counts) {
+            if n > 0 {
+                *out.entry(name.clone()).or_insert(0) += n;
             }
         }
+        out
+    }
+
+    /// Findings by column so far (those without one under `<text>`).
+    pub fn by_column(&self) -> Names<u64> {
+        let mut out = Names::default();
+        for (name, &n) in self.col_names.iter().zip(&self.col_counts) {
+            if n > 0 {
+                *out.entry(name.clone()).or_insert(0) += n;
+            }
+        }
+        if self.text_count > 0 {
+            *out.entry("<text>".to_string()).or_insert(0) += self.text_count;
+        }
+        out
+    }
+
+    fn raw_digest(&mut self, out: &mut Vec<u8>, raw: &[u8; 32]) {
+        if let Some(n) = self.digests.get(raw) {
+            push_int(out, *n as i64);
+            return;
+        }
+        let numbered = self.digests.len() + self.literals.len();
+        if numbered < DIGEST_TABLE {
+            self.digests.insert(*raw, numbered);
+        }
+        out.push(b'"');
+        base64url(out, raw);
+        out.push(b'"');
+    }
+
+    fn literal_digest(&mut self, out: &mut Vec<u8>, digest: &str) {
+        if let Some(n) = self.literals.get(digest) {
+            push_int(out, *n as i64);
+            return;
+        }
+        let numbered = self.digests.len() + self.literals.len();
+        if numbered < DIGEST_TABLE {
+            self.literals.insert(digest.to_string(), numbered);
+        }
+        json_string(out, &format!("~{digest}"));
     }
 }
 
@@ -173,7 +261,18 @@ fn hex32(text: &str) -> Option<[u8; 32]> {
 /// Unpadded base64url (RFC 4648 section 5), as `base64.urlsafe_b64encode(...).rstrip(b"=")`.
 pub fn base64url(out: &mut Vec<u8>, data: &[u8]) {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    for chunk in data.chunks(3) {
+    out.reserve(data.len().div_ceil(3) * 4);
+    let whole = data.len() / 3 * 3;
+    for c in data[..whole].chunks_exact(3) {
+        let n = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
+        out.extend_from_slice(&[
+            ABC[(n >> 18) as usize & 63],
+            ABC[(n >> 12) as usize & 63],
+            ABC[(n >> 6) as usize & 63],
+            ABC[n as usize & 63],
+        ]);
+    }
+    for chunk in data[whole..].chunks(3) {
         let n = (u32::from(chunk[0]) << 16)
             | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
             | u32::from(*chunk.get(2).unwrap_or(&0));
@@ -197,23 +296,34 @@ fn numbered(table: &mut Names<usize>, name: &str, out: &mut Vec<u8>, line: &[u8]
     n
 }
 
-fn bump(counts: &mut Names<u64>, name: &str) {
-    match counts.get_mut(name) {
-        Some(n) => *n += 1,
-        None => {
-            counts.insert(name.to_string(), 1);
-        }
-    }
-}
-
 /// `n` in decimal, as Python's `str(int)` writes it.
 fn push_int(out: &mut Vec<u8>, n: impl Into<i128>) {
     let n: i128 = n.into();
     if n < 0 {
         out.push(b'-');
     }
-    let mut v = n.unsigned_abs();
+    let wide = n.unsigned_abs();
+    if let Ok(small) = u64::try_from(wide) {
+        push_u64(out, small);
+        return;
+    }
+    let mut v = wide;
     let mut buf = [0u8; 40];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// `v` in decimal (64-bit division: the common case of `push_int`).
+fn push_u64(out: &mut Vec<u8>, mut v: u64) {
+    let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -339,11 +449,11 @@ impl FindingsEncoder {
         d.set_item("findings_total", self.seg.total)?;
         d.set_item("rows_with_findings", self.seg.rows_with_findings)?;
         let cats = PyDict::new(py);
-        for (k, v) in &self.seg.by_category {
+        for (k, v) in &self.seg.by_category() {
             cats.set_item(k, v)?;
         }
         let cols = PyDict::new(py);
-        for (k, v) in &self.seg.by_column {
+        for (k, v) in &self.seg.by_column() {
             cols.set_item(k, v)?;
         }
         d.set_item("by_category", cats)?;

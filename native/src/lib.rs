@@ -223,14 +223,14 @@ impl Matcher {
         digester: Option<PyRef<'_, Digester>>,
         original: Option<&[u8]>,
         mapping: Option<MapArg>,
-    ) -> PyResult<Vec<table::Row>> {
+    ) -> PyResult<Vec<HexRow>> {
         self.need_plans()?;
         if extras.iter().any(|&(s, e)| s > e || e > data.len()) {
             return Err(PyValueError::new_err("a cue span lies outside the chunk"));
         }
         let (map, source) = chunk_source(data, original, mapping)?;
         let mac = digester.as_ref().map(|d| &d.mac);
-        let run = || -> PyResult<Vec<table::Row>> {
+        let run = || -> PyResult<Vec<HexRow>> {
             let cands = self.inner.candidates(data);
             let found = walk::walk(&cands, &self.plans, data, |i, s, sp| ask_python(&ask, i, s, sp))?;
             if found.iter().any(|m| m.2 > m.3 || m.3 > data.len() || m.4 > data.len() || m.1 > m.4) {
@@ -247,7 +247,8 @@ impl Matcher {
                     return Err(PyValueError::new_err("the offset map sends a match outside the original chunk"));
                 }
             }
-            Ok(table::locate(data, source, map.as_ref(), delim, &merged, &self.digests, mac))
+            let rows = table::locate(data, source, map.as_ref(), delim, &merged, &self.digests, mac);
+            Ok(rows.into_iter().map(|(k, vs, ve, r, c, cell, d, nvs, nve)| (k, vs, ve, r, c, cell, d.map(|d| hex(&d)), nvs, nve)).collect())
         };
         match py.detach(|| catch_unwind(AssertUnwindSafe(run))) {
             Ok(found) => found,
@@ -365,6 +366,9 @@ fn phi_input_error(py: Python<'_>, msg: String) -> PyErr {
         Err(err) => err,
     }
 }
+
+/// A `table::Row` as Python reads it: the digest in lowercase hex.
+type HexRow = (isize, usize, usize, usize, usize, bool, Option<String>, usize, usize);
 
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -16,7 +16,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::findings::{Fields, FindingsEncoder};
+use crate::findings::{Digest, FindingsEncoder};
 use crate::rows::row_ends;
 use crate::table::{self, DigestPlan, Norm, OffsetMap};
 use crate::{ask_python, cells, chunk_source, phi_input_error, walk, Column, Digester, MapArg, Matcher};
@@ -29,6 +29,12 @@ enum Cat {
     Cell(usize),
 }
 
+/// A finding's digest: computed in the core (its 32 bytes) or given by Python (text).
+enum Dig {
+    Raw([u8; 32]),
+    Text(String),
+}
+
 /// A finding before its line.
 struct Found {
     key: usize,
@@ -37,7 +43,7 @@ struct Found {
     col: usize,
     vs: usize,
     ve: usize,
-    digest: Option<String>,
+    digest: Option<Dig>,
 }
 
 /// What a chunk's core pass leaves to Python: pattern digests `(found index, kind, scanned value
@@ -91,7 +97,7 @@ fn pass(
     let rows = table::locate(data, source, map, delim, &merged, &m.digests, mac);
     let mut out = Pass { found: Vec::with_capacity(rows.len()), digests: Vec::new(), cells: Vec::new(), cell_cols: Vec::new(), nrows: 0 };
     let mut taken: HashSet<(usize, usize)> = HashSet::new();
-    let mut cue_cache: HashMap<(usize, &[u8]), String> = HashMap::new();
+    let mut cue_cache: HashMap<(usize, &[u8]), [u8; 32]> = HashMap::new();
     for (kind, vs, ve, r, col, in_cell, digest, nvs, nve) in rows {
         if let Some(mask) = only {
             if !mask.get(col).copied().unwrap_or(false) {
@@ -104,18 +110,19 @@ fn pass(
             let plan = extras[(-1 - kind) as usize].2;
             let raw = &data[nvs..nve];
             let digest = match cue_cache.get(&(plan, raw)) {
-                Some(hit) => Some(hit.clone()),
+                Some(hit) => Some(*hit),
                 None => {
                     let p = &cue_plans[plan];
-                    let hex = mac.and_then(|mac| Some(crate::hex(&mac.digest(&p.prefix, &p.norm.apply(raw)?))));
-                    if let Some(h) = &hex {
-                        cue_cache.insert((plan, raw), h.clone());
+                    let got = mac.and_then(|mac| Some(mac.digest(&p.prefix, &p.norm.apply(raw)?)));
+                    if let Some(d) = got {
+                        cue_cache.insert((plan, raw), d);
                     }
-                    hex
+                    got
                 }
             };
             (Cat::Cue(plan), digest)
         };
+        let digest = digest.map(Dig::Raw);
         if digest.is_none() {
             out.digests.push((out.found.len(), kind, nvs, nve));
         }
@@ -134,7 +141,7 @@ fn pass(
                     col: columns[k].0,
                     vs,
                     ve,
-                    digest: Some(d),
+                    digest: Some(Dig::Text(d)),
                 }),
                 (decided, _) => {
                     out.cells.push((k, r, vs, ve, decided));
@@ -222,21 +229,37 @@ pub fn encode_table_chunk<'py>(
     let write = || -> Result<Vec<u8>, String> {
         let mut out = Vec::with_capacity(found.len() * 24 + 64);
         seg.start(&mut out);
+        // Each category's and column's number in the segment, looked up once a chunk.
+        let mut pattern_no: Vec<Option<usize>> = vec![None; m.digests.len()];
+        let mut cue_no: Vec<Option<usize>> = vec![None; cues.len()];
+        let mut cell_no: Vec<Option<usize>> = vec![None; cols.len()];
+        let mut col_no: Vec<Option<Option<usize>>> = Vec::new();
         for f in &found {
-            let category = match f.cat {
-                Cat::Pattern(k) => plan_name(&m.digests[k]),
-                Cat::Cue(c) => cues[c].0.as_str(),
-                Cat::Cell(k) => cols[k].1.category(),
+            let (slot, name) = match f.cat {
+                Cat::Pattern(k) => (&mut pattern_no[k], plan_name(&m.digests[k])),
+                Cat::Cue(c) => (&mut cue_no[c], cues[c].0.as_str()),
+                Cat::Cell(k) => (&mut cell_no[k], cols[k].1.category()),
             };
-            let digest = f.digest.as_deref().ok_or("a finding without a digest")?;
-            let fields = Fields {
-                category,
-                row: Some(first_row + f.r as i64),
-                offset: Some(base + f.vs as i64),
-                length: (f.ve - f.vs) as i64,
-                digest,
+            let cat = match *slot {
+                Some(n) => n,
+                None => *slot.insert(seg.category(&mut out, name)),
             };
-            seg.push(&mut out, &fields, shown.get(&f.col).and_then(|n| n.as_deref()));
+            if col_no.len() <= f.col {
+                col_no.resize(f.col + 1, None);
+            }
+            let col = match col_no[f.col] {
+                Some(n) => n,
+                None => {
+                    let n = shown.get(&f.col).and_then(|n| n.as_deref()).map(|name| seg.column(&mut out, name));
+                    col_no[f.col] = Some(n);
+                    n
+                }
+            };
+            let digest = match f.digest.as_ref().ok_or("a finding without a digest")? {
+                Dig::Raw(raw) => Digest::Raw(raw),
+                Dig::Text(text) => Digest::Text(text),
+            };
+            seg.push_numbered(&mut out, cat, col, Some(first_row + f.r as i64), Some(base + f.vs as i64), (f.ve - f.vs) as i64, digest);
         }
         Ok(out)
     };
@@ -260,11 +283,11 @@ fn answer_python(py: Python<'_>, answer: &Py<PyAny>, done: &mut Pass) -> PyResul
         return Err(PyValueError::new_err("one answer per question"));
     }
     for (&(i, ..), d) in done.digests.iter().zip(digests) {
-        done.found[i].digest = Some(d);
+        done.found[i].digest = Some(Dig::Text(d));
     }
     for ((&(k, r, vs, ve, _), &col), d) in done.cells.iter().zip(&done.cell_cols).zip(cells) {
         if let Some(d) = d {
-            done.found.push(Found { key: (vs << 1) | 1, cat: Cat::Cell(k), r, col, vs, ve, digest: Some(d) });
+            done.found.push(Found { key: (vs << 1) | 1, cat: Cat::Cell(k), r, col, vs, ve, digest: Some(Dig::Text(d)) });
         }
     }
     Ok(())

@@ -76,9 +76,9 @@ pub struct DigestPlan {
 }
 
 /// One finding of a chunk: (kind, value start, value end, row index, column index, in its cell,
-/// digest, and the value's start and end in the scanned bytes). `kind` is the pattern index, or
-/// `-1 - i` for the i-th cue span.
-pub type Row = (isize, usize, usize, usize, usize, bool, Option<String>, usize, usize);
+/// digest (the 32 bytes of the MAC), and the value's start and end in the scanned bytes). `kind`
+/// is the pattern index, or `-1 - i` for the i-th cue span.
+pub type Row = (isize, usize, usize, usize, usize, bool, Option<[u8; 32]>, usize, usize);
 
 /// `engine.phi.normalize.OffsetMap`: changed pieces (normalized start and length, original
 /// start and length), sorted; bytes between them map one to one.
@@ -203,7 +203,7 @@ pub fn locate(
     let mut out = Vec::with_capacity(merged.len());
     let mut fields: Vec<usize> = Vec::new();
     let (mut r, mut row_end) = (0usize, 0usize);
-    let mut cache: HashMap<(isize, &[u8]), String> = HashMap::new();
+    let mut cache: HashMap<(isize, &[u8]), [u8; 32]> = HashMap::new();
     for &(kind, nms, nvs, nve, nme) in merged {
         let ((ms, me), (vs, ve)) = match map {
             None => ((nms, nme), (nvs, nve)),
@@ -224,14 +224,14 @@ pub fn locate(
             (true, Some(mac)) => {
                 let raw = &scanned[nvs..nve];
                 match cache.get(&(kind, raw)) {
-                    Some(hit) => Some(hit.clone()),
+                    Some(hit) => Some(*hit),
                     None => {
                         let plan = &plans[kind as usize];
-                        let hex = plan.norm.apply(raw).map(|n| crate::hex(&mac.digest(&plan.prefix, &n)));
-                        if let Some(h) = &hex {
-                            cache.insert((kind, raw), h.clone());
+                        let mac = plan.norm.apply(raw).map(|n| mac.digest(&plan.prefix, &n));
+                        if let Some(m) = mac {
+                            cache.insert((kind, raw), m);
                         }
-                        hex
+                        mac
                     }
                 }
             }
