@@ -69,10 +69,11 @@ pub type GrammarArg = (
 /// groups, whether the label senses apply).
 pub type RuleArg = (usize, Vec<String>, String, bool);
 
+/// A part of a labelled pattern; every part is searched anchored, so no literal prefilter.
 fn compile(source: &str) -> Result<Regex, String> {
     Regex::builder()
         .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .configure(Regex::config().utf8_empty(false))
+        .configure(Regex::config().utf8_empty(false).auto_prefilter(false))
         .build(source)
         .map_err(|e| format!("a labelled pattern's part does not compile in the native engine: {e}"))
 }

@@ -44,12 +44,16 @@ struct Compiled {
     label: Option<labelled::Rule>,
 }
 
-fn builder(kind: MatchKind) -> regex_automata::meta::Builder {
+/// A meta regex builder; `anchored` for a regex only ever searched anchored (at a candidate's
+/// start), which needs no literal prefilter: extracting one (and the reverse-inner and suffix
+/// strategies it enables) is most of the compile time of a registry pattern and never used.
+fn builder(kind: MatchKind, anchored: bool) -> regex_automata::meta::Builder {
     let mut b = Regex::builder();
     b.syntax(syntax::Config::new().unicode(false).utf8(false)).configure(
         Regex::config()
             .match_kind(kind)
             .utf8_empty(false)
+            .auto_prefilter(!anchored)
             .nfa_size_limit(Some(1 << 26))
             .hybrid_cache_capacity(8 << 20),
     );
@@ -93,7 +97,7 @@ impl Matcher {
         let mut blocked = [true; 256];
         for (i, (source, exact, left_bytes, first_bytes)) in specs.iter().enumerate() {
             let (regex, value, whole) = if *exact {
-                let regex = builder(MatchKind::LeftmostFirst)
+                let regex = builder(MatchKind::LeftmostFirst, true)
                     .build(source)
                     .map_err(|e| format!("pattern {i} does not compile in the native engine: {e}"))?;
                 let info = regex.group_info();
@@ -115,7 +119,10 @@ impl Matcher {
             patterns.push(Compiled { regex, left, value, whole, label: None });
         }
         let sources: Vec<&str> = specs.iter().map(|s| s.0.as_str()).collect();
-        let all = builder(MatchKind::All)
+        // Only which patterns match is asked of it: no capture groups beyond the whole match.
+        let mut all = builder(MatchKind::All, true);
+        all.configure(Regex::config().which_captures(WhichCaptures::Implicit));
+        let all = all
             .build_many(&sources)
             .map_err(|e| format!("the registry does not compile as one native automaton: {e}"))?;
         let sources = sources.iter().map(|s| s.to_string()).collect();
@@ -188,7 +195,7 @@ impl Matcher {
                 }
                 let class: String = open.iter().map(|b| format!("\\x{b:02x}")).collect();
                 let sources: Vec<String> = self.sources.iter().map(|s| format!("[{class}](?:{s})")).collect();
-                let mut b = builder(MatchKind::LeftmostFirst);
+                let mut b = builder(MatchKind::LeftmostFirst, false);
                 b.configure(Regex::config().which_captures(WhichCaptures::Implicit));
                 b.build_many(&sources).ok()
             })

@@ -38,7 +38,8 @@ impl Plan {
             Some(Some(source)) => Some(Some(
                 Regex::builder()
                     .syntax(syntax::Config::new().unicode(false).utf8(false))
-                    .configure(Regex::config().utf8_empty(false))
+                    // searched only anchored (after a match): no literal prefilter to extract
+                    .configure(Regex::config().utf8_empty(false).auto_prefilter(false))
                     .build(source)
                     .map_err(|e| format!("an exclusion regex does not compile in the native engine: {e}"))?,
             )),
