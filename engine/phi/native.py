@@ -15,6 +15,7 @@ from importlib import resources
 from types import ModuleType
 from typing import Literal
 
+from engine.core.errors import ConfigFileError
 from engine.core.native import load_native
 from engine.phi.errors import PhiError
 
@@ -22,8 +23,11 @@ REQUIRE_ENV = "RFLOW_REQUIRE_NATIVE"
 Engine = Literal["native", "python"]
 
 
-class NativeCoreError(PhiError):
-    """The native core is required (``RFLOW_REQUIRE_NATIVE=1``) but missing or built from another registry."""
+class NativeCoreError(PhiError, ConfigFileError):
+    """The native core is required (``RFLOW_REQUIRE_NATIVE=1``) but missing or built from another registry.
+
+    A :class:`ConfigFileError`: its fixed message names only the registry file, so it is shown as
+    written (the sanitizer may not load when the registry is what changed)."""
 
 
 core: ModuleType | None = load_native()

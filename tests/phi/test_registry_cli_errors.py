@@ -18,7 +18,7 @@ import pytest
 
 from engine.core import exitcodes, redaction
 from engine.core.errors import ConfigFileError, safe_error_text
-from engine.phi import PhiRegistryError
+from engine.phi import PhiRegistryError, native
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = (ROOT / "engine" / "phi" / "registry.yaml").read_text(encoding="utf-8")
@@ -61,8 +61,10 @@ def package_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def rflow(package: Path, engine: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RFLOW_PHI")}
+def rflow(package: Path, engine: str, *args: str, require_native: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RFLOW_PHI") and k != native.REQUIRE_ENV}
+    if require_native:
+        env[native.REQUIRE_ENV] = "1"
     env.update(PYTHONPATH=str(package), RFLOW_PHI_KEY="broken-registry-test-key-0123", RFLOW_PHI_REGEX=engine)
     return subprocess.run(
         [sys.executable, "-m", "engine", *args], capture_output=True, text=True, env=env, timeout=120, cwd=package
@@ -87,6 +89,20 @@ def test_a_broken_registry_is_one_named_line_with_its_position(package_copy: Pat
         found = re.search(r"line (\d+)", lines[0])
         assert found is not None and int(found.group(1)) == line, lines[0]
         assert SSN not in r.stderr
+
+
+@pytest.mark.skipif(native.core is None, reason="NATIVE CORE NOT BUILT: CI sets RFLOW_REQUIRE_NATIVE=1")
+def test_with_the_core_required_an_edited_registry_is_one_named_line(package_copy: Path) -> None:
+    """RFLOW_REQUIRE_NATIVE=1 and a registry the core was not built from: the refusal says so, as written."""
+    broken, _ = BREAKS["schema"](BUNDLED)
+    (package_copy / "engine" / "phi" / "registry.yaml").write_text(broken, encoding="utf-8")
+    data = package_copy / "visits.csv"
+    data.write_text(f"id,note\n1,ssn {SSN} seen\n", encoding="utf-8")
+    r = rflow(package_copy, "auto", "phi", "scan", str(data), require_native=True)
+    assert r.returncode == exitcodes.USAGE, r.stderr
+    assert "Traceback" not in r.stderr and SSN not in r.stderr
+    assert r.stderr.strip().splitlines() == [
+        "rflow phi: error: the native PHI core was built from another registry.yaml: reinstall rflow"]
 
 
 def test_an_unreadable_registry_is_named_too(package_copy: Path) -> None:
