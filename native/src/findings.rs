@@ -303,22 +303,11 @@ fn push_int(out: &mut Vec<u8>, n: impl Into<i128>) {
         out.push(b'-');
     }
     let wide = n.unsigned_abs();
-    if let Ok(small) = u64::try_from(wide) {
-        push_u64(out, small);
-        return;
+    match u64::try_from(wide) {
+        Ok(small) => push_u64(out, small),
+        // Beyond 64 bits (never a row or an offset in practice): the standard formatting.
+        Err(_) => out.extend_from_slice(wide.to_string().as_bytes()),
     }
-    let mut v = wide;
-    let mut buf = [0u8; 40];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
 }
 
 /// `v` in decimal (64-bit division: the common case of `push_int`).

@@ -11,10 +11,6 @@ Each case is checked where a user meets it: ``rflow phi scan`` in a subprocess o
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -23,28 +19,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.phi import find_spans, sanitize
+from tests.phi.unseen_support import scan_cli_both
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGINES = ("auto", "re")
-
-
-def scan(path: Path, engine: str) -> list[dict]:
-    """The findings of ``rflow phi scan --format json`` on one regex path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RFLOW_PHI")}
-    env.update(PYTHONPATH=str(ROOT), RFLOW_PHI_KEY="unseen-forms-test-key-0123", RFLOW_PHI_REGEX=engine)
-    r = subprocess.run(
-        [sys.executable, "-m", "engine", "phi", "scan", str(path), "--format", "json"],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)["findings"]
 
 
 def scan_both(path: Path) -> list[dict]:
-    """The findings, checked identical on the native core and on ``re``."""
-    native, python = (scan(path, engine) for engine in ENGINES)
-    assert native == python
-    return native
+    """The findings of ``rflow phi scan``, checked identical on the native core and on ``re``."""
+    return scan_cli_both(path, "unseen-forms-test-key-0123")
 
 
 def cells(tmp_path: Path, notes: list[str]) -> Path:

@@ -10,10 +10,6 @@ subprocess on both regex paths (identical findings), the output guard, and the d
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.phi import find_spans, sanitize
+from tests.phi.unseen_support import scan_cli_both
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGINES = ("auto", "re")
 
 UK_POSTCODES = [
     "SW1A 1AA", "M1 1AE", "EC1A 1BB", "W1A 0AX", "B33 8TH", "CR2 6XH", "DN55 1PT", "G2 3WT", "EH1 1YZ",
@@ -50,21 +46,9 @@ NEGATIVES = [
 ]  # fmt: skip
 
 
-def scan(path: Path, engine: str) -> list[dict]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RFLOW_PHI")}
-    env.update(PYTHONPATH=str(ROOT), RFLOW_PHI_KEY="unseen-places-test-key-0123", RFLOW_PHI_REGEX=engine)
-    r = subprocess.run(
-        [sys.executable, "-m", "engine", "phi", "scan", str(path), "--format", "json", "--limit", "0"],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)["findings"]
-
-
 def scan_both(path: Path) -> list[dict]:
-    native, python = (scan(path, engine) for engine in ENGINES)
-    assert native == python
-    return native
+    """The findings of ``rflow phi scan``, checked identical on the native core and on ``re``."""
+    return scan_cli_both(path, "unseen-places-test-key-0123", "--limit", "0")
 
 
 def table(tmp_path: Path, header: str, cells: list[str]) -> Path:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
+import os
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -330,3 +333,25 @@ def deidentify(header: list[str], rows: list[list[str]]) -> list[list[str]]:
         copy = Path(tmp) / "run" / "deidentified" / "dataset.csv"
         with copy.open(newline="", encoding="utf-8") as fh:
             return list(csv.reader(fh))
+
+
+ENGINES = ("auto", "re")
+
+
+def scan_cli(path: Path, engine: str, key: str, *extra: str) -> list[dict]:
+    """The findings of ``rflow phi scan --format json`` (a subprocess) on one regex path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RFLOW_PHI")}
+    env.update(PYTHONPATH=str(ROOT), RFLOW_PHI_KEY=key, RFLOW_PHI_REGEX=engine)
+    r = subprocess.run(
+        [sys.executable, "-m", "engine", "phi", "scan", str(path), "--format", "json", *extra],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["findings"]
+
+
+def scan_cli_both(path: Path, key: str, *extra: str) -> list[dict]:
+    """The findings, checked identical on the native core and on ``re``."""
+    native, python = (scan_cli(path, engine, key, *extra) for engine in ENGINES)
+    assert native == python
+    return native
