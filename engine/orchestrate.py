@@ -142,9 +142,10 @@ class _ReportObserver(RunObserver):
         self.audit = audit
         self.error: str | None = None
 
-    def _fail(self, what: str, exc: BaseException) -> None:
+    def _fail(self, what: str, exc: BaseException, where: str) -> None:
         if self.error is None:
-            self.error = f"the run's {what} could not be written ({safe_error_text(exc)}); the run stopped"
+            self.error = (f"RecordError: the run's {what} could not be written ({sanitize_text(where, 80)}: "
+                          f"{safe_error_text(exc)}); the run stopped")
             self.report.data["error"] = self.error
             raise RecordError(self.error) from None
 
@@ -154,7 +155,7 @@ class _ReportObserver(RunObserver):
             try:
                 log.append(event, **data)
             except Exception as exc:
-                self._fail("audit log", exc)
+                self._fail("audit log", exc, log.path.name)
 
     def write(self, finish: str | None = None) -> None:
         """Write the report with the audit anchor (keying, entry count, head hash of each log)."""
@@ -169,7 +170,7 @@ class _ReportObserver(RunObserver):
         try:
             self.report.finish(finish) if finish else self.report.write()
         except Exception as exc:
-            self._fail("report", exc)
+            self._fail("report", exc, self.report.path.name)
 
     def close(self, status: str) -> None:
         """``run_finished`` closes the log, then the report records the final head; best effort once broken."""

@@ -179,11 +179,12 @@ def _run(args: argparse.Namespace) -> int:
     data = report.data
     for notice in data.get("audit", {}).get("notices", []):
         sys.stderr.write(f"rflow: warning: {notice}\n")
-    if data.get("error"):
-        sys.stderr.write(f"rflow: error: {data['error']}\n")
+    record_error = _record_error(report)
+    if record_error:
+        sys.stderr.write(f"rflow: error: {record_error}\n")
     if args.json:
-        observer.emit("run_finished", status=data["status"], exit_code=report.exit_code,
-                      report=shown_path(report.path))
+        shown_report = {"error": record_error} if record_error else {"report": shown_path(report.path)}
+        observer.emit("run_finished", status=data["status"], exit_code=report.exit_code, **shown_report)
         return report.exit_code
     if data["status"] == "refused":
         reasons = [d["reason"] for d in data["policy_decisions"] if d["outcome"] == "refused"]
@@ -207,14 +208,29 @@ def _run(args: argparse.Namespace) -> int:
     pulled_in = pulled_in_line(PolicyDecision(**d) for d in data["policy_decisions"])
     if pulled_in:
         print(shown(pulled_in, 2000))
+    if record_error:
+        return report.exit_code  # the record is incomplete: no report or artifact is offered as the run's account
     for step in data["steps"]:
         for artifact in step["artifacts"]:
             print(f"artifact ({shown(step['step_id'])}): {shown_path(report.run_dir / artifact)}")
     print(f"report: {shown_path(report.path)}")
     if report.html_problem:
-        if not data.get("error"):  # a run whose record failed has said so already, in one line
-            sys.stderr.write(f"rflow: warning: {shown(report.html_problem)} (rflow report RUN_DIR writes it again)\n")
+        sys.stderr.write(f"rflow: warning: {shown(report.html_problem)} (rflow report RUN_DIR writes it again)\n")
     else:
         print(f"html report: {shown_path(report.run_dir / 'report.html')}")
     return report.exit_code
+
+
+def _record_error(report: Any) -> str | None:
+    """The one line saying the run's record (audit log, report) could not be kept, or None.
+
+    Such a run exits non-zero and the CLI names no report: the file on disk is cut short (its
+    last entries are missing) or older than the run's end (it still says ``running``).
+    """
+    error = report.data.get("error")
+    if not error:
+        return None
+    if report.written_status != report.status:
+        return f"{shown(error)}; {report.path.name} is out of date (it says {shown(str(report.written_status))})"
+    return f"{shown(error)}; {report.path.name} says {shown(report.status)} but the record is incomplete"
 

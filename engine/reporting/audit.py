@@ -157,6 +157,7 @@ class AuditLog:
         self.keying = keying or AuditKeying.plain()
         self.notices: list[str] = []
         self.head: tuple[int, str] = (0, GENESIS)
+        self._fd = -1  # close() (and __del__) work when the open below fails
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         try:

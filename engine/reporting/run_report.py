@@ -59,6 +59,9 @@ class RunReport:
     path: Path
     html_problem: str | None = None
     """Why report.html could not be written at the end of the run (``rflow report`` writes it again)."""
+    written_status: str | None = None
+    """The status the report.json on disk says (None: never written); another than ``status`` when the
+    last write failed, so nobody is pointed at a file that does not describe the run's end."""
 
     @property
     def run_id(self) -> str:
@@ -89,6 +92,7 @@ class RunReport:
     def write(self) -> None:
         self.data["exit_code"] = self.exit_code if self.status != "running" else None
         write_json_atomic(self.path, self.data)
+        self.written_status = self.status
 
     def finish(self, status: str) -> None:
         self.data["status"] = status
