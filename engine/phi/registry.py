@@ -58,6 +58,8 @@ class Category:
     pattern_ids: tuple[str, ...] = ()
     whole_cell: bool = False
     """Every non-empty cell of a column of this category is PHI (names, addresses, cities)."""
+    headers: tuple[str, ...] = ()
+    """Normalized column names that name a column of this category by themselves, matched whole."""
 
     @property
     def labelled(self) -> bool:
@@ -168,6 +170,17 @@ class PhiRegistry:
                 wt = word.split("_")
                 if any(len(c) >= len(wt) and c[-len(wt) :] == wt for c in candidates):
                     return matcher
+        return None
+
+    def header_category(self, normalized: str) -> str | None:
+        """The category whose ``headers`` hold the normalized column name ``normalized`` exactly, or None.
+
+        Unlike :meth:`column_category` (a column word ending the name), only the whole name counts:
+        de-identification decides such a column by its name alone, before its type or its cells.
+        """
+        for cat in self.categories:
+            if normalized in cat.headers:
+                return cat.name
         return None
 
 
@@ -461,6 +474,7 @@ def build_registry(
             params=dict(raw.get("params", {})),
             pattern_ids=tuple(p["id"] for p in raw["patterns"]),
             whole_cell=bool(context.get("whole_cell", False)),
+            headers=tuple(context.get("headers", ())),
         )
         categories.append(cat)
         normalizer = NORMALIZERS[cat.normalize]

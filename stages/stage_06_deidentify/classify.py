@@ -1,4 +1,4 @@
-"""Which action each column gets: config, data dictionary, header words, then a sample of values."""
+"""Which action each column gets: config, data dictionary, exact header (roles, registry headers), then a sample."""
 
 from __future__ import annotations
 
@@ -10,26 +10,21 @@ import attrs
 
 from engine import safe_excerpt
 from stages._common import StageConfigError
+from stages._phi import registry
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
 from stages.stage_06_deidentify.config import ACTIONS, IDENTIFIER_KINDS, SAMPLE_ROWS, DeidentifyConfig
 from stages.tabular import cell, open_table
 
-_HEADER_WORDS: list[tuple[str, frozenset[str]]] = [
-    ("subject", frozenset({"subject_id", "subject", "participant_id", "participant", "study_id", "record_id"})),
-    ("dob", frozenset({"dob", "date_of_birth", "birth_date", "birthdate", "birthday", "birth_year", "year_of_birth",
-                       "yob", "birthyear", "dob_year"})),
-    ("age", frozenset({"age", "age_years", "age_at_enrollment", "age_at_visit", "patient_age"})),
-    ("NAME", frozenset({
-        "name", "patient_name", "full_name", "first_name", "last_name", "given_name", "family_name", "surname",
-        "middle_name", "maiden_name", "nickname", "patient", "fname", "lname", "firstname", "lastname",
-    })),
-    ("ADDRESS", frozenset({"address", "street", "street_address", "addr", "address1", "address2", "address_line1",
-                           "address_line2"})),
-    ("CITY", frozenset({"city", "town"})),
-    ("EMAIL", frozenset({"email", "e_mail", "email_address"})),
-    ("PHONE", frozenset({"phone", "telephone", "tel", "mobile", "cell", "fax", "phone_number", "home_phone"})),
-]
+# Deidentify's own roles, decided by the exact header: the subject code keys pseudonyms and date
+# shifts, a birth date keeps its year, an age becomes 90+. The PHI categories a header names
+# exactly (name, address, city, e-mail, phone) are the registry's ``context.headers``.
+_ROLE_WORDS: dict[str, frozenset[str]] = {
+    "SUBJECT": frozenset({"subject_id", "subject", "participant_id", "participant", "study_id", "record_id"}),
+    "DOB": frozenset({"dob", "date_of_birth", "birth_date", "birthdate", "birthday", "birth_year", "year_of_birth",
+                      "yob", "birthyear", "dob_year"}),
+    "AGE": frozenset({"age", "age_years", "age_at_enrollment", "age_at_visit", "patient_age"}),
+}
 _FREE_TEXT_WORDS = ("note", "notes", "comment", "comments", "text", "narrative", "remarks", "description", "memo")
 _ISO_DATETIME = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?P<rest>[T ][0-9:.+-Z]*)?\s*$", re.ASCII)
 
@@ -69,11 +64,11 @@ def classify_column(
                    "ZIP": _zip_action(config), "AGE": "age", "FREE_TEXT": "scrub", "none": "scrub"}
         return (ident if kind in IDENTIFIER_KINDS else by_kind[kind]), kind, "dictionary"
     norm = _norm(name)
-    for kind, words in _HEADER_WORDS:
-        if norm in words:
-            action = {"subject": "subject", "dob": _dob_action(config), "age": "age", "ADDRESS": "address",
-                      "CITY": _place_action(config)}.get(kind, ident)
-            return action, kind.upper() if kind in ("subject", "dob", "age") else kind, "header"
+    named = next((k for k, words in _ROLE_WORDS.items() if norm in words), None) or registry().header_category(norm)
+    if named is not None:
+        action = {"SUBJECT": "subject", "DOB": _dob_action(config), "AGE": "age", "ADDRESS": "address",
+                  "CITY": _place_action(config)}.get(named, ident)
+        return action, named, "header"
     if typed_date:
         return dates, "DATE", "type"
     if not phi_clear:

@@ -160,6 +160,24 @@ def test_column_labels(column: str, category: str | None) -> None:
     assert (matcher.category.name if matcher else None) == category
 
 
+@pytest.mark.parametrize(
+    ("header", "category"),
+    [("name", "NAME"), ("patient", "NAME"), ("surname", "NAME"), ("addr", "ADDRESS"), ("town", "CITY"),
+     ("e_mail", "EMAIL"), ("cell", "PHONE"), ("home_city", None), ("patient_name_2", None), ("dob", None)],
+)  # fmt: skip
+def test_exact_headers(header: str, category: str | None) -> None:
+    # Whole names only: "home_city" ends with a CITY column word but is no exact header.
+    assert load_registry().header_category(header) == category
+
+
+def test_exact_headers_are_normalized_names() -> None:
+    doc = _doc()
+    name = next(c for c in doc["categories"] if c["name"] == "NAME")
+    name["context"]["headers"] = ["Patient Name"]
+    problems = " ".join(validate_document(doc))
+    assert "headers" in problems
+
+
 def test_normalize_column() -> None:
     assert normalize_column("patientID") == "patient_id"
     assert normalize_column(" Date of Birth ") == "date_of_birth"
