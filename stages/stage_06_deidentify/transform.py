@@ -52,9 +52,6 @@ class _Transformer:
         self.replaced: dict[tuple[str, str, bool, int | None], tuple[str, tuple[str, ...]]] = {}
         self._name_pseudonyms = config.identifiers == "pseudonym"
         self._kept = deid_profiles.kept_categories(attrs.asdict(config))
-        self.restricted_zip3 = frozenset(
-            _phi.registry().category("ZIP").params.get("restricted_zip3", ())
-        )
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
@@ -345,8 +342,7 @@ def _pure_cell(tx: _Transformer, action: str, kind: str, text: str, date_format:
         return year, generalized
     m = _ZIP_RE.match(text)  # zip3
     if m:
-        prefix = m.group(1)[:3]
-        return ("000" if prefix in tx.restricted_zip3 else prefix), "zip_truncated"
+        return _phi.zip3(m.group(1)), "zip_truncated"
     return "", "zip_removed"
 
 
