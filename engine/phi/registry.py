@@ -571,5 +571,8 @@ def _load_cached(path: str) -> PhiRegistry:
 
 
 def load_registry(path: str | Path | None = None) -> PhiRegistry:
-    """The compiled registry (the canonical one by default); cached per path."""
-    return _load_cached(str(Path(path) if path is not None else DEFAULT_REGISTRY))
+    """The compiled registry (the canonical one by default); cached per path, the one cache of it.
+
+    Span lookups call this for every cell, so the default builds no new path object.
+    """
+    return _load_cached(str(DEFAULT_REGISTRY) if path is None else str(Path(path)))

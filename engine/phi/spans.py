@@ -15,7 +15,7 @@ import attrs
 
 from engine.phi.matcher import iter_matches
 from engine.phi.normalize import normalize, normalize_with_map
-from engine.phi.registry import ColumnMatcher, PhiRegistry, load_registry
+from engine.phi.registry import ColumnMatcher, load_registry
 
 Tier = Literal["scan", "guard"]
 
@@ -31,18 +31,13 @@ class Span:
     normalizer: Callable[[str], str] | None = attrs.field(default=None, eq=False, repr=False)
 
 
-@functools.lru_cache(maxsize=1)
-def _registry() -> PhiRegistry:
-    return load_registry()
-
-
 @functools.lru_cache(maxsize=8192)
 def column_matcher(column: str | None) -> ColumnMatcher | None:
     """The matcher of the category a column's header names (``ssn``, ``zip_code``, ``patient_name``).
 
     Cached: stages call it for every cell.
     """
-    return _registry().column_category(column) if column else None
+    return load_registry().column_category(column) if column else None
 
 
 def column_category(column: str | None) -> str | None:
@@ -52,7 +47,7 @@ def column_category(column: str | None) -> str | None:
 
 
 def _matcher_for(category: str | None) -> ColumnMatcher | None:
-    return _registry().column_matchers.get(category) if category else None
+    return load_registry().column_matchers.get(category) if category else None
 
 
 def cell_span(text: str, matcher: ColumnMatcher | None) -> Span | None:
@@ -108,7 +103,7 @@ def find_spans(text: str, *, column: str | None = None, tier: Tier = "scan", cat
     whole = cell_span(text, matcher)
     if whole is not None and (matcher is not None and not matcher.whole_cell):
         return [whole]
-    reg = _registry()
+    reg = load_registry()
     spans: list[Span] = []
     normalized, omap = normalize_with_map(text)
     if reg.prefilter.search(normalized):
