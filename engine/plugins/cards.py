@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 
 from engine.core.components import component_name
+from engine.core.contract import Stage, fill_stage_defaults
 from engine.core.stage_config import config_file_fields, schema_for_config
 
 CARD_FILE = "rflow-stage-cards.json"
@@ -94,8 +95,12 @@ def _hook_target(cls: type, name: str) -> str | None:
 def card_of(cls: Any) -> StageCard:
     """The card of a stage class: the one way validation sees a stage. A config that cannot be
     described gives ``config_schema=None`` rather than an error, so the rest is still checked; a
-    class an embedder registered by hand may lack the attributes registration fills."""
+    class an embedder registered by hand may lack the attributes registration fills: it gets the
+    contract's defaults for the optional ones (:data:`engine.core.contract.STAGE_DEFAULTS`) as
+    registration would give them, so they are read as declared on :class:`Stage`."""
 
+    fill_stage_defaults(cls)
+    stage: type[Stage] = cls
     config: Any = getattr(cls, "Config", None)
     try:
         schema: str | None = json.dumps(schema_for_config(config), sort_keys=True, default=str)
@@ -105,7 +110,7 @@ def card_of(cls: Any) -> StageCard:
     return StageCard(
         key=cls.key, stage_id=getattr(cls, "stage_id", 0), stage_name=getattr(cls, "stage_name", cls.key),
         version=cls.version, module=cls.__module__, modes=tuple(cls.modes), reads=_names(cls.reads),
-        writes=_names(cls.writes), optional_reads=_names(getattr(cls, "optional_reads", ())),
+        writes=_names(cls.writes), optional_reads=_names(stage.optional_reads),
         config_schema=schema, config_files=tuple(config_file_fields(config)), hooks=hooks, stage_class=cls,
     )
 
