@@ -78,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     "shown": "engine.core.display",
     # Reading and writing files safely.
     "atomic_output": "engine.core.atomic",
+    "atomic_binary_output": "engine.core.atomic",
     "writing_artifact": "engine.core.atomic",
     "BUNDLED_PREFIX": "engine.core.bundled",
     "BundledFileError": "engine.core.bundled",
@@ -151,6 +152,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
+    from engine.core.atomic import atomic_binary_output as atomic_binary_output
     from engine.core.atomic import atomic_output as atomic_output
     from engine.core.atomic import writing_artifact as writing_artifact
     from engine.core.bundled import BUNDLED_PREFIX as BUNDLED_PREFIX

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,9 +56,30 @@ def writing_artifact(path: Path | str, root: Path | str) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.errno in WRITE_ERRNOS or _names_target(exc, target):
-            raise write_error(target, root, exc) from None
+        code = exc.errno if exc.errno is not None else _reported_errno(exc)
+        if code in WRITE_ERRNOS or _names_target(exc, target):
+            raise write_error(target, root, exc if exc.errno is not None else _as_os_error(code, exc)) from None
         raise
+    except Exception as exc:
+        code = _reported_errno(exc) if type(exc).__module__.partition(".")[0] == "polars" else None
+        if code in WRITE_ERRNOS:
+            raise write_error(target, root, _as_os_error(code, exc)) from None
+        raise
+
+
+_OS_ERROR = re.compile(r"\(os error (\d{1,4})\)")
+
+
+def _reported_errno(exc: BaseException) -> int | None:
+    """The errno a Rust writer's error carries only in its text (``... (os error 28)``): Polars raises
+    its own types (``ComputeError: parquet: ... underlying IO error: ...``) or an ``OSError`` without
+    ``errno`` for a refused write."""
+    found = _OS_ERROR.findall(str(exc))
+    return int(found[-1]) if found else None
+
+
+def _as_os_error(code: int | None, exc: BaseException) -> OSError:
+    return OSError(code, os.strerror(code)) if code is not None else OSError(str(exc))
 
 
 def _target_mode(path: Path) -> int:
@@ -85,6 +108,62 @@ def atomic_output(path: Path, *, newline: str | None = None, mode: int | None = 
             os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class _RecordingFile(io.RawIOBase):
+    """A binary file that keeps the first ``OSError`` its writes raised (see :func:`atomic_binary_output`)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self.raw = raw
+        self.error: OSError | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        try:
+            return self.raw.write(data)
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self.raw.flush()
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
+
+
+@contextlib.contextmanager
+def atomic_binary_output(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file written as :func:`atomic_output` writes text (temp file, fsync, rename; 0600).
+
+    Why not a path given to the writer: Polars' sinks report a write the OS refused as their own
+    error (``ComputeError: parquet: ... Invalid thrift: transport error``), with no errno and often
+    no reason. Writing through this file, the ``OSError`` its write raised (disk full, file size
+    limit) is raised in place of the writer's error, so :func:`writing_artifact` names it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb", buffering=0) as raw:
+            recorder = _RecordingFile(raw)
+            try:
+                yield recorder  # type: ignore[misc]  # a RawIOBase is the binary file writers take
+            except OSError:
+                raise
+            except Exception:
+                if recorder.error is not None:
+                    raise recorder.error from None
+                raise
+            os.fsync(raw.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -15,7 +15,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from engine import writing_artifact
+from engine import atomic_binary_output, writing_artifact
 from stages.stage_06_deidentify.classify import Prepared
 
 
@@ -44,15 +44,16 @@ def in_input_format(copy: Path, fmt: str, source: Path, prep: Prepared,
         expr = typed[p] if typed[p] is not None and not failed.get(p) else empty_as_null
         exprs.append(expr.alias(name))
     out = copy.with_suffix(".parquet")
-    tmp = out.with_name(out.name + ".tmp")
-    with writing_artifact(tmp, run_folder or copy.parent):
-        scan.select(exprs).sink_parquet(tmp)
+    try:
+        with writing_artifact(out, run_folder or copy.parent), atomic_binary_output(out) as sink:
+            scan.select(exprs).sink_parquet(sink)
+    except BaseException:
+        copy.unlink(missing_ok=True)  # the step fails: no copy of either format stays behind
+        raise
     digest = hashlib.sha256()
-    with open(tmp, "rb") as fh:
+    with open(out, "rb") as fh:
         while block := fh.read(1 << 20):
             digest.update(block)
-    with writing_artifact(out, run_folder or copy.parent):
-        tmp.replace(out)
     copy.unlink()
     return out, digest.hexdigest()
 

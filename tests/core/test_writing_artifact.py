@@ -45,3 +45,61 @@ def test_executors_pass_it_through_and_wrap_the_rest() -> None:
     assert type(passed) is ArtifactWriteError and str(passed) == "cannot write a: File too large"
     wrapped = task_failure("phi_scan-part-0000-x", ValueError("boom"))
     assert isinstance(wrapped, TaskFailed) and str(wrapped) == "task phi_scan-part-0000-x failed: ValueError: boom"
+
+
+def _in_child_under_fsize(limit: int, body: str) -> str:
+    """Run ``body`` in a child whose files may not grow past ``limit`` bytes (EFBIG, as a full disk)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    prologue = ("import resource, signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+                f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n")
+    proc = subprocess.run([sys.executable, "-c", prologue + textwrap.dedent(body)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_a_polars_sink_refused_by_the_os_is_an_artifact_write_error(tmp_path: Path) -> None:
+    """Polars raises ComputeError ('Invalid thrift: transport error', no errno) for a Parquet sink the OS
+    refuses; written through atomic_binary_output, the OS's own error is what the block sees."""
+    out = _in_child_under_fsize(50_000, f"""
+        from pathlib import Path
+        import polars as pl
+        from engine import ArtifactWriteError, atomic_binary_output, writing_artifact
+        root = Path({str(tmp_path)!r})
+        frame = pl.DataFrame({{f"c{{i}}": [str(i)] for i in range(600)}}).lazy()
+        try:
+            frame.sink_parquet(root / "direct.parquet")
+        except pl.exceptions.PolarsError as exc:
+            print("direct:", type(exc).__name__)
+        target = root / "deidentified" / "copy.parquet"
+        try:
+            with writing_artifact(target, root), atomic_binary_output(target) as sink:
+                frame.sink_parquet(sink)
+        except ArtifactWriteError as exc:
+            print("through:", exc)
+        print("left:", sorted(p.name for p in target.parent.iterdir()))
+    """)
+    assert out.splitlines() == ["direct: ComputeError", "through: cannot write deidentified/copy.parquet: "
+                                f"{os.strerror(errno.EFBIG)}", "left: []"], out
+
+
+def test_a_rust_writer_error_with_the_errno_only_in_its_text(tmp_path: Path) -> None:
+    """Polars' eager writers put the errno in the text: '... underlying IO error: ... (os error 28)'; its
+    CSV sink raises an OSError without errno. Both are the artifact's write error, with the OS's reason."""
+    import polars as pl
+
+    target = tmp_path / "copy.parquet"
+    with pytest.raises(ArtifactWriteError) as caught, writing_artifact(target, tmp_path):
+        raise pl.exceptions.ComputeError("parquet: File out of specification: underlying IO error: "
+                                         "No space left on device (os error 28)")
+    assert str(caught.value) == f"cannot write copy.parquet: {os.strerror(errno.ENOSPC)}"
+    with pytest.raises(ArtifactWriteError) as caught, writing_artifact(target, tmp_path):
+        raise OSError("File too large (os error 27)")
+    assert str(caught.value) == f"cannot write copy.parquet: {os.strerror(errno.EFBIG)}"
+    with pytest.raises(pl.exceptions.ComputeError), writing_artifact(target, tmp_path):
+        raise pl.exceptions.ComputeError("could not parse 'x' as dtype i64")  # not a write: unchanged
+    with pytest.raises(ValueError), writing_artifact(target, tmp_path):
+        raise ValueError("No such file (os error 28)")  # only Polars' errors are read for an errno

@@ -85,3 +85,17 @@ def test_deidentified_copy_too_large(tmp_path: Path) -> None:
     proc, out = _run_limited(tmp_path, 780_000, "--partition-size", "64KiB")
     _assert_failed_writing(proc, out, "deidentify", "deidentified/dataset.csv*")
     assert not list((out / "deidentified").glob("*"))  # no partial copy
+
+
+def test_parquet_deidentified_copy_too_large(tmp_path: Path) -> None:
+    """A Parquet input's copy is rewritten as Parquet by Polars, whose sink reports the refused write as
+    a ComputeError without errno: the step still fails with the same one-line ArtifactWriteError."""
+    import polars as pl
+
+    # 600 columns of 5 rows: the Parquet copy (about 180 KB of column metadata) is the run's only file
+    # over the limit (its CSV stage, the findings, the report and the audit log are smaller).
+    pl.DataFrame({f"v{i}": [str(j) for j in range(5)] for i in range(600)}).write_parquet(tmp_path / "wide.parquet")
+    proc, out = _run_limited(tmp_path, 150_000, "--input", "dataset=wide.parquet", "--only", "deidentify")
+    _assert_failed_writing(proc, out, "deidentify", "deidentified/dataset.parquet*")
+    assert "ComputeError" not in proc.stdout + proc.stderr
+    assert not list((out / "deidentified").glob("*"))  # neither the Parquet copy nor its CSV stage
