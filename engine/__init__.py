@@ -140,6 +140,7 @@ _EXPORTS: dict[str, str] = {
     "plan": "engine.manifest.api",
     "validate_manifest": "engine.manifest.api",
     "RunReport": "engine.reporting.run_report",
+    "StepEntry": "engine.reporting.run_report",
     "RunRequest": "engine.orchestrate",
     "arun_manifest": "engine.orchestrate",
     "run_manifest": "engine.orchestrate",
@@ -246,6 +247,7 @@ if TYPE_CHECKING:
     from engine.plugins import register_stage as register_stage
     from engine.plugins.stage_base import StageBase as StageBase
     from engine.reporting.run_report import RunReport as RunReport
+    from engine.reporting.run_report import StepEntry as StepEntry
 else:
     __getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS)
 

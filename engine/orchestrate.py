@@ -44,7 +44,7 @@ from engine.phi.keys import resolve_key
 from engine.phi.labels import safe_file_name
 from engine.reporting.audit import AuditKeying, AuditLog, AuditLogError
 from engine.reporting.html import ReportRenderError, write_html
-from engine.reporting.run_report import REPORT_KIND, RunReport, step_record
+from engine.reporting.run_report import REPORT_KIND, RunReport, StepEntry
 
 DEFAULT_MANIFEST = "demo.yaml"
 P = ParamSpec("P")
@@ -190,7 +190,7 @@ class _ReportObserver(RunObserver):
                        stage_version=stage.version, index=index, total=total)
 
     def step_finished(self, index: int, total: int, step: PlannedStep, result: StageResult) -> None:
-        self.report.data["steps"].append(step_record(result))
+        self.report.add_step(StepEntry.from_result(result))
         self.write()
         # A failed step's first error (sanitized, one line: e.g. which artifact could not be
         # written and why) goes into the log too, so the audit trail says why the run stopped.
@@ -446,7 +446,8 @@ async def _run_in_folder(run: _Prepared, *, key: Any, run_id: str, run_dir: Path
         recorder.close("failed")
         return report
     if refused(run.decisions):
-        report.data["steps"].extend(step_record(result) for result in refused_results(run.steps))
+        for result in refused_results(run.steps):
+            report.add_step(StepEntry.from_result(result))
         recorder.close("refused")
         return report
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -51,6 +52,71 @@ def report_schema() -> dict[str, Any]:
     return data
 
 
+@attrs.frozen
+class StepEntry:
+    """One step's entry in the report: what it ran, how it ended, its metadata-only output.
+
+    Written by :meth:`from_result` and read back by :meth:`from_dict`; :meth:`to_dict` gives the
+    JSON object of ``report.json``, its keys in the order the file has always had.
+    """
+
+    status: str
+    output: Mapping[str, Any] = attrs.field(factory=dict)
+    artifacts: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    stage_id: int = 0
+    stage_key: str = ""
+    stage_name: str = ""
+    stage_version: str = ""
+    step_id: str = ""
+    started_at: str | None = None
+    finished_at: str | None = None
+    """ISO 8601 in UTC, or None for a step that did not run."""
+    duration_s: float | None = None
+    blocked_by: str | None = None
+    unusable_input: bool = False
+    errors_recorded: int = 0
+    """Errors a completed step counted without failing (``on_errors: report``); 0 is not written."""
+
+    @classmethod
+    def from_result(cls, result: StageResult) -> StepEntry:
+        """A step's entry from its result: ISO timestamps, and the errors it recorded.
+
+        ``errors_recorded``: a step that completed although its stage counted errors in its output
+        (``errors_total``, under ``on_errors: report``) says how many, so no reader mistakes it for clean.
+        """
+        return cls(
+            status=result.status.value, output=dict(result.output), artifacts=tuple(result.artifacts),
+            errors=tuple(result.errors), warnings=tuple(result.warnings), stage_id=result.stage_id,
+            stage_key=result.stage_key, stage_name=result.stage_name, stage_version=result.stage_version,
+            step_id=result.step_id, started_at=iso(result.started_at), finished_at=iso(result.finished_at),
+            duration_s=result.duration_s, blocked_by=result.blocked_by, unusable_input=result.unusable_input,
+            errors_recorded=recorded_errors({"status": result.status.value, "output": result.output}),
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StepEntry:
+        """The entry of a report read from disk (keys it does not know are left out)."""
+        known = {f.name for f in attrs.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for name in ("artifacts", "errors", "warnings"):
+            if name in values:
+                values[name] = tuple(values[name])
+        values["errors_recorded"] = recorded_errors(data)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``report.json`` (``errors_recorded`` only when there are some)."""
+        data = {f.name: getattr(self, f.name) for f in attrs.fields(StepEntry) if f.name != "errors_recorded"}
+        for name in ("artifacts", "errors", "warnings"):
+            data[name] = list(data[name])
+        data["output"] = dict(self.output)
+        if self.errors_recorded:
+            data["errors_recorded"] = self.errors_recorded
+        return data
+
+
 @attrs.define
 class RunReport:
     """The report of one run, with where it lives."""
@@ -80,14 +146,19 @@ class RunReport:
         return self.path.parent
 
     @property
-    def steps(self) -> list[dict[str, Any]]:
-        return list(self.data["steps"])
+    def steps(self) -> list[StepEntry]:
+        """The steps' entries, in the order they ran (or were refused)."""
+        return [StepEntry.from_dict(step) for step in self.data["steps"]]
 
-    def step(self, step_id: str) -> dict[str, Any]:
-        for step in self.data["steps"]:
-            if step["step_id"] == step_id:
-                return dict(step)
+    def step(self, step_id: str) -> StepEntry:
+        for step in self.steps:
+            if step.step_id == step_id:
+                return step
         raise KeyError(step_id)
+
+    def add_step(self, entry: StepEntry) -> None:
+        """Append a step's entry to the document (written by the next :meth:`write`)."""
+        self.data["steps"].append(entry.to_dict())
 
     def write(self) -> None:
         self.data["exit_code"] = self.exit_code if self.status != "running" else None
@@ -101,21 +172,6 @@ class RunReport:
         self.data["finished_at"] = iso(finished)
         self.data["duration_s"] = None if started is None else round(max(finished - started, 0.0), 6)
         self.write()
-
-
-def step_record(result: StageResult) -> dict[str, Any]:
-    """A step's entry in the report: its result with ISO timestamps, and the errors it recorded.
-
-    ``errors_recorded``: a step that completed although its stage counted errors in its output
-    (``errors_total``, under ``on_errors: report``) says how many, so no reader mistakes it for clean.
-    """
-    data = result.to_dict()
-    for name in TIMESTAMP_FIELDS:
-        data[name] = iso(data[name])
-    recorded = recorded_errors(data)
-    if recorded:
-        data["errors_recorded"] = recorded
-    return data
 
 
 def _upgraded(data: dict[str, Any]) -> dict[str, Any]:

@@ -130,7 +130,8 @@ def status_of(path: str) -> str:
     except ManifestError as exc:
         return str(exc)
     report: RunReport = run_manifest(path)
-    return report.status
+    failed = [step.step_id for step in report.steps if step.status == "failed"]
+    return report.status if not failed else f"{report.status}: {', '.join(failed)}"
 '''
 
 # Each line is wrong against the contract: with the API typed ``Any`` mypy would accept it.
@@ -144,6 +145,7 @@ def wrong(context: StageContext) -> StageResult:
     context.no_such_field
     report: RunReport = run_manifest("m.yaml")
     report.exit_code.upper()
+    report.steps[0]["status"]
     return StageResult.completed(output=3)
 
 
@@ -180,6 +182,7 @@ def test_mypy_strict_sees_the_contract_not_any(tmp_path: Path) -> None:
     assert '"int" has no attribute "upper"' in out.stdout
     assert 'Argument "output" to "completed" of "StageResult"' in out.stdout
     assert 'Unexpected keyword argument "gatekeping"' in out.stdout
+    assert '"StepEntry" is not indexable' in out.stdout
 
 
 def strict_modules() -> list[str]:

@@ -43,7 +43,7 @@ def test_migrated_legacy_job_runs_like_the_legacy_loop(tmp_path: Path) -> None:
     results = asyncio.run(run_stages(payload["stages"], context, payload["stop_on_failure"],
                                      configs=payload["config"]))
 
-    migrated = [(s["stage_key"], s["status"]) for s in report.steps]
+    migrated = [(s.stage_key, s.status) for s in report.steps]
     legacy = [(r.stage_key, r.status.value) for r in results]
     assert migrated == legacy
     assert [k for k, _ in migrated] == ["upload", "schema_check", "validate", "phi_scan", "deidentify", "summary"]

@@ -22,5 +22,5 @@ def test_refused_run_never_starts_its_executor(tmp_path, monkeypatch) -> None:
         executor={"executor": "dask", "address": "local:2"},
     )
     assert report.status == "refused"
-    assert {s["status"] for s in report.steps} == {"blocked"}
+    assert {s.status for s in report.steps} == {"blocked"}
 

@@ -27,7 +27,7 @@ def test_a_request_runs_as_its_keywords_do(tmp_path: Path) -> None:
     assert by_keywords.status == by_request.status == "refused"
     assert by_keywords.exit_code == by_request.exit_code == 3
     assert _decisions(by_keywords.path) == _decisions(by_request.path)
-    assert [s["status"] for s in by_keywords.steps] == [s["status"] for s in by_request.steps]
+    assert [s.status for s in by_keywords.steps] == [s.status for s in by_request.steps]
 
 
 def test_preflight_is_decided_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

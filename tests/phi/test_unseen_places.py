@@ -152,7 +152,7 @@ def test_deidentify_removes_postcodes_and_streets(tmp_path: Path) -> None:
         for i, (s, c, n) in enumerate(zip(STREETS, UK_POSTCODES + CANADIAN, notes, strict=False), 1):
             fh.write(f'P-{i:04d},{c},"{s}","{n}"\n')
     report = run_manifest(ROOT / "manifests/demo.yaml", inputs={"dataset": str(data)}, out_dir=tmp_path / "run")
-    assert report.status == "completed", [s["status"] for s in report.steps]
+    assert report.status == "completed", [s.status for s in report.steps]
     text = (tmp_path / "run" / "deidentified" / "dataset.csv").read_text(encoding="utf-8")
     for value in [*STREETS, *UK_POSTCODES, *CANADIAN]:
         assert value not in text, value

@@ -329,7 +329,7 @@ def deidentify(header: list[str], rows: list[list[str]]) -> list[list[str]]:
         with src.open("w", newline="", encoding="utf-8") as fh:
             csv.writer(fh, lineterminator="\n").writerows([header, *rows])
         report = run_manifest(ROOT / "manifests/demo.yaml", inputs={"dataset": str(src)}, out_dir=Path(tmp) / "run")
-        assert report.status == "completed", [s["status"] for s in report.steps]
+        assert report.status == "completed", [s.status for s in report.steps]
         copy = Path(tmp) / "run" / "deidentified" / "dataset.csv"
         with copy.open(newline="", encoding="utf-8") as fh:
             return list(csv.reader(fh))
