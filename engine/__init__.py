@@ -114,7 +114,6 @@ _EXPORTS: dict[str, str] = {
     "generated_columns": "engine.dataplane.sniff",
     "dataplane_references": "engine.dataplane.native_core",
     "native_block_check": "engine.dataplane.native_core",
-    "native_edge_spaces": "engine.dataplane.native_core",
     "native_reservoir_draw": "engine.dataplane.native_core",
     "native_unique_keys": "engine.dataplane.native_core",
     "one_column_hint": "engine.dataplane.sniff",
@@ -211,7 +210,6 @@ if TYPE_CHECKING:
     from engine.dataplane.metadata import metadata_texts as metadata_texts
     from engine.dataplane.native_core import dataplane_references as dataplane_references
     from engine.dataplane.native_core import native_block_check as native_block_check
-    from engine.dataplane.native_core import native_edge_spaces as native_edge_spaces
     from engine.dataplane.native_core import native_reservoir_draw as native_reservoir_draw
     from engine.dataplane.native_core import native_unique_keys as native_unique_keys
     from engine.dataplane.sniff import DELIMITERS as DELIMITERS

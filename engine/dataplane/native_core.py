@@ -1,4 +1,4 @@
-"""The native core's data-plane loops, when the core is built: CSV block check, edge spaces, reservoir, unique keys.
+"""The native core's data-plane loops, when the core is built: CSV block check, reservoir, unique keys.
 
 The Python code in the columnar stages stays the reference for each (``check_reference`` in their
 ``csvchunks``, the digest loop in their ``validate``); these are the faster twins, used when the
@@ -7,9 +7,9 @@ core is built. ``RFLOW_DATAPLANE_CORE=0`` selects the references, so both run in
 
 - The block check: every columnar pass over a CSV checks each block it reads (upload, schema_check
   and validate when upload's profile does not answer, summary), in one pass over the bytes with
-  the GIL released; it also counts the block's records and bounds its widest field.
-- Edge spaces: which columns of a checked block hold a field that starts or ends with whitespace,
-  so the columnar stages strip only those (stripping copies every byte of a column).
+  the GIL released; it also counts the block's records, bounds its widest field and names the
+  columns holding a field that starts or ends with whitespace, so the columnar stages strip only
+  those (stripping copies every byte of a column).
 - Reservoir draws: summary's sample skips and slots, from Python's own generator state.
 - Unique keys: validate's ``unique`` rule remembers a 128-bit digest per distinct key, a batch of
   keys per call.
@@ -24,8 +24,7 @@ from typing import Any
 
 from engine.core.native import load_native
 
-BlockCheck = Callable[[bytes, int, int], "tuple[str | None, bool, int, int]"]
-EdgeSpaces = Callable[[bytes, int, int], "list[bool] | None"]
+BlockCheck = Callable[[bytes, int, int], "tuple[str | None, bool, int, int, list[int]]"]
 CORE_ENV = "RFLOW_DATAPLANE_CORE"
 
 
@@ -40,20 +39,13 @@ def dataplane_references() -> bool:
 
 
 def native_block_check() -> BlockCheck | None:
-    """``check(block, delimiter_byte, width) -> (reason or None, has_quotes, records, widest field in bytes)``.
+    """``check(block, delimiter_byte, width) -> (reason or None, has_quotes, records, widest field in bytes,
+    spaced columns)``: the spaced columns hold a field that starts or ends with whitespace (``str.strip``'s).
 
     None where the core is not built (or is switched off): use the reference.
     """
     check: BlockCheck | None = getattr(_enabled(), "csv_block_check", None)  # None: a core built before it
     return check
-
-
-def native_edge_spaces() -> EdgeSpaces | None:
-    """``edges(block, delimiter_byte, width) -> per column, whether some field may change when stripped``
-    (None for a record wider than ``width``), over a block the check accepted; None where the core is
-    not built or switched off (then every column is stripped, the reference)."""
-    edges: EdgeSpaces | None = getattr(_enabled(), "csv_edge_spaces", None)  # None: a core built before it
-    return edges
 
 
 def native_reservoir_draw() -> Any | None:

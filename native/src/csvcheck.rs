@@ -6,6 +6,11 @@
 //! closes just before the delimiter, a line end or the block's end. With the quoted fields read
 //! as one byte each, what is left must hold no blank line, no carriage return outside `\r\n`, and
 //! exactly `width - 1` delimiters per record; the whole block must be UTF-8.
+//!
+//! The same pass finds the columns stripping may change (`csvspace::edge_space` on each field's
+//! first and last character), so the columnar stages read a block's bytes once.
+
+use crate::csvspace::edge_space;
 
 /// Why a block is not faithful; the same words as the Python reference's `NotFaithful`.
 pub const NUL: &str = "a NUL byte";
@@ -26,6 +31,10 @@ pub struct Shape {
     /// The longest field in bytes as written (quotes, doubled quotes and a `\r` before `\n`
     /// included): an upper bound on its length in characters once parsed.
     pub widest: usize,
+    /// Per column, whether some field starts or ends with a character Python's `str.strip()`
+    /// removes (inside the quotes of a quoted field; a `\r` before `\n` is the line end): the
+    /// only columns whose stripping changes them.
+    pub spaced: Vec<bool>,
 }
 
 /// The block's shape when it reads alike in both readers, else the reason it may not.
@@ -45,16 +54,30 @@ pub fn check(block: &[u8], delim: u8, width: usize) -> Result<Shape, &'static st
     let mut records = 0usize;
     let mut field = 0usize;
     let mut widest = 0usize;
+    let mut spaced = vec![false; width];
+    // Where the current field starts, and whether it was quoted (its edges are then already seen).
+    let mut field_start = 0usize;
+    let mut field_quoted = false;
     let mut i = 0usize;
     while i < n {
         let b = block[i];
         if b == b'"' {
             let end = quoted_field_end(block, i, delim).ok_or(QUOTE)?;
+            mark(&mut spaced, delims, &block[i + 1..end - 1]);
+            field_quoted = true;
             field += end - i;
             i = end;
             record_len += 1;
             record_is_cr = false;
             continue;
+        }
+        if b == delim || b == b'\n' {
+            if !field_quoted {
+                let cr = b == b'\n' && i > field_start && block[i - 1] == b'\r';
+                mark(&mut spaced, delims, &block[field_start..i - usize::from(cr)]);
+            }
+            field_start = i + 1;
+            field_quoted = false;
         }
         if b == b'\n' {
             blank |= record_len == 0 || record_is_cr;
@@ -84,6 +107,9 @@ pub fn check(block: &[u8], delim: u8, width: usize) -> Result<Shape, &'static st
     // The last record, unless the block ends with a newline. An empty block is checked as one empty
     // record (as the reference does) but holds none.
     if n == 0 || block[n - 1] != b'\n' {
+        if !field_quoted {
+            mark(&mut spaced, delims, &block[field_start.min(n)..]);
+        }
         ragged |= width > 0 && delims != width - 1;
         records += usize::from(n > 0);
         widest = widest.max(field);
@@ -97,7 +123,17 @@ pub fn check(block: &[u8], delim: u8, width: usize) -> Result<Shape, &'static st
     } else if ragged {
         Err(RAGGED)
     } else {
-        Ok(Shape { quoted, records, widest })
+        Ok(Shape { quoted, records, widest, spaced })
+    }
+}
+
+/// Column `col` is spaced when `content` (a field's) has an edge stripping removes; a column past
+/// the width is left to the ragged check.
+fn mark(spaced: &mut [bool], col: usize, content: &[u8]) {
+    if let Some(flag) = spaced.get_mut(col) {
+        if !*flag && edge_space(content) {
+            *flag = true;
+        }
     }
 }
 
@@ -129,10 +165,25 @@ mod tests {
 
     #[test]
     fn well_formed_blocks_pass() {
-        let shape = |quoted, records, widest| Ok(Shape { quoted, records, widest });
+        let shape = |quoted, records, widest| Ok(Shape { quoted, records, widest, spaced: vec![false, false] });
         assert_eq!(check(b"a,b\nc,d\n", b',', 2), shape(false, 2, 1));
         assert_eq!(check(b"\"a,\n\"\"x\",b\r\nc,\"\"\n", b',', 2), shape(true, 2, 8));
         assert_eq!(check(b"a,\"b\"", b',', 2), shape(true, 1, 3));
+    }
+
+    #[test]
+    fn spaced_columns_are_found_in_quoted_and_plain_fields() {
+        let spaced = |block: &[u8], width| check(block, b',', width).map(|s| s.spaced);
+        let block = b"a, b,\"c \",d\r\n\"\"\"x\"\"\",y,z,w\n";
+        assert_eq!(spaced(block, 4), Ok(vec![false, true, true, false]));
+        assert_eq!(spaced(b"a,b\r\n", 2), Ok(vec![false, false]));
+        assert_eq!(spaced(b"a,\"b\"\r\nc,d", 2), Ok(vec![false, false]));
+        assert_eq!(spaced(b"a,\"b\nc \"\n", 2), Ok(vec![false, true]));
+        assert_eq!(spaced(b"a,b \r\n", 2), Ok(vec![false, true]));
+        assert_eq!(spaced(b"a,b\n \xc2\xa0,c\n", 2), Ok(vec![true, false]));
+        assert_eq!(spaced(b"a,b\nc, d", 2), Ok(vec![false, true]));
+        assert_eq!(spaced(b"a,\" \"", 2), Ok(vec![false, true]));
+        assert_eq!(spaced(b"a,b,c\n", 2), Err(RAGGED));
     }
 
     #[test]

@@ -3,12 +3,10 @@
 //! The data plane strips every cell it checks (schema_check, validate, summary) as the row path
 //! does, with Python's whitespace (`str.isspace`: Unicode White_Space and `\x1c`-`\x1f`). Most
 //! columns of most exports hold no field that starts or ends with such a character, and stripping
-//! them copies every byte for nothing. This pass over a block that `csvcheck::check` accepted
-//! finds, per column, whether some field may: its first or last character (inside the quotes of
-//! a quoted field; a `\r` before `\n` is the line end) is whitespace. Only those columns are
+//! them copies every byte for nothing. `csvcheck::check`, in its pass over a block, finds per
+//! column whether some field may: its first or last character (inside the quotes of a quoted
+//! field; a `\r` before `\n` is the line end) is whitespace, by this rule. Only those columns are
 //! stripped; the others are already what stripping would give.
-
-use pyo3::prelude::*;
 
 /// The UTF-8 spellings of the non-ASCII characters Python's `str.isspace()` accepts.
 const WIDE_SPACES: [&[u8]; 17] = [
@@ -37,66 +35,6 @@ pub fn edge_space(field: &[u8]) -> bool {
         || (last >= 0x80 && wide(|w| field.ends_with(w)))
 }
 
-/// Per column, whether some field of `block` may change when stripped; None when a record of
-/// the block has more than `width` fields (not a block the check accepted).
-pub fn edge_spaces(block: &[u8], delim: u8, width: usize) -> Option<Vec<bool>> {
-    let mut spaced = vec![false; width];
-    let n = block.len();
-    let mut col = 0usize;
-    let mut i = 0usize;
-    while i < n {
-        let content = if block[i] == b'"' {
-            let start = i + 1;
-            let mut j = start;
-            loop {
-                while j < n && block[j] != b'"' {
-                    j += 1;
-                }
-                if j + 1 < n && block[j + 1] == b'"' {
-                    j += 2;
-                } else {
-                    break;
-                }
-            }
-            i = (j + 1).min(n);
-            if i < n && block[i] == b'\r' {
-                i += 1;
-            }
-            &block[start..j.min(n)]
-        } else {
-            let start = i;
-            while i < n && block[i] != delim && block[i] != b'\n' {
-                i += 1;
-            }
-            let end = if i < n && block[i] == b'\n' && i > start && block[i - 1] == b'\r' { i - 1 } else { i };
-            &block[start..end]
-        };
-        if col >= width {
-            return None;
-        }
-        if !spaced[col] && edge_space(content) {
-            spaced[col] = true;
-        }
-        if i >= n {
-            break;
-        }
-        if block[i] == b'\n' {
-            col = 0;
-        } else {
-            col += 1;
-        }
-        i += 1;
-    }
-    Some(spaced)
-}
-
-/// `csv_edge_spaces(block, delimiter, width)`: per column of a checked block, whether some field
-/// may change when stripped (`str.strip()`); None for a record wider than `width`. The GIL is released.
-#[pyfunction]
-pub fn csv_edge_spaces(py: Python<'_>, block: &[u8], delimiter: u8, width: usize) -> Option<Vec<bool>> {
-    py.detach(|| edge_spaces(block, delimiter, width))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,15 +47,5 @@ mod tests {
         for s in [" a", "a ", "\u{1c}a", "a\u{1f}", "\u{85}a", "a\u{a0}", "\u{2003}a", "a\u{3000}", "\u{205f}", "\t", "a\r"] {
             assert!(edge_space(s.as_bytes()), "{s:?}");
         }
-    }
-
-    #[test]
-    fn columns_are_found_in_quoted_and_plain_fields() {
-        let block = b"a, b,\"c \",d\r\n\"\"\"x\"\"\",y,z\n";
-        assert_eq!(edge_spaces(block, b',', 4), Some(vec![false, true, true, false]));
-        assert_eq!(edge_spaces(b"a,b\r\n", b',', 2), Some(vec![false, false]));
-        assert_eq!(edge_spaces(b"a,\"b\"\r\nc,d", b',', 2), Some(vec![false, false]));
-        assert_eq!(edge_spaces(b"a,\"b\nc \"\n", b',', 2), Some(vec![false, true]));
-        assert_eq!(edge_spaces(b"a,b,c\n", b',', 2), None);
     }
 }

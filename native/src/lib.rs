@@ -381,13 +381,17 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Whether a block of CSV/TSV records reads alike in Polars' reader and Python's `csv` module:
-/// `(None, has_quotes, records, widest field in bytes)`, or `(reason, False, 0, 0)` (see
-/// `csvcheck`). The GIL is released.
+/// `(None, has_quotes, records, widest field in bytes, the columns stripping may change)`, or
+/// `(reason, False, 0, 0, [])` (see `csvcheck`). The GIL is released.
 #[pyfunction]
-fn csv_block_check(py: Python<'_>, block: &[u8], delimiter: u8, width: usize) -> (Option<&'static str>, bool, usize, usize) {
+#[allow(clippy::type_complexity)]
+fn csv_block_check(py: Python<'_>, block: &[u8], delimiter: u8, width: usize) -> (Option<&'static str>, bool, usize, usize, Vec<usize>) {
     py.detach(|| match csvcheck::check(block, delimiter, width) {
-        Ok(shape) => (None, shape.quoted, shape.records, shape.widest),
-        Err(reason) => (Some(reason), false, 0, 0),
+        Ok(shape) => {
+            let spaced = shape.spaced.iter().enumerate().filter(|(_, &s)| s).map(|(i, _)| i).collect();
+            (None, shape.quoted, shape.records, shape.widest, spaced)
+        }
+        Err(reason) => (Some(reason), false, 0, 0, Vec::new()),
     })
 }
 
@@ -421,7 +425,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(registry_sha256, m)?)?;
     m.add_function(wrap_pyfunction!(csv_block_check, m)?)?;
-    m.add_function(wrap_pyfunction!(csvspace::csv_edge_spaces, m)?)?;
     m.add_function(wrap_pyfunction!(reservoir::reservoir_draw, m)?)?;
     m.add_class::<UniqueKeys>()?;
     m.add_function(wrap_pyfunction!(hmac_sha256_hex_many, m)?)?;

@@ -44,6 +44,8 @@ class Counted(NamedTuple):
     records: int
     widest: int
     """The longest field in bytes as written, at least its length in characters."""
+    spaced: frozenset[int] = frozenset()
+    """The columns where some field starts or ends with whitespace: the only ones stripping changes."""
 
 
 class Block(NamedTuple):
@@ -137,15 +139,16 @@ def check_block(chunk: bytes, delim: bytes, width: int) -> Block:
     """``chunk`` checked: raises :class:`NotFaithful` unless it reads alike in both readers.
 
     The native core's twin answers when it is built (:func:`engine.native_block_check`), and counts
-    the records on the way; this module's :func:`check_reference` is the reference it is tested against.
+    the records and finds the spaced columns on the way; this module's :func:`check_reference` is the
+    reference it is tested against.
     """
     native = native_block_check()
     if native is None:
         return Block(chunk, check_reference(chunk, delim, width))
-    reason, quoted, records, widest = native(chunk, delim[0], width)
+    reason, quoted, records, widest, spaced = native(chunk, delim[0], width)
     if reason is not None:
         raise NotFaithful(reason)
-    return Block(chunk, quoted, Counted(records, widest))
+    return Block(chunk, quoted, Counted(records, widest, frozenset(spaced)))
 
 
 def check_reference(chunk: bytes, delim: bytes, width: int) -> bool:

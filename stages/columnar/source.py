@@ -22,7 +22,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from engine import is_typed, native_edge_spaces
+from engine import is_typed
 from stages.columnar import csvchunks
 from stages.tabular import TabularError, open_table
 
@@ -107,7 +107,6 @@ def _native_batches(path: Path, profile: Any, names: list[str],
     """``(rows before, frame, widest field in bytes or None, spaced columns or None)`` for every block
     (the width as the core found it; the spaced columns when ``spaces`` and the core finds them)."""
     sep = csvchunks.separator(profile)
-    edges = native_edge_spaces() if spaces else None
     done = 0
     try:
         for block in csvchunks.record_blocks(path, profile, len(names)):
@@ -115,11 +114,9 @@ def _native_batches(path: Path, profile: Any, names: list[str],
                 frame = csvchunks.parse(block.data, names, sep, block.quoted)
             except Exception:  # the file changed since it was checked
                 raise csvchunks.NotFaithful("unparsable") from None
-            spaced = None
-            if edges is not None:
-                found = edges(block.data, ord(sep), len(names))
-                spaced = None if found is None else frozenset(i for i, flag in enumerate(found) if flag)
-            yield done, frame, None if block.counted is None else block.counted.widest, spaced
+            counted = block.counted
+            widest = None if counted is None else counted.widest
+            yield done, frame, widest, counted.spaced if spaces and counted is not None else None
             done += frame.height
     except csvchunks.NotFaithful:
         raise NotNativeReadable(f"cannot read the input as UTF-8 {profile.format.upper()} after data row "

@@ -1,10 +1,11 @@
-"""The core's edge spaces: it names exactly the columns that stripping changes.
+"""The core's block check names exactly the columns that stripping changes (its spaced columns).
 
-The columnar stages strip only the columns the core names for a block (``source.Batch.spaced``), so
-a column it missed would be checked unstripped. Blocks are written by Python's ``csv`` module from
-cells that start or end with every character ``str.isspace`` accepts (and some it does not:
-zero-width space, BOM, letters whose UTF-8 ends in the same bytes as a space's), quoted or not,
-with ``\\n`` or ``\\r\\n``; each is parsed as the stages parse it and compared with the truth.
+The columnar stages strip only the columns the core's block check names for a block
+(``Counted.spaced``, then ``source.Batch.spaced``), so a column it missed would be checked
+unstripped. Blocks are written by Python's ``csv`` module from cells that start or end with every
+character ``str.isspace`` accepts (and some it does not: zero-width space, BOM, letters whose UTF-8
+ends in the same bytes as a space's), quoted or not, with ``\\n`` or ``\\r\\n``; each is parsed as the
+stages parse it and compared with the truth.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import native_edge_spaces
+from engine import native_block_check
 from engine.phi import native
 from stages.columnar import cells
 from stages.columnar.csvchunks import check_block, parse
@@ -51,23 +52,20 @@ def test_a_column_not_named_is_unchanged_by_stripping(rows: list[list[str]], del
         block = check_block(data, delimiter.encode(), 3)
     except Exception:
         return  # a block the stages would not read with Polars (a lone \r, a blank line): never asked
-    edges = native_edge_spaces()
-    assert edges is not None, "the core has no edge spaces: a stale build"
-    found = edges(data, ord(delimiter), 3)
-    assert found is not None
+    assert block.counted is not None, "the core did not check the block: a stale build"
     frame = parse(block.data, ["c0", "c1", "c2"], delimiter, block.quoted)
-    for i, flagged in enumerate(found):
+    for i in range(3):
         column = frame.get_column(f"c{i}")
         changed = bool((cells.strip(column) != column).any())
-        assert flagged == changed, (i, column.to_list())
+        assert (i in block.counted.spaced) == changed, (i, column.to_list())
 
 
-def test_a_record_wider_than_the_header_names_no_column() -> None:
-    edges = native_edge_spaces()
-    assert edges is not None
-    assert edges(b"a,b,c\n", ord(","), 2) is None
-    assert edges(b"a, b\r\n\" c\",d\n", ord(","), 2) == [True, True]
-    assert edges(b"a,b\r\n", ord(","), 2) == [False, False]
+def test_a_rejected_block_names_no_column() -> None:
+    check = native_block_check()
+    assert check is not None
+    assert check(b"a,b,c\n", ord(","), 2) == ("a ragged record", False, 0, 0, [])
+    assert check(b"a, b\r\n\" c\",d\n", ord(","), 2)[4] == [0, 1]
+    assert check(b"a,b\r\n", ord(","), 2)[4] == []
 
 
 def test_stripped_strips_only_the_named_columns_and_the_reference_strips_all(
@@ -77,4 +75,4 @@ def test_stripped_strips_only_the_named_columns_and_the_reference_strips_all(
     assert frame.select(cells.stripped(0, frozenset())).to_series().to_list() == ["a", " b"]
     assert frame.select(cells.stripped(0, None)).to_series().to_list() == ["a", "b"]
     monkeypatch.setenv("RFLOW_DATAPLANE_CORE", "0")
-    assert native_edge_spaces() is None
+    assert native_block_check() is None
