@@ -30,7 +30,7 @@ def run(name: str, fn: Callable[[], Any], megabytes: float) -> Any:
     wall, cpu = time.perf_counter(), time.process_time()
     out = fn()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(f"{name:13} wall {wall:6.1f} s cpu {cpu:6.1f} s  {megabytes / wall:6.1f} MB/s wall  "
+    print(f"{name:13} wall {wall:6.2f} s cpu {cpu:6.2f} s  {megabytes / wall:6.1f} MB/s wall  "
           f"{megabytes / cpu:6.1f} MB/CPU-s  load {load:.1f}", flush=True)
     return out
 

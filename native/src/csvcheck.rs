@@ -58,8 +58,24 @@ pub fn check(block: &[u8], delim: u8, width: usize) -> Result<Shape, &'static st
     // Where the current field starts, and whether it was quoted (its edges are then already seen).
     let mut field_start = 0usize;
     let mut field_quoted = false;
+    // The bytes the loop below acts on; runs of the others are skipped in one step (they only
+    // lengthen the field and the record).
+    let mut special = [false; 256];
+    for c in [delim, b'\n', b'\r', b'"'] {
+        special[usize::from(c)] = true;
+    }
     let mut i = 0usize;
     while i < n {
+        let run = block[i..].iter().position(|&c| special[usize::from(c)]).unwrap_or(n - i);
+        if run > 0 {
+            field += run;
+            record_len += run;
+            record_is_cr = false;
+            i += run;
+            if i == n {
+                break;
+            }
+        }
         let b = block[i];
         if b == b'"' {
             let end = quoted_field_end(block, i, delim).ok_or(QUOTE)?;
