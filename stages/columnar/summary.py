@@ -29,7 +29,6 @@ from typing import Any
 
 from engine import native_reservoir_draw
 from stages.columnar import cells
-from stages.dictionary import _NUM_RE
 
 
 class _Reservoir:
@@ -133,9 +132,13 @@ def accumulate(stats: list[Any], batches: Iterable[tuple[int, Any, frozenset[int
 
 
 def _candidate(text: Any) -> Any:
-    """Float64 of the stripped cells Polars reads as a finite number and that are not codes; null elsewhere.
+    """Float64 of the stripped cells that are finite numbers by the row path's rule and not codes; null elsewhere.
 
-    A superset of the numbers (:func:`_number` keeps those the row path's pattern accepts)."""
+    Polars' cast to Float64 accepts exactly the row path's number pattern (``stages.dictionary._NUM_RE``)
+    plus ``inf``, ``nan`` and ``infinity`` in any case, which are not finite; so the finite casts are
+    the row path's numbers and the pattern need not run over the cells as well
+    (tests/dataplane/test_summary_numbers.py holds the two rules to each other).
+    """
     import polars as pl
 
     number = text.cast(pl.Float64, strict=False)
@@ -144,23 +147,12 @@ def _candidate(text: Any) -> Any:
     return pl.when(number.is_finite() & ~code).then(number)
 
 
-def _number(text: Any, candidate: Any) -> Any:
-    """The candidates whose text the row path's number pattern accepts; null elsewhere."""
-    import polars as pl
-
-    return pl.when(text.str.contains(_NUM_RE.pattern)).then(candidate)
-
-
 def _add_batch(stats: list[Any], samplers: list[_Reservoir], frame: Any, spaced: frozenset[int] | None) -> None:
     import polars as pl
 
     width = len(stats)
     work = frame.select([cells.stripped(i, spaced).alias(f"s{i}") for i in range(width)])
     work = work.with_columns([_candidate(pl.col(f"s{i}")).alias(f"n{i}") for i in range(width)])
-    # The pattern only on the columns with a candidate in this batch (a null count costs nothing).
-    numeric = [i for i in range(width) if work.get_column(f"n{i}").null_count() < work.height]
-    if numeric:
-        work = work.with_columns([_number(pl.col(f"s{i}"), pl.col(f"n{i}")).alias(f"n{i}") for i in numeric])
     selects: list[Any] = []
     for i, col in enumerate(stats):
         text, numbers = pl.col(f"s{i}"), pl.col(f"n{i}").drop_nulls()
