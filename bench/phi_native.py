@@ -7,7 +7,7 @@ clean variant (clinical columns and the note), it times:
 
 - the naive baseline: ``csv.reader`` and, for every cell, the six patterns below with
   ``re.finditer`` (nothing validated, nothing hashed: the cheapest loop there is);
-- the regex stage alone (``matcher._pattern_matches`` over the whole buffer, validators and the
+- the regex stage alone (``matcher.pattern_matches`` over the whole buffer, validators and the
   candidate walk included) on each engine: ``re`` (Python reference), ``native``,
   and ``native-pywalk``: the core's candidates walked, validated and mapped to rows and columns
   in Python (``RFLOW_PHI_CORE_WALK=0``, the path before the core did that per chunk);
@@ -87,7 +87,7 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
 
 
 def regex_stage(data: bytes) -> list[tuple[str, int, int, int, int]]:
-    return [(p.id, *r) for p, *r in matcher._pattern_matches(load_registry().scan, data)]
+    return [(p.id, *r) for p, *r in matcher.pattern_matches(load_registry().scan, data)]
 
 
 def scanner(path: Path) -> list[object]:

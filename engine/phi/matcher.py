@@ -27,7 +27,7 @@ def iter_matches(
     The registry's pattern matches merged with the name and place cue rules (:mod:`engine.phi.cue_matches`);
     where they overlap, the one that starts first wins.
     """
-    found = _pattern_matches(tier, data, pos, endpos)
+    found = pattern_matches(tier, data, pos, endpos)
     extra = cue_matches.matches(data if pos == 0 and endpos is None else data[:endpos])
     if not extra:
         yield from found
@@ -49,7 +49,7 @@ def iter_matches(
             last = e[4]
 
 
-def _pattern_matches(
+def pattern_matches(
     tier: CompiledTier, data: AnyStr, pos: int = 0, endpos: int | None = None
 ) -> Iterator[tuple[CompiledPattern, int, int, int, int]]:
     """The registry patterns' validated matches, left to right."""

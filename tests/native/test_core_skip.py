@@ -43,7 +43,7 @@ def _large(parts: list[bytes]) -> bytes:
 def _reference(tier: Any, data: bytes) -> list[tuple[str, int, int, int, int]]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(native_match.ENV_ENGINE, "re")
-        return [(p.id, *rest) for p, *rest in matcher._pattern_matches(tier, data)]
+        return [(p.id, *rest) for p, *rest in matcher.pattern_matches(tier, data)]
 
 
 def _native(tier: Any, data: bytes) -> list[tuple[str, int, int, int, int]]:

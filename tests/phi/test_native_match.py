@@ -46,7 +46,7 @@ def _python_re(source: str) -> re.Pattern[bytes]:
 def _reference(tier: object, data: bytes) -> list[tuple[str, int, int, int, int]]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(native_match.ENV_ENGINE, "re")
-        return [(p.id, *rest) for p, *rest in matcher._pattern_matches(tier, data)]  # type: ignore[arg-type]
+        return [(p.id, *rest) for p, *rest in matcher.pattern_matches(tier, data)]  # type: ignore[arg-type]
 
 
 def _native(tier: object, data: bytes) -> list[tuple[str, int, int, int, int]]:
@@ -175,16 +175,16 @@ def test_the_re_setting_is_the_python_reference_path(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv(native_match.ENV_ENGINE, "re")
     calls: list[int] = []
     monkeypatch.setattr(native_match, "native_matches", lambda *a: calls.append(1) or iter(()))
-    list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
+    list(matcher.pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
     assert not calls
     monkeypatch.setenv(native_match.ENV_ENGINE, "auto")
     monkeypatch.setattr(native_match, "_BUILT", {})
     monkeypatch.delitem(sys.modules, "engine.phi.native")  # a process that never asked for the core
-    list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
+    list(matcher.pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
     assert not calls and not native_match.is_built(load_registry().scan), "a short text compiled the core"
-    list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789 " * 3000))
+    list(matcher.pattern_matches(load_registry().scan, b"SSN 123-45-6789 " * 3000))
     assert calls and native_match.is_built(load_registry().scan)
-    list(matcher._pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
+    list(matcher.pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
     assert len(calls) == 2
 
 

@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -54,15 +55,25 @@ def test_group_numbering_matches_re_on_any_regex_it_compiles(source: str) -> Non
     assert group_index(source) == (compiled.groups, dict(compiled.groupindex))
 
 
-def test_a_stand_in_matches_as_the_compiled_pattern_and_pickles() -> None:
-    lazy = lazy_compile(r"(?<![0-9])(?P<value>[0-9]{3})-(x)?", re.ASCII)
-    real = re.compile(r"(?<![0-9])(?P<value>[0-9]{3})-(x)?", re.ASCII)
-    assert isinstance(lazy, LazyPattern) and lazy._compiled is None
+def test_a_stand_in_matches_as_the_compiled_pattern_and_pickles(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = r"(?<![0-9])(?P<value>[0-9]{3})-(x)?"
+    real = re.compile(source, re.ASCII)
+    compiled: list[str | bytes] = []
+    compile_ = re.compile
+
+    def counted(pattern: str | bytes, flags: int = 0) -> re.Pattern[Any]:
+        compiled.append(pattern)
+        return compile_(pattern, flags)
+
+    monkeypatch.setattr(re, "compile", counted)
+    lazy = lazy_compile(source, re.ASCII)
+    assert isinstance(lazy, LazyPattern) and compiled == []
     assert (lazy.groups, dict(lazy.groupindex)) == (real.groups, dict(real.groupindex))
-    assert lazy._compiled is None, "numbering the groups compiled the pattern"
+    assert compiled == [], "numbering the groups compiled the pattern"
     text = "a123-x 4567- 890-"
     assert [m.span("value") for m in lazy.finditer(text)] == [m.span("value") for m in real.finditer(text)]
     assert lazy.flags == real.flags
+    assert compiled == [source], "the stand-in compiled its pattern other than once, on first use"
     again = pickle.loads(pickle.dumps(lazy))
     assert again == lazy and hash(again) == hash(lazy) and again.match("123-").span() == (0, 4)
 
@@ -73,11 +84,14 @@ def test_a_one_row_scan_on_the_core_compiles_no_combined_regex(tmp_path: Path) -
     one.write_text("name,ssn,note\nJane Roe,536-22-8410,seen today\n")
     code = (
         "import sys\n"
+        "import re\n"
+        "compiled, compile_ = [], re.compile\n"
+        "re.compile = lambda p, f=0: compiled.append(p) or compile_(p, f)\n"
         "from engine.cli import main\n"
         "from engine.phi import load_registry\n"
         "rc = main(['phi', 'scan', sys.argv[1], '--format', 'json'])\n"
         "reg = load_registry()\n"
-        "built = [t.name for t in (reg.scan, reg.guard) for rx in (t.str_re, t.bytes_re) if rx._compiled is not None]\n"
+        "built = [t.name for t in (reg.scan, reg.guard) for rx in (t.str_re, t.bytes_re) if rx.pattern in compiled]\n"
         "print('COMPILED', built, rc, file=sys.stderr)\n"
     )
     env = {**os.environ, native_match.ENV_ENGINE: "auto", "RFLOW_PHI_KEY": "startup-test-key-0123456789"}

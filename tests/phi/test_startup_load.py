@@ -8,8 +8,8 @@ file the test suite validates); every other registry is validated and refused wh
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,6 @@ from engine.phi.cues import RULES
 from engine.phi.native_lazy import group_index
 
 needs_core = pytest.mark.skipif(native.core is None, reason="NATIVE CORE NOT BUILT: CI sets RFLOW_REQUIRE_NATIVE=1")
-
-
-@pytest.fixture
-def fresh_cache() -> Iterator[None]:
-    registry._load_cached.cache_clear()
-    yield
-    registry._load_cached.cache_clear()
 
 
 @pytest.fixture
@@ -43,13 +36,33 @@ def count_validations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+def _fresh_process(setup: str, then: str = "") -> str:
+    """Run ``setup``, load the bundled registry and run ``then`` in a new process (its registry cache
+    empty): its stderr, where ``VALIDATIONS n`` says how often the registry was validated."""
+    code = (
+        "import sys\n"
+        "from engine.phi import registry\n"
+        f"{setup}\n"
+        "calls = []\n"
+        "real = registry.validate_document\n"
+        "registry.validate_document = lambda doc: calls.append(1) or real(doc)\n"
+        "reg = registry.load_registry()\n"
+        "assert reg.scan.patterns and reg.guard.patterns\n"
+        f"{then}\n"
+        "print('VALIDATIONS', len(calls), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stderr
+
+
 @pytest.mark.parametrize("path", [registry.DEFAULT_REGISTRY, RULES], ids=["registry.yaml", "cues.yaml"])
 def test_the_fast_yaml_parser_reads_the_document_the_pure_parser_reads(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert YAML(typ="safe").load(text) == YAML(typ="safe", pure=True).load(text)
 
 
-def test_a_yaml_error_still_names_its_line(tmp_path: Path, fresh_cache: None) -> None:
+def test_a_yaml_error_still_names_its_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("metadata:\n  version: [1\n", encoding="utf-8")
     with pytest.raises(PhiRegistryError, match=r"not valid YAML at line \d+"):
@@ -57,18 +70,13 @@ def test_a_yaml_error_still_names_its_line(tmp_path: Path, fresh_cache: None) ->
 
 
 @needs_core
-def test_the_bundled_registry_the_core_was_built_from_skips_validation(
-    fresh_cache: None, count_validations: list[int]
-) -> None:
-    assert "engine._native" in sys.modules
-    reg = registry.load_registry()
-    assert count_validations == [] and reg.scan.patterns and reg.guard.patterns
+def test_the_bundled_registry_the_core_was_built_from_skips_validation() -> None:
+    out = _fresh_process("import engine._native", "assert 'engine._native' in sys.modules")
+    assert "VALIDATIONS 0" in out, out
 
 
 @needs_core
-def test_a_byte_identical_copy_elsewhere_is_validated(
-    tmp_path: Path, fresh_cache: None, count_validations: list[int]
-) -> None:
+def test_a_byte_identical_copy_elsewhere_is_validated(tmp_path: Path, count_validations: list[int]) -> None:
     copy = tmp_path / "registry.yaml"
     copy.write_bytes(registry.DEFAULT_REGISTRY.read_bytes())
     registry.load_registry(copy)
@@ -82,7 +90,7 @@ def _schema_breaking(text: str) -> str:
 
 
 def test_an_edited_bundled_registry_that_fails_its_schema_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_cache: None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The bundled path, but not the bytes the core embeds: validated, and refused (fail closed).
     edited = tmp_path / "registry.yaml"
@@ -92,36 +100,26 @@ def test_an_edited_bundled_registry_that_fails_its_schema_is_refused(
         registry.load_registry()
 
 
-def test_a_user_registry_that_fails_its_schema_is_refused(tmp_path: Path, fresh_cache: None) -> None:
+def test_a_user_registry_that_fails_its_schema_is_refused(tmp_path: Path) -> None:
     user = tmp_path / "mine.yaml"
     user.write_text(_schema_breaking(registry.DEFAULT_REGISTRY.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(PhiRegistryError, match=r"invalid PHI registry mine\.yaml"):
         registry.load_registry(user)
 
 
-def test_without_the_core_loaded_the_bundled_registry_is_validated(
-    monkeypatch: pytest.MonkeyPatch, fresh_cache: None, count_validations: list[int]
-) -> None:
-    monkeypatch.delitem(sys.modules, "engine._native", raising=False)
-    registry.load_registry()
-    assert count_validations == [1]
+def test_without_the_core_loaded_the_bundled_registry_is_validated() -> None:
+    out = _fresh_process("", "assert 'engine._native' not in sys.modules")
+    assert "VALIDATIONS 1" in out, out
 
 
 @needs_core
-def test_a_core_built_from_another_registry_does_not_vouch_for_this_one(
-    monkeypatch: pytest.MonkeyPatch, fresh_cache: None, count_validations: list[int]
-) -> None:
-    class Stale:
-        @staticmethod
-        def registry_sha256() -> str:
-            return "0" * 64
-
-    monkeypatch.setitem(sys.modules, "engine._native", Stale)
-    registry.load_registry()
-    assert count_validations == [1]
+def test_a_core_built_from_another_registry_does_not_vouch_for_this_one() -> None:
+    stale = "class Stale:\n    registry_sha256 = staticmethod(lambda: '0' * 64)\nsys.modules['engine._native'] = Stale"
+    out = _fresh_process(stale)
+    assert "VALIDATIONS 1" in out, out
 
 
-def test_a_tiers_deferred_numbering_is_the_one_re_gives_its_combined_source(fresh_cache: None) -> None:
+def test_a_tiers_deferred_numbering_is_the_one_re_gives_its_combined_source() -> None:
     reg = registry.load_registry()
     for tier in (reg.scan, reg.guard):
         for rx in (tier.str_re, tier.bytes_re):
@@ -130,8 +128,11 @@ def test_a_tiers_deferred_numbering_is_the_one_re_gives_its_combined_source(fres
             assert (rx.groups, dict(rx.groupindex)) == group_index(rx.pattern)
 
 
-def test_building_a_registry_spells_out_no_combined_source(fresh_cache: None) -> None:
-    reg = registry.load_registry()
-    assert all(rx._source is None for t in (reg.scan, reg.guard) for rx in (t.str_re, t.bytes_re))
-    assert reg.scan.str_re.search("ssn 536-22-8410") is not None  # spelt out and compiled on first use
-    assert reg.scan.str_re._source is not None and reg.guard.str_re._source is None
+def test_building_a_registry_spells_out_no_combined_source() -> None:
+    # fast_form spells out a tier's combined alternation: not while building, once for the tier used.
+    setup = ("spelt = []\nreal_form = registry.fast_form\n"
+             "registry.fast_form = lambda sources: spelt.append(len(sources)) or real_form(sources)")
+    then = ("assert spelt == [], spelt\n"
+            "assert reg.scan.str_re.search('ssn 536-22-8410') is not None\n"
+            "assert spelt == [len(reg.scan.patterns)], spelt")
+    _fresh_process(setup, then)

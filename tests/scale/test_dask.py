@@ -191,13 +191,17 @@ def test_ctrl_c_cancels_and_closes_the_cluster_the_run_started(tmp_path: Path) -
 
 
 def test_a_run_owned_cluster_is_closed_after_the_run(tmp_path: Path) -> None:
+    import psutil
+
     from engine.orchestrate import arun_manifest
 
-    seen: list[DaskExecutor] = []
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    at_close: list[list[psutil.Process]] = []
     original = DaskExecutor.close
 
     def spy(self: DaskExecutor) -> None:
-        seen.append(self)
+        at_close.append([p for p in me.children(recursive=True) if p.pid not in before])
         original(self)
 
     DaskExecutor.close = spy  # type: ignore[method-assign]
@@ -206,7 +210,9 @@ def test_a_run_owned_cluster_is_closed_after_the_run(tmp_path: Path) -> None:
                                   executor={"executor": "dask", "address": "local:1"}))
     finally:
         DaskExecutor.close = original  # type: ignore[method-assign]
-    assert seen and seen[0]._cluster is None and seen[0]._client is None
+    assert at_close and at_close[0], "the run started no cluster processes"
+    _, alive = psutil.wait_procs(at_close[0], timeout=30)
+    assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], "the run's cluster outlived it"
 
 
 def test_dask_tasks_run_with_fewer_garbage_collections(cluster: DaskExecutor) -> None:
@@ -231,7 +237,7 @@ def test_a_local_cluster_runs_with_the_quiet_settings(cluster: DaskExecutor) -> 
         seen = client.run(_dask_setting, name)
         assert set(map(str, seen.values())) == {str(value)}, name
     # The scheduler lives in this process and read its settings when it started.
-    scheduler = cluster._cluster.scheduler
+    scheduler = client.cluster.scheduler
     assert scheduler.WORKER_SATURATION == 1.0
     assert "stealing" not in scheduler.extensions
     assert scheduler.allowed_failures == 2
