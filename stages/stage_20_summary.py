@@ -76,7 +76,7 @@ class SummaryConfig:
     )
 
 
-class _ColumnStats:
+class ColumnStats:
     """Streaming statistics of one column: counts, Welford mean/variance, a reservoir for quantiles,
     and the ``k`` smallest and largest numbers (exact, for the small-cell-safe extremes)."""
 
@@ -223,14 +223,14 @@ def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[]
     }
 
 
-def _fresh_stats(width: int, config: SummaryConfig) -> list[_ColumnStats]:
+def _fresh_stats(width: int, config: SummaryConfig) -> list[ColumnStats]:
     """Empty statistics for ``width`` columns, their samples drawn from one seeded generator."""
     rng = random.Random(0)
-    return [_ColumnStats(config.max_categories, config.min_cell_count, rng) for _ in range(width)]
+    return [ColumnStats(config.max_categories, config.min_cell_count, rng) for _ in range(width)]
 
 
 def _column_pass(path: Path, shape: _CopyShape, config: SummaryConfig,
-                 checkpoint: Callable[[], None] | None) -> tuple[int, list[_ColumnStats]]:
+                 checkpoint: Callable[[], None] | None) -> tuple[int, list[ColumnStats]]:
     """One pass of column operations over the copy.
 
     The first try assumes Polars' reader reads the copy as the row reader would (``native_csv``):

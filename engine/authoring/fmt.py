@@ -43,21 +43,21 @@ def format_text(text: str) -> str:
     result = "\n".join(lines).rstrip("\n") + "\n"
     if newline != "\n":
         result = result.replace("\n", newline)
-    expected = _canonical(plain_copy(before.data), ())
+    expected = canonical(plain_copy(before.data), ())
     after = TextDoc(result)
     if not same(after.data, expected):
         raise SpliceError("internal: formatting would change the manifest's data; nothing was changed")
     return result
 
 
-def _canonical(data: Any, path: DocPath) -> Any:
+def canonical(data: Any, path: DocPath) -> Any:
     """Plain data in canonical key order (what the formatted text must read back as)."""
     if isinstance(data, dict):
         kind = paths.mapping_kind(path)
         keys = sorted(data, key=lambda k: paths.rank(kind, k)) if kind else list(data)
-        return {k: _canonical(data[k], (*path, k)) for k in keys}
+        return {k: canonical(data[k], (*path, k)) for k in keys}
     if isinstance(data, list):
-        return [_canonical(v, (*path, i)) for i, v in enumerate(data)]
+        return [canonical(v, (*path, i)) for i, v in enumerate(data)]
     return data
 
 

@@ -97,18 +97,18 @@ class _TopParser(_Parser):
         return text + (f"\n{self.epilog.rstrip()}\n" if self.epilog else "")
 
 
-def _walk(parser: argparse.ArgumentParser, path: str = "") -> Iterator[tuple[str, argparse.ArgumentParser]]:
+def walk_commands(parser: argparse.ArgumentParser, path: str = "") -> Iterator[tuple[str, argparse.ArgumentParser]]:
     """Every parser under ``parser`` with its command path (``"manifest mode add"``)."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, child in action.choices.items():
                 child_path = f"{path} {name}".strip()
                 yield child_path, child
-                yield from _walk(child, child_path)
+                yield from walk_commands(child, child_path)
 
 
 def _attach_examples(parser: argparse.ArgumentParser) -> None:
-    for path, child in _walk(parser):
+    for path, child in walk_commands(parser):
         examples = EXAMPLES.get(path)
         if examples and not child.epilog:
             child.epilog = f"examples:\n{examples}"

@@ -171,6 +171,17 @@ def atomic_binary_output(path: Path) -> Iterator[IO[bytes]]:
         raise
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to the file descriptor ``fd``: ``os.write`` may write only a part of it.
+
+    The one place raw descriptor writes go through (the audit log, key files), so an injected
+    write failure (a full disk) reaches every such writer at the same call.
+    """
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Readers see either the old file or the complete new one, never a torn write.
 

@@ -33,6 +33,11 @@ def install(redact: Callable[[str], str], identifies: Callable[[str], bool]) -> 
     _redact, _identifies = redact, identifies
 
 
+def installed() -> tuple[Callable[[str], str], Callable[[str], bool]]:
+    """The sanitizer and the identifier test installed now, as :func:`install` takes them (to put them back)."""
+    return _redact, _identifies
+
+
 def redact(text: str) -> str:
     """``text`` with what the installed sanitizer removes (PHI) replaced.
 

@@ -181,12 +181,15 @@ def _check_tabs(name: str, text: str) -> None:
 
 def load_document(
     source: str | bytes | Path, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-    max_nodes: int = MAX_NODES,
+    max_nodes: int = MAX_NODES, c_parser: bool = True,
 ) -> LoadedDocument:
     """Load one manifest source; problems are returned as diagnostics, never raised.
 
     Other config files (approvals, data dictionaries) are read with it too, so every YAML file
     rflow reads is held to the same rules; ``max_nodes`` lets a large dictionary through.
+    ``c_parser=False`` reads with ruamel's pure-Python scanner and parser only: the reference
+    pipeline the C fast path (:func:`takes_c_parser`) must give the same document, positions and
+    diagnostics as.
     """
 
     display = display_name(name or ("<string>" if isinstance(source, bytes) or "\n" in str(source) else source))
@@ -201,7 +204,7 @@ def load_document(
             raise LoadError(_too_large(display, max_bytes))
         loaded.text = _decode(display, raw)
         _check_tabs(display, loaded.text)
-        _parse(loaded, max_nodes)
+        _parse(loaded, max_nodes, c_parser=c_parser)
     except LoadError as exc:
         loaded.diagnostics.append(exc.diagnostic)
     return loaded
@@ -270,6 +273,16 @@ class _AliasLimit(Exception):
         self.mark = mark
 
 
+def takes_c_parser(text: str) -> bool:
+    """True when :func:`load_document` reads ``text`` through libyaml's C parser (the fast path).
+
+    For checks that the shipped manifests keep the fast path (``rflow validate`` in CI); False for
+    text the C scanner reads differently, for a document with a problem, and where the C extension
+    is not installed.
+    """
+    return _compose_fast(text) is not None
+
+
 def _compose_fast(text: str) -> tuple[_Guards, Any, Any, Any] | None:
     """The composed document, with libyaml's C scanner and parser under the same guarded composer.
 
@@ -334,8 +347,8 @@ def _compose(name: str, text: str, *, fast: bool) -> tuple[_Guards, Any, Any, An
     return guards, yaml, constructor, node
 
 
-def _parse(loaded: LoadedDocument, max_nodes: int = MAX_NODES) -> None:
-    composed = _compose_fast(loaded.text)
+def _parse(loaded: LoadedDocument, max_nodes: int = MAX_NODES, *, c_parser: bool = True) -> None:
+    composed = _compose_fast(loaded.text) if c_parser else None
     if composed is not None:
         with contextlib.suppress(LoadError):
             _build(loaded, composed, max_nodes)

@@ -63,7 +63,7 @@ class Token:
     @property
     def key(self) -> str:
         """Upper-case ASCII lookup key (accents dropped, apostrophes and dots removed)."""
-        return _key(self.word)
+        return word_key(self.word)
 
     @property
     def caps(self) -> bool:
@@ -81,7 +81,8 @@ class Token:
 
 
 @functools.lru_cache(maxsize=65536)
-def _key(word: str) -> str:
+def word_key(word: str) -> str:
+    """A word as the vocabularies key it: ASCII-folded, apostrophes and dots removed, upper case."""
     if not word.isascii():
         word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
     return word.replace("'", "").replace("\u2019", "").replace(".", "").upper()
@@ -90,7 +91,7 @@ def _key(word: str) -> str:
 def char_key(char: str) -> str:
     """The lookup key of one character: a word's key is its characters' keys joined (NFKD keeps
     each character's ASCII part in place, and the rest is per character)."""
-    return _key(char)
+    return word_key(char)
 
 
 def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str]:
@@ -171,7 +172,7 @@ class Vocab:
 
 
 def _upper(words: Iterable[str]) -> frozenset[str]:
-    return frozenset(_key(w) for w in words)
+    return frozenset(word_key(w) for w in words)
 
 
 def read_rules(data: bytes | None = None) -> dict[str, Any]:
@@ -301,4 +302,4 @@ def gap_words(gap: str) -> list[str] | None:
 
 def english(word: str) -> bool:
     """``word`` is a common English word (SCOWL small list) that is not a Census name."""
-    return _key(word) in vocab().english
+    return word_key(word) in vocab().english

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import attrs
 
+from engine.core.atomic import write_all
 from engine.core.configfile import ConfigFileError, read_regular_bytes
 from engine.phi.errors import PhiKeyError
 from engine.phi.schemes import PURPOSE_AUDIT_MAC, PURPOSE_DIGEST, SCHEMES
@@ -326,9 +327,7 @@ def _write_new(path: Path, flags: int, data: bytes) -> None:
     """Create ``path`` (``O_EXCL``, mode 0600) holding ``data``; a failed write leaves no file."""
     fd = os.open(path, flags, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, data)
         os.fsync(fd)
     except BaseException:
         os.close(fd)

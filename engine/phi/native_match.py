@@ -238,7 +238,7 @@ def matcher_for(tier: CompiledTier) -> Any | None:
     if hit is not None and hit[0] is tier:
         return hit[1]
     assert native.core is not None
-    specs, plans, labelled = _shipped_args(tier) or tier_args(tier)
+    specs, plans, labelled = shipped_args(tier) or tier_args(tier)
     built = native.core.Matcher(specs, plans, labelled=labelled)
     _BUILT[key] = (tier, built)
     return built
@@ -250,7 +250,7 @@ def tier_args(tier: CompiledTier) -> tuple[list[Spec], list[Plan], Any]:
         labelled_arg(tier.patterns)
 
 
-def _shipped_args(tier: CompiledTier) -> tuple[list[Spec], list[Plan], Any] | None:
+def shipped_args(tier: CompiledTier) -> tuple[list[Spec], list[Plan], Any] | None:
     """:func:`tier_args` translated ahead of time (:mod:`engine.phi.core_plan`), for a tier of the
     bundled registry under the default settings; None elsewhere."""
     if not labels_in_core():

@@ -44,7 +44,7 @@ def luhn(value: str) -> bool:
     return total % 10 == 0
 
 
-def _card_lengths(ds: str) -> tuple[int, ...]:
+def card_lengths(ds: str) -> tuple[int, ...]:
     """Valid lengths for the issuer prefix of ``ds`` (empty: no known issuer)."""
     p2, p3, p4, p6 = int(ds[:2]), int(ds[:3]), int(ds[:4]), int(ds[:6])
     if ds[0] == "4":
@@ -77,7 +77,7 @@ def card(value: str) -> bool:
         return False
     if len(set(_NON_DIGIT.findall(value))) > 1:
         return False  # one separator style
-    return len(ds) in _card_lengths(ds) and luhn(ds)
+    return len(ds) in card_lengths(ds) and luhn(ds)
 
 
 def ssn(value: str) -> bool:
@@ -174,7 +174,7 @@ def vin(value: str) -> bool:
 
 
 # ISO 13616: the length of an IBAN in each country that issues them (the SWIFT IBAN registry)
-_IBAN_LENGTHS = {
+IBAN_LENGTHS = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
     "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
     "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
@@ -195,7 +195,7 @@ def iban(value: str) -> bool:
     """
     s = value.replace(" ", "")
     check = s[2:4]
-    if _IBAN_LENGTHS.get(s[:2]) != len(s) or not (check.isascii() and check.isdigit() and "02" <= check <= "98"):
+    if IBAN_LENGTHS.get(s[:2]) != len(s) or not (check.isascii() and check.isdigit() and "02" <= check <= "98"):
         return False
     total = 0
     for c in s[4:] + s[:4]:

@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from engine.core.atomic import write_all
 from engine.core.errors import RflowError, sanitize_text
 
 GENESIS = "0" * 64
@@ -224,7 +225,7 @@ class AuditLog:
             payload = prefix + b"".join(
                 json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
                 for e in lines)
-            _write_all(self._fd, payload)
+            write_all(self._fd, payload)
             os.fsync(self._fd)
         if len(lines) > 1 and lines[0]["event"] == SEGMENT_EVENT:  # said only once the segment is written
             self.notices.append(f"the audit log {self.path.name} ended in a torn entry at byte {tail.torn_at} "
@@ -244,13 +245,6 @@ class _Flock:
 
     def __exit__(self, *exc: object) -> None:
         fcntl.flock(self.fd, fcntl.LOCK_UN)
-
-
-def _write_all(fd: int, payload: bytes) -> None:
-    view = memoryview(payload)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
 
 
 def _keying_text(described: Mapping[str, Any]) -> str:

@@ -1,6 +1,6 @@
 """``summary``'s per-column statistics over frames: every column's statistics of a batch in one query.
 
-The accumulated state is what the row path (:class:`stages.stage_20_summary._ColumnStats`) keeps,
+The accumulated state is what the row path (:class:`stages.stage_20_summary.ColumnStats`) keeps,
 and its ``result`` (kinds, small-cell rules, rounding, PHI columns) is reused as it is:
 
 - counts, missing and lengths: sums per batch; the value counts of a column stop at
@@ -31,7 +31,7 @@ from engine import native_reservoir_draw
 from stages.columnar import cells
 
 
-class _Reservoir:
+class Reservoir:
     """A uniform sample of at most ``size`` values of a stream fed in batches.
 
     Algorithm L draws O(size·log(n/size)) random numbers, not one per value. The skips are drawn in
@@ -61,7 +61,7 @@ class _Reservoir:
         self.w, self.next = w, nxt
         return out
 
-    def _slot(self) -> int:
+    def slot(self) -> int:
         """``rng.randrange(size)``, spelled out as :meth:`add` draws it inline (CPython's algorithm)."""
         width = self.size.bit_length()
         slot = self.rng.getrandbits(width)
@@ -108,7 +108,7 @@ class _Reservoir:
             bits, size, values = self.rng.getrandbits, self.size, self.values
             width = size.bit_length()
             for value in batch.gather(picks).to_list():
-                slot = bits(width)  # rng.randrange(size), inline (see _slot and its test)
+                slot = bits(width)  # rng.randrange(size), inline (see slot and its test)
                 while slot >= size:
                     slot = bits(width)
                 values[slot] = value
@@ -116,11 +116,11 @@ class _Reservoir:
 
 
 def accumulate(stats: list[Any], batches: Iterable[tuple[int, Any, frozenset[int] | None]], reservoir: int) -> int:
-    """Feed every batch's columns ``c0..cN`` into ``stats`` (row-path ``_ColumnStats``); the rows read.
+    """Feed every batch's columns ``c0..cN`` into ``stats`` (row-path ``ColumnStats``); the rows read.
 
     ``batches``: ``(rows before, frame, spaced columns or None)`` (:func:`stages.columnar.source.spaced_batches`).
     """
-    samplers = [_Reservoir(reservoir, seed=i) for i in range(len(stats))]
+    samplers = [Reservoir(reservoir, seed=i) for i in range(len(stats))]
     rows = 0
     for offset, frame, spaced in batches:
         rows = offset + frame.height
@@ -131,7 +131,7 @@ def accumulate(stats: list[Any], batches: Iterable[tuple[int, Any, frozenset[int
     return rows
 
 
-def _candidate(text: Any) -> Any:
+def number_candidate(text: Any) -> Any:
     """Float64 of the stripped cells that are finite numbers by the row path's rule and not codes; null elsewhere.
 
     Polars' cast to Float64 accepts exactly the row path's number pattern (``stages.dictionary._NUM_RE``)
@@ -147,12 +147,12 @@ def _candidate(text: Any) -> Any:
     return pl.when(number.is_finite() & ~code).then(number)
 
 
-def _add_batch(stats: list[Any], samplers: list[_Reservoir], frame: Any, spaced: frozenset[int] | None) -> None:
+def _add_batch(stats: list[Any], samplers: list[Reservoir], frame: Any, spaced: frozenset[int] | None) -> None:
     import polars as pl
 
     width = len(stats)
     work = frame.select([cells.stripped(i, spaced).alias(f"s{i}") for i in range(width)])
-    work = work.with_columns([_candidate(pl.col(f"s{i}")).alias(f"n{i}") for i in range(width)])
+    work = work.with_columns([number_candidate(pl.col(f"s{i}")).alias(f"n{i}") for i in range(width)])
     selects: list[Any] = []
     for i, col in enumerate(stats):
         text, numbers = pl.col(f"s{i}"), pl.col(f"n{i}").drop_nulls()

@@ -40,7 +40,7 @@ _HOME = {
     "plan_parts": ".ranges", "prepare_input": ".ranges",
     "rescan_categories": ".rescan",
     "Deidentify": ".stage", "describe_input": ".stage",
-    "_SPAN_MEMO_CHARS": ".transform", "_Transformer": ".transform", "replace_word": ".transform",
+    "SPAN_MEMO_CHARS": ".transform", "Transformer": ".transform", "replace_word": ".transform",
 }
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     )
     from stages.stage_06_deidentify.rescan import rescan_categories
     from stages.stage_06_deidentify.stage import Deidentify, describe_input
-    from stages.stage_06_deidentify.transform import _SPAN_MEMO_CHARS, _Transformer, replace_word
+    from stages.stage_06_deidentify.transform import SPAN_MEMO_CHARS, Transformer, replace_word
 
 
 if not TYPE_CHECKING:
@@ -67,13 +67,13 @@ __all__ = [
     "ACTIONS",
     "IDENTIFIER_KINDS",
     "SAMPLE_ROWS",
-    "_SPAN_MEMO_CHARS",
+    "SPAN_MEMO_CHARS",
     "DeidPart",
     "Deidentify",
     "DeidentifyConfig",
     "Prepared",
     "RangeReader",
-    "_Transformer",
+    "Transformer",
     "classify_column",
     "deidentify_part",
     "describe_input",

@@ -26,7 +26,8 @@ _ROLE_WORDS: dict[str, frozenset[str]] = {
     "AGE": frozenset({"age", "age_years", "age_at_enrollment", "age_at_visit", "patient_age"}),
 }
 _FREE_TEXT_WORDS = ("note", "notes", "comment", "comments", "text", "narrative", "remarks", "description", "memo")
-_ISO_DATETIME = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?P<rest>[T ][0-9:.+-Z]*)?\s*$", re.ASCII)
+ISO_DATETIME = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?P<rest>[T ][0-9:.+-Z]*)?\s*$", re.ASCII)
+"""An ISO date with an optional time tail: year, month and day groups, ``rest`` the tail."""
 
 
 def _norm(name: str) -> str:
@@ -89,7 +90,7 @@ def classify_column(
 
 def _is_date_value(text: str) -> bool:
     """An ISO date, or a cell the registry's DATE patterns wholly cover (``4 Mar 2021``, ``03/04/2021``)."""
-    if _ISO_DATETIME.match(text):
+    if ISO_DATETIME.match(text):
         return True
     from engine.phi.columns import cell_category
 
@@ -177,7 +178,7 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
     if profile.rows:
         _check_config_columns(config, columns)
     clear = scanned_clear_columns(profile, raw_header, columns_classified)
-    typed = _typed_dates(path, profile.format, len(columns))
+    typed = typed_dates(path, profile.format, len(columns))
     actions = [classify_column(c, config, dictionary, samples[i], phi_clear=c in clear, typed_date=typed[i])
                for i, c in enumerate(columns)]
     from engine.phi.columns import letterless_columns
@@ -186,7 +187,7 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
     return _Plan(columns, actions, letterless), raw_header
 
 
-def _typed_dates(path: Path, fmt: str, width: int) -> list[bool]:
+def typed_dates(path: Path, fmt: str, width: int) -> list[bool]:
     """Per column, whether a typed file stores it as a date or datetime (all False for text files)."""
     from engine import TypedTable, is_typed
 

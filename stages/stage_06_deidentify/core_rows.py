@@ -30,14 +30,15 @@ from stages.stage_06_deidentify.transform import (
     _INT_RE,
     _PURE,
     VALUE_COUNTS,
+    Transformer,
     _ident_columns,
     _is_date,
     _pure_cell,
     _transform,
-    _Transformer,
 )
 
-_BLOCK_CHARS = 1 << 20
+BLOCK_CHARS = 1 << 20
+"""Characters of the copy handed to the core's row loop at a time (a setting; tests make it small)."""
 FIXED, IDENTS, ROW = 1, 2, 3
 """Answer kinds: the output cell whatever the row; the row's identifiers still to replace in it;
 only Python computes the row."""
@@ -80,7 +81,7 @@ class _Events:
 class _Answers:
     """The reference's output cells for the core's misses (see the module docs)."""
 
-    def __init__(self, prep: Prepared, tx: _Transformer) -> None:
+    def __init__(self, prep: Prepared, tx: Transformer) -> None:
         plan = prep.plan
         self.prep = prep
         self.tx = tx
@@ -144,14 +145,14 @@ class _Answers:
 
 
 def _blocks(lines: Iterable[str]) -> Iterator[str]:
-    """The text in blocks of about :data:`_BLOCK_CHARS`, then ``""``.
+    """The text in blocks of about :data:`BLOCK_CHARS`, then ``""``.
 
     A file is read in blocks of that many characters (the core reads records across any cut);
     other sources line by line, joined.
     """
     read = getattr(lines, "read", None)
     if read is not None:
-        while chunk := read(_BLOCK_CHARS):
+        while chunk := read(BLOCK_CHARS):
             yield chunk
         yield ""
         return
@@ -160,7 +161,7 @@ def _blocks(lines: Iterable[str]) -> Iterator[str]:
     for line in lines:
         block.append(line)
         size += len(line)
-        if size >= _BLOCK_CHARS:
+        if size >= BLOCK_CHARS:
             yield "".join(block)
             block, size = [], 0
     if block:
@@ -168,7 +169,7 @@ def _blocks(lines: Iterable[str]) -> Iterator[str]:
     yield ""
 
 
-def core_rows(prep: Prepared, tx: _Transformer, delimiter: str, skip_first: bool, max_field_chars: int) -> Any | None:
+def core_rows(prep: Prepared, tx: Transformer, delimiter: str, skip_first: bool, max_field_chars: int) -> Any | None:
     """The core's row loop for one part, or None: the reference path (core off, or a delimiter it does not take)."""
     plan = prep.plan
     text_shift = prep.text_shift
@@ -192,7 +193,7 @@ def _keyed(kind: str) -> tuple[str, str, bool]:
     return kind, schemes.prefix(kind), kind in schemes.DIGIT_KINDS
 
 
-def _keyed_values(core: Any, prep: Prepared, tx: _Transformer) -> None:
+def _keyed_values(core: Any, prep: Prepared, tx: Transformer) -> None:
     """Let the core answer the keyed values of ASCII cells itself (native/src/deid_values.rs): pseudonyms,
     shifted ISO dates, ISO dates' years and birth years; it asks Python for any value it does not decide."""
     plan = prep.plan
@@ -212,11 +213,11 @@ def _keyed_values(core: Any, prep: Prepared, tx: _Transformer) -> None:
                           answer._bad(n, AGE_AGGREGATE), dob_cutoff))
         else:
             rules.append((_ASK, "", "", False, False, 0))
-    core.values(tx._pseudonym_key, tx._shift_key, tx.config.max_shift_days, prep.dataset_shift, list(VALUE_COUNTS),
+    core.values(tx.pseudonym_key, tx.shift_key, tx.config.max_shift_days, prep.dataset_shift, list(VALUE_COUNTS),
                 rules, _keyed("NAME"))
 
 
-def transform_on_core(core: Any, lines: Iterable[str], out: IO[str], prep: Prepared, tx: _Transformer, tally: Tally,
+def transform_on_core(core: Any, lines: Iterable[str], out: IO[str], prep: Prepared, tx: Transformer, tally: Tally,
                       checkpoint: Callable[[], Any], *, last: bool) -> int | None:
     """Write the de-identified rows of one part with the core's row loop; how many, or None (see the module docs).
 

@@ -13,8 +13,10 @@ from typing import IO, Any
 from engine.phi import native_deid
 from stages.stage_06_deidentify.bytecopy import ByteCopyWriter, NotBytewise
 
-_BATCH_ROWS = 512
-_BLOCK_CHARS = 1 << 16
+BATCH_ROWS = 512
+"""Rows the native byte copy takes per batch (a setting; tests make it small to cross batches)."""
+BLOCK_CHARS = 1 << 16
+"""Characters of the input read per block (a setting; tests make it small to cross blocks)."""
 
 
 class NativeByteCopyWriter:
@@ -38,7 +40,7 @@ class NativeByteCopyWriter:
             for line in self._lines:
                 block.append(line)
                 size += len(line)
-                if size >= _BLOCK_CHARS:
+                if size >= BLOCK_CHARS:
                     break
         except UnicodeDecodeError as exc:
             self._error = exc
@@ -49,7 +51,7 @@ class NativeByteCopyWriter:
     def write_row(self, row: Sequence[str], out: Sequence[str]) -> None:
         self._rows.append(row)
         self._outs.append(out)
-        if len(self._rows) >= _BATCH_ROWS:
+        if len(self._rows) >= BATCH_ROWS:
             self._flush()
 
     def _flush(self) -> None:

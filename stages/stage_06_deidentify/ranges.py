@@ -23,8 +23,8 @@ from stages.stage_06_deidentify.classify import Prepared, _plan
 from stages.stage_06_deidentify.config import DeidentifyConfig
 from stages.stage_06_deidentify.core_rows import core_rows, transform_on_core
 from stages.stage_06_deidentify.native_copy import byte_copy_writer
-from stages.stage_06_deidentify.rescan import Tally, _rescan_header, _rescan_part, rescan_categories
-from stages.stage_06_deidentify.transform import _transform, _Transformer
+from stages.stage_06_deidentify.rescan import Tally, _rescan_part, rescan_categories, rescan_header
+from stages.stage_06_deidentify.transform import Transformer, _transform
 from stages.tabular import TableFormat, TableReader, TabularError, _ensure_csv_limit, open_table, safe_column_names
 
 
@@ -60,7 +60,7 @@ def prepare_input(
                                              quoted=table)
         if len(planned) > 1:
             ranges = tuple((r.start, r.end, r.last) for r in planned)
-    tx = _Transformer(key, config, None, as_of_year or dt.date.today().year)
+    tx = Transformer(key, config, None, as_of_year or dt.date.today().year)
     kept = tuple(i for i, a in enumerate(actions) if a != "drop")
     rescan_columns = tuple(rescan_categories([plan.columns[i] for i in kept]))
     return Prepared(plan, raw_header, kept, subject_index, date_formats, tx.shift_days(profile.sha256), tx.as_of_year,
@@ -223,7 +223,7 @@ def _first_row(part: DeidPart) -> bool:
     return prep.first_row_as_header and (part.whole or part.start == prep.ranges[0][0])
 
 
-def _core_part(part: DeidPart, delimiter: str) -> tuple[int, _Transformer, Tally] | None:
+def _core_part(part: DeidPart, delimiter: str) -> tuple[int, Transformer, Tally] | None:
     """The part de-identified by the core's row loop (:mod:`.core_rows`): ``(rows, transformer, tally)``,
     or None: the reference path writes it (core off, a part the core does not take or does not read)."""
     from engine import task_checkpoint
@@ -231,7 +231,7 @@ def _core_part(part: DeidPart, delimiter: str) -> tuple[int, _Transformer, Tally
     prep = part.prepared
     if not _bytewise(part) or delimiter not in (",", "\t") or _first_row(part):
         return None
-    tx = _Transformer(part.key, part.config, None, prep.as_of_year)
+    tx = Transformer(part.key, part.config, None, prep.as_of_year)
     skip_first = part.whole and part.profile.has_header
     core = core_rows(prep, tx, delimiter, skip_first, part.config.max_field_chars)
     if core is None:
@@ -247,7 +247,7 @@ def _core_part(part: DeidPart, delimiter: str) -> tuple[int, _Transformer, Tally
     return None if rows is None else (rows, tx, tally)
 
 
-def _reference_part(part: DeidPart, tx: _Transformer, tally: Tally, delimiter: str,
+def _reference_part(part: DeidPart, tx: Transformer, tally: Tally, delimiter: str,
                     twin: Path | None) -> tuple[int, bool]:
     """The part de-identified by the reference row loop (:func:`.transform._transform`): ``(rows, split_ok)``."""
     from engine import task_checkpoint
@@ -293,7 +293,7 @@ def deidentify_part(part: DeidPart) -> dict[str, Any]:
     another delimiter gets a comma-separated twin of its rows for the rescan, deleted after it.
     """
     prep = part.prepared
-    tx = _Transformer(part.key, part.config, None, prep.as_of_year)
+    tx = Transformer(part.key, part.config, None, prep.as_of_year)
     tally = Tally()
     rows = 0
     delimiter = copy_delimiter(part.profile)
@@ -372,7 +372,7 @@ def merge_parts(parts: list[DeidPart], results: list[dict[str, Any]], out_path: 
     replacements: dict[str, int] = {}
     tally = Tally()
     delimiter = copy_delimiter(parts[0].profile)
-    tally.merge(_rescan_header(out_path, len(header), skip, key, "tsv" if delimiter == "\t" else "csv", delimiter))
+    tally.merge(rescan_header(out_path, len(header), skip, key, "tsv" if delimiter == "\t" else "csv", delimiter))
     offset = 0
     for res in results:
         for k, v in res["replacements"].items():

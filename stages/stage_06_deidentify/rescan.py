@@ -121,7 +121,7 @@ def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]],
                           tier="guard"), skip, tally, task_checkpoint)
 
 
-def _rescan_header(path: Path, header_len: int, skip: dict[str, set[str]], key: bytes,
+def rescan_header(path: Path, header_len: int, skip: dict[str, set[str]], key: bytes,
                    fmt: Literal["csv", "tsv"] = "csv", delimiter: str | None = None) -> dict[str, Any]:
     """The copy's header line, each cell checked alone (guard tier, and read whole as a label).
 

@@ -16,7 +16,7 @@ from engine.phi.keys import derive_subkey
 from engine.phi.schemes import PURPOSE_DATE_SHIFT, PURPOSE_PSEUDONYM
 from stages import _phi
 from stages.dictionary import Dictionary, parse_date
-from stages.stage_06_deidentify.classify import _ISO_DATETIME, Prepared, _Plan
+from stages.stage_06_deidentify.classify import ISO_DATETIME, Prepared, _Plan
 from stages.stage_06_deidentify.config import DeidentifyConfig
 from stages.stage_06_deidentify.rescan import FORM_CHECKED, Tally, out_of_form
 from stages.tabular import TableReader
@@ -28,20 +28,26 @@ _INT_RE = re.compile(r"^\s*([0-9]{1,3})\s*$", re.ASCII)
 
 # Memo bounds: short cells (codes, doses, years, lab values) repeat across rows, so their spans
 # are looked up once; long free text rarely repeats and would only fill memory.
-_SPAN_MEMO_CHARS = 64
+SPAN_MEMO_CHARS = 64
+"""Cells up to this long have their PHI spans memoized per task; a longer cell is searched every time."""
 _MEMO_ENTRIES = 1 << 16
 _RowIdents = list[tuple[str, str, str]]
 """A row's identifier values to hunt for in its other cells: ``(value, value.lower(), token)``."""
 
 
-class _Transformer:
-    """Per-task state: the key, pseudonym/date-shift/span memos (in memory only), counters."""
+class Transformer:
+    """Per-task state: the key, pseudonym/date-shift/span memos (in memory only), counters.
+
+    Also the value-by-value reference of de-identification: the native row loop's pseudonyms, date
+    shifts and scrubbed cells are held to what these methods give (``pseudonym_key`` and
+    ``shift_key`` are the subkeys it is handed).
+    """
 
     def __init__(self, key: bytes, config: DeidentifyConfig, dictionary: Dictionary | None, as_of_year: int) -> None:
         self.key = key
         # Pseudonyms and date shifts each under their own subkey (engine.phi.schemes, version 2).
-        self._pseudonym_key = derive_subkey(key, PURPOSE_PSEUDONYM)
-        self._shift_key = derive_subkey(key, PURPOSE_DATE_SHIFT)
+        self.pseudonym_key = derive_subkey(key, PURPOSE_PSEUDONYM)
+        self.shift_key = derive_subkey(key, PURPOSE_DATE_SHIFT)
         self.config = config
         self.dictionary = dictionary
         self.as_of_year = as_of_year
@@ -60,7 +66,7 @@ class _Transformer:
         cache_key = (kind, value)
         found = self._pseudonyms.get(cache_key)
         if found is None:
-            found = schemes.pseudonym(self._pseudonym_key, kind, value)
+            found = schemes.pseudonym(self.pseudonym_key, kind, value)
             if len(self._pseudonyms) < 2_000_000:
                 self._pseudonyms[cache_key] = found
         return found
@@ -69,14 +75,14 @@ class _Transformer:
         """The subject's date shift (memoized: a subject's rows usually repeat its code)."""
         found = self._shifts.get(subject)
         if found is None:
-            found = schemes.shift_days(self._shift_key, subject, self.config.max_shift_days)
+            found = schemes.shift_days(self.shift_key, subject, self.config.max_shift_days)
             if len(self._shifts) < _MEMO_ENTRIES:
                 self._shifts[subject] = found
         return found
 
     def date(self, text: str, mode: str, date_format: str | None, shift: int) -> str | None:
         """The date in ``text`` generalised or shifted, or None if it is not a date we can parse."""
-        m = _ISO_DATETIME.match(text)
+        m = ISO_DATETIME.match(text)
         if m:
             try:
                 day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -104,7 +110,7 @@ class _Transformer:
 
     def spans(self, text: str, column: str, broad: bool) -> list[_phi.Span]:
         """``_phi.find_spans`` of a cell, memoized for short cells (spans are immutable)."""
-        if len(text) > _SPAN_MEMO_CHARS:
+        if len(text) > SPAN_MEMO_CHARS:
             return _phi.find_spans(text, column=column, broad=broad)
         memo_key = (text, column, broad)
         found = self._spans.get(memo_key)
@@ -144,7 +150,7 @@ class _Transformer:
 
     def _replace_spans(self, text: str, column: str, broad: bool, shift: int | None) -> str:
         """The cell's PHI spans replaced and counted; memoized whole (text and counts) for short cells."""
-        if len(text) > _SPAN_MEMO_CHARS:
+        if len(text) > SPAN_MEMO_CHARS:
             out, counted = self._replaced_counted(text, column, broad, shift)
         else:
             memo_key = (text, column, broad, shift)
@@ -287,7 +293,7 @@ def unparsed_date(text: str, scrubbed: str) -> str:
 
 def _is_date(text: str, date_format: str | None) -> bool:
     """Whether ``text`` is an ISO date (or datetime) or a date in the column's dictionary format."""
-    return _ISO_DATETIME.match(text) is not None or (date_format is not None and parse_date(text, date_format)
+    return ISO_DATETIME.match(text) is not None or (date_format is not None and parse_date(text, date_format)
                                                       is not None)
 
 
@@ -322,7 +328,7 @@ VALUE_COUNTS = ("pseudonyms", "dates_shifted", "dates_generalized", "birth_years
 """What a keyed pseudonym, a shifted date, a date reduced to its year and a suppressed birth year count."""
 
 
-def _pure_cell(tx: _Transformer, action: str, kind: str, text: str, date_format: str | None, shift: int,
+def _pure_cell(tx: Transformer, action: str, kind: str, text: str, date_format: str | None, shift: int,
                dob_cutoff: int) -> tuple[str | None, str]:
     """``(output cell, what to count)`` of a :data:`_PURE` action; None: a date no rule reads (scrub it)."""
     pseudonyms, shifted, generalized, suppressed = VALUE_COUNTS
@@ -346,7 +352,7 @@ def _pure_cell(tx: _Transformer, action: str, kind: str, text: str, date_format:
     return "", "zip_removed"
 
 
-def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transformer, tally: Tally | None = None, *,
+def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: Transformer, tally: Tally | None = None, *,
                first_row: bool = False) -> int:
     """Write the de-identified rows; returns how many.
 
@@ -410,7 +416,7 @@ def _transform(reader: TableReader, writer: Any, prep: Prepared, tx: _Transforme
             elif action == "scrub":  # the plan decided the column is not identifying: spans only, no header guess
                 text_shift_days = shift if text_shift else None
                 # A short cell seen before: scrub's own memo read here, without two calls a cell.
-                hit = replaced.get((text, "", broad, text_shift_days)) if len(text) <= _SPAN_MEMO_CHARS else None
+                hit = replaced.get((text, "", broad, text_shift_days)) if len(text) <= SPAN_MEMO_CHARS else None
                 if hit is None:
                     out.append(scrub(text, "", broad, idents, text_shift_days))
                 else:

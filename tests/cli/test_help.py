@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import _walk as walk
 from engine.cli import build_parser
+from engine.cli import walk_commands as walk
 from engine.cli.examples import COMMAND_GROUPS, EXAMPLES
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 
 import engine.cli as cli
@@ -12,13 +10,13 @@ from engine.core.errors import RflowError
 
 
 def _with_command(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
-    """``rflow stages list`` raises ``exc`` (the parser binds the function when it is built)."""
-    from engine.cli import stages_cmd
+    """``rflow stages list`` raises ``exc``: the stage registry it lists fails."""
+    from engine.plugins import default_registry
 
-    def boom(_args: argparse.Namespace) -> int:
+    def boom() -> list[type]:
         raise exc
 
-    monkeypatch.setattr(stages_cmd, "_list", boom)
+    monkeypatch.setattr(default_registry, "list", boom)
 
 
 @pytest.mark.parametrize("exc", [ValueError, KeyError, TypeError, RecursionError, UnicodeEncodeError])

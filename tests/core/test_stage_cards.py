@@ -13,7 +13,7 @@ import pytest
 
 from engine.manifest.api import validate_manifest
 from engine.plugins import StageRegistry
-from engine.plugins.cards import CARD_FILE, card_of, cards_document, read_cards, render
+from engine.plugins.cards import CARD_FILE, card_of, cards_document, render
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = sorted((ROOT / "manifests").glob("*.yaml")) + sorted((ROOT / "tests" / "manifest" / "corpus").glob("*"))
@@ -24,13 +24,6 @@ from engine.cli import main
 code = main(["validate", *sys.argv[1:]])
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
-
-
-class _NoCards(StageRegistry):
-    """The registry as it was before cards: every stage it describes is imported."""
-
-    def _shipped_card(self, key: str):  # type: ignore[no-untyped-def]
-        return None
 
 
 def test_the_shipped_cards_are_the_classes_cards() -> None:
@@ -72,21 +65,63 @@ def test_validate_imports_no_stage_module_without_a_hook(tmp_path: Path) -> None
 @pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
 def test_cards_and_classes_give_the_same_diagnostics(path: Path) -> None:
     with_cards = validate_manifest(path, registry=StageRegistry())
-    from_classes = validate_manifest(path, registry=_NoCards())
+    from_classes = validate_manifest(path, registry=StageRegistry(use_cards=False))
     assert [d.to_dict() if hasattr(d, "to_dict") else d for d in with_cards] == [
         d.to_dict() if hasattr(d, "to_dict") else d for d in from_classes]
 
 
-def test_a_card_speaks_only_for_the_module_its_entry_point_loads() -> None:
-    registry = StageRegistry()
-    cards = read_cards("stages")
-    assert set(cards) == {"upload", "schema_check", "irb_check", "phi_scan", "validate", "deidentify", "summary"}
-    registry._package_cards["stages"] = {
-        "upload": cards["upload"], "summary": __import__("attrs").evolve(cards["summary"], module="elsewhere")}
-    assert registry.card("upload") == cards["upload"]
-    card = registry.card("summary")  # the card names another module: the stage is loaded instead
-    assert card is not None and card.module == "stages.stage_20_summary"
-    assert "stages.stage_20_summary" in sys.modules
+PLUGIN_STAGE = """
+from engine import StageBase, StageContext, StageResult
+
+
+class {name}(StageBase, stage_id={stage_id}, stage_name="{key} stage", key="{key}", version="1.0.0", reads=(),
+             writes=()):
+    async def execute(self, context: StageContext) -> StageResult:
+        return StageResult.completed({{}})
+"""
+
+CARD_PROBE = """
+import json, sys
+from engine.plugins import StageRegistry
+from engine.plugins.cards import read_cards
+registry = StageRegistry(entry_point_group="rflow.test_cards")
+shipped = read_cards("cardplug")
+alpha, beta = registry.card("alpha"), registry.card("beta")
+print(json.dumps({
+    "alpha_is_shipped": alpha == shipped["alpha"], "alpha_module": alpha.module,
+    "beta_shipped_module": shipped["beta"].module, "beta_module": beta.module,
+    "loaded": sorted(m for m in sys.modules if m.startswith("cardplug."))}))
+"""
+
+
+def test_a_card_speaks_only_for_the_module_its_entry_point_loads(tmp_path: Path) -> None:
+    """A plugin package on disk with two entry points: the card that names the module its entry point
+    loads is used as shipped (that stage is not imported); one that names another module is not."""
+    package = tmp_path / "cardplug"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "alpha.py").write_text(PLUGIN_STAGE.format(name="Alpha", stage_id=901, key="alpha"))
+    (package / "beta.py").write_text(PLUGIN_STAGE.format(name="Beta", stage_id=902, key="beta"))
+    dist = tmp_path / "cardplug-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: cardplug\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[rflow.test_cards]\nalpha = cardplug.alpha:Alpha\nbeta = cardplug.beta:Beta\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    make = ("from engine.plugins import StageRegistry\nfrom engine.plugins.cards import cards_document, render\n"
+            "print(render(cards_document(StageRegistry(entry_point_group='rflow.test_cards').list())), end='')")
+    text = subprocess.run([sys.executable, "-c", make], capture_output=True, text=True, env=env, check=True).stdout
+    document = json.loads(text)
+    assert document["stages"]["beta"]["module"] == "cardplug.beta"
+    document["stages"]["beta"]["module"] = "cardplug.elsewhere"
+    (package / CARD_FILE).write_text(render(document), "utf-8")
+
+    done = subprocess.run([sys.executable, "-c", CARD_PROBE], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, check=True)
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result == {"alpha_is_shipped": True, "alpha_module": "cardplug.alpha",
+                      "beta_shipped_module": "cardplug.elsewhere", "beta_module": "cardplug.beta",
+                      "loaded": ["cardplug.beta"]}
 
 
 def test_hooks_named_by_cards_are_the_classes_hooks() -> None:

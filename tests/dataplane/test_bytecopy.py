@@ -22,9 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import InputDataset, StageContext, StageStatus, World, run_stages
+from engine import InputDataset, StageContext, StageStatus, World, bundled_path, run_stages
 from engine.execution.executors.local import LocalExecutor
-from stages._common import bundled_path
 from stages.components import DeidentifiedDataset
 from stages.stage_06_deidentify import bytecopy
 

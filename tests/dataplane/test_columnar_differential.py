@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stages._common import bundled_path
+from engine import bundled_path
 from stages.components import DatasetProfile
 from stages.dictionary import build_rule, load_dictionary, parse_dictionary
 from stages.stage_02_schema_check import SchemaCheckConfig, check_input

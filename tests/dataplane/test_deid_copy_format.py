@@ -78,19 +78,19 @@ def test_a_date_generalised_to_its_year_is_text_in_the_copy(tmp_path: Path, ws: 
 
 
 def test_typed_date_columns_are_dates_by_their_type(tmp_path: Path) -> None:
-    from stages.stage_06_deidentify.classify import _typed_dates, classify_column
+    from stages.stage_06_deidentify.classify import classify_column, typed_dates
     from stages.stage_06_deidentify.config import DeidentifyConfig
 
     path = tmp_path / "study.parquet"
     _frame().write_parquet(path)
-    assert _typed_dates(path, "parquet", 7) == [False, False, True, True, False, False, False]
+    assert typed_dates(path, "parquet", 7) == [False, False, True, True, False, False, False]
     config = DeidentifyConfig()
     # No date word in the name, cells that a sample could take for anything: the type decides.
     assert classify_column("visit", config, None, ["x"], typed_date=True)[1:] == ("DATE", "type")
     assert classify_column("visit", config, None, ["x"])[1] != "DATE"
     csv = tmp_path / "study.csv"
     csv.write_text("visit\n2024-01-01\n")
-    assert _typed_dates(csv, "csv", 1) == [False]
+    assert typed_dates(csv, "csv", 1) == [False]
 
 
 @pytest.mark.parametrize("fmt", ["dta", "sav"])

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from engine import StageStatus
-from stages._common import bundled_path
+from engine import StageStatus, bundled_path
 from stages.components import DatasetProfile
 from stages.dictionary import load_dictionary
 from tests.dataplane.writers import WRITABLE, typed_columns, write_as

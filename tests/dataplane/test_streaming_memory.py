@@ -19,7 +19,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from stages._common import bundled_path
+from engine import bundled_path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = textwrap.dedent("""

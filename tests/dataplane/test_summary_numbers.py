@@ -16,7 +16,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stages.columnar.summary import _candidate
+from stages.columnar.summary import number_candidate
 from stages.dictionary import parse_number
 
 PIECES = [*"0123456789", "+", "-", ".", "e", "E", "inf", "Inf", "INFINITY", "nan", "NaN", "_", ",", "x", "d",
@@ -25,7 +25,7 @@ cell = st.lists(st.sampled_from(PIECES), max_size=8).map("".join)
 
 
 def row_number(value: str) -> float | None:
-    """The row path's number of a stripped cell (``stages.stage_20_summary._ColumnStats.add``)."""
+    """The row path's number of a stripped cell (``stages.stage_20_summary.ColumnStats.add``)."""
     if len(value) > 1 and value[0] == "0" and value[1] != ".":
         return None
     number = parse_number(value)
@@ -34,7 +34,7 @@ def row_number(value: str) -> float | None:
 
 def columnar_numbers(values: list[str]) -> list[float | None]:
     frame = pl.DataFrame({"s": pl.Series("s", values, dtype=pl.String)})
-    return frame.select(_candidate(pl.col("s"))).to_series().to_list()
+    return frame.select(number_candidate(pl.col("s"))).to_series().to_list()
 
 
 @settings(max_examples=400, deadline=None)

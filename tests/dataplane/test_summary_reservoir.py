@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.phi import native
-from stages.columnar.summary import _Reservoir
+from stages.columnar.summary import Reservoir
 
 
 def _reference(size: int, seed: int, batches: list[int]) -> tuple[list[float], object]:
@@ -56,7 +56,7 @@ def _reference(size: int, seed: int, batches: list[int]) -> tuple[list[float], o
 @given(size=st.integers(1, 300), seed=st.integers(0, 50), batches=st.lists(st.integers(0, 2000), max_size=8))
 @settings(max_examples=60, deadline=None)
 def test_the_sample_is_the_plain_algorithms(in_core: bool, size: int, seed: int, batches: list[int]) -> None:
-    sampler = _Reservoir(size, seed)
+    sampler = Reservoir(size, seed)
     assert sampler.core is not None or native.core is None, "the core has no reservoir draws: a stale build"
     if not in_core:
         sampler.core = None
@@ -71,11 +71,11 @@ def test_the_sample_is_the_plain_algorithms(in_core: bool, size: int, seed: int,
 
 
 def test_a_huge_sample_stays_in_python() -> None:
-    assert _Reservoir(1 << 32, 0).core is None
+    assert Reservoir(1 << 32, 0).core is None
 
 
 def test_a_slot_is_randrange() -> None:
     for size in (1, 2, 3, 10, 10_000, 12_345):
-        a, b = _Reservoir(size, 7), random.Random(7)
-        assert [a._slot() for _ in range(200)] == [b.randrange(size) for _ in range(200)]
+        a, b = Reservoir(size, 7), random.Random(7)
+        assert [a.slot() for _ in range(200)] == [b.randrange(size) for _ in range(200)]
 

@@ -15,8 +15,8 @@ from unittest import mock
 
 import pytest
 
+from engine import bundled_path
 from stages import stage_01_upload
-from stages._common import bundled_path
 from stages.components import DatasetProfile
 from tests.stages.conftest import run, write
 

@@ -18,8 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import InputDataset
-from stages._common import bundled_path
+from engine import InputDataset, bundled_path
 from stages.columnar.source import native_csv_ok
 from stages.components import DatasetProfile
 from stages.stage_01_upload import UploadConfig, profile_input

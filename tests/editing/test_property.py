@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.authoring import EditError, ManifestDocument, format_text
-from engine.authoring.fmt import _canonical
+from engine.authoring.fmt import canonical
 from engine.authoring.text import TextDoc, same
 from engine.manifest import validate_manifest
 from tests.editing.conftest import GOLDEN
@@ -109,7 +109,7 @@ def test_any_sequence_of_edits_is_refused_or_valid(data: st.DataObject) -> None:
         assert not [d for d in validate_manifest(doc.text) if d.is_error]
     formatted = format_text(doc.text)
     assert format_text(formatted) == formatted
-    assert same(TextDoc(formatted).data, _canonical(TextDoc(doc.text).data, ()))
+    assert same(TextDoc(formatted).data, canonical(TextDoc(doc.text).data, ()))
 
 
 @settings(max_examples=60, deadline=None)

@@ -174,7 +174,7 @@ def _enospc() -> OSError:
 
 
 def test_injected_enospc_in_the_audit_log_stops_the_run(tmp_path, monkeypatch) -> None:
-    real, calls = engine.reporting.audit._write_all, []
+    real, calls = engine.reporting.audit.write_all, []
 
     def failing(fd: int, payload: bytes) -> None:
         calls.append(1)
@@ -182,7 +182,7 @@ def test_injected_enospc_in_the_audit_log_stops_the_run(tmp_path, monkeypatch) -
             raise _enospc()
         real(fd, payload)
 
-    monkeypatch.setattr(engine.reporting.audit, "_write_all", failing)
+    monkeypatch.setattr(engine.reporting.audit, "write_all", failing)
     out = tmp_path / "run"
     report = run_manifest(out_dir=out)
     assert report.status == "failed" and report.exit_code == 1

@@ -25,31 +25,29 @@ YAML_FILES = sorted(
 )
 
 
-def _outcome(text: str, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
-    with monkeypatch.context() as m:
-        if not fast:
-            m.setattr(loader, "_CParser", None)
-        doc = loader.load_document(text.encode("utf-8", "surrogatepass"), name="case.yaml")
+def _outcome(text: str, *, fast: bool) -> tuple[Any, ...]:
+    doc = loader.load_document(text.encode("utf-8", "surrogatepass"), name="case.yaml", c_parser=fast)
     return doc.data, doc.source_map.nodes, [repr(d) for d in doc.diagnostics]
 
 
-def _same(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _outcome(text, fast=True, monkeypatch=monkeypatch) == _outcome(text, fast=False, monkeypatch=monkeypatch)
+def _same(text: str) -> None:
+    assert _outcome(text, fast=True) == _outcome(text, fast=False)
 
 
 def test_c_parser_is_installed() -> None:
     # A dependency on CPython (pyproject.toml); without it the fast path would silently never run.
-    assert loader._CParser is not None
+    assert loader.takes_c_parser("steps:\n  - id: 1\n    stage: upload\n")
+    assert not loader.takes_c_parser("a: !tag x\n") and not loader.takes_c_parser("a: [\n")
 
 
 @pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_repository_yaml_loads_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _same(path.read_text("utf-8", errors="surrogateescape"), monkeypatch)
+def test_repository_yaml_loads_the_same(path: Path) -> None:
+    _same(path.read_text("utf-8", errors="surrogateescape"))
 
 
 @pytest.mark.parametrize("path", sorted(ROOT.glob("manifests/*.yaml")), ids=lambda p: p.name)
 def test_shipped_manifests_take_the_fast_path(path: Path) -> None:
-    assert loader._compose_fast(path.read_text("utf-8")) is not None
+    assert loader.takes_c_parser(path.read_text("utf-8"))
 
 
 @settings(max_examples=400, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
@@ -61,8 +59,7 @@ def test_mutated_manifests_load_the_same(good_text: str, data: st.DataObject) ->
         cut = data.draw(st.integers(0, len(lines[i])), label="col")
         piece = data.draw(st.sampled_from(HOSTILE) | st.text(max_size=6), label="piece")
         lines[i] = lines[i][:cut] + piece + (lines[i][cut:] if data.draw(st.booleans()) else "")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        _same("\n".join(lines), monkeypatch)
+    _same("\n".join(lines))
 
 
 YAMLISH = st.text(alphabet=st.sampled_from(list("ab:-?[]{},#&*!|>'\"\\ \n\t%@`\r.0x\u2028\x85é")), max_size=40)
@@ -71,6 +68,5 @@ YAMLISH = st.text(alphabet=st.sampled_from(list("ab:-?[]{},#&*!|>'\"\\ \n\t%@`\r
 @settings(max_examples=600, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(YAMLISH)
 def test_yaml_punctuation_loads_the_same(text: str) -> None:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        _same(text, monkeypatch)
-        _same(text + "\n", monkeypatch)
+    _same(text)
+    _same(text + "\n")

@@ -36,7 +36,7 @@ _word = st.lists(_syllable, min_size=2, max_size=4).map("".join)
 
 
 def _unknown(word: str) -> bool:
-    return not (cues.english(word) or cues._key(word) in D.common or cues._key(word) in V.abbreviations)
+    return not (cues.english(word) or cues.word_key(word) in D.common or cues.word_key(word) in V.abbreviations)
 
 
 @st.composite

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from phi_corpus import COLUMNS, dense_block
 
+from engine import bundled_path
 from engine.phi import native, native_deid
-from stages._common import bundled_path
 from stages.stage_06_deidentify import native_copy
 from stages.stage_06_deidentify.bytecopy import ByteCopyWriter, NotBytewise
 from tests.native.stage_runs import deidentified
@@ -54,8 +54,8 @@ def _both(text: str, delimiter: str, kept: list[int], skip_first: bool, rows: li
     assert core is not None
     got = io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(native_copy, "_BLOCK_CHARS", block)
-        mp.setattr(native_copy, "_BATCH_ROWS", batch)
+        mp.setattr(native_copy, "BLOCK_CHARS", block)
+        mp.setattr(native_copy, "BATCH_ROWS", batch)
         got_raised = _refused(lambda: native_copy.NativeByteCopyWriter(got, lines, core), rows, outs)
     assert got_raised == ref_raised
     if not ref_raised:

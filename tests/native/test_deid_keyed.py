@@ -22,9 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.phi import native, native_deid, schemes
-from stages.stage_06_deidentify.classify import _ISO_DATETIME
+from stages.stage_06_deidentify.classify import ISO_DATETIME
 from stages.stage_06_deidentify.config import DeidentifyConfig
-from stages.stage_06_deidentify.transform import _Transformer
+from stages.stage_06_deidentify.transform import Transformer
 from tests.native.test_deid_rows import needs_core
 
 core = native.core
@@ -34,8 +34,8 @@ KINDS = ["NAME", "SUBJECT_ID", "SSN", "PHONE", "MRN", "EMAIL", "IDENTIFIER", "x9
 GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "phi" / "golden" / "golden_vectors.json").read_text())
 
 
-def _tx(max_shift_days: int = 180) -> _Transformer:
-    return _Transformer(b"k" * 32, DeidentifyConfig(max_shift_days=max_shift_days), None, 2026)
+def _tx(max_shift_days: int = 180) -> Transformer:
+    return Transformer(b"k" * 32, DeidentifyConfig(max_shift_days=max_shift_days), None, 2026)
 
 
 def iso_date(data: st.DataObject) -> str:
@@ -79,7 +79,7 @@ def test_an_iso_date_reduced_to_its_year_as_the_reference_reduces_it(data: st.Da
     if got is not None:
         assert got == _tx().date(text, "year", None, 0)
     else:
-        m = _ISO_DATETIME.match(text)
+        m = ISO_DATETIME.match(text)
         if m and text.isascii():
             with pytest.raises(ValueError):
                 dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -139,7 +139,7 @@ def test_the_row_loop_answers_keyed_values_without_python() -> None:
     rules = [(1, "SUBJECT_ID", "SUBJ", False, False, 0), (2, "", "", False, False, 0),
              (4, "90+", "", False, False, 1937), (0, "", "", False, False, 0)]
     counts = ["pseudonyms", "dates_shifted", "dates_generalized", "birth_years_suppressed"]
-    rows.values(tx._pseudonym_key, tx._shift_key, 180, 7, counts, rules, ("NAME", "NAME", False))
+    rows.values(tx.pseudonym_key, tx.shift_key, 180, 7, counts, rules, ("NAME", "NAME", False))
     rows.feed("id,visit,dob,note,name\nS1,2023-04-05T10:00Z,1950-02-03,x,Ann Lee\nS2,2023-13-01,1900-01-01,y,Bo Dia\n")
     rows.feed("")
     status, misses, names, python_rows = rows.scan()

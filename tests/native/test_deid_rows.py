@@ -24,9 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from phi_corpus import COLUMNS, dense_block
 
-from engine import InputDataset
+from engine import InputDataset, bundled_path
 from engine.phi import native, native_deid
-from stages._common import bundled_path
 from stages.dictionary import load_dictionary
 from stages.stage_01_upload import UploadConfig, profile_input
 from stages.stage_06_deidentify import core_rows, ranges
@@ -113,7 +112,7 @@ def core_and_reference(path: Path, tmp: Path, config: DeidentifyConfig, dictiona
             _task_run(path, tmp / "core", config, dictionary, partition, True)
         return None
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(core_rows, "_BLOCK_CHARS", block)
+        mp.setattr(core_rows, "BLOCK_CHARS", block)
         got = _task_run(path, tmp / "core", config, dictionary, partition, True)
     assert got[0] == ref[0]
     assert got[1] == ref[1]

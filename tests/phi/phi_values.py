@@ -6,7 +6,7 @@ import datetime as dt
 
 from hypothesis import strategies as st
 
-from engine.phi.validators import _IBAN_LENGTHS, luhn, vin_check_digit
+from engine.phi.validators import IBAN_LENGTHS, luhn, vin_check_digit
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -74,13 +74,13 @@ vin = st.text(alphabet="ABCDEFGHJKLMNPRSTUVWXYZ0123456789", min_size=17, max_siz
 def iban_number(country: str, body: str, grouped: bool) -> str:
     """An IBAN of ``country`` (its registered length) whose check digits make mod 97 = 1."""
     bban = "".join("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[ord(c) % 36] for c in body.ljust(30, "7"))
-    bban = bban[: _IBAN_LENGTHS[country] - 4]
+    bban = bban[: IBAN_LENGTHS[country] - 4]
     rest = int("".join(str(int(c, 36)) for c in bban + country + "00")) % 97
     compact = f"{country}{98 - rest:02d}{bban}"
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4)) if grouped else compact
 
 
-iban = st.builds(iban_number, st.sampled_from(sorted(_IBAN_LENGTHS)), st.text(min_size=1, max_size=30), st.booleans())
+iban = st.builds(iban_number, st.sampled_from(sorted(IBAN_LENGTHS)), st.text(min_size=1, max_size=30), st.booleans())
 mrn = st.from_regex(r"[A-Z]{0,2}[0-9]{6,9}", fullmatch=True)
 zip5 = st.from_regex(r"[0-9]{5}", fullmatch=True)
 url = st.builds(lambda h, p: f"https://{h}.example.org/{p}", st.from_regex(r"[a-z]{3,10}", fullmatch=True),

@@ -88,13 +88,13 @@ def test_a_stale_or_broken_plan_is_not_used(tmp_path: Path, monkeypatch: pytest.
 
 def test_other_registries_and_settings_translate_at_start_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bundled = load_registry()
-    assert native_match._shipped_args(bundled.scan) is not None
-    assert native_match._shipped_args(bundled.guard) is not None
+    assert native_match.shipped_args(bundled.scan) is not None
+    assert native_match.shipped_args(bundled.guard) is not None
     other = tmp_path / "registry.yaml"  # same name, same bytes, another file: not the bundled registry
     other.write_bytes(DEFAULT_REGISTRY.read_bytes())
-    assert native_match._shipped_args(load_registry(other).scan) is None
+    assert native_match.shipped_args(load_registry(other).scan) is None
     monkeypatch.setenv("RFLOW_PHI_CORE_LABELS", "0")
-    assert native_match._shipped_args(bundled.scan) is None
+    assert native_match.shipped_args(bundled.scan) is None
 
 
 def test_a_scan_without_the_plan_finds_the_same(tmp_path: Path) -> None:

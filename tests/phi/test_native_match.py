@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -177,15 +178,25 @@ def test_the_re_setting_is_the_python_reference_path(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(native_match, "native_matches", lambda *a: calls.append(1) or iter(()))
     list(matcher.pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
     assert not calls
-    monkeypatch.setenv(native_match.ENV_ENGINE, "auto")
-    monkeypatch.setattr(native_match, "_BUILT", {})
-    monkeypatch.delitem(sys.modules, "engine.phi.native")  # a process that never asked for the core
-    list(matcher.pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
-    assert not calls and not native_match.is_built(load_registry().scan), "a short text compiled the core"
-    list(matcher.pattern_matches(load_registry().scan, b"SSN 123-45-6789 " * 3000))
-    assert calls and native_match.is_built(load_registry().scan)
-    list(matcher.pattern_matches(load_registry().scan, b"SSN 123-45-6789"))
-    assert len(calls) == 2
+
+    # A process that never asked for the core: a short text stays on re, a scan-sized one builds the core,
+    # after which short texts use it too.
+    probe = (
+        "import sys\n"
+        "from engine.phi import load_registry, matcher, native_match\n"
+        "calls = []\n"
+        "real = native_match.native_matches\n"
+        "native_match.native_matches = lambda *a: calls.append(1) or real(*a)\n"
+        "scan = load_registry().scan\n"
+        "list(matcher.pattern_matches(scan, b'SSN 123-45-6789'))\n"
+        "print(len(calls), native_match.is_built(scan), 'engine.phi.native' in sys.modules)\n"
+        "list(matcher.pattern_matches(scan, b'SSN 123-45-6789 ' * 3000))\n"
+        "print(len(calls), native_match.is_built(scan))\n"
+        "list(matcher.pattern_matches(scan, b'SSN 123-45-6789'))\n"
+        "print(len(calls))\n")
+    env = {**os.environ, native_match.ENV_ENGINE: "auto"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.splitlines() == ["0 False False", "1 True", "2"], "a short text compiled the core"
 
 
 @needs_core

@@ -113,13 +113,18 @@ def test_an_unreadable_registry_is_named_too(package_copy: Path) -> None:
     assert "cannot read PHI registry registry.yaml" in r.stderr
 
 
-def test_a_sanitizer_that_cannot_run_withholds_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_sanitizer_that_cannot_run_withholds_the_text() -> None:
     def broken(text: str) -> str:
         raise PhiRegistryError("PHI registry registry.yaml is not valid YAML at line 3, column 1")
 
-    monkeypatch.setattr(redaction, "_redact", broken)
-    assert redaction.redact(f"row 2 holds {SSN}") == redaction.UNUSABLE
-    assert SSN not in safe_error_text(ValueError(f"bad literal {SSN}"))
+    sanitizer, identifies = redaction.installed()
+    redaction.install(broken, identifies)
+    try:
+        assert redaction.redact(f"row 2 holds {SSN}") == redaction.UNUSABLE
+        assert SSN not in safe_error_text(ValueError(f"bad literal {SSN}"))
+    finally:
+        redaction.install(sanitizer, identifies)
+    assert redaction.redact("no value here") == "no value here"
     # a registry error is reported as written: it names a file and a position, never a value
     err = PhiRegistryError("PHI registry registry.yaml is not valid YAML at line 3, column 1")
     assert isinstance(err, ConfigFileError)

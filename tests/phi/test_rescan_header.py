@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import stages  # noqa: F401 - registers the built-in stages
 from engine.testing import run_stages
-from stages.stage_06_deidentify.rescan import _rescan_header
+from stages.stage_06_deidentify.rescan import rescan_header
 
 CUE_HEADERS = ["Fingerprint template", "Photo file", "Retina scan", "Voiceprint", "Contact Tel", "Mobile",
                "Insurance No.", "Licence", "Birth Cert", "Implant S/N", "Billing Acct", "Fax", "MRN", "Pager"]
@@ -57,9 +57,9 @@ def test_a_header_cell_that_holds_phi_is_still_counted(tmp_path: Path) -> None:
     copy = tmp_path / "copy.csv"
     header = "record_id,SSN 512-73-4891,Margaret Okonkwo,ICD-10\n"
     copy.write_text(header + "1,2,3,4\n", encoding="utf-8")
-    found = _rescan_header(copy, len(header.encode()), {}, b"k" * 32)
+    found = rescan_header(copy, len(header.encode()), {}, b"k" * 32)
     assert found["by_category"] == {"NAME": 1, "SSN": 1} and found["first_rows"] == [0], found
     semicolons = tmp_path / "semi.csv"
     semicolons.write_text(header.replace(",", ";") + "1;2;3;4\n", encoding="utf-8")
-    found = _rescan_header(semicolons, len(header.encode()), {}, b"k" * 32, delimiter=";")
+    found = rescan_header(semicolons, len(header.encode()), {}, b"k" * 32, delimiter=";")
     assert found["by_category"] == {"NAME": 1, "SSN": 1}, found

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from stages import _phi
-from stages.stage_06_deidentify import _SPAN_MEMO_CHARS, DeidentifyConfig, _Transformer, replace_word
+from stages.stage_06_deidentify import SPAN_MEMO_CHARS, DeidentifyConfig, Transformer, replace_word
 
 KEY = b"k" * 32
 
 
-def _tx(**config: object) -> _Transformer:
-    return _Transformer(KEY, DeidentifyConfig(**config), None, dt.date(2026, 3, 1))  # type: ignore[arg-type]
+def _tx(**config: object) -> Transformer:
+    return Transformer(KEY, DeidentifyConfig(**config), None, dt.date(2026, 3, 1))  # type: ignore[arg-type]
 
 
 def test_a_repeated_short_cell_is_scrubbed_and_counted_every_time() -> None:
@@ -36,7 +36,7 @@ def test_long_cells_are_not_memoized(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(_phi, "find_spans", counting)
     tx = _tx()
-    note = "seen today " * (_SPAN_MEMO_CHARS // 10) + "SSN: 234-56-7891"
+    note = "seen today " * (SPAN_MEMO_CHARS // 10) + "SSN: 234-56-7891"
     for _ in range(2):
         assert tx.scrub(note, "", True, []).endswith("[PHI:SSN]")
         assert tx.scrub("E11.9", "", False, []) == "E11.9"

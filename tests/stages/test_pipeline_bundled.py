@@ -9,9 +9,8 @@ import re
 import attrs
 import pytest
 
-from engine import StageStatus
+from engine import StageStatus, bundled_path
 from engine.phi.scan.findings_file import read_findings
-from stages._common import bundled_path
 from stages.components import DeidentifiedDataset, PhiFindingsSummary, StudySummary
 from tests.stages.conftest import Run, run
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import StageStatus
-from stages._common import bundled_path
+from engine import StageStatus, bundled_path
 from stages.components import SchemaReport
 from stages.dictionary import load_dictionary
 from tests.stages.conftest import run, write

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from engine import StageStatus
 from stages.components import DeidentifiedDataset, StudySummary
-from stages.stage_20_summary import SummaryConfig, _ColumnStats
+from stages.stage_20_summary import ColumnStats, SummaryConfig
 from tests.stages.conftest import run, write
 
 KEYS = ["upload", "schema_check", "validate", "phi_scan", "deidentify", "summary"]
@@ -85,7 +85,7 @@ def test_title_is_sanitized(tmp_path: Path, ws: Path) -> None:
 @given(values=st.lists(st.integers(min_value=-50, max_value=50), min_size=0, max_size=80),
        k=st.integers(min_value=1, max_value=15))
 def test_every_shown_order_statistic_has_k_values_on_each_side(values: list[int], k: int) -> None:
-    stats = _ColumnStats(30, k, random.Random(0))
+    stats = ColumnStats(30, k, random.Random(0))
     for v in values:
         stats.add(str(v))
     out = stats.result(SummaryConfig(min_cell_count=k))

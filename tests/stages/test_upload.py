@@ -7,8 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from engine import StageStatus
-from stages._common import bundled_path
+from engine import StageStatus, bundled_path
 from stages.components import DatasetProfile
 from tests.stages.conftest import run, write
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import StageStatus
-from stages._common import bundled_path
+from engine import StageStatus, bundled_path
 from stages.components import QualityReport
 from stages.dictionary import MAX_DICTIONARY_BYTES
 from tests.stages.conftest import run, write
