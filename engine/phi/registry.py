@@ -1,4 +1,5 @@
-"""Load the canonical PHI registry, validate it, and compile it into matchers.
+"""Load the canonical PHI registry and compile it into matchers (reading and checking the file:
+:mod:`engine.phi.registry_check`).
 
 Everything in rflow that recognizes PHI is derived from ``registry.yaml`` through this module:
 one combined alternation per tier (a single pass over the text finds every category, far faster
@@ -9,33 +10,28 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 import sys
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 
 from engine.phi import core_plan
-from engine.phi.dialect import dialect_problem, is_class, short_alternatives
 from engine.phi.errors import PhiRegistryError
-from engine.phi.fastform import case_trie, class_covers_alnum, expand_ignorecase_words, fast_form
+from engine.phi.fastform import case_trie, expand_ignorecase_words, fast_form
 from engine.phi.label_rule import LabelGrammar, LabelRule, label_order
 from engine.phi.native_lazy import deferred_compile, lazy_compile
 from engine.phi.normalize import FOLD
+from engine.phi.registry_check import line_of, read_bytes, read_document, validate_document
 from engine.phi.senses import LabelSenses
 from engine.phi.validators import NORMALIZERS, VALIDATORS
 
 Tier = Literal["scan", "guard"]
-SCHEMA_FILE = "phi-registry.v1.schema.json"
 DEFAULT_REGISTRY = Path(__file__).with_name("registry.yaml")
 
-# Escapes that match non-ASCII text in str patterns; the registry must spell classes explicitly.
-_FORBIDDEN_ESCAPES = re.compile(r"(?<!\\)(?:\\\\)*\\[dDwWsS]")
 _COLUMN_TAIL = ("number", "no", "num", "nbr", "id")
 
 
@@ -194,135 +190,7 @@ def normalize_column(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-# --- loading -----------------------------------------------------------------------------------
-
-
-def _load_schema() -> dict[str, Any]:
-    try:
-        text = resources.files("engine.schemas").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        text = (Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_FILE).read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise PhiRegistryError(f"cannot read PHI registry {path.name}: {type(exc).__name__}") from None
-
-
-def read_document(path: Path, data: bytes | None = None) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    # The C parser (ruamel.yaml.clib) where it is installed, else the pure one: the same document
-    # (tests/phi/test_startup_load.py), about 7x faster on registry.yaml.
-    yaml = YAML(typ="safe")
-    try:
-        return yaml.load((_read_bytes(path) if data is None else data).decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise PhiRegistryError(f"cannot read PHI registry {path.name}: {type(exc).__name__}") from None
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise PhiRegistryError(f"PHI registry {path.name} is not valid YAML{where}") from None
-
-
-def validate_document(doc: Any) -> list[str]:
-    """Schema and semantic problems of a registry document (empty list: valid).
-
-    Messages name the path and the failed keyword, never the offending value.
-    """
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(_load_schema())
-    problems = [
-        f"{'/'.join(str(p) for p in err.absolute_path) or '<root>'}: fails '{err.validator}'"
-        for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-    ]
-    if problems:
-        return problems
-    seen_ids: set[str] = set()
-    seen_names: set[str] = set()
-    lb = doc["label_boundary"]
-    regexes: list[tuple[str, str]] = [
-        ("label_separator", doc["label_separator"]),
-        ("prefilter", doc["prefilter"]),
-        ("label_boundary/right", lb["right"]),
-    ]
-    problems.extend(_boundary_problems("label_boundary", lb["left"], lb["right"]))
-    if not is_class(lb["after_label"]):
-        problems.append("label_boundary/after_label: must be one character class")
-    regexes.append(("label_boundary/glued", lb["glued"]))
-    lw = doc["label_window"]
-    if "word" in lw:
-        regexes.append(("label_window/word", lw["word"]))
-    if "punctuation" in lw and not is_class(lw["punctuation"]):
-        problems.append("label_window/punctuation: must be one character class")
-    if "gap" in doc.get("label_value_not_followed_by", {}):
-        regexes.append(("label_value_not_followed_by/gap", doc["label_value_not_followed_by"]["gap"]))
-    for ci, cat in enumerate(doc["categories"]):
-        where = f"categories/{ci}"
-        if cat["name"] in seen_names:
-            problems.append(f"{where}/name: duplicate category name {cat['name']}")
-        seen_names.add(cat["name"])
-        if cat["token"] != f"[PHI:{cat['name']}]":
-            problems.append(f"{where}/token: must be [PHI:{cat['name']}]")
-        if "value" in cat:
-            regexes.append((f"{where}/value/regex", cat["value"]["regex"]))
-        context = cat.get("context", {})
-        if not cat["patterns"] and "value" not in cat and not context.get("whole_cell"):
-            problems.append(f"{where}: has neither patterns nor a labelled value")
-        if context.get("labels") and "value" not in cat:
-            problems.append(f"{where}/context/labels: text labels need a value regex")
-        if context.get("columns") and "value" not in cat and not context.get("whole_cell"):
-            problems.append(f"{where}/context/columns: columns need a value regex or whole_cell")
-        for pi, pat in enumerate(cat["patterns"]):
-            if pat["id"] in seen_ids:
-                problems.append(f"{where}/patterns/{pi}/id: duplicate pattern id {pat['id']}")
-            seen_ids.add(pat["id"])
-            pwhere = f"{where}/patterns/{pi}"
-            regexes.append((f"{pwhere}/regex", pat["regex"]))
-            bound = pat["boundary"]
-            problems.extend(_boundary_problems(f"{pwhere}/boundary", bound["left"], bound.get("right")))
-            if "right" in bound:
-                regexes.append((f"{pwhere}/boundary/right", bound["right"]))
-            if "followed_by" in pat:
-                regexes.append((f"{pwhere}/followed_by", pat["followed_by"]))
-            if "gap" in pat.get("not_followed_by", {}):
-                regexes.append((f"{pwhere}/not_followed_by/gap", pat["not_followed_by"]["gap"]))
-    for where, source in regexes:
-        if _FORBIDDEN_ESCAPES.search(source):
-            problems.append(f"{where}: uses \\d, \\w or \\s; spell the ASCII class instead")
-            continue
-        dialect = dialect_problem(source)
-        if dialect:
-            problems.append(f"{where}: {dialect}")
-            continue
-        compiled = re.compile(source, re.ASCII)
-        if set(compiled.groupindex) - {"value"}:
-            problems.append(f"{where}: the only named group allowed is (?P<value>...)")
-        if compiled.groups != len(compiled.groupindex):
-            problems.append(f"{where}: use (?:...) instead of unnamed capturing groups")
-        if where.endswith("/regex") and "/patterns/" in where and compiled.match("") is not None:
-            problems.append(f"{where}: matches the empty string")
-            continue
-        if where != "label_separator" and "/gap" not in where and compiled.match("") is not None:
-            problems.append(f"{where}: matches the empty string")
-    return problems
-
-
-def _boundary_problems(where: str, left: str, right: str | None) -> list[str]:
-    out = []
-    if not is_class(left):
-        out.append(f"{where}/left: must be one character class")
-    elif not class_covers_alnum(left):
-        out.append(f"{where}/left: must exclude at least [A-Za-z0-9] (PHI never starts inside a word)")
-    if right is not None and not short_alternatives(right):
-        out.append(f"{where}/right: must be an alternation of one- or two-character class sequences")
-    return out
+# --- compiling ----------------------------------------------------------------------------------
 
 
 def _label_regex(labels: Sequence[str], doc: Mapping[str, Any]) -> str:
@@ -416,24 +284,6 @@ def _compile_tier(name: str, patterns: list[CompiledPattern]) -> CompiledTier:
     return CompiledTier(name, rebuilt, str_re, bytes_re, tuple(by_group), position)
 
 
-def _line_of(data: bytes, problem: str) -> str:
-    """``problem`` (``path/in/document: what``) with the file line its path starts on, when found."""
-    from ruamel.yaml import YAML
-
-    where, _, what = problem.partition(": ")
-    try:
-        node: Any = YAML(typ="rt").load(data.decode("utf-8"))
-        line: int | None = None
-        for step in [] if where == "<root>" else where.split("/"):
-            key: Any = int(step) if isinstance(node, list) else step
-            lc = node.lc.item(key) if hasattr(node, "lc") else None
-            line = lc[0] + 1 if lc else line
-            node = node[key]
-    except Exception:  # a path the round-trip document does not hold: the problem without a line
-        return problem
-    return f"line {line}: {where}: {what}" if line else problem
-
-
 def build_registry(
     doc: Mapping[str, Any], source: str = "<memory>", *, checked: bool = False, data: bytes | None = None
 ) -> PhiRegistry:
@@ -445,7 +295,7 @@ def build_registry(
     """
     problems = [] if checked else validate_document(doc)
     if problems and data is not None:
-        problems = [_line_of(data, p) for p in problems[:5]] + problems[5:]
+        problems = [line_of(data, p) for p in problems[:5]] + problems[5:]
     if problems:
         shown = "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
         raise PhiRegistryError(f"invalid PHI registry {source}: {shown}")
@@ -562,7 +412,7 @@ def _document(path: Path, data: bytes, sha256: str) -> Any:
 @functools.lru_cache(maxsize=4)
 def _load_cached(path: str) -> PhiRegistry:
     p = Path(path)
-    data = _read_bytes(p)
+    data = read_bytes(p)
     sha256 = hashlib.sha256(data).hexdigest()
     built = build_registry(
         _document(p, data, sha256), source=p.name, checked=_bundled_and_checked(p, sha256), data=data
