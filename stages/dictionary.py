@@ -28,7 +28,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from engine import PatternError, UserPattern, compile_pattern, safe_excerpt
+from engine import (
+    ConfigFileError,
+    PatternError,
+    UserPattern,
+    compile_pattern,
+    display_name,
+    read_config_bytes,
+    safe_excerpt,
+)
 from engine.phi.validators import luhn
 from stages._common import StageConfigError, is_bundled, resolve_path
 
@@ -382,7 +390,7 @@ def load_dictionary(ref: str, *, allowed_roots: Sequence[str | Path] = ()) -> Di
     ``MAX_DICTIONARY_BYTES``, inside ``allowed_roots`` when given) and parsed by the manifest
     loader, so a device, a FIFO, a date that does not exist or deep nesting is a named error.
     """
-    from engine import ConfigFileError, display_name, load_document, read_config_bytes
+    from engine import load_document
 
     path = resolve_path(ref)
     source = ref if is_bundled(ref) else display_name(path.name)
@@ -422,8 +430,6 @@ def dictionary_problems(ref: str, manifest_dir: Path | None = None) -> list[tupl
     pattern is refused before anything runs. Paths resolve as the step resolves them (relative
     ones from the working directory), so ``manifest_dir`` is not used.
     """
-    from engine import display_name
-
     shown = ref if is_bundled(ref) else display_name(ref)
     try:
         path = resolve_path(ref)

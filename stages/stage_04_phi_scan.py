@@ -26,11 +26,14 @@ from engine import (
     StageContext,
     StageResult,
     is_typed,
+    plan_byte_ranges,
     register_stage,
     safe_excerpt,
     writing_artifact,
 )
-from engine.phi import Finding
+from engine.phi import Finding, PhiInputError, load_registry, scan_range, stage_key
+from engine.phi.native_match import matcher_for, regex_engine
+from engine.phi.scanner import scan_range_into
 from stages import _phi
 from stages._common import atomic_output, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages._fields import inputs_field, max_field_chars_field, phi_columns_field
@@ -75,8 +78,6 @@ def _scanner_compatible(profile: DatasetProfile) -> bool:
 
 def _scan_with_scanner(part: ScanPart) -> Iterator[Finding]:
     """The scanner's findings, columns as the file names them (the writer shows :func:`_shown_name`)."""
-    from engine.phi import scan_range
-
     return scan_range(part.path, part.start, part.end, format=part.format,  # type: ignore[arg-type]
                       first_row=part.first_row, header=part.header, key=part.key,
                       columns=part.config.columns or None, categories=dict(part.categories))
@@ -84,8 +85,6 @@ def _scan_with_scanner(part: ScanPart) -> Iterator[Finding]:
 
 def _scan_into(part: ScanPart, encoder: Any, checkpoint: Callable[[], None]) -> None:
     """The scanner's findings straight into ``encoder`` and the part file (the core's one call a chunk)."""
-    from engine.phi.scanner import scan_range_into
-
     def scan(write: Callable[[bytes], Any] | None) -> None:
         scan_range_into(encoder, write, part.path, part.start, part.end, format=part.format,  # type: ignore[arg-type]
                         first_row=part.first_row, header=part.header, key=part.key,
@@ -180,7 +179,6 @@ def _empty_counts() -> dict[str, Any]:
 def scan_part(part: ScanPart) -> dict[str, Any]:
     """Task: scan one partition; hash-only findings to the part file, counts returned."""
     from engine import task_checkpoint
-    from engine.phi import PhiInputError
     from engine.phi.scan.findings_file import new_encoder
 
     scanner = part.scanner or part.profile is None
@@ -244,8 +242,6 @@ def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: 
     The ranges are the run's one partition plan of the input (:func:`engine.plan_byte_ranges`, as
     deidentify plans it: the same parts, planned once), numbered with their first rows.
     """
-    from engine import plan_byte_ranges
-
     scanner = _scanner_compatible(profile)
     # A headerless file is scanned under its generated names, its ranges counted from line 1.
     header = None if profile.has_header else tuple(profile.columns)
@@ -288,9 +284,6 @@ def classify_input(path: Path, profile: DatasetProfile, config: PhiScanConfig, s
                 break
             rows.append(row)
     if scanner:
-        from engine.phi import load_registry
-        from engine.phi.native_match import matcher_for
-
         # The scan tier's core matcher (one compile, which the scan reuses in this process): the
         # sampled cells then take the core rather than compiling the Python path's combined regex.
         matcher_for(load_registry().scan)
@@ -382,9 +375,6 @@ class PhiScan(StageBase, stage_id=4, stage_name="PHI scan", key="phi_scan", vers
     """Scan every input for PHI; hash-only findings, counted by category and column."""
 
     async def execute(self, context: StageContext) -> StageResult:
-        from engine.phi import PhiInputError, load_registry, stage_key
-        from engine.phi.native_match import regex_engine
-
         config: PhiScanConfig = context.config
         refusal = unknown_input(context.world, config.inputs)
         if refusal is not None:

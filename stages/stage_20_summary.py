@@ -33,7 +33,7 @@ from typing import Any, cast
 import attrs
 
 from engine import StageBase, StageContext, StageResult, register_stage, shown
-from engine.phi import sanitize
+from engine.phi import contains_phi, sanitize
 from stages import _phi
 from stages._common import atomic_output, relative_to_workspace
 from stages.components import (
@@ -156,8 +156,6 @@ class ColumnStats:
         return out
 
     def _top_values(self, config: SummaryConfig) -> list[dict[str, Any]]:
-        from engine.phi import contains_phi
-
         assert self.counts is not None
         shown = []
         for value, count in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))[: config.top_values]:

@@ -17,6 +17,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import itertools
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -221,8 +222,6 @@ class TableReader:
 
     def _runs_to_the_end(self, first_line: int) -> bool:
         """Whether the CSV text from line ``first_line`` on ends inside a quoted field."""
-        import itertools
-
         with open(self.path, encoding=self.fmt.encoding, errors="replace", newline="") as text:
             lines = itertools.islice(text, first_line - 1, None)
             try:

@@ -18,6 +18,7 @@ import attrs
 
 from engine import file_sha256, is_typed
 from stages.columnar import csvchunks
+from stages.columnar.source import text_batches
 
 
 @attrs.frozen
@@ -74,8 +75,6 @@ def _too_long(frame: Any, limit: int) -> bool:
 
 def _typed(path: Path, shape: _Shape, max_field_chars: int,
            checkpoint: Callable[[], None] | None) -> tuple[str, int] | None:
-    from stages.columnar.source import text_batches
-
     digest = file_sha256(path)
     rows = 0
     for offset, frame in text_batches(path, shape, max_field_chars=max_field_chars, checkpoint=checkpoint):

@@ -21,6 +21,7 @@ input is transcoded character by character (its structure, quoting and line ends
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
@@ -172,8 +173,6 @@ class PlainWriter:
     read as the row reader does."""
 
     def __init__(self, out: IO[str], delimiter: str = ",") -> None:
-        import csv
-
         self._writerow = csv.writer(out, delimiter=delimiter, lineterminator="\n").writerow
 
     def write_row(self, row: Sequence[str], out: Sequence[str]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import attrs
 
-from engine import safe_excerpt
+from engine import is_typed, safe_excerpt
 from stages._common import StageConfigError
 from stages._phi import registry
 from stages.components import DatasetProfile
@@ -189,7 +189,7 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
 
 def typed_dates(path: Path, fmt: str, width: int) -> list[bool]:
     """Per column, whether a typed file stores it as a date or datetime (all False for text files)."""
-    from engine import TypedTable, is_typed
+    from engine import TypedTable
 
     if not is_typed(fmt):
         return [False] * width

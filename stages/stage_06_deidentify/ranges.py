@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import attrs
 
-from engine import deid_profiles, safe_excerpt, writing_artifact
+from engine import SPLITTABLE_ENCODINGS, deid_profiles, plan_byte_ranges, safe_excerpt, writing_artifact
 from stages._common import StageConfigError, atomic_output
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
@@ -37,8 +37,6 @@ def prepare_input(
     ``columns_classified``: ``phi_scan``'s classification of this input, if it ran (see
     :func:`scanned_clear_columns`).
     """
-    from engine import SPLITTABLE_ENCODINGS, plan_byte_ranges
-
     plan, raw_header = _plan(path, profile, config, dictionary, columns_classified)
     actions = [a for a, _, _ in plan.actions]
     if config.subject_column is not None:

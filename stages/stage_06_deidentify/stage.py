@@ -16,6 +16,7 @@ from engine import (
     register_stage,
     writing_artifact,
 )
+from engine.phi import stage_key
 from stages._common import StageConfigError, format_counts, input_entities, input_path, relative_to_workspace, safe_slug
 from stages._inputs import profiled_inputs, unknown_input
 from stages.components import DatasetProfile, DeidentifiedDataset, PhiFindingsSummary
@@ -61,8 +62,6 @@ def _as_of(config: DeidentifyConfig) -> tuple[int | None, str]:
 
 
 def _resolve_key(context: StageContext) -> Any:
-    from engine.phi import stage_key
-
     return stage_key(context.phi_key, context.phi_key_source)
 
 

@@ -13,6 +13,7 @@ from engine.phi import schemes
 from engine.phi.ages import AGGREGATE as AGE_AGGREGATE
 from engine.phi.ages import grouped_age, read_short_age
 from engine.phi.keys import derive_subkey
+from engine.phi.labels import HEADER_CELL_TOKEN, header_cell_category
 from engine.phi.schemes import PURPOSE_DATE_SHIFT, PURPOSE_PSEUDONYM
 from stages import _phi
 from stages.dictionary import Dictionary, parse_date
@@ -309,8 +310,6 @@ def _header_like_cells(row: list[str], out: list[str], checked: list[tuple[int, 
     :func:`engine.phi.labels.header_cell_category` (``letterless``: input indexes of columns with
     no letter below), the one phi_scan reports these cells by.
     """
-    from engine.phi.labels import HEADER_CELL_TOKEN, header_cell_category
-
     out = list(out)
     for n, i in checked:
         value = row[i] if i < len(row) else ""

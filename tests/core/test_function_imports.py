@@ -1,4 +1,4 @@
-"""Every import inside a function of ``engine/`` is one that docs/architecture.md lists, with its reason.
+"""Every import inside a function of ``engine/`` and ``stages/`` is listed in docs/architecture.md, with its reason.
 
 The list is the table under "Imports inside functions": a row names where (files, or a folder ending in
 ``/``), what (modules, a package standing for its submodules, or ``any``) and why. A new import inside
@@ -18,9 +18,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "architecture.md"
 HEADING = "### Imports inside functions"
-ENGINE_MODULES = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-                  for p in (ROOT / "engine").rglob("*.py")}
+TOPS = ("engine", "stages")  # the built-in stages too: `rflow plan` and a run's planning import them
+MODULES = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+           for top in TOPS for p in (ROOT / top).rglob("*.py")}
 
+
+
+def _public_names() -> dict[str, str]:
+    """engine/__init__.py's ``_EXPORTS``: each public name and the module it loads from."""
+    for node in ast.parse((ROOT / "engine" / "__init__.py").read_text("utf-8")).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "_EXPORTS":
+            assert node.value is not None
+            exports: dict[str, str] = ast.literal_eval(node.value)
+            return exports
+    raise AssertionError("engine/__init__.py has no _EXPORTS")
+
+
+PUBLIC = _public_names()
 Row = tuple[tuple[str, ...], tuple[str, ...], str]
 
 
@@ -41,9 +55,10 @@ def doc_rows() -> list[Row]:
 
 
 def function_imports() -> Iterator[tuple[str, int, str]]:
-    """``(file, line, module)`` of every import inside a function of engine/; ``from engine.phi import
-    native`` is the module ``engine.phi.native`` (likewise ``from importlib import resources``)."""
-    for path in sorted((ROOT / "engine").rglob("*.py")):
+    """``(file, line, module)`` of every import inside a function of engine/ and stages/; ``from engine.phi
+    import native`` is the module ``engine.phi.native`` (likewise ``from importlib import resources``), and
+    ``from engine import TypedTable`` is the module the name loads from, ``engine.dataplane.frames``."""
+    for path in sorted(p for top in TOPS for p in (ROOT / top).rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
         seen: set[int] = set()
         for func in ast.walk(ast.parse(path.read_text("utf-8"))):
@@ -60,7 +75,10 @@ def function_imports() -> Iterator[tuple[str, int, str]]:
                 assert node.level == 0 and node.module, f"{rel}:{node.lineno}: a relative import"
                 for alias in node.names:
                     sub = f"{node.module}.{alias.name}"
-                    submodule = sub in ENGINE_MODULES or sub == "engine._native" or node.module == "importlib"
+                    submodule = sub in MODULES or sub == "engine._native" or node.module == "importlib"
+                    if node.module == "engine" and alias.name in PUBLIC:
+                        yield rel, node.lineno, PUBLIC[alias.name]
+                        continue
                     yield rel, node.lineno, sub if submodule else node.module
 
 
@@ -102,3 +120,5 @@ def test_the_check_sees_an_unlisted_import() -> None:
     rows = doc_rows()
     assert not any(covers(row, "engine/manifest/loader.py", "polars") for row in rows)
     assert any(covers(row, "engine/cli/run_cmd.py", "engine.orchestrate") for row in rows)
+    assert not any(covers(row, "stages/stage_04_phi_scan.py", "polars") for row in rows)
+    assert any(covers(row, "stages/columnar/cells.py", "polars") for row in rows)
