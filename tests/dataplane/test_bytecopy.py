@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import functools
 import io
 import tempfile
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 from engine import InputDataset, StageContext, StageStatus, World, bundled_path, run_stages
 from engine.execution.executors.local import LocalExecutor
 from stages.components import DeidentifiedDataset
-from stages.stage_06_deidentify import bytecopy
+from stages.stage_06_deidentify import bytecopy, ranges
 
 ENTITY = "input:dataset"
 HEADER = ["subject_id", "email", "visit_date", "value", "notes"]
@@ -132,7 +133,9 @@ def test_the_cell_values_are_those_of_the_value_by_value_writer(
     data, delimiter, _, _ = case
     with _input_and_runs(data, runs=2) as (path, (ws, plain_ws)):
         result, copy, _ = _deidentify(path, ws)
-        with mock.patch("stages.stage_06_deidentify.ranges._bytewise", return_value=False):
+        # The value-by-value writer: every part planned with bytewise=False (the stage's own fallback).
+        with mock.patch("stages.stage_06_deidentify.stage.plan_parts",
+                        functools.partial(ranges.plan_parts, bytewise=False)):
             plain_result, plain, _ = _deidentify(path, plain_ws)
 
     def cells(raw: bytes) -> list[list[str]]:
