@@ -4,7 +4,7 @@ Why so defensive: a manifest is untrusted input that CI validates. The loader re
 precise position, anything that makes YAML ambiguous or dangerous: oversized files, bytes that are
 not UTF-8, tabs in indentation, several documents, duplicate keys, non-string keys, explicit tags,
 deep nesting and alias bombs. One parse (ruamel's pure-Python ``safe`` pipeline, YAML 1.2) and
-one walk over its nodes give:
+one walk over its nodes (:class:`engine.manifest.nodes.NodeWalker`) give:
 
 * a :class:`~engine.manifest.positions.SourceMap` with start and end of every node,
 * plain JSON-like data (dict/list/str/int/float/bool/None, dates left as dates) to validate;
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import math
 import re
 import warnings
 from pathlib import Path
@@ -29,15 +28,17 @@ from ruamel.yaml.composer import Composer, ComposerError, MaxDepthExceededError
 from ruamel.yaml.docinfo import DocInfo
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from engine.core.configfile import ConfigFileError, read_config_bytes
 from engine.core.display import display_name
 from engine.core.errors import safe_excerpt
 from engine.manifest.diagnostics import Diagnostic
-from engine.manifest.positions import SourceMap, Span
-from engine.manifest.schema import show
+from engine.manifest.nodes import MAX_NODES, NodeWalker, diag
+from engine.manifest.nodes import LoadError as LoadError
+from engine.manifest.nodes import unsafe_value as unsafe_value
+from engine.manifest.positions import SourceMap
 
 try:  # the C scanner and parser (ruamel.yaml.clib); without it every file takes the pure path
     from _ruamel_yaml import CParser as _CParser
@@ -48,13 +49,7 @@ DEFAULT_MAX_BYTES = 1024 * 1024
 MAX_ALIASES = 20
 """Aliases per document: enough to share a config block, far too few for an alias bomb."""
 MAX_DEPTH = 48
-MAX_NODES = 50_000
-"""Nodes visited while expanding aliases; bounds the work an alias-heavy file can cause."""
-MAX_INT = 2**53
-"""Largest integer magnitude a manifest may hold: exact as a JSON number, and ample for any size."""
 
-_STR = "tag:yaml.org,2002:str"
-_MERGE = "tag:yaml.org,2002:merge"
 _SLOW_PATH_RE = re.compile(
     r"^%"  # a directive: the C scanner does not record %YAML/%TAG
     r"|[|>][-+0-9]*#"  # a block scalar header and a comment without a space
@@ -64,14 +59,6 @@ _SLOW_PATH_RE = re.compile(
 )
 """What the C scanner reads differently from the pure one (found by tests/manifest/test_loader_fast_path.py)."""
 _QUOTED_RE = re.compile(r"""(?<![^\s(])(['"])([^'"]{5,}?)\1(?![^\s,.;:)])""")
-
-
-class LoadError(Exception):
-    """Internal: stops loading with one diagnostic."""
-
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
 
 
 @attrs.define
@@ -117,10 +104,6 @@ def _safe_problem(text: str | None) -> str:
     return safe_excerpt(" ".join(cleaned.split()), 200)
 
 
-def _diag(name: str, line: int, col: int, code: str, message: str, hint: str = "", **kw: Any) -> Diagnostic:
-    return Diagnostic(file=name, line=line, col=col, code=code, message=message, hint=hint, **kw)
-
-
 def read_source(
     source: str | bytes | Path, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> tuple[str, Path | None, bytes]:
@@ -140,12 +123,12 @@ def read_source(
     except ConfigFileError as exc:
         if exc.too_large:
             raise LoadError(_too_large(display, max_bytes)) from None
-        raise LoadError(_diag(display, 0, 0, "RF100", exc.reason)) from None
+        raise LoadError(diag(display, 0, 0, "RF100", exc.reason)) from None
     return display, path, raw
 
 
 def _too_large(name: str, max_bytes: int) -> Diagnostic:
-    return _diag(
+    return diag(
         name, 1, 1, "RF101", f"file is larger than the {max_bytes}-byte cap",
         "manifests are small; raise the cap with --max-bytes if this one really is that large",
     )
@@ -159,7 +142,7 @@ def _decode(name: str, raw: bytes) -> str:
         line = before.count(b"\n") + 1
         col = len(before) - (before.rfind(b"\n") + 1) + 1
         raise LoadError(
-            _diag(name, line, col, "RF102", f"byte {exc.start} is not valid UTF-8",
+            diag(name, line, col, "RF102", f"byte {exc.start} is not valid UTF-8",
                   "save the file as UTF-8")
         ) from None
     return text[1:] if text.startswith("\ufeff") else text
@@ -174,7 +157,7 @@ def _check_tabs(name: str, text: str) -> None:
         if "\t" in indent:
             col = indent.index("\t") + 1
             raise LoadError(
-                _diag(name, number + 1, col, "RF103", "tab character in indentation",
+                diag(name, number + 1, col, "RF103", "tab character in indentation",
                       "YAML indentation must use spaces; replace the tab with spaces")
             )
 
@@ -325,22 +308,22 @@ def _compose(name: str, text: str, *, fast: bool) -> tuple[_Guards, Any, Any, An
                 node = constructor.composer.get_single_node()
             except _AliasLimit as exc:
                 raise LoadError(
-                    _diag(name, exc.mark.line + 1, exc.mark.column + 1, "RF107",
+                    diag(name, exc.mark.line + 1, exc.mark.column + 1, "RF107",
                           f"more than {MAX_ALIASES} aliases in one manifest",
                           "write the repeated values out; aliases are capped to stop alias bombs")
                 ) from None
             except ReaderError as exc:
                 line, col = _offset_to_line_col(text, int(exc.position or 0))
                 raise LoadError(
-                    _diag(name, line, col, "RF104", "character not allowed in YAML (control or special character)",
+                    diag(name, line, col, "RF104", "character not allowed in YAML (control or special character)",
                           "remove the character or escape it in a double-quoted string")
                 ) from None
             except MarkedYAMLError as exc:
                 raise LoadError(_open_string(name, text, exc) or _marked_error(name, exc)) from None
             except RecursionError:
-                raise LoadError(_diag(name, 1, 1, "RF112", "nesting too deep")) from None
+                raise LoadError(diag(name, 1, 1, "RF112", "nesting too deep")) from None
             except YAMLError as exc:
-                raise LoadError(_diag(name, 1, 1, "RF104", f"invalid YAML ({type(exc).__name__})")) from None
+                raise LoadError(diag(name, 1, 1, "RF104", f"invalid YAML ({type(exc).__name__})")) from None
         finally:
             if parser is not None:
                 parser.dispose()
@@ -366,18 +349,18 @@ def _build(loaded: LoadedDocument, composed: tuple[_Guards, Any, Any, Any], max_
     info = yaml.doc_infos[-1]
     if info.doc_version is not None or info.tags:
         line = next((i for i, text in enumerate(loaded.text.split("\n")) if text.startswith("%")), 0)
-        raise LoadError(_diag(name, line + 1, 1, "RF115", "YAML directives (%YAML, %TAG) are not allowed",
+        raise LoadError(diag(name, line + 1, 1, "RF115", "YAML directives (%YAML, %TAG) are not allowed",
                               "remove the line: manifests are always read as YAML 1.2, without tags"))
     if node is None:
-        raise LoadError(_diag(name, 1, 1, "RF109", "the manifest is empty",
+        raise LoadError(diag(name, 1, 1, "RF109", "the manifest is empty",
                               "start from the annotated example in docs/manifest.md"))
     for mark in guards.tags[:20]:
         loaded.diagnostics.append(
-            _diag(name, mark.line + 1, mark.column + 1, "RF111", "explicit YAML tags are not allowed",
+            diag(name, mark.line + 1, mark.column + 1, "RF111", "explicit YAML tags are not allowed",
                   "remove the '!' tag; manifests use plain YAML values only")
         )
     loaded.source_map = SourceMap(loaded.text.split("\n"))
-    data = _Walker(loaded, constructor, max_nodes).walk(node, (), None)
+    data = NodeWalker(loaded, constructor, max_nodes).walk(node, (), None)
     if loaded.ok:
         loaded.data = data
 
@@ -407,7 +390,7 @@ def _open_string(name: str, text: str, exc: Any) -> Diagnostic | None:
         return None
     line, col, error_line = found
     ends = "the end of the file" if error_line > text.count("\n") else f"line {error_line}"
-    return _diag(name, line, col, "RF104", f"invalid YAML: the quoted string that opens here runs on to {ends}",
+    return diag(name, line, col, "RF104", f"invalid YAML: the quoted string that opens here runs on to {ends}",
                  "close the quote on this line (or, for a quote inside the text, use the other quote "
                  "character around it)")
 
@@ -417,10 +400,10 @@ def _marked_error(name: str, exc: Any) -> Diagnostic:
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = _safe_problem(exc.problem)
     if isinstance(exc, MaxDepthExceededError):
-        return _diag(name, line, col, "RF112", f"nesting deeper than {MAX_DEPTH} levels",
+        return diag(name, line, col, "RF112", f"nesting deeper than {MAX_DEPTH} levels",
                      "flatten the structure; manifests are shallow")
     if isinstance(exc, ComposerError) and "another document" in problem:
-        return _diag(name, line, col, "RF105", "more than one YAML document in the manifest",
+        return diag(name, line, col, "RF105", "more than one YAML document in the manifest",
                      "a manifest is one document: remove the '---' separator and what follows, "
                      "or split it into several files")
     context = _safe_problem(exc.context)
@@ -428,142 +411,4 @@ def _marked_error(name: str, exc: Any) -> Diagnostic:
     if context and problem:
         message = f"{problem} ({context})"
     hint = next((h for needle, h in _HINTS if needle in (exc.problem or "")), "")
-    return _diag(name, line, col, "RF104", f"invalid YAML: {message}", hint)
-
-
-def _span(node: Any) -> Span:
-    s, e = node.start_mark, node.end_mark or node.start_mark
-    return Span(s.line, s.column, e.line, e.column)
-
-
-def _style(node: Any) -> str | None:
-    if isinstance(node, MappingNode):
-        return "map"
-    if isinstance(node, SequenceNode):
-        return "seq"
-    return node.style or None
-
-
-class _Walker:
-    """One pass over the composed nodes: positions, key checks, and plain data, bounded in work."""
-
-    def __init__(self, loaded: LoadedDocument, constructor: Any, max_nodes: int = MAX_NODES) -> None:
-        self.loaded = loaded
-        self.constructor = constructor
-        self.count = 0
-        self.max_nodes = max_nodes
-
-    def walk(self, node: Any, path: tuple[str | int, ...], key: Any) -> Any:
-        loaded = self.loaded
-        self.count += 1
-        if self.count > self.max_nodes:
-            raise LoadError(_diag(loaded.name, node.start_mark.line + 1, node.start_mark.column + 1, "RF107",
-                                  "aliases expand to too many nodes", "write the values out instead of aliasing"))
-        span = _span(node)
-        if key is not None and isinstance(node, ScalarNode) and node.value == "" and not node.style:
-            # An empty value (implicit null) has no text of its own: point just after the key's colon.
-            k = key.end_mark
-            span = Span(k.line, k.column + 1, k.line, k.column + 1)
-        loaded.source_map.add(path, span, None if key is None else _span(key), _style(node))
-        if isinstance(node, SequenceNode):
-            return [self.walk(item, (*path, index), None) for index, item in enumerate(node.value)]
-        if isinstance(node, MappingNode):
-            return self.mapping(node, path)
-        return self.scalar(node)
-
-    def mapping(self, node: Any, path: tuple[str | int, ...]) -> dict[str, Any]:
-        loaded = self.loaded
-        out: dict[str, Any] = {}
-        seen: dict[str, Any] = {}
-        merged: list[tuple[Any, Any]] = []
-        for knode, vnode in node.value:
-            if str(knode.tag) == _MERGE:
-                sources = vnode.value if isinstance(vnode, SequenceNode) else [vnode]
-                merged.extend(pair for src in sources if isinstance(src, MappingNode) for pair in src.value)
-                continue
-            if str(knode.tag) != _STR or not isinstance(knode.value, str):
-                loaded.diagnostics.append(
-                    _diag(loaded.name, knode.start_mark.line + 1, knode.start_mark.column + 1, "RF108",
-                          "mapping keys must be text",
-                          "quote the key (e.g. '1': or 'true':) or rename it", path=path)
-                )
-                continue
-            key_problem = unsafe_value(knode.value)
-            if key_problem is not None:
-                self.problem(knode, *key_problem)
-                continue
-            if knode.value in seen:
-                first = seen[knode.value]
-                loaded.diagnostics.append(
-                    _diag(loaded.name, knode.start_mark.line + 1, knode.start_mark.column + 1, "RF106",
-                          f"duplicate key {_short(knode.value)}",
-                          f"the key is already defined on line {first.start_mark.line + 1}; keep only one",
-                          path=(*path, knode.value),
-                          end_line=knode.end_mark.line + 1, end_col=knode.end_mark.column + 1)
-                )
-                continue
-            seen[knode.value] = knode
-            out[knode.value] = self.walk(vnode, (*path, knode.value), knode)
-        for knode, vnode in merged:  # explicit keys win over merged ones, as in YAML merge semantics
-            if isinstance(knode.value, str) and knode.value not in seen:
-                seen[knode.value] = knode
-                out[knode.value] = self.walk(vnode, (*path, knode.value), knode)
-        return out
-
-    def scalar(self, node: Any) -> Any:
-        build = self.constructor.yaml_constructors.get(str(node.tag))
-        if build is None:  # an explicit tag, already reported as RF111
-            return None
-        try:
-            value = build(self.constructor, node)
-        except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
-            if str(node.tag).endswith(":timestamp"):
-                self.problem(node, "RF104", "invalid date: the day does not exist in that month or year",
-                             "write an existing date as YYYY-MM-DD, or quote the value if it is text")
-            else:
-                self.problem(node, "RF104", f"invalid YAML value ({type(exc).__name__})",
-                             "quote the value if it is meant as text")
-            return None
-        problem = unsafe_value(value)
-        if problem is not None:
-            self.problem(node, *problem)
-            return None
-        return value
-
-    def problem(self, node: Any, code: str, message: str, hint: str = "") -> None:
-        mark = node.start_mark
-        self.loaded.diagnostics.append(_diag(self.loaded.name, mark.line + 1, mark.column + 1, code, message, hint))
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def unsafe_value(value: Any) -> tuple[str, str, str] | None:
-    """``(code, message, hint)`` for a value no step can use safely, else None.
-
-    Why here: every later phase (schema, run, report, terminal) may assume finite numbers of JSON
-    size and text that encodes as UTF-8 and prints as itself. YAML can write ``.nan``, ``1e400``
-    (infinity), 400-digit integers, and, in double quotes, control characters and lone
-    surrogates; all of them validated clean and then crashed a run or the terminal.
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return ("RF113", "number is not finite (.nan, .inf, or too large for a float)",
-                "write a finite number such as 900 or 0.5")
-    if isinstance(value, int) and abs(value) > MAX_INT:
-        return ("RF113", f"integer is out of range (more than {MAX_INT} in magnitude)",
-                "write a smaller number; sizes can be written like '2GiB'")
-    if isinstance(value, str):
-        bad = _CONTROL.search(value)
-        if bad is not None:
-            what = "a lone surrogate (not valid Unicode)" if bad.group() >= "\ud800" else "a control character"
-            return ("RF114", f"text holds {what} at character {bad.start() + 1}",
-                    "remove it: manifest text must be printable (tabs and line breaks are fine)")
-    return None
-
-
-def _short(value: str) -> str:
-    """A key for a message: shown only when it is a short identifier (values may hold PHI)."""
-
-    return show(value)
+    return diag(name, line, col, "RF104", f"invalid YAML: {message}", hint)
