@@ -308,11 +308,24 @@ def name_known(value: str) -> bool:
     return bool(_names().name_known(value))
 
 
-def one_case(value: str) -> bool:
-    """Its letters all capitals or all lower case: a postcode is written one way (``SW1A 1AA``,
-    ``sw1a 1aa``); ``E2 5ng`` is a hormone level."""
-    letters = [c for c in value if c.isalpha()]
-    return all(c.isupper() for c in letters) or all(c.islower() for c in letters)
+def uk_postcode_case(value: str) -> bool:
+    """A UK postcode in any case (``SW1A 1AA``, ``sw1a 1aa``, ``Sw1A 1Aa``) but the shape of an
+    analyte and its level: the outward code's letters capitals and the two unit letters lower case
+    (``E2 5ng``, ``B12 1ug``: a unit is written in lower case, a hormone or vitamin in capitals)."""
+    outward, unit = value[:-3], value[-2:]
+    return not (all("a" <= c <= "z" for c in unit) and not any("a" <= c <= "z" for c in outward))
+
+
+# A clinical scale's code in the letter-digit alternation of a Canadian postal code: the TNM stage
+# (T2N0M0), the Glasgow coma scale (E4V5M6, E4M6V5), gravida/para (G2P1A0, G2P1L1).
+_SCALE_LETTERS = frozenset({"TNM", "EVM", "EMV", "GPA", "GPL"})
+
+
+def canada_postcode(value: str) -> bool:
+    """A Canadian postal code in any case, with its space or hyphen (``K1A 0B1``, ``k1a-0b1``) or run
+    together (``H3Z2Y7``) when it is not a clinical scale's code of that shape (``T2N0M0``, ``E4V5M6``,
+    ``G2P1A0``)."""
+    return len(value) != 6 or (value[0] + value[2] + value[4]).upper() not in _SCALE_LETTERS
 
 
 def has_digit(value: str) -> bool:
@@ -384,7 +397,8 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "date_compact": date_compact,
     "date_ymd_text": date_ymd_text,
     "age_over_89": age_over_89,
-    "one_case": one_case,
+    "uk_postcode_case": uk_postcode_case,
+    "canada_postcode": canada_postcode,
     "name_pair": name_pair,
     "name_strong": name_strong,
     "name_known": name_known,

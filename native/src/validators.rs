@@ -38,7 +38,8 @@ pub const NAMES: &[&str] = &[
     "date_compact",
     "date_ymd_text",
     "age_over_89",
-    "one_case",
+    "uk_postcode_case",
+    "canada_postcode",
 ];
 
 /// One validator, resolved once from its registry name.
@@ -78,7 +79,8 @@ impl Validator {
             "date_compact" => value.len() == 8 && parse_date(value).is_some(),
             "date_ymd_text" => date_ymd_text(value),
             "age_over_89" => age_over_89(value),
-            "one_case" => one_case(value),
+            "uk_postcode_case" => uk_postcode_case(value),
+            "canada_postcode" => canada_postcode(value),
             _ => return None,
         })
     }
@@ -426,10 +428,22 @@ fn iban(value: &[u8]) -> bool {
     total == 1
 }
 
-/// `one_case`: the letters all capitals or all lower case (a postcode: `SW1A 1AA`, `sw1a 1aa`).
-fn one_case(value: &[u8]) -> bool {
-    let letters = || value.iter().filter(|b| b.is_ascii_alphabetic());
-    letters().all(u8::is_ascii_uppercase) || letters().all(u8::is_ascii_lowercase)
+/// Python's `uk_postcode_case`: any case but an analyte and its level, the outward code's letters
+/// capitals and the two unit letters lower case (`E2 5ng`, `B12 1ug`).
+fn uk_postcode_case(value: &[u8]) -> bool {
+    let n = value.len();
+    let (outward, unit) = (&value[..n.saturating_sub(3)], &value[n.saturating_sub(2)..]);
+    !unit.iter().all(u8::is_ascii_lowercase) || outward.iter().any(u8::is_ascii_lowercase)
+}
+
+/// Python's `canada_postcode`: any case; six bytes run together not a clinical scale's code
+/// (TNM `T2N0M0`, Glasgow coma `E4V5M6` / `E4M6V5`, gravida/para `G2P1A0`, `G2P1L1`).
+fn canada_postcode(value: &[u8]) -> bool {
+    if value.len() != 6 {
+        return true;
+    }
+    let letters = [value[0], value[2], value[4]].map(|b| b.to_ascii_uppercase());
+    !matches!(&letters, b"TNM" | b"EVM" | b"EMV" | b"GPA" | b"GPL")
 }
 
 fn age_over_89(value: &[u8]) -> bool {
@@ -461,8 +475,15 @@ mod tests {
         assert!(ok("age_over_89", "aged 0095") && !ok("age_over_89", "126"));
         assert!(ok("not_ratio", "7F3K") && !ok("not_ratio", " 120/80 ") && !ok("not_ratio", "1.25mg"));
         assert!(!ok("not_year", "2015") && ok("not_year", "2215"));
-        assert!(ok("one_case", "SW1A 1AA") && ok("one_case", "sw1a1aa") && ok("one_case", "12 34"));
-        assert!(!ok("one_case", "E2 5ng") && !ok("one_case", "Sw1a 1aa"));
+        assert!(ok("uk_postcode_case", "SW1A 1AA") && ok("uk_postcode_case", "sw1a1aa"));
+        assert!(ok("uk_postcode_case", "Sw1A 1Aa") && ok("uk_postcode_case", "Sw1a 1aa"));
+        assert!(ok("uk_postcode_case", "sw1a 1AA") && ok("uk_postcode_case", "Sw1A1AA"));
+        assert!(!ok("uk_postcode_case", "E2 5ng") && !ok("uk_postcode_case", "B125ug"));
+        assert!(!ok("uk_postcode_case", "SW1A 1aa"));
+        assert!(ok("canada_postcode", "H3Z2Y7") && ok("canada_postcode", "k1a-0b1"));
+        assert!(ok("canada_postcode", "T2N 0M0") && !ok("canada_postcode", "T2N0M0"));
+        assert!(!ok("canada_postcode", "e4v5m6") && !ok("canada_postcode", "G2P1A0"));
+        assert!(!ok("canada_postcode", "E4M6V5") && ok("canada_postcode", "K1a 0B1"));
     }
 
     #[test]

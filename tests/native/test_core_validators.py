@@ -41,7 +41,9 @@ VALUES = (
     | st.text(max_size=12) | st.from_regex(r"[0-9]{8}", fullmatch=True)
     | st.from_regex(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", fullmatch=True)
     | st.from_regex(r"[0-9]{4}[ /-](?:Jan|Feb|March|Sept|Foo)\.?[ /-][0-9]{1,3}", fullmatch=True)
-    | st.from_regex(r"[A-Za-z]{1,2}[0-9][0-9A-Za-z]?[ -]?[0-9][A-Za-z]{2}", fullmatch=True)
+    | st.from_regex(r"[A-Za-z]{1,2}[0-9][0-9A-Za-z]?[ \t-]?[0-9][A-Za-z]{2}", fullmatch=True)
+    | st.from_regex(r"[A-Za-z][0-9][A-Za-z][ \t-]?[0-9][A-Za-z][0-9]", fullmatch=True)
+    | st.from_regex(r"[TtEeGg][0-9][NnVvPp][0-9][MmAaLl][0-9]", fullmatch=True)
 )  # fmt: skip
 CORE_NAMES = sorted(native.core.validator_names()) if native.core is not None else []
 
