@@ -19,7 +19,8 @@ def add_parser(sub: Any) -> None:
                     "governance decision and its manifest line, PHI findings (counts only), data quality, "
                     "de-identification and warnings. One self-contained file (no network), so it can be "
                     "opened from disk or kept as a CI artifact. Reads reports of older rflow versions too. "
-                    "Exit: 0 written, 2 no run report there or it cannot be written.",
+                    "Exit: 0 written, 1 the run has not finished (still running, or interrupted: UnfinishedRunError), "
+                    "2 no run report there or it cannot be written.",
         epilog="examples:\n  rflow report rflow-runs/20261201T130710Z-cdc67b\n"
                "  rflow report rflow-runs/20261201T130710Z-cdc67b --open",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -31,14 +32,17 @@ def add_parser(sub: Any) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from engine.reporting.html import ReportRenderError, write_html
-    from engine.reporting.run_report import ReportError, read_report
+    from engine.reporting.run_report import ReportError, UnfinishedRunError, finished_report
 
     run_dir = Path(args.run_dir)
     if not run_dir.is_dir():
         raise UsageError(f"no run folder at {shown_path(run_dir)}")
     try:
-        report = read_report(run_dir)
+        report = finished_report(run_dir)
         path = write_html(report.data, run_dir)
+    except UnfinishedRunError as exc:  # the exit code of a run in that state, from the one table
+        sys.stderr.write(f"rflow: error: {shown_path(run_dir)}: {shown(str(exc))}\n")
+        return exitcodes.for_run_status(exc.status)
     except (ReportError, ReportRenderError) as exc:
         raise UsageError(f"{shown_path(run_dir)}: {shown(str(exc))}") from None
     print(f"html report: {shown_path(path)}")

@@ -46,6 +46,17 @@ class ReportError(RflowError):
     """A file that should be a run report is missing or is not one."""
 
 
+class UnfinishedRunError(ReportError):
+    """The report belongs to a run that has not finished: still running, or interrupted without
+    finishing its report (it reads as ``aborted``). What it holds is the state of a step, not a run's
+    outcome, so nothing is rendered from it as if it were one."""
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message)
+        self.status = status
+        """``running`` (a live run holds the folder) or ``aborted``."""
+
+
 @cache
 def report_schema() -> dict[str, Any]:
     data: dict[str, Any] = json.loads((files("engine.schemas") / "run-report.v2.schema.json").read_text("utf-8"))
@@ -207,3 +218,20 @@ def read_report(path: Path) -> RunReport:
         data["status"] = "aborted"
         data["exit_code"] = EXIT_CODES["aborted"]
     return RunReport(data, file)
+
+
+UNFINISHED = ("running", "aborted")
+"""Statuses of a report whose run did not finish (``aborted``: it still says ``running`` on disk)."""
+
+
+def finished_report(path: Path) -> RunReport:
+    """:func:`read_report`, refusing a run that has not finished with :class:`UnfinishedRunError`."""
+    report = read_report(path)
+    if report.status == "running":
+        raise UnfinishedRunError(f"UnfinishedRunError: run {report.run_id} is still running (its run folder is "
+                                 "locked): its report is complete when the run ends", "running")
+    if report.status == "aborted":
+        raise UnfinishedRunError(f"UnfinishedRunError: run {report.run_id} did not finish (its report still says "
+                                 "running and no process holds its run folder): there is no outcome to render; "
+                                 "run the pipeline again", "aborted")
+    return report

@@ -144,6 +144,31 @@ def test_sigkill_leaves_a_report_that_reads_as_aborted(tmp_path, held) -> None:
     assert not (out / PARTS_DIR).exists()
 
 
+def test_rflow_report_refuses_a_run_that_has_not_finished(tmp_path, held) -> None:
+    # while it runs, and after it was killed (its report.json still says running), `rflow report`
+    # writes no page from a step's state: one named error line, the exit code of such a run
+    manifest, env = held
+    out = tmp_path / "runs" / "killed"
+    out.parent.mkdir()
+    proc = start_held(manifest, out, env)
+    try:
+        live = rflow("report", str(out), env=env, cwd=tmp_path)
+        assert live.returncode == 1, live.stdout + live.stderr
+        [line] = live.stderr.strip().splitlines()
+        assert "UnfinishedRunError: run " in line and "is still running" in line, line
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+    assert json.loads((out / "report.json").read_text())["status"] == "running"
+    page = out / "report.html"
+    page.unlink(missing_ok=True)
+    dead = rflow("report", str(out), env=env, cwd=tmp_path)
+    assert dead.returncode == 1 and dead.stdout == "", dead.stdout + dead.stderr
+    [line] = dead.stderr.strip().splitlines()
+    assert line.startswith("rflow: error: ") and "UnfinishedRunError: run " in line and "did not finish" in line
+    assert "Traceback" not in dead.stderr and not page.exists()
+
+
 def test_parts_are_removed_when_a_stage_leaves_them(tmp_path, held) -> None:
     manifest, env = held
     text = manifest.read_text().replace("seconds: 60", "seconds: 0")
