@@ -249,7 +249,8 @@ def plan_parts(path: Path, profile: DatasetProfile, config: PhiScanConfig, key: 
     ranges = [(0, size, 1)]
     if scanner and size > partition_bytes:
         table = profile.format in ("csv", "tsv")
-        _, planned = plan_byte_ranges(path, partition_bytes, header=table and profile.has_header, quoted=table)
+        _, planned = plan_byte_ranges(path, partition_bytes, header=table and profile.has_header, quoted=table,
+                                       delim=profile.delimiter.encode() or b",")
         ranges = [(r.start, r.end, r.first_row) for r in planned]
         ranges[0] = (0, ranges[0][1], 1)  # the first task also scans the header line
     names = tuple((c.lstrip("\ufeff").strip(), c) for c in profile.columns)

@@ -1,8 +1,10 @@
 """The one partition planner: a large file split into byte ranges that start and end on row boundaries.
 
-Why quote parity: a newline inside a quoted CSV field is not a row end. Counting ``"`` bytes is
-C-speed (``bytes.count``), so planning costs one sequential read, not a parse. Each range carries
-the 1-based number of its first data row (row ends before it, counted by the same parity rule),
+Why the CSV rule: a newline inside a quoted CSV field is not a row end, and a quote inside an
+unquoted field (``5'10"``) opens nothing (:mod:`engine.core.csvrows`, as Python's ``csv`` reads
+it). A block without a quote is counted at C speed (``bytes.count``), so planning costs one
+sequential read. Each range carries
+the 1-based number of its first data row (row ends before it, counted by the same rule),
 which the PHI scan needs for global row numbers; de-identification counts its own rows and adds
 them up in file order. Encodings where ``\\n`` and ``"`` can be part of another character (UTF-16)
 are not split.
@@ -15,6 +17,7 @@ again to plan it.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import os
@@ -22,6 +25,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import attrs
+
+from engine.core.csvrows import LONGEST_ROW, complete_row_ends, first_boundary
 
 SPLITTABLE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "ascii", "cp1252", "latin-1", "iso8859-1", "iso-8859-1"})
 _BLOCK = 1 << 20
@@ -40,47 +45,42 @@ class ByteRange:
     first_row: int = 1
 
 
-def _first_row_end(fh: BinaryIO, quoted: bool) -> int:
-    """Offset just past the first row (the header), quote-aware; the file size if it has one row."""
-    quotes = 0
-    base = 0
-    while block := fh.read(_BLOCK):
-        i = 0
-        while (nl := block.find(b"\n", i)) >= 0:
-            if quoted:
-                quotes += block.count(b'"', i, nl)
-            i = nl + 1
-            if not quotes & 1:
-                return base + i
-        if quoted:
-            quotes += block.count(b'"', i)
-        base += len(block)
-    return base
+def _first_row_end(fh: BinaryIO, delim: bytes | None) -> int:
+    """Offset just past the first row (the header); the file size if it has one row."""
+    block = b""
+    while more := fh.read(max(_BLOCK, len(block))):
+        block += more
+        cut = first_boundary(block, delim) if delim is not None else block.find(b"\n") + 1
+        if cut:
+            return cut
+    return len(block)
 
 
-def plan_byte_ranges(path: str | Path, target_bytes: int, *, header: bool, quoted: bool) -> tuple[int, list[ByteRange]]:
+def plan_byte_ranges(path: str | Path, target_bytes: int, *, header: bool, quoted: bool,
+                     delim: bytes = b",") -> tuple[int, list[ByteRange]]:
     """``(data_start, ranges)``: the data rows of ``path`` in ranges of about ``target_bytes``.
 
-    ``header`` skips the first row (CSV/TSV); ``quoted`` makes row ends quote-aware. A file no
+    ``header`` skips the first row (CSV/TSV); ``quoted``: rows end as a table's do
+    (:mod:`engine.core.csvrows`, with the table's delimiter ``delim``). A file no
     larger than ``target_bytes`` is one range. Ranges cover ``[data_start, size)`` exactly, in order,
     each with the number of its first row.
     """
     st = os.stat(path)
     data_start, planned = _plan(os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
-                                max(1, int(target_bytes)), header, quoted)
+                                max(1, int(target_bytes)), header, delim if quoted else None)
     return data_start, list(planned)
 
 
 @functools.lru_cache(maxsize=16)
 def _plan(path: str, _dev: int, _ino: int, size: int, _mtime_ns: int, target: int, header: bool,
-          quoted: bool) -> tuple[int, tuple[ByteRange, ...]]:
+          delim: bytes | None) -> tuple[int, tuple[ByteRange, ...]]:
     """The plan of one file version (the unused arguments key the cache: a changed file is planned again)."""
     with open(path, "rb") as fh:
-        data_start = _first_row_end(fh, quoted) if header else 0
+        data_start = _first_row_end(fh, delim) if header else 0
         if size - data_start <= target:
             return data_start, (ByteRange(data_start, size, True),)
         fh.seek(data_start)
-        cuts = _cuts(fh, data_start, size, target, quoted)
+        cuts = _cuts(fh, data_start, size, target, delim)
     bounds = [(data_start, 0), *cuts, (size, 0)]
     ranges: list[ByteRange] = []
     row = 1
@@ -91,58 +91,49 @@ def _plan(path: str, _dev: int, _ino: int, size: int, _mtime_ns: int, target: in
     return data_start, tuple(ranges)
 
 
-def _row_ends(block: bytes, start: int, end: int, inside: bool, quoted: bool) -> int:
-    """Row ends (newlines outside quotes) in ``block[start:end]``, entered ``inside`` a quoted field or not."""
-    if not quoted or block.find(b'"', start, end) < 0:
-        return 0 if inside else block.count(b"\n", start, end)
-    # Between the quotes of a split, the pieces alternate outside / inside a quoted field.
-    pieces = block[start:end].split(b'"')
-    return sum(piece.count(b"\n") for piece in pieces[1 if inside else 0 :: 2])
+def _cuts(fh: BinaryIO, start: int, size: int, target: int, delim: bytes | None) -> list[tuple[int, int]]:
+    """``(offset, rows)``: the first row end past each multiple of ``target`` past ``start``, and the
+    rows since the previous cut (or ``start``).
 
-
-def _cuts(fh: BinaryIO, start: int, size: int, target: int, quoted: bool) -> list[tuple[int, int]]:
-    """``(offset, rows)``: the first row end at or after each multiple of ``target`` past ``start``,
-    and the rows since the previous cut (or ``start``)."""
+    Each block is read from a row start (what follows its last row end is carried into the next),
+    so the row rule always starts outside a quoted field. A block without a quote is counted and
+    searched at C speed.
+    """
     read = fh.read
     cuts: list[tuple[int, int]] = []
-    inside = False  # within a quoted field at ``pos + i``
-    rows = 0  # row ends in [previous cut, pos + i)
-    pos = start
+    rows = 0  # row ends in [previous cut, base)
+    base = start  # the file offset of ``block``
     want = start + target
-    while pos < size:
-        block = read(_BLOCK)
-        if not block:
+    carry = b""
+    while want < size:
+        if len(carry) > LONGEST_ROW:
+            break  # no row end for that long (a quote left open?): the rest is one range, which the reader refuses
+        more = read(max(_BLOCK, len(carry)))
+        if not more:
             break
-        end = pos + len(block)
-        i = 0
-        while want < end:
-            # Count rows and quotes up to the wanted offset, then find the first row end from there.
-            rel = max(want - pos, i)
-            rows += _row_ends(block, i, rel, inside, quoted)
-            if quoted:
-                inside ^= bool(block.count(b'"', i, rel) & 1)
-            i = rel
-            found = -1
-            while (nl := block.find(b"\n", i)) >= 0:
-                if quoted:
-                    inside ^= bool(block.count(b'"', i, nl) & 1)
+        block = carry + more
+        if delim is None or b'"' not in block:
+            cut = block.rfind(b"\n") + 1
+            i = 0
+            while want < base + cut and (nl := block.find(b"\n", max(want - base, i))) >= 0:
+                rows += block.count(b"\n", i, nl) + 1
                 i = nl + 1
-                if not inside:
-                    found = pos + i
-                    break
-            if found < 0:
-                break
-            rows += 1
-            if found < size:
-                cuts.append((found, rows))
+                cuts.append((base + i, rows))
                 rows = 0
-            want = max(found + target, want + 1)
-            if want >= size:
-                break
-        if want >= size:
-            break
-        rows += _row_ends(block, i, len(block), inside, quoted)
-        if quoted:
-            inside ^= bool(block.count(b'"', i) & 1)
-        pos = end
-    return cuts
+                want = max(base + i + target, want + 1)
+            rows += block.count(b"\n", i, cut)
+        else:
+            ends = complete_row_ends(block, delim)
+            cut = ends[-1] if ends else 0
+            k = 0
+            while want < base + cut:
+                j = bisect.bisect_right(ends, want - base, k)
+                rows += j + 1 - k
+                k = j + 1
+                cuts.append((base + ends[j], rows))
+                rows = 0
+                want = max(base + ends[j] + target, want + 1)
+            rows += len(ends) - k
+        carry = block[cut:]
+        base += cut
+    return [c for c in cuts if c[0] < size]

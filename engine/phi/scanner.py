@@ -139,7 +139,7 @@ def scan_range_into(
                 emit(batch)
             return
         row = first_row
-        for off, chunk in iter_chunks(fh, start, end, max(1, chunk_size), True):
+        for off, chunk in iter_chunks(fh, start, end, max(1, chunk_size), ctx.delim):
             if checkpoint is not None:
                 checkpoint()
             check_utf8(chunk, off, "the input")
@@ -203,8 +203,8 @@ def _scan_ranges_in(
     fh: io.BufferedReader, fmt: str, start: int, end: int, first_row: int, ctx: ScanContext, chunk_size: int
 ) -> Iterator[Finding]:
     row = first_row
-    quoted = fmt in TABLES
-    for off, chunk in iter_chunks(fh, start, end, max(1, chunk_size), quoted):
+    delim = ctx.delim if fmt in TABLES else None
+    for off, chunk in iter_chunks(fh, start, end, max(1, chunk_size), delim):
         check_utf8(chunk, off, "the input")
         if fmt == "text":
             yield from scan_text_bytes(chunk, off, ctx)

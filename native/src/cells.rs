@@ -101,8 +101,8 @@ pub fn cells(
     let mut fields = Vec::new();
     let mut cache: HashMap<(usize, &[u8]), String> = HashMap::new();
     let mut prev = 0;
-    for (r, end) in row_ends(data).into_iter().enumerate() {
-        crate::table::field_starts(data, prev, end, delim, &mut fields);
+    for (r, end) in row_ends(data, delim).into_iter().enumerate() {
+        crate::rows::field_starts(data, prev, end, delim, &mut fields);
         prev = end;
         for (k, &(col, rule)) in columns.iter().enumerate() {
             if col >= fields.len() || taken.contains(&(r, col)) {

@@ -90,13 +90,13 @@ impl Digester {
     }
 }
 
-/// Offsets just past each row's newline, quote-aware; a final unterminated row ends at `len`.
+/// Offsets just past each row's newline; a final unterminated row ends at `len`.
 ///
-/// A newline inside a double-quoted CSV field is not a row end (quote parity, as the Python
-/// scanner counts it).
+/// Rows end as Python's `csv` ends them with the delimiter `delim` (`rows.rs`): a newline inside
+/// a quoted field is no row end, and a quote inside an unquoted field opens nothing.
 #[pyfunction]
-fn row_ends(py: Python<'_>, data: &[u8]) -> Vec<usize> {
-    py.detach(|| rows::row_ends(data))
+fn row_ends(py: Python<'_>, data: &[u8], delim: u8) -> Vec<usize> {
+    py.detach(|| rows::row_ends(data, delim))
 }
 
 /// The compiled patterns of one tier (see `matcher.rs`); built once per process and tier.

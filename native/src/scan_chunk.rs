@@ -150,7 +150,7 @@ fn pass(
             }
         }
     }
-    out.nrows = row_ends(source).len();
+    out.nrows = row_ends(source, delim).len();
     Ok(out)
 }
 

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use crate::digest::PrimedHmac;
-use crate::rows::row_ends;
+use crate::rows::{field_starts, row_ends};
 use crate::validators::iso_date;
 use crate::walk::Match;
 
@@ -167,20 +167,6 @@ pub fn merge(found: &[Match], extras: &[(usize, usize)]) -> Vec<(isize, usize, u
     out
 }
 
-/// Quote-aware start offsets of the fields of the row `data[start..end]`.
-pub(crate) fn field_starts(data: &[u8], start: usize, end: usize, delim: u8, out: &mut Vec<usize>) {
-    out.clear();
-    out.push(start);
-    let mut quotes = 0usize;
-    for (i, &b) in data[start..end].iter().enumerate() {
-        if b == b'"' {
-            quotes += 1;
-        } else if b == delim && quotes % 2 == 0 {
-            out.push(start + i + 1);
-        }
-    }
-}
-
 fn bisect_right(xs: &[usize], x: usize) -> usize {
     xs.partition_point(|&v| v <= x)
 }
@@ -199,7 +185,7 @@ pub fn locate(
     plans: &[DigestPlan],
     mac: Option<&PrimedHmac>,
 ) -> Vec<Row> {
-    let ends = row_ends(data);
+    let ends = row_ends(data, delim);
     let mut out = Vec::with_capacity(merged.len());
     let mut fields: Vec<usize> = Vec::new();
     let (mut r, mut row_end) = (0usize, 0usize);

@@ -55,7 +55,7 @@ def prepare_input(
             and profile.encoding.lower() in SPLITTABLE_ENCODINGS):
         table = profile.format != "text"
         data_start, planned = plan_byte_ranges(path, partition_bytes, header=table and profile.has_header,
-                                             quoted=table)
+                                             quoted=table, delim=profile.delimiter.encode() or b",")
         if len(planned) > 1:
             ranges = tuple((r.start, r.end, r.last) for r in planned)
     tx = Transformer(key, config, None, as_of_year or dt.date.today().year)

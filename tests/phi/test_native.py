@@ -53,16 +53,16 @@ def test_a_missing_core_is_refused_only_where_required(monkeypatch: pytest.Monke
     assert native.engine() == "python"
 
 
-CSV_PIECES = [b"a", b",", b'"', b"\n", b"\r", b" ", b"\xef\xbb\xbf", b"\xff", b"1"]
+CSV_PIECES = [b"a", b",", b"\t", b'"', b'""', b"\n", b"\r", b" ", b"\xef\xbb\xbf", b"\xff", b"1"]
 csv_bytes = st.lists(st.sampled_from(CSV_PIECES), max_size=200).map(b"".join)
 
 
 @needs_core
 @settings(max_examples=400, deadline=None)
-@given(csv_bytes)
-def test_row_ends_match_the_python_scanner(data: bytes) -> None:
+@given(csv_bytes, st.sampled_from([b",", b"\t"]))
+def test_row_ends_match_the_python_scanner(data: bytes, delim: bytes) -> None:
     assert native.core is not None
-    assert native.core.row_ends(data) == _row_ends(data)
+    assert native.core.row_ends(data, delim[0]) == _row_ends(data, delim)
 
 
 @needs_core
@@ -83,7 +83,7 @@ def test_hmac_digests_match_the_python_key(key: bytes, prefix: bytes, values: li
 def test_hostile_arguments_raise_type_errors_not_panics() -> None:
     assert native.core is not None
     with pytest.raises(TypeError):
-        native.core.row_ends("not bytes")
+        native.core.row_ends("not bytes", 44)
     with pytest.raises(TypeError):
         native.core.hmac_sha256_hex_many(b"k" * 16, b"", [1, 2])
 

@@ -25,7 +25,8 @@ def _reference_first_rows(data: bytes, start: int, quoted: bool, offsets: list[i
     out = []
     for offset in offsets:
         body = data[start:offset]
-        rows = len(row_ends(body)) if quoted else body.count(b"\n") + (0 if not body or body.endswith(b"\n") else 1)
+        plain = body.count(b"\n") + (0 if not body or body.endswith(b"\n") else 1)
+        rows = len(row_ends(body, b",")) if quoted else plain
         out.append(1 + rows)
     return out
 
@@ -40,7 +41,7 @@ def test_ranges_tile_the_data_on_row_ends_with_global_row_numbers(
     start, ranges = plan_byte_ranges(path, target, header=header, quoted=quoted)
     assert ranges[0].start == start and ranges[-1].end == len(data) and ranges[-1].last
     assert all(a.end == b.start and not a.last for a, b in itertools.pairwise(ranges))
-    ends = {start + e for e in (row_ends(data[start:]) if quoted else [])}
+    ends = {start + e for e in (row_ends(data[start:], b",") if quoted else [])}
     for r in ranges[1:]:
         assert data[r.start - 1 : r.start] == b"\n"
         if quoted:
@@ -93,3 +94,35 @@ def test_phi_scan_and_deidentify_plan_the_same_parts_once(tmp_path: Path, monkey
     assert len(deid) > 5
     assert [(0, scan[0][1]), *scan[1:]] == [(0, deid[0][1]), *deid[1:]]  # the scan's first part adds the header
     assert opened == [str(data)]  # planned once for both stages
+
+
+def _stray_quote_table(rows: int) -> bytes:
+    """Rows with a quote inside an unquoted cell, quoted cells with newlines and doubled quotes, CRLF."""
+    lines = [b"id,height,note,mrn"]
+    for i in range(rows):
+        note = b'"seen\n""twice"", ok"' if i % 7 == 0 else b"ok"
+        lines.append(b"%d,5'%d\",%s,%08d" % (i, i % 12, note, 18815984 + i))
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+def test_a_plan_over_many_blocks_cuts_on_the_csv_row_ends(tmp_path: Path) -> None:
+    # larger than the planner's 1 MiB read, so rows and quoted fields run across its blocks
+    data = _stray_quote_table(120_000)
+    assert len(data) > 3_000_000
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    start, ranges = plan_byte_ranges(path, 200_000, header=True, quoted=True)
+    ends = {start + e for e in row_ends(data[start:], b",")}
+    assert len(ranges) > 10 and all(r.start in ends for r in ranges[1:])
+    assert [r.first_row for r in ranges] == _reference_first_rows(data, start, True, [r.start for r in ranges])
+    assert ranges[-1].first_row > 110_000  # a stray quote did not swallow the rows after it
+
+
+def test_a_quote_left_open_makes_the_rest_one_range(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    data = b"h\n" + b"a,b\n" * 1000 + b'c,"open\n' + b"a,b\n" * 400_000
+    path.write_bytes(data)
+    _, ranges = plan_byte_ranges(path, 1000, header=True, quoted=True)
+    open_at = data.index(b'"')
+    assert ranges[-1].start <= open_at and ranges[-1].end == len(data)
+    assert all(r.end <= open_at for r in ranges[:-1])

@@ -9,15 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
+from engine.core.csvrows import LONGEST_ROW
 from engine.phi.errors import PhiInputError
 from engine.phi.sanitizer import sanitize
-from engine.phi.scan.rows import first_boundary, last_boundary
+from engine.phi.scan.rows import first_boundary, last_boundary, unclosed_quote
 
 Format = Literal["csv", "tsv", "jsonl", "text"]
 FORMATS: tuple[str, ...] = ("csv", "tsv", "jsonl", "text")
 TABLES = ("csv", "tsv")
 DEFAULT_CHUNK = 1 << 20
-MAX_ROW_BYTES = 64 << 20
+MAX_ROW_BYTES = LONGEST_ROW
 _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
@@ -62,9 +63,14 @@ def check_utf8(data: bytes, base: int, what: str) -> None:
 
 
 def iter_chunks(
-    fh: io.BufferedReader, start: int, end: int, chunk_size: int, quoted: bool
+    fh: io.BufferedReader, start: int, end: int, chunk_size: int, delim: bytes | None
 ) -> Iterator[tuple[int, bytes]]:
-    """``(offset, bytes)`` chunks of whole rows covering ``[start, end)`` of the file."""
+    """``(offset, bytes)`` chunks of whole rows covering ``[start, end)`` of the file.
+
+    ``delim``: a table's delimiter (rows end as :mod:`engine.core.csvrows` says; None: at every
+    newline). A table whose last quoted field is left open at ``end`` is refused
+    (:func:`refuse_unclosed`).
+    """
     fh.seek(start)
     pos = start
     carry = b""
@@ -75,9 +81,11 @@ def iter_chunks(
         if not block:
             return
         if pos >= end:
+            if delim is not None:
+                refuse_unclosed(fh, pos - len(block), block, delim)
             yield pos - len(block), block
             return
-        cut = last_boundary(block, quoted)
+        cut = last_boundary(block, delim)
         if cut == 0:
             if len(block) > MAX_ROW_BYTES:
                 raise PhiInputError(f"a row longer than {MAX_ROW_BYTES} bytes starts at byte {pos - len(block)}")
@@ -92,7 +100,7 @@ def read_header(fh: io.BufferedReader, delim: bytes) -> tuple[tuple[str, ...], i
     """Column names and the offset where data rows start."""
     block = fh.read(1 << 16)
     while True:
-        cut = first_boundary(block)
+        cut = first_boundary(block, delim)
         if cut or len(block) > MAX_ROW_BYTES:
             break
         more = fh.read(1 << 20)
@@ -108,3 +116,27 @@ def read_header(fh: io.BufferedReader, delim: bytes) -> tuple[tuple[str, ...], i
     except csv.Error:
         raise PhiInputError("the header row is not valid CSV") from None
     return tuple(n.strip() for n in names), cut
+
+
+def refuse_unclosed(fh: io.BufferedReader, base: int, block: bytes, delim: bytes) -> None:
+    """Refuse a table whose quoted field at the end of ``block`` (at file offset ``base``) is left open.
+
+    Why: a quoted field that never closes takes every line after it as its own text, so the rows
+    there would be scanned as one cell and their identifiers missed or put in the wrong row. The
+    message names the line (counted in the file) and the byte offset, never the text.
+    """
+    q = unclosed_quote(block, 0, len(block), delim)
+    if q < 0:
+        return
+    at = base + q
+    here = fh.tell()
+    fh.seek(0)
+    line, read = 1, 0
+    while read < at and (piece := fh.read(min(1 << 20, at - read))):
+        line += piece.count(b"\n")
+        read += len(piece)
+    fh.seek(here)
+    raise PhiInputError(
+        f"an unclosed quote at line {line} (byte {at}) runs to the end of the input, so every line after it "
+        "would be read as part of one field; close the quote or remove it"
+    )

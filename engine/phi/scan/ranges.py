@@ -36,4 +36,5 @@ def plan_ranges(
     table = fmt in TABLES
     start = data_start(path, fmt) if header else 0
     target = max(1, (file_size(path) - start) // max(1, parts))
-    return plan_byte_ranges(path, target, header=table and header, quoted=table)[1]
+    return plan_byte_ranges(path, target, header=table and header, quoted=table,
+                            delim=table_delim(fmt))[1]

@@ -30,7 +30,7 @@ def scan_table_chunk(data: bytes, base: int, first_row: int, ctx: ScanContext) -
     The native core does the per-finding work where it runs (:mod:`engine.phi.scan.core_table`);
     :func:`_python_findings` is the reference.
     """
-    ends = row_ends(data)
+    ends = row_ends(data, ctx.delim)
     fast = core_findings(data, base, first_row, ctx)
     row_fields: dict[int, list[int]] = {}
     if fast is not None:
