@@ -3,7 +3,7 @@
 The reference is ``RFLOW_PHI_REGEX=re`` (no core at all); the previous native path
 (``RFLOW_PHI_CORE_WALK=0``: the core's candidates walked, validated and mapped in Python) must
 agree too. Generated CSV/TSV with quoted cells (delimiters, newlines and doubled quotes inside),
-CRLF or LF row ends and a byte order mark, for several chunk sizes and worker counts; the
+quotes inside unquoted cells, CRLF or LF row ends and a byte order mark, for several chunk sizes and worker counts; the
 dense corpus with a column subset and labelled columns.
 """
 
@@ -38,7 +38,9 @@ cell = st.one_of(piece, plain, labelled, st.text("0123456789-/. :x", max_size=12
 
 
 def _quoted(text: str, delim: str) -> str:
-    if any(c in text for c in (delim, '"', "\n", "\r")) or text.startswith(" "):
+    """Quoted as a writer would, but a quote inside a cell that does not start with one is left as it
+    is (``5'10"``): the csv module reads it as a plain character, and so must every scanner path."""
+    if any(c in text for c in (delim, "\n", "\r")) or text.startswith((" ", '"')):
         return '"' + text.replace('"', '""') + '"'
     return text
 
