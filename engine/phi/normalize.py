@@ -19,7 +19,12 @@ from every pattern. Each non-ASCII character is replaced on its own:
   ASCII digit, and the year, month and day marks of CJK dates (``年`` ``月`` ``日``, ``년`` ``월`` ``일``)
   become ``-`` ``-`` and a space, so ``2024年3月5日`` reads as ``2024-3-5``; a space after a year or
   month mark is removed, so ``2024년 3월 5일`` reads the same;
-- anything else takes its NFKC form (fullwidth digits and letters, the fullwidth at sign, ligatures).
+- anything else takes its NFKC form (fullwidth digits and letters, the fullwidth at sign, ligatures);
+- in an e-mail address written in another script (``用户@例子.中国``, ``иван@пример.рф``: an at sign
+  with letters and digits on both sides and a dot after it), each letter or digit no ASCII pattern
+  reads becomes ``x`` and an ideographic full stop (``。``, a label separator of an internationalized
+  domain name) a dot, so the registry's ASCII e-mail pattern sees the address whole
+  (``xx@xx.xx``); the finding's value is still the original text.
 
 ASCII text is returned as is (the common case costs one ``isascii`` call). Matching runs on the
 normalized text; an :class:`OffsetMap` turns a span found there into the span of the original
@@ -32,6 +37,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import string
 import unicodedata
 from collections.abc import Sequence
 from typing import AnyStr
@@ -50,6 +56,15 @@ FOLD = str.maketrans({"ß": "ss", "ẞ": "SS", "ł": "l", "Ł": "L", "ø": "o", 
                       "þ": "th", "Þ": "TH", "ŉ": "n"})  # fmt: skip
 # CJK year / month / day marks after a number: 2024年3月5日, 2024년 3월 5일
 _DATE_MARKS = {"\u5e74": "-", "\u6708": "-", "\u65e5": " ", "\ub144": "-", "\uc6d4": "-", "\uc77c": " "}
+
+
+# An at sign as written (NFKC makes the fullwidth and small forms ``@``), the ideographic full stops
+# an internationalized domain name separates its labels with, the ASCII of a local part and a domain
+_ATS = ("@", "\uff20", "\ufe6b")
+_IDN_DOTS = frozenset("\u3002\uff61")
+_LOCAL = frozenset(string.ascii_letters + string.digits + "._%+-")
+_DOMAIN = frozenset(string.ascii_letters + string.digits + ".-")
+_MAX_LOCAL, _MAX_DOMAIN = 64, 255  # characters, as the e-mail pattern counts them
 
 
 @functools.lru_cache(maxsize=4096)
@@ -72,6 +87,86 @@ def normalize_char(ch: str) -> str:
         if base.isascii() and base.isalpha():
             return base
     return unicodedata.normalize("NFKC", ch)
+
+
+def _word_char(ch: str) -> bool:
+    """A non-ASCII character that may stand inside an e-mail address: a letter, mark or digit of
+    any script (a Devanagari vowel sign, ``일`` and ``日`` too), or a format character (removed)."""
+    return unicodedata.category(ch)[0] in "LMN" or normalize_char(ch) == ""
+
+
+def _script_letter(ch: str) -> bool:
+    """A letter or digit that normalization does not make an ASCII one (``中``, ``и``, ``ع``; not
+    ``é``, which reads as ``e``), or a mark (``ो``, a virama: at the end of the address it would
+    otherwise be removed and left out of the finding)."""
+    cat = unicodedata.category(ch)[0]
+    out = normalize_char(ch)
+    return cat == "M" or (cat in "LN" and out != "" and not (out.isascii() and out.isalnum()))
+
+
+def _email_marks_at(text: str, at: int) -> list[tuple[int, str]]:
+    """The replacements that make the e-mail address around the at sign ``text[at]`` ASCII: its
+    letters and digits of other scripts as ``x``, its ideographic full stops as dots (none when it
+    has no such letter, no dot after the at sign, or nothing before it)."""
+    start = at
+    while at - start < _MAX_LOCAL and start > 0:
+        ch = text[start - 1]
+        if not (ch in _LOCAL or (not ch.isascii() and _word_char(ch))):
+            break
+        start -= 1
+    end = at + 1
+    while end - at - 1 < _MAX_DOMAIN and end < len(text):
+        ch = text[end]
+        if not (ch in _DOMAIN or ch in _IDN_DOTS or (not ch.isascii() and _word_char(ch))):
+            break
+        end += 1
+    domain = text[at + 1 : end]
+    if start == at or not any(c == "." or c in _IDN_DOTS for c in domain.rstrip(".\u3002\uff61")):
+        return []
+    marks = [(i, "x") for i in range(start, end) if i != at and not text[i].isascii() and _script_letter(text[i])]
+    if not any(unicodedata.category(text[i])[0] != "M" for i, _ in marks):
+        return []  # only accents: a Latin address, which the patterns read already
+    return sorted(marks + [(i, ".") for i in range(at + 1, end) if text[i] in _IDN_DOTS])
+
+
+def _email_marks(text: str) -> dict[int, str]:
+    """:func:`_email_marks_at` for every at sign of ``text``, by character offset."""
+    marks: dict[int, str] = {}
+    for at_sign in _ATS:
+        at = text.find(at_sign)
+        while at >= 0:
+            marks.update(_email_marks_at(text, at))
+            at = text.find(at_sign, at + 1)
+    return marks
+
+
+def _email_marks_bytes(data: bytes) -> dict[int, str]:
+    """:func:`_email_marks` of UTF-8 ``data``, by byte offset: each at sign's surroundings decoded
+    on their own (a window of whole characters wide enough for the longest address)."""
+    marks: dict[int, str] = {}
+    for at_sign in (a.encode("utf-8") for a in _ATS):
+        at = data.find(at_sign)
+        while at >= 0:
+            lo, hi = max(0, at - 4 * _MAX_LOCAL), min(len(data), at + len(at_sign) + 4 * _MAX_DOMAIN)
+            while lo < at and 0x80 <= data[lo] < 0xC0:  # start and end on whole characters
+                lo += 1
+            while hi < len(data) and 0x80 <= data[hi] < 0xC0:
+                hi -= 1
+            try:
+                window = data[lo:hi].decode("utf-8")
+                offset = len(data[lo:at].decode("utf-8"))
+            except UnicodeDecodeError:
+                at = data.find(at_sign, at + 1)
+                continue
+            found = dict(_email_marks_at(window, offset))
+            if found:
+                pos = lo
+                for i, ch in enumerate(window):
+                    if i in found:
+                        marks[pos] = found[i]
+                    pos += len(ch.encode("utf-8"))
+            at = data.find(at_sign, at + 1)
+    return marks
 
 
 def canonical(value: str) -> str:
@@ -146,6 +241,7 @@ IDENTITY = OffsetMap()
 
 
 def _build(text: AnyStr, runs: re.Pattern[AnyStr], encode: bool) -> tuple[AnyStr, OffsetMap]:
+    marks = _email_marks_bytes(text) if isinstance(text, bytes) else _email_marks(text)
     norm_starts: list[int] = []
     norm_lens: list[int] = []
     orig_starts: list[int] = []
@@ -168,7 +264,9 @@ def _build(text: AnyStr, runs: re.Pattern[AnyStr], encode: bool) -> tuple[AnyStr
             chars = run
         for ch in chars:
             width = len(ch.encode("utf-8")) if encode else 1
-            repl = "" if ch == " " else normalize_char(ch)  # a space in a run follows a date mark
+            repl = marks.get(pos) if marks else None
+            if repl is None:
+                repl = "" if ch == " " else normalize_char(ch)  # a space in a run follows a date mark
             piece = repl.encode("utf-8") if encode else repl
             if piece != (ch.encode("utf-8") if encode else ch):
                 norm_starts.append(pos + shift)
