@@ -19,6 +19,7 @@ from pathlib import PurePath
 
 from engine.core.display import printable
 from engine.phi.cues import english, vocab
+from engine.phi.names import dictionaries, is_first_name, is_surname
 from engine.phi.sanitizer import phi_category
 
 FILE_NAME_TOKEN = "[PHI:FILE_NAME]"
@@ -115,8 +116,6 @@ def _words(text: str) -> list[str]:
 
 
 def _name_like(text: str) -> bool:
-    from engine.phi.names import dictionaries, is_first_name, is_surname
-
     words = _words(text)
     if len(words) < 2:
         return False
@@ -140,8 +139,6 @@ def _unknown_pair(text: str) -> bool:
     a header like that is a person's name as likely as not (most names are in no dictionary, and
     many given names are English words), and a header shown as ``column_N`` costs less than a name
     in every report."""
-    from engine.phi.names import dictionaries, is_first_name, is_surname
-
     split = text.replace(",", " ").split()  # "Nwachukwu, Marites": the comma is no part of a word
     particles = _particles()
     # Lower-case particles inside a name (Mirte de Jode, Ludwig van Beek) are part of it, not words.

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from engine.phi.native_match import use_core
 from engine.phi.scan.findings import Finding
 
 VERSION = 2
@@ -135,8 +136,6 @@ def new_encoder(rename: Callable[[str], str | None] | None = None, *, native: bo
     The Python reference runs with ``RFLOW_PHI_REGEX=re`` or where no core is built.
     """
     if native is None:
-        from engine.phi.native_match import use_core
-
         native = use_core()
     if native:
         from engine.phi.native import core
@@ -218,7 +217,6 @@ def _core_join(native: bool | None) -> Any:
     if native is False:
         return None
     from engine.phi.native import core
-    from engine.phi.native_match import use_core
 
     cls = getattr(core, "SegmentJoin", None)  # None: no core, or one built before it
     if native is None and (cls is None or not use_core()):
