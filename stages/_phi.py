@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable, Iterable
 
 from engine.phi import load_registry
+from engine.phi.envpin import pinned as settings_pinned
 from engine.phi.registry import ColumnMatcher, PhiRegistry
 from engine.phi.spans import Span
 from engine.phi.spans import column_matcher as _column_matcher
@@ -27,6 +28,7 @@ __all__ = [
     "replace_spans",
     "replace_spans_with",
     "replacement",
+    "settings_pinned",
     "token_for",
     "zip3",
 ]

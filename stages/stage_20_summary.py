@@ -215,10 +215,11 @@ def column_statistics(path: Path, config: SummaryConfig, checkpoint: Callable[[]
             rows, stats = _column_pass(path, shape, config, checkpoint)
         except NotNativeReadable:
             rows, stats = _column_pass(path, attrs.evolve(shape, native_csv=False), config, checkpoint)
-    return rows, {
-        name: s.result(config, phi=name in phi_columns or _phi.column_matcher(name) is not None)
-        for name, s in zip(columns, stats, strict=True)
-    }
+    with _phi.settings_pinned():  # the PHI engine's settings, read once for every column's values shown
+        return rows, {
+            name: s.result(config, phi=name in phi_columns or _phi.column_matcher(name) is not None)
+            for name, s in zip(columns, stats, strict=True)
+        }
 
 
 def _fresh_stats(width: int, config: SummaryConfig) -> list[ColumnStats]:

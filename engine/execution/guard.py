@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from engine.phi import contains_phi
+from engine.phi import contains_phi, envpin
 from engine.phi.logfilter import field_has_phi
 
 MAX_DEPTH = 8
@@ -107,7 +107,8 @@ def check_output(output: Any) -> list[str]:
     if not isinstance(output, Mapping):
         return [f"output must be a mapping, not {type(output).__name__}"]
     walk = _Walk()
-    walk.value(output, [], 0)
+    with envpin.pinned():  # the PHI engine's settings, read once for every field of the output
+        walk.value(output, [], 0)
     problems = walk.problems
     if not problems:
         size = walk.size if walk.size > MAX_BYTES else len(json.dumps(output, default=str).encode("utf-8"))

@@ -25,7 +25,8 @@ from pathlib import Path
 import attrs
 
 from engine.core.errors import safe_excerpt
-from engine.phi.cues import vocab
+from engine.phi import envpin
+from engine.phi.cues import Vocab, vocab
 from engine.phi.errors import PhiInputError
 from engine.phi.labels import label_holds_phi, name_shaped
 from engine.phi.names import is_name_cell
@@ -110,14 +111,20 @@ MISSING = frozenset({"n/a", "na", "n.a.", "none", "null", "nil", "nan", "-", "--
 
 
 def classify_column(
-    name: str, values: Iterable[str], *, override: str | None = None, overridden: bool = False
+    name: str, values: Iterable[str], *, override: str | None = None, overridden: bool = False,
+    seen: dict[str, str | None] | None = None,
 ) -> ColumnClass:
-    """Classify one column from its header and sampled values (``overridden``: the override decides)."""
+    """Classify one column from its header and sampled values (``overridden``: the override decides).
+
+    ``seen``: cells already judged (:func:`cell_category`, which depends on the cell alone), shared
+    by the columns of one table: exports repeat a value down a column and across columns.
+    """
     if overridden:
         return ColumnClass(name, override, 1.0, "override")
     cells = [v for v in values if v and v.strip() and v.strip().casefold() not in MISSING]
     counts: Counter[str] = Counter()
-    seen: dict[str, str | None] = {}  # exports repeat a value down a column: judge each one once
+    if seen is None:
+        seen = {}
     for cell in cells:
         cat = seen[cell] if cell in seen else seen.setdefault(cell, cell_category(cell))
         if cat is not None:
@@ -167,33 +174,41 @@ def header_hint(name: str) -> str | None:
     confirm them.
     """
     tokens = normalize_column(name).split("_")
-    shaped = _hint_words(load_registry())
-    for cat, columns, _ in shaped:
-        if any(_holds(tokens, words) for words in columns):
+    # Only the words whose first token stands in the header can hold; tried in the order of the
+    # scan below (every category's column words, then every category's labels).
+    by_first = _hint_index(load_registry())
+    tried = {entry[0]: entry for t in set(tokens) for entry in by_first.get(t, ())}
+    for _, kind, cat, words in (tried[order] for order in sorted(tried)):
+        if kind == 0 and _holds(tokens, words):
             return cat
-    for cat, _, labels in shaped:
-        for lt in labels:
-            if lt != [""] and (_holds(tokens, lt) or lt[: len(tokens)] == tokens):
-                return cat
+        if kind == 1 and words != [""] and (_holds(tokens, words) or words[: len(tokens)] == tokens):
+            return cat
     return None
 
 
-_HINTS: dict[int, tuple[PhiRegistry, list[tuple[str, list[list[str]], list[list[str]]]]]] = {}
+_HINTS: dict[int, tuple[PhiRegistry, dict[str, list[tuple[int, int, str, list[str]]]]]] = {}
 
 
-def _hint_words(registry: PhiRegistry) -> list[tuple[str, list[list[str]], list[list[str]]]]:
-    """Each shaped (not whole-cell) category's column words and normalized label words, split
-    into tokens once per registry (:func:`header_hint` runs for every column of every input)."""
+def _hint_index(registry: PhiRegistry) -> dict[str, list[tuple[int, int, str, list[str]]]]:
+    """Each shaped (not whole-cell) category's column words and normalized label words, split into
+    tokens once per registry and listed under their first token as ``(order, kind, category,
+    words)``: kind 0 a column word, 1 a label, ``order`` the place :func:`header_hint` tries it
+    (:func:`header_hint` runs for every column of every input)."""
     hit = _HINTS.get(id(registry))
     if hit is not None and hit[0] is registry:
         return hit[1]
-    words = [
+    shaped = [
         (c.name, [w.split("_") for w in c.columns], [normalize_column(label).split("_") for label in c.labels])
         for c in registry.categories
         if (m := registry.column_matchers.get(c.name)) is not None and not m.whole_cell
     ]
-    _HINTS[id(registry)] = (registry, words)
-    return words
+    ordered = [(0, cat, words) for cat, columns, _ in shaped for words in columns]
+    ordered += [(1, cat, words) for cat, _, labels in shaped for words in labels]
+    index: dict[str, list[tuple[int, int, str, list[str]]]] = {}
+    for order, (kind, cat, words) in enumerate(ordered):
+        index.setdefault(words[0], []).append((order, kind, cat, words))
+    _HINTS[id(registry)] = (registry, index)
+    return index
 
 
 def _holds(tokens: list[str], words: list[str]) -> bool:
@@ -208,7 +223,18 @@ def _holds(tokens: list[str], words: list[str]) -> bool:
 def role_header(name: str) -> bool:
     """The header is a person's role ("Client", "Resident", "Patient", "Next of kin"), one of the
     name cues' role words: its cells are names when they look like names."""
-    return normalize_column(name) in {normalize_column(r) for r in vocab().rules["names"]["roles"]}
+    return normalize_column(name) in _roles(vocab())
+
+
+_ROLES: dict[int, tuple[object, frozenset[str]]] = {}
+
+
+def _roles(v: Vocab) -> frozenset[str]:
+    """The name cues' role words, normalized once per vocabulary."""
+    hit = _ROLES.get(id(v))
+    if hit is None or hit[0] is not v:
+        hit = _ROLES[id(v)] = (v, frozenset(normalize_column(r) for r in v.rules["names"]["roles"]))
+    return hit[1]
 
 
 _ANONYMOUS = re.compile(r"col(?:umn)?_?[0-9]+")
@@ -253,10 +279,12 @@ def classify_columns(
     for row in rows:
         for i, cell in enumerate(row[: len(header)]):
             samples[i].append(cell)
-    return [
-        classify_column(col, samples[i], override=checked.get(col), overridden=col in checked)
-        for i, col in enumerate(header)
-    ]
+    seen: dict[str, str | None] = {}
+    with envpin.pinned():  # the engine settings, read once for every sampled cell of every column
+        return [
+            classify_column(col, samples[i], override=checked.get(col), overridden=col in checked, seen=seen)
+            for i, col in enumerate(header)
+        ]
 
 
 def classify_file(

@@ -18,6 +18,7 @@ import re
 from pathlib import PurePath
 
 from engine.core.display import printable
+from engine.phi import envpin
 from engine.phi.cues import english, vocab
 from engine.phi.names import dictionaries, is_first_name, is_surname
 from engine.phi.sanitizer import phi_category
@@ -183,15 +184,16 @@ def safe_column_names(raw: list[str]) -> list[str]:
     """
     names: list[str] = []
     seen: set[str] = set()
-    for index, cell in enumerate(raw, start=1):
-        name = cell.strip()
-        if not name or len(name) > MAX_COLUMN_NAME or not name.isprintable() or label_holds_phi(name):
-            name = f"column_{index}"
-        base, n = name, 2
-        while name in seen:
-            name, n = f"{base}_{n}", n + 1
-        seen.add(name)
-        names.append(name)
+    with envpin.pinned():  # the PHI engine's settings, read once for the whole header
+        for index, cell in enumerate(raw, start=1):
+            name = cell.strip()
+            if not name or len(name) > MAX_COLUMN_NAME or not name.isprintable() or label_holds_phi(name):
+                name = f"column_{index}"
+            base, n = name, 2
+            while name in seen:
+                name, n = f"{base}_{n}", n + 1
+            seen.add(name)
+            names.append(name)
     return names
 
 

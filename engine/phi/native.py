@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 from importlib import resources
 from types import ModuleType
 from typing import Literal
 
 from engine.core.errors import ConfigFileError
 from engine.core.native import load_native
+from engine.phi import envpin
 from engine.phi.errors import PhiError
 
 REQUIRE_ENV = "RFLOW_REQUIRE_NATIVE"
@@ -53,7 +53,7 @@ def _built_from(module: object) -> str:
 
 def engine() -> Engine:
     """The engine that runs PHI work in this process; raises where the core is required but unusable."""
-    required = os.environ.get(REQUIRE_ENV) == "1"
+    required = envpin.get(REQUIRE_ENV) == "1"
     if core is None:
         if required:
             raise NativeCoreError(f"{REQUIRE_ENV}=1 but the native PHI core is not built (install with cargo on PATH)")

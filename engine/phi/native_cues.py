@@ -14,11 +14,10 @@ rules in Python (the differential test and the benchmark compare both).
 from __future__ import annotations
 
 import functools
-import os
 import re
 from typing import Any
 
-from engine.phi import core_plan, cues, names, places
+from engine.phi import core_plan, cues, envpin, names, places
 from engine.phi.cues import Token, _word_start
 from engine.phi.native_match import MIN_BYTES, core_loaded, translate, use_core
 from engine.phi.prefilter import Unsupported
@@ -33,7 +32,7 @@ def enabled(size: int) -> bool:
     A short text (a message being sanitized) uses the core only once a scan loaded it, so that
     ``rflow validate`` never imports the core.
     """
-    if os.environ.get(ENV, "1") == "0" or not (size >= MIN_BYTES or core_loaded()):
+    if envpin.get(ENV, "1") == "0" or not (size >= MIN_BYTES or core_loaded()):
         return False
     return use_core() and built() is not None
 

@@ -14,13 +14,13 @@ both run in one process; both give the same findings (tests/native/test_core_lab
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Sequence
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as P  # type: ignore[attr-defined]
 from typing import Any
 
+from engine.phi import envpin
 from engine.phi.label_rule import LabelGrammar, LabelRule
 from engine.phi.native_dialect import boundary_alts, complement, emit, has_lookaround, item_set
 from engine.phi.prefilter import Unsupported, byte_escape
@@ -44,7 +44,7 @@ _ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 
 def labels_in_core() -> bool:
     """True unless ``RFLOW_PHI_CORE_LABELS=0``."""
-    return os.environ.get(ENV, "1") != "0"
+    return envpin.get(ENV, "1") != "0"
 
 
 def core_decides(pattern: CompiledPattern) -> bool:

@@ -24,7 +24,6 @@ a position only against the patterns that can start there.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +31,7 @@ from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as P  # type: ignore[attr-defined]
 from typing import Any, Literal
 
-from engine.phi import core_plan
+from engine.phi import core_plan, envpin
 from engine.phi.accept import Spans, decide, leftmost_accepted, match_spans
 from engine.phi.errors import PhiRegistryError
 from engine.phi.fastform import first_set
@@ -168,7 +167,7 @@ WALK_ENV = "RFLOW_PHI_CORE_WALK"
 
 def core_walks() -> bool:
     """True unless ``RFLOW_PHI_CORE_WALK=0``: the core walks, validates, locates and digests."""
-    return os.environ.get(WALK_ENV, "1") != "0"
+    return envpin.get(WALK_ENV, "1") != "0"
 
 
 _BUILT: dict[tuple[int, bool], tuple[CompiledTier, Any]] = {}
@@ -184,7 +183,7 @@ def engine_setting() -> Literal["auto", "re"]:
 
     Any other value is refused by name, so a typo cannot silently pick a path.
     """
-    value = os.environ.get(ENV_ENGINE, "auto").strip().lower() or "auto"
+    value = (envpin.get(ENV_ENGINE, "auto") or "").strip().lower() or "auto"
     if value == "auto":
         return "auto"
     if value == "re":
@@ -206,6 +205,10 @@ def regex_engine() -> RegexEngine:
 
 def use_core() -> bool:
     """True when the native core runs here: built, current, and ``RFLOW_PHI_REGEX`` is ``auto``."""
+    return bool(envpin.derived("use_core", _use_core))
+
+
+def _use_core() -> bool:
     if engine_setting() != "auto":
         return False
     from engine.phi import native  # the core is loaded only where a scan needs it

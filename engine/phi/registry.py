@@ -158,15 +158,14 @@ class PhiRegistry:
             candidates.append(tokens[:-1])
         if "of" in tokens[1:]:  # "County of residence", "Date of birth": the head noun names the column
             candidates.append(tokens[: tokens.index("of")])
-        for cat in self.categories:
-            matcher = self.column_matchers.get(cat.name)
-            if matcher is None:
-                continue
-            for word in cat.columns:
-                wt = word.split("_")
-                if any(len(c) >= len(wt) and c[-len(wt) :] == wt for c in candidates):
-                    return matcher
-        return None
+        words, longest = _column_words(self)
+        best: int | None = None
+        for c in candidates:
+            for k in range(1, min(len(c), longest) + 1):
+                rank = words.get(tuple(c[-k:]))
+                if rank is not None and (best is None or rank < best):
+                    best = rank
+        return None if best is None else self.column_matchers[self.categories[best].name]
 
     def header_category(self, normalized: str) -> str | None:
         """The category whose ``headers`` hold the normalized column name ``normalized`` exactly, or None.
@@ -178,6 +177,26 @@ class PhiRegistry:
             if normalized in cat.headers:
                 return cat.name
         return None
+
+
+_COLUMN_WORDS: dict[int, tuple[PhiRegistry, dict[tuple[str, ...], int], int]] = {}
+
+
+def _column_words(registry: PhiRegistry) -> tuple[dict[tuple[str, ...], int], int]:
+    """Each column word of a category with a matcher (as tokens) -> the first such category's
+    index, and the longest word's length: :meth:`PhiRegistry.column_category` looks up the name's
+    endings instead of trying every word of every category (it runs for every column of an input)."""
+    hit = _COLUMN_WORDS.get(id(registry))
+    if hit is not None and hit[0] is registry:
+        return hit[1], hit[2]
+    words: dict[tuple[str, ...], int] = {}
+    for rank, cat in enumerate(registry.categories):
+        if cat.name in registry.column_matchers:
+            for word in cat.columns:
+                words.setdefault(tuple(word.split("_")), rank)
+    longest = max((len(w) for w in words), default=0)
+    _COLUMN_WORDS[id(registry)] = (registry, words, longest)
+    return words, longest
 
 
 def normalize_column(name: str) -> str:

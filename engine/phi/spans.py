@@ -31,11 +31,11 @@ class Span:
     normalizer: Callable[[str], str] | None = attrs.field(default=None, eq=False, repr=False)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1 << 16)
 def column_matcher(column: str | None) -> ColumnMatcher | None:
     """The matcher of the category a column's header names (``ssn``, ``zip_code``, ``patient_name``).
 
-    Cached: stages call it for every cell.
+    Cached: stages call it for every cell (of up to 65,536 columns before the cache turns over).
     """
     return load_registry().column_category(column) if column else None
 

@@ -10,7 +10,7 @@ import attrs
 
 from engine import is_typed, safe_excerpt
 from stages._common import StageConfigError
-from stages._phi import registry
+from stages._phi import registry, settings_pinned
 from stages.components import DatasetProfile
 from stages.dictionary import Dictionary
 from stages.stage_06_deidentify.config import ACTIONS, IDENTIFIER_KINDS, SAMPLE_ROWS, DeidentifyConfig
@@ -36,7 +36,7 @@ def _norm(name: str) -> str:
 
 def classify_column(
     name: str, config: DeidentifyConfig, dictionary: Dictionary | None, sample: list[str], *,
-    phi_clear: bool = False, typed_date: bool = False,
+    phi_clear: bool = False, typed_date: bool = False, seen: dict[str, str | None] | None = None,
 ) -> tuple[str, str, str]:
     """``(action, kind, evidence)`` for one column; evidence is config, dictionary, header, type or values.
 
@@ -44,6 +44,8 @@ def classify_column(
     name, same sample, no override) and found no category, so it is not run again.
     ``typed_date``: the file stores the column as a date or datetime (Parquet, Excel, SAS, Stata,
     SPSS): it is a date by its type, whatever its cells look like.
+    ``seen``: cells already judged, shared by the columns of one input (see
+    :func:`engine.phi.columns.classify_column`).
     """
     ident = config.identifiers
     dates = config.dates
@@ -75,7 +77,7 @@ def classify_column(
     if not phi_clear:
         from engine.phi.columns import classify_column as classify_phi_column
 
-        found = classify_phi_column(name, sample)
+        found = classify_phi_column(name, sample, seen=seen)
         if found.category is not None:
             return _action_for(found.category, config), found.category, found.evidence
     if norm.endswith("_date") or norm.startswith("date_") or norm in ("date", "dt") or norm.endswith("_dt"):
@@ -179,8 +181,11 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
         _check_config_columns(config, columns)
     clear = scanned_clear_columns(profile, raw_header, columns_classified)
     typed = typed_dates(path, profile.format, len(columns))
-    actions = [classify_column(c, config, dictionary, samples[i], phi_clear=c in clear, typed_date=typed[i])
-               for i, c in enumerate(columns)]
+    seen: dict[str, str | None] = {}
+    with settings_pinned():  # the PHI engine's settings, read once for every sampled cell
+        actions = [classify_column(c, config, dictionary, samples[i], phi_clear=c in clear, typed_date=typed[i],
+                                   seen=seen)
+                   for i, c in enumerate(columns)]
     from engine.phi.columns import letterless_columns
 
     letterless = letterless_columns(rows, len(columns))
