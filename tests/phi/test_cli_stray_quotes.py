@@ -82,3 +82,41 @@ def test_the_pipelines_phi_scan_finds_the_mrns_after_a_stray_quote(inches: Path)
     assert step["output"]["inputs"]["dataset"]["by_column"] == {"mrn": 4}
     found = list(read_findings(out / "phi" / "dataset.findings.jsonl"))
     assert [(f.row, f.column, f.category) for f in found] == [(r, "mrn", "MRN") for r in (1, 2, 3, 4)]
+
+
+@pytest.fixture(scope="module")
+def open_at_the_end(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 2.7 MB (three 1 MiB scan chunks; 42 partitions of 64 KiB) whose last row opens a quote
+    that never closes: the chunks and partitions before it hold MRNs, so a scan that wrote as it
+    went would have findings on disk by the time the refusal comes."""
+    path = tmp_path_factory.mktemp("open") / "late.csv"
+    rows = [f"{i},ok,{18815984 + i}" for i in range(1, 150_000)]
+    path.write_text("id,note,mrn\n" + "\n".join(rows) + '\n150000,"open,28815985\n')
+    assert path.stat().st_size > 2 * (1 << 20)
+    return path
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if "findings" in p.name or p.name.endswith(".tmp") or p.name == ".parts")  # fmt: skip
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_late_open_quote_leaves_no_findings_file(open_at_the_end: Path, workers: str) -> None:
+    folder = open_at_the_end.parent
+    before = sorted(folder.iterdir())
+    proc = _rflow("phi", "scan", str(open_at_the_end), "--workers", workers, "--format", "json", cwd=folder)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "unclosed quote at line 150001" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""  # no report, not even a partial one
+    out = folder / f"run{workers}"
+    proc = _rflow("run", str(ROOT / "manifests" / "demo.yaml"), "--input", f"dataset={open_at_the_end}",
+                  "--out", str(out), "--partition-size", "64KiB", "--workers", workers, cwd=folder)  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "unclosed quote at line 150001" in proc.stdout + proc.stderr
+    report = json.loads((out / "report.json").read_text())
+    [step] = [s for s in report["steps"] if s["step_id"] == "phi_scan"]
+    assert step["status"] == "failed" and report["status"] != "completed"
+    assert "partitions 42/42" in proc.stdout + proc.stderr  # the refusal came after every partition ran
+    assert _leftovers(out) == [] and (out / "phi").is_dir()
+    assert sorted(p for p in folder.iterdir() if p.name != out.name) == before
