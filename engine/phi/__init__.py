@@ -17,7 +17,16 @@ from engine.phi.sanitizer import contains_phi, sanitize
 
 if TYPE_CHECKING:
     from engine.phi.columns import ColumnClass, classify_columns, classify_file
-    from engine.phi.scanner import Finding, ScanSummary, plan_ranges, scan_file, scan_range, scan_text, summarize
+    from engine.phi.scanner import (
+        Finding,
+        ScanSummary,
+        plan_ranges,
+        scan_file,
+        scan_range,
+        scan_range_kept,
+        scan_text,
+        summarize,
+    )
     from engine.phi.spans import Span, column_category, find_spans
 
 _LAZY = {
@@ -26,6 +35,7 @@ _LAZY = {
     "scan_text": ".scanner",
     "scan_file": ".scanner",
     "scan_range": ".scanner",
+    "scan_range_kept": ".scanner",
     "plan_ranges": ".scanner",
     "summarize": ".scanner",
     "Span": ".spans",
@@ -61,6 +71,7 @@ __all__ = [
     "sanitize",
     "scan_file",
     "scan_range",
+    "scan_range_kept",
     "scan_text",
     "stage_key",
     "summarize",

@@ -41,6 +41,7 @@ from engine.phi.scan.context import ScanContext, make_context
 from engine.phi.scan.encoded import encode_table_chunk
 from engine.phi.scan.findings import Finding, ScanSummary, summarize
 from engine.phi.scan.jsonl import scan_jsonl_chunk
+from engine.phi.scan.kept import Accepted, Kept, core_keeps, kept_of, kept_table_chunk
 from engine.phi.scan.ranges import ScanRange, plan_ranges
 from engine.phi.scan.table import scan_table_chunk
 from engine.phi.scan.text import scan_text, scan_text_bytes
@@ -59,6 +60,7 @@ __all__ = [
     "scan_header_line",
     "scan_range",
     "scan_range_into",
+    "scan_range_kept",
     "scan_text",
     "summarize",
 ]
@@ -151,6 +153,49 @@ def scan_range_into(
                 lines, n = done
                 if write is not None:
                     write(lines)
+            row += n
+
+
+def scan_range_kept(
+    path: str | Path,
+    start: int,
+    end: int,
+    accepted: Accepted,
+    *,
+    tier: Tier = "scan",
+    checkpoint: Callable[[], None] | None = None,
+    **options: Unpack[RangeOptions],
+) -> Iterator[Kept]:
+    """:func:`scan_range`'s findings that are not accepted where they lie, as ``(category, row, column)``.
+
+    ``accepted``: column name -> the categories accepted in it (``""``: the header line, and a
+    column past the header). The same, in the same order, as filtering :func:`scan_range`'s
+    findings by ``finding.category in accepted.get(finding.column or "", ())``; where the core
+    runs, a table chunk's accepted findings are dropped in the core
+    (:func:`engine.phi.scan.kept.kept_table_chunk`), with no :class:`Finding` or digest made for
+    them. ``checkpoint`` is called before each chunk.
+    """
+    first_row, chunk_size = options.get("first_row", 1), options.get("chunk_size", DEFAULT_CHUNK)
+    with _opened(path, start, options, tier) as (fh, fmt, start, header_found, ctx):
+        yield from kept_of(header_found or (), accepted)
+        if fmt not in TABLES or not core_keeps():
+            for n, found in enumerate(_scan_ranges_in(fh, fmt, start, end, first_row, ctx, chunk_size)):
+                if checkpoint is not None and n % 4096 == 0:
+                    checkpoint()
+                yield from kept_of((found,), accepted)
+            return
+        row = first_row
+        for off, chunk in iter_chunks(fh, start, end, max(1, chunk_size), ctx.delim):
+            if checkpoint is not None:
+                checkpoint()
+            check_utf8(chunk, off, "the input")
+            done = kept_table_chunk(chunk, off, row, ctx, accepted)
+            if done is None:
+                table_found, n = scan_table_chunk(chunk, off, row, ctx)
+                yield from kept_of(table_found, accepted)
+            else:
+                kept, n = done
+                yield from kept
             row += n
 
 

@@ -27,6 +27,7 @@ mod digest;
 mod finder;
 mod findings;
 mod golden;
+mod kept_chunk;
 mod labelled;
 mod matcher;
 mod reservoir;
@@ -441,6 +442,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<segments::SegmentJoin>()?;
     m.add_class::<cues::Cues>()?;
     m.add_function(wrap_pyfunction!(scan_chunk::encode_table_chunk, m)?)?;
+    m.add_function(wrap_pyfunction!(kept_chunk::kept_table_chunk, m)?)?;
     m.add_class::<bytecopy::ByteCopy>()?;
     m.add_class::<deid_rows_py::DeidRows>()?;
     m.add_function(wrap_pyfunction!(deid_rows_py::deid_pseudonym, m)?)?;

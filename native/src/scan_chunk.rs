@@ -23,38 +23,38 @@ use crate::{ask_python, cells, chunk_source, phi_input_error, walk, Column, Dige
 
 /// Where a finding's category comes from: a pattern, a cue category, a labelled column.
 #[derive(Clone, Copy)]
-enum Cat {
+pub(crate) enum Cat {
     Pattern(usize),
     Cue(usize),
     Cell(usize),
 }
 
 /// A finding's digest: computed in the core (its 32 bytes) or given by Python (text).
-enum Dig {
+pub(crate) enum Dig {
     Raw([u8; 32]),
     Text(String),
 }
 
 /// A finding before its line.
-struct Found {
-    key: usize,
-    cat: Cat,
-    r: usize,
-    col: usize,
-    vs: usize,
-    ve: usize,
-    digest: Option<Dig>,
+pub(crate) struct Found {
+    pub(crate) key: usize,
+    pub(crate) cat: Cat,
+    pub(crate) r: usize,
+    pub(crate) col: usize,
+    pub(crate) vs: usize,
+    pub(crate) ve: usize,
+    pub(crate) digest: Option<Dig>,
 }
 
 /// What a chunk's core pass leaves to Python: pattern digests `(found index, kind, scanned value
 /// start, end)` and labelled cells `(found index or none, position in columns, row, value start,
 /// end, decided)` with each cell's column index.
-struct Pass {
-    found: Vec<Found>,
-    digests: Vec<(usize, isize, usize, usize)>,
-    cells: Vec<(usize, usize, usize, usize, bool)>,
-    cell_cols: Vec<usize>,
-    nrows: usize,
+pub(crate) struct Pass {
+    pub(crate) found: Vec<Found>,
+    pub(crate) digests: Vec<(usize, isize, usize, usize)>,
+    pub(crate) cells: Vec<(usize, usize, usize, usize, bool)>,
+    pub(crate) cell_cols: Vec<usize>,
+    pub(crate) nrows: usize,
 }
 
 /// The category name of a digest plan (its prefix without the `\x1f`).
@@ -63,7 +63,64 @@ fn plan_name(plan: &DigestPlan) -> &str {
     std::str::from_utf8(&p[..p.len().saturating_sub(1)]).unwrap_or("?")
 }
 
+/// Each cue category's digest plan, from its `(name, normalizer)`.
+fn cue_plans(cues: &[(String, String)]) -> Vec<DigestPlan> {
+    cues.iter()
+        .map(|(name, norm)| {
+            let mut prefix = name.as_bytes().to_vec();
+            prefix.push(0x1f);
+            DigestPlan { prefix, norm: Norm::named(norm) }
+        })
+        .collect()
+}
+
+/// A finding's category name: its pattern's, its cue category's or its labelled column's.
+pub(crate) fn category_name<'a>(
+    m: &'a Matcher,
+    cues: &'a [(String, String)],
+    cols: &'a [(usize, &cells::Column)],
+    cat: Cat,
+) -> &'a str {
+    match cat {
+        Cat::Pattern(k) => plan_name(&m.digests[k]),
+        Cat::Cue(c) => cues[c].0.as_str(),
+        Cat::Cell(k) => cols[k].1.category(),
+    }
+}
+
+/// The arguments checked, then [`pass`] with the GIL released (a panic is a `PhiInputError`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn checked_pass(
+    py: Python<'_>,
+    m: &Matcher,
+    data: &[u8],
+    original: Option<&[u8]>,
+    mapping: Option<MapArg>,
+    delim: u8,
+    extras: &[(usize, usize, usize)],
+    cues: &[(String, String)],
+    ask: &Py<PyAny>,
+    only: Option<&[bool]>,
+    cols: &[(usize, &cells::Column)],
+    mac: Option<&crate::digest::PrimedHmac>,
+) -> PyResult<Pass> {
+    m.need_plans()?;
+    if extras.iter().any(|&(s, e, c)| s > e || e > data.len() || c >= cues.len()) {
+        return Err(PyValueError::new_err("a cue span lies outside the chunk or names no cue category"));
+    }
+    let (map, source) = chunk_source(data, original, mapping)?;
+    let plans = cue_plans(cues);
+    let run = || pass(m, data, source, map.as_ref(), delim, extras, &plans, ask, only, cols, mac);
+    match py.detach(|| catch_unwind(AssertUnwindSafe(run))) {
+        Ok(res) => res,
+        Err(_) => Err(phi_input_error(py, format!("the native chunk scan failed on a chunk of {} bytes", data.len()))),
+    }
+}
+
 /// The chunk's findings and the questions for Python (the GIL released by the caller).
+///
+/// Without `mac` no digest is made: every pattern and cue finding is listed in `digests` and
+/// every accepted labelled cell in `cells` (decided), for a caller that needs no digest.
 #[allow(clippy::too_many_arguments)]
 fn pass(
     m: &Matcher,
@@ -189,27 +246,10 @@ pub fn encode_table_chunk<'py>(
     original: Option<&[u8]>,
     mapping: Option<MapArg>,
 ) -> PyResult<(Bound<'py, PyBytes>, usize)> {
-    matcher.need_plans()?;
-    if extras.iter().any(|&(s, e, c)| s > e || e > data.len() || c >= cues.len()) {
-        return Err(PyValueError::new_err("a cue span lies outside the chunk or names no cue category"));
-    }
-    let (map, source) = chunk_source(data, original, mapping)?;
-    let cue_plans: Vec<DigestPlan> = cues
-        .iter()
-        .map(|(name, norm)| {
-            let mut prefix = name.as_bytes().to_vec();
-            prefix.push(0x1f);
-            DigestPlan { prefix, norm: Norm::named(norm) }
-        })
-        .collect();
     let cols: Vec<(usize, &cells::Column)> = columns.iter().map(|(c, rule)| (*c, &rule.inner)).collect();
     let mac = digester.as_ref().map(|d| &d.mac);
     let m: &Matcher = &matcher;
-    let run = || pass(m, data, source, map.as_ref(), delim, &extras, &cue_plans, &ask, only.as_deref(), &cols, mac);
-    let mut done = match py.detach(|| catch_unwind(AssertUnwindSafe(run))) {
-        Ok(res) => res?,
-        Err(_) => return Err(phi_input_error(py, format!("the native chunk scan failed on a chunk of {} bytes", data.len()))),
-    };
+    let mut done = checked_pass(py, m, data, original, mapping, delim, &extras, &cues, &ask, only.as_deref(), &cols, mac)?;
     answer_python(py, &answer, &mut done)?;
     let Pass { mut found, .. } = done;
     if found.iter().any(|f| matches!(f.cat, Cat::Cell(_))) {
@@ -235,10 +275,11 @@ pub fn encode_table_chunk<'py>(
         let mut cell_no: Vec<Option<usize>> = vec![None; cols.len()];
         let mut col_no: Vec<Option<Option<usize>>> = Vec::new();
         for f in &found {
-            let (slot, name) = match f.cat {
-                Cat::Pattern(k) => (&mut pattern_no[k], plan_name(&m.digests[k])),
-                Cat::Cue(c) => (&mut cue_no[c], cues[c].0.as_str()),
-                Cat::Cell(k) => (&mut cell_no[k], cols[k].1.category()),
+            let name = category_name(m, &cues, &cols, f.cat);
+            let slot = match f.cat {
+                Cat::Pattern(k) => &mut pattern_no[k],
+                Cat::Cue(c) => &mut cue_no[c],
+                Cat::Cell(k) => &mut cell_no[k],
             };
             let cat = match *slot {
                 Some(n) => n,

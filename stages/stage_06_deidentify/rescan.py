@@ -12,7 +12,7 @@ Two checks, both counted by column and category (counts and row numbers only, ne
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -96,29 +96,22 @@ class Tally:
                 "first_rows": sorted(self.first_rows)}
 
 
-def _count(findings: Iterable[Any], skip: dict[str, set[str]], tally: Tally, checkpoint: Any = None) -> None:
-    for n, finding in enumerate(findings):
-        if checkpoint is not None and n % 4096 == 0:
-            checkpoint()
-        column = finding.column or ""
-        if finding.category in skip.get(column, ()):
-            continue
-        tally.add(column, finding.category, finding.row)
-
-
 def _rescan_part(path: Path, header: tuple[str, ...], skip: dict[str, set[str]], key: bytes,
                  categories: Mapping[str, str | None], tally: Tally, fmt: Literal["csv", "tsv"] = "csv") -> None:
     """Scan a headerless part of the copy with the PHI scanner (guard tier), as the whole copy would be.
 
-    ``categories``: :func:`rescan_categories` of the header, decided once per input.
+    ``categories``: :func:`rescan_categories` of the header, decided once per input. Only the
+    findings not accepted by design (``skip``) come back from the scanner, and are counted.
     """
     from engine import task_checkpoint
-    from engine.phi import scan_range
+    from engine.phi import scan_range_kept
 
     size = path.stat().st_size
     if size:
-        _count(scan_range(path, 0, size, format=fmt, header=header, key=key, categories=categories,
-                          tier="guard"), skip, tally, task_checkpoint)
+        for category, row, column in scan_range_kept(path, 0, size, skip, format=fmt, header=header, key=key,
+                                                     categories=categories, tier="guard",
+                                                     checkpoint=task_checkpoint):
+            tally.add(column or "", category, row)
 
 
 def rescan_header(path: Path, header_len: int, skip: dict[str, set[str]], key: bytes,
