@@ -83,6 +83,16 @@ def test_a_canadian_code_run_together_is_a_postcode_even_before_a_word() -> None
     assert spans_of("dispatched to h3z2y7, lot 4", "POSTCODE") == ["h3z2y7"]
 
 
+def test_rue_before_a_name_is_a_given_name_not_a_street(tmp_path: Path) -> None:
+    # Rue is a given name too: without a house number it is a street only before de, du, la, d'
+    names = ["Patient Rue Smith", "Mrs Rue Okafor seen today", "pt Rue Lindqvist"]
+    streets = ["lives at Rue de la Paix", "moved to Rue d'Alsace", "Rue Oberkampf 12", "12 rue de la Paix"]
+    found = scan_both(table(tmp_path, "note", names + streets))
+    by_row = {(f["row"], f["category"]) for f in found}
+    assert {c for r, c in by_row if r <= len(names)} == {"NAME"}, by_row
+    assert {r for r, c in by_row if c == "ADDRESS"} == set(range(len(names) + 1, len(names) + len(streets) + 1))
+
+
 @pytest.mark.parametrize("text", DUTCH_LABELLED)
 def test_a_dutch_postcode_after_a_postcode_label(text: str) -> None:
     value = text.split()[-1] if text[-3] != " " else " ".join(text.split()[-2:])
