@@ -18,7 +18,7 @@ import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from engine.phi import native_match
 from engine.phi.errors import PhiInputError
@@ -64,6 +64,8 @@ __all__ = [
     "scan_text",
     "summarize",
 ]
+
+_R = TypeVar("_R")
 
 
 class RangeOptions(TypedDict, total=False):
@@ -140,20 +142,13 @@ def scan_range_into(
                     checkpoint()
                 emit(batch)
             return
-        row = first_row
-        for off, chunk in iter_chunks(fh, start, end, max(1, chunk_size), ctx.delim):
-            if checkpoint is not None:
-                checkpoint()
-            check_utf8(chunk, off, "the input")
-            done = encode_table_chunk(chunk, off, row, ctx, encoder)
-            if done is None:
-                table_found, n = scan_table_chunk(chunk, off, row, ctx)
-                emit(table_found)
-            else:
-                lines, n = done
-                if write is not None:
-                    write(lines)
-            row += n
+        for lines in _table_chunks(
+            fh, start, end, first_row, ctx, chunk_size, checkpoint,
+            lambda chunk, off, row: encode_table_chunk(chunk, off, row, ctx, encoder),
+            lambda found: encoder.encode(list(found)),
+        ):  # fmt: skip
+            if write is not None:
+                write(lines)
 
 
 def scan_range_kept(
@@ -184,19 +179,41 @@ def scan_range_kept(
                     checkpoint()
                 yield from kept_of((found,), accepted)
             return
-        row = first_row
-        for off, chunk in iter_chunks(fh, start, end, max(1, chunk_size), ctx.delim):
-            if checkpoint is not None:
-                checkpoint()
-            check_utf8(chunk, off, "the input")
-            done = kept_table_chunk(chunk, off, row, ctx, accepted)
-            if done is None:
-                table_found, n = scan_table_chunk(chunk, off, row, ctx)
-                yield from kept_of(table_found, accepted)
-            else:
-                kept, n = done
-                yield from kept
-            row += n
+        for kept in _table_chunks(
+            fh, start, end, first_row, ctx, chunk_size, checkpoint,
+            lambda chunk, off, row: kept_table_chunk(chunk, off, row, ctx, accepted),
+            lambda found: kept_of(found, accepted),
+        ):  # fmt: skip
+            yield from kept
+
+
+def _table_chunks(
+    fh: io.BufferedReader,
+    start: int,
+    end: int,
+    first_row: int,
+    ctx: ScanContext,
+    chunk_size: int,
+    checkpoint: Callable[[], None] | None,
+    core_call: Callable[[bytes, int, int], tuple[_R, int] | None],
+    consume: Callable[[list[Finding]], _R],
+) -> Iterator[_R]:
+    """What each table chunk of ``[start, end)`` gives: ``core_call(chunk, offset, first row)``'s
+    result, or where the core does not run it (None), ``consume`` of the Python path's findings
+    (:func:`scan_table_chunk`). ``checkpoint`` is called before each chunk."""
+    row = first_row
+    for off, chunk in iter_chunks(fh, start, end, max(1, chunk_size), ctx.delim):
+        if checkpoint is not None:
+            checkpoint()
+        check_utf8(chunk, off, "the input")
+        done = core_call(chunk, off, row)
+        if done is None:
+            table_found, n = scan_table_chunk(chunk, off, row, ctx)
+            yield consume(table_found)
+        else:
+            got, n = done
+            yield got
+        row += n
 
 
 def scan_header_line(path: str | Path, fmt: str, key: PhiKey) -> Iterator[Finding]:

@@ -76,7 +76,7 @@ def core_labelled(
     column's rule does not compile in the core (then the Python loop checks every cell)."""
     from engine.phi.native import core
 
-    rules = [(col, _column(matcher)) for col, matcher in ctx.labelled]
+    rules = [(col, column_rule(matcher)) for col, matcher in ctx.labelled]
     if core is None or any(rule is None for _, rule in rules):
         return None
     header = ctx.header
@@ -99,7 +99,7 @@ def core_labelled(
 _COLUMNS: dict[int, tuple[ColumnMatcher, Any]] = {}
 
 
-def _column(matcher: ColumnMatcher) -> Any:
+def column_rule(matcher: ColumnMatcher) -> Any:
     """The core's rule for a labelled column (compiled once per process), or None if it has none."""
     hit = _COLUMNS.get(id(matcher))
     if hit is not None and hit[0] is matcher:

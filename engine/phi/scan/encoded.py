@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.phi import cue_matches, native_cues, native_match
 from engine.phi.normalize import normalize_bytes_with_map
 from engine.phi.scan.context import ScanContext
-from engine.phi.scan.core_table import _column
+from engine.phi.scan.core_table import column_rule
 from engine.phi.scan.labelled import cell_finding
 
 ENV = "RFLOW_PHI_CORE_ENCODE"
@@ -46,24 +46,59 @@ def encode_table_chunk(
 
     if core is None or not isinstance(encoder, core.FindingsEncoder):
         return None
+    got = core_chunk_inputs(data, ctx)
+    if got is None:
+        return None
+    lines, nrows = core.encode_table_chunk(
+        got.matcher, encoder, got.norm, ctx.delim[0], got.spans, got.plans, list(ctx.header), got.only, got.rules,
+        first_row, base, got.asker, _answers(data, got.norm, base, first_row, ctx, got.spans), ctx.digest_fn,
+        got.original, got.mapping,
+    )  # fmt: skip
+    return bytes(lines), nrows
+
+
+class ChunkInputs(NamedTuple):
+    """What a chunk call into the core takes, the same for every chunk pass (:func:`core_chunk_inputs`)."""
+
+    matcher: Any
+    """The tier's core matcher."""
+    norm: bytes
+    """The chunk normalized (:func:`engine.phi.normalize.normalize_bytes_with_map`)."""
+    spans: list[tuple[int, int, int]]
+    """The cue rules' spans in ``norm`` (:func:`_cue_spans`)."""
+    plans: list[tuple[str, str]]
+    """Each cue kind's category and digest normalizer (:func:`_cue_plans`)."""
+    only: list[bool] | None
+    """Per header column, whether its findings are kept (None: every column's)."""
+    rules: list[tuple[int, Any]]
+    """The labelled columns' core rules, ``(column, rule)``."""
+    asker: Callable[..., Any]
+    """The core's question for a candidate it cannot decide (:func:`engine.phi.native_match.asker`)."""
+    original: bytes | None
+    """The chunk as read where normalization changed it, else None."""
+    mapping: tuple[Any, Any, Any, Any] | None
+    """The offset map from ``norm`` back to ``original`` (None where normalization changed nothing)."""
+
+
+def core_chunk_inputs(data: bytes, ctx: ScanContext) -> ChunkInputs | None:
+    """The core call's inputs for a chunk of whole rows, or None where the core cannot run it (the tier
+    has no core matcher, or a labelled column's rule does not compile in the core). The core must be
+    built (``engine.phi.native.core`` is not None)."""
     tier = ctx.patterns
     core_matcher = native_match.matcher_for(tier)
     if core_matcher is None:
         return None
-    rules = [(col, _column(matcher)) for col, matcher in ctx.labelled]
+    rules = [(col, column_rule(matcher)) for col, matcher in ctx.labelled]
     if any(rule is None for _, rule in rules):
         return None
     norm, omap = normalize_bytes_with_map(data)
     mapping = None if omap.identity else (omap.norm_starts, omap.norm_lens, omap.orig_starts, omap.orig_lens)
     spans = _cue_spans(norm)
-    header = ctx.header
-    only = None if ctx.only is None else [name in ctx.only for name in header]
-    lines, nrows = core.encode_table_chunk(
-        core_matcher, encoder, norm, ctx.delim[0], spans, _cue_plans(), list(header), only, rules, first_row,
-        base, native_match.asker(tier.patterns, norm), _answers(data, norm, base, first_row, ctx, spans),
-        ctx.digest_fn, None if mapping is None else data, mapping,
-    )  # fmt: skip
-    return bytes(lines), nrows
+    only = None if ctx.only is None else [name in ctx.only for name in ctx.header]
+    return ChunkInputs(
+        core_matcher, norm, spans, _cue_plans(), only, rules, native_match.asker(tier.patterns, norm),
+        None if mapping is None else data, mapping,
+    )
 
 
 def _cue_spans(norm: bytes) -> list[tuple[int, int, int]]:

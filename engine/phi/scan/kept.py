@@ -19,10 +19,8 @@ import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
 from engine.phi import native_match
-from engine.phi.normalize import normalize_bytes_with_map
 from engine.phi.scan.context import ScanContext
-from engine.phi.scan.core_table import _column
-from engine.phi.scan.encoded import _cue_plans, _cue_spans
+from engine.phi.scan.encoded import core_chunk_inputs
 from engine.phi.scan.findings import Finding
 from engine.phi.scan.labelled import cell_finding
 
@@ -58,22 +56,14 @@ def kept_table_chunk(
 
     if core is None:
         return None
-    tier = ctx.patterns
-    core_matcher = native_match.matcher_for(tier)
-    if core_matcher is None:
+    got = core_chunk_inputs(data, ctx)
+    if got is None:
         return None
-    rules = [(col, _column(matcher)) for col, matcher in ctx.labelled]
-    if any(rule is None for _, rule in rules):
-        return None
-    norm, omap = normalize_bytes_with_map(data)
-    mapping = None if omap.identity else (omap.norm_starts, omap.norm_lens, omap.orig_starts, omap.orig_lens)
     header = ctx.header
-    only = None if ctx.only is None else [name in ctx.only for name in header]
     table = [sorted(accepted.get(name, ())) for name in header] + [sorted(accepted.get("", ()))]
     found, nrows = core.kept_table_chunk(
-        core_matcher, norm, ctx.delim[0], _cue_spans(norm), _cue_plans(), only, rules, table,
-        native_match.asker(tier.patterns, norm), _judge(data, base, first_row, ctx),
-        None if mapping is None else data, mapping,
+        got.matcher, got.norm, ctx.delim[0], got.spans, got.plans, got.only, got.rules, table, got.asker,
+        _judge(data, base, first_row, ctx), got.original, got.mapping,
     )  # fmt: skip
     ncols = len(header)
     return [(cat, first_row + r, header[col] if col < ncols else None) for cat, r, col in found], nrows
