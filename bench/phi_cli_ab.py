@@ -14,53 +14,43 @@ this process on the same files.
 
 from __future__ import annotations
 
-import argparse
+import functools
 import json
-import os
-import resource
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from trees_ab import ROOT, ab_parser, alternate, bench_folder, run_engine
+
 sys.path.insert(0, str(ROOT / "bench"))
-KEY = "benchmark-key-0123456789"
+WORKERS = "after, --workers 2"
 
 
 def run(tree: Path, path: Path, *extra: str) -> tuple[float, float, dict[str, object]]:
     """Wall and CPU seconds of one ``rflow phi scan`` of ``path`` with ``tree``'s code, and its report."""
-    env = {**os.environ, "PYTHONPATH": str(tree), "RFLOW_PHI_KEY": KEY}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "engine", "phi", "scan", str(path), "--format", "json", *extra],
-                          env=env, cwd=tree, capture_output=True, check=False)  # fmt: skip
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, cpu, proc = run_engine(tree, ["phi", "scan", str(path), "--format", "json", *extra], tree)
     if proc.returncode != 0:
         raise SystemExit(f"rflow phi scan failed in {tree} (exit {proc.returncode})")
     report = json.loads(proc.stdout)
     if report.get("regex_engine") != "native":
         raise SystemExit(f"the native core did not run in {tree} ({report.get('regex_engine')})")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, report
 
 
+def turn(path: Path, name: str, tree: Path, _round: int) -> tuple[float, float, dict[str, object]]:
+    """One turn of a round: :func:`run` of ``path`` with ``tree``'s code (two processes on the WORKERS turn)."""
+    return run(tree, path, *(("--workers", "2") if name == WORKERS else ()))
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", type=Path, required=True)
+    ap = ab_parser(__doc__, 3)
     ap.add_argument("--mb", type=float, default=20.0)
-    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--naive-mb", type=float, default=2.0)
     args = ap.parse_args()
     from phi_native import naive
     from phi_scan import make_file
 
-    print(f"load average: {os.getloadavg()}")
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
+    with bench_folder() as tmp:
         files = {"dense": tmp / "dense.csv", "mostly clean": tmp / "clean.csv"}
         make_file(files["dense"], args.mb, 8)
         make_file(files["mostly clean"], args.mb, 8, sparse=True)
@@ -70,18 +60,13 @@ def main() -> None:
         trees = {"before": args.base, "after": ROOT}
         for label, path in [*files.items(), ("one row (start-up)", one)]:
             mb = path.stat().st_size / 1e6
-            runs: dict[str, list[tuple[float, float]]] = {k: [] for k in (*trees, "after, --workers 2")}
-            reports: dict[str, object] = {}
-            for _ in range(args.repeat):
-                for name, tree in trees.items():
-                    wall, cpu, report = run(tree, path)
-                    runs[name].append((wall, cpu))
-                    reports[name] = report
-                if label != "one row (start-up)":
-                    wall, cpu, report = run(ROOT, path, "--workers", "2")
-                    runs["after, --workers 2"].append((wall, cpu))
-                    if report != reports["after"]:
-                        raise SystemExit("--workers 2 gives another report")
+            # this tree's scan with two processes too, after both trees in each round
+            turns = {**trees, WORKERS: ROOT} if label != "one row (start-up)" else trees
+            done = alternate(turns, args.repeat, functools.partial(turn, path))
+            runs = {k: [(wall, cpu) for wall, cpu, _ in done.get(k, [])] for k in (*trees, WORKERS)}
+            if any(w[2] != a[2] for w, a in zip(done.get(WORKERS, []), done["after"], strict=False)):
+                raise SystemExit("--workers 2 gives another report")
+            reports = {name: done[name][-1][2] for name in trees}
             if reports["before"] != reports["after"]:
                 raise SystemExit(f"{label}: the trees give different reports")
             print(f"\n## {label}: {mb:.1f} MB, {reports['after']['total']} findings")  # type: ignore[index]
@@ -98,7 +83,6 @@ def main() -> None:
                 secs, found = naive(sample)
                 print(f"naive six-regex loop (first {args.naive_mb} MB): {sample.stat().st_size / 1e6 / secs:.2f} MB/s"
                       f" ({found} matches)")  # fmt: skip
-    print(f"\nload average: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -15,20 +15,14 @@ aside); the run stops otherwise.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-KEY = "benchmark-key-0123456789"
+from trees_ab import ROOT, ab_parser, alternate, bench_folder, run_engine
+
 KINDS = ("lab", "lab", "visit", "remark", "email", "dob", "notes", "record", "phone", "lab", "remark", "zip")
 WORDS = ("stable", "improved", "follow up", "no change", "pain", "mild", "ok", "see note")
 
@@ -63,12 +57,8 @@ def make_file(path: Path, columns: int, rows: int, seed: int = 20) -> None:
 
 def run(tree: Path, path: Path, work: Path) -> tuple[float, dict[str, float], Any]:
     """One DEMO run of ``path`` with ``tree``'s code in ``work``: wall seconds, seconds per step, outputs."""
-    env = {**os.environ, "PYTHONPATH": str(tree), "RFLOW_PHI_KEY": KEY}
     work.mkdir()
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "engine", "run", str(tree / "manifests" / "demo.yaml"),
-                           "--input", f"dataset={path}"], env=env, cwd=work, capture_output=True, check=False)
-    wall = time.perf_counter() - t
+    wall, _, proc = run_engine(tree, ["run", str(tree / "manifests" / "demo.yaml"), "--input", f"dataset={path}"], work)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"rflow run failed in {tree} (exit {proc.returncode})")
     (folder,) = (work / "rflow-runs").iterdir()
@@ -92,26 +82,18 @@ def run(tree: Path, path: Path, work: Path) -> tuple[float, dict[str, float], An
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", type=Path, required=True)
+    ap = ab_parser(__doc__, 1)
     ap.add_argument("--columns", type=int, default=20000)
     ap.add_argument("--rows", type=int, default=50)
-    ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
-    print(f"load average: {os.getloadavg()}")
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
+    with bench_folder() as tmp:
         path = tmp / "wide.csv"
         make_file(path, args.columns, args.rows)
         trees = {"before": args.base.resolve(), "after": ROOT}
-        walls: dict[str, list[float]] = {k: [] for k in trees}
-        steps: dict[str, list[dict[str, float]]] = {k: [] for k in trees}
-        outputs: dict[str, Any] = {}
-        for n in range(args.repeat):
-            for name, tree in trees.items():
-                wall, per_step, outputs[name] = run(tree, path, tmp / f"{name}-{n}")
-                walls[name].append(wall)
-                steps[name].append(per_step)
+        done = alternate(trees, args.repeat, lambda name, tree, n: run(tree, path, tmp / f"{name}-{n}"))
+        walls = {k: [wall for wall, _, _ in got] for k, got in done.items()}
+        steps = {k: [per_step for _, per_step, _ in got] for k, got in done.items()}
+        outputs = {k: got[-1][2] for k, got in done.items()}
         for part in outputs["after"]:
             if outputs["before"][part] != outputs["after"][part]:
                 raise SystemExit(f"the trees give different {part}")
@@ -124,7 +106,6 @@ def main() -> None:
                    for k in trees}
             ratio = got["before"] / got["after"] if got["after"] else float("inf")
             print(f"{step:14} {got['before']:9.2f} {got['after']:9.2f} {ratio:6.1f}x")
-    print(f"load average: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -131,23 +131,13 @@ def test_hostile_chunks_write_the_reference_bytes_and_never_a_panic(data: bytes,
 
 
 @needs_core
-def test_bad_arguments_are_errors_not_panics() -> None:
-    from engine.phi import load_registry, native_match
-    from engine.phi.keys import resolve_key
-    from engine.phi.scan.context import make_context
-
-    core = native.core
-    assert core is not None
-    ctx = make_context(load_registry(), resolve_key(None), ("mrn", "zip"), b",")
-    matcher = native_match.matcher_for(ctx.patterns)
-    data = b"MRN 4857211,Jos\xc3\xa9 02134\n"
-    cues = [("NAME", "text"), ("CITY", "text")]
+def test_bad_arguments_are_errors_not_panics(chunk_call: Any) -> None:
+    core, ctx, matcher, data, cues, asker = chunk_call
 
     def call(extras: Any = (), answer: Any = None, original: Any = None, mapping: Any = None) -> Any:
         return core.encode_table_chunk(
             matcher, core.FindingsEncoder(None), data, 44, list(extras), cues, ["mrn", "zip"], None, [], 1, 0,
-            native_match.asker(ctx.patterns.patterns, data), answer or (lambda d, c: ([], [])), ctx.digest_fn,
-            original, mapping,
+            asker, answer or (lambda d, c: ([], [])), ctx.digest_fn, original, mapping,
         )  # fmt: skip
 
     for extras in ([(5, 2, 0)], [(0, 999, 0)], [(0, 2, 7)]):

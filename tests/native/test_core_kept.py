@@ -143,21 +143,13 @@ def test_the_stage_counts_the_same_residuals_on_every_path(
 
 
 @needs_core
-def test_bad_arguments_are_errors_not_panics() -> None:
-    from engine.phi.keys import resolve_key
-    from engine.phi.scan.context import make_context
-
-    core = native.core
-    assert core is not None
-    ctx = make_context(load_registry(), resolve_key(None), ("mrn", "zip"), b",")
-    matcher = native_match.matcher_for(ctx.patterns)
-    data = b"MRN 4857211,Jos\xc3\xa9 02134\n"
-    cues = [("NAME", "text"), ("CITY", "text")]
+def test_bad_arguments_are_errors_not_panics(chunk_call: Any) -> None:
+    core, _, matcher, data, cues, asker = chunk_call
 
     def call(extras: Any = (), accepted: Any = ([], [], []), original: Any = None, mapping: Any = None) -> Any:
         return core.kept_table_chunk(
-            matcher, data, 44, list(extras), cues, None, [], list(accepted),
-            native_match.asker(ctx.patterns.patterns, data), lambda cells: [True] * len(cells), original, mapping,
+            matcher, data, 44, list(extras), cues, None, [], list(accepted), asker, lambda cells: [True] * len(cells),
+            original, mapping,
         )  # fmt: skip
 
     for extras in ([(5, 2, 0)], [(0, 999, 0)], [(0, 2, 7)]):
