@@ -55,10 +55,15 @@ MAX_DICTIONARY_NODES = 1_000_000
 """YAML nodes in one dictionary: room for a 20,000-column export, a bound on alias expansion."""
 DEFAULT_MISSING = ("", "NA", "N/A", "NULL", "null", "NaN")
 
-_INT_RE = re.compile(r"^[+-]?[0-9]+$")
-_NUM_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_BOOLS = {"true", "false", "t", "f", "yes", "no", "y", "n", "1", "0"}
+# The cell types' shapes, shared with the columnar checks (stages.columnar), which run the same patterns.
+INT_RE = re.compile(r"^[+-]?[0-9]+$")
+"""An ``integer`` cell, stripped."""
+NUM_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+"""A ``number`` cell, stripped (ASCII digits only)."""
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+"""The shape of a ``date`` cell with no ``date_format`` (``YYYY-MM-DD``; the calendar is checked after)."""
+BOOLS = {"true", "false", "t", "f", "yes", "no", "y", "n", "1", "0"}
+"""A ``boolean`` cell, stripped and lower-cased."""
 _ICD10_RE = re.compile(r"^[A-TV-Z][0-9][0-9AB](?:\.[0-9A-TV-Z]{1,4})?$")
 _LOINC_RE = re.compile(r"^[0-9]{1,7}-[0-9]$")
 
@@ -69,7 +74,7 @@ _LOINC_RE = re.compile(r"^[0-9]{1,7}-[0-9]$")
 def parse_number(text: str) -> float | None:
     """A float for an ASCII decimal number, else None (``\\d`` would accept non-ASCII digits)."""
     text = text.strip()
-    if not _NUM_RE.match(text):
+    if not NUM_RE.match(text):
         return None
     return float(text)
 
@@ -80,7 +85,7 @@ def parse_date(text: str, fmt: str | None = None) -> datetime.date | None:
     try:
         if fmt:
             return datetime.datetime.strptime(text, fmt).date()
-        if not _DATE_RE.match(text):
+        if not DATE_RE.match(text):
             return None
         return datetime.date.fromisoformat(text)
     except ValueError:
@@ -102,7 +107,7 @@ def type_ok(kind: str, text: str, date_format: str | None = None) -> bool:
     if kind == "string":
         return True
     if kind == "integer":
-        return bool(_INT_RE.match(text.strip()))
+        return bool(INT_RE.match(text.strip()))
     if kind == "number":
         return parse_number(text) is not None
     if kind == "date":
@@ -110,7 +115,7 @@ def type_ok(kind: str, text: str, date_format: str | None = None) -> bool:
     if kind == "datetime":
         return parse_datetime(text) is not None
     if kind == "boolean":
-        return text.strip().lower() in _BOOLS
+        return text.strip().lower() in BOOLS
     return False
 
 

@@ -26,19 +26,15 @@ from engine.core.atomic import write_text_atomic
 from engine.core.errors import safe_excerpt
 from engine.core.stage_config import schema_for_config
 from engine.core.versions import parse_version
-from engine.manifest.api import _registry as default
 from engine.manifest.api import validate_manifest
 from engine.manifest.diagnostics import Diagnostic, has_errors
 from engine.manifest.loader import LoadError, read_source, unsafe_value
 from engine.manifest.model import Step
 from engine.manifest.schema import show
 from engine.manifest.semantic import DataFlow
+from engine.plugins import registry_or_default
 
 _MODES = ("governance", "modes")
-
-
-def _registry(registry: Any) -> Any:
-    return default(registry)
 
 
 class ManifestDocument:
@@ -47,7 +43,7 @@ class ManifestDocument:
     def __init__(self, text: str, *, path: Path | None = None, name: str | None = None, registry: Any = None) -> None:
         self.path = path
         self.name = name or (str(path) if path is not None else "<string>")
-        self.registry = _registry(registry)
+        self.registry: Any = registry_or_default(registry)
         self._bom = "\ufeff" if text.startswith("\ufeff") else ""
         self.original = text
         self._disk_sha = hashlib.sha256(text.encode("utf-8")).hexdigest()

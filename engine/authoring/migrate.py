@@ -46,11 +46,12 @@ from engine.authoring.render import Layout
 from engine.authoring.templates import schema_reference
 from engine.authoring.text import SpliceError, TextDoc
 from engine.core.errors import RflowError, safe_excerpt
-from engine.manifest.api import _registry, validate_manifest
+from engine.manifest.api import validate_manifest
 from engine.manifest.diagnostics import Diagnostic, has_errors
 from engine.manifest.legacy import is_legacy_job
 from engine.manifest.loader import LoadError, load_document, read_source
 from engine.manifest.schema import CURRENT_API_VERSION, show
+from engine.plugins import registry_or_default
 
 LEGACY_TARGET = "rflow/v1"
 """The manifest version a legacy job config becomes (then chained to the current one)."""
@@ -163,7 +164,7 @@ class LegacyStep:
 def legacy_steps(data: Mapping[str, Any], registry: Any = None, warnings: list[str] | None = None) -> list[LegacyStep]:
     """The steps a legacy job ran, in order, with the config the legacy loop gave each."""
 
-    reg = _registry(registry)
+    reg: Any = registry_or_default(registry)
     notes = warnings if warnings is not None else []
     stages = data.get("stages")
     if not isinstance(stages, list) or not stages:

@@ -40,6 +40,12 @@ def require_reader(fmt: str) -> Any:
         raise FormatError(f"reading {spec.label} files needs {spec.module}, which is not installed ({how})") from None
 
 
+def readstat_metadata(path: str | Path, fmt: str) -> Any:
+    """pyreadstat's metadata of a SAS, Stata or SPSS file (``fmt``), read without its rows."""
+    _, meta = getattr(require_reader(fmt), _READSTAT[fmt])(str(path), metadataonly=True)
+    return meta
+
+
 def _unreadable(fmt: str) -> FormatError:
     return FormatError(f"cannot read the input as {TYPED[fmt].label} ({fmt}): the file is damaged or not that format")
 
@@ -88,8 +94,7 @@ class TypedTable:
             self._sheet = reader.load_sheet(visible[0]).to_polars()
             self.columns, self.dtypes = list(self._sheet.columns), list(self._sheet.dtypes)
         else:
-            pyreadstat = require_reader(self.fmt)
-            _, meta = getattr(pyreadstat, _READSTAT[self.fmt])(str(self.path), metadataonly=True)
+            meta = readstat_metadata(self.path, self.fmt)
             self._meta = meta
             first = next(self._readstat_chunks(limit=1), None)
             self.columns = list(meta.column_names)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
-from engine.dataplane.frames import _READSTAT, TypedTable, as_text, require_reader
+from engine.dataplane.frames import TypedTable, as_text, readstat_metadata
 
 MAX_XML_BYTES = 16 << 20
 """Largest XML part of a workbook read for comments and properties (a zip bomb stops here)."""
@@ -50,8 +50,7 @@ def _parquet(path: Path) -> Iterator[tuple[str, str]]:
 
 
 def _readstat(path: Path, fmt: str) -> Iterator[tuple[str, str]]:
-    pyreadstat = require_reader(fmt)
-    _, meta = getattr(pyreadstat, _READSTAT[fmt])(str(path), metadataonly=True)
+    meta = readstat_metadata(path, fmt)
     if getattr(meta, "file_label", None):
         yield "file_label", str(meta.file_label)
     for note in getattr(meta, "notes", None) or ():

@@ -20,7 +20,7 @@ from engine.manifest.loader import DEFAULT_MAX_BYTES, LoadedDocument, load_docum
 from engine.manifest.model import Manifest, ManifestSource, structure
 from engine.manifest.plan import Plan, build_plan
 from engine.manifest.positions import SourceMap
-from engine.plugins import default_registry
+from engine.plugins import registry_or_default
 
 Source = str | bytes | Path
 
@@ -53,13 +53,6 @@ class Analysis:
     diagnostics: list[Diagnostic]
 
 
-def _registry(registry: Any) -> Any:
-    if registry is not None:
-        return registry
-
-    return default_registry
-
-
 def analyze(
     source: Source, *, registry: Any = None, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Analysis:
@@ -83,7 +76,7 @@ def analyze(
         return Analysis(loaded, None, found)
     manifest = attrs.evolve(manifest, source=ManifestSource(
         loaded.name, loaded.path, loaded.text, loaded.sha256, loaded.source_map))
-    found += semantic.check(manifest, loaded.source_map, loaded.name, _registry(registry))
+    found += semantic.check(manifest, loaded.source_map, loaded.name, registry_or_default(registry))
     found.sort(key=sort_key)
     manifest = attrs.evolve(manifest, diagnostics=tuple(d for d in found if not d.is_error))
     return Analysis(loaded, manifest, found)
@@ -127,7 +120,7 @@ def plan(manifest: Manifest | Source, mode: str | None = None, *, registry: Any 
     raises :class:`ManifestError` on errors and :class:`UnknownModeError` for an undefined mode.
     """
 
-    reg = _registry(registry)
+    reg = registry_or_default(registry)
     if not isinstance(manifest, Manifest):
         manifest = load_manifest(manifest, registry=reg)
     mode_name = mode or manifest.governance.default_mode

@@ -26,7 +26,7 @@ from engine.core.stage_config import schema_for_config
 from engine.core.userpattern import PatternError, compile_pattern
 from engine.manifest.diagnostics import Diagnostic, sort_key
 from engine.manifest.positions import Path, SourceMap
-from engine.plugins import default_registry
+from engine.plugins import registry_or_default
 
 SCHEMA_FILES = {"rflow/v1": "pipeline-manifest.v1.schema.json"}
 """Supported ``apiVersion`` values and their schema files (in ``engine.schemas``)."""
@@ -342,7 +342,7 @@ def bundled_schema(registry: Any = None, api_version: str = CURRENT_API_VERSION)
     For editors (yaml-language-server) and external validators; no oneOf, so errors stay precise.
     """
 
-    reg = registry if registry is not None else default_registry
+    reg = registry_or_default(registry)
     schema = copy.deepcopy(load_schema(api_version))
     schema["$id"] = schema["$id"].replace(".schema.json", ".bundled.schema.json")
     schema["description"] += " This bundled variant also checks each step's config against its stage's schema."

@@ -259,6 +259,11 @@ def _stage_classes(loaded: object) -> list[type]:
 default_registry = StageRegistry()
 
 
+def registry_or_default(registry: StageRegistry | None) -> StageRegistry:
+    """``registry``, or :data:`default_registry` where it is None."""
+    return registry if registry is not None else default_registry
+
+
 @overload
 def register_stage(cls: S, /) -> S: ...
 @overload

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine import dataplane_references, rust_fullmatch
-from stages.dictionary import _BOOLS, _DATE_RE, _INT_RE, _NUM_RE, code_ok, parse_date, parse_datetime
+from stages.dictionary import BOOLS, DATE_RE, INT_RE, NUM_RE, code_ok, parse_date, parse_datetime
 
 PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
                  "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -54,7 +54,7 @@ def parse_number(s: Any) -> Any:
     import polars as pl
 
     text = strip(s)
-    ok = text.str.contains(_NUM_RE.pattern)
+    ok = text.str.contains(NUM_RE.pattern)
     return (pl.DataFrame({"t": text, "ok": ok})
             .select(pl.when(pl.col("ok")).then(pl.col("t").cast(pl.Float64, strict=False)))
             .to_series())
@@ -68,7 +68,7 @@ def parse_dates(s: Any, fmt: str | None) -> Any:
         return by_distinct(s, lambda t: parse_date(t, fmt), pl.Date)
     text = strip(s)
     # chrono reads year 0; Python's date (and so the row check) does not.
-    shaped = text.str.contains(_DATE_RE.pattern) & ~text.str.starts_with("0000")
+    shaped = text.str.contains(DATE_RE.pattern) & ~text.str.starts_with("0000")
     return (pl.DataFrame({"t": text, "ok": shaped})
             .select(pl.when(pl.col("ok")).then(pl.col("t").str.to_date("%Y-%m-%d", strict=False)))
             .to_series())
@@ -81,15 +81,15 @@ def type_ok(kind: str, s: Any, date_format: str | None = None) -> Any:
     if kind == "string":
         return pl.Series(s.name, [True] * s.len(), dtype=pl.Boolean)
     if kind == "integer":
-        return strip(s).str.contains(_INT_RE.pattern)
+        return strip(s).str.contains(INT_RE.pattern)
     if kind == "number":
-        return strip(s).str.contains(_NUM_RE.pattern)
+        return strip(s).str.contains(NUM_RE.pattern)
     if kind == "date":
         return parse_dates(s, date_format).is_not_null()
     if kind == "datetime":
         return by_distinct(s, lambda t: parse_datetime(t) is not None, pl.Boolean)
     if kind == "boolean":
-        return strip(s).str.to_lowercase().is_in(sorted(_BOOLS))
+        return strip(s).str.to_lowercase().is_in(sorted(BOOLS))
     return pl.Series(s.name, [False] * s.len(), dtype=pl.Boolean)
 
 
@@ -103,14 +103,14 @@ def type_ok_expr(kind: str, stripped: Any) -> Any:
     if kind == "string":
         return pl.lit(True)
     if kind == "integer":
-        return stripped.str.contains(_INT_RE.pattern)
+        return stripped.str.contains(INT_RE.pattern)
     if kind == "number":
-        return stripped.str.contains(_NUM_RE.pattern)
+        return stripped.str.contains(NUM_RE.pattern)
     if kind == "boolean":
-        return stripped.str.to_lowercase().is_in(sorted(_BOOLS))
+        return stripped.str.to_lowercase().is_in(sorted(BOOLS))
     if kind == "date":
         # chrono reads year 0; Python's date (and so the row check) does not.
-        shaped = stripped.str.contains(_DATE_RE.pattern) & ~stripped.str.starts_with("0000")
+        shaped = stripped.str.contains(DATE_RE.pattern) & ~stripped.str.starts_with("0000")
         return shaped & stripped.str.to_date("%Y-%m-%d", strict=False).is_not_null()
     raise ValueError(f"not a type Polars decides alone: {kind}")
 

@@ -134,7 +134,7 @@ def accumulate(stats: list[Any], batches: Iterable[tuple[int, Any, frozenset[int
 def number_candidate(text: Any) -> Any:
     """Float64 of the stripped cells that are finite numbers by the row path's rule and not codes; null elsewhere.
 
-    Polars' cast to Float64 accepts exactly the row path's number pattern (``stages.dictionary._NUM_RE``)
+    Polars' cast to Float64 accepts exactly the row path's number pattern (``stages.dictionary.NUM_RE``)
     plus ``inf``, ``nan`` and ``infinity`` in any case, which are not finite; so the finite casts are
     the row path's numbers and the pattern need not run over the cells as well
     (tests/dataplane/test_summary_numbers.py holds the two rules to each other).

@@ -17,7 +17,7 @@ from typing import Any
 
 from engine import native_unique_keys
 from stages.columnar import cells
-from stages.dictionary import _DATE_RE, _NUM_RE
+from stages.dictionary import DATE_RE, NUM_RE
 
 
 def _unique(check: Any, keys: Any, rows: Any, offset: int, core: Any) -> None:
@@ -128,7 +128,7 @@ def _violations(check: Any, k: int, present: Any, work: Any, derived: dict[str, 
     p = check.pos[0]
     text = pl.col(f"s{p}")
     if kind == "range":
-        derived.setdefault(f"n{p}", pl.when(text.str.contains(_NUM_RE.pattern))
+        derived.setdefault(f"n{p}", pl.when(text.str.contains(NUM_RE.pattern))
                            .then(text.cast(pl.Float64, strict=False)))
         number = pl.col(f"n{p}")
         out = pl.lit(False)
@@ -168,6 +168,6 @@ def _date(p: int, fmt: str | None, work: Any, derived: dict[str, Any], extra: di
         return pl.col(name)
     text = pl.col(f"s{p}")
     # chrono reads year 0; Python's date (and so the row check) does not.
-    shaped = text.str.contains(_DATE_RE.pattern) & ~text.str.starts_with("0000")
+    shaped = text.str.contains(DATE_RE.pattern) & ~text.str.starts_with("0000")
     derived.setdefault(f"d{p}", pl.when(shaped).then(text.str.to_date("%Y-%m-%d", strict=False)))
     return pl.col(f"d{p}")

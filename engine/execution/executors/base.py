@@ -93,6 +93,11 @@ def task_failure(name: str, exc: BaseException) -> RflowError:
 _STOP: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("rflow_task_stop", default=None)
 
 
+def set_task_stop(stop: Callable[[], bool]) -> None:
+    """Make :func:`task_checkpoint` in the current context stop its task once ``stop()`` is true."""
+    _STOP.set(stop)
+
+
 def task_checkpoint() -> None:
     """Stop a task early when its step was interrupted (timeout, Ctrl-C).
 

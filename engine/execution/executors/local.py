@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from engine.core.blocking import run_in_thread
-from engine.execution.executors.base import _STOP, Executor, ProgressFn, TaskCancelled, task_failure
+from engine.execution.executors.base import Executor, ProgressFn, TaskCancelled, set_task_stop, task_failure
 from engine.execution.executors.gc_policy import task_gc
 
 T = TypeVar("T")
@@ -24,7 +24,7 @@ R = TypeVar("R")
 
 def _call_with_stop(stop: Callable[[], bool], fn: Callable[[T], R], task: T) -> R:
     ctx = contextvars.copy_context()
-    ctx.run(_STOP.set, stop)
+    ctx.run(set_task_stop, stop)
     with task_gc():
         return ctx.run(fn, task)
 
