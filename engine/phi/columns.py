@@ -129,7 +129,7 @@ def classify_column(
         cat = seen[cell] if cell in seen else seen.setdefault(cell, cell_category(cell))
         if cat is not None:
             counts[cat] += 1
-    by_header = column_category(name)
+    by_header = header_category(name)
     best, hits = counts.most_common(1)[0] if counts else (None, 0)
     share = round(hits / len(cells), 3) if cells else 0.0
     by_values = best if len(cells) >= MIN_VALUES and share >= VALUE_SHARE else None
@@ -162,6 +162,16 @@ def classify_column(
         if shaped >= VALUE_SHARE if len(cells) >= MIN_VALUES else shaped == 1.0:
             return ColumnClass(name, hinted, shaped, "both", shaped, len(cells))
     return ColumnClass(name, None, 0.0, NONE, share, len(cells))
+
+
+def header_category(name: str) -> str | None:
+    """The category a column's header names by itself: a header the registry's ``context.headers``
+    hold whole (``name``, ``Name``, ``patient``), else one of its column words ending the header.
+
+    The one rule of both ``phi_scan`` and ``deidentify``: such a column is that category whatever
+    its cells, however few (two rows ``Ann``, ``Bo`` under ``Name`` are names).
+    """
+    return load_registry().header_category(normalize_column(name)) or column_category(name)
 
 
 def header_hint(name: str) -> str | None:

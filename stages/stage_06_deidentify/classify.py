@@ -9,6 +9,7 @@ from pathlib import Path
 import attrs
 
 from engine import is_typed, safe_excerpt
+from engine.phi.registry import normalize_column
 from stages._common import StageConfigError
 from stages._phi import registry, settings_pinned
 from stages.components import DatasetProfile
@@ -28,10 +29,6 @@ _ROLE_WORDS: dict[str, frozenset[str]] = {
 _FREE_TEXT_WORDS = ("note", "notes", "comment", "comments", "text", "narrative", "remarks", "description", "memo")
 ISO_DATETIME = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?P<rest>[T ][0-9:.+-Z]*)?\s*$", re.ASCII)
 """An ISO date with an optional time tail: year, month and day groups, ``rest`` the tail."""
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip()).lower()).strip("_")
 
 
 def classify_column(
@@ -66,7 +63,7 @@ def classify_column(
         by_kind = {"SUBJECT_ID": "subject", "DATE_OF_BIRTH": _dob_action(config), "DATE": dates,
                    "ZIP": _zip_action(config), "AGE": "age", "FREE_TEXT": "scrub", "none": "scrub"}
         return (ident if kind in IDENTIFIER_KINDS else by_kind[kind]), kind, "dictionary"
-    norm = _norm(name)
+    norm = normalize_column(name)
     named = next((k for k, words in _ROLE_WORDS.items() if norm in words), None) or registry().header_category(norm)
     if named is not None:
         action = {"SUBJECT": "subject", "DOB": _dob_action(config), "AGE": "age", "ADDRESS": "address",
