@@ -102,7 +102,7 @@ class Transformer:
                 if mode == "year":
                     return str(day2.year)
                 try:
-                    return (day2 + dt.timedelta(days=shift)).strftime(date_format)
+                    return written(day2 + dt.timedelta(days=shift), date_format)
                 except OverflowError:
                     return None
         if mode == "year":
@@ -290,6 +290,12 @@ def unparsed_date(text: str, scrubbed: str) -> str:
     if scrubbed == text and not any(c.isdigit() for c in text):
         return scrubbed
     return _phi.token_for("DATE")
+
+
+def written(day: dt.date, date_format: str) -> str:
+    """``day`` in the dictionary's ``date_format``, a year before 1000 with its four digits (the C
+    library writes ``%Y`` of 0001-02-03 as ``1``, which no longer reads as the column's format)."""
+    return day.strftime(re.sub(r"%(.)", lambda m: f"{day.year:04d}" if m[1] == "Y" else m[0], date_format))
 
 
 def _is_date(text: str, date_format: str | None) -> bool:
