@@ -230,6 +230,8 @@ def _record_error(report: Any) -> str | None:
     error = report.data.get("error")
     if not error:
         return None
+    if report.written_status is None:  # the disk was full before the first report could be written
+        return f"{shown(error)}; no {report.path.name} was written"
     if report.written_status != report.status:
         return f"{shown(error)}; {report.path.name} is out of date (it says {shown(str(report.written_status))})"
     return f"{shown(error)}; {report.path.name} says {shown(report.status)} but the record is incomplete"

@@ -72,6 +72,17 @@ def test_report_too_large_stops_the_run(tmp_path: Path) -> None:
     assert json.loads((out / "report.json").read_text())["status"] == "running"
 
 
+@pytest.mark.parametrize(("limit", "what", "name"),
+                         [(600, "audit log", "audit.jsonl"), (1000, "report", "report.json")])
+def test_a_disk_full_before_the_first_report_says_none_was_written(tmp_path: Path, limit: int, what: str,
+                                                                   name: str) -> None:
+    # The first report never fits: the line says no report exists (not that one "says None").
+    proc, out = _run_limited(tmp_path, limit)
+    line = _assert_record_failure(proc, what, name)
+    assert line.endswith("; the run stopped; no report.json was written"), line
+    assert not (out / "report.json").exists() and not (out / "deidentified").exists()
+
+
 def test_shared_audit_log_too_large_stops_the_run(tmp_path: Path) -> None:
     shared = tmp_path / "shared.jsonl"
     log = AuditLog(shared, AuditKeying.from_phi_key(resolve_key(KEY["RFLOW_PHI_KEY"].encode())))
