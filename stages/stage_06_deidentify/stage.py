@@ -24,6 +24,7 @@ from stages.dictionary import configured_dictionary
 from stages.stage_06_deidentify.classify import Prepared
 from stages.stage_06_deidentify.config import ACTIONS, DeidentifyConfig
 from stages.stage_06_deidentify.kanon import k_anonymity
+from stages.stage_06_deidentify.kept_zip import kept_zip_columns, unkept_zip_cells
 from stages.stage_06_deidentify.profile import check_profile, describe_profile, plan_problem
 from stages.stage_06_deidentify.ranges import DeidPart, deidentify_part, merge_parts, plan_parts, prepare_input
 from stages.stage_06_deidentify.writer import in_input_format
@@ -186,6 +187,18 @@ class Deidentify(StageBase, stage_id=6, stage_name="De-identify", key="deidentif
                     "columns_dropped": meta["columns_dropped"], "actions": meta["actions"],
                     "replacements": merged["replacements"], "rescan": check,
                 }
+                kept_zips = kept_zip_columns(prep.plan.columns, prep.plan.actions)
+                if kept_zips:
+                    unkept, first = await context.run_blocking(unkept_zip_cells, out_path, merged["delimiter"],
+                                                               kept_zips)
+                    if unkept:
+                        # geography: keep keeps US ZIPs only; a postcode or an address is no ZIP it may keep
+                        out_path.unlink(missing_ok=True)
+                        outputs[dataset.name].update(path=None, sha256=None, unkept_zips=unkept)
+                        errors.append(f"input {dataset.name!r}: {unkept} cell(s) of the ZIP column(s) kept by "
+                                      f"geography: keep are not a 5-digit US ZIP (rows {', '.join(map(str, first))}"
+                                      f"{', ...' if unkept > len(first) else ''}); the copy was deleted")
+                        continue
                 if check["residual_findings"]:
                     shown = " | ".join(f"{column}: {format_counts(per)}"
                                       for column, per in check["by_column_category"].items())
