@@ -40,10 +40,25 @@ class _Walk:
     """One pass over an output: problems found, and a running estimate of its JSON size."""
 
     def __init__(self) -> None:
-        self.contains_phi = contains_phi
-        self.field_has_phi = field_has_phi
         self.problems: list[str] = []
         self.size = 0
+        # Answers already found in this output: a wide output repeats its column names (one
+        # entry per column in several sections) and its values under the same key ("action":
+        # "scrub"); both checks depend on their arguments alone while the settings are pinned.
+        self._phi: dict[str, bool] = {}
+        self._fields: dict[tuple[str, str], bool] = {}
+
+    def contains_phi(self, text: str) -> bool:
+        found = self._phi.get(text)
+        if found is None:
+            found = self._phi[text] = contains_phi(text)
+        return found
+
+    def field_has_phi(self, key: str, value: str) -> bool:
+        found = self._fields.get((key, value))
+        if found is None:
+            found = self._fields[(key, value)] = field_has_phi(key, value)
+        return found
 
     def over(self) -> bool:
         return len(self.problems) >= MAX_PROBLEMS or self.size > MAX_BYTES

@@ -276,8 +276,19 @@ def letterless_columns(rows: Sequence[Sequence[str]], width: int) -> frozenset[i
     below = rows[1:]
     return frozenset(
         i for i in range(width)
-        if not any(ch.isalpha() for row in below if i < len(row) for ch in row[i])
+        if not _has_letter("".join(row[i] for row in below if i < len(row)))
     )
+
+
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _has_letter(text: str) -> bool:
+    """Any character of ``text`` is a letter (``str.isalpha``); ASCII text by one regex search (a
+    wide file's sample is a million cells), other text character by character."""
+    if text.isascii():
+        return _ASCII_LETTER.search(text) is not None
+    return any(ch.isalpha() for ch in text)
 
 
 def classify_columns(

@@ -37,9 +37,13 @@ def label_holds_phi(text: str) -> bool:
     return label_category(text) is not None
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 16)
 def label_category(text: str) -> str | None:
-    """The PHI category a header cell or file name holds, read whole (``NAME`` for a person's name), or None."""
+    """The PHI category a header cell or file name holds, read whole (``NAME`` for a person's name), or None.
+
+    Memoized for a wide header: every stage that opens the input reads its header (upload,
+    phi_scan, deidentify, summary), and a smaller memo than the header's width keeps none of it.
+    """
     spaced = " ".join(_JOINERS.sub(" ", text).split())
     category = phi_category(text) or (phi_category(spaced) if spaced != text else None)
     if category is not None:

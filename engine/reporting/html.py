@@ -19,6 +19,7 @@ from engine.core.errors import safe_error_text
 from engine.reporting.audit_status import audit_status
 from engine.reporting.graph import build_graph, graph_view
 from engine.reporting.sources import load_recorded_manifest, locator
+from engine.reporting.values import texts_memoized
 from engine.reporting.view import build_view
 
 HTML_NAME = "report.html"
@@ -54,8 +55,9 @@ def render_html(data: dict[str, Any], run_dir: Path, *, manifest: Any = None, ke
     if manifest is None:
         manifest = load_recorded_manifest(data)
     mode = str(data.get("mode") or "")
-    view = build_view(data, run_dir=run_dir, audit=audit_status(run_dir, data, key), where=locator(manifest, mode),
-                      graph=_graph(manifest))
+    with texts_memoized():
+        view = build_view(data, run_dir=run_dir, audit=audit_status(run_dir, data, key),
+                          where=locator(manifest, mode), graph=_graph(manifest))
     view["rendered_by"] = f"rflow {__version__}"
     view["manifest_found"] = manifest is not None
     return str(_environment().get_template("report.html.j2").render(**view))

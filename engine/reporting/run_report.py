@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from engine.core.atomic import write_json_atomic
+from engine.core.atomic import write_text_atomic
 from engine.core.errors import RflowError
 from engine.core.exitcodes import BY_RUN_STATUS as EXIT_CODES
 from engine.core.exitcodes import for_run_status
@@ -137,6 +137,8 @@ class RunReport:
     html_problem: str | None = None
     """Why report.html could not be written at the end of the run (``rflow report`` writes it again)."""
     written_status: str | None = None
+    _steps_text: dict[int, tuple[str, str]] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+    """Each written step entry's JSON (see :func:`report_json`), by its place in ``steps``."""
     """The status the report.json on disk says (None: never written); another than ``status`` when the
     last write failed, so nobody is pointed at a file that does not describe the run's end."""
 
@@ -173,7 +175,7 @@ class RunReport:
 
     def write(self) -> None:
         self.data["exit_code"] = self.exit_code if self.status != "running" else None
-        write_json_atomic(self.path, self.data)
+        write_text_atomic(self.path, report_json(self.data, self._steps_text))
         self.written_status = self.status
 
     def finish(self, status: str) -> None:
@@ -183,6 +185,35 @@ class RunReport:
         self.data["finished_at"] = iso(finished)
         self.data["duration_s"] = None if started is None else round(max(finished - started, 0.0), 6)
         self.write()
+
+
+_STEPS_MARK = "\x00rflow-report-steps\x00"
+
+
+def report_json(data: dict[str, Any], memo: dict[int, tuple[str, str]]) -> str:
+    """``data`` as ``report.json`` holds it: ``json.dumps(data, indent=2, ensure_ascii=False)`` and a newline.
+
+    The report is rewritten after every step, and a wide input's steps report a value per column:
+    each step's entry is indented once and kept in ``memo`` (by its place, with its compact JSON,
+    which the fast encoder makes, to tell that it did not change), instead of every entry again
+    at every write. The text is the same, byte for byte, as indenting the whole document.
+    """
+    steps = data.get("steps")
+    if not isinstance(steps, list) or not steps:
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    texts: list[str] = []
+    for index, step in enumerate(steps):
+        compact = json.dumps(step, ensure_ascii=False)
+        held = memo.get(index)
+        if held is None or held[0] != compact:
+            # an entry is a value of the list under the document's "steps": two levels in
+            held = memo[index] = (compact, json.dumps(step, indent=2, ensure_ascii=False).replace("\n", "\n    "))
+        texts.append(held[1])
+    outer = json.dumps({**data, "steps": _STEPS_MARK}, indent=2, ensure_ascii=False)
+    mark = json.dumps(_STEPS_MARK)
+    if outer.count(mark) != 1:  # the mark's text is a value somewhere else too: indent it all
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return outer.replace(mark, "[\n    " + ",\n    ".join(texts) + "\n  ]") + "\n"
 
 
 def _upgraded(data: dict[str, Any]) -> dict[str, Any]:

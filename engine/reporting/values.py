@@ -6,9 +6,11 @@ put there). The HTML view takes nothing from it except through these functions.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine.core.display import shown
@@ -17,9 +19,33 @@ STATUS_CLASSES = frozenset({"completed", "failed", "blocked", "skipped", "refuse
                             "running", "unusable_input", "allowed", "passed", "warned", "included", "excluded"})
 
 
+_TEXTS: contextvars.ContextVar[dict[tuple[str, int], str] | None] = contextvars.ContextVar("rflow_report_texts",
+                                                                                           default=None)
+
+
 def text(value: Any, limit: int = 200) -> str:
     """Safe display text; ``None`` shows as an empty string."""
-    return "" if value is None else shown(value, limit)
+    if value is None:
+        return ""
+    memo = _TEXTS.get()
+    if memo is None or type(value) is not str:
+        return shown(value, limit)
+    found = memo.get((value, limit))
+    if found is None:
+        found = memo[(value, limit)] = shown(value, limit)
+    return found
+
+
+@contextlib.contextmanager
+def texts_memoized() -> Iterator[None]:
+    """Inside the block, :func:`text` shows each string once: a wide run's report names each of its
+    columns in several tables (classification, quality, de-identification), with the same few
+    words beside them, and every one goes through the PHI sanitizer."""
+    token = _TEXTS.set({})
+    try:
+        yield
+    finally:
+        _TEXTS.reset(token)
 
 
 def number(value: Any) -> float:

@@ -12,7 +12,7 @@ a batch per call.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from engine import native_unique_keys
@@ -66,15 +66,27 @@ def _feed_batch(checks: list[Any], cores: list[Any], frame: Any, spaced: frozens
 
     positions = sorted({p for check in checks for p in check.pos})
     missing = sorted(missing_values)
-    work = frame.select([cells.stripped(p, spaced).alias(f"s{p}") for p in positions])
-    derived: dict[str, Any] = {f"m{p}": pl.col(f"s{p}").is_in(missing) for p in positions}
+    # Every read column stripped and its missing mask, each as one expression over many columns (a
+    # wide file has a rule per column: one expression each was most of the batch's time).
+    bare = [f"c{p}" for p in positions if spaced is not None and p not in spaced]
+    strip = [f"c{p}" for p in positions if spaced is None or p in spaced]
+    work = frame.select([*([pl.col(bare).name.map(_renamed("s"))] if bare else []),
+                         *([cells.strip(pl.col(strip)).name.map(_renamed("s"))] if strip else [])])
+    if positions:
+        work = work.with_columns(pl.col([f"s{p}" for p in positions]).is_in(missing).name.map(_renamed("m")))
+    alone = [(k, check.pos[0]) for k, check in enumerate(checks) if check.rule.kind == "missing"]
+    if alone:  # a missing-value rule's count is its column's mask summed: all of them in one query
+        counts = work.select(pl.col(sorted({f"m{p}" for _, p in alone})).sum()).row(0, named=True)
+        for k, p in alone:
+            checks[k].missing += int(counts[f"m{p}"])
+            checks[k].checked += frame.height
+    derived: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     selects: list[Any] = []
     uniques: list[tuple[int, Any]] = []
     for k, check in enumerate(checks):
         rule = check.rule
         if rule.kind == "missing":
-            selects.append(pl.col(f"m{check.pos[0]}").sum().alias(f"missing\x1f{k}"))
             continue
         any_missing = pl.any_horizontal([pl.col(f"m{p}") for p in check.pos])
         present = ~any_missing
@@ -89,10 +101,11 @@ def _feed_batch(checks: list[Any], cores: list[Any], frame: Any, spaced: frozens
                 selects.append(pl.arg_where(mask).head(room).implode().alias(f"rows\x1f{k}"))
         else:
             uniques.append((k, present))
-    work = work.with_columns(**derived)
+    if derived:
+        work = work.with_columns(**derived)
     if extra:
         work = work.with_columns(**extra)
-    result = work.select(selects).row(0, named=True)
+    result = work.select(selects).row(0, named=True) if selects else {}
     height = frame.height
     for key, value in result.items():
         what, k = key.split("\x1f", 1)
@@ -114,6 +127,11 @@ def _feed_batch(checks: list[Any], cores: list[Any], frame: Any, spaced: frozens
             key=pl.concat_str([pl.col(f"s{p}") for p in check.pos], separator="\x1f").filter(present),
             row=pl.arg_where(present))
         _unique(check, keyed.get_column("key"), keyed.get_column("row"), offset, cores[k])
+
+
+def _renamed(prefix: str) -> Callable[[str], str]:
+    """``c12`` -> ``s12`` (a column's name under another prefix)."""
+    return lambda name: prefix + name[1:]
 
 
 def _violations(check: Any, k: int, present: Any, work: Any, derived: dict[str, Any],

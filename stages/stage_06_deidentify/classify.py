@@ -80,20 +80,27 @@ def classify_column(
     if norm.endswith("_date") or norm.startswith("date_") or norm in ("date", "dt") or norm.endswith("_dt"):
         return dates, "DATE", "header"
     values = [v for v in sample if v.strip()]
-    if values and sum(1 for v in values if _is_date_value(v)) >= 0.9 * len(values):
+    if values and sum(1 for v in values if _is_date_value(v, seen)) >= 0.9 * len(values):
         return dates, "DATE", "values"
     if any(word in norm.split("_") for word in _FREE_TEXT_WORDS):
         return "scrub", "FREE_TEXT", "header"
     return "scrub", "none", "default"
 
 
-def _is_date_value(text: str) -> bool:
-    """An ISO date, or a cell the registry's DATE patterns wholly cover (``4 Mar 2021``, ``03/04/2021``)."""
+def _is_date_value(text: str, seen: dict[str, str | None] | None = None) -> bool:
+    """An ISO date, or a cell the registry's DATE patterns wholly cover (``4 Mar 2021``, ``03/04/2021``).
+
+    ``seen``: the cells' categories already judged for this input (the memo
+    :func:`engine.phi.columns.classify_column` fills; :func:`~engine.phi.columns.cell_category`
+    depends on the cell alone), so a value repeated down and across columns is judged once.
+    """
     if ISO_DATETIME.match(text):
         return True
     from engine.phi.columns import cell_category
 
-    return cell_category(text) == "DATE"
+    if seen is None:
+        return cell_category(text) == "DATE"
+    return (seen[text] if text in seen else seen.setdefault(text, cell_category(text))) == "DATE"
 
 
 def _action_for(category: str, config: DeidentifyConfig) -> str:

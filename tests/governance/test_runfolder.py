@@ -227,8 +227,7 @@ def test_injected_enospc_in_the_report_stops_the_run_and_reads_aborted(tmp_path,
             raise _enospc()
         real(path, text)
 
-    monkeypatch.setattr("engine.reporting.run_report.write_json_atomic",
-                        lambda path, data: failing(path, json.dumps(data)))
+    monkeypatch.setattr("engine.reporting.run_report.write_text_atomic", failing)
     out = tmp_path / "run"
     report = run_manifest(out_dir=out)
     assert report.status == "failed" and "report could not be written" in report.data["error"]
