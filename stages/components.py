@@ -95,6 +95,9 @@ class PhiFindingsSummary:
     columns_classified: dict[str, str] = attrs.field(factory=dict)
     """Identifying columns as classified before the scan: column -> PHI category (``none`` when a
     manifest override says the column is not identifying)."""
+    columns_evidence: dict[str, str] = attrs.field(factory=dict)
+    """What decided each column of ``columns_classified``: ``header``, ``values``, ``both`` or
+    ``override`` (the classification's evidence, as phi_scan's output reports it)."""
 
 
 @component("quality_report", ComponentKind.METADATA)

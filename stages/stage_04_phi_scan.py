@@ -436,6 +436,7 @@ class PhiScan(StageBase, stage_id=4, stage_name="PHI scan", key="phi_scan", vers
                         columns_flagged=tuple(res["columns_flagged"]), policy=policy, decision=decision,
                         findings_path=rel,
                         columns_classified={c["column"]: c["category"] or "none" for c in res["columns_classified"]},
+                        columns_evidence={c["column"]: c["evidence"] for c in res["columns_classified"]},
                     ),
                 )
                 if found:

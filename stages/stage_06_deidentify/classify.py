@@ -34,6 +34,7 @@ ISO_DATETIME = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?P<rest>[T ][0-
 def classify_column(
     name: str, config: DeidentifyConfig, dictionary: Dictionary | None, sample: list[str], *,
     phi_clear: bool = False, typed_date: bool = False, seen: dict[str, str | None] | None = None,
+    scanned: tuple[str, str] | None = None,
 ) -> tuple[str, str, str]:
     """``(action, kind, evidence)`` for one column; evidence is config, dictionary, header, type or values.
 
@@ -43,6 +44,8 @@ def classify_column(
     SPSS): it is a date by its type, whatever its cells look like.
     ``seen``: cells already judged, shared by the columns of one input (see
     :func:`engine.phi.columns.classify_column`).
+    ``scanned``: ``(category, evidence)`` that ``phi_scan``'s PHI column classification gave this
+    column (same name, same sample, no override; see :func:`scanned_classes`), so it is not run again.
     """
     ident = config.identifiers
     dates = config.dates
@@ -71,6 +74,8 @@ def classify_column(
         return action, named, "header"
     if typed_date:
         return dates, "DATE", "type"
+    if scanned is not None:
+        return _action_for(scanned[0], config), scanned[0], scanned[1]
     if not phi_clear:
         from engine.phi.columns import classify_column as classify_phi_column
 
@@ -152,6 +157,26 @@ def scanned_clear_columns(profile: DatasetProfile, raw_header: Sequence[str],
     )
 
 
+def scanned_classes(profile: DatasetProfile, raw_header: Sequence[str], columns_classified: Mapping[str, str] | None,
+                    columns_evidence: Mapping[str, str] | None) -> dict[str, tuple[str, str]]:
+    """Columns that ``phi_scan``'s classification gave a category, as ``(category, evidence)``.
+
+    Of the columns ``phi_scan`` lists, those that no override of phi_scan's decided (evidence
+    ``header``, ``values`` or ``both``) got their category from the same function, header and
+    sample that :func:`classify_column` would use, on the same conditions as
+    :func:`scanned_clear_columns` (CSV/TSV, the reported name is the stripped raw header).
+    An override's column is recomputed: phi_scan's override is not deidentify's.
+    """
+    if columns_classified is None or not columns_evidence or profile.format not in ("csv", "tsv"):
+        return {}
+    return {
+        name: (category, evidence)
+        for name, raw in zip(profile.columns, raw_header, strict=False)
+        if name == raw.lstrip("\ufeff").strip() and (category := columns_classified.get(name)) not in (None, "none")
+        and (evidence := columns_evidence.get(name)) in ("header", "values", "both")
+    }
+
+
 def _check_config_columns(config: DeidentifyConfig, columns: list[str]) -> None:
     unknown = sorted(set(config.columns) - set(columns))
     if unknown:
@@ -162,7 +187,8 @@ def _check_config_columns(config: DeidentifyConfig, columns: list[str]) -> None:
 
 
 def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, dictionary: Dictionary | None,
-          columns_classified: Mapping[str, str] | None = None) -> tuple[_Plan, tuple[str, ...]]:
+          columns_classified: Mapping[str, str] | None = None, columns_evidence: Mapping[str, str] | None = None,
+          ) -> tuple[_Plan, tuple[str, ...]]:
     """Each column's action from a sample of the first rows; and the raw header (one pass).
 
     Errors come in the order they always did: a sampled row's, then the config's, then the header's.
@@ -184,11 +210,12 @@ def _plan(path: Path, profile: DatasetProfile, config: DeidentifyConfig, diction
     if profile.rows:
         _check_config_columns(config, columns)
     clear = scanned_clear_columns(profile, raw_header, columns_classified)
+    known = scanned_classes(profile, raw_header, columns_classified, columns_evidence)
     typed = typed_dates(path, profile.format, len(columns))
     seen: dict[str, str | None] = {}
     with settings_pinned():  # the PHI engine's settings, read once for every sampled cell
         actions = [classify_column(c, config, dictionary, samples[i], phi_clear=c in clear, typed_date=typed[i],
-                                   seen=seen)
+                                   seen=seen, scanned=known.get(c))
                    for i, c in enumerate(columns)]
     from engine.phi.columns import letterless_columns
 

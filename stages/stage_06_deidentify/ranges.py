@@ -31,13 +31,14 @@ from stages.tabular import TableFormat, TableReader, TabularError, _ensure_csv_l
 def prepare_input(
     path: Path, profile: DatasetProfile, config: DeidentifyConfig, dictionary: Dictionary | None, key: bytes,
     partition_bytes: int, as_of_year: int | None = None, columns_classified: Mapping[str, str] | None = None,
+    columns_evidence: Mapping[str, str] | None = None,
 ) -> Prepared:
     """Classify the columns (from a sample) and split the input into row-aligned byte ranges.
 
-    ``columns_classified``: ``phi_scan``'s classification of this input, if it ran (see
-    :func:`scanned_clear_columns`).
+    ``columns_classified``, ``columns_evidence``: ``phi_scan``'s classification of this input, if
+    it ran (see :func:`scanned_clear_columns` and :func:`scanned_classes`).
     """
-    plan, raw_header = _plan(path, profile, config, dictionary, columns_classified)
+    plan, raw_header = _plan(path, profile, config, dictionary, columns_classified, columns_evidence)
     actions = [a for a, _, _ in plan.actions]
     if config.subject_column is not None:
         if config.subject_column not in plan.columns:

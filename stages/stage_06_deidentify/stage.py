@@ -134,7 +134,8 @@ class Deidentify(StageBase, stage_id=6, stage_name="De-identify", key="deidentif
                 try:
                     prep = await context.run_blocking(
                         prepare_input, input_path(dataset), profile, config, dictionary, key,
-                        context.partition_bytes, as_of_year, scanned.columns_classified if scanned else None)
+                        context.partition_bytes, as_of_year, scanned.columns_classified if scanned else None,
+                        scanned.columns_evidence if scanned else None)
                 except (StageConfigError, TabularError) as exc:
                     return StageResult.failed(f"input {dataset.name!r}: {exc}")
                 broken = plan_problem(config.profile, prep, gate.transforms)

@@ -135,3 +135,34 @@ def test_clear_columns_skip_the_value_classification(tmp_path: Path, monkeypatch
     assert reused == attrs.evolve(recomputed, as_of_year=reused.as_of_year)  # the two calls may straddle new year
     assert {"icd10", "lab", "notes"} <= set(by_values)
     assert seen == ["escort", "visit_date"]  # listed columns are recomputed (evidence, overrides)
+
+
+def test_listed_columns_reuse_phi_scans_category_and_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.phi.columns as columns
+
+    src = write(tmp_path / "in.csv", BODY)
+    ws = tmp_path / "run"
+    ws.mkdir()
+    scanned = run(["upload", "phi_scan"], src, ws, {"phi_scan": {"phi_columns": {"lab": "SSN"}}})
+    profile = scanned.component(ENTITY, DatasetProfile)
+    summary = scanned.component(ENTITY, PhiFindingsSummary)
+    assert summary.columns_evidence == {"escort": "values", "visit_date": "values", "lab": "override"}
+    seen: list[str] = []
+    real = columns.classify_column
+
+    def counting(name: str, values: Any, **kwargs: Any) -> Any:
+        seen.append(name)
+        return real(name, values, **kwargs)
+
+    monkeypatch.setattr(columns, "classify_column", counting)
+    config = deid.DeidentifyConfig()
+    recomputed = deid.prepare_input(src, profile, config, None, b"k" * 32, 1 << 30)
+    seen.clear()
+    reused = deid.prepare_input(src, profile, config, None, b"k" * 32, 1 << 30,
+                                columns_classified=summary.columns_classified,
+                                columns_evidence=summary.columns_evidence)
+    assert reused == attrs.evolve(recomputed, as_of_year=reused.as_of_year)
+    # escort and visit_date are phi_scan's decision as it stands; lab is phi_scan's override, so
+    # deidentify classifies it itself (and finds it clean)
+    assert seen == ["lab"]
+    assert dict(zip(reused.plan.columns, reused.plan.actions, strict=True))["escort"] == ("drop", "NAME", "values")
