@@ -33,7 +33,8 @@ class Layout:
     newline: str = "\n"
 
 
-def _yaml_printable(ch: str) -> bool:
+def yaml_printable(ch: str) -> bool:
+    """Whether YAML may hold ``ch`` as it is in a scalar (else it is written as an escape)."""
     code = ord(ch)
     if ch in _PRINTABLE_EXTRA:
         return True
@@ -70,11 +71,11 @@ def can_be_plain(text: str, *, in_flow: bool = False) -> bool:
 def double_quoted(text: str) -> str:
     """A YAML double-quoted scalar (JSON escapes, plus escapes for what YAML cannot print)."""
     body = json.dumps(text, ensure_ascii=False)[1:-1]
-    return '"' + "".join(c if _yaml_printable(c) else f"\\u{ord(c):04x}" for c in body) + '"'
+    return '"' + "".join(c if yaml_printable(c) else f"\\u{ord(c):04x}" for c in body) + '"'
 
 
 def single_quoted(text: str) -> str | None:
-    if "\n" in text or not all(_yaml_printable(c) and c != "\t" for c in text):
+    if "\n" in text or not all(yaml_printable(c) and c != "\t" for c in text):
         return None
     return "'" + text.replace("'", "''") + "'"
 

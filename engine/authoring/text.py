@@ -63,7 +63,7 @@ def _indent(line: str) -> int:
 
 def _literal_ok(value: Any) -> bool:
     return (isinstance(value, str) and "\n" in value.rstrip("\n") and not value.endswith("\n\n")
-            and not value.startswith((" ", "\n")) and all(render._yaml_printable(c) for c in value)
+            and not value.startswith((" ", "\n")) and all(render.yaml_printable(c) for c in value)
             and all(line == line.rstrip() for line in value.split("\n")))
 
 

@@ -110,7 +110,7 @@ _GATE = "[^0-9_A-Za-z]"
 
 
 @functools.lru_cache(maxsize=16)
-def _word_start(rx: re.Pattern[str]) -> re.Pattern[str]:
+def word_start(rx: re.Pattern[str]) -> re.Pattern[str]:
     """``rx`` behind one character of :data:`_GATE`, searched in the text with a blank in front.
 
     Why: a cue counts only at the start of a word (``Text.cue_hits``). Left alone, ``re`` enters
@@ -235,7 +235,7 @@ class Text:
         token: the match's span, the index of the next capitalised token and the text between them."""
         # Searched after a blank put in front, the gated match (gate, phrase) at [s, e) of the padded
         # text is the phrase at [s, e - 1) of the text.
-        for s, e in native_text.spans(_word_start(rx), " " + self.text):
+        for s, e in native_text.spans(word_start(rx), " " + self.text):
             e -= 1
             if self.is_word_char(s - 1) or self.is_word_char(e):
                 continue

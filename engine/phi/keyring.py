@@ -28,12 +28,12 @@ from engine.phi.keys import (
     MAX_KEYRING_BYTES,
     Keyring,
     PhiKey,
-    _write_new,
     configured_keyring,
     load_keyring,
     new_key_text,
     read_key_file,
     replace_secret_file,
+    write_new,
 )
 
 __all__ = ["ENV_KEYRING", "FORMAT", "MAX_KEYRING_BYTES", "Keyring", "configured_keyring", "create_keyring",
@@ -43,7 +43,7 @@ def _write(path: Path, ring: Keyring, *, new: bool) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     data = ring.to_json().encode("ascii")
     if new:
-        _write_new(path, flags, data)
+        write_new(path, flags, data)
     else:
         replace_secret_file(path, data)
 

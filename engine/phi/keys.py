@@ -305,7 +305,7 @@ def write_key_file(path: str | os.PathLike[str], *, force: bool = False) -> Path
     data = new_key_text().encode("ascii")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     if not force:
-        _write_new(target, flags, data)
+        write_new(target, flags, data)
         return target
     replace_secret_file(target, data)
     return target
@@ -315,7 +315,7 @@ def replace_secret_file(target: Path, data: bytes) -> None:
     """Replace ``target`` atomically with ``data``: a temporary file made 0600 from the start, renamed."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-    _write_new(temp, flags, data)
+    write_new(temp, flags, data)
     try:
         os.replace(temp, target)
     except BaseException:
@@ -323,7 +323,7 @@ def replace_secret_file(target: Path, data: bytes) -> None:
         raise
 
 
-def _write_new(path: Path, flags: int, data: bytes) -> None:
+def write_new(path: Path, flags: int, data: bytes) -> None:
     """Create ``path`` (``O_EXCL``, mode 0600) holding ``data``; a failed write leaves no file."""
     fd = os.open(path, flags, 0o600)
     try:

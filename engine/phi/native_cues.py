@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from engine.phi import core_plan, cues, envpin, names, places
-from engine.phi.cues import Token, _word_start
+from engine.phi.cues import Token, word_start
 from engine.phi.native_match import MIN_BYTES, core_loaded, translate, use_core
 from engine.phi.prefilter import Unsupported
 
@@ -124,7 +124,7 @@ def translated() -> tuple[tuple[str, ...], list[bytes]] | None:
 
 
 def _gated(rx: re.Pattern[str]) -> str:
-    gated = _word_start(rx)
+    gated = word_start(rx)
     if not gated.pattern.isascii() or gated.groups:
         raise Unsupported("a cue regex the core cannot run")
     return translate(gated.pattern, gated.flags)
