@@ -1,8 +1,8 @@
 """The one partition planner: a large file split into byte ranges that start and end on row boundaries.
 
-Why the CSV rule: a newline inside a quoted CSV field is not a row end, and a quote inside an
-unquoted field (``5'10"``) opens nothing (:mod:`engine.core.csvrows`, as Python's ``csv`` reads
-it). A block without a quote is counted at C speed (``bytes.count``), so planning costs one
+Why the CSV rule: a newline inside a quoted CSV field is not a row end, a lone ``\r`` outside one
+is, and a quote inside an unquoted field (``5'10"``) opens nothing (:mod:`engine.core.csvrows`,
+as Python's ``csv`` reads it). A block without a quote is counted at C speed (``bytes.count``), so planning costs one
 sequential read. Each range carries
 the 1-based number of its first data row (row ends before it, counted by the same rule),
 which the PHI scan needs for global row numbers; de-identification counts its own rows and adds
@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 import attrs
 
-from engine.core.csvrows import LONGEST_ROW, complete_row_ends, first_boundary
+from engine.core.csvrows import LONGEST_ROW, complete_row_ends, first_boundary, lone_cr
 
 SPLITTABLE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "ascii", "cp1252", "latin-1", "iso8859-1", "iso-8859-1"})
 _BLOCK = 1 << 20
@@ -96,8 +96,8 @@ def _cuts(fh: BinaryIO, start: int, size: int, target: int, delim: bytes | None)
     rows since the previous cut (or ``start``).
 
     Each block is read from a row start (what follows its last row end is carried into the next),
-    so the row rule always starts outside a quoted field. A block without a quote is counted and
-    searched at C speed.
+    so the row rule always starts outside a quoted field. A block without a quote (and, in a table,
+    without a lone ``\r``, which ends a row too) is counted and searched at C speed.
     """
     read = fh.read
     cuts: list[tuple[int, int]] = []
@@ -112,7 +112,7 @@ def _cuts(fh: BinaryIO, start: int, size: int, target: int, delim: bytes | None)
         if not more:
             break
         block = carry + more
-        if delim is None or b'"' not in block:
+        if delim is None or (b'"' not in block and not lone_cr(block)):
             cut = block.rfind(b"\n") + 1
             i = 0
             while want < base + cut and (nl := block.find(b"\n", max(want - base, i))) >= 0:

@@ -91,7 +91,7 @@ def detect_delimiter(text: str, at_eof: bool) -> str:
     for delim in DELIMITERS:
         counts: list[int] = []
         try:
-            for record in csv.reader(io.StringIO(text), delimiter=delim):
+            for record in csv.reader(io.StringIO(text, newline=""), delimiter=delim):
                 counts.append(len(record))
                 if len(counts) >= 60:
                     break
@@ -157,7 +157,7 @@ def sniff(path: Path, declared: str = "auto", encoding: str = "auto", delimiter:
         raise TabularError("delimiter must be a single character")
     has_header = True
     if fmt in ("csv", "tsv"):
-        first = next(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delim), []) if text else []
+        first = next(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delim), []) if text else []
         has_header = not first_row_is_data(first)
     return TableFormat(format=fmt, encoding=codec, delimiter=delim, has_bom=has_bom, has_header=has_header)
 

@@ -1,15 +1,26 @@
 //! Row and field boundaries of CSV/TSV bytes, as Python's `csv` reads them (twin of
 //! `engine/core/csvrows.py`, which stays the reference).
 //!
-//! A quote opens a quoted field only at the start of a field (the block's start, or just after
-//! the delimiter or a newline); inside it `""` is a quote and any other quote closes it (what
-//! follows, up to the delimiter or the line end, is still the same field). A quote anywhere else
-//! (`5'10"`) is a plain byte. Delimiters and newlines inside a quoted field end nothing. A block
-//! starts at a row start.
+//! A row ends at `\r\n`, at `\n` and at a lone `\r` (as `csv` reads a file opened with
+//! `newline=""`). A quote opens a quoted field only at the start of a field (the block's start,
+//! or just after the delimiter or a row end); inside it `""` is a quote and any other quote closes
+//! it (what follows, up to the delimiter or the row end, is still the same field). A quote
+//! anywhere else (`5'10"`) is a plain byte. Delimiters and row ends inside a quoted field end
+//! nothing. A block starts at a row start; a `\r` at its end ends a row (the Python splitters hold
+//! such a `\r` back from a block's cut, so a block given here ends at a row end).
 
-/// Calls `on(i, byte)` for each delimiter and newline of `data[start..end]` outside quoted
+/// What `walk` reports at an offset outside quoted fields.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stop {
+    /// The delimiter: the next field starts just past it.
+    Delim,
+    /// The last byte of a row end (the `\n` of `\r\n`, a `\n`, a lone `\r`): the next row starts just past it.
+    RowEnd,
+}
+
+/// Calls `on(i, stop)` for each delimiter and row end of `data[start..end]` outside quoted
 /// fields; returns the offset of a quoted field left open at `end`, if any.
-pub fn walk(data: &[u8], start: usize, end: usize, delim: u8, mut on: impl FnMut(usize, u8)) -> Option<usize> {
+pub fn walk(data: &[u8], start: usize, end: usize, delim: u8, mut on: impl FnMut(usize, Stop)) -> Option<usize> {
     let mut i = start;
     let mut field_start = true;
     while i < end {
@@ -22,9 +33,13 @@ pub fn walk(data: &[u8], start: usize, end: usize, delim: u8, mut on: impl FnMut
             field_start = false;
             continue;
         }
-        field_start = b == delim || b == b'\n';
-        if field_start {
-            on(i, b);
+        field_start = true;
+        if b == delim {
+            on(i, Stop::Delim);
+        } else if b == b'\n' || (b == b'\r' && (i + 1 == end || data[i + 1] != b'\n')) {
+            on(i, Stop::RowEnd);
+        } else {
+            field_start = b == b'\r'; // the `\r` of `\r\n`: its `\n` follows
         }
         i += 1;
     }
@@ -45,11 +60,11 @@ fn quoted_end(data: &[u8], open: usize, end: usize) -> Option<usize> {
     }
 }
 
-/// Offsets just past each row's newline; a final unterminated row ends at `data.len()`.
+/// Offsets just past each row end; a final unterminated row ends at `data.len()`.
 pub fn row_ends(data: &[u8], delim: u8) -> Vec<usize> {
     let mut ends = Vec::new();
-    walk(data, 0, data.len(), delim, |i, b| {
-        if b == b'\n' {
+    walk(data, 0, data.len(), delim, |i, stop| {
+        if stop == Stop::RowEnd {
             ends.push(i + 1);
         }
     });
@@ -63,8 +78,8 @@ pub fn row_ends(data: &[u8], delim: u8) -> Vec<usize> {
 pub fn field_starts(data: &[u8], start: usize, end: usize, delim: u8, out: &mut Vec<usize>) {
     out.clear();
     out.push(start);
-    walk(data, start, end, delim, |i, b| {
-        if b == delim {
+    walk(data, start, end, delim, |i, stop| {
+        if stop == Stop::Delim {
             out.push(i + 1);
         }
     });
@@ -104,5 +119,15 @@ mod tests {
         assert_eq!(walk(b"a,\"b\"\"\n", 0, 7, b',', |_, _| {}), Some(2));
         assert_eq!(walk(b"a,\"b\"x\"\n", 0, 8, b',', |_, _| {}), None);
         assert_eq!(row_ends(b"a,\"b\nc,d\n", b','), vec![9]);
+    }
+
+    #[test]
+    fn a_lone_cr_ends_a_row_and_a_quote_after_it_opens_a_field() {
+        let data = b"1,x\r2,\"a\rb\",536-22-8410\r\n\"3\",y\r";
+        assert_eq!(row_ends(data, b','), vec![4, 25, 31]);
+        assert_eq!(row_ends(b"a\r\r\nb", b','), vec![2, 4, 5]);
+        let mut out = Vec::new();
+        field_starts(data, 4, 25, b',', &mut out);
+        assert_eq!(out, vec![4, 6, 12]);
     }
 }

@@ -3,8 +3,9 @@
 The reference is ``RFLOW_PHI_REGEX=re`` (no core at all); the previous native path
 (``RFLOW_PHI_CORE_WALK=0``: the core's candidates walked, validated and mapped in Python) must
 agree too. Generated CSV/TSV with quoted cells (delimiters, newlines and doubled quotes inside),
-quotes inside unquoted cells, CRLF or LF row ends and a byte order mark, for several chunk sizes and worker counts; the
-dense corpus with a column subset and labelled columns.
+quotes inside unquoted cells, rows ended by CRLF, LF and a lone CR mixed in one file (a CR inside quoted cells too)
+and a byte order mark, for several chunk sizes (small ones cut right after a CR) and worker counts; each finding lies
+in the row ``csv.reader`` reads it in; the dense corpus with a column subset and labelled columns.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from phi_values import IN_CONTEXT
 
 from engine.phi import native, native_labels, native_match, scan_file
 from engine.phi.scan import table
+from tests.phi.csv_oracle import csv_row_ends
 
 needs_core = pytest.mark.skipif(
     native.core is None and os.environ.get(native.REQUIRE_ENV) != "1",
@@ -51,11 +53,12 @@ def tables(draw: Any) -> tuple[str, bytes]:
     delim = "," if fmt == "csv" else "\t"
     ncols = draw(st.integers(1, 5))
     header = draw(st.permutations(["name", "ssn", "phone", "note", "mrn", "dob", "zip", "email"]))[:ncols]
-    eol = draw(st.sampled_from(["\n", "\r\n"]))
-    joined = st.tuples(cell, st.sampled_from([delim, "\n", '"', "\r\n"]), cell).map("".join)
+    eol = st.sampled_from(["\n", "\r\n", "\r"])
+    joined = st.tuples(cell, st.sampled_from([delim, "\n", '"', "\r\n", "\r"]), cell).map("".join)
     rows = draw(st.lists(st.lists(st.one_of(cell, joined), min_size=1, max_size=ncols + 1), min_size=1, max_size=12))
     lines = [delim.join(header)] + [delim.join(_quoted(c, delim) for c in row) for row in rows]
-    text = eol.join(lines) + draw(st.sampled_from(["", eol]))
+    last = draw(st.sampled_from(["", "\n", "\r\n", "\r"]))
+    text = "".join(line + draw(eol) for line in lines[:-1]) + lines[-1] + last
     bom = "\ufeff" if draw(st.booleans()) else ""
     return fmt, (bom + text).encode("utf-8")
 
@@ -112,6 +115,10 @@ def test_generated_tables_give_identical_findings(tmp_path: Path, table_: tuple[
     reference, previous, core = _all_paths(path, chunk_size=chunk_size)
     assert previous == reference
     assert core == reference
+    ends = [0, *csv_row_ends(raw, "," if fmt == "csv" else "\t")]  # row 0: the header
+    for f in reference:
+        assert f.row is not None and f.offset is not None
+        assert ends[f.row] <= f.offset < f.offset + f.length <= ends[f.row + 1], (f, ends)
 
 
 @needs_core

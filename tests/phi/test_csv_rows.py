@@ -2,8 +2,11 @@
 
 A quote opens a quoted field only at a field start; one inside an unquoted field (``5'10"``) is a
 plain character. Generated text mixes stray quotes, quoted fields with doubled quotes, delimiters
-and newlines inside, CRLF and LF, for both delimiters. The oracle is ``csv.reader`` itself: the
-whole text's records against each row span read alone, and each field span read alone.
+and newlines inside, rows ended by CRLF, LF and a lone CR in one text, for both delimiters. The
+oracle is ``csv.reader`` itself (on a file opened with ``newline=""``, where a lone CR ends a row
+too): the whole text's records against each row span read alone, each field span read alone, and
+where the reader ends each row; a block cut anywhere (right after a CR above all) gives only the
+row ends nothing after the cut can move.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.core.csvrows import complete_row_ends
+from engine.phi.scan.chunks import iter_chunks
 from engine.phi.scan.rows import field_starts, first_boundary, last_boundary, row_ends, unclosed_quote
+from tests.phi.csv_oracle import certain_ends, csv_row_ends
 
 
 def _quote(text: str) -> str:
@@ -26,15 +31,17 @@ def _quote(text: str) -> str:
 @st.composite
 def csv_texts(draw: Any) -> tuple[str, str]:
     delim = draw(st.sampled_from([",", "\t"]))
-    inner = st.lists(st.sampled_from(["a", "5", " ", "é", delim, '"', "\n", "\r\n", "'", ",", "\t"]), max_size=6)
+    inner = st.lists(st.sampled_from(["a", "5", " ", "é", delim, '"', "\n", "\r\n", "\r", "'", ",", "\t"]), max_size=6)
     plain = st.lists(st.sampled_from(["a", "5", " ", "é", '"', "'", "10\"", "x\"y"]), max_size=4).map("".join)
     quoted = inner.map("".join).map(_quote)
     after = st.tuples(quoted, plain).map("".join)  # text after the closing quote stays in the field
     field = st.one_of(plain, quoted, after)
-    rows = st.lists(st.lists(field, min_size=1, max_size=5).map(delim.join), max_size=8)
-    eol = draw(st.sampled_from(["\n", "\r\n"]))
-    text = eol.join(draw(rows)) + draw(st.sampled_from(["", eol]))
-    soup = st.lists(st.sampled_from(["a", delim, '"', '""', "\n", "\r\n", " ", "5"]), max_size=40).map("".join)
+    eol = st.sampled_from(["\n", "\r\n", "\r"])
+    row = st.tuples(st.lists(field, min_size=1, max_size=5).map(delim.join), eol).map("".join)
+    text = "".join(draw(st.lists(row, max_size=8)))
+    if text and draw(st.booleans()):
+        text = text[: -2 if text.endswith("\r\n") else -1]  # the last row unterminated
+    soup = st.lists(st.sampled_from(["a", delim, '"', '""', "\n", "\r\n", "\r", " ", "5"]), max_size=40).map("".join)
     return delim, draw(st.one_of(st.just(text), soup))
 
 
@@ -71,6 +78,45 @@ def test_rows_and_fields_are_the_csv_modules(case: tuple[str, str]) -> None:
     assert _split(data, delim) == _read(text, delim)
 
 
+@settings(max_examples=500, deadline=None)
+@given(csv_texts())
+def test_row_ends_are_where_the_csv_reader_ends_each_row(case: tuple[str, str]) -> None:
+    delim, text = case
+    data = text.encode()
+    assert row_ends(data, delim.encode()) == csv_row_ends(data, delim)
+
+
+@settings(max_examples=300, deadline=None)
+@given(csv_texts(), st.data())
+def test_a_block_cut_anywhere_ends_only_where_nothing_after_it_moves_the_end(case: tuple[str, str], data: Any) -> None:
+    delim, text = case
+    whole, d = text.encode(), delim.encode()
+    if len(whole) < 2:
+        return
+    after_cr = [k for k in range(1, len(whole)) if whole[k - 1 : k] == b"\r"]
+    cuts = st.sampled_from(after_cr) if after_cr and data.draw(st.booleans()) else st.integers(1, len(whole) - 1)
+    k = data.draw(cuts)
+    block = whole[:k]
+    certain = certain_ends(whole, delim, k)
+    assert complete_row_ends(block, d) == certain
+    assert last_boundary(block, d) == (certain[-1] if certain else 0)
+    assert first_boundary(block, d) == (certain[0] if certain else 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(csv_texts(), st.integers(1, 12))
+def test_chunks_of_whole_rows_read_the_rows_of_the_whole(case: tuple[str, str], chunk_size: int) -> None:
+    delim, text = case
+    whole, d = text.encode(), delim.encode()
+    if unclosed_quote(whole, 0, len(whole), d) >= 0:
+        return  # refused (tests below)
+    ends = []
+    with io.BufferedReader(io.BytesIO(whole)) as fh:
+        for offset, chunk in iter_chunks(fh, 0, len(whole), chunk_size, d):
+            ends.extend(offset + e for e in row_ends(chunk, d))
+    assert ends == csv_row_ends(whole, delim)
+
+
 @settings(max_examples=300, deadline=None)
 @given(csv_texts())
 def test_chunk_boundaries_are_row_ends(case: tuple[str, str]) -> None:
@@ -100,3 +146,13 @@ def test_the_reported_cases() -> None:
     assert field_starts(data, 0, 14, b",") == [0, 2, 5]
     assert row_ends(b"1\t5'10\"\ta@b.org\n2\tx\tc@d.org\n", b"\t") == [16, 28]
     assert unclosed_quote(b'1,"123-45-6789,a@b.com\n2,x,y\n', 0, 29, b",") == 2
+
+
+def test_a_lone_cr_ends_a_row_and_a_quote_after_it_opens_a_field() -> None:
+    data = b'1,x\r2,"a\rb",536-22-8410\r\n"3",y\r'
+    assert row_ends(data, b",") == [4, 25, 31] == csv_row_ends(data, ",")
+    assert field_starts(data, 4, 25, b",") == [4, 6, 12]
+    assert last_boundary(data, b",") == 25  # the last CR may be the first half of CRLF
+    assert last_boundary(data + b"\n", b",") == 32
+    assert first_boundary(b"id,mrn\r1,2", b",") == 7
+    assert first_boundary(b"id,mrn\r", b",") == 0

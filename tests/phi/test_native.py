@@ -53,7 +53,7 @@ def test_a_missing_core_is_refused_only_where_required(monkeypatch: pytest.Monke
     assert native.engine() == "python"
 
 
-CSV_PIECES = [b"a", b",", b"\t", b'"', b'""', b"\n", b"\r", b" ", b"\xef\xbb\xbf", b"\xff", b"1"]
+CSV_PIECES = [b"a", b",", b"\t", b'"', b'""', b"\n", b"\r", b"\r\n", b"\r\r", b" ", b"\xef\xbb\xbf", b"\xff", b"1"]
 csv_bytes = st.lists(st.sampled_from(CSV_PIECES), max_size=200).map(b"".join)
 
 

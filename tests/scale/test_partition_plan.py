@@ -16,36 +16,41 @@ from engine.execution.executors.local import LocalExecutor
 from engine.phi.scan.rows import row_ends
 from stages import stage_04_phi_scan
 from stages.stage_06_deidentify import ranges as deid_ranges
+from tests.phi.csv_oracle import csv_row_ends
 
 CELLS = st.text(alphabet='ab,"\n\r', max_size=12)
 
 
 def _reference_first_rows(data: bytes, start: int, quoted: bool, offsets: list[int]) -> list[int]:
-    """Each offset's row number by the scanner's own row rule (row_ends: quote-aware for tables)."""
+    """Each offset's row number: as csv.reader counts the rows of a table, by newlines otherwise."""
     out = []
     for offset in offsets:
         body = data[start:offset]
         plain = body.count(b"\n") + (0 if not body or body.endswith(b"\n") else 1)
-        rows = len(row_ends(body, b",")) if quoted else plain
+        rows = sum(e <= offset - start for e in csv_row_ends(data[start:], ",")) if quoted else plain
         out.append(1 + rows)
     return out
 
 
 @settings(max_examples=300, deadline=None)
-@given(lines=st.lists(CELLS, max_size=40), target=st.integers(1, 64), header=st.booleans(), quoted=st.booleans())
+@given(lines=st.lists(st.tuples(CELLS, st.sampled_from(["\n", "\r\n", "\r"])).map("".join), max_size=40),
+       target=st.integers(1, 64), header=st.booleans(), quoted=st.booleans())
 def test_ranges_tile_the_data_on_row_ends_with_global_row_numbers(
         tmp_path_factory, lines: list[str], target: int, header: bool, quoted: bool) -> None:
     path = Path(tmp_path_factory.mktemp("plan")) / "t.csv"
-    data = "\n".join(lines).encode("utf-8")
+    data = "".join(lines).encode("utf-8")  # a table's rows end at LF, CRLF or a lone CR, as csv reads them
     path.write_bytes(data)
     start, ranges = plan_byte_ranges(path, target, header=header, quoted=quoted)
     assert ranges[0].start == start and ranges[-1].end == len(data) and ranges[-1].last
     assert all(a.end == b.start and not a.last for a, b in itertools.pairwise(ranges))
-    ends = {start + e for e in (row_ends(data[start:], b",") if quoted else [])}
+    ends = {start + e for e in (csv_row_ends(data[start:], ",") if quoted else [])}
+    if header and quoted:
+        assert start == (csv_row_ends(data, ",") or [0])[0]
     for r in ranges[1:]:
-        assert data[r.start - 1 : r.start] == b"\n"
         if quoted:
-            assert r.start in ends  # never inside a quoted field
+            assert r.start in ends  # never inside a quoted field nor between CR and LF
+        else:
+            assert data[r.start - 1 : r.start] == b"\n"
     expected = _reference_first_rows(data, start, quoted, [r.start for r in ranges])
     assert [r.first_row for r in ranges] == expected
 

@@ -112,7 +112,7 @@ def read_header(fh: io.BufferedReader, delim: bytes) -> tuple[tuple[str, ...], i
     skip = 3 if line.startswith(b"\xef\xbb\xbf") else 0
     check_utf8(line[skip:], skip, "the header row")
     try:
-        names = next(csv.reader(io.StringIO(line[skip:].decode("utf-8")), delimiter=delim.decode()), [])
+        names = next(csv.reader(io.StringIO(line[skip:].decode("utf-8"), newline=""), delimiter=delim.decode()), [])
     except csv.Error:
         raise PhiInputError("the header row is not valid CSV") from None
     return tuple(n.strip() for n in names), cut
@@ -131,9 +131,11 @@ def refuse_unclosed(fh: io.BufferedReader, base: int, block: bytes, delim: bytes
     at = base + q
     here = fh.tell()
     fh.seek(0)
-    line, read = 1, 0
+    line, read, cr = 1, 0, False
     while read < at and (piece := fh.read(min(1 << 20, at - read))):
-        line += piece.count(b"\n")
+        # lines end as rows do: at LF, CRLF and a lone CR (a CRLF cut between pieces counts once)
+        line += piece.count(b"\n") + piece.count(b"\r") - piece.count(b"\r\n") - (cr and piece[:1] == b"\n")
+        cr = piece[-1:] == b"\r"
         read += len(piece)
     fh.seek(here)
     raise PhiInputError(
