@@ -157,7 +157,42 @@ def measure(n: int, seed: int) -> dict[str, dict[str, float]]:
     scales = [scale_code(r2) for _ in range(n)]
     flagged = sum(any(s.category in ("POSTCODE", "ZIP", "ADDRESS") for s in find_spans(f"{t} noted")) for t in scales)
     out["scale codes and levels (negatives)"] = {"n": n, "false_positive_rate": round(flagged / n, 4)}
+    # Dutch postcodes without a label, before their town; and their shape as a dose, a unit or an era
+    r3 = random.Random(seed + 2)
+    hits = sum(covered(*dutch_in_address(r3), {"POSTCODE"}) for _ in range(n))
+    out["Dutch postcode before its town (note)"] = {"n": n, "recall": round(hits / n, 4)}
+    shapes = [dutch_shaped_negative(r3) for _ in range(n)]
+    flagged = sum(any(s.category in ("POSTCODE", "ZIP", "ADDRESS") for s in find_spans(f"{t} noted")) for t in shapes)
+    out["doses, units, eras in a postcode's shape (negatives)"] = {"n": n, "false_positive_rate": round(flagged / n, 4)}
     return out
+
+
+TOWNS = ["Amsterdam", "Utrecht", "Rotterdam", "Groningen", "Zwolle", "Leiden", "Delft", "Maastricht", "Eindhoven",
+         "Tilburg", "Arnhem", "Nijmegen", "'s-Hertogenbosch", "DEN HAAG", "AMERSFOORT", "Hoorn", "Assen"]
+
+
+def dutch(r: random.Random) -> str:
+    """A Dutch postcode: four digits not starting with 0, two capitals never SA, SD or SS."""
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    while (pair := r.choice(letters) + r.choice(letters)) in ("SA", "SD", "SS"):
+        pass
+    return f"{r.randint(1000, 9999)}{r.choice([' ', ' ', ''])}{pair}"
+
+
+def dutch_in_address(r: random.Random) -> tuple[str, str]:
+    code = dutch(r)
+    town = r.choice(TOWNS)
+    return r.choice([
+        f"verhuisd naar {r.choice(COMPOUND)} {r.randint(1, 200)}, {code} {town}",
+        f"nieuw adres: {code} {town}", f"Patient lives at {code} {town} with her son.",
+    ]), code  # fmt: skip
+
+
+def dutch_shaped_negative(r: random.Random) -> str:
+    """Four digits and two capitals that are a unit, a dose, a route or an era, with a word after."""
+    unit = r.choice(["MG", "ML", "IU", "IE", "EH", "KG", "BC", "AD", "CC", "UG", "NG", "MM", "CM", "HR", "PM", "AM"])
+    word = r.choice(["Daily", "Tablet", "Cohort", "Vitamin", "Heparine", "Insuline", "NS", "Bolus", "Infusion"])
+    return f"{r.randint(1000, 9999)}{r.choice([' ', ''])}{unit} {word}"
 
 
 def _in(r: random.Random, templates: list[str], value: str) -> tuple[str, str]:

@@ -154,6 +154,8 @@ def classify_column(
         named = round(sum(name_cell_whole(c) for c in cells) / len(cells), 3)
         if named >= VALUE_SHARE:
             return ColumnClass(name, "NAME", named, "values", named, len(cells))
+    if len(cells) >= MIN_VALUES and (postal := postcode_share(cells)) >= VALUE_SHARE:
+        return ColumnClass(name, "ZIP", postal, "values", postal, len(cells))
     hinted = header_hint(name)
     # The header names the category: a few cells are enough when every one has its shape.
     if hinted is not None and cells:
@@ -162,6 +164,17 @@ def classify_column(
         if shaped >= VALUE_SHARE if len(cells) >= MIN_VALUES else shaped == 1.0:
             return ColumnClass(name, hinted, shaped, "both", shaped, len(cells))
     return ColumnClass(name, None, 0.0, NONE, share, len(cells))
+
+
+def postcode_share(cells: Sequence[str]) -> float:
+    """Share of ``cells`` that are each wholly a postcode of letters the ZIP value rule takes (a Dutch
+    ``1012 AB``), in a column whose letter pairs vary as postcodes do: a dose or a unit repeats its
+    letters down a column (``1200 MG``, ``1000 MG``), two thirds of a column's postcodes differ."""
+    matcher = load_registry().column_matchers["ZIP"]
+    pairs = [c.strip()[-2:] for c in cells if c.strip()[-2:].isalpha() and cell_span(c, matcher) is not None]
+    if not pairs or Counter(pairs).most_common(1)[0][1] > max(1, len(pairs) // 3):
+        return 0.0
+    return round(len(pairs) / len(cells), 3)
 
 
 def header_category(name: str) -> str | None:

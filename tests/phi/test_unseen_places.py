@@ -179,3 +179,36 @@ def test_deidentify_removes_postcodes_and_streets(tmp_path: Path) -> None:
     text = (tmp_path / "run" / "deidentified" / "dataset.csv").read_text(encoding="utf-8")
     for value in [*STREETS, *UK_POSTCODES, *CANADIAN]:
         assert value not in text, value
+
+
+DUTCH_TOWNS = ["Amsterdam", "UTRECHT", "'s-Hertogenbosch", "Zwolle", "Den Haag"]
+DUTCH_CODES = ["1012 AB", "3511LX", "5211 JK", "8011 CW", "2595 BE", "9711 LM", "6211CK"]
+# four digits and two capitals that are a dose, a unit, a route or an era, with a capitalised word after
+DUTCH_SHAPED = ["1200 MG Daily", "1000 ML NS", "1500 IU Vitamin D", "2020 BC Cohort", "1000 IE Heparine",
+                "2500 EH Insuline", "1999 AD Study", "1000MG Tablet", "1130 AM Clinic", "5000 UG Dose"]
+
+
+def test_a_dutch_postcode_before_its_town_is_found_without_a_label(tmp_path: Path) -> None:
+    notes = [f"verhuisd naar Kerkstraat {i}, {c} {t}" for i, (c, t) in
+             enumerate(zip(DUTCH_CODES, DUTCH_TOWNS * 2, strict=False), 1)]  # fmt: skip
+    found = scan_both(table(tmp_path, "note", notes + DUTCH_SHAPED))
+    postcodes = {(f["row"], f["length"]) for f in found if f["category"] == "POSTCODE"}
+    assert postcodes == {(i, len(c)) for i, c in enumerate(DUTCH_CODES, 1)}
+    assert not [f for f in found if f["row"] > len(notes)], "a dose or a unit was flagged"
+    for code, town in zip(DUTCH_CODES, DUTCH_TOWNS * 2, strict=False):
+        assert code not in sanitize(f"nieuw adres: {code} {town}")
+
+
+@pytest.mark.parametrize("header", ["loc", "col_3", "kenmerk"])
+def test_an_unlabelled_column_of_dutch_postcodes_is_a_zip_column(tmp_path: Path, header: str) -> None:
+    found = scan_both(table(tmp_path, header, DUTCH_CODES))
+    assert {f["row"] for f in found if f["column"] == header} == set(range(1, len(DUTCH_CODES) + 1))
+
+
+@pytest.mark.parametrize("cells", [
+    ["1200 MG", "1000 MG", "2000 MG", "1500 MG", "1000 MG"],  # a dose column repeats its unit
+    ["1000 ML", "1500 ML", "2000 ML", "1000 IU", "2500 ML"],
+    ["1012 AB", "1012 AB", "1012 AB", "1012 AB"],  # one code down the whole column: a site, not people
+])  # fmt: skip
+def test_a_column_of_doses_in_a_postcode_shape_is_not_a_zip_column(tmp_path: Path, cells: list[str]) -> None:
+    assert scan_both(table(tmp_path, "value", cells)) == []
