@@ -113,6 +113,8 @@ def _close(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(
             math.isclose(a[k], b[k], rel_tol=1e-9, abs_tol=1.01e-4) if k in ("mean", "sd") else _close(a[k], b[k])
             for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
 
 
